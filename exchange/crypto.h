@@ -1,0 +1,95 @@
+// Keys, signatures and digests (OpenSSL 3).
+//
+// Signing keys are Ed25519 by default, or SM2 with SM3 (the national
+// algorithm; signer id "1234567812345678", DER SEQUENCE{r,s} signatures).
+// Private keys are owned by PrivateKey: move-only, freed (and wiped by
+// OpenSSL) on destruction, never printable or comparable.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "codes/result.h"
+
+typedef struct evp_pkey_st EVP_PKEY;
+
+namespace xf::exchange {
+
+enum class SignAlg { kEd25519, kSm2 };
+const char* SignAlgName(SignAlg a);                      // "ed25519", "sm2"
+Result<SignAlg> SignAlgFromName(std::string_view name);
+
+inline constexpr std::string_view kSm2UserId = "1234567812345678";
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const;
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+
+class PublicKey {
+ public:
+  static Result<PublicKey> FromPem(std::string_view pem);
+  static Result<PublicKey> LoadPem(const std::filesystem::path& file);
+  SignAlg Alg() const { return m_alg; }
+  std::string Pem() const;
+  // SHA-256 of the DER SubjectPublicKeyInfo, hex.
+  std::string Fingerprint() const;
+  bool Verify(std::string_view data, std::string_view signature) const;
+
+ private:
+  PkeyPtr m_key;
+  SignAlg m_alg = SignAlg::kEd25519;
+  friend class PrivateKey;
+};
+
+class PrivateKey {
+ public:
+  static Result<PrivateKey> Generate(SignAlg alg);
+  static Result<PrivateKey> LoadPem(const std::filesystem::path& file);
+  // Writes PKCS#8 PEM, created with mode 0600.
+  Status SavePem(const std::filesystem::path& file) const;
+  SignAlg Alg() const { return m_alg; }
+  PublicKey Public() const;
+  Result<std::string> Sign(std::string_view data) const;
+
+  PrivateKey(PrivateKey&&) = default;
+  PrivateKey& operator=(PrivateKey&&) = default;
+  PrivateKey(const PrivateKey&) = delete;
+  PrivateKey& operator=(const PrivateKey&) = delete;
+
+ private:
+  PrivateKey() = default;
+  PkeyPtr m_key;
+  SignAlg m_alg = SignAlg::kEd25519;
+};
+
+// A TLS identity for a node: an EC P-256 key and a self-signed certificate
+// whose CN is the node id, valid for `days`, usable for server and client
+// authentication. Peers trust each other's certificate as configured.
+Status MakeTlsIdentity(const std::string& common_name, int days,
+                       const std::filesystem::path& key_file,
+                       const std::filesystem::path& cert_file);
+
+std::string Sha256Hex(std::string_view data);
+
+// Streaming SHA-256 for large bodies.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void Update(std::string_view data);
+  std::string FinalHex();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+// Random bytes as lowercase hex (2*n characters), from the OS CSPRNG.
+std::string RandomHex(std::size_t n);
+
+}  // namespace xf::exchange

@@ -1,0 +1,412 @@
+#include "exchange/http.h"
+
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <thread>
+
+namespace xf::exchange {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+
+std::string CertCommonName(X509* cert) {
+  if (cert == nullptr) return {};
+  char buf[256] = {0};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf, sizeof buf);
+  return buf;
+}
+
+std::string CertPem(X509* cert) {
+  if (cert == nullptr) return {};
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  PEM_write_bio_X509(bio.get(), cert);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+Status LoadTls(ssl::context& ctx, const TlsFiles& files, bool server) {
+  boost::system::error_code ec;
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  if (!files.cert_file.empty()) {
+    ctx.use_certificate_chain_file(files.cert_file, ec);
+    if (ec) return MakeError(Errc::kIo, "TLS certificate " + files.cert_file + ": " + ec.message());
+    ctx.use_private_key_file(files.key_file, ssl::context::pem, ec);
+    if (ec) return MakeError(Errc::kIo, "TLS key " + files.key_file + ": " + ec.message());
+  }
+  if (!files.ca_file.empty()) {
+    ctx.load_verify_file(files.ca_file, ec);
+    if (ec) return MakeError(Errc::kIo, "TLS trusted certificates " + files.ca_file + ": " + ec.message());
+  }
+  if (server) {
+    ctx.set_verify_mode(files.require_client_cert
+                            ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
+                            : ssl::verify_none);
+  } else {
+    ctx.set_verify_mode(files.ca_file.empty() ? ssl::verify_none : ssl::verify_peer);
+  }
+  return {};
+}
+
+HttpResponse ErrorResponse(int status, const std::string& message) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::string("{\"error\":\"") + HttpReason(status) + "\",\"message\":\"" + message + "\"}";
+  return r;
+}
+
+}  // namespace
+
+const char* HttpReason(int status) {
+  return http::obsolete_reason(static_cast<http::status>(status)).data();
+}
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  HttpHandler handler;
+  net::io_context ioc{1};
+  net::thread_pool workers;
+  std::optional<ssl::context> tls;
+  tcp::acceptor acceptor{ioc};
+  std::thread io_thread;
+  std::atomic<bool> stopping{false};
+  bool running = false;
+  std::uint16_t port = 0;
+
+  Impl(HttpServerOptions o, HttpHandler h)
+      : options(std::move(o)),
+        handler(std::move(h)),
+        workers(static_cast<std::size_t>(std::max(1, options.worker_threads))) {}
+
+  net::awaitable<HttpResponse> RunHandler(const HttpRequest& request) {
+    // Run the handler on a worker; resume here on the I/O thread.
+    co_return co_await net::co_spawn(
+        workers,
+        [this, &request]() -> net::awaitable<HttpResponse> {
+          try {
+            co_return handler(request);
+          } catch (const std::exception& e) {
+            co_return ErrorResponse(500, "internal error");
+          }
+        },
+        net::use_awaitable);
+  }
+
+  template <class Stream>
+  net::awaitable<void> Serve(Stream& stream, const std::string& peer, const std::string& cn,
+                             const std::string& cert_pem) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(options.body_limit);
+      parser.header_limit(16 * 1024);
+      beast::get_lowest_layer(stream).expires_after(options.timeout);
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+      (void)n;
+      if (ec == http::error::end_of_stream || stopping) co_return;
+      HttpResponse response;
+      bool keep_alive = false;
+      unsigned version = 11;
+      if (ec == http::error::body_limit) {
+        response = ErrorResponse(413, "body larger than " + std::to_string(options.body_limit) + " bytes");
+      } else if (ec == http::error::header_limit) {
+        response = ErrorResponse(431, "headers too large");
+      } else if (ec && ec.category() == beast::http::make_error_code(http::error::bad_target).category()) {
+        response = ErrorResponse(400, "malformed HTTP request: " + ec.message());
+      } else if (ec) {
+        co_return;  // timeout, reset, TLS failure: nothing to answer
+      } else {
+        auto& req = parser.get();
+        HttpRequest request;
+        request.method = std::string(req.method_string());
+        request.target = std::string(req.target());
+        for (const auto& field : req) {
+          std::string name(field.name_string());
+          for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          request.headers[name] = std::string(field.value());
+        }
+        request.body = std::move(req.body());
+        request.peer = peer;
+        request.peer_cert_cn = cn;
+        request.peer_cert_pem = cert_pem;
+        keep_alive = req.keep_alive();
+        version = req.version();
+        response = co_await RunHandler(request);
+      }
+      http::response<http::string_body> res{static_cast<http::status>(response.status), version};
+      res.set(http::field::server, "xfnode/" XF_VERSION);
+      res.set(http::field::content_type, response.content_type);
+      for (const auto& [k, v] : response.headers) res.set(k, v);
+      res.keep_alive(keep_alive);
+      res.body() = std::move(response.body);
+      res.prepare_payload();
+      beast::get_lowest_layer(stream).expires_after(options.timeout);
+      auto [wec, wn] = co_await http::async_write(stream, res, kNoThrow);
+      (void)wn;
+      if (!wec && ec) co_await LingeringClose(beast::get_lowest_layer(stream));
+      if (wec || !keep_alive) co_return;
+    }
+  }
+
+  // After answering a request we did not read whole (413, 400), read and
+  // discard what the client is still sending, bounded in bytes and time,
+  // so that closing does not reset the connection before it reads the answer.
+  net::awaitable<void> LingeringClose(beast::tcp_stream& tcp) {
+    boost::system::error_code ignored;
+    tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp.expires_after(std::chrono::seconds(5));
+    std::size_t drained = 0;
+    std::vector<char> sink(64 * 1024);
+    while (drained < 4 * options.body_limit + (1 << 20)) {
+      auto [rec, n] = co_await tcp.async_read_some(net::buffer(sink), kNoThrow);
+      if (rec) break;
+      drained += n;
+    }
+  }
+
+  net::awaitable<void> Session(tcp::socket socket) {
+    boost::system::error_code ignored;
+    const auto remote = socket.remote_endpoint(ignored);
+    const std::string peer = remote.address().to_string() + ":" + std::to_string(remote.port());
+    if (!tls) {
+      beast::tcp_stream stream(std::move(socket));
+      co_await Serve(stream, peer, {}, {});
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      co_return;
+    }
+    ssl::stream<beast::tcp_stream> stream(std::move(socket), *tls);
+    beast::get_lowest_layer(stream).expires_after(options.timeout);
+    auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, kNoThrow);
+    if (ec) co_return;
+    X509* cert = SSL_get1_peer_certificate(stream.native_handle());
+    const std::string cn = CertCommonName(cert);
+    const std::string pem = CertPem(cert);
+    X509_free(cert);
+    co_await Serve(stream, peer, cn, pem);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    auto [sec] = co_await stream.async_shutdown(kNoThrow);
+    (void)sec;
+  }
+
+  net::awaitable<void> Listen() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+      if (stopping) co_return;
+      if (ec) continue;
+      net::co_spawn(ioc, Session(std::move(socket)), net::detached);
+    }
+  }
+};
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+    : m_impl(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+  auto& impl = *m_impl;
+  if (impl.options.tls) {
+    impl.tls.emplace(ssl::context::tls_server);
+    if (auto s = LoadTls(*impl.tls, *impl.options.tls, true); !s) return s;
+  }
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(impl.options.address, ec);
+  if (ec) return MakeError(Errc::kInvalidArgument, "bad listen address " + impl.options.address);
+  const tcp::endpoint endpoint(address, impl.options.port);
+  impl.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl.acceptor.bind(endpoint, ec);
+  if (!ec) impl.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return MakeError(Errc::kIo, "cannot listen on " + impl.options.address + ":" +
+                                    std::to_string(impl.options.port) + ": " + ec.message());
+  }
+  impl.port = impl.acceptor.local_endpoint().port();
+  net::co_spawn(impl.ioc, impl.Listen(), net::detached);
+  impl.io_thread = std::thread([&impl] { impl.ioc.run(); });
+  impl.running = true;
+  return {};
+}
+
+std::uint16_t HttpServer::Port() const { return m_impl->port; }
+
+void HttpServer::Stop() {
+  auto& impl = *m_impl;
+  if (!impl.running) return;
+  impl.running = false;
+  impl.stopping = true;
+  net::post(impl.ioc, [&impl] {
+    boost::system::error_code ignored;
+    impl.acceptor.close(ignored);
+  });
+  impl.ioc.stop();
+  if (impl.io_thread.joinable()) impl.io_thread.join();
+  impl.workers.join();
+}
+
+// ---- client ----------------------------------------------------------------
+
+namespace {
+
+struct Url {
+  bool tls = false;
+  std::string host;
+  std::string port;
+  std::string target;
+};
+
+std::optional<Url> ParseUrl(const std::string& url) {
+  Url u;
+  std::string rest;
+  if (url.rfind("http://", 0) == 0) {
+    rest = url.substr(7);
+  } else if (url.rfind("https://", 0) == 0) {
+    u.tls = true;
+    rest = url.substr(8);
+  } else {
+    return std::nullopt;
+  }
+  const auto slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  u.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  const auto colon = authority.rfind(':');
+  if (authority.empty()) return std::nullopt;
+  if (colon == std::string::npos) {
+    u.host = authority;
+    u.port = u.tls ? "443" : "80";
+  } else {
+    u.host = authority.substr(0, colon);
+    u.port = authority.substr(colon + 1);
+  }
+  if (!u.host.empty() && u.host.front() == '[' && u.host.back() == ']') {
+    u.host = u.host.substr(1, u.host.size() - 2);
+  }
+  return u;
+}
+
+template <class Stream>
+net::awaitable<Result<HttpResponse>> Exchange(Stream& stream, http::request<http::string_body>& req,
+                                              const HttpClientOptions& options) {
+  beast::get_lowest_layer(stream).expires_after(options.timeout);
+  auto [wec, wn] = co_await http::async_write(stream, req, kNoThrow);
+  (void)wn;
+  // A server may answer early (413) and stop reading: try to read its answer anyway.
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(options.body_limit);
+  auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+  (void)rn;
+  if (rec) {
+    co_return MakeError(Errc::kUnavailable, (wec ? "sending request: " + wec.message() + "; " : std::string()) +
+                                                "reading response: " + rec.message());
+  }
+  auto& res = parser.get();
+  HttpResponse out;
+  out.status = static_cast<int>(res.result_int());
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    out.headers[name] = std::string(field.value());
+  }
+  out.content_type = out.headers.count("content-type") ? out.headers["content-type"] : "";
+  out.body = std::move(res.body());
+  co_return out;
+}
+
+}  // namespace
+
+Result<HttpResponse> HttpCall(const std::string& method, const std::string& url,
+                              const HttpHeaders& headers, const std::string& body,
+                              const HttpClientOptions& options) {
+  const auto u = ParseUrl(url);
+  if (!u) return MakeError(Errc::kInvalidArgument, "bad URL " + url);
+  net::io_context ioc{1};
+  std::optional<ssl::context> tls;
+  if (u->tls) {
+    tls.emplace(ssl::context::tls_client);
+    if (options.tls) {
+      if (auto s = LoadTls(*tls, *options.tls, false); !s) return s.error();
+    }
+  }
+  http::request<http::string_body> req{http::string_to_verb(method), u->target, 11};
+  req.set(http::field::host, u->host);
+  req.set(http::field::user_agent, "xfnode/" XF_VERSION);
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  req.keep_alive(false);
+  req.prepare_payload();
+
+  std::optional<Result<HttpResponse>> result;
+  auto run = [&]() -> net::awaitable<void> {
+    tcp::resolver resolver(ioc);
+    auto [rec, endpoints] = co_await resolver.async_resolve(u->host, u->port, kNoThrow);
+    if (rec) {
+      result = MakeError(Errc::kUnavailable, "resolving " + u->host + ": " + rec.message());
+      co_return;
+    }
+    beast::tcp_stream tcp_stream(ioc);
+    tcp_stream.expires_after(options.timeout);
+    auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, kNoThrow);
+    (void)ep;
+    if (cec) {
+      result = MakeError(Errc::kUnavailable, "connecting to " + u->host + ":" + u->port + ": " + cec.message());
+      co_return;
+    }
+    if (!u->tls) {
+      result = co_await Exchange(tcp_stream, req, options);
+      boost::system::error_code ignored;
+      tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      co_return;
+    }
+    ssl::stream<beast::tcp_stream> stream(std::move(tcp_stream), *tls);
+    SSL_set_tlsext_host_name(stream.native_handle(), u->host.c_str());
+    stream.next_layer().expires_after(options.timeout);
+    auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, kNoThrow);
+    if (hec) {
+      result = MakeError(Errc::kPermission, "TLS handshake with " + u->host + ":" + u->port + ": " + hec.message());
+      co_return;
+    }
+    if (!options.expected_server_cn.empty()) {
+      X509* cert = SSL_get1_peer_certificate(stream.native_handle());
+      const std::string cn = CertCommonName(cert);
+      X509_free(cert);
+      if (cn != options.expected_server_cn) {
+        result = MakeError(Errc::kPermission, "server certificate is for '" + cn + "', expected '" +
+                                                  options.expected_server_cn + "'");
+        co_return;
+      }
+    }
+    result = co_await Exchange(stream, req, options);
+    stream.next_layer().expires_after(std::chrono::seconds(2));
+    auto [sec] = co_await stream.async_shutdown(kNoThrow);
+    (void)sec;
+  };
+  net::co_spawn(ioc, run(), net::detached);
+  ioc.run();
+  if (!result) return MakeError(Errc::kInternal, "HTTP call did not complete");
+  return std::move(*result);
+}
+
+}  // namespace xf::exchange

@@ -1,0 +1,68 @@
+// The node's configuration: one YAML file (see conf/*.yaml).
+//
+// Relative paths in the file resolve against the file's own folder. Unknown
+// keys, wrong types and bad values fail the load with "FILE:LINE: what".
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codes/result.h"
+#include "schema/validate.h"
+
+namespace xf::node {
+
+enum class Tier { kNational, kProvince, kCity, kCounty, kDepartment };
+const char* TierName(Tier t);
+
+struct PeerConfig {
+  std::string id;                     // node id of the peer
+  std::string url;                    // https://host:port of its exchange endpoint ("" for pull-only)
+  std::filesystem::path public_key;   // its signing public key (PEM)
+  std::filesystem::path certificate;  // its TLS certificate (PEM), trusted for mutual TLS
+  bool pull = false;                  // the peer cannot accept inbound connections
+};
+
+struct NodeConfig {
+  std::filesystem::path file;  // where it was loaded from
+
+  std::string node_id;
+  std::string name;
+  Tier tier = Tier::kCounty;
+
+  std::filesystem::path data_dir;   // database, blobs, batches
+  std::filesystem::path codes_dir;  // empty: codes::DefaultDataDir()
+
+  // Local API
+  std::string api_listen = "127.0.0.1";
+  std::uint16_t api_port = 8640;  // 0: any free port (written to data_dir/api.url)
+  std::filesystem::path api_token_file;
+  std::size_t api_body_limit = 8 * 1024 * 1024;
+  int api_workers = 2;
+
+  // Signing and TLS
+  std::string signing_algorithm = "ed25519";
+  std::filesystem::path signing_key;
+  std::filesystem::path tls_cert;
+  std::filesystem::path tls_key;
+
+  // Exchange
+  std::string exchange_listen = "127.0.0.1";
+  std::uint16_t exchange_port = 8641;
+  int exchange_interval_seconds = 60;
+  std::optional<PeerConfig> parent;
+  std::vector<PeerConfig> children;
+
+  schema::RecordLimits limits;
+  int timeliness_bound_hours = 24;   // R5
+  int repeat_grace_hours = 24;       // R4
+};
+
+Result<NodeConfig> LoadConfig(const std::filesystem::path& file);
+// Parses YAML text; `file` is used for messages and relative paths.
+Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::path& file);
+
+}  // namespace xf::node

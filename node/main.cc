@@ -1,0 +1,53 @@
+// xfnode --config FILE: the daemon, in the foreground (systemd runs it).
+#include <csignal>
+#include <cstring>
+#include <iostream>
+
+#include "node/config.h"
+#include "node/node.h"
+
+int main(int argc, char** argv) {
+  std::string config_file;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if ((a == "--config" || a == "-c") && i + 1 < argc) {
+      config_file = argv[++i];
+    } else if (a.rfind("--config=", 0) == 0) {
+      config_file = a.substr(9);
+    } else if (a == "--version") {
+      std::cout << "xfnode " << XF_VERSION << "\n";
+      return 0;
+    } else {
+      std::cerr << "usage: xfnode --config FILE\n";
+      return 2;
+    }
+  }
+  if (config_file.empty()) {
+    std::cerr << "usage: xfnode --config FILE\n";
+    return 2;
+  }
+  // Block the stop signals before any thread starts, then wait for them here.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto config = xf::node::LoadConfig(config_file);
+  if (!config) {
+    std::cerr << "xfnode: " << config.error().message << "\n";
+    return 1;
+  }
+  xf::SystemClock clock;
+  auto node = xf::node::Node::Start(std::move(config).value(), clock);
+  if (!node) {
+    std::cerr << "xfnode: " << node.error().message << "\n";
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  xf::node::Log("info", "stopping", {{"signal", strsignal(sig)}});
+  (*node)->Stop();
+  return 0;
+}

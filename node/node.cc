@@ -1,0 +1,91 @@
+#include "node/node.h"
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace xf::node {
+
+void Log(const char* level, const std::string& message,
+         std::initializer_list<std::pair<const char*, std::string>> fields) {
+  boost::json::object o;
+  o["ts"] = SystemClock().Now().ToString();
+  o["level"] = level;
+  o["msg"] = message;
+  for (const auto& [k, v] : fields) o[k] = v;
+  const std::string line = boost::json::serialize(o) + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
+namespace {
+
+Result<std::string> ReadToken(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return MakeError(Errc::kNotFound, "cannot read the API token file " + file.string());
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (token.size() < 16) return MakeError(Errc::kInvalidArgument, file.string() + ": the API token must be at least 16 characters");
+  return token;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Node>> Node::Start(NodeConfig config, const Clock& clock) {
+  std::unique_ptr<Node> n(new Node(std::move(config), clock));
+  const auto& c = n->m_config;
+  std::error_code ec;
+  std::filesystem::create_directories(c.data_dir, ec);
+  if (ec) return MakeError(Errc::kIo, "cannot create data_dir " + c.data_dir.string() + ": " + ec.message());
+
+  auto codes = codes::CodeBook::Load(c.codes_dir.empty() ? codes::DefaultDataDir() : c.codes_dir);
+  if (!codes) return MakeError(codes.error().code, "code tables: " + codes.error().message);
+  n->m_codes = std::move(codes).value();
+
+  auto store = Store::Open(c.data_dir / "xfnode.db", clock);
+  if (!store) return MakeError(store.error().code, (c.data_dir / "xfnode.db").string() + ": " + store.error().message);
+  n->m_store = std::move(store).value();
+  n->m_blobs = std::make_unique<BlobStore>(c.data_dir / "blobs");
+
+  auto token = ReadToken(c.api_token_file);
+  if (!token) return token.error();
+  n->m_api = std::make_unique<Api>(ApiContext{n->m_config, *n->m_codes, *n->m_store, *n->m_blobs, clock, *token});
+
+  exchange::HttpServerOptions opts;
+  opts.address = c.api_listen;
+  opts.port = c.api_port;
+  opts.body_limit = c.api_body_limit;
+  opts.worker_threads = c.api_workers;
+  Api* api = n->m_api.get();
+  n->m_server = std::make_unique<exchange::HttpServer>(
+      opts, [api](const exchange::HttpRequest& r) { return api->Handle(r); });
+  if (auto s = n->m_server->Start(); !s) return MakeError(s.error().code, "local API: " + s.error().message);
+
+  // Tools and tests find the API here, also when port 0 picked a free one.
+  const auto url_file = c.data_dir / "api.url";
+  {
+    std::ofstream out(url_file.string() + ".tmp", std::ios::trunc);
+    out << n->ApiUrl() << "\n";
+  }
+  std::filesystem::rename(url_file.string() + ".tmp", url_file, ec);
+  Log("info", "local API listening",
+      {{"node", c.node_id}, {"url", n->ApiUrl()}, {"codes", n->m_codes->Version()},
+       {"schema_version", std::to_string(Store::LatestSchemaVersion())}});
+  return n;
+}
+
+std::string Node::ApiUrl() const {
+  const std::string host = m_config.api_listen.find(':') != std::string::npos
+                               ? "[" + m_config.api_listen + "]" : m_config.api_listen;
+  return "http://" + host + ":" + std::to_string(m_server ? m_server->Port() : m_config.api_port);
+}
+
+void Node::Stop() {
+  if (m_server) m_server->Stop();
+}
+
+Node::~Node() { Stop(); }
+
+}  // namespace xf::node

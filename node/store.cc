@@ -1,0 +1,351 @@
+#include "node/store.h"
+
+#include <cstdio>
+
+#include "node/projection.h"
+#include "schema/xml.h"
+
+namespace xf::node {
+
+namespace {
+
+// Numbered migrations: migration i takes user_version i-1 to i. Never edit
+// a released migration; add a new one.
+const char* const kMigrations[] = {
+    // 1: the event log, the projection, case numbers, blobs.
+    R"sql(
+CREATE TABLE events(
+  origin      TEXT    NOT NULL,
+  seq         INTEGER NOT NULL,
+  case_id     TEXT    NOT NULL,
+  kind        TEXT    NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  stored_at   INTEGER NOT NULL,
+  xml         BLOB    NOT NULL,
+  PRIMARY KEY (origin, seq)
+) WITHOUT ROWID;
+CREATE INDEX events_by_case ON events(case_id);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TABLE origins(
+  origin   TEXT PRIMARY KEY,
+  last_seq INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE case_numbers(
+  node_id TEXT NOT NULL,
+  year    INTEGER NOT NULL,
+  last_no INTEGER NOT NULL,
+  PRIMARY KEY (node_id, year)
+) WITHOUT ROWID;
+CREATE TABLE cases(
+  case_id          TEXT PRIMARY KEY,
+  origin           TEXT NOT NULL,
+  received_date    TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  content_category TEXT NOT NULL,
+  problem_place    TEXT NOT NULL,
+  event_count      INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  state            TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE blobs(
+  sha256    TEXT PRIMARY KEY,
+  size      INTEGER NOT NULL,
+  stored_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
+};
+constexpr int kLatest = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
+
+}  // namespace
+
+int Store::LatestSchemaVersion() { return kLatest; }
+
+Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& db_file, const Clock& clock) {
+  return OpenAtVersion(db_file, clock, kLatest);
+}
+
+Result<std::unique_ptr<Store>> Store::OpenAtVersion(const std::filesystem::path& db_file,
+                                                    const Clock& clock, int version) {
+  auto db = sql::Db::Open(db_file);
+  if (!db) return db.error();
+  std::unique_ptr<Store> store(new Store(std::move(db).value(), clock));
+  if (auto s = store->Migrate(version); !s) return s.error();
+  if (store->m_version == kLatest) {
+    if (auto s = store->PrepareStatements(); !s) return s.error();
+  }
+  return store;
+}
+
+Status Store::Migrate(int target) {
+  auto st = m_db.Prepare("PRAGMA user_version", false);
+  if (!st) return st.error();
+  auto row = st->Step();
+  if (!row) return row.error();
+  m_version = static_cast<int>(st->Int(0));
+  if (m_version > kLatest) {
+    return MakeError(Errc::kCorruption,
+                     "the database has schema version " + std::to_string(m_version) +
+                         " but this xfnode knows only up to " + std::to_string(kLatest) +
+                         ": it was written by a newer xfnode; refusing to downgrade (install the newer "
+                         "version, or restore a backup made by this one)");
+  }
+  while (m_version < target) {
+    sql::Txn txn(m_db);
+    if (!txn.Began()) return txn.Began();
+    if (auto s = m_db.Exec(kMigrations[m_version]); !s) {
+      return MakeError(Errc::kInternal, "migration " + std::to_string(m_version + 1) + ": " + s.error().message);
+    }
+    if (auto s = m_db.Exec("PRAGMA user_version = " + std::to_string(m_version + 1)); !s) return s;
+    if (auto s = txn.Commit(); !s) return s;
+    ++m_version;
+  }
+  return {};
+}
+
+Status Store::PrepareStatements() {
+  struct Def {
+    sql::Stmt* stmt;
+    const char* sql;
+  };
+  const Def defs[] = {
+      {&m_st.next_seq, "SELECT last_seq FROM origins WHERE origin = ?1"},
+      {&m_st.bump_origin,
+       "INSERT INTO origins(origin, last_seq) VALUES(?1, ?2) "
+       "ON CONFLICT(origin) DO UPDATE SET last_seq = excluded.last_seq"},
+      {&m_st.insert_event,
+       "INSERT INTO events(origin, seq, case_id, kind, occurred_at, recorded_at, stored_at, xml) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+      {&m_st.events_of_case,
+       "SELECT xml, stored_at FROM events WHERE case_id = ?1 "
+       "ORDER BY occurred_at, recorded_at, origin, seq"},
+      {&m_st.has_case, "SELECT 1 FROM cases WHERE case_id = ?1"},
+      {&m_st.upsert_case,
+       "INSERT INTO cases(case_id, origin, received_date, status, content_category, problem_place, "
+       "event_count, updated_at, state) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+       "ON CONFLICT(case_id) DO UPDATE SET received_date = excluded.received_date, "
+       "status = excluded.status, content_category = excluded.content_category, "
+       "problem_place = excluded.problem_place, event_count = excluded.event_count, "
+       "updated_at = excluded.updated_at, state = excluded.state"},
+      {&m_st.next_case_no, "SELECT last_no FROM case_numbers WHERE node_id = ?1 AND year = ?2"},
+      {&m_st.bump_case_no,
+       "INSERT INTO case_numbers(node_id, year, last_no) VALUES(?1, ?2, ?3) "
+       "ON CONFLICT(node_id, year) DO UPDATE SET last_no = excluded.last_no"},
+      {&m_st.get_case, "SELECT state FROM cases WHERE case_id = ?1"},
+      {&m_st.insert_blob, "INSERT OR IGNORE INTO blobs(sha256, size, stored_at) VALUES(?1, ?2, ?3)"},
+      {&m_st.has_blob, "SELECT 1 FROM blobs WHERE sha256 = ?1"},
+  };
+  for (const auto& d : defs) {
+    auto s = m_db.Prepare(d.sql);
+    if (!s) return s.error();
+    *d.stmt = std::move(s).value();
+  }
+  return {};
+}
+
+Result<std::string> Store::AppendLocked(schema::Event& e) {
+  auto& next = m_st.next_seq;
+  next.Bind(1, e.origin);
+  auto row = next.Step();
+  if (!row) return row.error();
+  const std::uint64_t last = *row ? static_cast<std::uint64_t>(next.Int(0)) : 0;
+  next.Reset();
+  e.seq = last + 1;
+  const std::string xml = schema::EventToXml(e);
+  auto& ins = m_st.insert_event;
+  ins.Bind(1, e.origin)
+      .Bind(2, static_cast<std::int64_t>(e.seq))
+      .Bind(3, e.case_id)
+      .Bind(4, schema::EventKindName(e.kind))
+      .Bind(5, e.occurred_at.seconds)
+      .Bind(6, e.recorded_at.seconds)
+      .Bind(7, m_clock.Now().seconds)
+      .BindBlob(8, xml);
+  if (auto s = ins.Run(); !s) return s.error();
+  m_st.bump_origin.Bind(1, e.origin).Bind(2, static_cast<std::int64_t>(e.seq));
+  if (auto s = m_st.bump_origin.Run(); !s) return s.error();
+  if (auto s = RefreshProjection(e.case_id); !s) return s.error();
+  return xml;
+}
+
+Result<std::vector<StoredEvent>> Store::EventsOfCase(std::string_view case_id) {
+  std::vector<StoredEvent> out;
+  auto& q = m_st.events_of_case;
+  q.Bind(1, case_id);
+  for (;;) {
+    auto row = q.Step();
+    if (!row) {
+      q.Reset();
+      return row.error();
+    }
+    if (!*row) break;
+    StoredEvent se;
+    se.xml = q.Text(0);
+    se.stored_at = Instant{q.Int(1)};
+    schema::Violations v;
+    auto ev = schema::EventFromXml(se.xml, v);
+    if (!ev) {
+      q.Reset();
+      return MakeError(Errc::kCorruption, "stored event of case " + std::string(case_id) +
+                                              " does not parse: " + ev.error().message);
+    }
+    se.event = std::move(ev).value();
+    out.push_back(std::move(se));
+  }
+  q.Reset();
+  return out;
+}
+
+Status Store::RefreshProjection(const std::string& case_id) {
+  auto events = EventsOfCase(case_id);
+  if (!events) return events.error();
+  std::vector<schema::Event> list;
+  list.reserve(events->size());
+  for (auto& se : *events) list.push_back(std::move(se.event));
+  const CaseState state = Project(list);
+  const std::string origin = list.empty() ? std::string() : list.front().origin;
+  auto& up = m_st.upsert_case;
+  up.Bind(1, case_id)
+      .Bind(2, origin)
+      .Bind(3, state.body.received_date.ToString())
+      .Bind(4, state.status)
+      .Bind(5, state.body.content_category)
+      .Bind(6, state.body.problem_place)
+      .Bind(7, static_cast<std::int64_t>(state.event_count))
+      .Bind(8, state.updated_at.seconds)
+      .Bind(9, CaseStateToJson(state));
+  return up.Run();
+}
+
+Result<schema::Event> Store::RegisterCase(schema::CaseRegistration c, const std::string& node_id,
+                                          const std::string& actor) {
+  std::lock_guard lock(m_mutex);
+  const Instant now = m_clock.Now();
+  if (c.registering_body.empty()) c.registering_body = node_id;
+  if (c.registered_at.seconds == 0) c.registered_at = now;
+  sql::Txn txn(m_db);
+  if (!txn.Began()) return txn.Began().error();
+  if (c.case_id.empty()) {
+    const int year = c.registered_at.ToDate().year;
+    auto& q = m_st.next_case_no;
+    q.Bind(1, node_id).Bind(2, year);
+    auto row = q.Step();
+    if (!row) return row.error();
+    const std::int64_t no = (*row ? q.Int(0) : 0) + 1;
+    q.Reset();
+    m_st.bump_case_no.Bind(1, node_id).Bind(2, year).Bind(3, no);
+    if (auto s = m_st.bump_case_no.Run(); !s) return s.error();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "-%04d-%07lld", year, static_cast<long long>(no));
+    c.case_id = node_id + buf;
+  } else {
+    m_st.has_case.Bind(1, c.case_id);
+    auto row = m_st.has_case.Step();
+    m_st.has_case.Reset();
+    if (!row) return row.error();
+    if (*row) return MakeError(Errc::kAlreadyExists, "case " + c.case_id + " exists already");
+  }
+  schema::Event e;
+  e.origin = node_id;
+  e.case_id = c.case_id;
+  e.kind = schema::EventKind::kRegistration;
+  e.occurred_at = c.registered_at;
+  e.recorded_at = now;
+  e.actor = actor.empty() ? c.registrar : actor;
+  e.body = std::move(c);
+  auto xml = AppendLocked(e);
+  if (!xml) return xml.error();
+  if (auto s = txn.Commit(); !s) return s.error();
+  return e;
+}
+
+Result<schema::Event> Store::AppendEvent(schema::Event e, const std::string& node_id) {
+  std::lock_guard lock(m_mutex);
+  sql::Txn txn(m_db);
+  if (!txn.Began()) return txn.Began().error();
+  m_st.has_case.Bind(1, e.case_id);
+  auto row = m_st.has_case.Step();
+  m_st.has_case.Reset();
+  if (!row) return row.error();
+  if (!*row) return MakeError(Errc::kNotFound, "case " + e.case_id + " is not known here");
+  e.origin = node_id;
+  e.recorded_at = m_clock.Now();
+  if (e.occurred_at.seconds == 0) e.occurred_at = e.recorded_at;
+  auto xml = AppendLocked(e);
+  if (!xml) return xml.error();
+  if (auto s = txn.Commit(); !s) return s.error();
+  return e;
+}
+
+bool Store::HasCase(std::string_view case_id) {
+  std::lock_guard lock(m_mutex);
+  m_st.has_case.Bind(1, case_id);
+  auto row = m_st.has_case.Step();
+  m_st.has_case.Reset();
+  return row && *row;
+}
+
+Result<CaseView> Store::GetCase(std::string_view case_id) {
+  std::lock_guard lock(m_mutex);
+  CaseView view;
+  view.case_id = std::string(case_id);
+  auto& q = m_st.get_case;
+  q.Bind(1, case_id);
+  auto row = q.Step();
+  if (!row) {
+    q.Reset();
+    return row.error();
+  }
+  if (!*row) {
+    q.Reset();
+    return MakeError(Errc::kNotFound, "case " + std::string(case_id) + " is not known here");
+  }
+  view.state_json = q.Text(0);
+  q.Reset();
+  auto events = EventsOfCase(case_id);
+  if (!events) return events.error();
+  view.events = std::move(events).value();
+  return view;
+}
+
+StoreStats Store::Stats() {
+  std::lock_guard lock(m_mutex);
+  StoreStats s;
+  s.schema_version = m_version;
+  auto count = [&](const char* sql) -> std::int64_t {
+    auto st = m_db.Prepare(sql, false);
+    if (!st) return -1;
+    auto row = st->Step();
+    return row && *row ? st->Int(0) : -1;
+  };
+  s.cases = count("SELECT count(*) FROM cases");
+  s.events = count("SELECT count(*) FROM events");
+  s.blobs = count("SELECT count(*) FROM blobs");
+  if (auto st = m_db.Prepare("SELECT origin, last_seq FROM origins ORDER BY origin", false)) {
+    for (;;) {
+      auto row = st->Step();
+      if (!row || !*row) break;
+      s.origins.push_back({st->Text(0), static_cast<std::uint64_t>(st->Int(1))});
+    }
+  }
+  return s;
+}
+
+Status Store::RecordBlob(std::string_view sha256, std::uint64_t size) {
+  std::lock_guard lock(m_mutex);
+  m_st.insert_blob.Bind(1, sha256).Bind(2, static_cast<std::int64_t>(size)).Bind(3, m_clock.Now().seconds);
+  return m_st.insert_blob.Run();
+}
+
+bool Store::HasBlob(std::string_view sha256) {
+  std::lock_guard lock(m_mutex);
+  m_st.has_blob.Bind(1, sha256);
+  auto row = m_st.has_blob.Step();
+  m_st.has_blob.Reset();
+  return row && *row;
+}
+
+}  // namespace xf::node

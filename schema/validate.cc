@@ -1,0 +1,789 @@
+// Record validation (R1 attachments, R2 standard codes, R3 well-formed data).
+// Every check, its field and message shape: section "Validation" of
+// schema/README.md (schema/VALIDATION.md until merged).
+#include "schema/validate.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace xf::schema {
+namespace {
+
+// Nothing is recorded before the People's Republic (the code tables start there).
+constexpr Date kEarliestRecordDate{1949, 10, 1};
+// The oldest plausible birth date in an ID number (440524188001010014 passes).
+constexpr Date kEarliestBirthDate{1880, 1, 1};
+// An attachment's original file name; stored as metadata only (the bytes are
+// addressed by hash), so the bound is generous.
+constexpr std::size_t kMaxFileNameChars = 255;
+// Events are stamped on two clocks; allow this much skew between them.
+constexpr std::int64_t kClockSkewSeconds = 300;
+// Values quoted in messages are cut to this many code points.
+constexpr std::size_t kMaxQuotedChars = 40;
+// 集体访: five or more people petitioning together choose representatives.
+constexpr int kCollectiveMinPeople = 5;
+
+// Province-level codes of GB/T 2260 (every edition since 1980 uses only
+// these; Hainan 46 and Chongqing 50 were added later, none was removed).
+constexpr std::array<int, 34> kProvinceCodes = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34,
+                                                35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+                                                53, 54, 61, 62, 63, 64, 65, 71, 81, 82};
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), IsDigit);
+}
+
+// Decodes one strict UTF-8 sequence at s[i] (no overlongs, surrogates or
+// code points above U+10FFFF). Returns the length, 0 when invalid.
+std::size_t DecodeUtf8(std::string_view s, std::size_t i, char32_t& cp) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c0 = b(i);
+  if (c0 < 0x80) {
+    cp = c0;
+    return 1;
+  }
+  std::size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c0 >= 0xC2 && c0 <= 0xDF) {
+    len = 2;
+    cp = c0 & 0x1F;
+  } else if (c0 >= 0xE0 && c0 <= 0xEF) {
+    len = 3;
+    cp = c0 & 0x0F;
+    if (c0 == 0xE0) lo = 0xA0;
+    if (c0 == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+  } else if (c0 >= 0xF0 && c0 <= 0xF4) {
+    len = 4;
+    cp = c0 & 0x07;
+    if (c0 == 0xF0) lo = 0x90;
+    if (c0 == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    const unsigned char c = b(i + k);
+    if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) return 0;
+    cp = (cp << 6) | (c & 0x3F);
+  }
+  return len;
+}
+
+bool IsControl(char32_t cp) { return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F); }
+
+std::string Hex(char32_t cp, int width) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%0*X", width, static_cast<unsigned>(cp));
+  return buf;
+}
+
+// A value made safe to put in a message: valid UTF-8 kept, bad bytes and
+// control characters escaped, long values cut.
+std::string Quote(std::string_view s) {
+  std::string out = "\"";
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    if (chars == kMaxQuotedChars) {
+      out += "…";
+      break;
+    }
+    char32_t cp;
+    const std::size_t len = DecodeUtf8(s, i, cp);
+    if (len == 0) {
+      out += "\\x" + Hex(static_cast<unsigned char>(s[i]), 2);
+      ++i;
+    } else {
+      if (IsControl(cp)) {
+        out += "\\u" + Hex(cp, 4);
+      } else if (cp == '"' || cp == '\\') {
+        out += '\\';
+        out += static_cast<char>(cp);
+      } else {
+        out.append(s.substr(i, len));
+      }
+      i += len;
+    }
+    ++chars;
+  }
+  out += '"';
+  return out;
+}
+
+// Number of code points when s is valid UTF-8.
+std::optional<std::size_t> CodePoints(std::string_view s) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size(); ++n) {
+    char32_t cp;
+    const std::size_t len = DecodeUtf8(s, i, cp);
+    if (len == 0) return std::nullopt;
+    i += len;
+  }
+  return n;
+}
+
+enum class Lines { kSingle, kMulti };
+
+// Free text: valid UTF-8, no control characters (multi-line text may hold
+// \n and \t), at most max_chars code points. Empty when fine, else why.
+std::string TextProblem(std::string_view s, std::size_t max_chars, Lines lines) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < s.size(); ++chars) {
+    char32_t cp;
+    const std::size_t len = DecodeUtf8(s, i, cp);
+    if (len == 0) {
+      return "is not valid UTF-8 (byte " + std::to_string(i) + " is 0x" +
+             Hex(static_cast<unsigned char>(s[i]), 2) + ")";
+    }
+    const bool allowed_ws = lines == Lines::kMulti && (cp == '\n' || cp == '\t');
+    if (IsControl(cp) && !allowed_ws) {
+      return "contains the control character U+" + Hex(cp, 4) + " at character " +
+             std::to_string(chars + 1) +
+             (lines == Lines::kMulti ? " (only line feed and tab are allowed)"
+                                     : " (it must be a single line)");
+    }
+    i += len;
+  }
+  if (chars > max_chars) {
+    return "has " + std::to_string(chars) + " characters; at most " + std::to_string(max_chars) +
+           " are allowed";
+  }
+  return {};
+}
+
+// Collects violations of one record.
+class Collector {
+ public:
+  explicit Collector(std::string record) : m_record(std::move(record)) {}
+
+  void Add(std::string_view rule, std::string field, std::string message) {
+    m_out.push_back(Violation{std::string(rule), std::move(field), std::move(message), m_record});
+  }
+  // R3 "required" for an empty field.
+  bool Required(std::string_view value, const std::string& field, std::string_view what) {
+    if (!value.empty()) return true;
+    Add("R3", field, std::string(what) + " is required");
+    return false;
+  }
+  void Text(std::string_view value, const std::string& field, std::string_view what,
+            std::size_t max_chars, Lines lines) {
+    std::string problem = TextProblem(value, max_chars, lines);
+    if (!problem.empty()) Add("R3", field, std::string(what) + " " + problem);
+  }
+  void RequiredText(std::string_view value, const std::string& field, std::string_view what,
+                    std::size_t max_chars, Lines lines) {
+    if (Required(value, field, what)) Text(value, field, what, max_chars, lines);
+  }
+
+  Violations Take() { return std::move(m_out); }
+
+ private:
+  std::string m_record;
+  Violations m_out;
+};
+
+std::string CodeCheckWhy(const codes::CodeEntry* entry, codes::CodeCheck check) {
+  switch (check) {
+    case codes::CodeCheck::kValid:
+      return "valid";
+    case codes::CodeCheck::kUnknownTable:
+      return "the table is not loaded";
+    case codes::CodeCheck::kUnknownCode:
+      return "no such code in the table";
+    case codes::CodeCheck::kRetired: {
+      std::string why = "retired";
+      if (entry != nullptr && entry->valid_to) why += " on " + entry->valid_to->ToString();
+      if (entry != nullptr && !entry->note.empty()) why += " (" + entry->note + ")";
+      return why;
+    }
+    case codes::CodeCheck::kNotYetValid:
+      return entry != nullptr ? "valid only from " + entry->valid_from.ToString() : "not yet valid";
+  }
+  return "invalid";
+}
+
+// "内容分类 (content_category): code "999999" is not valid on 2026-03-01: no such
+// code in the table [unknown_code]"
+std::string CodeMessage(const codes::CodeBook& book, std::string_view table,
+                        const codes::CodeEntry* entry, std::string_view code,
+                        codes::CodeCheck check, Date on) {
+  const codes::TableInfo* info = book.Table(table);
+  std::string title = info != nullptr && !info->title.empty() ? info->title : std::string(table);
+  return title + " (" + std::string(table) + "): code " + Quote(code) + " is not valid on " +
+         on.ToString() + ": " + CodeCheckWhy(entry, check) + " [" + codes::CodeCheckName(check) +
+         "]";
+}
+
+// R2 for a coded field that is set. Returns true when valid.
+bool CheckCode(Collector& out, const codes::CodeBook& book, std::string_view table,
+               const std::string& field, std::string_view code, Date on) {
+  const codes::CodeCheck check = book.Check(table, code, on);
+  if (check == codes::CodeCheck::kValid) return true;
+  out.Add("R2", field, CodeMessage(book, table, book.Find(table, code), code, check, on));
+  return false;
+}
+
+// R2 for a division code of 6, 9 or 12 digits (问题属地, 住址行政区划).
+bool CheckPlaceCode(Collector& out, const codes::CodeBook& book, const std::string& field,
+                    std::string_view code, Date on) {
+  const codes::CodeCheck check = book.CheckPlace(code, on);
+  if (check == codes::CodeCheck::kValid) return true;
+  if (!AllDigits(code) || (code.size() != 6 && code.size() != 9 && code.size() != 12)) {
+    const codes::TableInfo* info = book.Table(codes::table::kDivision);
+    out.Add("R2", field,
+            (info != nullptr ? info->title : std::string("division")) + " (" +
+                std::string(codes::table::kDivision) + "): " + Quote(code) +
+                " is not a division code of 6, 9 or 12 digits [" + codes::CodeCheckName(check) +
+                "]");
+    return false;
+  }
+  // Name the table whose entry failed: the county part, else the township part.
+  std::string_view table = codes::table::kDivision;
+  const std::string_view county = code.substr(0, 6);
+  const codes::CodeEntry* entry = book.Find(codes::table::kDivision, county);
+  if (code.size() > 6 && book.IsValid(codes::table::kDivision, county, on)) {
+    table = codes::table::kTownship;
+    entry = book.Find(codes::table::kTownship, code.substr(0, 9));
+  }
+  out.Add("R2", field, CodeMessage(book, table, entry, code, check, on));
+  return false;
+}
+
+std::string Index(std::string_view base, std::size_t i) {
+  return std::string(base) + "[" + std::to_string(i) + "]";
+}
+
+// A date the record claims happened: not before 1949-10-01, not after today.
+void CheckPastDate(Collector& out, Date d, const std::string& field, std::string_view what,
+                   Date today) {
+  if (d > today) {
+    out.Add("R3", field,
+            std::string(what) + " " + d.ToString() + " is after today (" + today.ToString() + ")");
+  } else if (d < kEarliestRecordDate) {
+    out.Add(
+        "R3", field,
+        std::string(what) + " " + d.ToString() + " is before " + kEarliestRecordDate.ToString());
+  }
+}
+
+// A date that may lie ahead (a due date) but not before its reference.
+void CheckNotBefore(Collector& out, std::optional<Date> d, Date reference, const std::string& field,
+                    std::string_view what, std::string_view reference_what) {
+  if (d && *d < reference) {
+    out.Add("R3", field,
+            std::string(what) + " " + d->ToString() + " is before " + std::string(reference_what) +
+                " " + reference.ToString());
+  }
+}
+
+bool IsPhone(std::string_view s) {
+  if (s.size() < 5 || s.size() > 20) return false;
+  int digits = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (IsDigit(c)) {
+      ++digits;
+    } else if (c == '+') {
+      if (i != 0) return false;  // only as the international prefix
+    } else if (c != '-' && c != ' ') {
+      return false;
+    }
+  }
+  return digits >= 5;
+}
+
+// An event id "<node-id>:<seq>" with seq >= 1.
+bool IsEventId(std::string_view s) {
+  const std::size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  const std::string_view seq = s.substr(colon + 1);
+  return IsNodeId(s.substr(0, colon)) && AllDigits(seq) && seq.size() <= 19 &&
+         seq.find_first_not_of('0') != std::string_view::npos;
+}
+
+// A field path of a correction: name(.name)* with optional [n] after a name,
+// e.g. "summary", "petitioners[0].phone".
+bool IsFieldPath(std::string_view s) {
+  if (s.empty() || s.size() > 100) return false;
+  std::size_t i = 0;
+  while (true) {
+    const std::size_t start = i;
+    while (i < s.size() &&
+           ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' || (i > start && IsDigit(s[i])))) {
+      ++i;
+    }
+    if (i == start) return false;
+    if (i < s.size() && s[i] == '[') {
+      const std::size_t digits = ++i;
+      while (i < s.size() && IsDigit(s[i])) ++i;
+      if (i == digits || i - digits > 6 || i >= s.size() || s[i] != ']') return false;
+      ++i;
+    }
+    if (i == s.size()) return true;
+    if (s[i] != '.') return false;
+    ++i;
+  }
+}
+
+void CheckAttachments(Collector& out, const std::vector<Attachment>& attachments,
+                      const RecordLimits& limits) {
+  if (attachments.size() > static_cast<std::size_t>(std::max(limits.max_attachments, 0))) {
+    out.Add("R1", "attachments",
+            std::to_string(attachments.size()) + " attachments; at most " +
+                std::to_string(limits.max_attachments) + " are allowed");
+  }
+  std::map<std::string_view, std::size_t> first_index;  // sha256 -> first attachment
+  for (std::size_t i = 0; i < attachments.size(); ++i) {
+    const Attachment& a = attachments[i];
+    const std::string base = Index("attachments", i);
+    if (!IsSha256Hex(a.sha256)) {
+      out.Add("R1", base + ".sha256",
+              "sha256 " + Quote(a.sha256) + " is not 64 lowercase hexadecimal digits");
+    } else if (auto [it, inserted] = first_index.emplace(a.sha256, i); !inserted) {
+      out.Add("R1", base + ".sha256",
+              "has the same content (sha256 " + a.sha256.substr(0, 12) + "…) as attachments[" +
+                  std::to_string(it->second) + "]");
+    }
+    if (a.size == 0) {
+      out.Add("R1", base + ".size", "the attachment is empty (size 0)");
+    } else if (a.size > limits.max_attachment_bytes) {
+      out.Add("R1", base + ".size",
+              "size " + std::to_string(a.size) + " bytes exceeds the limit of " +
+                  std::to_string(limits.max_attachment_bytes) + " bytes");
+    }
+    if (a.media_type.empty()) {
+      out.Add("R1", base + ".media_type", "media type is required");
+    } else if (std::find(limits.media_types.begin(), limits.media_types.end(), a.media_type) ==
+               limits.media_types.end()) {
+      std::string allowed;
+      for (const std::string& t : limits.media_types) allowed += (allowed.empty() ? "" : ", ") + t;
+      out.Add("R1", base + ".media_type",
+              "media type " + Quote(a.media_type) + " is not allowed (allowed: " + allowed + ")");
+    }
+    if (a.name.empty()) {
+      out.Add("R1", base + ".name", "file name is required");
+    } else if (std::string problem = TextProblem(a.name, kMaxFileNameChars, Lines::kSingle);
+               !problem.empty()) {
+      out.Add("R1", base + ".name", "file name " + problem);
+    } else if (a.name.find_first_of("/\\") != std::string::npos) {
+      out.Add("R1", base + ".name",
+              "file name " + Quote(a.name) + " contains a path separator ('/' or '\\')");
+    } else if (a.name == "." || a.name == "..") {
+      out.Add("R1", base + ".name", "file name " + Quote(a.name) + " is not a file name");
+    }
+  }
+}
+
+void CheckPetitioner(Collector& out, const Petitioner& p, std::size_t i, bool anonymous,
+                     const codes::CodeBook& book, const RecordLimits& limits, Date on, Date today) {
+  const std::string base = Index("petitioners", i);
+  // An anonymous petition (匿名) may carry no name.
+  if (anonymous) {
+    out.Text(p.name, base + ".name", "name", limits.max_name_chars, Lines::kSingle);
+  } else {
+    out.RequiredText(p.name, base + ".name", "name", limits.max_name_chars, Lines::kSingle);
+  }
+  if (out.Required(p.gender, base + ".gender", "gender (性别)")) {
+    CheckCode(out, book, codes::table::kGender, base + ".gender", p.gender, on);
+  }
+  if (!p.ethnicity.empty()) {
+    CheckCode(out, book, codes::table::kEthnicity, base + ".ethnicity", p.ethnicity, on);
+  }
+  if (!p.id_number.empty()) {
+    std::string problem = CheckIdNumber(p.id_number, today);
+    if (!problem.empty())
+      out.Add("R3", base + ".id_number", "ID number (公民身份号码): " + problem);
+  }
+  if (!p.phone.empty() && !IsPhone(p.phone)) {
+    out.Add("R3", base + ".phone",
+            "phone (联系电话) must be 5 to 20 characters of digits, '-', spaces and a leading "
+            "'+', with at least 5 digits");
+  }
+  out.Text(p.address, base + ".address", "address", limits.max_text_chars, Lines::kSingle);
+  if (!p.address_division.empty()) {
+    CheckPlaceCode(out, book, base + ".address_division", p.address_division, on);
+  }
+  if (!p.education.empty()) {
+    CheckCode(out, book, codes::table::kEducation, base + ".education", p.education, on);
+  }
+  if (!p.political_status.empty()) {
+    CheckCode(out, book, codes::table::kPoliticalStatus, base + ".political_status",
+              p.political_status, on);
+  }
+  out.Text(p.employer, base + ".employer", "employer", limits.max_text_chars, Lines::kSingle);
+}
+
+void CheckCaseBody(Collector& out, const CaseRegistration& c, const codes::CodeBook& book,
+                   const RecordLimits& limits, Date today) {
+  const Date on = c.received_date;  // R2: codes in force when the petition arrived
+
+  // Identity and provenance.
+  if (!c.case_id.empty() && !IsCaseId(c.case_id)) {
+    out.Add("R3", "case_id",
+            "case id " + Quote(c.case_id) + " is not of the form <node-id>-<YYYY>-<7+ digits>");
+  }
+  CheckPastDate(out, c.received_date, "received_date", "received date", today);
+  if (!c.registering_body.empty() && !IsNodeId(c.registering_body)) {
+    out.Add("R3", "registering_body",
+            "registering body " + Quote(c.registering_body) + " is not a node id");
+  }
+  out.RequiredText(c.registrar, "registrar", "registrar (登记人)", limits.max_name_chars,
+                   Lines::kSingle);
+  if (c.registered_at.seconds != 0) {  // 0: absent, filled by the node
+    const Date d = c.registered_at.ToDate();
+    if (d > today) {
+      out.Add("R3", "registered_at",
+              "registration time " + c.registered_at.ToString() + " is after today (" +
+                  today.ToString() + ")");
+    } else if (d < c.received_date) {
+      out.Add("R3", "registered_at",
+              "registration time " + c.registered_at.ToString() + " is before the received date " +
+                  c.received_date.ToString());
+    }
+  }
+
+  // Coded fields.
+  if (out.Required(c.channel, "channel", "channel (信访形式)")) {
+    CheckCode(out, book, codes::table::kChannel, "channel", c.channel, on);
+  }
+  if (!c.visit_type.empty()) {
+    CheckCode(out, book, codes::table::kVisitType, "visit_type", c.visit_type, on);
+  }
+  if (out.Required(c.purpose, "purpose", "purpose (信访目的)")) {
+    CheckCode(out, book, codes::table::kPurpose, "purpose", c.purpose, on);
+  }
+  if (out.Required(c.content_category, "content_category", "content category (内容分类)")) {
+    CheckCode(out, book, codes::table::kContentCategory, "content_category", c.content_category,
+              on);
+  }
+  if (out.Required(c.problem_place, "problem_place", "problem place (问题属地)")) {
+    CheckPlaceCode(out, book, "problem_place", c.problem_place, on);
+  }
+
+  // People.
+  if (c.petitioners.empty()) {
+    out.Add("R3", "petitioners", "at least one petitioner (信访人) is required");
+  } else {
+    if (c.petitioners.size() > static_cast<std::size_t>(std::max(limits.max_petitioners, 0))) {
+      out.Add("R3", "petitioners",
+              std::to_string(c.petitioners.size()) + " petitioners; at most " +
+                  std::to_string(limits.max_petitioners) + " are allowed");
+    }
+    const auto firsts = std::count_if(c.petitioners.begin(), c.petitioners.end(),
+                                      [](const Petitioner& p) { return p.first; });
+    if (firsts != 1) {
+      out.Add("R3", "petitioners",
+              std::to_string(firsts) +
+                  " petitioners are marked first; exactly one must be (第一信访人)");
+    }
+  }
+  std::map<std::string_view, std::size_t> id_numbers;  // a person is listed once
+  for (std::size_t i = 0; i < c.petitioners.size(); ++i) {
+    const Petitioner& p = c.petitioners[i];
+    CheckPetitioner(out, p, i, c.anonymous, book, limits, on, today);
+    if (!p.id_number.empty()) {
+      if (auto [it, inserted] = id_numbers.emplace(p.id_number, i); !inserted) {
+        out.Add("R3", Index("petitioners", i) + ".id_number",
+                "the same ID number as petitioners[" + std::to_string(it->second) + "]");
+      }
+    }
+  }
+  if (c.petitioner_count < 1) {
+    out.Add("R3", "petitioner_count",
+            "petitioner count (信访人数) " + std::to_string(c.petitioner_count) +
+                " must be at least 1");
+  } else if (static_cast<std::size_t>(c.petitioner_count) < c.petitioners.size()) {
+    out.Add("R3", "petitioner_count",
+            "petitioner count (信访人数) " + std::to_string(c.petitioner_count) +
+                " is less than the " + std::to_string(c.petitioners.size()) +
+                " petitioners listed");
+  }
+  if (c.involved_count < c.petitioner_count) {
+    out.Add("R3", "involved_count",
+            "involved count (涉及人数) " + std::to_string(c.involved_count) +
+                " is less than the petitioner count " + std::to_string(c.petitioner_count));
+  }
+  if (!c.representatives.empty()) {
+    if (c.petitioner_count < kCollectiveMinPeople) {
+      out.Add("R3", "representatives",
+              "representatives (集体访代表) are only for collective petitions of " +
+                  std::to_string(kCollectiveMinPeople) + " or more people; petitioner count is " +
+                  std::to_string(c.petitioner_count));
+    }
+    if (c.representatives.size() >
+        static_cast<std::size_t>(std::max(limits.max_representatives, 0))) {
+      out.Add("R3", "representatives",
+              std::to_string(c.representatives.size()) + " representatives; at most " +
+                  std::to_string(limits.max_representatives) + " are allowed");
+    }
+    for (std::size_t i = 0; i < c.representatives.size(); ++i) {
+      out.RequiredText(c.representatives[i], Index("representatives", i), "representative",
+                       limits.max_name_chars, Lines::kSingle);
+    }
+  }
+
+  // The matter.
+  out.RequiredText(c.summary, "summary", "summary (概况)", limits.max_summary_chars, Lines::kMulti);
+  out.RequiredText(c.requests, "requests", "requests (诉求)", limits.max_requests_chars,
+                   Lines::kMulti);
+  out.Text(c.responsible_unit, "responsible_unit", "responsible unit (责任单位)",
+           limits.max_text_chars, Lines::kSingle);
+
+  // 初件/重件.
+  if (c.repeat) {
+    if (out.Required(c.initial_case_id, "initial_case_id",
+                     "initial case id (初件编号) of a repeat case")) {
+      if (!IsCaseId(c.initial_case_id)) {
+        out.Add("R3", "initial_case_id",
+                "initial case id " + Quote(c.initial_case_id) +
+                    " is not of the form <node-id>-<YYYY>-<7+ digits>");
+      } else if (c.initial_case_id == c.case_id) {
+        out.Add("R3", "initial_case_id", "a repeat case cannot name itself as its initial case");
+      }
+    }
+  } else if (!c.initial_case_id.empty()) {
+    out.Add("R3", "initial_case_id",
+            "initial case id " + Quote(c.initial_case_id) +
+                " is set but the case is not a repeat case (repeat is false)");
+  }
+
+  CheckNotBefore(out, c.due_date, c.received_date, "due_date", "due date (限办截止时间)",
+                 "the received date");
+  CheckAttachments(out, c.attachments, limits);
+}
+
+const char* BodyName(const EventBody& body) {
+  static constexpr const char* kNames[] = {"registration", "acceptance",  "transfer",
+                                           "handling",     "supervision", "evaluation",
+                                           "review",       "closure",     "correction"};
+  static_assert(std::variant_size_v<EventBody> == std::size(kNames));
+  return kNames[body.index()];
+}
+
+// Checks of the workflow bodies; `on` is the event's date (UTC+8).
+struct BodyChecker {
+  Collector& out;
+  const Event& event;
+  const codes::CodeBook& book;
+  const RecordLimits& limits;
+  Date on;
+  Date today;
+
+  void operator()(const CaseRegistration& c) {
+    CheckCaseBody(out, c, book, limits, today);
+    if (!c.case_id.empty() && !event.case_id.empty() && c.case_id != event.case_id) {
+      out.Add("R3", "case_id",
+              "the event's case id " + Quote(event.case_id) +
+                  " differs from the registration's case id " + Quote(c.case_id));
+    }
+  }
+  void operator()(const Acceptance& a) {
+    if (out.Required(a.decision, "decision", "acceptance decision (受理决定)")) {
+      CheckCode(out, book, codes::table::kAcceptance, "decision", a.decision, on);
+    }
+    out.Text(a.body, "body", "deciding body", limits.max_text_chars, Lines::kSingle);
+    out.Text(a.reason, "reason", "reason", limits.max_text_chars, Lines::kMulti);
+  }
+  void operator()(const Transfer& t) {
+    if (out.Required(t.target, "target", "transfer target (转送/交办对象)") &&
+        !IsNodeId(t.target)) {
+      out.Add("R3", "target", "transfer target " + Quote(t.target) + " is not a node id");
+    }
+    CheckNotBefore(out, t.due_date, on, "due_date", "due date", "the event date");
+    out.Text(t.instructions, "instructions", "instructions", limits.max_text_chars, Lines::kMulti);
+  }
+  void operator()(const Handling& h) {
+    if (out.Required(h.method, "method", "handling method (办理方式)")) {
+      CheckCode(out, book, codes::table::kHandlingMethod, "method", h.method, on);
+    }
+    out.Text(h.body, "body", "handling body", limits.max_text_chars, Lines::kSingle);
+    out.Text(h.sent_to, "sent_to", "sent to", limits.max_text_chars, Lines::kSingle);
+    out.Text(h.reply, "reply", "reply (答复意见)", limits.max_text_chars, Lines::kMulti);
+    if (h.report_back && *h.report_back < kEarliestRecordDate) {
+      out.Add("R3", "report_back",
+              "report-back date " + h.report_back->ToString() + " is before " +
+                  kEarliestRecordDate.ToString());
+    }
+    CheckAttachments(out, h.attachments, limits);
+  }
+  void operator()(const Supervision& s) {
+    out.Text(s.body, "body", "supervising body", limits.max_text_chars, Lines::kSingle);
+    out.RequiredText(s.instructions, "instructions", "supervision instructions (督办意见)",
+                     limits.max_text_chars, Lines::kMulti);
+    CheckNotBefore(out, s.feedback_due, on, "feedback_due", "feedback due date", "the event date");
+  }
+  void operator()(const Evaluation& e) {
+    if (out.Required(e.value, "value", "satisfaction value (满意度)")) {
+      CheckCode(out, book, codes::table::kSatisfaction, "value", e.value, on);
+    }
+    out.Text(e.text, "text", "evaluation text", limits.max_text_chars, Lines::kMulti);
+    out.Text(e.method, "method", "evaluation method", limits.max_name_chars, Lines::kSingle);
+  }
+  void operator()(const Review& r) {
+    out.Text(r.body, "body", "reviewing body", limits.max_text_chars, Lines::kSingle);
+    out.Text(r.text, "text", "text", limits.max_text_chars, Lines::kMulti);
+    if (r.step == Review::Step::kDecision) {
+      out.RequiredText(r.outcome, "outcome", "outcome of a review decision", limits.max_name_chars,
+                       Lines::kSingle);
+    } else {
+      out.Text(r.outcome, "outcome", "outcome", limits.max_name_chars, Lines::kSingle);
+    }
+  }
+  void operator()(const Closure& c) {
+    out.Text(c.body, "body", "closing body", limits.max_text_chars, Lines::kSingle);
+    out.Text(c.summary, "summary", "closing summary", limits.max_text_chars, Lines::kMulti);
+  }
+  void operator()(const Correction& c) {
+    if (out.Required(c.supersedes, "supersedes", "the superseded event id")) {
+      if (!IsEventId(c.supersedes)) {
+        out.Add(
+            "R3", "supersedes",
+            "superseded event id " + Quote(c.supersedes) + " is not of the form <node-id>:<seq>");
+      } else if (event.seq > 0 && c.supersedes == event.Id()) {
+        out.Add("R3", "supersedes", "a correction cannot supersede itself");
+      }
+    }
+    if (c.fields.empty()) out.Add("R3", "fields", "a correction must change at least one field");
+    for (std::size_t i = 0; i < c.fields.size(); ++i) {
+      const std::string base = Index("fields", i);
+      if (out.Required(c.fields[i].path, base + ".path", "field path") &&
+          !IsFieldPath(c.fields[i].path)) {
+        out.Add("R3", base + ".path",
+                "field path " + Quote(c.fields[i].path) +
+                    " is not of the form name[.name] with optional [index]");
+      }
+      out.Text(c.fields[i].value, base + ".value", "value", limits.max_text_chars, Lines::kMulti);
+    }
+    out.RequiredText(c.reason, "reason", "correction reason (更正原因)", limits.max_text_chars,
+                     Lines::kMulti);
+  }
+};
+
+}  // namespace
+
+std::string CheckIdNumber(std::string_view id, Date today) {
+  if (id.size() != 18) {
+    const auto chars = CodePoints(id);
+    return "must be 18 characters, not " + std::to_string(chars ? *chars : id.size());
+  }
+  for (std::size_t i = 0; i < 17; ++i) {
+    if (!IsDigit(id[i])) {
+      return "character " + std::to_string(i + 1) + " must be a digit, not " +
+             Quote(id.substr(i, 1));
+    }
+  }
+  const char last = id[17];
+  if (last == 'x') return "the check character must be an uppercase 'X', not a lowercase 'x'";
+  if (!IsDigit(last) && last != 'X') {
+    return "the check character must be a digit or 'X', not " + Quote(id.substr(17, 1));
+  }
+  const int province = (id[0] - '0') * 10 + (id[1] - '0');
+  if (std::find(kProvinceCodes.begin(), kProvinceCodes.end(), province) == kProvinceCodes.end()) {
+    return "address code " + std::string(id.substr(0, 6)) +
+           " does not start with a province code (" + std::string(id.substr(0, 2)) + " is none)";
+  }
+  const std::string_view birth_text = id.substr(6, 8);
+  const std::optional<Date> birth = Date::ParseCompact(birth_text);
+  if (!birth) return "birth date " + std::string(birth_text) + " is not a real date";
+  if (*birth > today) {
+    return "birth date " + birth->ToString() + " is after today (" + today.ToString() + ")";
+  }
+  if (*birth < kEarliestBirthDate) {
+    return "birth date " + birth->ToString() + " is before " + kEarliestBirthDate.ToString();
+  }
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  static constexpr char kCheckChars[] = "10X98765432";
+  int sum = 0;
+  for (std::size_t i = 0; i < 17; ++i) sum += (id[i] - '0') * kWeights[i];
+  const char expected = kCheckChars[sum % 11];
+  if (last != expected) {
+    return std::string("check character is '") + last + "', expected '" + expected + "'";
+  }
+  return {};
+}
+
+bool IsNodeId(std::string_view id) {
+  if (id.size() < 6 || !AllDigits(id.substr(0, 6))) return false;
+  if (id.size() == 6) return true;
+  const std::string_view org = id.substr(7);
+  return id[6] == '.' && !org.empty() && org.size() <= 18 &&
+         std::all_of(org.begin(), org.end(),
+                     [](char c) { return IsDigit(c) || (c >= 'A' && c <= 'Z'); });
+}
+
+bool IsCaseId(std::string_view id) {
+  if (id.size() > 38) return false;
+  const std::size_t dash2 = id.rfind('-');
+  if (dash2 == std::string_view::npos || dash2 < 5) return false;
+  const std::size_t dash1 = dash2 - 5;
+  if (id[dash1] != '-') return false;
+  const std::string_view node = id.substr(0, dash1);
+  const std::string_view year = id.substr(dash1 + 1, 4);
+  const std::string_view serial = id.substr(dash2 + 1);
+  return IsNodeId(node) && AllDigits(year) && year >= "1949" && AllDigits(serial) &&
+         serial.size() >= 7;
+}
+
+bool IsSha256Hex(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(),
+                                       [](char c) { return IsDigit(c) || (c >= 'a' && c <= 'f'); });
+}
+
+Violations ValidateCase(const CaseRegistration& c, const codes::CodeBook& book,
+                        const RecordLimits& limits, Date today) {
+  Collector out(c.case_id);
+  CheckCaseBody(out, c, book, limits, today);
+  return out.Take();
+}
+
+Violations ValidateEvent(const Event& e, const codes::CodeBook& book, const RecordLimits& limits,
+                         Date today) {
+  std::string record = e.seq > 0 ? e.Id() : e.case_id;
+  if (record.empty()) {
+    if (const auto* reg = std::get_if<CaseRegistration>(&e.body)) record = reg->case_id;
+  }
+  Collector out(std::move(record));
+
+  if (!e.origin.empty() && !IsNodeId(e.origin)) {
+    out.Add("R3", "origin", "origin " + Quote(e.origin) + " is not a node id");
+  } else if (e.origin.empty() && e.seq > 0) {
+    out.Add("R3", "origin", "origin is required for a stored event (seq > 0)");
+  }
+  // A registration may still await its minted id; every other event names its case.
+  const bool is_registration = std::holds_alternative<CaseRegistration>(e.body);
+  if (e.case_id.empty()) {
+    if (!is_registration) out.Add("R3", "case_id", "case id is required");
+  } else if (!IsCaseId(e.case_id)) {
+    out.Add("R3", "case_id",
+            "case id " + Quote(e.case_id) + " is not of the form <node-id>-<YYYY>-<7+ digits>");
+  }
+  if (!BodyMatchesKind(e)) {
+    out.Add("R3", "kind",
+            "kind " + std::string(EventKindName(e.kind)) + " does not match its body (" +
+                BodyName(e.body) + ")");
+  }
+  if (e.occurred_at.seconds == 0) {
+    out.Add("R3", "occurred_at", "time of the event (occurred_at) is required");
+  } else {
+    CheckPastDate(out, e.occurred_at.ToDate(), "occurred_at", "event date", today);
+  }
+  if (e.recorded_at.seconds != 0 && e.occurred_at.seconds != 0 &&
+      e.recorded_at.seconds + kClockSkewSeconds < e.occurred_at.seconds) {
+    out.Add("R3", "recorded_at",
+            "recorded at " + e.recorded_at.ToString() + ", before it occurred at " +
+                e.occurred_at.ToString());
+  }
+  out.Text(e.actor, "actor", "actor", limits.max_name_chars, Lines::kSingle);
+
+  std::visit(BodyChecker{out, e, book, limits, e.occurred_at.ToDate(), today}, e.body);
+  return out.Take();
+}
+
+}  // namespace xf::schema
