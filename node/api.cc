@@ -96,6 +96,14 @@ void Api::CountRejections(const schema::Violations& v) {
 HttpResponse Api::Handle(const HttpRequest& request) {
   ++m_requests;
   HttpResponse r = Route(request);
+  if (r.status == 405 && !r.headers.count("Allow")) {
+    // The methods each kind of path takes (RFC 9110: a 405 names them).
+    const std::string path = request.target.substr(0, request.target.find('?'));
+    r.headers["Allow"] = path == "/v1/cases" ? "POST"
+                         : StartsWith(path, "/v1/blobs/") ? "PUT"
+                         : path.size() > 7 && path.substr(path.size() - 7) == "/events" ? "POST"
+                         : path == "/healthz" ? "GET, HEAD" : "GET";
+  }
   if (r.status == 400) ++m_bad_requests;
   return r;
 }
@@ -155,7 +163,7 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
   schema::Violations mapping;
   auto parsed = IsXml(request) ? schema::CaseFromXml(request.body, mapping)
                                : schema::CaseFromJson(request.body, mapping);
-  if (!parsed) return Problem(400, parsed.error().message);
+  if (!parsed) return Problem(parsed.error().code == Errc::kLimit ? 413 : 400, parsed.error().message);
   schema::CaseRegistration c = std::move(parsed).value();
   const Date today = m_ctx.clock.Now().ToDate();
   schema::Violations v = Merge(std::move(mapping), schema::ValidateCase(c, m_ctx.codes, m_ctx.config.limits, today));
@@ -191,10 +199,10 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
 HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_id) {
   schema::Violations mapping;
   auto parsed = schema::EventFromJson(request.body, mapping);
-  if (!parsed) return Problem(400, parsed.error().message);
+  if (!parsed) return Problem(parsed.error().code == Errc::kLimit ? 413 : 400, parsed.error().message);
   schema::Event e = std::move(parsed).value();
   if (e.kind == schema::EventKind::kRegistration) {
-    return Problem(422, "a registration is posted to /v1/cases, not as an event");
+    return Unprocessable({{"R3", "kind", "a registration is posted to /v1/cases, not as an event", case_id}});
   }
   e.case_id = case_id;
   e.origin = m_ctx.config.node_id;

@@ -151,6 +151,7 @@ Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::p
 
     if (!root["data_dir"]) r.Fail(root, "missing data_dir");
     c.data_dir = r.Path(root, "data_dir", "");
+    if (c.data_dir.empty()) r.Fail(root["data_dir"], "data_dir is empty: name the folder for the database");
     c.codes_dir = r.Path(root, "codes_dir", "");
 
     if (const auto api = root["api"]) {

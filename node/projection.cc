@@ -44,7 +44,7 @@ std::optional<std::vector<Step>> ParsePath(const std::string& path) {
     }
     steps.push_back(s);
     if (i < path.size()) {
-      if (path[i] != '.') return std::nullopt;
+      if (path[i] != '.' || i + 1 == path.size()) return std::nullopt;
       ++i;
     }
   }
@@ -147,6 +147,8 @@ CaseState Project(const std::vector<schema::Event>& events) {
         for (const auto& f : c.fields) {
           if (auto st = ApplyCorrection(s.body, f.path, f.value); !st) {
             s.problems.push_back(e.Id() + ": " + st.error().message);
+          } else if (f.path == "due_date") {
+            s.due_date = s.body.due_date;  // the corrected 限办截止 is the case's
           }
         }
         break;

@@ -1,6 +1,7 @@
 #include "node/store.h"
 
 #include <cstdio>
+#include <fstream>
 
 #include "node/projection.h"
 #include "schema/xml.h"
@@ -29,6 +30,10 @@ CREATE INDEX events_by_case ON events(case_id);
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
   BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+-- INSERT OR REPLACE deletes without firing delete triggers: refuse it here.
+CREATE TRIGGER events_no_replace BEFORE INSERT ON events
+  WHEN EXISTS (SELECT 1 FROM events WHERE origin = NEW.origin AND seq = NEW.seq)
   BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TABLE origins(
   origin   TEXT PRIMARY KEY,
@@ -60,6 +65,14 @@ CREATE TABLE blobs(
 };
 constexpr int kLatest = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
 
+Error TooNew(int version) {
+  return MakeError(Errc::kCorruption,
+                   "the database has schema version " + std::to_string(version) +
+                       " but this xfnode knows only up to " + std::to_string(kLatest) +
+                       ": it was written by a newer xfnode; refusing to downgrade (install the newer "
+                       "version, or restore a backup made by this one)");
+}
+
 }  // namespace
 
 int Store::LatestSchemaVersion() { return kLatest; }
@@ -70,6 +83,17 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& db_file,
 
 Result<std::unique_ptr<Store>> Store::OpenAtVersion(const std::filesystem::path& db_file,
                                                     const Clock& clock, int version) {
+  // A database from a newer xfnode is refused before anything (even the
+  // journal mode) is written to it.
+  // The user version is the big-endian 32-bit integer at offset 60 of the
+  // file header (SQLite file format, section 1.3); reading it opens nothing.
+  if (std::ifstream in{db_file, std::ios::binary}) {
+    unsigned char header[64] = {0};
+    if (in.read(reinterpret_cast<char*>(header), sizeof header)) {
+      const long version = (long{header[60]} << 24) | (header[61] << 16) | (header[62] << 8) | header[63];
+      if (version > kLatest) return TooNew(static_cast<int>(version));
+    }
+  }
   auto db = sql::Db::Open(db_file);
   if (!db) return db.error();
   std::unique_ptr<Store> store(new Store(std::move(db).value(), clock));
@@ -86,13 +110,7 @@ Status Store::Migrate(int target) {
   auto row = st->Step();
   if (!row) return row.error();
   m_version = static_cast<int>(st->Int(0));
-  if (m_version > kLatest) {
-    return MakeError(Errc::kCorruption,
-                     "the database has schema version " + std::to_string(m_version) +
-                         " but this xfnode knows only up to " + std::to_string(kLatest) +
-                         ": it was written by a newer xfnode; refusing to downgrade (install the newer "
-                         "version, or restore a backup made by this one)");
-  }
+  if (m_version > kLatest) return TooNew(m_version);
   while (m_version < target) {
     sql::Txn txn(m_db);
     if (!txn.Began()) return txn.Began();
@@ -121,7 +139,7 @@ Status Store::PrepareStatements() {
        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
       {&m_st.events_of_case,
        "SELECT xml, stored_at FROM events WHERE case_id = ?1 "
-       "ORDER BY occurred_at, recorded_at, origin, seq"},
+       "ORDER BY kind <> 'registration', occurred_at, recorded_at, origin, seq"},
       {&m_st.has_case, "SELECT 1 FROM cases WHERE case_id = ?1"},
       {&m_st.upsert_case,
        "INSERT INTO cases(case_id, origin, received_date, status, content_category, problem_place, "
@@ -167,7 +185,11 @@ Result<std::string> Store::AppendLocked(schema::Event& e) {
   if (auto s = ins.Run(); !s) return s.error();
   m_st.bump_origin.Bind(1, e.origin).Bind(2, static_cast<std::int64_t>(e.seq));
   if (auto s = m_st.bump_origin.Run(); !s) return s.error();
-  if (auto s = RefreshProjection(e.case_id); !s) return s.error();
+  // A registration starts its case: its projection needs no read-back.
+  const bool first = e.kind == schema::EventKind::kRegistration;
+  if (auto s = first ? WriteProjection(e.case_id, Project({e})) : RefreshProjection(e.case_id); !s) {
+    return s.error();
+  }
   return xml;
 }
 
@@ -205,11 +227,13 @@ Status Store::RefreshProjection(const std::string& case_id) {
   std::vector<schema::Event> list;
   list.reserve(events->size());
   for (auto& se : *events) list.push_back(std::move(se.event));
-  const CaseState state = Project(list);
-  const std::string origin = list.empty() ? std::string() : list.front().origin;
+  return WriteProjection(case_id, Project(list));
+}
+
+Status Store::WriteProjection(const std::string& case_id, const CaseState& state) {
   auto& up = m_st.upsert_case;
   up.Bind(1, case_id)
-      .Bind(2, origin)
+      .Bind(2, state.body.registering_body)
       .Bind(3, state.body.received_date.ToString())
       .Bind(4, state.status)
       .Bind(5, state.body.content_category)
@@ -234,19 +258,24 @@ Result<schema::Event> Store::RegisterCase(schema::CaseRegistration c, const std:
     q.Bind(1, node_id).Bind(2, year);
     auto row = q.Step();
     if (!row) return row.error();
-    const std::int64_t no = (*row ? q.Int(0) : 0) + 1;
+    std::int64_t no = *row ? q.Int(0) : 0;
     q.Reset();
+    // Skip numbers a caller already took by registering a case with a chosen id.
+    for (;;) {
+      ++no;
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "-%04d-%07lld", year, static_cast<long long>(no));
+      c.case_id = node_id + buf;
+      auto taken = CaseExistsLocked(c.case_id);
+      if (!taken) return taken.error();
+      if (!*taken) break;
+    }
     m_st.bump_case_no.Bind(1, node_id).Bind(2, year).Bind(3, no);
     if (auto s = m_st.bump_case_no.Run(); !s) return s.error();
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "-%04d-%07lld", year, static_cast<long long>(no));
-    c.case_id = node_id + buf;
   } else {
-    m_st.has_case.Bind(1, c.case_id);
-    auto row = m_st.has_case.Step();
-    m_st.has_case.Reset();
-    if (!row) return row.error();
-    if (*row) return MakeError(Errc::kAlreadyExists, "case " + c.case_id + " exists already");
+    auto taken = CaseExistsLocked(c.case_id);
+    if (!taken) return taken.error();
+    if (*taken) return MakeError(Errc::kAlreadyExists, "case " + c.case_id + " exists already");
   }
   schema::Event e;
   e.origin = node_id;
@@ -266,11 +295,9 @@ Result<schema::Event> Store::AppendEvent(schema::Event e, const std::string& nod
   std::lock_guard lock(m_mutex);
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began().error();
-  m_st.has_case.Bind(1, e.case_id);
-  auto row = m_st.has_case.Step();
-  m_st.has_case.Reset();
-  if (!row) return row.error();
-  if (!*row) return MakeError(Errc::kNotFound, "case " + e.case_id + " is not known here");
+  auto known = CaseExistsLocked(e.case_id);
+  if (!known) return known.error();
+  if (!*known) return MakeError(Errc::kNotFound, "case " + e.case_id + " is not known here");
   e.origin = node_id;
   e.recorded_at = m_clock.Now();
   if (e.occurred_at.seconds == 0) e.occurred_at = e.recorded_at;
@@ -280,12 +307,17 @@ Result<schema::Event> Store::AppendEvent(schema::Event e, const std::string& nod
   return e;
 }
 
-bool Store::HasCase(std::string_view case_id) {
-  std::lock_guard lock(m_mutex);
+Result<bool> Store::CaseExistsLocked(std::string_view case_id) {
   m_st.has_case.Bind(1, case_id);
   auto row = m_st.has_case.Step();
   m_st.has_case.Reset();
-  return row && *row;
+  return row;
+}
+
+bool Store::HasCase(std::string_view case_id) {
+  std::lock_guard lock(m_mutex);
+  auto known = CaseExistsLocked(case_id);
+  return known && *known;
 }
 
 Result<CaseView> Store::GetCase(std::string_view case_id) {

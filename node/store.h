@@ -25,6 +25,8 @@
 
 namespace xf::node {
 
+struct CaseState;  // projection.h
+
 struct StoredEvent {
   schema::Event event;
   std::string xml;   // the canonical XML, byte for byte as stored
@@ -89,7 +91,9 @@ class Store {
   // Inserts the event (seq assigned) and refreshes its case's projection.
   // REQUIRES: m_mutex held, inside a transaction.
   Result<std::string> AppendLocked(schema::Event& e);
+  Result<bool> CaseExistsLocked(std::string_view case_id);  // REQUIRES: m_mutex held
   Status RefreshProjection(const std::string& case_id);
+  Status WriteProjection(const std::string& case_id, const CaseState& state);
   Result<std::vector<StoredEvent>> EventsOfCase(std::string_view case_id);
 
   std::mutex m_mutex;

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <climits>
-#include <functional>
+#include <variant>
 #include <vector>
 
 #include "schema/detail/fields.h"
@@ -88,14 +88,20 @@ std::string Indexed(std::string_view path, std::size_t i) {
 
 const char* KindName(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
     case json::kind::int64:
     case json::kind::uint64:
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
+    case json::kind::double_:
+      return "a number";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
   }
   return "a value";
 }
@@ -194,8 +200,9 @@ class FieldReader {
       if (it != names.end()) {
         e = static_cast<E>(it - names.begin());
       } else {
-        Violate(m_v, m_path, "not \"" + std::string(names[0]) + "\" or \"" +
-                                 std::string(names[1]) + "\": " + detail::Quote(*str));
+        Violate(m_v, m_path,
+                "not \"" + std::string(names[0]) + "\" or \"" + std::string(names[1]) +
+                    "\": " + detail::Quote(*str));
       }
     }
   }
@@ -347,9 +354,7 @@ Result<CaseRegistration> CaseFromJson(std::string_view text, Violations& violati
   return rec;
 }
 
-std::string CaseToJson(const CaseRegistration& c) {
-  return json::serialize(JsonWriter::Object(c));
-}
+std::string CaseToJson(const CaseRegistration& c) { return json::serialize(JsonWriter::Object(c)); }
 
 Result<Event> EventFromJson(std::string_view text, Violations& violations) {
   auto parsed = ParseObject(text);
@@ -381,8 +386,8 @@ Result<Event> EventFromJson(std::string_view text, Violations& violations) {
   std::vector<std::string_view> body_seen;
   auto read_body_field = [&](std::string_view key, const json::value& val,
                              const std::string& prefix) {
-    return std::visit(
-        [&](auto& body) { return ReadField(key, val, body, prefix, v, body_seen); }, e.body);
+    return std::visit([&](auto& body) { return ReadField(key, val, body, prefix, v, body_seen); },
+                      e.body);
   };
 
   for (const auto& kv : o) {
@@ -402,8 +407,9 @@ Result<Event> EventFromJson(std::string_view text, Violations& violations) {
       if (auto t = Instant::Parse(val.get_string())) {
         out = *t;
       } else {
-        Violate(v, path, "not a time with a UTC offset (YYYY-MM-DDThh:mm:ss+08:00): " +
-                             detail::Quote(val.get_string()));
+        Violate(v, path,
+                "not a time with a UTC offset (YYYY-MM-DDThh:mm:ss+08:00): " +
+                    detail::Quote(val.get_string()));
       }
     };
     if (key == "kind") continue;
@@ -441,8 +447,9 @@ Result<Event> EventFromJson(std::string_view text, Violations& violations) {
     } else if (nested) {
       Violate(v, path, "unknown field " + detail::Quote(key));
     } else if (kind_ok && !read_body_field(key, val, "")) {
-      Violate(v, path, "unknown field " + detail::Quote(key) + " for kind " +
-                           std::string(EventKindName(e.kind)));
+      Violate(v, path,
+              "unknown field " + detail::Quote(key) + " for kind " +
+                  std::string(EventKindName(e.kind)));
     }
   }
   if (!have_occurred) Violate(v, "occurred_at", "required: occurred_at is missing");

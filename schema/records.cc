@@ -38,16 +38,25 @@ std::optional<EventKind> EventKindFromName(std::string_view name) {
 
 bool BodyMatchesKind(const Event& e) {
   switch (e.kind) {
-    case EventKind::kRegistration: return std::holds_alternative<CaseRegistration>(e.body);
-    case EventKind::kAcceptance: return std::holds_alternative<Acceptance>(e.body);
-    case EventKind::kTransfer: return std::holds_alternative<Transfer>(e.body);
-    case EventKind::kHandling: return std::holds_alternative<Handling>(e.body);
-    case EventKind::kSupervision: return std::holds_alternative<Supervision>(e.body);
-    case EventKind::kEvaluation: return std::holds_alternative<Evaluation>(e.body);
+    case EventKind::kRegistration:
+      return std::holds_alternative<CaseRegistration>(e.body);
+    case EventKind::kAcceptance:
+      return std::holds_alternative<Acceptance>(e.body);
+    case EventKind::kTransfer:
+      return std::holds_alternative<Transfer>(e.body);
+    case EventKind::kHandling:
+      return std::holds_alternative<Handling>(e.body);
+    case EventKind::kSupervision:
+      return std::holds_alternative<Supervision>(e.body);
+    case EventKind::kEvaluation:
+      return std::holds_alternative<Evaluation>(e.body);
     case EventKind::kReview:
-    case EventKind::kReReview: return std::holds_alternative<Review>(e.body);
-    case EventKind::kClosure: return std::holds_alternative<Closure>(e.body);
-    case EventKind::kCorrection: return std::holds_alternative<Correction>(e.body);
+    case EventKind::kReReview:
+      return std::holds_alternative<Review>(e.body);
+    case EventKind::kClosure:
+      return std::holds_alternative<Closure>(e.body);
+    case EventKind::kCorrection:
+      return std::holds_alternative<Correction>(e.body);
   }
   return false;
 }

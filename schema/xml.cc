@@ -3,7 +3,10 @@
 #include "schema/xml.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "schema/detail/fields.h"
@@ -152,11 +155,13 @@ std::optional<std::string> ReadLeaf(ReadCtx& c, const std::string& path) {
         c.Violate(path, "element <" + c.p.Name() + "> not allowed inside a value");
         if (!c.p.Skip()) return std::nullopt;
         break;
-      case Tok::kEnd: return text;
+      case Tok::kEnd:
+        return text;
       case Tok::kDone:
         c.p.Fail(Errc::kInvalidArgument, "XML document ends inside an element");
         return std::nullopt;
-      case Tok::kError: return std::nullopt;
+      case Tok::kError:
+        return std::nullopt;
     }
   }
 }
@@ -187,25 +192,21 @@ class FieldReader {
     }
   }
   void OptDay(std::string_view name, std::optional<Date>& d) {
-    Date x;
-    bool ok = false;
     if (auto t = Scalar(name)) {
-      if (auto parsed = Date::Parse(*t)) {
-        x = *parsed;
-        ok = true;
+      if (auto x = Date::Parse(*t)) {
+        d = *x;
       } else {
         m_c.Violate(m_path, "not a date (YYYY-MM-DD): " + detail::Quote(*t));
       }
     }
-    if (ok) d = x;
   }
   void Time(std::string_view name, Instant& i, Opt) {
     if (auto t = Scalar(name)) {
       if (auto x = Instant::Parse(*t)) {
         i = *x;
       } else {
-        m_c.Violate(m_path, "not a time with a UTC offset (YYYY-MM-DDThh:mm:ssZ): " +
-                                detail::Quote(*t));
+        m_c.Violate(m_path,
+                    "not a time with a UTC offset (YYYY-MM-DDThh:mm:ssZ): " + detail::Quote(*t));
       }
     }
   }
@@ -245,8 +246,8 @@ class FieldReader {
       if (it != names.end()) {
         e = static_cast<E>(it - names.begin());
       } else {
-        m_c.Violate(m_path, "not " + std::string(names[0]) + " or " + std::string(names[1]) +
-                                ": " + detail::Quote(*t));
+        m_c.Violate(m_path, "not " + std::string(names[0]) + " or " + std::string(names[1]) + ": " +
+                                detail::Quote(*t));
       }
     }
   }
@@ -306,11 +307,13 @@ class FieldReader {
             read_item(Indexed(m_path, i++));
           }
           break;
-        case Tok::kEnd: return;
+        case Tok::kEnd:
+          return;
         case Tok::kDone:
           m_c.p.Fail(Errc::kInvalidArgument, "XML document ends inside an element");
           return;
-        case Tok::kError: return;
+        case Tok::kError:
+          return;
       }
       if (m_c.p.Failed()) return;
     }
@@ -350,11 +353,13 @@ std::vector<std::string_view> ReadRecord(ReadCtx& c, T& rec, const std::string& 
         }
         break;
       }
-      case Tok::kEnd: return seen;
+      case Tok::kEnd:
+        return seen;
       case Tok::kDone:
         c.p.Fail(Errc::kInvalidArgument, "XML document ends inside an element");
         return seen;
-      case Tok::kError: return seen;
+      case Tok::kError:
+        return seen;
     }
     if (c.p.Failed()) return seen;
   }
@@ -378,10 +383,14 @@ std::string RootError(const XmlPull& p, std::string_view expected) {
 Status ToRoot(XmlPull& p) {
   for (;;) {
     switch (p.Next()) {
-      case Tok::kStart: return {};
-      case Tok::kText: continue;
-      case Tok::kError: return p.error();
-      default: return MakeError(Errc::kInvalidArgument, "XML document without a root element");
+      case Tok::kStart:
+        return {};
+      case Tok::kText:
+        continue;
+      case Tok::kError:
+        return p.error();
+      default:
+        return MakeError(Errc::kInvalidArgument, "XML document without a root element");
     }
   }
 }
@@ -390,10 +399,14 @@ Status ToRoot(XmlPull& p) {
 Status ToEnd(XmlPull& p) {
   for (;;) {
     switch (p.Next()) {
-      case Tok::kDone: return {};
-      case Tok::kError: return p.error();
-      case Tok::kText: continue;
-      default: return MakeError(Errc::kInvalidArgument, "content after the root element");
+      case Tok::kDone:
+        return {};
+      case Tok::kError:
+        return p.error();
+      case Tok::kText:
+        continue;
+      default:
+        return MakeError(Errc::kInvalidArgument, "content after the root element");
     }
   }
 }
@@ -431,8 +444,12 @@ Event ReadEvent(XmlPull& p, Violations& violations) {
     have[k] = true;
     const std::string_view trimmed = TrimXmlSpace(a.value);
     switch (k) {
-      case 0: id = a.value; break;
-      case 1: e.origin = a.value; break;
+      case 0:
+        id = a.value;
+        break;
+      case 1:
+        e.origin = a.value;
+        break;
       case 2:
         if (auto n = ParseUint64(trimmed)) {
           e.seq = *n;
@@ -440,7 +457,9 @@ Event ReadEvent(XmlPull& p, Violations& violations) {
           c.Violate("seq", "not a non-negative integer: " + Quote(a.value));
         }
         break;
-      case 3: e.case_id = a.value; break;
+      case 3:
+        e.case_id = a.value;
+        break;
       case 4:
         if (auto kind = EventKindFromName(trimmed)) {
           e.kind = *kind;
@@ -458,7 +477,9 @@ Event ReadEvent(XmlPull& p, Violations& violations) {
                     "not a time with a UTC offset (YYYY-MM-DDThh:mm:ssZ): " + Quote(a.value));
         }
         break;
-      case 7: e.actor = a.value; break;
+      case 7:
+        e.actor = a.value;
+        break;
     }
   }
   for (std::size_t k = 0; k < std::size(kAttrs); ++k) {
@@ -497,11 +518,14 @@ Event ReadEvent(XmlPull& p, Violations& violations) {
         }
         break;
       }
-      case Tok::kEnd: open = false; break;
+      case Tok::kEnd:
+        open = false;
+        break;
       case Tok::kDone:
         p.Fail(Errc::kInvalidArgument, "XML document ends inside <event>");
         break;
-      case Tok::kError: break;
+      case Tok::kError:
+        break;
     }
   }
 
@@ -579,8 +603,7 @@ std::string EventToXml(const Event& e) {
   return out;
 }
 
-Result<Event> EventFromXml(std::string_view xml, Violations& violations,
-                           const XmlLimits& limits) {
+Result<Event> EventFromXml(std::string_view xml, Violations& violations, const XmlLimits& limits) {
   XmlPull p(xml, limits);
   if (auto s = ToRoot(p); !s) return s.error();
   if (p.Name() != "event" || !detail::IsOurs(p.Ns())) {

@@ -19,6 +19,16 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Removes a benchmark's scratch directory on every return path.
+struct TempDirGuard {
+  std::filesystem::path dir;
+  explicit TempDirGuard(std::filesystem::path d) : dir(std::move(d)) {}
+  ~TempDirGuard() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
@@ -57,12 +67,18 @@ schema::CaseRegistration SampleCase(int i, Date received) {
 }
 
 int BenchIntake(const Args& args) {
-  const int n = std::stoi(args.Get("n", "2000"));
+  const int n = std::atoi(args.Get("n", "2000").c_str());
+  if (n <= 0) {
+    std::cerr << "xfctl bench intake: --n must be a positive number\n";
+    return 2;
+  }
   std::string dir = args.Get("dir", "");
+  std::optional<TempDirGuard> guard;
   if (dir.empty()) {
     char tmpl[] = "/tmp/xfnode-bench-XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) return 1;
     dir = tmpl;
+    guard.emplace(dir);
   }
   auto book = codes::CodeBook::Load(codes::DefaultDataDir());
   if (!book) {
@@ -137,7 +153,8 @@ int BenchIntake(const Args& args) {
   const double raw_row = n / Seconds(t2, t3);
   const double raw_batch = n / Seconds(t3, t4);
   std::cout << std::fixed << std::setprecision(0)
-            << "bench intake: " << n << " cases, store in " << dir << " (WAL, synchronous=FULL)\n"
+            << "bench intake: " << n << " cases, store in " << (guard ? "a temporary dir" : dir)
+            << " (WAL, synchronous=FULL)\n"
             << "  intake path (validate + mint id + XML + event + projection, one commit per case): "
             << intake << " cases/s\n"
             << "  raw SQLite insert of the same rows, one commit per row:                         "

@@ -19,16 +19,25 @@ EventBody MakeBodyImpl(std::size_t index, std::index_sequence<I...>) {
 
 std::size_t BodyIndexOf(EventKind kind) {
   switch (kind) {
-    case EventKind::kRegistration: return 0;
-    case EventKind::kAcceptance: return 1;
-    case EventKind::kTransfer: return 2;
-    case EventKind::kHandling: return 3;
-    case EventKind::kSupervision: return 4;
-    case EventKind::kEvaluation: return 5;
+    case EventKind::kRegistration:
+      return 0;
+    case EventKind::kAcceptance:
+      return 1;
+    case EventKind::kTransfer:
+      return 2;
+    case EventKind::kHandling:
+      return 3;
+    case EventKind::kSupervision:
+      return 4;
+    case EventKind::kEvaluation:
+      return 5;
     case EventKind::kReview:
-    case EventKind::kReReview: return 6;
-    case EventKind::kClosure: return 7;
-    case EventKind::kCorrection: return 8;
+    case EventKind::kReReview:
+      return 6;
+    case EventKind::kClosure:
+      return 7;
+    case EventKind::kCorrection:
+      return 8;
   }
   return 0;
 }

@@ -39,7 +39,7 @@ inline constexpr EnumNames kTargetNames = {"bureau", "handler"};
 inline constexpr EnumNames kStepNames = {"request", "decision"};
 
 template <class V, class S>
-  requires Is<S, Petitioner>
+requires Is<S, Petitioner>
 void Fields(V& v, S& p) {
   v.Text("name", p.name, Opt::kRequired);
   v.Text("gender", p.gender, Opt::kRequired);
@@ -55,7 +55,7 @@ void Fields(V& v, S& p) {
 }
 
 template <class V, class S>
-  requires Is<S, Attachment>
+requires Is<S, Attachment>
 void Fields(V& v, S& a) {
   v.Text("sha256", a.sha256, Opt::kRequired);
   v.Size("size", a.size);
@@ -64,7 +64,7 @@ void Fields(V& v, S& a) {
 }
 
 template <class V, class S>
-  requires Is<S, CaseRegistration>
+requires Is<S, CaseRegistration>
 void Fields(V& v, S& c) {
   v.Text("case_id", c.case_id, Opt::kOptional);
   v.Day("received_date", c.received_date);
@@ -96,7 +96,7 @@ void Fields(V& v, S& c) {
 }
 
 template <class V, class S>
-  requires Is<S, Acceptance>
+requires Is<S, Acceptance>
 void Fields(V& v, S& a) {
   v.Text("decision", a.decision, Opt::kRequired);
   v.Text("body", a.body, Opt::kOptional);
@@ -104,7 +104,7 @@ void Fields(V& v, S& a) {
 }
 
 template <class V, class S>
-  requires Is<S, Transfer>
+requires Is<S, Transfer>
 void Fields(V& v, S& t) {
   v.Choice("mode", t.mode, kModeNames);
   v.Text("target", t.target, Opt::kRequired);
@@ -113,7 +113,7 @@ void Fields(V& v, S& t) {
 }
 
 template <class V, class S>
-  requires Is<S, Handling>
+requires Is<S, Handling>
 void Fields(V& v, S& h) {
   v.Text("method", h.method, Opt::kRequired);
   v.Text("body", h.body, Opt::kOptional);
@@ -124,7 +124,7 @@ void Fields(V& v, S& h) {
 }
 
 template <class V, class S>
-  requires Is<S, Supervision>
+requires Is<S, Supervision>
 void Fields(V& v, S& s) {
   v.Text("body", s.body, Opt::kOptional);
   v.Text("instructions", s.instructions, Opt::kRequired);
@@ -132,7 +132,7 @@ void Fields(V& v, S& s) {
 }
 
 template <class V, class S>
-  requires Is<S, Evaluation>
+requires Is<S, Evaluation>
 void Fields(V& v, S& e) {
   v.Choice("target", e.target, kTargetNames);
   v.Text("value", e.value, Opt::kRequired);
@@ -141,7 +141,7 @@ void Fields(V& v, S& e) {
 }
 
 template <class V, class S>
-  requires Is<S, Review>
+requires Is<S, Review>
 void Fields(V& v, S& r) {
   v.Choice("step", r.step, kStepNames);
   v.Text("body", r.body, Opt::kOptional);
@@ -150,21 +150,21 @@ void Fields(V& v, S& r) {
 }
 
 template <class V, class S>
-  requires Is<S, Closure>
+requires Is<S, Closure>
 void Fields(V& v, S& c) {
   v.Text("body", c.body, Opt::kOptional);
   v.Text("summary", c.summary, Opt::kOptional);
 }
 
 template <class V, class S>
-  requires Is<S, Correction::Field>
+requires Is<S, Correction::Field>
 void Fields(V& v, S& f) {
   v.Text("path", f.path, Opt::kRequired);
   v.Text("value", f.value, Opt::kRequired);
 }
 
 template <class V, class S>
-  requires Is<S, Correction>
+requires Is<S, Correction>
 void Fields(V& v, S& c) {
   v.Text("supersedes", c.supersedes, Opt::kRequired);
   v.Records("fields", "field", c.fields);
@@ -173,7 +173,7 @@ void Fields(V& v, S& c) {
 
 // The body element / JSON name of each EventBody alternative, by index.
 inline constexpr std::array<std::string_view, std::variant_size_v<EventBody>> kBodyNames = {
-    "registration", "acceptance", "transfer", "handling", "supervision",
+    "registration", "acceptance", "transfer", "handling",  "supervision",
     "evaluation",   "review",     "closure",  "correction"};
 
 // The EventBody alternative index that a kind carries.

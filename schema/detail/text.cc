@@ -55,9 +55,15 @@ void AppendXmlEscaped(std::string& out, std::string_view s, bool attr) {
       continue;
     }
     switch (cp) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;  // keeps "]]>" out of character data
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;  // keeps "]]>" out of character data
       case '"':
         if (attr) {
           out += "&quot;";
@@ -65,7 +71,9 @@ void AppendXmlEscaped(std::string& out, std::string_view s, bool attr) {
           out += '"';
         }
         break;
-      case '\r': out += "&#13;"; break;  // parsers turn a literal CR into LF
+      case '\r':
+        out += "&#13;";
+        break;  // parsers turn a literal CR into LF
       case '\n':
         if (attr) {
           out += "&#10;";  // attribute values normalise LF and TAB to spaces
@@ -80,7 +88,8 @@ void AppendXmlEscaped(std::string& out, std::string_view s, bool attr) {
           out += '\t';
         }
         break;
-      default: out.append(s.substr(i, len));
+      default:
+        out.append(s.substr(i, len));
     }
     i += len;
   }

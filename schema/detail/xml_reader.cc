@@ -104,14 +104,13 @@ XmlPull::XmlPull(std::string_view xml, const XmlLimits& limits, const XsdValidat
   ErrorScope scope(m_impl.get(), &Impl::OnError);
   constexpr int kOptions =
       XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC | XML_PARSE_NOXINCNODE;
-  m_impl->reader.reset(xmlReaderForMemory(xml.data(), static_cast<int>(xml.size()), nullptr,
-                                          "UTF-8", kOptions));
+  m_impl->reader.reset(
+      xmlReaderForMemory(xml.data(), static_cast<int>(xml.size()), nullptr, "UTF-8", kOptions));
   if (!m_impl->reader) {
     Fail(Errc::kInternal, "cannot create an XML reader");
     return;
   }
-  xmlTextReaderSetStructuredErrorHandler(m_impl->reader.get(), &Impl::OnError,
-                                         m_impl.get());
+  xmlTextReaderSetStructuredErrorHandler(m_impl->reader.get(), &Impl::OnError, m_impl.get());
   if (schema != nullptr &&
       xmlTextReaderSetSchema(m_impl->reader.get(),
                              static_cast<xmlSchemaPtr>(schema->SchemaHandle())) != 0) {
@@ -123,6 +122,13 @@ XmlPull::XmlPull(std::string_view xml, const XmlLimits& limits, const XsdValidat
 XmlPull::~XmlPull() {
   if (m_impl && m_impl->reader) {
     ErrorScope scope(m_impl.get(), &Impl::OnError);
+    if (m_impl->has_schema) {
+      // libxml2 (2.9) leaks the XSD identity-constraint state of a
+      // validation stopped mid-document; reading to the end (the input is
+      // already bounded) lets it unwind.
+      while (xmlTextReaderRead(m_impl->reader.get()) == 1) {
+      }
+    }
     m_impl->reader.reset();
   }
 }
@@ -225,13 +231,19 @@ bool XmlPull::Skip() {
   std::size_t open = 1;
   while (open > 0) {
     switch (Next()) {
-      case Tok::kStart: ++open; break;
-      case Tok::kEnd: --open; break;
-      case Tok::kText: break;
+      case Tok::kStart:
+        ++open;
+        break;
+      case Tok::kEnd:
+        --open;
+        break;
+      case Tok::kText:
+        break;
       case Tok::kDone:
         Fail(Errc::kInvalidArgument, "XML document ends inside an element");
         return false;
-      case Tok::kError: return false;
+      case Tok::kError:
+        return false;
     }
   }
   return true;

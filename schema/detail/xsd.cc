@@ -68,8 +68,7 @@ Result<std::shared_ptr<const XsdValidator>> XsdValidator::Load(const std::string
 
   std::shared_ptr<XsdValidator> v(new XsdValidator());
   {
-    std::unique_ptr<xmlSchemaParserCtxt, ParserCtxtFree> ctxt(
-        xmlSchemaNewParserCtxt(path.c_str()));
+    std::unique_ptr<xmlSchemaParserCtxt, ParserCtxtFree> ctxt(xmlSchemaNewParserCtxt(path.c_str()));
     if (ctxt) {
       xmlSchemaSetParserStructuredErrors(ctxt.get(), &FirstError::On, &first);
       v->m_impl->schema.reset(xmlSchemaParse(ctxt.get()));
@@ -88,9 +87,12 @@ Status XsdValidator::Validate(std::string_view xml, const XmlLimits& limits) con
   XmlPull pull(xml, limits, this);
   for (;;) {
     switch (pull.Next()) {
-      case XmlPull::Tok::kDone: return {};
-      case XmlPull::Tok::kError: return pull.error();
-      default: break;
+      case XmlPull::Tok::kDone:
+        return {};
+      case XmlPull::Tok::kError:
+        return pull.error();
+      default:
+        break;
     }
   }
 }

@@ -253,8 +253,8 @@ TEST_CASE("mapping: JSON that is not an object, too big or too deep is an Error"
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().code == Errc::kInvalidArgument);
   CHECK(bad.error().message.find("line 2, column 13") != std::string::npos);
-  for (const char* text : {"", "[]", "\"case\"", "42", "null", "{} {}", "{\"a\":1,}",
-                           "{\"a\":\"\xff\"}"}) {
+  for (const char* text :
+       {"", "[]", "\"case\"", "42", "null", "{} {}", "{\"a\":1,}", "{\"a\":\"\xff\"}"}) {
     CAPTURE(text);
     auto r = EventFromJson(text, v);
     REQUIRE_FALSE(r.ok());
@@ -291,10 +291,11 @@ TEST_CASE("mapping: ViolationsToJson") {
   const Violations v = {{"R3", "petitioners[0].id_number", "check character is '1', expected 'X'",
                          "440106-2026-0000123"},
                         {"R1", "attachments", "6 attachments; at most 5 are allowed", ""}};
-  CHECK(ViolationsToJson(v) ==
-        R"({"violations":[{"rule":"R3","field":"petitioners[0].id_number",)"
-        R"("message":"check character is '1', expected 'X'","record":"440106-2026-0000123"},)"
-        R"({"rule":"R1","field":"attachments","message":"6 attachments; at most 5 are allowed"}]})");
+  CHECK(
+      ViolationsToJson(v) ==
+      R"({"violations":[{"rule":"R3","field":"petitioners[0].id_number",)"
+      R"("message":"check character is '1', expected 'X'","record":"440106-2026-0000123"},)"
+      R"({"rule":"R1","field":"attachments","message":"6 attachments; at most 5 are allowed"}]})");
 }
 
 }  // namespace

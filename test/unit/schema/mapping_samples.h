@@ -93,7 +93,8 @@ inline CaseRegistration CollectiveCase() {
       "金台里17号楼40户居民反映：今冬室温长期低于18℃，\n"
       "物业公司与供热公司互相推诿 & 拒不退费；\n"
       "居民曾于2025年12月来访（见初件），问题未解决。<再次来访>";
-  c.requests = "1. 请求责令供热公司维修管网，保证室温不低于18℃；\n2. 按规定退还不达标期间的供热费。";
+  c.requests =
+      "1. 请求责令供热公司维修管网，保证室温不低于18℃；\n2. 按规定退还不达标期间的供热费。";
   c.problem_place = "110105003";
   c.content_category = "030204";
   c.purpose = "02";
@@ -132,20 +133,20 @@ inline Event MakeEvent(std::uint64_t seq, EventKind kind, const char* occurred, 
 // Names are file stems of the example XML.
 inline std::vector<std::pair<std::string, Event>> SampleEvents() {
   std::vector<std::pair<std::string, Event>> out;
-  out.emplace_back("event_registration",
-                   MakeEvent(1, EventKind::kRegistration, "2026-03-02T09:30:00+08:00", "李明",
-                             SingleCase()));
-  out.emplace_back("event_acceptance",
-                   MakeEvent(2, EventKind::kAcceptance, "2026-03-04T10:00:00+08:00", "李明",
-                             Acceptance{"1", "广州市天河区信访局",
-                                        "属于本机关职权范围，依法予以受理。"}));
+  out.emplace_back(
+      "event_registration",
+      MakeEvent(1, EventKind::kRegistration, "2026-03-02T09:30:00+08:00", "李明", SingleCase()));
+  out.emplace_back(
+      "event_acceptance",
+      MakeEvent(2, EventKind::kAcceptance, "2026-03-04T10:00:00+08:00", "李明",
+                Acceptance{"1", "广州市天河区信访局", "属于本机关职权范围，依法予以受理。"}));
   Transfer t;
   t.mode = Transfer::Mode::kAssign;
   t.target = "440106.NYNCJ";
   t.due_date = Date{2026, 5, 1};
   t.instructions = "请于60日内办结并书面答复信访人，同时报送办理结果。";
-  out.emplace_back("event_transfer", MakeEvent(3, EventKind::kTransfer,
-                                               "2026-03-04T15:20:00+08:00", "李明", t));
+  out.emplace_back("event_transfer",
+                   MakeEvent(3, EventKind::kTransfer, "2026-03-04T15:20:00+08:00", "李明", t));
   Handling h;
   h.method = "040100";
   h.body = "广州市天河区农业农村局";
@@ -155,34 +156,34 @@ inline std::vector<std::pair<std::string, Event>> SampleEvents() {
   h.report_back = Date{2026, 4, 20};
   h.attachments.push_back({"b41ceb1554affeef057e27897dec498ee568534c6758088c75f02eed44b17c9e", 619,
                            "application/pdf", "答复意见书.pdf"});
-  out.emplace_back("event_handling", MakeEvent(4, EventKind::kHandling,
-                                               "2026-04-12T16:45:00+08:00", "黄丽华", h));
+  out.emplace_back("event_handling",
+                   MakeEvent(4, EventKind::kHandling, "2026-04-12T16:45:00+08:00", "黄丽华", h));
   Supervision s;
   s.body = "广州市信访局";
   s.instructions = "请加快办理进度，于4月15日前书面反馈办理情况。";
   s.feedback_due = Date{2026, 4, 15};
-  out.emplace_back("event_supervision", MakeEvent(5, EventKind::kSupervision,
-                                                  "2026-04-01T09:00:00+08:00", "李明", s));
+  out.emplace_back("event_supervision",
+                   MakeEvent(5, EventKind::kSupervision, "2026-04-01T09:00:00+08:00", "李明", s));
   Evaluation ev;
   ev.target = Evaluation::Target::kHandler;
   ev.value = "2";
   ev.text = "答复及时，问题基本解决。";
   ev.method = "sms";
-  out.emplace_back("event_evaluation", MakeEvent(6, EventKind::kEvaluation,
-                                                 "2026-04-18T11:12:13+08:00", "李明", ev));
+  out.emplace_back("event_evaluation",
+                   MakeEvent(6, EventKind::kEvaluation, "2026-04-18T11:12:13+08:00", "李明", ev));
   Review rq;
   rq.step = Review::Step::kRequest;
   rq.body = "广州市天河区人民政府";
   rq.text = "信访人对答复意见中租金数额有异议，申请复查。";
-  out.emplace_back("event_review", MakeEvent(7, EventKind::kReview, "2026-04-25T10:00:00+08:00",
-                                             "李明", rq));
+  out.emplace_back("event_review",
+                   MakeEvent(7, EventKind::kReview, "2026-04-25T10:00:00+08:00", "李明", rq));
   Review rd;
   rd.step = Review::Step::kDecision;
   rd.body = "广州市人民政府";
   rd.text = "经复核，原处理意见认定事实清楚，维持。";
   rd.outcome = "upheld";
-  out.emplace_back("event_rereview", MakeEvent(8, EventKind::kReReview,
-                                               "2026-06-20T17:00:00+08:00", "李明", rd));
+  out.emplace_back("event_rereview",
+                   MakeEvent(8, EventKind::kReReview, "2026-06-20T17:00:00+08:00", "李明", rd));
   out.emplace_back("event_closure",
                    MakeEvent(9, EventKind::kClosure, "2026-06-22T09:00:00+08:00", "李明",
                              Closure{"广州市天河区信访局", "复核维持原处理意见，本件办结。"}));
@@ -190,8 +191,8 @@ inline std::vector<std::pair<std::string, Event>> SampleEvents() {
   cor.supersedes = "440106:1";
   cor.fields = {{"petitioners[0].phone", "13900139000"}, {"responsible_unit", ""}};
   cor.reason = "登记时联系电话录入错误；责任单位以交办记录为准。";
-  out.emplace_back("event_correction", MakeEvent(10, EventKind::kCorrection,
-                                                 "2026-06-23T08:00:00+08:00", "李明", cor));
+  out.emplace_back("event_correction",
+                   MakeEvent(10, EventKind::kCorrection, "2026-06-23T08:00:00+08:00", "李明", cor));
   return out;
 }
 

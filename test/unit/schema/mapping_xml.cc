@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <string>
 
+#include "mapping_samples.h"
 #include "schema/records.h"
 #include "schema/xml.h"
-#include "mapping_samples.h"
 
 namespace xf::schema {
 namespace {
@@ -155,7 +155,8 @@ TEST_CASE("mapping: text XML cannot carry becomes U+FFFD, output stays well-form
   const std::string xml = CaseToXml(c);
   Violations v;
   const CaseRegistration back = ParseCase(xml, v);
-  CHECK(back.summary == "bell\xef\xbf\xbd nul\xef\xbf\xbd bad\xef\xbf\xbd utf8 \xef\xbf\xbd\xef\xbf\xbd");
+  CHECK(back.summary ==
+        "bell\xef\xbf\xbd nul\xef\xbf\xbd bad\xef\xbf\xbd utf8 \xef\xbf\xbd\xef\xbf\xbd");
   CHECK(back.registrar == "\xef\xbf\xbd");
 }
 
@@ -244,8 +245,7 @@ TEST_CASE("mapping: XML field problems are R3 violations with their path") {
 
 TEST_CASE("mapping: a case without received_date says so") {
   Violations v;
-  const CaseRegistration c =
-      ParseCase("<case " + kNs + "><channel>200</channel></case>", v);
+  const CaseRegistration c = ParseCase("<case " + kNs + "><channel>200</channel></case>", v);
   CHECK(HasField(v, "received_date"));
   CHECK(c.channel == "200");
 }

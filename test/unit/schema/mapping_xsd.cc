@@ -16,6 +16,7 @@
 
 #include "mapping_samples.h"
 #include "schema/detail/xsd.h"
+#include "schema/json.h"
 #include "schema/xml.h"
 
 namespace xf::schema {
@@ -139,6 +140,25 @@ TEST_CASE("mapping: every XML the writer produces validates against xfnode.xsd")
   std::vector<Event> events;
   for (const auto& [name, ev] : SampleEvents()) events.push_back(ev);
   CheckValid(BatchXml(events));
+}
+
+TEST_CASE("mapping: the example cases in JSON (test/data/cases/valid) pass the XSD as XML") {
+  // Records that validation accepts must not be refused by the XSD.
+  const fs::path dir = SourceDir() / "test" / "data" / "cases" / "valid";
+  if (!fs::exists(dir)) return;
+  int n = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") continue;
+    CAPTURE(entry.path().filename().string());
+    Violations v;
+    auto c = CaseFromJson(ReadFile(entry.path()), v);
+    REQUIRE_MESSAGE(c.ok(), c.error().message);
+    CHECK(v.empty());
+    if (c->case_id.empty()) c->case_id = "440106-2026-0000001";  // as the node mints it
+    CheckValid(CaseToXml(*c));
+    ++n;
+  }
+  CHECK(n > 0);
 }
 
 TEST_CASE("mapping: the XSD rejects what the writer cannot make valid") {
