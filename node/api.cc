@@ -2,10 +2,13 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <set>
 #include <sstream>
 
+#include "exchange/crypto.h"
 #include "schema/json.h"
 #include "schema/validate.h"
 #include "schema/xml.h"
@@ -201,13 +204,19 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
   auto parsed = schema::EventFromJson(request.body, mapping);
   if (!parsed) return Problem(parsed.error().code == Errc::kLimit ? 413 : 400, parsed.error().message);
   schema::Event e = std::move(parsed).value();
-  if (e.kind == schema::EventKind::kRegistration) {
-    return Unprocessable({{"R3", "kind", "a registration is posted to /v1/cases, not as an event", case_id}});
+  const bool kind_refused =
+      std::any_of(mapping.begin(), mapping.end(), [](const auto& x) { return x.field == "kind"; });
+  if (e.kind == schema::EventKind::kRegistration && !kind_refused) {
+    mapping.push_back({"R3", "kind", "a registration is posted to /v1/cases, not as an event", case_id});
+  }
+  if (kind_refused || e.kind == schema::EventKind::kRegistration) {
+    // An unknown kind leaves the body meaningless: answer with the mapping's findings only.
+    CountRejections(mapping);
+    return Unprocessable(mapping);
   }
   e.case_id = case_id;
   e.origin = m_ctx.config.node_id;
   const Instant now = m_ctx.clock.Now();
-  if (e.occurred_at.seconds == 0) e.occurred_at = now;
   schema::Violations v =
       Merge(std::move(mapping), schema::ValidateEvent(e, m_ctx.codes, m_ctx.config.limits, now.ToDate()));
   if (!v.empty()) {
@@ -239,6 +248,9 @@ HttpResponse Api::PutBlob(const HttpRequest& request, const std::string& sha256)
     return Problem(413, "attachment larger than " + std::to_string(m_ctx.config.limits.max_attachment_bytes) + " bytes (R1)");
   }
   if (request.body.empty()) return Problem(400, "empty attachment");
+  if (const std::string actual = exchange::Sha256Hex(request.body); actual != sha256) {
+    return Unprocessable({{"R1", "sha256", "content hashes to " + actual + ", not " + sha256, sha256}});
+  }
   if (m_ctx.blobs.Has(sha256) && m_ctx.store.HasBlob(sha256)) {
     return Json(200, "{\"sha256\":\"" + sha256 + "\",\"stored\":false}");
   }

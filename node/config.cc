@@ -27,9 +27,12 @@ class Reader {
   // Rejects keys not in `allowed` (a typo must not be silently ignored).
   void OnlyKeys(const YAML::Node& map, const std::string& where, std::set<std::string> allowed) const {
     if (!map.IsMap()) Fail(map, where + " must be a mapping");
+    std::set<std::string> seen;
     for (const auto& kv : map) {
       const auto key = kv.first.as<std::string>();
       if (!allowed.count(key)) Fail(kv.first, "unknown key '" + key + "' in " + where);
+      // yaml-cpp keeps both and map[key] returns the first: a repeat would be ignored silently.
+      if (!seen.insert(key).second) Fail(kv.first, "key '" + key + "' given twice in " + where);
     }
   }
 
@@ -186,8 +189,15 @@ Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::p
     if (const auto p = root["parent"]) c.parent = r.Peer(p, "parent");
     if (const auto ch = root["children"]) {
       if (!ch.IsSequence()) r.Fail(ch, "children must be a list");
+      std::set<std::string> ids;
       for (std::size_t i = 0; i < ch.size(); ++i) {
-        c.children.push_back(r.Peer(ch[i], "children[" + std::to_string(i) + "]"));
+        const std::string where = "children[" + std::to_string(i) + "]";
+        c.children.push_back(r.Peer(ch[i], where));
+        const std::string& id = c.children.back().id;
+        if (!ids.insert(id).second) r.Fail(ch[i]["id"], where + ".id '" + id + "' is listed twice");
+        if (id == c.node_id || (c.parent && id == c.parent->id)) {
+          r.Fail(ch[i]["id"], where + ".id '" + id + "' is this node or its parent");
+        }
       }
     }
     if (const auto l = root["limits"]) {
@@ -212,9 +222,12 @@ Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::p
 Result<NodeConfig> LoadConfig(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return MakeError(Errc::kNotFound, file.string() + ": cannot read the configuration file");
+  std::error_code ec;
+  if (std::filesystem::file_size(file, ec) > 1024 * 1024) {
+    return MakeError(Errc::kLimit, file.string() + ": larger than 1 MiB");
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (ss.str().size() > 1024 * 1024) return MakeError(Errc::kLimit, file.string() + ": larger than 1 MiB");
   return ParseConfig(ss.str(), std::filesystem::absolute(file));
 }
 

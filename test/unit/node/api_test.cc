@@ -378,13 +378,15 @@ TEST_CASE("api: wrong methods are 405") {
   CHECK(f.store().Stats().events == 1);
 }
 
-TEST_CASE("api: a 405 says which methods are allowed" * doctest::may_fail()) {
-  // KNOWN GAP (node/api.cc, Route): RFC 9110 §15.5.6 requires an Allow
-  // header on 405; the API names the method only in the message. Remove
-  // may_fail once fixed.
+TEST_CASE("api: a 405 says which methods are allowed") {
+  // RFC 9110 §15.5.6: a 405 carries an Allow header.
   Fixture f;
   CHECK(Header(f.Call("GET", "/v1/cases"), "Allow") == "POST");
   CHECK(Header(f.Call("POST", "/healthz"), "Allow").find("GET") != std::string::npos);
+  CHECK(Header(f.Call("GET", "/v1/blobs/" + std::string(64, 'a')), "Allow") == "PUT");
+  CHECK(Header(f.Call("GET", "/v1/cases/110105-2026-0000001/events"), "Allow") == "POST");
+  CHECK(Header(f.Call("DELETE", "/v1/cases/110105-2026-0000001"), "Allow") == "GET");
+  CHECK(Header(f.Call("POST", "/metrics"), "Allow") == "GET");
 }
 
 TEST_CASE("api: unknown paths are 404") {
@@ -438,11 +440,9 @@ TEST_CASE("api: a caller's case id must be this node's and unique") {
   CHECK(f.store().Stats().cases == 1);
 }
 
-TEST_CASE("api: a minted id never lands on a case registered with a chosen id" * doctest::may_fail()) {
-  // KNOWN BUG (node/store.cc RegisterCase, reachable here): after a client
-  // registers "110105-2026-0000001" by name, the next minted id is the same
-  // and the second case is merged into the first, answered 201. Remove
-  // may_fail once fixed.
+TEST_CASE("api: a minted id never lands on a case registered with a chosen id") {
+  // Regression: minting used to reuse a number a client had chosen, and the
+  // second case was merged into the first with a 201.
   Fixture f;
   json::object o = json::parse(Sample(kCases / "valid" / "visit-property-fee.json")).as_object();
   o["case_id"] = "110105-2026-0000001";
@@ -514,11 +514,7 @@ TEST_CASE("api: posting workflow events") {
   }
 }
 
-TEST_CASE("api: an unknown event kind is reported as such" * doctest::may_fail()) {
-  // KNOWN BUG (node/api.cc, PostEvent): a kind the mapping does not know
-  // leaves Event::kind at its default, kRegistration, so the answer is
-  // "a registration is posted to /v1/cases" with no violations list, and
-  // the R3 is neither reported nor counted. Remove may_fail once fixed.
+TEST_CASE("api: an unknown event kind is reported as such") {
   Fixture f;
   const std::string id = RegisterOne(f);
   const HttpResponse r = f.Call("POST", "/v1/cases/" + id + "/events",
@@ -571,10 +567,7 @@ TEST_CASE("api: uploading attachments") {
   CHECK(f.store().Stats().blobs == 1);
 }
 
-TEST_CASE("api: wrong bytes for a hash already stored are still refused" * doctest::may_fail()) {
-  // KNOWN BUG (node/api.cc, PutBlob): when the hash is already stored the
-  // answer is 200 before the body is checked, so a client whose upload is
-  // corrupt is told it succeeded. Remove may_fail once fixed.
+TEST_CASE("api: wrong bytes for a hash already stored are still refused") {
   Fixture f;
   const std::string bytes = "附件一";
   const std::string hash = exchange::Sha256Hex(bytes);

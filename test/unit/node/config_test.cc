@@ -209,6 +209,27 @@ TEST_CASE("config: unknown keys in the other sections are refused too") {
               "unknown key 'level' in node");
 }
 
+TEST_CASE("config: a key given twice is refused at its second line") {
+  ExpectError(std::string(kMinimal) + "data_dir: /srv/other\n", 6, "data_dir");
+  ExpectError(
+      "node:\n"
+      "  id: \"110105\"\n"
+      "  id: \"110106\"\n"
+      "data_dir: d\n"
+      "api:\n"
+      "  token_file: t\n",
+      3, "id");
+}
+
+TEST_CASE("config: the same peer listed twice is refused") {
+  ExpectError(std::string(kMinimal) +
+                  "children:\n"
+                  "  - id: \"110105.A01\"\n"
+                  "  - id: \"110105.A02\"\n"
+                  "  - id: \"110105.A01\"\n",
+              9, "110105.A01");
+}
+
 TEST_CASE("config: a bad node id") {
   ExpectError(
       "node:\n"
@@ -265,10 +286,9 @@ TEST_CASE("config: data_dir is required") {
   CHECK(r.error().message.find("missing data_dir") != std::string::npos);
 }
 
-TEST_CASE("config: an empty data_dir is as good as missing" * doctest::may_fail()) {
-  // KNOWN BUG (node/config.cc): `data_dir: ""` is accepted and leaves
-  // data_dir empty, so the node would write its database into the working
-  // directory. Remove may_fail once fixed.
+TEST_CASE("config: an empty data_dir is as good as missing") {
+  // Regression: an empty data_dir used to be accepted (the database would
+  // land in the working directory).
   const auto r = ParseConfig("node:\n  id: \"110105\"\ndata_dir: \"\"\napi:\n  token_file: t\n", kFile);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.find("data_dir") != std::string::npos);

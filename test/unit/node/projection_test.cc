@@ -289,10 +289,9 @@ TEST_CASE("projection: ApplyCorrection refuses what it cannot apply and leaves t
   CHECK(schema::CaseToJson(c) == before);
 }
 
-TEST_CASE("projection: a path with a trailing dot is refused" * doctest::may_fail()) {
-  // KNOWN BUG (node/projection.cc, ParsePath): "summary." parses as
-  // "summary", so a truncated path (e.g. "petitioners[0]." missing its
-  // field) silently corrects something else. Remove may_fail once fixed.
+TEST_CASE("projection: a path with a trailing dot is refused") {
+  // Regression: "summary." used to parse as "summary", so a truncated path
+  // silently corrected another field.
   schema::CaseRegistration c = testing::ValidCase();
   CHECK_FALSE(ApplyCorrection(c, "summary.", "x").ok());
   CHECK(c.summary == testing::ValidCase().summary);
@@ -330,11 +329,9 @@ TEST_CASE("projection: a correction that cannot be applied is a problem, not a c
   CHECK(s.body.case_id == kCase);
 }
 
-TEST_CASE("projection: a corrected due date is the case's due date" * doctest::may_fail()) {
-  // KNOWN BUG (node/projection.cc, Project): state.due_date is taken from the
-  // registration only when the registration is folded; a correction of
-  // "due_date" changes body.due_date but not state.due_date, so the JSON
-  // shows two different 限办截止. Remove may_fail once fixed.
+TEST_CASE("projection: a corrected due date is the case's due date") {
+  // Regression: state.due_date used to stay the registration's after a
+  // correction of "due_date", so the JSON showed two different 限办截止.
   Timeline t;
   t.Add(EventKind::kCorrection, Fix("due_date", "2026-05-20"));
   const CaseState s = t.State();

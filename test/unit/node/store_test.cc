@@ -270,10 +270,9 @@ TEST_CASE("store: events cannot be updated or deleted, even by another connectio
   CHECK(view->events[0].xml == before);
 }
 
-TEST_CASE("store: INSERT OR REPLACE cannot overwrite an event" * doctest::may_fail()) {
-  // KNOWN BUG (node/store.cc, migration 1): REPLACE deletes the old row
-  // without firing DELETE triggers (recursive_triggers is off), so a second
-  // connection can rewrite an event. Remove may_fail once fixed.
+TEST_CASE("store: INSERT OR REPLACE cannot overwrite an event") {
+  // REPLACE deletes the old row without firing DELETE triggers (unless
+  // recursive_triggers is on), so the schema must refuse it by itself.
   TempDir dir;
   ManualClock clock(At("2026-06-01T02:00:00Z"));
   const fs::path file = dir / "node.db";
@@ -361,13 +360,10 @@ TEST_CASE("store: GetCase returns the projection and the events in order, stored
   CHECK(body.at("petitioners").as_array()[0].as_object().at("phone").as_string() == "010-65001234");
 }
 
-TEST_CASE("store: the registration comes first even when a later event claims an earlier time" *
-          doctest::may_fail()) {
-  // KNOWN BUG (node/store.cc, events_of_case): events are ordered by
-  // occurred_at, so an event recorded after the registration but dated
-  // before it (a back-dated entry, or a peer's clock behind ours) is folded
-  // first. Project() requires the registration first; a correction folded
-  // before it is lost. Remove may_fail once fixed.
+TEST_CASE("store: the registration comes first even when a later event claims an earlier time") {
+  // An event recorded after the registration but dated before it (a
+  // back-dated entry, or a peer's clock behind ours) must not be folded
+  // before it: Project() requires the registration first.
   TempDir dir;
   ManualClock clock(At("2026-06-01T02:00:00Z"));
   auto store = OpenStore(dir / "node.db", clock);
@@ -450,13 +446,9 @@ TEST_CASE("store: a database written by a newer xfnode is refused and left uncha
   ExpectRefusedAndUntouched(dir, file, newer);
 }
 
-TEST_CASE("store: a newer database in rollback-journal mode is left unchanged too" *
-          doctest::may_fail()) {
-  // KNOWN BUG (node/sqlite.cc Db::Open, node/store.cc OpenAtVersion): the
-  // connection switches the file to WAL (rewriting its header) before the
-  // store reads user_version, so a refused newer database that was not in
-  // WAL mode (e.g. restored by a tool) is modified anyway. Remove may_fail
-  // once fixed.
+TEST_CASE("store: a newer database in rollback-journal mode is left unchanged too") {
+  // Switching to WAL rewrites the file header: the version must be read
+  // before the connection changes anything.
   TempDir dir;
   const fs::path file = dir / "node.db";
   const int newer = Store::LatestSchemaVersion() + 1;
@@ -467,6 +459,23 @@ TEST_CASE("store: a newer database in rollback-journal mode is left unchanged to
     REQUIRE(raw.Scalar("PRAGMA journal_mode") == "delete");
   }
   ExpectRefusedAndUntouched(dir, file, newer);
+}
+
+TEST_CASE("store: a newer version still only in the WAL is refused too") {
+  // A newer xfnode that migrated and was killed before a checkpoint: the
+  // file header still shows the old version, the WAL the new one.
+  TempDir dir;
+  ManualClock clock(At("2026-06-01T02:00:00Z"));
+  const fs::path file = dir / "node.db";
+  { Register(*OpenStore(file, clock)); }
+  const int newer = Store::LatestSchemaVersion() + 1;
+  RawDb raw(file);  // kept open: its connection holds the WAL unmerged
+  REQUIRE(raw.Exec("PRAGMA wal_autocheckpoint = 0; PRAGMA user_version = " + std::to_string(newer)) ==
+          SQLITE_OK);
+  auto r = Store::Open(file, clock);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("newer") != std::string::npos);
+  CHECK(raw.Scalar("PRAGMA user_version") == std::to_string(newer));
 }
 
 TEST_CASE("store: a file that is not a database is refused and left alone") {
@@ -612,14 +621,9 @@ TEST_CASE("store: RegisterCase with an existing explicit case id is refused") {
   CHECK(StateOf(*view).at("case").as_object().at("summary").as_string() == ValidCase().summary);
 }
 
-TEST_CASE("store: an explicit case id is kept and a later minted id never reuses it" *
-          doctest::may_fail()) {
-  // KNOWN BUG (node/store.cc, RegisterCase): an explicit case id does not
-  // advance case_numbers, so the next minted id can equal it; the second
-  // registration is then appended to the first case (upsert_case merges)
-  // instead of being refused or numbered past it. The local API lets a
-  // client choose "110105-…" ids, so this is reachable. Remove may_fail
-  // once fixed.
+TEST_CASE("store: an explicit case id is kept and a later minted id never reuses it") {
+  // An explicit id does not advance the counter; minting must skip it
+  // rather than append a second registration to that case.
   TempDir dir;
   ManualClock clock(At("2026-06-01T02:00:00Z"));
   auto store = OpenStore(dir / "node.db", clock);

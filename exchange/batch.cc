@@ -1,0 +1,260 @@
+#include "exchange/batch.h"
+
+#include <openssl/evp.h>
+#include <zstd.h>
+
+#include <memory>
+
+#include "schema/detail/xml_event.h"
+#include "schema/detail/xml_reader.h"
+#include "schema/xml.h"
+
+namespace xf::exchange {
+
+namespace {
+
+struct CCtxFree {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+struct DCtxFree {
+  void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
+};
+
+void AppendEscaped(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      default: out.push_back(c);
+    }
+  }
+}
+
+void Element(std::string& out, const char* name, std::string_view value) {
+  out += '<';
+  out += name;
+  out += '>';
+  AppendEscaped(out, value);
+  out += "</";
+  out += name;
+  out += '>';
+}
+
+bool ParseU64(const std::string& s, std::uint64_t& out) {
+  if (s.empty() || s.size() > 19) return false;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+std::string DownStream(const std::string& destination) { return "down." + destination; }
+
+std::string MakeBatchId(const std::string& origin, const std::string& stream, std::uint64_t seq) {
+  return origin + "/" + stream + "/" + std::to_string(seq);
+}
+
+std::string BatchXml(const BatchHeader& h, const std::vector<std::string>& event_xml) {
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<batch xmlns=\"";
+  out += schema::kXmlNamespace;
+  out += "\"><header>";
+  Element(out, "batch_id", h.batch_id);
+  Element(out, "origin", h.origin);
+  Element(out, "destination", h.destination);
+  Element(out, "stream", h.stream);
+  Element(out, "seq", std::to_string(h.seq));
+  Element(out, "created", h.created.ToString());
+  Element(out, "code_version", h.code_version);
+  Element(out, "record_count", std::to_string(h.record_count));
+  if (!h.attachments.empty()) {
+    out += "<attachments>";
+    for (const auto& a : h.attachments) Element(out, "sha256", a);
+    out += "</attachments>";
+  }
+  out += "</header>";
+  for (const auto& e : event_xml) out += e;
+  out += "</batch>\n";
+  return out;
+}
+
+Result<std::string> Compress(std::string_view data, int level) {
+  std::unique_ptr<ZSTD_CCtx, CCtxFree> ctx(ZSTD_createCCtx());
+  if (!ctx) return MakeError(Errc::kInternal, "ZSTD_createCCtx");
+  ZSTD_CCtx_setParameter(ctx.get(), ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(ctx.get(), ZSTD_c_checksumFlag, 1);
+  ZSTD_CCtx_setPledgedSrcSize(ctx.get(), data.size());
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  const size_t n = ZSTD_compress2(ctx.get(), out.data(), out.size(), data.data(), data.size());
+  if (ZSTD_isError(n)) return MakeError(Errc::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
+  out.resize(n);
+  return out;
+}
+
+Result<std::string> Decompress(std::string_view frame, std::size_t max_out) {
+  std::unique_ptr<ZSTD_DCtx, DCtxFree> ctx(ZSTD_createDCtx());
+  if (!ctx) return MakeError(Errc::kInternal, "ZSTD_createDCtx");
+  // Bound the window so a hostile frame cannot make us allocate a huge buffer.
+  ZSTD_DCtx_setParameter(ctx.get(), ZSTD_d_windowLogMax, 27);
+  std::string out;
+  ZSTD_inBuffer in{frame.data(), frame.size(), 0};
+  std::string chunk(ZSTD_DStreamOutSize(), '\0');
+  size_t ret = 1;
+  while (in.pos < in.size) {
+    ZSTD_outBuffer ob{chunk.data(), chunk.size(), 0};
+    ret = ZSTD_decompressStream(ctx.get(), &ob, &in);
+    if (ZSTD_isError(ret)) {
+      return MakeError(Errc::kInvalidArgument, std::string("not a valid zstd frame: ") + ZSTD_getErrorName(ret));
+    }
+    if (out.size() + ob.pos > max_out) {
+      return MakeError(Errc::kLimit, "decompresses to more than " + std::to_string(max_out) + " bytes");
+    }
+    out.append(chunk.data(), ob.pos);
+    if (ret == 0 && in.pos < in.size) {
+      return MakeError(Errc::kInvalidArgument, "trailing bytes after the zstd frame");
+    }
+  }
+  // Flush whatever the decoder still holds.
+  while (ret != 0) {
+    ZSTD_outBuffer ob{chunk.data(), chunk.size(), 0};
+    ret = ZSTD_decompressStream(ctx.get(), &ob, &in);
+    if (ZSTD_isError(ret)) {
+      return MakeError(Errc::kInvalidArgument, std::string("not a valid zstd frame: ") + ZSTD_getErrorName(ret));
+    }
+    if (ob.pos == 0 && ret != 0) return MakeError(Errc::kInvalidArgument, "truncated zstd frame");
+    if (out.size() + ob.pos > max_out) {
+      return MakeError(Errc::kLimit, "decompresses to more than " + std::to_string(max_out) + " bytes");
+    }
+    out.append(chunk.data(), ob.pos);
+  }
+  return out;
+}
+
+namespace {
+
+std::string Sha256Raw(std::string_view bytes) {
+  unsigned char md[32];
+  unsigned int n = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &n, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<char*>(md), n);
+}
+
+}  // namespace
+
+Result<std::string> SignBytes(const PrivateKey& key, std::string_view bytes) {
+  if (key.Alg() == SignAlg::kEd25519) return key.Sign(Sha256Raw(bytes));
+  return key.Sign(bytes);
+}
+
+bool VerifyBytes(const PublicKey& key, std::string_view bytes, std::string_view signature) {
+  if (key.Alg() == SignAlg::kEd25519) return key.Verify(Sha256Raw(bytes), signature);
+  return key.Verify(bytes, signature);
+}
+
+Result<ParsedBatch> ParseBatchXml(std::string_view xml, const BatchLimits& limits) {
+  using schema::detail::XmlPull;
+  schema::XmlLimits xl;
+  xl.max_bytes = limits.max_decompressed;
+  XmlPull p(xml, xl);
+  auto fail = [&](const std::string& why) -> Error {
+    if (p.Failed()) return MakeError(p.error().code, "batch: " + p.error().message);
+    return MakeError(Errc::kInvalidArgument, "batch line " + std::to_string(p.Line()) + ": " + why);
+  };
+  if (p.Next() != XmlPull::Tok::kStart || p.Name() != "batch" || !schema::detail::IsOurs(p.Ns())) {
+    return fail("the document is not a <batch> in " + std::string(schema::kXmlNamespace));
+  }
+  ParsedBatch b;
+  if (p.Next() != XmlPull::Tok::kStart || p.Name() != "header") return fail("<header> must come first");
+  // Header fields: simple elements.
+  bool have_seq = false, have_count = false, have_created = false;
+  for (;;) {
+    const auto t = p.Next();
+    if (t == XmlPull::Tok::kEnd) break;  // </header>
+    if (t != XmlPull::Tok::kStart) return fail("unexpected content in <header>");
+    const std::string name = p.Name();
+    if (name == "attachments") {
+      for (;;) {
+        const auto a = p.Next();
+        if (a == XmlPull::Tok::kEnd) break;
+        if (a != XmlPull::Tok::kStart || p.Name() != "sha256") return fail("unexpected content in <attachments>");
+        std::string text;
+        for (auto x = p.Next(); x != XmlPull::Tok::kEnd; x = p.Next()) {
+          if (x != XmlPull::Tok::kText) return fail("bad <sha256>");
+          text += p.Text();
+        }
+        b.header.attachments.push_back(text);
+      }
+      continue;
+    }
+    std::string text;
+    for (auto x = p.Next(); x != XmlPull::Tok::kEnd; x = p.Next()) {
+      if (x != XmlPull::Tok::kText) return fail("bad <" + name + ">");
+      text += p.Text();
+    }
+    auto& h = b.header;
+    if (name == "batch_id") h.batch_id = text;
+    else if (name == "origin") h.origin = text;
+    else if (name == "destination") h.destination = text;
+    else if (name == "stream") h.stream = text;
+    else if (name == "seq") have_seq = ParseU64(text, h.seq);
+    else if (name == "created") {
+      auto i = Instant::Parse(text);
+      if (i) h.created = *i;
+      have_created = i.has_value();
+    } else if (name == "code_version") h.code_version = text;
+    else if (name == "record_count") have_count = ParseU64(text, h.record_count);
+    else return fail("unknown header element <" + name + ">");
+  }
+  const auto& h = b.header;
+  if (h.batch_id.empty() || h.origin.empty() || h.destination.empty() || h.stream.empty() || !have_seq ||
+      h.seq == 0 || !have_created || h.code_version.empty() || !have_count) {
+    return fail("the header lacks batch_id, origin, destination, stream, seq, created, code_version or record_count");
+  }
+  for (;;) {
+    const auto t = p.Next();
+    if (t == XmlPull::Tok::kEnd) break;  // </batch>
+    if (t != XmlPull::Tok::kStart || p.Name() != "event") return fail("expected <event>");
+    if (b.events.size() >= limits.max_events) {
+      return MakeError(Errc::kLimit, "more than " + std::to_string(limits.max_events) + " events");
+    }
+    ParsedEvent pe;
+    pe.event = schema::detail::ReadEvent(p, pe.violations);
+    if (p.Failed()) return fail("bad event");
+    pe.xml = schema::EventToXml(pe.event);
+    b.events.push_back(std::move(pe));
+  }
+  if (p.Next() != XmlPull::Tok::kDone) return fail("content after </batch>");
+  if (b.events.size() != h.record_count) {
+    return fail("record_count says " + std::to_string(h.record_count) + " but the batch holds " +
+                std::to_string(b.events.size()) + " events");
+  }
+  return b;
+}
+
+std::string Base64Encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+Result<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0 || text.size() > 8192) return MakeError(Errc::kInvalidArgument, "bad base64");
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (n < 0) return MakeError(Errc::kInvalidArgument, "bad base64");
+  std::size_t len = static_cast<std::size_t>(n);
+  if (!text.empty() && text.back() == '=') --len;
+  if (text.size() > 1 && text[text.size() - 2] == '=') --len;
+  out.resize(len);
+  return out;
+}
+
+}  // namespace xf::exchange

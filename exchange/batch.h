@@ -1,0 +1,86 @@
+// Batches: the unit of transfer and of signing (design.md, "Exchange";
+// exchange/PROTOCOL.md has the bytes).
+//
+// A batch is UTF-8 XML (<batch> of schema/xfnode.xsd: a header, then the
+// canonical <event> elements exactly as the origin stored them), compressed
+// as one zstd frame. The origin signs the compressed bytes:
+//   ed25519: Ed25519 over SHA-256(bytes)  (32-byte message; lets a receiver
+//            hash a large batch as it streams in)
+//   sm2:     SM2 with SM3 over the bytes, signer id "1234567812345678"
+// Relays store and forward the same bytes and signature; nobody re-packs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codes/date.h"
+#include "codes/result.h"
+#include "exchange/crypto.h"
+#include "schema/records.h"
+#include "schema/violation.h"
+
+namespace xf::exchange {
+
+// Streams: "up" carries an origin's own events toward the root; "down.<id>"
+// carries what an origin sends down to the jurisdiction <id>. Sequence
+// numbers are contiguous per (origin, stream), from 1.
+inline constexpr std::string_view kUpStream = "up";
+std::string DownStream(const std::string& destination);  // "down.<destination>"
+inline constexpr std::string_view kRootNode = "100000";   // the national bureau
+
+struct BatchHeader {
+  std::string batch_id;     // "<origin>/<stream>/<seq>"
+  std::string origin;       // node id of the signer
+  std::string destination;  // node id the batch is for (the root for "up")
+  std::string stream;
+  std::uint64_t seq = 0;
+  Instant created;
+  std::string code_version;
+  std::uint64_t record_count = 0;
+  std::vector<std::string> attachments;  // SHA-256 of every attachment its events refer to
+};
+
+std::string MakeBatchId(const std::string& origin, const std::string& stream, std::uint64_t seq);
+
+// The XML of a batch from its header and the events' canonical XML
+// (schema::EventToXml), concatenated in order.
+std::string BatchXml(const BatchHeader& header, const std::vector<std::string>& event_xml);
+
+struct BatchLimits {
+  std::size_t max_compressed = 256u << 20;    // bytes on the wire
+  std::size_t max_decompressed = 1024u << 20; // bytes of XML
+  std::size_t max_events = 1'000'000;
+};
+
+Result<std::string> Compress(std::string_view data, int level = 3);
+// One zstd frame, bounded: fails (kLimit) past `max_out` bytes of output,
+// (kInvalidArgument) on anything that is not a complete zstd frame.
+Result<std::string> Decompress(std::string_view frame, std::size_t max_out);
+
+// The signature over batch (or receipt) bytes as described above.
+Result<std::string> SignBytes(const PrivateKey& key, std::string_view bytes);
+bool VerifyBytes(const PublicKey& key, std::string_view bytes, std::string_view signature);
+
+struct ParsedEvent {
+  schema::Event event;
+  std::string xml;               // the event's canonical XML (re-serialised: equals what the origin stored)
+  schema::Violations violations; // mapping problems (R3) of this event
+};
+
+struct ParsedBatch {
+  BatchHeader header;
+  std::vector<ParsedEvent> events;
+};
+
+// Parses decompressed batch XML. Fails (whole batch) when the document is
+// not a well-formed <batch>, its header is incomplete, or record_count does
+// not match; a bad event is kept with its violations so the rest can apply.
+Result<ParsedBatch> ParseBatchXml(std::string_view xml, const BatchLimits& limits = {});
+
+// Base64 (RFC 4648) for signatures in HTTP headers.
+std::string Base64Encode(std::string_view bytes);
+Result<std::string> Base64Decode(std::string_view text);
+
+}  // namespace xf::exchange
