@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "exchange/crypto.h"
+#include "node/exchange_service.h"
 #include "schema/json.h"
 #include "schema/validate.h"
 #include "schema/xml.h"
@@ -190,6 +191,7 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
   }
   ++m_cases;
   ++m_events;
+  if (m_ctx.exchange) m_ctx.exchange->Kick();
   json::object o;
   o["case_id"] = stored->case_id;
   o["event_id"] = stored->Id();
@@ -233,6 +235,7 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
     return Problem(503, "not stored: " + stored.error().message);
   }
   ++m_events;
+  if (m_ctx.exchange) m_ctx.exchange->Kick();
   json::object o;
   o["case_id"] = stored->case_id;
   o["event_id"] = stored->Id();
@@ -303,6 +306,7 @@ HttpResponse Api::GetStatus() {
     origins.push_back(json::object{{"origin", m.origin}, {"last_seq", m.last_seq}});
   }
   o["origins"] = std::move(origins);
+  if (m_ctx.exchange) o["exchange"] = json::parse(m_ctx.exchange->StatusJson());
   return Json(200, json::serialize(o));
 }
 

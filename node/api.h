@@ -24,6 +24,8 @@
 
 namespace xf::node {
 
+class ExchangeService;
+
 struct ApiContext {
   const NodeConfig& config;
   const codes::CodeBook& codes;
@@ -31,6 +33,7 @@ struct ApiContext {
   const BlobStore& blobs;
   const Clock& clock;
   std::string token;  // the bearer token; never logged
+  ExchangeService* exchange = nullptr;  // told of every committed event; may be null
 };
 
 class Api {

@@ -128,7 +128,7 @@ Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::p
     }
     r.OnlyKeys(root, "the configuration",
                {"node", "data_dir", "codes_dir", "api", "signing", "tls", "exchange", "parent",
-                "children", "limits", "rules"});
+                "children", "limits", "rules", "key_directory"});
 
     const auto node = root["node"];
     if (!node) r.Fail(root, "missing 'node' section (node.id, node.tier)");
@@ -156,6 +156,7 @@ Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::p
     c.data_dir = r.Path(root, "data_dir", "");
     if (c.data_dir.empty()) r.Fail(root["data_dir"], "data_dir is empty: name the folder for the database");
     c.codes_dir = r.Path(root, "codes_dir", "");
+    c.key_directory = r.Path(root, "key_directory", "");
 
     if (const auto api = root["api"]) {
       r.OnlyKeys(api, "api", {"listen", "port", "token_file", "body_limit", "workers"});
@@ -181,10 +182,13 @@ Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::p
       c.tls_key = r.Path(t, "key", "");
     }
     if (const auto e = root["exchange"]) {
-      r.OnlyKeys(e, "exchange", {"listen", "port", "interval"});
+      r.OnlyKeys(e, "exchange", {"listen", "port", "interval", "batch_events", "batch_bytes", "retry_max"});
       c.exchange_listen = r.Str(e, "listen", c.exchange_listen);
       c.exchange_port = static_cast<std::uint16_t>(r.Int(e, "port", c.exchange_port, 0, 65535));
       c.exchange_interval_seconds = static_cast<int>(r.Int(e, "interval", c.exchange_interval_seconds, 0, 86400));
+      c.batch_max_events = static_cast<std::size_t>(r.Int(e, "batch_events", static_cast<long long>(c.batch_max_events), 1, 1'000'000));
+      c.batch_max_bytes = static_cast<std::size_t>(r.Int(e, "batch_bytes", static_cast<long long>(c.batch_max_bytes), 4096, 1ll << 30));
+      c.retry_max_seconds = static_cast<int>(r.Int(e, "retry_max", c.retry_max_seconds, 1, 3600));
     }
     if (const auto p = root["parent"]) c.parent = r.Peer(p, "parent");
     if (const auto ch = root["children"]) {

@@ -51,8 +51,15 @@ struct NodeConfig {
 
   // Exchange
   std::string exchange_listen = "127.0.0.1";
-  std::uint16_t exchange_port = 8641;
-  int exchange_interval_seconds = 60;
+  std::uint16_t exchange_port = 8641;  // 0: any free port (written to data_dir/exchange.url)
+  int exchange_interval_seconds = 60;  // 0: immediate (pack and push as soon as events commit)
+  std::size_t batch_max_events = 1000; // a batch is packed at once when this many are pending
+  std::size_t batch_max_bytes = 4u << 20;  // of XML
+  int retry_max_seconds = 60;          // backoff ceiling when a peer is unreachable
+  // The key directory: <node-id>.pub for every node whose batches this node
+  // verifies (its subtree and its ancestors); parent and children keys are
+  // added from their entries.
+  std::filesystem::path key_directory;
   std::optional<PeerConfig> parent;
   std::vector<PeerConfig> children;
 

@@ -49,9 +49,14 @@ Result<std::unique_ptr<Node>> Node::Start(NodeConfig config, const Clock& clock)
   n->m_store = std::move(store).value();
   n->m_blobs = std::make_unique<BlobStore>(c.data_dir / "blobs");
 
+  auto exchange = ExchangeService::Create(c, *n->m_codes, *n->m_store, *n->m_blobs, clock);
+  if (!exchange) return MakeError(exchange.error().code, "exchange: " + exchange.error().message);
+  n->m_exchange = std::move(exchange).value();
+
   auto token = ReadToken(c.api_token_file);
   if (!token) return token.error();
-  n->m_api = std::make_unique<Api>(ApiContext{n->m_config, *n->m_codes, *n->m_store, *n->m_blobs, clock, *token});
+  n->m_api = std::make_unique<Api>(
+      ApiContext{n->m_config, *n->m_codes, *n->m_store, *n->m_blobs, clock, *token, n->m_exchange.get()});
 
   exchange::HttpServerOptions opts;
   opts.address = c.api_listen;
@@ -70,6 +75,7 @@ Result<std::unique_ptr<Node>> Node::Start(NodeConfig config, const Clock& clock)
     out << n->ApiUrl() << "\n";
   }
   std::filesystem::rename(url_file.string() + ".tmp", url_file, ec);
+  if (auto s = n->m_exchange->Start(); !s) return s.error();
   Log("info", "local API listening",
       {{"node", c.node_id}, {"url", n->ApiUrl()}, {"codes", n->m_codes->Version()},
        {"schema_version", std::to_string(Store::LatestSchemaVersion())}});
@@ -84,6 +90,7 @@ std::string Node::ApiUrl() const {
 
 void Node::Stop() {
   if (m_server) m_server->Stop();
+  if (m_exchange) m_exchange->Stop();
 }
 
 Node::~Node() { Stop(); }

@@ -12,6 +12,7 @@
 #include "node/api.h"
 #include "node/blobs.h"
 #include "node/config.h"
+#include "node/exchange_service.h"
 #include "node/store.h"
 
 namespace xf::node {
@@ -36,6 +37,7 @@ class Node {
   std::shared_ptr<const codes::CodeBook> m_codes;
   std::unique_ptr<Store> m_store;
   std::unique_ptr<BlobStore> m_blobs;
+  std::unique_ptr<ExchangeService> m_exchange;
   std::unique_ptr<Api> m_api;
   std::unique_ptr<exchange::HttpServer> m_server;
 };

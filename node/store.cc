@@ -62,6 +62,70 @@ CREATE TABLE blobs(
   stored_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // 2: the exchange — batches held (own, received, forwarded), the next
+    // sequence number per (origin, stream), the outbox per link, the queue
+    // of events to send down, and every record a batch had rejected.
+    R"sql(
+CREATE TABLE batches(
+  batch_id      TEXT PRIMARY KEY,
+  origin        TEXT    NOT NULL,
+  stream        TEXT    NOT NULL,
+  seq           INTEGER NOT NULL,
+  destination   TEXT    NOT NULL,
+  created       INTEGER NOT NULL,
+  code_version  TEXT    NOT NULL,
+  record_count  INTEGER NOT NULL,
+  received_from TEXT    NOT NULL,   -- '' for this node's own batches
+  stored_at     INTEGER NOT NULL,
+  state         TEXT    NOT NULL,   -- own | applied | held
+  accepted      INTEGER NOT NULL DEFAULT 0,
+  rejected      INTEGER NOT NULL DEFAULT 0,
+  forward_to    TEXT    NOT NULL DEFAULT '',
+  bytes         BLOB    NOT NULL,   -- exactly as signed by the origin
+  signature     BLOB    NOT NULL,
+  attachments   TEXT    NOT NULL DEFAULT '',  -- SHA-256s from the header, space-separated
+  UNIQUE (origin, stream, seq)
+) WITHOUT ROWID;
+CREATE TABLE streams(
+  origin   TEXT    NOT NULL,
+  stream   TEXT    NOT NULL,
+  next_seq INTEGER NOT NULL,      -- own streams: the next to mint; others: the next to apply
+  PRIMARY KEY (origin, stream)
+) WITHOUT ROWID;
+CREATE TABLE outbox(
+  link         TEXT    NOT NULL,  -- the peer it goes to
+  qseq         INTEGER NOT NULL,  -- order on that link
+  batch_id     TEXT    NOT NULL,
+  queued_at    INTEGER NOT NULL,
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  last_error   TEXT    NOT NULL DEFAULT '',
+  delivered_at INTEGER,
+  receipt      BLOB,
+  receipt_sig  BLOB,
+  PRIMARY KEY (link, qseq)
+) WITHOUT ROWID;
+CREATE INDEX outbox_pending ON outbox(link, delivered_at, qseq);
+CREATE TABLE packed(
+  stream         TEXT PRIMARY KEY,
+  last_event_seq INTEGER NOT NULL  -- this node's events up to here are in an "up" batch
+) WITHOUT ROWID;
+CREATE TABLE down_queue(
+  target TEXT    NOT NULL,
+  origin TEXT    NOT NULL,
+  seq    INTEGER NOT NULL,
+  PRIMARY KEY (target, origin, seq)
+) WITHOUT ROWID;
+CREATE TABLE rejections(
+  batch_id TEXT NOT NULL,
+  origin   TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  rule     TEXT NOT NULL,
+  field    TEXT NOT NULL,
+  reason   TEXT NOT NULL,
+  at       INTEGER NOT NULL
+);
+CREATE INDEX rejections_by_origin ON rejections(origin, at);
+)sql",
 };
 constexpr int kLatest = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
 
@@ -187,9 +251,17 @@ Result<std::string> Store::AppendLocked(schema::Event& e) {
   if (auto s = m_st.bump_origin.Run(); !s) return s.error();
   // A registration starts its case: its projection needs no read-back.
   const bool first = e.kind == schema::EventKind::kRegistration;
-  if (auto s = first ? WriteProjection(e.case_id, Project({e})) : RefreshProjection(e.case_id); !s) {
-    return s.error();
+  if (first) {
+    if (auto s = WriteProjection(e.case_id, Project({e})); !s) return s.error();
+    return xml;
   }
+  auto events = EventsOfCase(e.case_id);
+  if (!events) return events.error();
+  std::vector<schema::Event> list;
+  for (auto& se : *events) list.push_back(std::move(se.event));
+  const CaseState state = Project(list);
+  if (auto s = WriteProjection(e.case_id, state); !s) return s.error();
+  if (auto s = RouteDown(e, state); !s) return s.error();
   return xml;
 }
 

@@ -14,12 +14,15 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "codes/date.h"
 #include "codes/result.h"
+#include "exchange/batch.h"
+#include "exchange/receipt.h"
 #include "node/sqlite.h"
 #include "schema/records.h"
 
@@ -84,6 +87,93 @@ class Store {
   Status RecordBlob(std::string_view sha256, std::uint64_t size);
   bool HasBlob(std::string_view sha256);
 
+  // ---- exchange (store_exchange.cc) -------------------------------------
+
+  // Who this node is and who its children are: a local event on a case
+  // whose handler lies below is queued to go down to it. Call once, before
+  // any write.
+  void SetRouting(std::string self, std::vector<std::string> children);
+
+  // This node's events not yet in an "up" batch, in sequence order, at most
+  // `max_events` / about `max_bytes` of XML.
+  Result<std::vector<StoredEvent>> PendingUp(std::size_t max_events, std::size_t max_bytes);
+  // Targets with events queued to go down, and those events in the order
+  // they are to be applied (registrations first).
+  Result<std::vector<std::string>> DownTargets();
+  Result<std::vector<StoredEvent>> PendingDown(const std::string& target, std::size_t max_events,
+                                               std::size_t max_bytes);
+  // The next sequence number to mint on one of this node's own streams.
+  Result<std::uint64_t> NextOwnSeq(const std::string& stream);
+
+  // Records a batch this node packed and signed, takes its events off the
+  // pending lists, and queues it on `link` — one transaction, so the batch
+  // is on disk before anything sends it.
+  Status CommitOwnBatch(const exchange::BatchHeader& header, const std::string& bytes,
+                        const std::string& signature, const std::string& link,
+                        const std::vector<StoredEvent>& events);
+
+  struct OutboxItem {
+    std::string link;
+    std::uint64_t qseq = 0;
+    std::string batch_id;
+    std::string origin;
+    std::string bytes;
+    std::string signature;
+    std::vector<std::string> attachments;  // from the batch header
+    int attempts = 0;
+  };
+  // The oldest batch not yet delivered on `link`, if any.
+  Result<std::optional<OutboxItem>> NextUndelivered(const std::string& link);
+  Status MarkDelivered(const std::string& link, std::uint64_t qseq, const std::string& receipt,
+                       const std::string& receipt_sig);
+  Status MarkAttempt(const std::string& link, std::uint64_t qseq, const std::string& error);
+  // Queued batches for a link from `after_qseq` on (offline export).
+  Result<std::vector<OutboxItem>> Undelivered(const std::string& link, std::size_t max);
+
+  struct IncomingEvent {
+    schema::Event event;
+    std::string xml;
+    schema::Violations violations;  // R1–R3 found by the caller
+  };
+  struct Incoming {
+    exchange::BatchHeader header;
+    std::string bytes;
+    std::string signature;
+    std::string received_from;  // the peer that sent it
+    std::string forward_to;     // the link to pass it on to, or ""
+    bool up = true;             // an "up" stream: every event must be the origin's own
+    std::vector<IncomingEvent> events;
+  };
+  // Applies a verified batch in one transaction: a duplicate changes
+  // nothing; a batch ahead of its stream is held; otherwise each good event
+  // is stored (R6: its case is known here or registered earlier in the
+  // batch), each bad one recorded with its rule, the stream advanced, and
+  // the batch queued for forwarding. Returns the receipt to sign.
+  Result<exchange::Receipt> ApplyBatch(const Incoming& in, const std::string& self);
+  // A held batch that is now next in its stream, if any.
+  struct HeldBatch {
+    std::string batch_id, received_from, forward_to, bytes, signature;
+  };
+  Result<std::optional<HeldBatch>> NextHeld(const std::string& origin, const std::string& stream);
+
+  struct LinkStatus {
+    std::string link;
+    std::int64_t pending = 0;
+    std::int64_t delivered = 0;
+    std::optional<Instant> last_delivered;
+    std::string last_error;
+  };
+  struct StreamGap {
+    std::string origin, stream;
+    std::uint64_t next_seq = 0;  // what is missing
+    std::uint64_t held = 0;      // batches waiting behind it
+    Instant since;               // when the first of them arrived
+  };
+  std::vector<LinkStatus> Links();
+  std::vector<StreamGap> Gaps();
+  // Batch bytes and signature by id (inspection, tests).
+  Result<std::pair<std::string, std::string>> BatchBytes(const std::string& batch_id);
+
  private:
   Store(sql::Db db, const Clock& clock) : m_db(std::move(db)), m_clock(clock) {}
   Status Migrate(int target);
@@ -96,7 +186,14 @@ class Store {
   Status WriteProjection(const std::string& case_id, const CaseState& state);
   Result<std::vector<StoredEvent>> EventsOfCase(std::string_view case_id);
 
+  // Queues a local event to go down when its case's handler is below.
+  // REQUIRES: m_mutex held, inside a transaction.
+  Status RouteDown(const schema::Event& e, const CaseState& state);
+  Result<std::vector<StoredEvent>> ReadEvents(sql::Stmt& q);
+
   std::mutex m_mutex;
+  std::string m_self;
+  std::vector<std::string> m_children;
   sql::Db m_db;
   const Clock& m_clock;
   int m_version = 0;

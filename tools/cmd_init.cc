@@ -56,6 +56,7 @@ int CmdInit(const Args& args) {
     return 1;
   }
   std::filesystem::create_directories(dir / "keys" / "peers", ec);
+  std::filesystem::create_directories(dir / "keys" / "directory", ec);
   std::filesystem::create_directories(dir / "data", ec);
   if (ec) {
     std::cerr << "xfctl init: cannot create " << dir.string() << ": " << ec.message() << "\n";
@@ -73,6 +74,10 @@ int CmdInit(const Args& args) {
     return 1;
   }
   const auto pub = key->Public();
+  if (auto s = WriteFile(dir / "keys" / "directory" / (*node_id + ".pub"), pub.Pem()); !s) {
+    std::cerr << "xfctl init: " << s.error().message << "\n";
+    return 1;
+  }
   if (auto s = WriteFile(dir / "keys" / "signing.pub", pub.Pem()); !s) {
     std::cerr << "xfctl init: " << s.error().message << "\n";
     return 1;
@@ -91,6 +96,7 @@ int CmdInit(const Args& args) {
   yaml += "node:\n  id: " + Quote(*node_id) + "\n  name: " + Quote(args.Get("name", *node_id)) +
           "\n  tier: " + tier + "\n";
   yaml += "data_dir: data\n";
+  yaml += "key_directory: keys/directory   # <node-id>.pub of every node whose batches this node verifies\n";
   yaml += "api:\n  listen: " + args.Get("api-listen", "127.0.0.1") + "\n  port: " + args.Get("api-port", "8640") +
           "\n  token_file: api.token\n";
   yaml += "signing:\n  algorithm: " + alg_name + "\n  key: keys/signing.key\n";

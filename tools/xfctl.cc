@@ -212,6 +212,8 @@ void Usage() {
   xfctl case add FILE [--node DIR | --config FILE]     register a case (JSON or XML)
   xfctl case import FILE|DIR…                         register many
   xfctl case show ID
+  xfctl peer add --as parent|child --id ID --key PEER.pub --cert PEER.crt [--url URL] [--pull]
+  xfctl keys add NODE-ID PUBLIC-KEY.pem              trust a further node's signing key
   xfctl demo [--dir DIR] [--keep]                     a node on loopback with the sample cases
   xfctl bench intake [--n N] [--dir DIR]              intake rate vs raw SQLite insert rate
   xfctl version
@@ -241,13 +243,17 @@ int main(int argc, char** argv) {
   if (cmd == "init") return CmdInit(Args(argc, argv, 2));
   if (cmd == "status") return CmdStatus(Args(argc, argv, 2));
   if (cmd == "demo") return CmdDemo(Args(argc, argv, 2));
-  if (cmd == "case" || cmd == "bench") {
+  if (cmd == "case" || cmd == "bench" || cmd == "peer" || cmd == "keys") {
     if (argc < 3) {
       Usage();
       return 2;
     }
     const std::string sub = argv[2];
-    return cmd == "case" ? CmdCase(sub, Args(argc, argv, 3)) : CmdBench(sub, Args(argc, argv, 3));
+    const Args rest(argc, argv, 3);
+    if (cmd == "case") return CmdCase(sub, rest);
+    if (cmd == "peer") return CmdPeer(sub, rest);
+    if (cmd == "keys") return CmdKeys(sub, rest);
+    return CmdBench(sub, rest);
   }
   std::cerr << "xfctl: unknown command '" << cmd << "' (xfctl help)\n";
   return 2;

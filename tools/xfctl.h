@@ -78,5 +78,7 @@ int CmdStatus(const Args& args);
 int CmdCase(const std::string& sub, const Args& args);
 int CmdDemo(const Args& args);
 int CmdBench(const std::string& what, const Args& args);
+int CmdPeer(const std::string& sub, const Args& args);
+int CmdKeys(const std::string& sub, const Args& args);
 
 }  // namespace xf::tools

@@ -1,0 +1,629 @@
+#include "node/exchange_service.h"
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "exchange/batch.h"
+#include "exchange/routing.h"
+#include "node/node.h"
+#include "schema/validate.h"
+
+namespace xf::node {
+
+namespace json = boost::json;
+using exchange::HttpRequest;
+using exchange::HttpResponse;
+
+namespace {
+
+constexpr const char* kOrigin = "x-xf-origin";
+constexpr const char* kSignature = "x-xf-signature";
+constexpr const char* kBatchId = "x-xf-batch-id";
+constexpr const char* kQseq = "x-xf-qseq";
+
+HttpResponse Problem(int status, const std::string& message) {
+  json::object o;
+  o["error"] = exchange::HttpReason(status);
+  o["message"] = message;
+  HttpResponse r;
+  r.status = status;
+  r.body = json::serialize(o);
+  return r;
+}
+
+int StatusFor(Errc c) {
+  switch (c) {
+    case Errc::kPermission: return 403;
+    case Errc::kLimit: return 413;
+    case Errc::kAlreadyExists: return 409;
+    case Errc::kInvalidArgument: return 400;
+    case Errc::kNotFound: return 404;
+    default: return 503;
+  }
+}
+
+std::string Header(const HttpRequest& r, const char* name) {
+  const auto it = r.headers.find(name);
+  return it == r.headers.end() ? std::string() : it->second;
+}
+
+// Attachments named by an event (registration and handling carry them).
+void CollectAttachments(const schema::Event& e, std::set<std::string>& out) {
+  if (const auto* c = std::get_if<schema::CaseRegistration>(&e.body)) {
+    for (const auto& a : c->attachments) out.insert(a.sha256);
+  } else if (const auto* h = std::get_if<schema::Handling>(&e.body)) {
+    for (const auto& a : h->attachments) out.insert(a.sha256);
+  }
+}
+
+}  // namespace
+
+// ---- key directory ----------------------------------------------------------
+
+Result<KeyDirectory> KeyDirectory::Load(const NodeConfig& config, const exchange::PublicKey& own) {
+  KeyDirectory d;
+  auto add = [&](const std::string& id, const std::filesystem::path& file) -> Status {
+    auto key = exchange::PublicKey::LoadPem(file);
+    if (!key) return MakeError(key.error().code, "key of " + id + ": " + key.error().message);
+    d.m_keys.insert_or_assign(id, std::move(key).value());
+    return {};
+  };
+  std::error_code ec;
+  if (!config.key_directory.empty() && std::filesystem::is_directory(config.key_directory, ec)) {
+    for (const auto& e : std::filesystem::directory_iterator(config.key_directory)) {
+      if (e.path().extension() != ".pub") continue;
+      const std::string id = e.path().stem().string();
+      if (!schema::IsNodeId(id)) continue;
+      if (auto s = add(id, e.path()); !s) return s.error();
+    }
+  }
+  auto peer = [&](const PeerConfig& p) -> Status {
+    if (p.public_key.empty()) return MakeError(Errc::kInvalidArgument, "peer " + p.id + " has no public_key");
+    return add(p.id, p.public_key);
+  };
+  if (config.parent) {
+    if (auto s = peer(*config.parent); !s) return s.error();
+  }
+  for (const auto& c : config.children) {
+    if (auto s = peer(c); !s) return s.error();
+  }
+  auto self = exchange::PublicKey::FromPem(own.Pem());
+  if (!self) return self.error();
+  d.m_keys.insert_or_assign(config.node_id, std::move(self).value());
+  return d;
+}
+
+const exchange::PublicKey* KeyDirectory::Find(const std::string& node_id) const {
+  const auto it = m_keys.find(node_id);
+  return it == m_keys.end() ? nullptr : &it->second;
+}
+
+// ---- service ----------------------------------------------------------------
+
+Result<std::unique_ptr<ExchangeService>> ExchangeService::Create(const NodeConfig& config,
+                                                                 const codes::CodeBook& codes, Store& store,
+                                                                 const BlobStore& blobs, const Clock& clock) {
+  if (config.signing_key.empty()) return MakeError(Errc::kInvalidArgument, "signing.key is not configured");
+  auto key = exchange::PrivateKey::LoadPem(config.signing_key);
+  if (!key) return key.error();
+  if (std::string(exchange::SignAlgName(key->Alg())) != config.signing_algorithm) {
+    return MakeError(Errc::kInvalidArgument, config.signing_key.string() + " is an " +
+                                                 exchange::SignAlgName(key->Alg()) + " key but signing.algorithm is " +
+                                                 config.signing_algorithm);
+  }
+  auto keys = KeyDirectory::Load(config, key->Public());
+  if (!keys) return keys.error();
+  std::vector<std::string> children;
+  for (const auto& c : config.children) children.push_back(c.id);
+  store.SetRouting(config.node_id, children);
+  return std::unique_ptr<ExchangeService>(
+      new ExchangeService(config, codes, store, blobs, clock, std::move(key).value(), std::move(keys).value()));
+}
+
+ExchangeService::ExchangeService(const NodeConfig& config, const codes::CodeBook& codes, Store& store,
+                                 const BlobStore& blobs, const Clock& clock, exchange::PrivateKey key,
+                                 KeyDirectory keys)
+    : m_config(config), m_codes(codes), m_store(store), m_blobs(blobs), m_clock(clock),
+      m_key(std::move(key)), m_keys(std::move(keys)) {}
+
+ExchangeService::~ExchangeService() { Stop(); }
+
+const PeerConfig* ExchangeService::Peer(const std::string& id) const {
+  if (m_config.parent && m_config.parent->id == id) return &*m_config.parent;
+  for (const auto& c : m_config.children) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+Status ExchangeService::Start() {
+  // Trust exactly the configured peers' certificates.
+  const auto bundle = m_config.data_dir / "peers.pem";
+  {
+    std::ofstream out(bundle, std::ios::trunc);
+    auto append = [&](const PeerConfig& p) {
+      std::ifstream in(p.certificate);
+      out << in.rdbuf() << "\n";
+    };
+    if (m_config.parent && !m_config.parent->certificate.empty()) append(*m_config.parent);
+    for (const auto& c : m_config.children) {
+      if (!c.certificate.empty()) append(c);
+    }
+    // Our own certificate too, so a bundle is never empty.
+    std::ifstream self(m_config.tls_cert);
+    out << self.rdbuf() << "\n";
+  }
+  exchange::HttpServerOptions opts;
+  opts.address = m_config.exchange_listen;
+  opts.port = m_config.exchange_port;
+  opts.body_limit = exchange::BatchLimits{}.max_compressed;
+  opts.worker_threads = 2;
+  opts.tls = exchange::TlsFiles{m_config.tls_cert.string(), m_config.tls_key.string(), bundle.string(), true};
+  m_server = std::make_unique<exchange::HttpServer>(opts, [this](const HttpRequest& r) { return Handle(r); });
+  if (auto s = m_server->Start(); !s) return MakeError(s.error().code, "exchange endpoint: " + s.error().message);
+  {
+    const auto url_file = m_config.data_dir / "exchange.url";
+    std::ofstream(url_file.string() + ".tmp", std::ios::trunc) << Url() << "\n";
+    std::error_code ec;
+    std::filesystem::rename(url_file.string() + ".tmp", url_file, ec);
+  }
+  m_sender = std::thread([this] { SenderLoop(); });
+  Log("info", "exchange endpoint listening", {{"node", m_config.node_id}, {"url", Url()}});
+  return {};
+}
+
+void ExchangeService::Stop() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_wake.notify_all();
+  if (m_sender.joinable()) m_sender.join();
+  if (m_server) m_server->Stop();
+}
+
+std::string ExchangeService::Url() const {
+  return "https://" + m_config.exchange_listen + ":" +
+         std::to_string(m_server ? m_server->Port() : m_config.exchange_port);
+}
+
+void ExchangeService::Kick() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_kicked = true;
+  }
+  m_wake.notify_all();
+}
+
+// ---- receiving ---------------------------------------------------------------
+
+Result<SignedReceipt> ExchangeService::Receive(const Incoming& in) {
+  const std::string& origin = in.claimed_origin;
+  const exchange::PublicKey* key = m_keys.Find(origin);
+  if (key == nullptr) return MakeError(Errc::kPermission, "no public key is known here for origin '" + origin + "'");
+  const PeerConfig* peer = Peer(in.from_peer);
+  if (peer == nullptr) return MakeError(Errc::kPermission, "'" + in.from_peer + "' is not a peer of this node");
+  const bool from_parent = m_config.parent && m_config.parent->id == in.from_peer;
+  if (!from_parent && !exchange::InSubtree(in.from_peer, origin)) {
+    return MakeError(Errc::kPermission, "child " + in.from_peer + " may not send batches of origin " + origin +
+                                            ", which is outside its subtree");
+  }
+  if (in.bytes.size() > exchange::BatchLimits{}.max_compressed) {
+    return MakeError(Errc::kLimit, "batch larger than " + std::to_string(exchange::BatchLimits{}.max_compressed) + " bytes");
+  }
+  if (!exchange::VerifyBytes(*key, in.bytes, in.signature)) {
+    return MakeError(Errc::kPermission, "the signature does not verify with the key of " + origin +
+                                            ": the batch was altered or not signed by its origin");
+  }
+  exchange::BatchHeader header;
+  auto r = ApplyVerified(in.bytes, in.signature, in.from_peer, &header, origin);
+  if (!r) return r;
+  // Batches that waited for this one can follow now.
+  while (r->receipt.status == "applied") {
+    auto held = m_store.NextHeld(origin, header.stream);
+    if (!held || !*held) break;
+    auto applied = ApplyVerified((*held)->bytes, (*held)->signature, (*held)->received_from, nullptr, origin);
+    if (!applied) {
+      Log("error", "a held batch could not be applied",
+          {{"batch", (*held)->batch_id}, {"error", applied.error().message}});
+      break;
+    }
+  }
+  Kick();
+  return r;
+}
+
+Result<SignedReceipt> ExchangeService::ApplyVerified(const std::string& bytes, const std::string& signature,
+                                                     const std::string& from_peer, exchange::BatchHeader* header,
+                                                     const std::string& expected_origin) {
+  const exchange::BatchLimits limits;
+  auto xml = exchange::Decompress(bytes, limits.max_decompressed);
+  if (!xml) return xml.error();
+  auto batch = exchange::ParseBatchXml(*xml, limits);
+  if (!batch) return batch.error();
+  const auto& h = batch->header;
+  if (header != nullptr) *header = h;
+  if (!expected_origin.empty() && h.origin != expected_origin) {
+    return MakeError(Errc::kPermission, "the batch names origin " + h.origin + " but was signed as " + expected_origin);
+  }
+  if (h.batch_id != exchange::MakeBatchId(h.origin, h.stream, h.seq)) {
+    return MakeError(Errc::kInvalidArgument, "batch id '" + h.batch_id + "' does not match its origin, stream and seq");
+  }
+  const bool from_parent = m_config.parent && m_config.parent->id == from_peer;
+  Store::Incoming in;
+  in.header = h;
+  in.bytes = bytes;
+  in.signature = signature;
+  in.received_from = from_peer;
+  in.up = h.stream == exchange::kUpStream;
+  if (in.up) {
+    if (from_parent) return MakeError(Errc::kPermission, "an up batch cannot come from the parent");
+    if (m_config.parent) in.forward_to = m_config.parent->id;
+  } else {
+    if (h.stream != exchange::DownStream(h.destination)) {
+      return MakeError(Errc::kInvalidArgument, "unknown stream '" + h.stream + "'");
+    }
+    if (!from_parent) return MakeError(Errc::kPermission, "a down batch must come from the parent");
+    if (!exchange::InSubtree(m_config.node_id, h.destination)) {
+      return MakeError(Errc::kPermission, "destination " + h.destination + " is not in this node's subtree");
+    }
+    if (h.destination != m_config.node_id) {
+      std::vector<std::string> children;
+      for (const auto& c : m_config.children) children.push_back(c.id);
+      auto hop = exchange::NextHopDown(children, h.destination);
+      if (!hop) return MakeError(Errc::kInvalidArgument, "no child of this node leads to " + h.destination);
+      in.forward_to = *hop;
+    }
+  }
+  const Date today = m_clock.Now().ToDate();
+  for (auto& pe : batch->events) {
+    Store::IncomingEvent ie;
+    ie.violations = std::move(pe.violations);
+    if (ie.violations.empty()) {
+      ie.violations = schema::ValidateEvent(pe.event, m_codes, m_config.limits, today);
+    }
+    ie.event = std::move(pe.event);
+    ie.xml = std::move(pe.xml);
+    in.events.push_back(std::move(ie));
+  }
+  auto receipt = m_store.ApplyBatch(in, m_config.node_id);
+  if (!receipt) return receipt.error();
+  SignedReceipt out;
+  out.xml = exchange::ReceiptXml(*receipt);
+  auto sig = exchange::SignBytes(m_key, out.xml);
+  if (!sig) return sig.error();
+  out.signature = std::move(sig).value();
+  out.receipt = std::move(receipt).value();
+  if (!out.receipt.rejected.empty()) {
+    Log("warn", "batch records rejected",
+        {{"batch", h.batch_id}, {"from", from_peer}, {"rejected", std::to_string(out.receipt.rejected.size())},
+         {"first", out.receipt.rejected.front().rule + " " + out.receipt.rejected.front().reason}});
+  }
+  return out;
+}
+
+Status ExchangeService::AcceptReceipt(const std::string& link, std::uint64_t qseq, const std::string& receipt_xml,
+                                      const std::string& signature) {
+  const exchange::PublicKey* key = m_keys.Find(link);
+  if (key == nullptr) return MakeError(Errc::kPermission, "no key for " + link);
+  if (!exchange::VerifyBytes(*key, receipt_xml, signature)) {
+    return MakeError(Errc::kPermission, "the receipt's signature does not verify with the key of " + link);
+  }
+  auto receipt = exchange::ParseReceiptXml(receipt_xml);
+  if (!receipt) return receipt.error();
+  if (receipt->receiver != link) return MakeError(Errc::kPermission, "the receipt is signed for " + receipt->receiver);
+  auto items = m_store.Undelivered(link, 1u << 20);
+  if (!items) return items.error();
+  for (const auto& it : *items) {
+    if (it.qseq == qseq) {
+      if (it.batch_id != receipt->batch_id) {
+        return MakeError(Errc::kInvalidArgument, "the receipt is for " + receipt->batch_id + ", not " + it.batch_id);
+      }
+      return m_store.MarkDelivered(link, qseq, receipt_xml, signature);
+    }
+  }
+  return {};  // delivered already: nothing to do
+}
+
+// ---- the exchange API ------------------------------------------------------
+
+HttpResponse ExchangeService::Handle(const HttpRequest& request) {
+  const std::string path = request.target.substr(0, request.target.find('?'));
+  const std::string& peer = request.peer_cert_cn;
+  if (Peer(peer) == nullptr) return Problem(403, "the client certificate ('" + peer + "') is not a configured peer");
+  if (path == "/v1/exchange/batches" && request.method == "POST") {
+    Incoming in;
+    in.bytes = request.body;
+    in.claimed_origin = Header(request, kOrigin);
+    in.from_peer = peer;
+    auto sig = exchange::Base64Decode(Header(request, kSignature));
+    if (!sig) return Problem(400, "missing or malformed X-Xf-Signature");
+    in.signature = std::move(sig).value();
+    auto r = Receive(in);
+    if (!r) {
+      Log("warn", "batch refused", {{"from", peer}, {"origin", in.claimed_origin}, {"reason", r.error().message}});
+      return Problem(StatusFor(r.error().code), r.error().message);
+    }
+    HttpResponse resp;
+    resp.content_type = "application/xml";
+    resp.body = r->xml;
+    resp.headers["X-Xf-Signature"] = exchange::Base64Encode(r->signature);
+    return resp;
+  }
+  if (path == "/v1/exchange/batches" && request.method == "GET") {
+    // Pull: the next batch queued for the calling peer.
+    auto item = m_store.NextUndelivered(peer);
+    if (!item) return Problem(503, item.error().message);
+    if (!*item) {
+      HttpResponse none;
+      none.status = 204;
+      return none;
+    }
+    HttpResponse resp;
+    resp.content_type = "application/zstd";
+    resp.body = (*item)->bytes;
+    resp.headers["X-Xf-Origin"] = (*item)->origin;
+    resp.headers["X-Xf-Signature"] = exchange::Base64Encode((*item)->signature);
+    resp.headers["X-Xf-Batch-Id"] = (*item)->batch_id;
+    resp.headers["X-Xf-Qseq"] = std::to_string((*item)->qseq);
+    return resp;
+  }
+  if (path == "/v1/exchange/receipts" && request.method == "POST") {
+    auto sig = exchange::Base64Decode(Header(request, kSignature));
+    const std::string q = Header(request, kQseq);
+    if (!sig || q.empty() || q.find_first_not_of("0123456789") != std::string::npos || q.size() > 18) {
+      return Problem(400, "missing X-Xf-Signature or X-Xf-Qseq");
+    }
+    if (auto s = AcceptReceipt(peer, std::stoull(q), request.body, *sig); !s) {
+      return Problem(StatusFor(s.error().code), s.error().message);
+    }
+    HttpResponse ok;
+    ok.body = "{\"delivered\":true}";
+    return ok;
+  }
+  if (path.rfind("/v1/exchange/blobs/", 0) == 0) {
+    const std::string sha = path.substr(19);
+    if (!schema::IsSha256Hex(sha)) return Problem(400, "not a SHA-256: " + sha);
+    if (request.method == "HEAD" || request.method == "GET") {
+      if (!m_blobs.Has(sha)) return Problem(404, "blob " + sha + " is not here");
+      HttpResponse resp;
+      resp.content_type = "application/octet-stream";
+      if (request.method == "GET") {
+        auto data = m_blobs.Get(sha);
+        if (!data) return Problem(503, data.error().message);
+        resp.body = std::move(data).value();
+      }
+      return resp;
+    }
+    if (request.method == "PUT") {
+      if (request.body.size() > m_config.limits.max_attachment_bytes) return Problem(413, "attachment too large");
+      if (m_blobs.Has(sha)) return HttpResponse{200, "application/json", "{\"stored\":false}", {}};
+      if (auto s = m_blobs.Put(sha, request.body); !s) return Problem(StatusFor(s.error().code), s.error().message);
+      if (auto s = m_store.RecordBlob(sha, request.body.size()); !s) return Problem(503, s.error().message);
+      return HttpResponse{201, "application/json", "{\"stored\":true}", {}};
+    }
+  }
+  return Problem(404, "no such exchange endpoint: " + request.method + " " + path);
+}
+
+// ---- sending -----------------------------------------------------------------
+
+Result<int> ExchangeService::PackPending(bool all) {
+  std::lock_guard pack(m_pack_mutex);
+  int made = 0;
+  auto pack_one = [&](const std::vector<StoredEvent>& events, const std::string& stream,
+                      const std::string& destination, const std::string& link) -> Status {
+    auto seq = m_store.NextOwnSeq(stream);
+    if (!seq) return seq.error();
+    exchange::BatchHeader h;
+    h.origin = m_config.node_id;
+    h.stream = stream;
+    h.seq = *seq;
+    h.batch_id = exchange::MakeBatchId(h.origin, h.stream, h.seq);
+    h.destination = destination;
+    h.created = m_clock.Now();
+    h.code_version = m_codes.Version();
+    h.record_count = events.size();
+    std::set<std::string> attachments;
+    std::vector<std::string> xml;
+    xml.reserve(events.size());
+    for (const auto& e : events) {
+      CollectAttachments(e.event, attachments);
+      xml.push_back(e.xml);
+    }
+    h.attachments.assign(attachments.begin(), attachments.end());
+    auto bytes = exchange::Compress(exchange::BatchXml(h, xml));
+    if (!bytes) return bytes.error();
+    auto sig = exchange::SignBytes(m_key, *bytes);
+    if (!sig) return sig.error();
+    if (auto s = m_store.CommitOwnBatch(h, *bytes, *sig, link, events); !s) return s;
+    ++made;
+    return {};
+  };
+  if (m_config.parent) {
+    for (;;) {
+      auto events = m_store.PendingUp(m_config.batch_max_events, m_config.batch_max_bytes);
+      if (!events) return events.error();
+      if (events->empty() || (!all && events->size() < m_config.batch_max_events)) break;
+      if (auto s = pack_one(*events, std::string(exchange::kUpStream), std::string(exchange::kRootNode),
+                            m_config.parent->id);
+          !s) {
+        return s.error();
+      }
+    }
+  }
+  auto targets = m_store.DownTargets();
+  if (!targets) return targets.error();
+  std::vector<std::string> children;
+  for (const auto& c : m_config.children) children.push_back(c.id);
+  for (const auto& target : *targets) {
+    const auto hop = exchange::NextHopDown(children, target);
+    if (!hop) continue;
+    for (;;) {
+      auto events = m_store.PendingDown(target, m_config.batch_max_events, m_config.batch_max_bytes);
+      if (!events) return events.error();
+      if (events->empty() || (!all && events->size() < m_config.batch_max_events)) break;
+      if (auto s = pack_one(*events, exchange::DownStream(target), target, *hop); !s) return s.error();
+    }
+  }
+  return made;
+}
+
+exchange::HttpClientOptions ExchangeService::ClientOptions(const PeerConfig& peer) const {
+  exchange::HttpClientOptions o;
+  o.timeout = std::chrono::milliseconds(30000);
+  o.tls = exchange::TlsFiles{m_config.tls_cert.string(), m_config.tls_key.string(), peer.certificate.string(), false};
+  o.expected_server_cn = peer.id;
+  return o;
+}
+
+bool ExchangeService::PushLink(const std::string& link, const PeerConfig& peer) {
+  for (;;) {
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_stopping) return false;
+    }
+    auto item = m_store.NextUndelivered(link);
+    if (!item || !*item) return static_cast<bool>(item);
+    const auto& it = **item;
+    const auto opts = ClientOptions(peer);
+    // Attachments first, so the receiver holds what the batch names.
+    for (const auto& sha : it.attachments) {
+      if (!m_blobs.Has(sha)) continue;
+      auto head = exchange::HttpCall("HEAD", peer.url + "/v1/exchange/blobs/" + sha, {}, "", opts);
+      if (head && head->status == 404) {
+        if (auto data = m_blobs.Get(sha)) {
+          (void)exchange::HttpCall("PUT", peer.url + "/v1/exchange/blobs/" + sha,
+                                   {{"content-type", "application/octet-stream"}}, *data, opts);
+        }
+      }
+    }
+    auto r = exchange::HttpCall("POST", peer.url + "/v1/exchange/batches",
+                                {{"content-type", "application/zstd"},
+                                 {kOrigin, it.origin},
+                                 {kBatchId, it.batch_id},
+                                 {kSignature, exchange::Base64Encode(it.signature)}},
+                                it.bytes, opts);
+    std::string error;
+    if (!r) {
+      error = r.error().message;
+    } else if (r->status != 200) {
+      error = "HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 500);
+    } else {
+      const auto sig_it = r->headers.find(kSignature);
+      auto sig = sig_it == r->headers.end() ? Result<std::string>(MakeError(Errc::kInvalidArgument, "no signature"))
+                                            : exchange::Base64Decode(sig_it->second);
+      if (!sig) {
+        error = "the receipt is not signed";
+      } else if (auto s = AcceptReceipt(link, it.qseq, r->body, *sig); !s) {
+        error = "bad receipt: " + s.error().message;
+      }
+    }
+    if (!error.empty()) {
+      (void)m_store.MarkAttempt(link, it.qseq, error);
+      Log("warn", "push failed; will retry", {{"link", link}, {"batch", it.batch_id}, {"error", error}});
+      return false;
+    }
+  }
+}
+
+void ExchangeService::PullFromParent() {
+  const PeerConfig& parent = *m_config.parent;
+  const auto opts = ClientOptions(parent);
+  for (int i = 0; i < 1000; ++i) {
+    auto r = exchange::HttpCall("GET", parent.url + "/v1/exchange/batches", {}, "", opts);
+    if (!r || r->status != 200) return;
+    Incoming in;
+    in.bytes = r->body;
+    in.claimed_origin = r->headers[kOrigin];
+    in.from_peer = parent.id;
+    auto sig = exchange::Base64Decode(r->headers[kSignature]);
+    if (!sig) return;
+    in.signature = *sig;
+    auto receipt = Receive(in);
+    if (!receipt) {
+      Log("warn", "pulled batch refused", {{"batch", r->headers[kBatchId]}, {"reason", receipt.error().message}});
+      return;
+    }
+    auto ack = exchange::HttpCall("POST", parent.url + "/v1/exchange/receipts",
+                                  {{"content-type", "application/xml"},
+                                   {kQseq, r->headers[kQseq]},
+                                   {kSignature, exchange::Base64Encode(receipt->signature)}},
+                                  receipt->xml, opts);
+    if (!ack || ack->status != 200) return;
+  }
+}
+
+void ExchangeService::SenderLoop() {
+  using clock = std::chrono::steady_clock;
+  const auto interval = std::chrono::seconds(m_config.exchange_interval_seconds);
+  auto next_pack = clock::now() + interval;
+  for (;;) {
+    bool kicked = false;
+    {
+      std::unique_lock lock(m_mutex);
+      auto wake_at = next_pack;
+      for (const auto& [link, at] : m_retry_at) wake_at = std::min(wake_at, at);
+      if (m_config.parent && m_config.parent->pull) wake_at = std::min(wake_at, clock::now() + std::chrono::seconds(1));
+      m_wake.wait_until(lock, wake_at, [&] { return m_stopping || m_kicked; });
+      if (m_stopping) return;
+      kicked = m_kicked;
+      m_kicked = false;
+    }
+    const bool scheduled = clock::now() >= next_pack;
+    const bool immediate = m_config.exchange_interval_seconds == 0;
+    if (scheduled || immediate || kicked) {
+      auto made = PackPending(scheduled || immediate);
+      if (!made) Log("error", "packing failed", {{"error", made.error().message}});
+      if (scheduled) next_pack = clock::now() + interval;
+    }
+    auto push = [&](const PeerConfig& peer) {
+      if (peer.url.empty() || peer.pull) return;
+      const auto now = clock::now();
+      if (!kicked && m_retry_at.count(peer.id) && now < m_retry_at[peer.id]) return;
+      if (PushLink(peer.id, peer)) {
+        m_backoff.erase(peer.id);
+        m_retry_at.erase(peer.id);
+      } else {
+        int& b = m_backoff[peer.id];
+        b = std::min(b == 0 ? 1 : b * 2, m_config.retry_max_seconds);
+        std::lock_guard lock(m_mutex);
+        m_retry_at[peer.id] = clock::now() + std::chrono::seconds(b);
+      }
+    };
+    if (m_config.parent) push(*m_config.parent);
+    for (const auto& c : m_config.children) push(c);
+    if (m_config.parent && m_config.parent->pull) PullFromParent();
+  }
+}
+
+std::string ExchangeService::StatusJson() {
+  json::object o;
+  o["url"] = Url();
+  json::array links;
+  for (const auto& l : m_store.Links()) {
+    json::object x;
+    x["link"] = l.link;
+    x["pending"] = l.pending;
+    x["delivered"] = l.delivered;
+    x["last_delivered"] = l.last_delivered ? json::value(l.last_delivered->ToString()) : json::value(nullptr);
+    x["last_error"] = l.last_error;
+    links.push_back(std::move(x));
+  }
+  o["links"] = std::move(links);
+  json::array gaps;
+  for (const auto& g : m_store.Gaps()) {
+    gaps.push_back(json::object{{"origin", g.origin},
+                                {"stream", g.stream},
+                                {"missing_seq", g.next_seq},
+                                {"held", g.held},
+                                {"since", g.since.ToString()}});
+  }
+  o["gaps"] = std::move(gaps);
+  o["keys"] = m_keys.Size();
+  return json::serialize(o);
+}
+
+}  // namespace xf::node

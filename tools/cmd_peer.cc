@@ -1,0 +1,123 @@
+// xfctl peer add / keys add: wiring a node to its parent and children.
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "exchange/crypto.h"
+#include "schema/validate.h"
+#include "tools/xfctl.h"
+
+namespace xf::tools {
+
+namespace {
+
+Status CopyFile(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::error_code ec;
+  std::filesystem::create_directories(to.parent_path(), ec);
+  std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec) return MakeError(Errc::kIo, "cannot copy " + from.string() + " to " + to.string() + ": " + ec.message());
+  return {};
+}
+
+}  // namespace
+
+int CmdPeer(const std::string& sub, const Args& args) {
+  if (sub != "add") {
+    std::cerr << "xfctl peer: unknown subcommand '" << sub << "' (add)\n";
+    return 2;
+  }
+  if (auto u = args.Unknown({"node", "config", "as", "id", "url", "key", "cert", "pull"}); !u.empty()) {
+    std::cerr << "xfctl peer add: " << u << "\n";
+    return 2;
+  }
+  const std::string role = args.Get("as", "");
+  const std::string id = args.Get("id", "");
+  const auto key = args.Get("key");
+  const auto cert = args.Get("cert");
+  if ((role != "parent" && role != "child") || !schema::IsNodeId(id) || !key || !cert) {
+    std::cerr << "usage: xfctl peer add --node DIR --as parent|child --id NODE-ID --key PEER.pub --cert PEER.crt "
+                 "[--url https://HOST:PORT] [--pull]\n";
+    return 2;
+  }
+  auto config = FindNode(args);
+  if (!config) {
+    std::cerr << "xfctl: " << config.error().message << "\n";
+    return 2;
+  }
+  if (auto k = exchange::PublicKey::LoadPem(*key); !k) {
+    std::cerr << "xfctl peer add: " << k.error().message << "\n";
+    return 1;
+  }
+  const auto dir = config->file.parent_path();
+  const auto key_to = dir / "keys" / "peers" / (id + ".pub");
+  const auto cert_to = dir / "keys" / "peers" / (id + ".crt");
+  for (const auto& [from, to] : {std::pair{std::filesystem::path(*key), key_to}, std::pair{std::filesystem::path(*cert), cert_to}}) {
+    if (std::filesystem::absolute(from) == std::filesystem::absolute(to)) continue;
+    if (auto s = CopyFile(from, to); !s) {
+      std::cerr << "xfctl peer add: " << s.error().message << "\n";
+      return 1;
+    }
+  }
+  YAML::Node root = YAML::LoadFile(config->file.string());
+  YAML::Node peer;
+  peer["id"] = id;
+  if (auto url = args.Get("url")) peer["url"] = *url;
+  peer["public_key"] = "keys/peers/" + id + ".pub";
+  peer["certificate"] = "keys/peers/" + id + ".crt";
+  if (args.Has("pull")) peer["pull"] = true;
+  if (role == "parent") {
+    root["parent"] = peer;
+  } else {
+    YAML::Node children = root["children"];
+    YAML::Node kept(YAML::NodeType::Sequence);
+    if (children && children.IsSequence()) {
+      for (const auto& c : children) {
+        if (c["id"].as<std::string>() != id) kept.push_back(c);
+      }
+    }
+    kept.push_back(peer);
+    root["children"] = kept;
+  }
+  YAML::Emitter out;
+  out << root;
+  if (auto s = WriteFile(config->file.string() + ".tmp", std::string(out.c_str()) + "\n", 0640); !s) {
+    std::cerr << "xfctl peer add: " << s.error().message << "\n";
+    return 1;
+  }
+  if (auto check = node::LoadConfig(config->file.string() + ".tmp"); !check) {
+    std::cerr << "xfctl peer add: the new configuration does not load: " << check.error().message << "\n";
+    return 1;
+  }
+  std::filesystem::rename(config->file.string() + ".tmp", config->file);
+  std::cout << role << " " << id << " added to " << config->file.string() << " (restart the node to use it)\n";
+  return 0;
+}
+
+int CmdKeys(const std::string& sub, const Args& args) {
+  const auto& pos = args.Positional();
+  if (sub != "add" || pos.size() != 2 || !schema::IsNodeId(pos[0])) {
+    std::cerr << "usage: xfctl keys add NODE-ID PUBLIC-KEY.pem --node DIR\n";
+    return 2;
+  }
+  auto config = FindNode(args);
+  if (!config) {
+    std::cerr << "xfctl: " << config.error().message << "\n";
+    return 2;
+  }
+  if (config->key_directory.empty()) {
+    std::cerr << "xfctl keys add: the configuration has no key_directory\n";
+    return 1;
+  }
+  if (auto k = exchange::PublicKey::LoadPem(pos[1]); !k) {
+    std::cerr << "xfctl keys add: " << k.error().message << "\n";
+    return 1;
+  }
+  if (auto s = CopyFile(pos[1], config->key_directory / (pos[0] + ".pub")); !s) {
+    std::cerr << "xfctl keys add: " << s.error().message << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace xf::tools
