@@ -57,7 +57,7 @@ bool ParseU64(const std::string& s, std::uint64_t& out) {
 std::string DownStream(const std::string& destination) { return "down." + destination; }
 
 std::string MakeBatchId(const std::string& origin, const std::string& stream, std::uint64_t seq) {
-  return origin + "/" + stream + "/" + std::to_string(seq);
+  return origin + "-" + stream + "-" + std::to_string(seq);
 }
 
 std::string BatchXml(const BatchHeader& h, const std::vector<std::string>& event_xml) {

@@ -31,7 +31,7 @@ std::string DownStream(const std::string& destination);  // "down.<destination>"
 inline constexpr std::string_view kRootNode = "100000";   // the national bureau
 
 struct BatchHeader {
-  std::string batch_id;     // "<origin>/<stream>/<seq>"
+  std::string batch_id;     // "<origin>-<stream>-<seq>"
   std::string origin;       // node id of the signer
   std::string destination;  // node id the batch is for (the root for "up")
   std::string stream;
