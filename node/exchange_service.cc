@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -314,17 +315,13 @@ Status ExchangeService::AcceptReceipt(const std::string& link, std::uint64_t qse
   auto receipt = exchange::ParseReceiptXml(receipt_xml);
   if (!receipt) return receipt.error();
   if (receipt->receiver != link) return MakeError(Errc::kPermission, "the receipt is signed for " + receipt->receiver);
-  auto items = m_store.Undelivered(link, 1u << 20);
-  if (!items) return items.error();
-  for (const auto& it : *items) {
-    if (it.qseq == qseq) {
-      if (it.batch_id != receipt->batch_id) {
-        return MakeError(Errc::kInvalidArgument, "the receipt is for " + receipt->batch_id + ", not " + it.batch_id);
-      }
-      return m_store.MarkDelivered(link, qseq, receipt_xml, signature);
-    }
+  auto queued = m_store.QueuedBatchId(link, qseq);
+  if (!queued) return queued.error();
+  if (!*queued) return {};  // delivered already: nothing to do
+  if (**queued != receipt->batch_id) {
+    return MakeError(Errc::kInvalidArgument, "the receipt is for " + receipt->batch_id + ", not " + **queued);
   }
-  return {};  // delivered already: nothing to do
+  return m_store.MarkDelivered(link, qseq, receipt_xml, signature);
 }
 
 // ---- the exchange API ------------------------------------------------------
@@ -442,17 +439,23 @@ Result<int> ExchangeService::PackPending(bool all) {
     ++made;
     return {};
   };
-  if (m_config.parent) {
-    for (;;) {
-      auto events = m_store.PendingUp(m_config.batch_max_events, m_config.batch_max_bytes);
+  // Packs one stream until too little is pending. Another process packing
+  // the same stream meanwhile (kAlreadyExists) only means: read again.
+  auto pack_stream = [&](const std::function<Result<std::vector<StoredEvent>>()>& pending,
+                         const std::string& stream, const std::string& destination,
+                         const std::string& link) -> Status {
+    for (int raced = 0;;) {
+      auto events = pending();
       if (!events) return events.error();
-      if (events->empty() || (!all && events->size() < m_config.batch_max_events)) break;
-      if (auto s = pack_one(*events, std::string(exchange::kUpStream), std::string(exchange::kRootNode),
-                            m_config.parent->id);
-          !s) {
-        return s.error();
-      }
+      if (events->empty() || (!all && events->size() < m_config.batch_max_events)) return {};
+      auto s = pack_one(*events, stream, destination, link);
+      if (!s && (s.error().code != Errc::kAlreadyExists || ++raced > 10)) return s;
     }
+  };
+  if (m_config.parent) {
+    auto s = pack_stream([&] { return m_store.PendingUp(m_config.batch_max_events, m_config.batch_max_bytes); },
+                         std::string(exchange::kUpStream), std::string(exchange::kRootNode), m_config.parent->id);
+    if (!s) return s.error();
   }
   auto targets = m_store.DownTargets();
   if (!targets) return targets.error();
@@ -461,12 +464,10 @@ Result<int> ExchangeService::PackPending(bool all) {
   for (const auto& target : *targets) {
     const auto hop = exchange::NextHopDown(children, target);
     if (!hop) continue;
-    for (;;) {
-      auto events = m_store.PendingDown(target, m_config.batch_max_events, m_config.batch_max_bytes);
-      if (!events) return events.error();
-      if (events->empty() || (!all && events->size() < m_config.batch_max_events)) break;
-      if (auto s = pack_one(*events, exchange::DownStream(target), target, *hop); !s) return s.error();
-    }
+    auto s = pack_stream(
+        [&] { return m_store.PendingDown(target, m_config.batch_max_events, m_config.batch_max_bytes); },
+        exchange::DownStream(target), target, *hop);
+    if (!s) return s.error();
   }
   return made;
 }
@@ -560,11 +561,17 @@ void ExchangeService::SenderLoop() {
   using clock = std::chrono::steady_clock;
   const auto interval = std::chrono::seconds(m_config.exchange_interval_seconds);
   auto next_pack = clock::now() + interval;
+  bool first_round = true;
   for (;;) {
     bool kicked = false;
     {
       std::unique_lock lock(m_mutex);
       auto wake_at = next_pack;
+      // Immediate mode packs when kicked: its schedule is always due, and
+      // waiting for it would spin. It still looks once a second, for what
+      // another process (xfctl import) queued; the first round runs at once.
+      if (m_config.exchange_interval_seconds == 0 && !first_round) wake_at = clock::now() + std::chrono::seconds(1);
+      first_round = false;
       for (const auto& [link, at] : m_retry_at) wake_at = std::min(wake_at, at);
       if (m_config.parent && m_config.parent->pull) wake_at = std::min(wake_at, clock::now() + std::chrono::seconds(1));
       m_wake.wait_until(lock, wake_at, [&] { return m_stopping || m_kicked; });

@@ -158,7 +158,7 @@ CaseState Project(const std::vector<schema::Event>& events) {
   return s;
 }
 
-std::string CaseStateToJson(const CaseState& s) {
+std::string CaseStateToJson(const CaseState& s, bool with_body) {
   json::object o;
   o["case_id"] = s.case_id;
   o["status"] = s.status;
@@ -172,8 +172,14 @@ std::string CaseStateToJson(const CaseState& s) {
   json::array problems;
   for (const auto& p : s.problems) problems.emplace_back(p);
   o["problems"] = std::move(problems);
-  o["case"] = json::parse(schema::CaseToJson(s.body));
-  return json::serialize(o);
+  // The case body is JSON already: splice it in rather than parse it again.
+  std::string out = json::serialize(o);
+  if (!with_body) return out;
+  out.pop_back();  // '}'
+  out += ",\"case\":";
+  out += schema::CaseToJson(s.body);
+  out += '}';
+  return out;
 }
 
 }  // namespace xf::node

@@ -32,8 +32,10 @@ struct CaseState {
 CaseState Project(const std::vector<schema::Event>& events);
 
 // {"case_id","status","handler","due_date","accepted_at","closed_at",
-//  "satisfaction","event_count","updated_at","problems":[…],"case":{…}}
-std::string CaseStateToJson(const CaseState& s);
+//  "satisfaction","event_count","updated_at","problems":[…],"case":{…}};
+// without "case" when !with_body (what the store keeps per case: the body
+// is in the events already).
+std::string CaseStateToJson(const CaseState& s, bool with_body = true);
 
 // Sets `path` ("summary", "petitioners[0].phone") in the registration to
 // `value`; fails with the reason when the path or value does not fit.

@@ -312,7 +312,7 @@ Status Store::WriteProjection(const std::string& case_id, const CaseState& state
       .Bind(6, state.body.problem_place)
       .Bind(7, static_cast<std::int64_t>(state.event_count))
       .Bind(8, state.updated_at.seconds)
-      .Bind(9, CaseStateToJson(state));
+      .Bind(9, CaseStateToJson(state, /*with_body=*/false));
   return up.Run();
 }
 
@@ -407,11 +407,15 @@ Result<CaseView> Store::GetCase(std::string_view case_id) {
     q.Reset();
     return MakeError(Errc::kNotFound, "case " + std::string(case_id) + " is not known here");
   }
-  view.state_json = q.Text(0);
   q.Reset();
   auto events = EventsOfCase(case_id);
   if (!events) return events.error();
   view.events = std::move(events).value();
+  // The full state, body included, is a fold over the events just read.
+  std::vector<schema::Event> list;
+  list.reserve(view.events.size());
+  for (const auto& se : view.events) list.push_back(se.event);
+  view.state_json = CaseStateToJson(Project(list));
   return view;
 }
 

@@ -127,8 +127,10 @@ class Store {
   Status MarkDelivered(const std::string& link, std::uint64_t qseq, const std::string& receipt,
                        const std::string& receipt_sig);
   Status MarkAttempt(const std::string& link, std::uint64_t qseq, const std::string& error);
-  // Queued batches for a link from `after_qseq` on (offline export).
+  // The oldest `max` batches still queued for a link (offline export).
   Result<std::vector<OutboxItem>> Undelivered(const std::string& link, std::size_t max);
+  // The id of the batch queued at (link, qseq), if it is still undelivered.
+  Result<std::optional<std::string>> QueuedBatchId(const std::string& link, std::uint64_t qseq);
 
   struct IncomingEvent {
     schema::Event event;

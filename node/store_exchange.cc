@@ -2,7 +2,10 @@
 // batches. Each method is one transaction, so a batch is written before it
 // is sent and a received batch is applied (and queued onward) before its
 // receipt is answered.
+#include <algorithm>
+#include <map>
 #include <set>
+#include <tuple>
 #include <sstream>
 
 #include "exchange/routing.h"
@@ -170,6 +173,33 @@ Status Store::CommitOwnBatch(const exchange::BatchHeader& h, const std::string& 
   std::lock_guard lock(m_mutex);
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began();
+  // Another process (xfctl export) may have packed meanwhile: the pending
+  // list and the sequence number must still be what they were when read.
+  {
+    auto q = m_db.Prepare("SELECT next_seq FROM streams WHERE origin = ?1 AND stream = ?2");
+    if (!q) return q.error();
+    q->Bind(1, h.origin).Bind(2, h.stream);
+    auto row = q->Step();
+    if (!row) return row.error();
+    const std::uint64_t next = *row ? static_cast<std::uint64_t>(q->Int(0)) : 1;
+    if (next != h.seq) {
+      return MakeError(Errc::kAlreadyExists, "stream " + h.stream + " moved on to " + std::to_string(next) +
+                                                 " while batch " + std::to_string(h.seq) + " was packed");
+    }
+    auto check = m_db.Prepare(h.stream == exchange::kUpStream
+                                  ? "SELECT 1 FROM packed WHERE stream = 'up' AND last_event_seq >= ?3"
+                                  : "SELECT NOT EXISTS (SELECT 1 FROM down_queue WHERE target = ?1 AND origin = ?2 "
+                                    "AND seq = ?3)");
+    if (!check) return check.error();
+    for (const auto& e : events) {
+      check->Bind(1, h.destination).Bind(2, e.event.origin).Bind(3, static_cast<std::int64_t>(e.event.seq));
+      auto taken = check->Step();
+      const bool already = taken && *taken && check->Int(0) == 1;
+      check->Reset();
+      if (!taken) return taken.error();
+      if (already) return MakeError(Errc::kAlreadyExists, "event " + e.event.Id() + " was packed meanwhile");
+    }
+  }
   const Instant now = m_clock.Now();
   if (auto s = InsertBatch(m_db, h, bytes, sig, "", now, "own", static_cast<std::int64_t>(events.size()), 0, link); !s) {
     return s;
@@ -239,6 +269,17 @@ Result<std::vector<Store::OutboxItem>> Store::Undelivered(const std::string& lin
   if (!q) return q.error();
   q->Bind(1, link).Bind(2, static_cast<std::int64_t>(max));
   return ReadOutbox(*q);
+}
+
+Result<std::optional<std::string>> Store::QueuedBatchId(const std::string& link, std::uint64_t qseq) {
+  std::lock_guard lock(m_mutex);
+  auto q = m_db.Prepare("SELECT batch_id FROM outbox WHERE link = ?1 AND qseq = ?2 AND delivered_at IS NULL");
+  if (!q) return q.error();
+  q->Bind(1, link).Bind(2, static_cast<std::int64_t>(qseq));
+  auto row = q->Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(q->Text(0));
 }
 
 Status Store::MarkDelivered(const std::string& link, std::uint64_t qseq, const std::string& receipt,
@@ -330,7 +371,9 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
       "INSERT INTO rejections(batch_id, origin, event_id, rule, field, reason, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   if (!exists || !bump || !reject) return MakeError(Errc::kInternal, "prepare failed: " + m_db.ErrorMessage());
   std::set<std::string> registered_here;  // cases registered earlier in this batch
-  std::set<std::string> touched;
+  std::set<std::string> touched;          // cases held before, with new events
+  // Cases that begin in this batch: their projection needs no read-back.
+  std::map<std::string, std::vector<const schema::Event*>> fresh;
   for (const auto& ie : in.events) {
     const auto& e = ie.event;
     const std::string id = e.Id();
@@ -393,8 +436,25 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     if (auto s = ins.Run(); !s) return s.error();
     bump->Bind(1, e.origin).Bind(2, static_cast<std::int64_t>(e.seq));
     if (auto s = bump->Run(); !s) return s.error();
-    if (e.kind == schema::EventKind::kRegistration) registered_here.insert(e.case_id);
-    touched.insert(e.case_id);
+    if (e.kind == schema::EventKind::kRegistration) {
+      registered_here.insert(e.case_id);
+      fresh[e.case_id].push_back(&e);
+    } else if (registered_here.count(e.case_id)) {
+      fresh[e.case_id].push_back(&e);
+    } else {
+      touched.insert(e.case_id);
+    }
+  }
+  for (const auto& [case_id, list] : fresh) {
+    std::vector<schema::Event> events;
+    events.reserve(list.size());
+    for (const auto* e : list) events.push_back(*e);
+    // The fold orders as EventsOfCase does: registration first, then by time.
+    std::stable_sort(events.begin() + 1, events.end(), [](const schema::Event& a, const schema::Event& b) {
+      return std::tie(a.occurred_at, a.recorded_at, a.origin, a.seq) <
+             std::tie(b.occurred_at, b.recorded_at, b.origin, b.seq);
+    });
+    if (auto s = WriteProjection(case_id, Project(events)); !s) return s.error();
   }
   for (const auto& case_id : touched) {
     if (auto s = RefreshProjection(case_id); !s) return s.error();

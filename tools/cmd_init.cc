@@ -1,6 +1,15 @@
 // xfctl init: a new node — data dir, signing key, TLS identity, API token, config.
+//
+// --dir DIR: everything in one directory, paths in the config relative to it.
+// --system:  the layout of the Debian package's service — /etc/xfnode for the
+//            config, keys and token, /var/lib/xfnode for the data — with the
+//            owners and modes the service user needs (see Permissions below).
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <iostream>
 
 #include "exchange/crypto.h"
@@ -11,6 +20,8 @@ namespace xf::tools {
 
 namespace {
 
+namespace fs = std::filesystem;
+
 std::string Quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
@@ -20,24 +31,91 @@ std::string Quote(const std::string& s) {
   return out + "\"";
 }
 
+// Where a node's files go, and how its config names them.
+struct Layout {
+  fs::path config_file;
+  fs::path keys_dir;
+  fs::path token_file;
+  fs::path data_dir;
+  bool relative = true;  // the config names paths relative to its own folder
+
+  std::string Name(const fs::path& p) const {
+    return relative ? p.lexically_relative(config_file.parent_path()).string() : p.string();
+  }
+};
+
+// The service account that owns the private keys and the data.
+struct ServiceUser {
+  bool usable = false;  // this process runs as root and the user exists
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+ServiceUser FindServiceUser(const std::string& name) {
+  if (::geteuid() != 0) return {};
+  const passwd* pw = ::getpwnam(name.c_str());
+  if (pw == nullptr) return {};
+  return ServiceUser{true, pw->pw_uid, pw->pw_gid};
+}
+
+struct Permission {
+  fs::path path;
+  unsigned mode;
+  bool service_owned;  // owner the service user; else root, with the service's group
+};
+
+// Permissions of the --system layout. The daemon (user xfnode) reads the
+// config and token through its group and owns its private keys and data;
+// members of the group xfnode may read the token and so use xfctl.
+std::vector<Permission> SystemPermissions(const Layout& l) {
+  return {
+      {l.config_file.parent_path(), 0750, false},
+      {l.config_file, 0640, false},
+      {l.keys_dir, 0750, false},
+      {l.keys_dir / "peers", 0750, false},
+      {l.keys_dir / "signing.key", 0600, true},
+      {l.keys_dir / "signing.pub", 0644, false},
+      {l.keys_dir / "tls.key", 0600, true},
+      {l.keys_dir / "tls.crt", 0644, false},
+      {l.token_file, 0640, false},
+  };
+}
+
+std::string ModeText(unsigned mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", mode);
+  return buf;
+}
+
 }  // namespace
 
 int CmdInit(const Args& args) {
-  if (auto u = args.Unknown({"dir", "node-id", "tier", "name", "api-port", "exchange-port", "alg", "force",
-                             "api-listen", "exchange-listen", "interval"});
+  if (auto u = args.Unknown({"dir", "system", "root", "user", "node-id", "tier", "name", "api-port",
+                             "exchange-port", "alg", "force", "api-listen", "exchange-listen",
+                             "interval"});
       !u.empty()) {
     std::cerr << "xfctl init: " << u << "\n";
     return 2;
   }
+  const bool system = args.Has("system");
   const auto dir_arg = args.Get("dir");
   const auto node_id = args.Get("node-id");
-  if (!dir_arg || !node_id) {
-    std::cerr << "xfctl init: --dir DIR and --node-id ID are required\n";
+  if (system == dir_arg.has_value() || !node_id) {
+    std::cerr << "xfctl init: --node-id ID and either --dir DIR or --system are required\n";
+    return 2;
+  }
+  if (!system && (args.Has("root") || args.Has("user"))) {
+    std::cerr << "xfctl init: --root and --user go with --system\n";
+    return 2;
+  }
+  if (system && !args.Get("system", "").empty()) {
+    std::cerr << "xfctl init: --system takes no value\n";
     return 2;
   }
   if (!schema::IsNodeId(*node_id)) {
     std::cerr << "xfctl init: '" << *node_id
-              << "' is not a node id (a 6-digit division code, optionally followed by . and an organisation code)\n";
+              << "' is not a node id (a 6-digit division code, optionally followed by . and an "
+                 "organisation code)\n";
     return 2;
   }
   const std::string tier = args.Get("tier", "county");
@@ -47,80 +125,145 @@ int CmdInit(const Args& args) {
     std::cerr << "xfctl init: " << alg.error().message << "\n";
     return 2;
   }
-  const std::filesystem::path dir = std::filesystem::absolute(*dir_arg);
-  const auto config_file = dir / "xfnode.yaml";
+
+  Layout l;
+  if (system) {
+    // --root DIR: the same layout under DIR (tests, images built offline).
+    const fs::path root = fs::absolute(args.Get("root", "/"));
+    l.config_file = root / "etc/xfnode/xfnode.yaml";
+    l.keys_dir = root / "etc/xfnode/keys";
+    l.token_file = root / "etc/xfnode/api.token";
+    l.data_dir = root / "var/lib/xfnode";
+    l.relative = false;
+  } else {
+    const fs::path dir = fs::absolute(*dir_arg);
+    l.config_file = dir / "xfnode.yaml";
+    l.keys_dir = dir / "keys";
+    l.token_file = dir / "api.token";
+    l.data_dir = dir / "data";
+  }
+  const std::string user_name = args.Get("user", "xfnode");
+  const ServiceUser user = system ? FindServiceUser(user_name) : ServiceUser{};
+
   std::error_code ec;
-  if (std::filesystem::exists(config_file, ec) && !args.Has("force")) {
-    std::cerr << "xfctl init: " << config_file.string()
+  if (fs::exists(l.config_file, ec) && !args.Has("force")) {
+    std::cerr << "xfctl init: " << l.config_file.string()
               << " exists already; refusing to replace a node's keys (use --force to start over)\n";
     return 1;
   }
-  std::filesystem::create_directories(dir / "keys" / "peers", ec);
-  std::filesystem::create_directories(dir / "keys" / "directory", ec);
-  std::filesystem::create_directories(dir / "data", ec);
-  if (ec) {
-    std::cerr << "xfctl init: cannot create " << dir.string() << ": " << ec.message() << "\n";
-    return 1;
+  const bool had_data = fs::exists(l.data_dir, ec);
+  for (const auto& d : {l.keys_dir / "peers", l.keys_dir / "directory", l.data_dir}) {
+    fs::create_directories(d, ec);
+    if (ec) {
+      std::cerr << "xfctl init: cannot create " << d.string() << ": " << ec.message()
+                << (system && ::geteuid() != 0 ? " (run it as root)" : "") << "\n";
+      return 1;
+    }
   }
-  ::chmod((dir / "keys").c_str(), 0700);
+  ::chmod(l.keys_dir.c_str(), system ? 0750 : 0700);
 
   auto key = exchange::PrivateKey::Generate(*alg);
   if (!key) {
     std::cerr << "xfctl init: " << key.error().message << "\n";
     return 1;
   }
-  if (auto s = key->SavePem(dir / "keys" / "signing.key"); !s) {
+  if (auto s = key->SavePem(l.keys_dir / "signing.key"); !s) {
     std::cerr << "xfctl init: " << s.error().message << "\n";
     return 1;
   }
   const auto pub = key->Public();
-  if (auto s = WriteFile(dir / "keys" / "directory" / (*node_id + ".pub"), pub.Pem()); !s) {
+  if (auto s = WriteFile(l.keys_dir / "signing.pub", pub.Pem()); !s) {
     std::cerr << "xfctl init: " << s.error().message << "\n";
     return 1;
   }
-  if (auto s = WriteFile(dir / "keys" / "signing.pub", pub.Pem()); !s) {
+  if (auto s =
+          exchange::MakeTlsIdentity(*node_id, 3650, l.keys_dir / "tls.key", l.keys_dir / "tls.crt");
+      !s) {
     std::cerr << "xfctl init: " << s.error().message << "\n";
     return 1;
   }
-  if (auto s = exchange::MakeTlsIdentity(*node_id, 3650, dir / "keys" / "tls.key", dir / "keys" / "tls.crt"); !s) {
-    std::cerr << "xfctl init: " << s.error().message << "\n";
-    return 1;
-  }
-  if (auto s = WriteFile(dir / "api.token", exchange::RandomHex(24) + "\n", 0600); !s) {
+  if (auto s = WriteFile(l.token_file, exchange::RandomHex(24) + "\n", 0600); !s) {
     std::cerr << "xfctl init: " << s.error().message << "\n";
     return 1;
   }
 
   std::string yaml;
-  yaml += "# xfnode configuration, written by xfctl init. Relative paths are relative to this file.\n";
+  yaml += system ? "# xfnode configuration, written by xfctl init --system.\n"
+                 : "# xfnode configuration, written by xfctl init. Relative paths are relative to "
+                   "this file.\n";
   yaml += "node:\n  id: " + Quote(*node_id) + "\n  name: " + Quote(args.Get("name", *node_id)) +
           "\n  tier: " + tier + "\n";
-  yaml += "data_dir: data\n";
-  yaml += "key_directory: keys/directory   # <node-id>.pub of every node whose batches this node verifies\n";
-  yaml += "api:\n  listen: " + args.Get("api-listen", "127.0.0.1") + "\n  port: " + args.Get("api-port", "8640") +
-          "\n  token_file: api.token\n";
-  yaml += "signing:\n  algorithm: " + alg_name + "\n  key: keys/signing.key\n";
-  yaml += "tls:\n  cert: keys/tls.crt\n  key: keys/tls.key\n";
-  yaml += "exchange:\n  listen: " + args.Get("exchange-listen", "127.0.0.1") + "\n  port: " +
-          args.Get("exchange-port", "8641") + "\n  interval: " + args.Get("interval", "60") + "\n";
+  yaml += "data_dir: " + l.Name(l.data_dir) + "\n";
+  // xfctl keys add puts the keys of further nodes (beyond parent and children) here.
+  yaml += "key_directory: " + l.Name(l.keys_dir / "directory") +
+          "   # <node-id>.pub of every node whose batches this node verifies\n";
+  yaml += "api:\n  listen: " + args.Get("api-listen", "127.0.0.1") +
+          "\n  port: " + args.Get("api-port", "8640") + "\n  token_file: " + l.Name(l.token_file) +
+          "\n";
+  yaml += "signing:\n  algorithm: " + alg_name + "\n  key: " + l.Name(l.keys_dir / "signing.key") +
+          "\n";
+  yaml += "tls:\n  cert: " + l.Name(l.keys_dir / "tls.crt") +
+          "\n  key: " + l.Name(l.keys_dir / "tls.key") + "\n";
+  yaml += "exchange:\n  listen: " + args.Get("exchange-listen", "127.0.0.1") +
+          "\n  port: " + args.Get("exchange-port", "8641") +
+          "\n  interval: " + args.Get("interval", "60") + "\n";
   yaml += "limits:\n  max_attachments: 5\n";
-  if (auto s = WriteFile(config_file, yaml, 0640); !s) {
+  if (auto s = WriteFile(l.config_file, yaml, 0640); !s) {
     std::cerr << "xfctl init: " << s.error().message << "\n";
     return 1;
   }
   // Check what we wrote the way the daemon will read it.
-  auto check = node::LoadConfig(config_file);
+  auto check = node::LoadConfig(l.config_file);
   if (!check) {
-    std::cerr << "xfctl init: the written configuration does not load: " << check.error().message << "\n";
+    std::cerr << "xfctl init: the written configuration does not load: " << check.error().message
+              << "\n";
     return 1;
   }
-  std::cout << "node " << *node_id << " (" << tier << ") initialised in " << dir.string() << "\n"
-            << "  config       " << config_file.string() << "\n"
-            << "  signing key  " << (dir / "keys" / "signing.key").string() << " (" << alg_name
-            << ", fingerprint " << pub.Fingerprint().substr(0, 16) << "…)\n"
-            << "  TLS          " << (dir / "keys" / "tls.crt").string() << "\n"
-            << "  API token    " << (dir / "api.token").string() << "\n"
-            << "start it with: xfnode --config " << config_file.string() << "\n";
+
+  std::string owner_note;
+  if (system) {
+    // Modes always; owners only as root for an existing user (the package creates xfnode).
+    for (const auto& p : SystemPermissions(l)) {
+      if (::chmod(p.path.c_str(), p.mode) != 0) {
+        std::cerr << "xfctl init: cannot chmod " << p.path.string() << "\n";
+        return 1;
+      }
+      if (user.usable && ::chown(p.path.c_str(), p.service_owned ? user.uid : 0, user.gid) != 0) {
+        std::cerr << "xfctl init: cannot chown " << p.path.string() << "\n";
+        return 1;
+      }
+    }
+    // An existing data dir is the node's cases: left exactly as it is.
+    if (!had_data) {
+      ::chmod(l.data_dir.c_str(), 0750);
+      if (user.usable && ::chown(l.data_dir.c_str(), user.uid, user.gid) != 0) {
+        std::cerr << "xfctl init: cannot chown " << l.data_dir.string() << "\n";
+        return 1;
+      }
+    }
+    owner_note = user.usable ? " (owner " + user_name + ")"
+                             : std::string(" (owned by uid ") + std::to_string(::geteuid()) + ": " +
+                                   (::geteuid() != 0 ? "not run as root" : "no user " + user_name) +
+                                   ", so the service may not read them)";
+  }
+
+  std::cout << "node " << *node_id << " (" << tier << ") initialised"
+            << (system ? " for the xfnode service" : " in " + l.config_file.parent_path().string())
+            << "\n"
+            << "  config       " << l.config_file.string()
+            << (system ? " (" + ModeText(0640) + ")" : "") << "\n"
+            << "  signing key  " << (l.keys_dir / "signing.key").string() << " (" << alg_name
+            << ", fingerprint " << pub.Fingerprint().substr(0, 16) << "…)"
+            << (system ? owner_note : "") << "\n"
+            << "  TLS          " << (l.keys_dir / "tls.crt").string() << "\n"
+            << "  API token    " << l.token_file.string() << "\n"
+            << "  data         " << l.data_dir.string() << (had_data ? " (kept as it was)" : "")
+            << "\n";
+  if (system) {
+    std::cout << "start it with: systemctl enable --now xfnode\n";
+  } else {
+    std::cout << "start it with: xfnode --config " << l.config_file.string() << "\n";
+  }
   return 0;
 }
 

@@ -208,13 +208,23 @@ void Usage() {
 
   xfctl init --dir DIR --node-id ID [--tier county] [--name NAME] [--api-port N]
              [--exchange-port N] [--alg ed25519|sm2] [--force]
+  xfctl init --system --node-id ID [--tier county] [--name NAME] [--force]
+             [--root DIR] [--user xfnode]         /etc/xfnode and /var/lib/xfnode for the service
   xfctl status        [--node DIR | --config FILE]
   xfctl case add FILE [--node DIR | --config FILE]     register a case (JSON or XML)
   xfctl case import FILE|DIR…                         register many
   xfctl case show ID
   xfctl peer add --as parent|child --id ID --key PEER.pub --cert PEER.crt [--url URL] [--pull]
   xfctl keys add NODE-ID PUBLIC-KEY.pem              trust a further node's signing key
-  xfctl demo [--dir DIR] [--keep]                     a node on loopback with the sample cases
+  xfctl backup DEST    [--node DIR | --config FILE]     online copy: database and attachments
+  xfctl restore SRC    [--node DIR | --config FILE] [--force]   put a backup back (node stopped)
+  xfctl batch inspect FILE.zst [--sig FILE.sig]       header and events of a batch file
+  xfctl batch verify FILE.zst --sig FILE.sig --key ORIGIN.pub [--schema XSD]
+                                                      signature, XSD and header checks
+  xfctl batch get BATCH-ID --out DIR                  a stored batch as DIR/ID.zst and DIR/ID.sig
+  xfctl export --link PEER-ID --out DIR               undelivered batches for a peer, as files (网闸)
+  xfctl import --in DIR | --receipts DIR              apply exported batches / their receipts
+  xfctl demo [--dir DIR] [--keep]                     national–province–city–2 counties on loopback
   xfctl bench intake [--n N] [--dir DIR]              intake rate vs raw SQLite insert rate
   xfctl version
 
@@ -243,7 +253,11 @@ int main(int argc, char** argv) {
   if (cmd == "init") return CmdInit(Args(argc, argv, 2));
   if (cmd == "status") return CmdStatus(Args(argc, argv, 2));
   if (cmd == "demo") return CmdDemo(Args(argc, argv, 2));
-  if (cmd == "case" || cmd == "bench" || cmd == "peer" || cmd == "keys") {
+  if (cmd == "backup") return CmdBackup(Args(argc, argv, 2));
+  if (cmd == "restore") return CmdRestore(Args(argc, argv, 2));
+  if (cmd == "export") return CmdExport(Args(argc, argv, 2));
+  if (cmd == "import") return CmdImport(Args(argc, argv, 2));
+  if (cmd == "case" || cmd == "bench" || cmd == "peer" || cmd == "keys" || cmd == "batch") {
     if (argc < 3) {
       Usage();
       return 2;
@@ -253,6 +267,7 @@ int main(int argc, char** argv) {
     if (cmd == "case") return CmdCase(sub, rest);
     if (cmd == "peer") return CmdPeer(sub, rest);
     if (cmd == "keys") return CmdKeys(sub, rest);
+    if (cmd == "batch") return CmdBatch(sub, rest);
     return CmdBench(sub, rest);
   }
   std::cerr << "xfctl: unknown command '" << cmd << "' (xfctl help)\n";

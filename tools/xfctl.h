@@ -78,7 +78,12 @@ int CmdStatus(const Args& args);
 int CmdCase(const std::string& sub, const Args& args);
 int CmdDemo(const Args& args);
 int CmdBench(const std::string& what, const Args& args);
+int CmdBackup(const Args& args);
+int CmdRestore(const Args& args);
 int CmdPeer(const std::string& sub, const Args& args);
 int CmdKeys(const std::string& sub, const Args& args);
+int CmdBatch(const std::string& sub, const Args& args);  // inspect, verify, get
+int CmdExport(const Args& args);
+int CmdImport(const Args& args);
 
 }  // namespace xf::tools

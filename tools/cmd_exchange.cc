@@ -1,0 +1,686 @@
+// xfctl batch inspect|verify|get, export, import: batches as files.
+//
+// inspect/verify read a batch file and its signature with the libraries only
+// (no node needed). get, export and import open the node's own database and
+// exchange service (no network: Start() is never called), so the offline
+// path (网闸, removable media) goes through exactly the checks of a push.
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+
+#include "codes/codebook.h"
+#include "exchange/batch.h"
+#include "exchange/crypto.h"
+#include "exchange/receipt.h"
+#include "node/blobs.h"
+#include "node/exchange_service.h"
+#include "node/store.h"
+#include "schema/detail/xsd.h"
+#include "schema/validate.h"
+#include "tools/xfctl.h"
+
+namespace xf::tools {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The node's database, blobs and exchange service, opened by this process.
+// Members are destroyed in reverse order: the service before what it uses.
+struct OpenNode {
+  node::NodeConfig config;
+  SystemClock clock;
+  std::shared_ptr<const codes::CodeBook> codes;
+  std::unique_ptr<node::Store> store;
+  std::unique_ptr<node::BlobStore> blobs;
+  std::unique_ptr<node::ExchangeService> service;
+};
+
+// Opens the node's store; with `with_service`, also the exchange service and
+// its keys. Without it (reading only) the database must exist already; an
+// import may be the first thing a node on the far side of a 网闸 ever does.
+Result<std::unique_ptr<OpenNode>> Open(node::NodeConfig config, bool with_service) {
+  auto n = std::make_unique<OpenNode>();
+  n->config = std::move(config);
+  const auto db = n->config.data_dir / "xfnode.db";
+  std::error_code ec;
+  if (!with_service && !fs::exists(db, ec)) {
+    return MakeError(Errc::kNotFound,
+                     "no database at " + db.string() + " (has this node ever run?)");
+  }
+  auto store = node::Store::Open(db, n->clock);
+  if (!store) return MakeError(store.error().code, db.string() + ": " + store.error().message);
+  n->store = std::move(store).value();
+  n->blobs = std::make_unique<node::BlobStore>(n->config.data_dir / "blobs");
+  if (!with_service) return n;
+  auto codes = codes::CodeBook::Load(n->config.codes_dir.empty() ? codes::DefaultDataDir()
+                                                                 : n->config.codes_dir);
+  if (!codes) return MakeError(codes.error().code, "code tables: " + codes.error().message);
+  n->codes = std::move(codes).value();
+  auto service =
+      node::ExchangeService::Create(n->config, *n->codes, *n->store, *n->blobs, n->clock);
+  if (!service) return MakeError(service.error().code, "exchange: " + service.error().message);
+  n->service = std::move(service).value();
+  return n;
+}
+
+// The XSD: $XF_SOURCE_DIR (tests), the installed share dir, the source tree.
+fs::path DefaultSchema() {
+  std::error_code ec;
+  if (const char* env = std::getenv("XF_SOURCE_DIR"); env != nullptr && *env != '\0') {
+    if (fs::path p = fs::path(env) / "schema" / "xfnode.xsd"; fs::exists(p, ec)) return p;
+  }
+  if (fs::path p = fs::path(XF_SHARE_DIR) / "schema" / "xfnode.xsd"; fs::exists(p, ec)) return p;
+  return fs::path(XF_SOURCE_DIR) / "schema" / "xfnode.xsd";
+}
+
+std::string Hex(std::string_view bytes, std::size_t max) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size() && i < max; ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out + (bytes.size() > max ? "…" : "");
+}
+
+std::string JsonString(const json::object& o, const char* key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::optional<std::uint64_t> JsonU64(const json::object& o, const char* key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_uint64()) return v->as_uint64();
+  if (v->is_int64() && v->as_int64() > 0) return static_cast<std::uint64_t>(v->as_int64());
+  return std::nullopt;
+}
+
+Result<json::object> ReadJsonObject(const fs::path& file) {
+  auto text = ReadFile(file, 1 << 20);
+  if (!text) return text.error();
+  boost::system::error_code ec;
+  auto v = json::parse(*text, ec);
+  if (ec || !v.is_object())
+    return MakeError(Errc::kInvalidArgument, file.string() + " is not a JSON object");
+  return std::move(v.as_object());
+}
+
+// Reads FILE.zst and decompresses it within the batch limits.
+struct BatchFile {
+  std::string bytes;
+  std::string xml;
+};
+Result<BatchFile> ReadBatch(const fs::path& file) {
+  const exchange::BatchLimits limits;
+  auto bytes = ReadFile(file, limits.max_compressed);
+  if (!bytes) return bytes.error();
+  auto xml = exchange::Decompress(*bytes, limits.max_decompressed);
+  if (!xml)
+    return MakeError(xml.error().code,
+                     file.string() + ": not a batch (zstd): " + xml.error().message);
+  return BatchFile{std::move(bytes).value(), std::move(xml).value()};
+}
+
+// ---- batch inspect ----------------------------------------------------------
+
+int BatchInspect(const Args& args) {
+  if (auto u = args.Unknown({"sig"}); !u.empty() || args.Positional().size() != 1) {
+    std::cerr << (u.empty() ? "" : "xfctl batch inspect: " + u + "\n")
+              << "usage: xfctl batch inspect FILE.zst [--sig FILE.sig]\n";
+    return 2;
+  }
+  const fs::path file = args.Positional()[0];
+  auto batch = ReadBatch(file);
+  if (!batch) {
+    std::cerr << "xfctl batch inspect: " << batch.error().message << "\n";
+    return 1;
+  }
+  auto parsed = exchange::ParseBatchXml(batch->xml);
+  if (!parsed) {
+    std::cerr << "xfctl batch inspect: " << file.string() << ": " << parsed.error().message << "\n";
+    return 1;
+  }
+  const auto& h = parsed->header;
+  std::cout << "batch        " << h.batch_id << "\n"
+            << "origin       " << h.origin << "\n"
+            << "destination  " << h.destination << "\n"
+            << "stream       " << h.stream << "\n"
+            << "seq          " << h.seq << "\n"
+            << "created      " << h.created.ToString() << "\n"
+            << "code tables  " << h.code_version << "\n"
+            << "records      " << h.record_count << "\n"
+            << "size         " << batch->bytes.size() << " bytes zstd, " << batch->xml.size()
+            << " bytes XML\n"
+            << "sha256       " << exchange::Sha256Hex(batch->bytes) << "\n"
+            << "attachments  " << h.attachments.size() << "\n";
+  for (const auto& a : h.attachments) std::cout << "  " << a << "\n";
+  if (auto sig_file = args.Get("sig")) {
+    auto sig = ReadFile(*sig_file, 4096);
+    if (!sig) {
+      std::cerr << "xfctl batch inspect: " << sig.error().message << "\n";
+      return 1;
+    }
+    // Ed25519 signatures are 64 raw bytes; SM2 ones DER SEQUENCE{r,s} (0x30 …).
+    const char* alg = sig->size() == 64
+                          ? "ed25519"
+                          : (!sig->empty() && (*sig)[0] == 0x30 ? "sm2 (DER)" : "unknown");
+    std::cout << "signature    " << sig->size() << " bytes, looks like " << alg << ": "
+              << Hex(*sig, 16) << "\n             (check it: xfctl batch verify " << file.string()
+              << " --sig " << *sig_file << " --key " << h.origin << ".pub)\n";
+  }
+  std::cout << "events       " << parsed->events.size() << "\n";
+  for (const auto& pe : parsed->events) {
+    const auto& e = pe.event;
+    std::cout << "  " << std::left << std::setw(16) << e.Id() << " " << std::setw(12)
+              << schema::EventKindName(e.kind) << " " << std::setw(22) << e.case_id << " "
+              << e.occurred_at.ToString();
+    if (!pe.violations.empty()) {
+      std::cout << "  [" << pe.violations.front().rule << " " << pe.violations.front().field << ": "
+                << pe.violations.front().message << "]";
+    }
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+// ---- batch verify -----------------------------------------------------------
+
+int BatchVerify(const Args& args) {
+  const auto sig_file = args.Get("sig");
+  const auto key_file = args.Get("key");
+  if (auto u = args.Unknown({"sig", "key", "schema"});
+      !u.empty() || args.Positional().size() != 1 || !sig_file || !key_file) {
+    std::cerr
+        << (u.empty() ? "" : "xfctl batch verify: " + u + "\n")
+        << "usage: xfctl batch verify FILE.zst --sig FILE.sig --key ORIGIN.pub [--schema XSD]\n";
+    return 2;
+  }
+  const fs::path file = args.Positional()[0];
+  const fs::path schema_file = args.Get("schema", DefaultSchema().string());
+  std::vector<std::string> failures;
+  auto pass = [](const std::string& what) { std::cout << "ok    " << what << "\n"; };
+  auto fail = [&](const std::string& what) {
+    std::cout << "FAIL  " << what << "\n";
+    failures.push_back(what);
+  };
+
+  const exchange::BatchLimits limits;
+  auto bytes = ReadFile(file, limits.max_compressed);
+  auto sig = ReadFile(*sig_file, 4096);
+  auto key = exchange::PublicKey::LoadPem(*key_file);
+  if (!bytes || !sig || !key) {
+    const auto& e = !bytes ? bytes.error() : !sig ? sig.error() : key.error();
+    std::cerr << "xfctl batch verify: " << e.message << "\n";
+    return 1;
+  }
+  // 1. The signature over the exact bytes, with the origin's key.
+  if (exchange::VerifyBytes(*key, *bytes, *sig)) {
+    pass(std::string("signature (") + exchange::SignAlgName(key->Alg()) + ", key " +
+         key->Fingerprint().substr(0, 16) + "…)");
+  } else {
+    fail(std::string("signature: does not verify with ") + *key_file + " (" +
+         exchange::SignAlgName(key->Alg()) + "): the batch was altered or not signed by this key");
+  }
+  // 2. One zstd frame within the bounds.
+  auto xml = exchange::Decompress(*bytes, limits.max_decompressed);
+  if (!xml) {
+    fail("zstd: " + xml.error().message);
+  } else {
+    pass("zstd frame (" + std::to_string(bytes->size()) + " → " + std::to_string(xml->size()) +
+         " bytes)");
+    // 3. The XML against the XSD.
+    auto xsd = schema::detail::XsdValidator::Load(schema_file.string());
+    if (!xsd) {
+      std::cerr << "xfctl batch verify: " << schema_file.string() << ": " << xsd.error().message
+                << "\n";
+      return 1;
+    }
+    schema::XmlLimits xml_limits;
+    xml_limits.max_bytes = limits.max_decompressed;
+    if (auto s = (*xsd)->Validate(*xml, xml_limits); !s) {
+      fail("schema " + schema_file.filename().string() + ": " + s.error().message);
+    } else {
+      pass("schema " + schema_file.string());
+    }
+    // 4. The header agrees with itself and with the events.
+    auto parsed = exchange::ParseBatchXml(*xml, limits);
+    if (!parsed) {
+      fail("batch: " + parsed.error().message);
+    } else {
+      const auto& h = parsed->header;
+      std::size_t before = failures.size();
+      if (h.batch_id != exchange::MakeBatchId(h.origin, h.stream, h.seq)) {
+        fail("header: batch_id '" + h.batch_id + "' is not " +
+             exchange::MakeBatchId(h.origin, h.stream, h.seq));
+      }
+      if (h.record_count != parsed->events.size()) {
+        fail("header: record_count " + std::to_string(h.record_count) + " but " +
+             std::to_string(parsed->events.size()) + " events");
+      }
+      const bool up = h.stream == exchange::kUpStream;
+      if (up && h.destination != exchange::kRootNode) {
+        fail("header: an up batch is for " + std::string(exchange::kRootNode) + ", not " +
+             h.destination);
+      }
+      if (!up && h.stream != exchange::DownStream(h.destination)) {
+        fail("header: stream '" + h.stream + "' is neither up nor " +
+             exchange::DownStream(h.destination));
+      }
+      for (const auto& pe : parsed->events) {
+        if (up && pe.event.origin != h.origin) {
+          fail("event " + pe.event.Id() + ": an up batch of " + h.origin +
+               " carries only its own events");
+        }
+        for (const auto& v : pe.violations) {
+          fail("event " + pe.event.Id() + ": " + v.rule + " " + v.field + ": " + v.message);
+        }
+      }
+      if (failures.size() == before) {
+        pass("header " + h.batch_id + " (origin " + h.origin + ", " +
+             std::to_string(h.record_count) + " records, " + std::to_string(h.attachments.size()) +
+             " attachments)");
+      }
+    }
+  }
+  if (!failures.empty()) {
+    std::cout << file.string() << ": " << failures.size() << " check(s) failed\n";
+    return 1;
+  }
+  std::cout << file.string() << ": verified\n";
+  return 0;
+}
+
+// ---- batch get --------------------------------------------------------------
+
+int BatchGet(const Args& args) {
+  const auto out = args.Get("out");
+  if (auto u = args.Unknown({"node", "config", "out"});
+      !u.empty() || args.Positional().size() != 1 || !out) {
+    std::cerr << (u.empty() ? "" : "xfctl batch get: " + u + "\n")
+              << "usage: xfctl batch get BATCH-ID --node DIR --out DIR\n";
+    return 2;
+  }
+  const std::string id = args.Positional()[0];
+  // The id becomes a file name: nothing but its own characters.
+  if (id.empty() ||
+      id.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-_") !=
+          std::string::npos) {
+    std::cerr << "xfctl batch get: '" << id << "' is not a batch id (<origin>-<stream>-<seq>)\n";
+    return 2;
+  }
+  auto config = FindNode(args);
+  if (!config) {
+    std::cerr << "xfctl: " << config.error().message << "\n";
+    return 2;
+  }
+  auto n = Open(*config, false);
+  if (!n) {
+    std::cerr << "xfctl batch get: " << n.error().message << "\n";
+    return 1;
+  }
+  auto batch = (*n)->store->BatchBytes(id);
+  if (!batch) {
+    std::cerr << "xfctl batch get: " << batch.error().message << " at node " << config->node_id
+              << "\n";
+    return 1;
+  }
+  std::error_code ec;
+  fs::create_directories(*out, ec);
+  const fs::path zst = fs::path(*out) / (id + ".zst");
+  const fs::path sig = fs::path(*out) / (id + ".sig");
+  if (auto s = WriteFile(zst, batch->first); !s) {
+    std::cerr << "xfctl batch get: " << s.error().message << "\n";
+    return 1;
+  }
+  if (auto s = WriteFile(sig, batch->second); !s) {
+    std::cerr << "xfctl batch get: " << s.error().message << "\n";
+    return 1;
+  }
+  std::cout << zst.string() << "\n" << sig.string() << "\n";
+  return 0;
+}
+
+// ---- export -----------------------------------------------------------------
+
+const node::PeerConfig* PeerOf(const node::NodeConfig& c, const std::string& id) {
+  if (c.parent && c.parent->id == id) return &*c.parent;
+  for (const auto& p : c.children) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+int CmdBatch(const std::string& sub, const Args& args) {
+  if (sub == "inspect") return BatchInspect(args);
+  if (sub == "verify") return BatchVerify(args);
+  if (sub == "get") return BatchGet(args);
+  std::cerr << "xfctl batch: unknown subcommand '" << sub << "' (inspect, verify, get)\n";
+  return 2;
+}
+
+int CmdExport(const Args& args) {
+  const auto link = args.Get("link");
+  const auto out = args.Get("out");
+  if (auto u = args.Unknown({"node", "config", "link", "out"});
+      !u.empty() || !link || !out || !args.Positional().empty()) {
+    std::cerr << (u.empty() ? "" : "xfctl export: " + u + "\n")
+              << "usage: xfctl export --node DIR --link PEER-ID --out DIR\n";
+    return 2;
+  }
+  auto config = FindNode(args);
+  if (!config) {
+    std::cerr << "xfctl: " << config.error().message << "\n";
+    return 2;
+  }
+  if (PeerOf(*config, *link) == nullptr) {
+    std::cerr << "xfctl export: " << *link << " is neither the parent nor a child of "
+              << config->node_id << "\n";
+    return 1;
+  }
+  auto n = Open(*config, true);
+  if (!n) {
+    std::cerr << "xfctl export: " << n.error().message << "\n";
+    return 1;
+  }
+  auto& node = **n;
+  // Pack what is pending now, so nothing waits for the schedule.
+  auto made = node.service->PackPending(true);
+  if (!made) {
+    std::cerr << "xfctl export: packing failed: " << made.error().message << "\n";
+    return 1;
+  }
+  auto items = node.store->Undelivered(*link, 1u << 20);
+  if (!items) {
+    std::cerr << "xfctl export: " << items.error().message << "\n";
+    return 1;
+  }
+  const fs::path dir = *out;
+  std::error_code ec;
+  fs::create_directories(dir / "blobs", ec);
+  if (ec) {
+    std::cerr << "xfctl export: cannot create " << (dir / "blobs").string() << ": " << ec.message()
+              << "\n";
+    return 1;
+  }
+  std::size_t blobs = 0, missing = 0;
+  for (const auto& it : *items) {
+    const std::string stem = std::to_string(it.qseq) + ".batch";
+    json::object meta{{"batch_id", it.batch_id},
+                      {"origin", it.origin},
+                      {"from", config->node_id},
+                      {"link", *link},
+                      {"qseq", it.qseq}};
+    // The batch and signature first, the JSON last: a .json means the pair is complete.
+    for (const auto& [name, data] :
+         {std::pair{stem + ".zst", &it.bytes}, std::pair{stem + ".sig", &it.signature}}) {
+      if (auto s = WriteFile(dir / name, *data); !s) {
+        std::cerr << "xfctl export: " << s.error().message << "\n";
+        return 1;
+      }
+    }
+    if (auto s = WriteFile(dir / (stem + ".json"), json::serialize(meta) + "\n"); !s) {
+      std::cerr << "xfctl export: " << s.error().message << "\n";
+      return 1;
+    }
+    std::size_t here = 0;
+    for (const auto& sha : it.attachments) {
+      if (!schema::IsSha256Hex(sha)) continue;
+      if (fs::exists(dir / "blobs" / sha, ec)) {
+        ++here;
+        continue;
+      }
+      auto data = node.blobs->Get(sha);
+      if (!data) {
+        ++missing;  // not held here: the receiver may have it already, or it follows later
+        continue;
+      }
+      if (auto s = WriteFile(dir / "blobs" / sha, *data); !s) {
+        std::cerr << "xfctl export: " << s.error().message << "\n";
+        return 1;
+      }
+      ++here;
+      ++blobs;
+    }
+    std::cout << "  " << std::left << std::setw(5) << it.qseq << " " << std::setw(26) << it.batch_id
+              << " " << it.bytes.size() << " bytes, " << here << "/" << it.attachments.size()
+              << " attachments\n";
+  }
+  std::cout << "exported " << items->size() << " undelivered batch(es) for " << *link << " ("
+            << *made << " packed now, " << blobs << " attachment(s) copied"
+            << (missing ? ", " + std::to_string(missing) + " not held here" : "") << ") to "
+            << dir.string() << "\n";
+  if (!items->empty()) {
+    std::cout << "on " << *link << ": xfctl import --node DIR --in " << dir.string() << "\n"
+              << "then here: xfctl import --node " << config->file.parent_path().string()
+              << " --receipts " << (dir / "receipts").string() << "\n";
+  }
+  return 0;
+}
+
+namespace {
+
+// ---- import --in --------------------------------------------------------------
+
+struct ExportedBatch {
+  std::uint64_t qseq = 0;
+  fs::path zst;
+  json::object meta;
+};
+
+int ImportBatches(OpenNode& node, const fs::path& dir) {
+  std::vector<ExportedBatch> batches;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() <= 10 || name.substr(name.size() - 10) != ".batch.zst") continue;
+    const std::string stem = name.substr(0, name.size() - 4);  // "<qseq>.batch"
+    auto meta = ReadJsonObject(dir / (stem + ".json"));
+    if (!meta) {
+      std::cerr << "xfctl import: " << name << ": " << meta.error().message << "\n";
+      return 1;
+    }
+    const auto qseq = JsonU64(*meta, "qseq");
+    if (!qseq) {
+      std::cerr << "xfctl import: " << stem << ".json has no qseq\n";
+      return 1;
+    }
+    batches.push_back({*qseq, e.path(), std::move(meta).value()});
+  }
+  if (ec) {
+    std::cerr << "xfctl import: cannot read " << dir.string() << ": " << ec.message() << "\n";
+    return 1;
+  }
+  std::sort(batches.begin(), batches.end(),
+            [](const auto& a, const auto& b) { return a.qseq < b.qseq; });
+
+  // Attachments first, so every batch finds what it names. Each is stored
+  // only if its content hashes to its name.
+  std::size_t blobs = 0;
+  for (const auto& e : fs::directory_iterator(dir / "blobs", ec)) {
+    const std::string sha = e.path().filename().string();
+    if (!schema::IsSha256Hex(sha) || node.blobs->Has(sha)) continue;
+    auto data = ReadFile(e.path(), node.config.limits.max_attachment_bytes);
+    if (!data) {
+      std::cerr << "  attachment " << sha << ": " << data.error().message << "\n";
+      continue;
+    }
+    if (auto s = node.blobs->Put(sha, *data); !s) {
+      std::cerr << "  attachment " << sha << " refused: " << s.error().message << "\n";
+      continue;
+    }
+    if (auto s = node.store->RecordBlob(sha, data->size()); !s) {
+      std::cerr << "xfctl import: " << s.error().message << "\n";
+      return 1;
+    }
+    ++blobs;
+  }
+
+  const fs::path receipts = dir / "receipts";
+  fs::create_directories(receipts, ec);
+  int refused = 0;
+  std::size_t accepted = 0, rejected = 0;
+  for (const auto& b : batches) {
+    const std::string batch_id = JsonString(b.meta, "batch_id");
+    const std::string from = JsonString(b.meta, "from");
+    const std::string link = JsonString(b.meta, "link");
+    std::cout << "  " << std::left << std::setw(5) << b.qseq << " " << std::setw(26) << batch_id
+              << " ";
+    if (!link.empty() && link != node.config.node_id) {
+      std::cout << "REFUSED: exported by " << from << " for " << link << ", not for this node ("
+                << node.config.node_id << ")\n";
+      ++refused;
+      continue;
+    }
+    auto bytes = ReadFile(b.zst, exchange::BatchLimits{}.max_compressed);
+    auto sig = ReadFile(fs::path(b.zst).replace_extension(".sig"), 4096);
+    if (!bytes || !sig) {
+      std::cout << "REFUSED: " << (!bytes ? bytes.error().message : sig.error().message) << "\n";
+      ++refused;
+      continue;
+    }
+    node::ExchangeService::Incoming in{std::move(bytes).value(), std::move(sig).value(),
+                                       JsonString(b.meta, "origin"), from};
+    auto r = node.service->Receive(in);
+    if (!r) {
+      std::cout << "REFUSED (" << ErrcName(r.error().code) << "): " << r.error().message << "\n";
+      ++refused;
+      continue;
+    }
+    const auto& rc = r->receipt;
+    std::cout << rc.status << ", " << rc.accepted.size() << " accepted, " << rc.rejected.size()
+              << " rejected\n";
+    for (const auto& x : rc.rejected) {
+      std::cout << "        rejected " << (x.event_id.empty() ? "(batch)" : x.event_id) << " "
+                << x.rule << (x.field.empty() ? "" : " " + x.field) << ": " << x.reason << "\n";
+    }
+    accepted += rc.accepted.size();
+    rejected += rc.rejected.size();
+    const std::string stem = std::to_string(b.qseq) + ".receipt";
+    json::object meta{{"batch_id", rc.batch_id},
+                      {"receiver", node.config.node_id},
+                      {"link", node.config.node_id},
+                      {"qseq", b.qseq}};
+    Status s = WriteFile(receipts / (stem + ".xml"), r->xml);
+    if (s) s = WriteFile(receipts / (stem + ".sig"), r->signature);
+    if (s) s = WriteFile(receipts / (stem + ".json"), json::serialize(meta) + "\n");
+    if (!s) {
+      std::cerr << "xfctl import: " << s.error().message << "\n";
+      return 1;
+    }
+  }
+  std::cout << "imported " << batches.size() - static_cast<std::size_t>(refused) << " of "
+            << batches.size() << " batch(es) into " << node.config.node_id << ": " << accepted
+            << " record(s) accepted, " << rejected << " rejected, " << blobs
+            << " attachment(s) stored\n";
+  if (batches.size() > static_cast<std::size_t>(refused)) {
+    std::cout << "signed receipts in " << receipts.string()
+              << " — take them back and run: xfctl import --node SENDER --receipts "
+              << receipts.string() << "\n";
+  }
+  return refused ? 1 : 0;
+}
+
+// ---- import --receipts --------------------------------------------------------
+
+int ImportReceipts(OpenNode& node, fs::path dir) {
+  std::error_code ec;
+  // Accept the export folder as well as its receipts/ folder.
+  if (fs::is_directory(dir / "receipts", ec)) dir /= "receipts";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > 13 && name.substr(name.size() - 13) == ".receipt.json")
+      files.push_back(e.path());
+  }
+  if (ec) {
+    std::cerr << "xfctl import: cannot read " << dir.string() << ": " << ec.message() << "\n";
+    return 1;
+  }
+  int failed = 0, delivered = 0;
+  std::vector<std::pair<std::uint64_t, json::object>> receipts;
+  for (const auto& f : files) {
+    auto meta = ReadJsonObject(f);
+    const auto qseq = meta ? JsonU64(*meta, "qseq") : std::nullopt;
+    if (!meta || !qseq) {
+      std::cerr << "xfctl import: " << f.string() << ": "
+                << (meta ? "no qseq" : meta.error().message) << "\n";
+      ++failed;
+      continue;
+    }
+    receipts.emplace_back(*qseq, std::move(meta).value());
+  }
+  std::sort(receipts.begin(), receipts.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [qseq, meta] : receipts) {
+    const std::string stem = std::to_string(qseq) + ".receipt";
+    const std::string receiver = JsonString(meta, "receiver");
+    std::cout << "  " << std::left << std::setw(5) << qseq << " " << std::setw(26)
+              << JsonString(meta, "batch_id") << " ";
+    auto xml = ReadFile(dir / (stem + ".xml"), 64 << 20);
+    auto sig = ReadFile(dir / (stem + ".sig"), 4096);
+    if (!xml || !sig) {
+      std::cout << "FAILED: " << (!xml ? xml.error().message : sig.error().message) << "\n";
+      ++failed;
+      continue;
+    }
+    if (auto s = node.service->AcceptReceipt(receiver, qseq, *xml, *sig); !s) {
+      std::cout << "FAILED: " << s.error().message << "\n";
+      ++failed;
+      continue;
+    }
+    ++delivered;
+    auto receipt = exchange::ParseReceiptXml(*xml);
+    std::cout << "delivered to " << receiver;
+    if (receipt) {
+      std::cout << " (" << receipt->status << ", " << receipt->accepted.size() << " accepted, "
+                << receipt->rejected.size() << " rejected)";
+    }
+    std::cout << "\n";
+    if (receipt) {
+      for (const auto& x : receipt->rejected) {
+        std::cout << "        rejected " << (x.event_id.empty() ? "(batch)" : x.event_id) << " "
+                  << x.rule << (x.field.empty() ? "" : " " + x.field) << ": " << x.reason << "\n";
+      }
+    }
+  }
+  std::cout << delivered << " receipt(s) accepted, " << failed << " failed\n";
+  return failed ? 1 : 0;
+}
+
+}  // namespace
+
+int CmdImport(const Args& args) {
+  const auto in = args.Get("in");
+  const auto receipts = args.Get("receipts");
+  if (auto u = args.Unknown({"node", "config", "in", "receipts"});
+      !u.empty() || in.has_value() == receipts.has_value() || !args.Positional().empty()) {
+    std::cerr << (u.empty() ? "" : "xfctl import: " + u + "\n")
+              << "usage: xfctl import --node DIR --in DIR          apply exported batches, write "
+                 "receipts\n"
+                 "       xfctl import --node DIR --receipts DIR    mark batches delivered by their "
+                 "receipts\n";
+    return 2;
+  }
+  auto config = FindNode(args);
+  if (!config) {
+    std::cerr << "xfctl: " << config.error().message << "\n";
+    return 2;
+  }
+  auto n = Open(*config, true);
+  if (!n) {
+    std::cerr << "xfctl import: " << n.error().message << "\n";
+    return 1;
+  }
+  return in ? ImportBatches(**n, *in) : ImportReceipts(**n, *receipts);
+}
+
+}  // namespace xf::tools
