@@ -23,7 +23,10 @@ struct PeerConfig {
   std::string url;                    // https://host:port of its exchange endpoint ("" for pull-only)
   std::filesystem::path public_key;   // its signing public key (PEM)
   std::filesystem::path certificate;  // its TLS certificate (PEM), trusted for mutual TLS
-  bool pull = false;                  // the peer cannot accept inbound connections
+  // On a child entry: the child is behind a one-way gateway; it is not
+  // pushed to but fetches its queue. On the parent entry: this node polls
+  // its parent for what comes down (and still pushes up to it).
+  bool pull = false;
 };
 
 struct NodeConfig {

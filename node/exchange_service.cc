@@ -587,7 +587,10 @@ void ExchangeService::SenderLoop() {
       if (scheduled) next_pack = clock::now() + interval;
     }
     auto push = [&](const PeerConfig& peer) {
-      if (peer.url.empty() || peer.pull) return;
+      // pull on a child: it fetches its own queue; on the parent: this node
+      // polls it for what comes down, and still pushes up to it.
+      const bool is_parent = m_config.parent && &peer == &*m_config.parent;
+      if (peer.url.empty() || (peer.pull && !is_parent)) return;
       const auto now = clock::now();
       if (!kicked && m_retry_at.count(peer.id) && now < m_retry_at[peer.id]) return;
       if (PushLink(peer.id, peer)) {

@@ -314,9 +314,10 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began().error();
 
-  // Seen before? Then nothing changes.
+  // Seen before? Then nothing changes — unless it was held and is next now.
+  bool held_already = false;
   {
-    auto q = m_db.Prepare("SELECT bytes FROM batches WHERE origin = ?1 AND stream = ?2 AND seq = ?3");
+    auto q = m_db.Prepare("SELECT bytes, state FROM batches WHERE origin = ?1 AND stream = ?2 AND seq = ?3");
     if (!q) return q.error();
     q->Bind(1, h.origin).Bind(2, h.stream).Bind(3, static_cast<std::int64_t>(h.seq));
     auto row = q->Step();
@@ -326,6 +327,9 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
         return MakeError(Errc::kAlreadyExists, "a different batch " + h.batch_id +
                                                    " (same origin, stream and sequence) is held here already");
       }
+      held_already = q->Text(1) == "held";
+    }
+    if (*row && !held_already) {
       receipt.status = "duplicate";
       auto ev = m_db.Prepare("SELECT 1 FROM events WHERE origin = ?1 AND seq = ?2");
       if (!ev) return ev.error();
@@ -354,12 +358,22 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
   }
   if (h.seq > next) {
     // Out of sequence: keep the bytes, apply when the gap fills.
+    receipt.status = "held";
+    if (held_already) return receipt;
     if (auto s = InsertBatch(m_db, h, in.bytes, in.signature, in.received_from, now, "held", 0, 0, in.forward_to); !s) {
       return s.error();
     }
     if (auto s = txn.Commit(); !s) return s.error();
     receipt.status = "held";
     return receipt;
+  }
+
+  if (held_already) {
+    // It becomes an applied batch in this same transaction, never lost in between.
+    auto del = m_db.Prepare("DELETE FROM batches WHERE batch_id = ?1 AND state = 'held'");
+    if (!del) return del.error();
+    del->Bind(1, h.batch_id);
+    if (auto s = del->Run(); !s) return s.error();
   }
 
   // Apply, event by event.
@@ -374,6 +388,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
   std::set<std::string> touched;          // cases held before, with new events
   // Cases that begin in this batch: their projection needs no read-back.
   std::map<std::string, std::vector<const schema::Event*>> fresh;
+  std::map<std::string, std::uint64_t> highest;  // per origin, for the origins table
   for (const auto& ie : in.events) {
     const auto& e = ie.event;
     const std::string id = e.Id();
@@ -434,8 +449,8 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
         .Bind(7, now.seconds)
         .BindBlob(8, ie.xml);
     if (auto s = ins.Run(); !s) return s.error();
-    bump->Bind(1, e.origin).Bind(2, static_cast<std::int64_t>(e.seq));
-    if (auto s = bump->Run(); !s) return s.error();
+    std::uint64_t& high = highest[e.origin];
+    high = std::max(high, e.seq);
     if (e.kind == schema::EventKind::kRegistration) {
       registered_here.insert(e.case_id);
       fresh[e.case_id].push_back(&e);
@@ -444,6 +459,10 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     } else {
       touched.insert(e.case_id);
     }
+  }
+  for (const auto& [origin, seq] : highest) {
+    bump->Bind(1, origin).Bind(2, static_cast<std::int64_t>(seq));
+    if (auto s = bump->Run(); !s) return s.error();
   }
   for (const auto& [case_id, list] : fresh) {
     std::vector<schema::Event> events;
@@ -484,13 +503,8 @@ Result<std::optional<Store::HeldBatch>> Store::NextHeld(const std::string& origi
   auto row = q->Step();
   if (!row) return row.error();
   if (!*row) return std::optional<HeldBatch>();
-  HeldBatch hb{q->Text(0), q->Text(1), q->Text(2), q->Text(3), q->Text(4)};
-  // The held row makes way: ApplyBatch inserts it again as applied.
-  auto del = m_db.Prepare("DELETE FROM batches WHERE batch_id = ?1 AND state = 'held'");
-  if (!del) return del.error();
-  del->Bind(1, hb.batch_id);
-  if (auto s = del->Run(); !s) return s.error();
-  return std::optional<HeldBatch>(std::move(hb));
+  // The held row stays until ApplyBatch replaces it, in one transaction.
+  return std::optional<HeldBatch>(HeldBatch{q->Text(0), q->Text(1), q->Text(2), q->Text(3), q->Text(4)});
 }
 
 std::vector<Store::LinkStatus> Store::Links() {

@@ -46,4 +46,4 @@ OUT=${OUT:-$BUILD}
 mkdir -p "$OUT"
 # The tree is built already: CPack only installs it into its staging dir.
 cpack --config "$BUILD/CPackConfig.cmake" -B "$OUT" >&2
-ls -t "$OUT"/xfnode_*.deb | head -n 1
+find "$OUT" -maxdepth 1 -name 'xfnode_*.deb' -printf '%T@ %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-

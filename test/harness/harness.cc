@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,6 +94,8 @@ bool NodeProcess::Start() {
   const std::string config = ConfigFile().string();
   const pid_t pid = ::fork();
   if (pid == 0) {
+    // If the test binary dies, its nodes die with it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
     ::execl(bin.c_str(), bin.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));

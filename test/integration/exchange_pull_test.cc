@@ -105,12 +105,7 @@ TEST_CASE(
 
 // A one-way gateway keeps the city from calling the county, not the county
 // from calling the city: its own events must still go up.
-TEST_CASE("exchange: pull: the pulling county's own events still go up to its city" *
-          doctest::may_fail()) {
-  // may_fail: node/exchange_service.cc SenderLoop (`if (peer.url.empty() ||
-  // peer.pull) return;`) skips pushing to any peer marked pull, the parent
-  // included, so a pulling county never sends up. Drop may_fail once fixed;
-  // the 20 s deadline below only keeps the known failure short.
+TEST_CASE("exchange: pull: the pulling county's own events still go up to its city") {
   Topology t = PullTopology();
   REQUIRE(t.StartAll());
   std::string error;
