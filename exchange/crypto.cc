@@ -21,7 +21,6 @@ namespace {
 
 using BioPtr = std::unique_ptr<BIO, decltype(&BIO_free)>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)>;
 using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
 
 std::string BioString(BIO* bio) {
@@ -65,25 +64,20 @@ Result<SignAlg> AlgOf(EVP_PKEY* key) {
 }
 
 // Signs or verifies: Ed25519 is one-shot without a digest; SM2 uses SM3 and
-// the fixed signer id.
+// the fixed signer id. The EVP_PKEY_CTX that DigestSign/VerifyInit hands
+// back is owned by the MD context; the id is set on it before the first
+// update, which is when SM2 computes Z from it.
 Result<MdCtxPtr> DigestCtx(EVP_PKEY* key, SignAlg alg, bool sign) {
   MdCtxPtr md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!md) return MakeError(Errc::kInternal, "EVP_MD_CTX_new");
-  if (alg == SignAlg::kEd25519) {
-    const int rc = sign ? EVP_DigestSignInit(md.get(), nullptr, nullptr, nullptr, key)
-                        : EVP_DigestVerifyInit(md.get(), nullptr, nullptr, nullptr, key);
-    if (rc != 1) return MakeError(Errc::kInternal, "Ed25519 init failed");
-    return md;
-  }
-  PkeyCtxPtr pctx(EVP_PKEY_CTX_new(key, nullptr), EVP_PKEY_CTX_free);
-  if (!pctx || EVP_PKEY_CTX_set1_id(pctx.get(), kSm2UserId.data(), kSm2UserId.size()) != 1) {
+  const EVP_MD* digest = alg == SignAlg::kEd25519 ? nullptr : EVP_sm3();
+  EVP_PKEY_CTX* pctx = nullptr;  // owned by md
+  const int rc = sign ? EVP_DigestSignInit(md.get(), &pctx, digest, nullptr, key)
+                      : EVP_DigestVerifyInit(md.get(), &pctx, digest, nullptr, key);
+  if (rc != 1) return MakeError(Errc::kInternal, std::string(SignAlgName(alg)) + " init failed");
+  if (alg == SignAlg::kSm2 && EVP_PKEY_CTX_set1_id(pctx, kSm2UserId.data(), kSm2UserId.size()) != 1) {
     return MakeError(Errc::kInternal, "SM2 id setup failed");
   }
-  EVP_MD_CTX_set_pkey_ctx(md.get(), pctx.get());
-  const int rc = sign ? EVP_DigestSignInit(md.get(), nullptr, EVP_sm3(), nullptr, key)
-                      : EVP_DigestVerifyInit(md.get(), nullptr, EVP_sm3(), nullptr, key);
-  if (rc != 1) return MakeError(Errc::kInternal, "SM2 init failed");
-  pctx.release();  // now owned by md (freed with it)
   return md;
 }
 
