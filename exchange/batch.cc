@@ -7,6 +7,7 @@
 
 #include "schema/detail/xml_event.h"
 #include "schema/detail/xml_reader.h"
+#include "schema/detail/text.h"
 #include "schema/xml.h"
 
 namespace xf::exchange {
@@ -20,26 +21,6 @@ struct DCtxFree {
   void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
 };
 
-void AppendEscaped(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      default: out.push_back(c);
-    }
-  }
-}
-
-void Element(std::string& out, const char* name, std::string_view value) {
-  out += '<';
-  out += name;
-  out += '>';
-  AppendEscaped(out, value);
-  out += "</";
-  out += name;
-  out += '>';
-}
 
 bool ParseU64(const std::string& s, std::uint64_t& out) {
   if (s.empty() || s.size() > 19) return false;
@@ -64,17 +45,17 @@ std::string BatchXml(const BatchHeader& h, const std::vector<std::string>& event
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<batch xmlns=\"";
   out += schema::kXmlNamespace;
   out += "\"><header>";
-  Element(out, "batch_id", h.batch_id);
-  Element(out, "origin", h.origin);
-  Element(out, "destination", h.destination);
-  Element(out, "stream", h.stream);
-  Element(out, "seq", std::to_string(h.seq));
-  Element(out, "created", h.created.ToString());
-  Element(out, "code_version", h.code_version);
-  Element(out, "record_count", std::to_string(h.record_count));
+  schema::detail::AppendXmlElement(out, "batch_id", h.batch_id);
+  schema::detail::AppendXmlElement(out, "origin", h.origin);
+  schema::detail::AppendXmlElement(out, "destination", h.destination);
+  schema::detail::AppendXmlElement(out, "stream", h.stream);
+  schema::detail::AppendXmlElement(out, "seq", std::to_string(h.seq));
+  schema::detail::AppendXmlElement(out, "created", h.created.ToString());
+  schema::detail::AppendXmlElement(out, "code_version", h.code_version);
+  schema::detail::AppendXmlElement(out, "record_count", std::to_string(h.record_count));
   if (!h.attachments.empty()) {
     out += "<attachments>";
-    for (const auto& a : h.attachments) Element(out, "sha256", a);
+    for (const auto& a : h.attachments) schema::detail::AppendXmlElement(out, "sha256", a);
     out += "</attachments>";
   }
   out += "</header>";

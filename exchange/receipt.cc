@@ -1,56 +1,32 @@
 #include "exchange/receipt.h"
 
 #include "schema/detail/xml_reader.h"
+#include "schema/detail/text.h"
 #include "schema/xml.h"
 
 namespace xf::exchange {
-
-namespace {
-
-void AppendEscaped(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      default: out.push_back(c);
-    }
-  }
-}
-
-void Element(std::string& out, const char* name, std::string_view value) {
-  out += '<';
-  out += name;
-  out += '>';
-  AppendEscaped(out, value);
-  out += "</";
-  out += name;
-  out += '>';
-}
-
-}  // namespace
 
 std::string ReceiptXml(const Receipt& r) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<receipt xmlns=\"";
   out += schema::kXmlNamespace;
   out += "\">";
-  Element(out, "batch_id", r.batch_id);
-  Element(out, "origin", r.receiver);
-  Element(out, "created", r.created.ToString());
-  if (r.status != "applied") Element(out, "status", r.status);
+  schema::detail::AppendXmlElement(out, "batch_id", r.batch_id);
+  schema::detail::AppendXmlElement(out, "origin", r.receiver);
+  schema::detail::AppendXmlElement(out, "created", r.created.ToString());
+  if (r.status != "applied") schema::detail::AppendXmlElement(out, "status", r.status);
   if (!r.accepted.empty()) {
     out += "<accepted>";
-    for (const auto& id : r.accepted) Element(out, "event_id", id);
+    for (const auto& id : r.accepted) schema::detail::AppendXmlElement(out, "event_id", id);
     out += "</accepted>";
   }
   if (!r.rejected.empty()) {
     out += "<rejected>";
     for (const auto& x : r.rejected) {
       out += "<rejection>";
-      if (!x.event_id.empty()) Element(out, "event_id", x.event_id);
-      Element(out, "rule", x.rule);
-      if (!x.field.empty()) Element(out, "field", x.field);
-      Element(out, "reason", x.reason);
+      if (!x.event_id.empty()) schema::detail::AppendXmlElement(out, "event_id", x.event_id);
+      schema::detail::AppendXmlElement(out, "rule", x.rule);
+      if (!x.field.empty()) schema::detail::AppendXmlElement(out, "field", x.field);
+      schema::detail::AppendXmlElement(out, "reason", x.reason);
       out += "</rejection>";
     }
     out += "</rejected>";

@@ -237,16 +237,7 @@ Result<std::string> Store::AppendLocked(schema::Event& e) {
   next.Reset();
   e.seq = last + 1;
   const std::string xml = schema::EventToXml(e);
-  auto& ins = m_st.insert_event;
-  ins.Bind(1, e.origin)
-      .Bind(2, static_cast<std::int64_t>(e.seq))
-      .Bind(3, e.case_id)
-      .Bind(4, schema::EventKindName(e.kind))
-      .Bind(5, e.occurred_at.seconds)
-      .Bind(6, e.recorded_at.seconds)
-      .Bind(7, m_clock.Now().seconds)
-      .BindBlob(8, xml);
-  if (auto s = ins.Run(); !s) return s.error();
+  if (auto s = InsertEventRow(e, xml, m_clock.Now()); !s) return s.error();
   m_st.bump_origin.Bind(1, e.origin).Bind(2, static_cast<std::int64_t>(e.seq));
   if (auto s = m_st.bump_origin.Run(); !s) return s.error();
   // A registration starts its case: its projection needs no read-back.
@@ -263,6 +254,19 @@ Result<std::string> Store::AppendLocked(schema::Event& e) {
   if (auto s = WriteProjection(e.case_id, state); !s) return s.error();
   if (auto s = RouteDown(e, state); !s) return s.error();
   return xml;
+}
+
+Status Store::InsertEventRow(const schema::Event& e, const std::string& xml, Instant stored_at) {
+  auto& ins = m_st.insert_event;
+  ins.Bind(1, e.origin)
+      .Bind(2, static_cast<std::int64_t>(e.seq))
+      .Bind(3, e.case_id)
+      .Bind(4, schema::EventKindName(e.kind))
+      .Bind(5, e.occurred_at.seconds)
+      .Bind(6, e.recorded_at.seconds)
+      .Bind(7, stored_at.seconds)
+      .BindBlob(8, xml);
+  return ins.Run();
 }
 
 Result<std::vector<StoredEvent>> Store::EventsOfCase(std::string_view case_id) {

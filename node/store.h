@@ -184,6 +184,8 @@ class Store {
   // REQUIRES: m_mutex held, inside a transaction.
   Result<std::string> AppendLocked(schema::Event& e);
   Result<bool> CaseExistsLocked(std::string_view case_id);  // REQUIRES: m_mutex held
+  // REQUIRES: m_mutex held, inside a transaction.
+  Status InsertEventRow(const schema::Event& e, const std::string& xml, Instant stored_at);
   Status RefreshProjection(const std::string& case_id);
   Status WriteProjection(const std::string& case_id, const CaseState& state);
   Result<std::vector<StoredEvent>> EventsOfCase(std::string_view case_id);

@@ -16,6 +16,22 @@
 namespace xf::node {
 
 
+namespace {
+
+// Keeps the leading events whose XML fits in `max_bytes` (at least one).
+void TrimToBytes(std::vector<StoredEvent>& events, std::size_t max_bytes) {
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    bytes += events[i].xml.size();
+    if (bytes > max_bytes && i > 0) {
+      events.resize(i);
+      return;
+    }
+  }
+}
+
+}  // namespace
+
 void Store::SetRouting(std::string self, std::vector<std::string> children) {
   std::lock_guard lock(m_mutex);
   m_self = std::move(self);
@@ -69,15 +85,7 @@ Result<std::vector<StoredEvent>> Store::PendingUp(std::size_t max_events, std::s
   if (!q) return q.error();
   q->Bind(1, m_self).Bind(2, static_cast<std::int64_t>(max_events));
   auto events = ReadEvents(*q);
-  if (!events) return events;
-  std::size_t bytes = 0;
-  for (std::size_t i = 0; i < events->size(); ++i) {
-    bytes += (*events)[i].xml.size();
-    if (bytes > max_bytes && i > 0) {
-      events->resize(i);
-      break;
-    }
-  }
+  if (events) TrimToBytes(*events, max_bytes);
   return events;
 }
 
@@ -106,15 +114,7 @@ Result<std::vector<StoredEvent>> Store::PendingDown(const std::string& target, s
   if (!q) return q.error();
   q->Bind(1, target).Bind(2, static_cast<std::int64_t>(max_events));
   auto events = ReadEvents(*q);
-  if (!events) return events;
-  std::size_t bytes = 0;
-  for (std::size_t i = 0; i < events->size(); ++i) {
-    bytes += (*events)[i].xml.size();
-    if (bytes > max_bytes && i > 0) {
-      events->resize(i);
-      break;
-    }
-  }
+  if (events) TrimToBytes(*events, max_bytes);
   return events;
 }
 
@@ -439,16 +439,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     }
     receipt.accepted.push_back(id);
     if (stored_already) continue;
-    auto& ins = m_st.insert_event;
-    ins.Bind(1, e.origin)
-        .Bind(2, static_cast<std::int64_t>(e.seq))
-        .Bind(3, e.case_id)
-        .Bind(4, schema::EventKindName(e.kind))
-        .Bind(5, e.occurred_at.seconds)
-        .Bind(6, e.recorded_at.seconds)
-        .Bind(7, now.seconds)
-        .BindBlob(8, ie.xml);
-    if (auto s = ins.Run(); !s) return s.error();
+    if (auto s = InsertEventRow(e, ie.xml, now); !s) return s.error();
     std::uint64_t& high = highest[e.origin];
     high = std::max(high, e.seq);
     if (e.kind == schema::EventKind::kRegistration) {

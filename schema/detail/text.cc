@@ -160,4 +160,14 @@ std::string Quote(std::string_view s, std::size_t max) {
   return out;
 }
 
+void AppendXmlElement(std::string& out, std::string_view name, std::string_view value) {
+  out += '<';
+  out += name;
+  out += '>';
+  AppendXmlEscaped(out, value, /*attr=*/false);
+  out += "</";
+  out += name;
+  out += '>';
+}
+
 }  // namespace xf::schema::detail

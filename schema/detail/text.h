@@ -15,6 +15,8 @@ namespace xf::schema::detail {
 // characters XML 1.0 cannot carry (most C0 controls, U+FFFE, U+FFFF) become
 // U+FFFD: the writer must always produce well-formed XML.
 void AppendXmlEscaped(std::string& out, std::string_view s, bool attr);
+// <name>escaped value</name>
+void AppendXmlElement(std::string& out, std::string_view name, std::string_view value);
 
 // `s` with every invalid UTF-8 sequence replaced by U+FFFD (JSON output).
 std::string ValidUtf8(std::string_view s);
