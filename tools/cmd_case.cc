@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <iostream>
 
+#include "schema/json.h"
+#include "schema/xml.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -77,11 +79,36 @@ int AddOne(const ApiTarget& api, const std::filesystem::path& file, const std::o
 
 }  // namespace
 
+// xfctl case xml FILE: the XML form of a JSON case (needs no node), e.g. to
+// check it with stock xmllint against the XSD.
+int CaseXml(const Args& args) {
+  const auto& pos = args.Positional();
+  if (pos.size() != 1) {
+    std::cerr << "usage: xfctl case xml FILE.json\n";
+    return 2;
+  }
+  auto text = ReadFile(pos[0], 16 << 20);
+  if (!text) {
+    std::cerr << "xfctl: " << text.error().message << "\n";
+    return 1;
+  }
+  schema::Violations v;
+  auto c = schema::CaseFromJson(*text, v);
+  if (!c) {
+    std::cerr << "xfctl case xml: " << pos[0] << ": " << c.error().message << "\n";
+    return 1;
+  }
+  for (const auto& x : v) std::cerr << "  " << x.rule << " " << x.field << ": " << x.message << "\n";
+  std::cout << schema::CaseToXml(*c);
+  return v.empty() ? 0 : 1;
+}
+
 int CmdCase(const std::string& sub, const Args& args) {
   if (auto u = args.Unknown({"node", "config", "blobs", "json"}); !u.empty()) {
     std::cerr << "xfctl case: " << u << "\n";
     return 2;
   }
+  if (sub == "xml") return CaseXml(args);
   auto config = FindNode(args);
   if (!config) {
     std::cerr << "xfctl: " << config.error().message << "\n";
@@ -162,7 +189,7 @@ int CmdCase(const std::string& sub, const Args& args) {
     }
     return 0;
   }
-  std::cerr << "xfctl case: unknown subcommand '" << sub << "' (add, import, show)\n";
+  std::cerr << "xfctl case: unknown subcommand '" << sub << "' (add, import, show, xml)\n";
   return 2;
 }
 

@@ -214,6 +214,7 @@ void Usage() {
   xfctl case add FILE [--node DIR | --config FILE]     register a case (JSON or XML)
   xfctl case import FILE|DIR…                         register many
   xfctl case show ID
+  xfctl case xml FILE.json                            the XML form of a case (no node needed)
   xfctl peer add --as parent|child --id ID --key PEER.pub --cert PEER.crt [--url URL] [--pull]
   xfctl keys add NODE-ID PUBLIC-KEY.pem              trust a further node's signing key
   xfctl backup DEST    [--node DIR | --config FILE]     online copy: database and attachments

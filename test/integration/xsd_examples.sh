@@ -37,5 +37,19 @@ for f in "${invalid[@]}"; do
   fi
 done
 
+# The XML form of every valid example case (test/data/cases/valid/*.json),
+# as `xfctl case xml` writes it, validates with xmllint too.
+cases=("$XF_SOURCE_DIR"/test/data/cases/valid/*.json)
+if [ -n "${XFCTL:-}" ]; then
+  for f in "${cases[@]}"; do
+    checked=$((checked + 1))
+    if ! out=$("$XFCTL" case xml "$f" | xmllint --noout --nonet --schema "$xsd" - 2>&1); then
+      echo "FAIL (XML form should validate): ${f#"$XF_SOURCE_DIR"/}"
+      echo "$out" | sed 's/^/    /'
+      failures=$((failures + 1))
+    fi
+  done
+fi
+
 echo "xsd_examples: $checked files, ${#valid[@]} valid, ${#invalid[@]} invalid, $failures failures"
 (( failures == 0 ))
