@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "exchange/crypto.h"
+#include "node/conformance.h"
 #include "node/exchange_service.h"
 #include "schema/json.h"
 #include "schema/validate.h"
@@ -75,6 +76,17 @@ std::string HtmlEscape(std::string_view s) {
     }
   }
   return out;
+}
+
+// The value of `key` in the query string of `target`, if present.
+std::optional<std::string> QueryParam(const std::string& target, const std::string& key) {
+  const auto q = target.find('?');
+  if (q == std::string::npos) return std::nullopt;
+  std::istringstream pairs(target.substr(q + 1));
+  for (std::string kv; std::getline(pairs, kv, '&');) {
+    if (kv.compare(0, key.size() + 1, key + "=") == 0) return kv.substr(key.size() + 1);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -159,6 +171,26 @@ HttpResponse Api::Route(const HttpRequest& request) {
   if (StartsWith(path, "/v1/blobs/")) {
     if (m != "PUT") return Problem(405, "use PUT to upload an attachment");
     return PutBlob(request, path.substr(10));
+  }
+  if (path == "/v1/conformance") {
+    if (m != "GET") return Problem(405, "use GET");
+    // Read with a read-only connection of its own: the report never blocks writers.
+    conformance::Options o;
+    o.now = m_ctx.clock.Now();
+    for (const char* key : {"since", "until"}) {
+      if (auto text = QueryParam(request.target, key)) {
+        const auto d = Date::Parse(*text);
+        if (!d) return Problem(400, std::string(key) + " wants YYYY-MM-DD");
+        (std::string(key) == "since" ? o.since : o.until) = Instant::FromDate(*d);
+      }
+    }
+    o.node_id = m_ctx.config.node_id;
+    for (const auto& c : m_ctx.config.children) o.children.push_back(c.id);
+    o.timeliness_hours = m_ctx.config.timeliness_bound_hours;
+    o.repeat_grace_hours = m_ctx.config.repeat_grace_hours;
+    auto report = conformance::ComputeFromFile(m_ctx.config.data_dir / "xfnode.db", m_ctx.codes, o);
+    if (!report) return Problem(500, report.error().message);
+    return Json(200, conformance::ToJson(*report));
   }
   return Problem(404, "no such endpoint: " + path);
 }

@@ -214,6 +214,8 @@ void Usage() {
   xfctl case add FILE [--node DIR | --config FILE]     register a case (JSON or XML)
   xfctl case import FILE|DIR…                         register many
   xfctl case show ID
+  xfctl conformance [--node DIR | --config FILE] [--since YYYY-MM-DD] [--until YYYY-MM-DD]
+                    [--format text|json] [--out FILE]   rules R1–R6, lateness, gaps, 三率, scores
   xfctl case xml FILE.json                            the XML form of a case (no node needed)
   xfctl peer add --as parent|child --id ID --key PEER.pub --cert PEER.crt [--url URL] [--pull]
   xfctl keys add NODE-ID PUBLIC-KEY.pem              trust a further node's signing key
@@ -258,6 +260,7 @@ int main(int argc, char** argv) {
   if (cmd == "restore") return CmdRestore(Args(argc, argv, 2));
   if (cmd == "export") return CmdExport(Args(argc, argv, 2));
   if (cmd == "import") return CmdImport(Args(argc, argv, 2));
+  if (cmd == "conformance") return CmdConformance(Args(argc, argv, 2));
   if (cmd == "case" || cmd == "bench" || cmd == "peer" || cmd == "keys" || cmd == "batch") {
     if (argc < 3) {
       Usage();

@@ -85,5 +85,6 @@ int CmdKeys(const std::string& sub, const Args& args);
 int CmdBatch(const std::string& sub, const Args& args);  // inspect, verify, get
 int CmdExport(const Args& args);
 int CmdImport(const Args& args);
+int CmdConformance(const Args& args);
 
 }  // namespace xf::tools

@@ -1,0 +1,634 @@
+#include "node/conformance.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <iomanip>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+#include "exchange/routing.h"
+
+namespace xf::node::conformance {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+constexpr std::int64_t kAcceptanceDays = 15;  // 《信访工作条例》: decision within 15 days
+
+using Row = std::function<void(const sql::Stmt&)>;
+using Bind = std::function<void(sql::Stmt&)>;
+
+// Runs a read-only query, calling `row` for each result row.
+Status Query(sql::Db& db, std::string_view text, const Bind& bind, const Row& row) {
+  auto st = db.Prepare(text, false);
+  if (!st) return st.error();
+  if (bind) bind(*st);
+  for (;;) {
+    auto r = st->Step();
+    if (!r) return r.error();
+    if (!*r) return {};
+    row(*st);
+  }
+}
+
+Tally& TallyOf(std::map<std::string, Tally>& m, const std::string& id) {
+  auto [it, fresh] = m.try_emplace(id);
+  if (fresh) {
+    it->second.id = id;
+    // The rules a receiver can reject on are always present, so the JSON shape is stable.
+    for (const char* r : {"R1", "R2", "R3", "R6"}) it->second.rejections[r] = 0;
+  }
+  return it->second;
+}
+
+// Satisfaction codes that count as satisfied: 1 非常满意 and 2 满意, and every
+// code whose note maps it onto one of them ("maps_to=N", the provincial scale).
+std::string SatisfiedCodes(const codes::CodeBook& book) {
+  json::array out;
+  for (const auto* e : book.Entries(codes::table::kSatisfaction)) {
+    std::string rank = e->code;
+    if (const auto at = e->note.find("maps_to="); at != std::string::npos) {
+      rank.clear();
+      for (std::size_t i = at + 8; i < e->note.size() && e->note[i] >= '0' && e->note[i] <= '9'; ++i) {
+        rank.push_back(e->note[i]);
+      }
+    }
+    if (rank == "1" || rank == "2") out.emplace_back(e->code);
+  }
+  return json::serialize(out);
+}
+
+// 涉法涉诉 content categories: the rows whose note is "legal".
+std::string LegalCategories(const codes::CodeBook& book) {
+  json::array out;
+  for (const auto* e : book.Entries(codes::table::kContentCategory)) {
+    if (e->note == "legal") out.emplace_back(e->code);
+  }
+  return json::serialize(out);
+}
+
+// Per-group lateness: count, nearest-rank p50/p95, max, over the bound.
+// `group` is the SQL expression naming the group of an event `e`; `join`
+// may add the origin → subtree mapping (bound as ?4, a JSON object).
+constexpr const char* kLatenessSql = R"sql(
+SELECT grp, count(*), max(late), sum(late > ?3),
+       max(CASE WHEN rn = (n * 50 + 99) / 100 THEN late END),
+       max(CASE WHEN rn = (n * 95 + 99) / 100 THEN late END)
+FROM (SELECT grp, late, row_number() OVER (PARTITION BY grp ORDER BY late) AS rn,
+             count(*) OVER (PARTITION BY grp) AS n
+      FROM (SELECT %GROUP% AS grp, max(0, e.stored_at - e.occurred_at) AS late
+            FROM events e %JOIN% WHERE e.stored_at >= ?1 AND e.stored_at < ?2))
+GROUP BY grp)sql";
+
+std::string LatenessSql(bool subtrees) {
+  std::string s = kLatenessSql;
+  auto replace = [&](const std::string& key, const std::string& value) {
+    s.replace(s.find(key), key.size(), value);
+  };
+  replace("%GROUP%", subtrees ? "m.value" : "e.origin");
+  replace("%JOIN%", subtrees ? "JOIN json_each(?4) m ON m.key = e.origin" : "");
+  return s;
+}
+
+Lateness ReadLateness(const sql::Stmt& q) {
+  Lateness l;
+  l.events = q.Int(1);
+  l.max = q.Int(2);
+  l.over_bound = q.Int(3);
+  l.p50 = q.Int(4);
+  l.p95 = q.Int(5);
+  return l;
+}
+
+void AddRate(Rate& into, const Rate& r) {
+  into.numerator += r.numerator;
+  into.denominator += r.denominator;
+}
+
+double Share(std::int64_t part, std::int64_t whole) {
+  return whole <= 0 ? 0.0 : std::min(1.0, static_cast<double>(part) / static_cast<double>(whole));
+}
+
+void Score(Tally& t, bool subtree) {
+  auto deduct = [&](const char* name, double points) {
+    if (points > 0) t.deductions[name] = std::round(points * 10) / 10;
+    return points;
+  };
+  double total = 0;
+  total += deduct("rejections", weight::kRejections * Share(t.rejections_total, t.events_received + t.rejections_total));
+  total += deduct("repeat_without_initial", weight::kRepeat * Share(t.repeat_without_initial, t.registrations));
+  total += deduct("lateness", weight::kLateness * Share(t.lateness.over_bound, t.lateness.events));
+  total += deduct("gaps", std::min(weight::kGapMax, weight::kGapEach * static_cast<double>(t.open_gaps)));
+  if (subtree && t.silent) total += deduct("silent", weight::kSilent);
+  total += deduct("outdated_codes", weight::kOutdatedCodes * Share(t.outdated_code_batches, t.batches_received));
+  total += deduct("legal_not_directed", weight::kLegal * Share(t.legal_not_directed, t.legal_cases_handled));
+  if (auto v = t.timely_acceptance.Value()) total += deduct("timely_acceptance", weight::kAcceptance * (1 - *v));
+  if (auto v = t.on_time_completion.Value()) total += deduct("on_time_completion", weight::kCompletion * (1 - *v));
+  t.score = std::max(0.0, std::round((100 - total) * 10) / 10);
+}
+
+}  // namespace
+
+Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
+  if (o.until.seconds == 0) o.until = o.now;
+  if (o.since.seconds == 0) o.since = Instant{o.until.seconds - 30 * kDay};
+  Report r;
+  r.node_id = o.node_id;
+  r.code_version = book.Version();
+  r.since = o.since;
+  r.until = o.until;
+  r.now = o.now;
+  r.timeliness_hours = o.timeliness_hours;
+  r.repeat_grace_hours = o.repeat_grace_hours;
+  r.silent_hours = o.silent_hours;
+  const std::int64_t bound = std::int64_t{o.timeliness_hours} * 3600;
+  const auto limit = static_cast<std::int64_t>(o.max_listed);
+  std::map<std::string, Tally> origins;
+  const Bind period = [&](sql::Stmt& q) { q.Bind(1, o.since.seconds).Bind(2, o.until.seconds); };
+
+  // One read transaction: every query sees the same snapshot.
+  if (auto s = db.Exec("BEGIN"); !s) return s.error();
+  struct EndRead {
+    sql::Db& db;
+    ~EndRead() { (void)db.Exec("COMMIT"); }
+  } end_read{db};
+
+  // Events and registrations stored here in the period.
+  if (auto s = Query(db,
+                     "SELECT origin, count(*), sum(kind = 'registration') FROM events "
+                     "WHERE stored_at >= ?1 AND stored_at < ?2 GROUP BY origin",
+                     period,
+                     [&](const sql::Stmt& q) {
+                       auto& t = TallyOf(origins, q.Text(0));
+                       t.events_received = q.Int(1);
+                       t.registrations = q.Int(2);
+                     });
+      !s) {
+    return s.error();
+  }
+  // R5: lateness per origin.
+  if (auto s = Query(db, LatenessSql(false),
+                     [&](sql::Stmt& q) { period(q); q.Bind(3, bound); },
+                     [&](const sql::Stmt& q) { TallyOf(origins, q.Text(0)).lateness = ReadLateness(q); });
+      !s) {
+    return s.error();
+  }
+  if (auto s = Query(db,
+                     "SELECT origin, seq, case_id, occurred_at, stored_at, stored_at - occurred_at AS late "
+                     "FROM events WHERE stored_at >= ?1 AND stored_at < ?2 AND stored_at - occurred_at > ?3 "
+                     "ORDER BY late DESC, origin, seq LIMIT ?4",
+                     [&](sql::Stmt& q) { period(q); q.Bind(3, bound).Bind(4, limit); },
+                     [&](const sql::Stmt& q) {
+                       r.late_events.push_back({q.Text(0) + ":" + std::to_string(q.Int(1)), q.Text(2), q.Text(0),
+                                                Instant{q.Int(3)}, Instant{q.Int(4)}, q.Int(5)});
+                     });
+      !s) {
+    return s.error();
+  }
+  // R1–R3, R6: what receipts rejected, by origin, rule and field.
+  if (auto s = Query(db,
+                     "SELECT origin, rule, field, count(*) FROM rejections WHERE at >= ?1 AND at < ?2 "
+                     "GROUP BY origin, rule, field ORDER BY origin, rule, field",
+                     period,
+                     [&](const sql::Stmt& q) {
+                       r.rejections.push_back({q.Text(0), q.Text(1), q.Text(2), q.Int(3)});
+                       auto& t = TallyOf(origins, q.Text(0));
+                       t.rejections[q.Text(1)] += q.Int(3);
+                       t.rejections_total += q.Int(3);
+                     });
+      !s) {
+    return s.error();
+  }
+  // R4: repeat registrations, past the grace window, whose initial case is
+  // still unknown here. Only registrations that say <repeat>true</repeat>
+  // are cut open (text in the XML is escaped, so the tag cannot be forged).
+  if (auto s = Query(db, R"sql(
+SELECT origin, case_id, initial, stored_at FROM (
+  SELECT origin, case_id, stored_at,
+         substr(x, instr(x, '<initial_case_id>') + 17,
+                instr(x, '</initial_case_id>') - instr(x, '<initial_case_id>') - 17) AS initial
+  FROM (SELECT origin, case_id, stored_at, CAST(xml AS TEXT) AS x FROM events
+        WHERE kind = 'registration' AND stored_at >= ?1 AND stored_at < ?2 AND stored_at <= ?3)
+  WHERE instr(x, '<repeat>true</repeat>') > 0)
+WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.case_id = initial)
+ORDER BY stored_at, case_id)sql",
+                     [&](sql::Stmt& q) {
+                       period(q);
+                       q.Bind(3, o.now.seconds - std::int64_t{o.repeat_grace_hours} * 3600);
+                     },
+                     [&](const sql::Stmt& q) {
+                       ++TallyOf(origins, q.Text(0)).repeat_without_initial;
+                       if (r.repeats_without_initial.size() < o.max_listed) {
+                         r.repeats_without_initial.push_back({q.Text(1), q.Text(2), q.Text(0), Instant{q.Int(3)}});
+                       }
+                     });
+      !s) {
+    return s.error();
+  }
+  // Gaps: held batches wait behind a missing sequence number (now, not per period).
+  if (auto s = Query(db,
+                     "SELECT b.origin, b.stream, coalesce(s.next_seq, 1), count(*), min(b.stored_at) FROM batches b "
+                     "LEFT JOIN streams s ON s.origin = b.origin AND s.stream = b.stream WHERE b.state = 'held' "
+                     "GROUP BY b.origin, b.stream ORDER BY b.origin, b.stream",
+                     nullptr,
+                     [&](const sql::Stmt& q) {
+                       Gap g{q.Text(0), q.Text(1), static_cast<std::uint64_t>(q.Int(2)), q.Int(3), Instant{q.Int(4)},
+                             std::max<std::int64_t>(0, o.now.seconds - q.Int(4))};
+                       auto& t = TallyOf(origins, g.origin);
+                       ++t.open_gaps;
+                       t.oldest_gap_seconds = std::max(t.oldest_gap_seconds, g.open_seconds);
+                       r.gaps.push_back(std::move(g));
+                     });
+      !s) {
+    return s.error();
+  }
+  // Received batches, and those written against another code-table version.
+  const std::string version = book.Version();
+  if (auto s = Query(db,
+                     "SELECT origin, count(*), sum(code_version <> ?3) FROM batches "
+                     "WHERE state <> 'own' AND stored_at >= ?1 AND stored_at < ?2 GROUP BY origin",
+                     [&](sql::Stmt& q) { period(q); q.Bind(3, version); },
+                     [&](const sql::Stmt& q) {
+                       auto& t = TallyOf(origins, q.Text(0));
+                       t.batches_received = q.Int(1);
+                       t.outdated_code_batches = q.Int(2);
+                     });
+      !s) {
+    return s.error();
+  }
+  if (auto s = Query(db,
+                     "SELECT batch_id, origin, code_version FROM batches WHERE state <> 'own' AND stored_at >= ?1 "
+                     "AND stored_at < ?2 AND code_version <> ?3 ORDER BY stored_at, batch_id LIMIT ?4",
+                     [&](sql::Stmt& q) { period(q); q.Bind(3, version).Bind(4, limit); },
+                     [&](const sql::Stmt& q) { r.outdated_batches.push_back({q.Text(0), q.Text(1), q.Text(2)}); });
+      !s) {
+    return s.error();
+  }
+  // 涉法涉诉 cases handled or closed in the period without ever being
+  // directed into legal procedure (a handling event with method 07xxxx).
+  if (auto s = Query(db, R"sql(
+SELECT c.origin, c.case_id, c.content_category,
+       EXISTS (SELECT 1 FROM events h WHERE h.case_id = c.case_id AND h.kind = 'handling'
+               AND instr(CAST(h.xml AS TEXT), '<method>07') > 0)
+FROM cases c
+WHERE c.content_category IN (SELECT value FROM json_each(?3))
+  AND EXISTS (SELECT 1 FROM events x WHERE x.case_id = c.case_id AND x.kind IN ('handling', 'closure')
+              AND x.stored_at >= ?1 AND x.stored_at < ?2)
+ORDER BY c.origin, c.case_id)sql",
+                     [&](sql::Stmt& q) { period(q); q.Bind(3, LegalCategories(book)); },
+                     [&](const sql::Stmt& q) {
+                       auto& t = TallyOf(origins, q.Text(0));
+                       ++t.legal_cases_handled;
+                       if (q.Int(3) == 0) {
+                         ++t.legal_not_directed;
+                         if (r.legal_not_directed.size() < o.max_listed) {
+                           r.legal_not_directed.push_back({q.Text(1), q.Text(0), q.Text(2)});
+                         }
+                       }
+                     });
+      !s) {
+    return s.error();
+  }
+  // 及时受理率: cases whose decision fell due (registration + 15 days) in the
+  // period; timely when the first acceptance decision came by then.
+  if (auto s = Query(db, R"sql(
+SELECT origin, count(*), sum(decided IS NOT NULL AND decided <= due) FROM (
+  SELECT r.origin, r.occurred_at + ?3 AS due,
+         (SELECT min(a.occurred_at) FROM events a WHERE a.case_id = r.case_id AND a.kind = 'acceptance') AS decided
+  FROM events r WHERE r.kind = 'registration')
+WHERE due >= ?1 AND due < ?2 GROUP BY origin)sql",
+                     [&](sql::Stmt& q) { period(q); q.Bind(3, kAcceptanceDays * kDay); },
+                     [&](const sql::Stmt& q) {
+                       TallyOf(origins, q.Text(0)).timely_acceptance = {q.Int(2), q.Int(1)};
+                     });
+      !s) {
+    return s.error();
+  }
+  // 按期办结率: cases whose due date (限办截止, civil date in UTC+8) lies in
+  // the period; on time when the first closure is on or before that date.
+  if (auto s = Query(db, R"sql(
+SELECT origin, count(*), sum(closed IS NOT NULL AND date(closed + 28800, 'unixepoch') <= due) FROM (
+  SELECT c.origin, json_extract(c.state, '$.due_date') AS due,
+         (SELECT min(e.occurred_at) FROM events e WHERE e.case_id = c.case_id AND e.kind = 'closure') AS closed
+  FROM cases c)
+WHERE due IS NOT NULL AND due >= ?1 AND due < ?2 GROUP BY origin)sql",
+                     [&](sql::Stmt& q) {
+                       q.Bind(1, o.since.ToDate().ToString()).Bind(2, o.until.ToDate().ToString());
+                     },
+                     [&](const sql::Stmt& q) {
+                       TallyOf(origins, q.Text(0)).on_time_completion = {q.Int(2), q.Int(1)};
+                     });
+      !s) {
+    return s.error();
+  }
+  // 群众满意率: cases evaluated in the period; satisfied by their latest evaluation.
+  if (auto s = Query(db, R"sql(
+SELECT c.origin, count(*), sum(json_extract(c.state, '$.satisfaction') IN (SELECT value FROM json_each(?3)))
+FROM cases c
+WHERE c.case_id IN (SELECT case_id FROM events WHERE kind = 'evaluation' AND occurred_at >= ?1 AND occurred_at < ?2)
+GROUP BY c.origin)sql",
+                     [&](sql::Stmt& q) { period(q); q.Bind(3, SatisfiedCodes(book)); },
+                     [&](const sql::Stmt& q) {
+                       TallyOf(origins, q.Text(0)).satisfaction = {q.Int(2), q.Int(1)};
+                     });
+      !s) {
+    return s.error();
+  }
+
+  // Children: the last batch each one sent here.
+  for (const auto& child : o.children) {
+    ChildSeen c{child, std::nullopt, std::nullopt, true};
+    if (auto s = Query(db, "SELECT max(stored_at) FROM batches WHERE received_from = ?1",
+                       [&](sql::Stmt& q) { q.Bind(1, child); },
+                       [&](const sql::Stmt& q) {
+                         if (!q.IsNull(0)) c.last_batch = Instant{q.Int(0)};
+                       });
+        !s) {
+      return s.error();
+    }
+    if (c.last_batch) {
+      c.silent_seconds = std::max<std::int64_t>(0, o.now.seconds - c.last_batch->seconds);
+      c.silent = *c.silent_seconds > std::int64_t{o.silent_hours} * 3600;
+    }
+    r.children.push_back(std::move(c));
+  }
+
+  // Roll-up per child subtree: counts add up; percentiles are computed
+  // again in SQL over the subtree's events (origin → child mapping).
+  json::object mapping;
+  for (auto& [id, t] : origins) {
+    Score(t, false);
+    for (const auto& child : o.children) {
+      if (exchange::InSubtree(child, id)) {
+        mapping[id] = child;
+        break;
+      }
+    }
+  }
+  std::map<std::string, Lateness> sub_lateness;
+  if (!mapping.empty()) {
+    if (auto s = Query(db, LatenessSql(true),
+                       [&](sql::Stmt& q) { period(q); q.Bind(3, bound).Bind(4, json::serialize(mapping)); },
+                       [&](const sql::Stmt& q) { sub_lateness[q.Text(0)] = ReadLateness(q); });
+        !s) {
+      return s.error();
+    }
+  }
+  for (std::size_t i = 0; i < o.children.size(); ++i) {
+    const std::string& child = o.children[i];
+    Tally sub;
+    sub.id = child;
+    for (const char* rule : {"R1", "R2", "R3", "R6"}) sub.rejections[rule] = 0;
+    for (const auto& [id, t] : origins) {
+      if (!mapping.contains(id) || mapping.at(id).as_string() != child) continue;
+      sub.events_received += t.events_received;
+      sub.registrations += t.registrations;
+      sub.batches_received += t.batches_received;
+      for (const auto& [rule, n] : t.rejections) sub.rejections[rule] += n;
+      sub.rejections_total += t.rejections_total;
+      sub.repeat_without_initial += t.repeat_without_initial;
+      sub.open_gaps += t.open_gaps;
+      sub.oldest_gap_seconds = std::max(sub.oldest_gap_seconds, t.oldest_gap_seconds);
+      sub.outdated_code_batches += t.outdated_code_batches;
+      sub.legal_cases_handled += t.legal_cases_handled;
+      sub.legal_not_directed += t.legal_not_directed;
+      AddRate(sub.timely_acceptance, t.timely_acceptance);
+      AddRate(sub.on_time_completion, t.on_time_completion);
+      AddRate(sub.satisfaction, t.satisfaction);
+    }
+    if (auto it = sub_lateness.find(child); it != sub_lateness.end()) sub.lateness = it->second;
+    sub.last_batch = r.children[i].last_batch;
+    sub.silent = r.children[i].silent;
+    Score(sub, true);
+    r.subtrees.push_back(std::move(sub));
+  }
+  for (auto& [id, t] : origins) r.origins.push_back(std::move(t));
+  return r;
+}
+
+Result<Report> ComputeFromFile(const std::filesystem::path& db_file, const codes::CodeBook& book, Options options) {
+  if (!std::filesystem::exists(db_file)) {
+    return MakeError(Errc::kNotFound, "no database at " + db_file.string());
+  }
+  auto db = sql::Db::OpenReadOnly(db_file);
+  if (!db) return db.error();
+  return Compute(*db, book, std::move(options));
+}
+
+// ---- rendering --------------------------------------------------------------
+
+namespace {
+
+json::value RateJson(const Rate& r) {
+  json::object o;
+  o["numerator"] = r.numerator;
+  o["denominator"] = r.denominator;
+  const auto v = r.Value();
+  o["value"] = v ? json::value(std::round(*v * 10000) / 10000) : json::value(nullptr);
+  return o;
+}
+
+json::value OptInstant(const std::optional<Instant>& t) {
+  return t ? json::value(t->ToString()) : json::value(nullptr);
+}
+
+json::object TallyJson(const Tally& t, bool subtree) {
+  json::object o;
+  o["id"] = t.id;
+  o["score"] = t.score;
+  json::object d;
+  for (const auto& [k, v] : t.deductions) d[k] = v;
+  o["deductions"] = std::move(d);
+  o["events_received"] = t.events_received;
+  o["registrations"] = t.registrations;
+  o["batches_received"] = t.batches_received;
+  json::object rej;
+  for (const auto& [k, v] : t.rejections) rej[k] = v;
+  rej["total"] = t.rejections_total;
+  o["rejections"] = std::move(rej);
+  o["repeat_without_initial"] = t.repeat_without_initial;
+  o["lateness"] = {{"events", t.lateness.events},         {"p50_seconds", t.lateness.p50},
+                   {"p95_seconds", t.lateness.p95},       {"max_seconds", t.lateness.max},
+                   {"over_bound", t.lateness.over_bound}};
+  o["gaps"] = {{"open", t.open_gaps}, {"oldest_seconds", t.oldest_gap_seconds}};
+  o["outdated_code_batches"] = t.outdated_code_batches;
+  o["legal"] = {{"handled", t.legal_cases_handled}, {"not_directed", t.legal_not_directed}};
+  o["rates"] = {{"timely_acceptance", RateJson(t.timely_acceptance)},
+                {"on_time_completion", RateJson(t.on_time_completion)},
+                {"satisfaction", RateJson(t.satisfaction)}};
+  if (subtree) {
+    o["last_batch"] = OptInstant(t.last_batch);
+    o["silent"] = t.silent;
+  }
+  return o;
+}
+
+std::string Hours(std::int64_t seconds) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(1) << static_cast<double>(seconds) / 3600 << "h";
+  return s.str();
+}
+
+std::string Percent(const Rate& r) {
+  const auto v = r.Value();
+  if (!v) return "-";
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(1) << *v * 100 << "% (" << r.numerator << "/" << r.denominator << ")";
+  return s.str();
+}
+
+}  // namespace
+
+std::string ToJson(const Report& r) {
+  json::object o;
+  o["node_id"] = r.node_id;
+  o["code_version"] = r.code_version;
+  o["since"] = r.since.ToString();
+  o["until"] = r.until.ToString();
+  o["now"] = r.now.ToString();
+  o["bounds"] = {{"timeliness_hours", r.timeliness_hours},
+                 {"repeat_grace_hours", r.repeat_grace_hours},
+                 {"silent_hours", r.silent_hours}};
+  // Whole points: written as integers (Boost.JSON would print 25.0 as 2.5E1).
+  auto points = [](double w) { return static_cast<std::int64_t>(w); };
+  o["weights"] = {{"rejections", points(weight::kRejections)},
+                  {"repeat_without_initial", points(weight::kRepeat)},
+                  {"lateness", points(weight::kLateness)},
+                  {"gap_each", points(weight::kGapEach)},
+                  {"gaps_max", points(weight::kGapMax)},
+                  {"silent", points(weight::kSilent)},
+                  {"outdated_codes", points(weight::kOutdatedCodes)},
+                  {"legal_not_directed", points(weight::kLegal)},
+                  {"timely_acceptance", points(weight::kAcceptance)},
+                  {"on_time_completion", points(weight::kCompletion)}};
+  json::array origins, subtrees;
+  for (const auto& t : r.origins) origins.push_back(TallyJson(t, false));
+  for (const auto& t : r.subtrees) subtrees.push_back(TallyJson(t, true));
+  o["origins"] = std::move(origins);
+  o["subtrees"] = std::move(subtrees);
+  json::array rej, late, repeats, gaps, children, outdated, legal;
+  for (const auto& x : r.rejections) {
+    rej.push_back({{"origin", x.origin}, {"rule", x.rule}, {"field", x.field}, {"count", x.count}});
+  }
+  for (const auto& x : r.late_events) {
+    late.push_back({{"event_id", x.event_id},
+                    {"case_id", x.case_id},
+                    {"origin", x.origin},
+                    {"occurred_at", x.occurred_at.ToString()},
+                    {"stored_at", x.stored_at.ToString()},
+                    {"lateness_seconds", x.lateness_seconds}});
+  }
+  for (const auto& x : r.repeats_without_initial) {
+    repeats.push_back({{"case_id", x.case_id},
+                       {"initial_case_id", x.initial_case_id},
+                       {"origin", x.origin},
+                       {"stored_at", x.stored_at.ToString()}});
+  }
+  for (const auto& x : r.gaps) {
+    gaps.push_back({{"origin", x.origin},
+                    {"stream", x.stream},
+                    {"next_seq", x.next_seq},
+                    {"held", x.held},
+                    {"since", x.since.ToString()},
+                    {"open_seconds", x.open_seconds}});
+  }
+  for (const auto& x : r.children) {
+    children.push_back({{"id", x.id},
+                        {"last_batch", OptInstant(x.last_batch)},
+                        {"silent_seconds", x.silent_seconds ? json::value(*x.silent_seconds) : json::value(nullptr)},
+                        {"silent", x.silent}});
+  }
+  for (const auto& x : r.outdated_batches) {
+    outdated.push_back({{"batch_id", x.batch_id}, {"origin", x.origin}, {"code_version", x.code_version}});
+  }
+  for (const auto& x : r.legal_not_directed) {
+    legal.push_back({{"case_id", x.case_id}, {"origin", x.origin}, {"content_category", x.content_category}});
+  }
+  o["rejections"] = std::move(rej);
+  o["late_events"] = std::move(late);
+  o["repeats_without_initial"] = std::move(repeats);
+  o["gaps"] = std::move(gaps);
+  o["children"] = std::move(children);
+  o["outdated_batches"] = std::move(outdated);
+  o["legal_not_directed"] = std::move(legal);
+  return json::serialize(o);
+}
+
+std::string ToText(const Report& r) {
+  std::ostringstream s;
+  s << "Conformance report of node " << r.node_id << " (code tables " << r.code_version << ")\n"
+    << "period " << r.since.ToString() << " .. " << r.until.ToString() << ", as of " << r.now.ToString() << "\n"
+    << "bounds: timeliness " << r.timeliness_hours << "h, repeat grace " << r.repeat_grace_hours << "h, silent "
+    << r.silent_hours << "h\n";
+  auto table = [&](const char* title, const std::vector<Tally>& list) {
+    s << "\n" << title << "\n";
+    s << std::left << std::setw(14) << "  id" << std::right << std::setw(7) << "score" << std::setw(9) << "events"
+      << std::setw(6) << "rej" << std::setw(5) << "R4" << std::setw(8) << "p50" << std::setw(8) << "p95"
+      << std::setw(8) << "max" << std::setw(6) << "late" << std::setw(6) << "gaps" << std::setw(6) << "codes"
+      << std::setw(6) << "legal" << "  及时受理率 / 按期办结率 / 群众满意率\n";
+    for (const auto& t : list) {
+      std::ostringstream score;
+      score << std::fixed << std::setprecision(1) << t.score;
+      s << "  " << std::left << std::setw(12) << t.id << std::right << std::setw(7) << score.str() << std::setw(9)
+        << t.events_received << std::setw(6) << t.rejections_total << std::setw(5) << t.repeat_without_initial
+        << std::setw(8) << Hours(t.lateness.p50) << std::setw(8) << Hours(t.lateness.p95) << std::setw(8)
+        << Hours(t.lateness.max) << std::setw(6) << t.lateness.over_bound << std::setw(6) << t.open_gaps
+        << std::setw(6) << t.outdated_code_batches << std::setw(6) << t.legal_not_directed << "  "
+        << Percent(t.timely_acceptance) << " / " << Percent(t.on_time_completion) << " / "
+        << Percent(t.satisfaction) << (t.silent ? "  SILENT" : "") << "\n";
+    }
+    if (list.empty()) s << "  (none)\n";
+  };
+  table("Per origin:", r.origins);
+  if (!r.subtrees.empty()) table("Per child subtree:", r.subtrees);
+  if (!r.rejections.empty()) {
+    s << "\nRejections (origin rule field count):\n";
+    for (const auto& x : r.rejections) {
+      s << "  " << x.origin << " " << x.rule << " " << (x.field.empty() ? "-" : x.field) << " " << x.count << "\n";
+    }
+  }
+  if (!r.late_events.empty()) {
+    s << "\nEvents over the " << r.timeliness_hours << "h bound (worst first):\n";
+    for (const auto& x : r.late_events) {
+      s << "  " << x.event_id << " case " << x.case_id << " occurred " << x.occurred_at.ToString() << " stored "
+        << x.stored_at.ToString() << " late " << Hours(x.lateness_seconds) << "\n";
+    }
+  }
+  if (!r.repeats_without_initial.empty()) {
+    s << "\nRepeat cases whose initial case is unknown here (R4):\n";
+    for (const auto& x : r.repeats_without_initial) {
+      s << "  " << x.case_id << " names " << x.initial_case_id << " (from " << x.origin << ")\n";
+    }
+  }
+  if (!r.gaps.empty()) {
+    s << "\nGaps in sequences:\n";
+    for (const auto& x : r.gaps) {
+      s << "  " << x.origin << " " << x.stream << " missing #" << x.next_seq << ", " << x.held
+        << " batch(es) held, open " << Hours(x.open_seconds) << "\n";
+    }
+  }
+  if (!r.children.empty()) {
+    s << "\nChildren:\n";
+    for (const auto& x : r.children) {
+      s << "  " << x.id << " last batch " << (x.last_batch ? x.last_batch->ToString() : std::string("never"))
+        << (x.silent ? "  SILENT" : "") << "\n";
+    }
+  }
+  if (!r.outdated_batches.empty()) {
+    s << "\nBatches written against another code-table version (this node has " << r.code_version << "):\n";
+    for (const auto& x : r.outdated_batches) s << "  " << x.batch_id << " " << x.code_version << "\n";
+  }
+  if (!r.legal_not_directed.empty()) {
+    s << "\n涉法涉诉 cases not directed into legal procedure (070000):\n";
+    for (const auto& x : r.legal_not_directed) {
+      s << "  " << x.case_id << " (" << x.content_category << ", from " << x.origin << ")\n";
+    }
+  }
+  return s.str();
+}
+
+}  // namespace xf::node::conformance

@@ -1,0 +1,149 @@
+// Conformance report (issue 4): how well each origin, and each child's
+// subtree, keeps the exchange rules R1–R6 and the time limits, over a period.
+//
+// Everything is read with SQL from the node's database, aggregated in SQL
+// (GROUP BY, window functions for percentiles), so a report over a million
+// events and thousands of origins costs a few table scans, not a fold in
+// C++. Read-only: ComputeFromFile opens the file with SQLITE_OPEN_READONLY,
+// so xfctl can run it while the node runs. Formulas, weights and the JSON
+// field list are in node/CONFORMANCE.md.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codes/codebook.h"
+#include "codes/date.h"
+#include "codes/result.h"
+#include "node/sqlite.h"
+
+namespace xf::node::conformance {
+
+struct Options {
+  Instant since;  // inclusive; Compute uses until − 30 days when it is 0
+  Instant until;  // exclusive; Compute uses now when it is 0
+  Instant now;
+  int timeliness_hours = 24;    // R5 bound
+  int repeat_grace_hours = 24;  // R4 grace window
+  int silent_hours = 24;        // a child with no batch for longer is silent
+  std::string node_id;          // this node
+  std::vector<std::string> children;
+  std::size_t max_listed = 100;  // rows in each list (late events, …)
+};
+
+// A ratio of cases; value() is absent when nothing was due.
+struct Rate {
+  std::int64_t numerator = 0;
+  std::int64_t denominator = 0;
+  std::optional<double> Value() const {
+    if (denominator == 0) return std::nullopt;
+    return static_cast<double>(numerator) / static_cast<double>(denominator);
+  }
+};
+
+struct Lateness {
+  std::int64_t events = 0;  // events measured (stored in the period)
+  std::int64_t p50 = 0, p95 = 0, max = 0;  // seconds, nearest-rank
+  std::int64_t over_bound = 0;
+};
+
+// One jurisdiction: an origin, or a child's subtree (the sum of its origins).
+struct Tally {
+  std::string id;
+  std::int64_t events_received = 0;
+  std::int64_t registrations = 0;
+  std::int64_t batches_received = 0;
+  std::map<std::string, std::int64_t> rejections;  // by rule (R1, R2, R3, R6, …)
+  std::int64_t rejections_total = 0;
+  std::int64_t repeat_without_initial = 0;  // R4
+  Lateness lateness;                        // R5
+  std::int64_t open_gaps = 0;
+  std::int64_t oldest_gap_seconds = 0;
+  std::int64_t outdated_code_batches = 0;
+  std::int64_t legal_cases_handled = 0;
+  std::int64_t legal_not_directed = 0;
+  Rate timely_acceptance;   // 及时受理率
+  Rate on_time_completion;  // 按期办结率
+  Rate satisfaction;        // 群众满意率
+  // Subtrees only: the child's last batch and whether it is silent.
+  std::optional<Instant> last_batch;
+  bool silent = false;
+  double score = 100.0;
+  std::map<std::string, double> deductions;  // by weight name, only those > 0
+};
+
+struct RejectionRow {
+  std::string origin, rule, field;
+  std::int64_t count = 0;
+};
+struct LateEvent {
+  std::string event_id, case_id, origin;
+  Instant occurred_at, stored_at;
+  std::int64_t lateness_seconds = 0;
+};
+struct MissingInitial {
+  std::string case_id, initial_case_id, origin;
+  Instant stored_at;
+};
+struct Gap {
+  std::string origin, stream;
+  std::uint64_t next_seq = 0;  // the missing batch
+  std::int64_t held = 0;       // batches waiting behind it
+  Instant since;
+  std::int64_t open_seconds = 0;
+};
+struct ChildSeen {
+  std::string id;
+  std::optional<Instant> last_batch;
+  std::optional<std::int64_t> silent_seconds;  // absent: never heard from
+  bool silent = false;
+};
+struct OutdatedBatch {
+  std::string batch_id, origin, code_version;
+};
+struct LegalCase {
+  std::string case_id, origin, content_category;
+};
+
+struct Report {
+  std::string node_id, code_version;
+  Instant since, until, now;
+  int timeliness_hours = 24, repeat_grace_hours = 24, silent_hours = 24;
+  std::vector<Tally> origins;   // sorted by id
+  std::vector<Tally> subtrees;  // one per child, in configuration order
+  std::vector<RejectionRow> rejections;
+  std::vector<LateEvent> late_events;  // worst first, at most max_listed
+  std::vector<MissingInitial> repeats_without_initial;
+  std::vector<Gap> gaps;
+  std::vector<ChildSeen> children;
+  std::vector<OutdatedBatch> outdated_batches;
+  std::vector<LegalCase> legal_not_directed;
+};
+
+// The score weights (points out of 100); CONFORMANCE.md explains each.
+namespace weight {
+inline constexpr double kRejections = 25;      // × rejected ÷ (received + rejected)
+inline constexpr double kRepeat = 10;          // × R4 cases ÷ registrations
+inline constexpr double kLateness = 25;        // × late events ÷ events
+inline constexpr double kGapEach = 5;          // per open gap,
+inline constexpr double kGapMax = 10;          //   at most this
+inline constexpr double kSilent = 10;          // a silent child (subtrees only)
+inline constexpr double kOutdatedCodes = 5;    // × outdated batches ÷ batches
+inline constexpr double kLegal = 5;            // × not directed ÷ legal cases handled
+inline constexpr double kAcceptance = 5;       // × (1 − 及时受理率)
+inline constexpr double kCompletion = 5;       // × (1 − 按期办结率)
+}  // namespace weight
+
+Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options options);
+// Opens db_file read-only and computes.
+Result<Report> ComputeFromFile(const std::filesystem::path& db_file, const codes::CodeBook& book,
+                               Options options);
+
+std::string ToJson(const Report& r);
+std::string ToText(const Report& r);
+
+}  // namespace xf::node::conformance

@@ -1,0 +1,67 @@
+// xfctl conformance: the conformance report (node/CONFORMANCE.md), read
+// straight from the node's database opened read-only, so it works whether
+// or not the node is running.
+#include <iostream>
+
+#include "codes/codebook.h"
+#include "node/conformance.h"
+#include "tools/xfctl.h"
+
+namespace xf::tools {
+
+int CmdConformance(const Args& args) {
+  if (auto u = args.Unknown({"node", "config", "since", "until", "format", "out"}); !u.empty()) {
+    std::cerr << "xfctl conformance: " << u << "\n";
+    return 2;
+  }
+  auto config = FindNode(args);
+  if (!config) {
+    std::cerr << "xfctl: " << config.error().message << "\n";
+    return 2;
+  }
+  node::conformance::Options o;
+  o.now = SystemClock().Now();
+  // --since/--until are civil dates in China time (UTC+8); until is exclusive.
+  for (const char* key : {"since", "until"}) {
+    if (auto text = args.Get(key)) {
+      const auto d = Date::Parse(*text);
+      if (!d) {
+        std::cerr << "xfctl conformance: --" << key << " wants YYYY-MM-DD, not '" << *text << "'\n";
+        return 2;
+      }
+      (std::string(key) == "since" ? o.since : o.until) = Instant::FromDate(*d);
+    }
+  }
+  const std::string format = args.Get("format", "text");
+  if (format != "text" && format != "json") {
+    std::cerr << "xfctl conformance: --format is text or json (html: not yet)\n";
+    return 2;
+  }
+  o.node_id = config->node_id;
+  for (const auto& c : config->children) o.children.push_back(c.id);
+  o.timeliness_hours = config->timeliness_bound_hours;
+  o.repeat_grace_hours = config->repeat_grace_hours;
+  auto book = codes::CodeBook::Load(config->codes_dir.empty() ? codes::DefaultDataDir() : config->codes_dir);
+  if (!book) {
+    std::cerr << "xfctl: code tables: " << book.error().message << "\n";
+    return 1;
+  }
+  auto report = node::conformance::ComputeFromFile(config->data_dir / "xfnode.db", **book, o);
+  if (!report) {
+    std::cerr << "xfctl: " << report.error().message << "\n";
+    return 1;
+  }
+  const std::string out =
+      format == "json" ? node::conformance::ToJson(*report) + "\n" : node::conformance::ToText(*report);
+  if (auto file = args.Get("out")) {
+    if (auto s = WriteFile(*file, out); !s) {
+      std::cerr << "xfctl: " << s.error().message << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  std::cout << out;
+  return 0;
+}
+
+}  // namespace xf::tools
