@@ -137,22 +137,38 @@ bool VerifyBytes(const PublicKey& key, std::string_view bytes, std::string_view 
   return key.Verify(bytes, signature);
 }
 
-Result<ParsedBatch> ParseBatchXml(std::string_view xml, const BatchLimits& limits) {
+struct BatchReader::State {
+  schema::detail::XmlPull pull;
+  BatchLimits limits;
+  std::uint64_t read = 0;
+  bool done = false;
+  State(std::string_view xml, const schema::XmlLimits& xl, const BatchLimits& l) : pull(xml, xl), limits(l) {}
+
+  Error Fail(const std::string& why) {
+    if (pull.Failed()) return MakeError(pull.error().code, "batch: " + pull.error().message);
+    return MakeError(Errc::kInvalidArgument, "batch line " + std::to_string(pull.Line()) + ": " + why);
+  }
+};
+
+BatchReader::BatchReader() = default;
+BatchReader::~BatchReader() = default;
+BatchReader::BatchReader(BatchReader&&) noexcept = default;
+BatchReader& BatchReader::operator=(BatchReader&&) noexcept = default;
+
+Result<BatchReader> BatchReader::Open(std::string_view xml, const BatchLimits& limits) {
   using schema::detail::XmlPull;
   schema::XmlLimits xl;
   xl.max_bytes = limits.max_decompressed;
-  XmlPull p(xml, xl);
-  auto fail = [&](const std::string& why) -> Error {
-    if (p.Failed()) return MakeError(p.error().code, "batch: " + p.error().message);
-    return MakeError(Errc::kInvalidArgument, "batch line " + std::to_string(p.Line()) + ": " + why);
-  };
+  BatchReader r;
+  r.m_state = std::make_unique<State>(xml, xl, limits);
+  XmlPull& p = r.m_state->pull;
+  auto fail = [&](const std::string& why) { return r.m_state->Fail(why); };
   if (p.Next() != XmlPull::Tok::kStart || p.Name() != "batch" || !schema::detail::IsOurs(p.Ns())) {
     return fail("the document is not a <batch> in " + std::string(schema::kXmlNamespace));
   }
-  ParsedBatch b;
   if (p.Next() != XmlPull::Tok::kStart || p.Name() != "header") return fail("<header> must come first");
-  // Header fields: simple elements.
   bool have_seq = false, have_count = false, have_created = false;
+  auto& h = r.m_header;
   for (;;) {
     const auto t = p.Next();
     if (t == XmlPull::Tok::kEnd) break;  // </header>
@@ -168,7 +184,7 @@ Result<ParsedBatch> ParseBatchXml(std::string_view xml, const BatchLimits& limit
           if (x != XmlPull::Tok::kText) return fail("bad <sha256>");
           text += p.Text();
         }
-        b.header.attachments.push_back(text);
+        h.attachments.push_back(text);
       }
       continue;
     }
@@ -177,7 +193,6 @@ Result<ParsedBatch> ParseBatchXml(std::string_view xml, const BatchLimits& limit
       if (x != XmlPull::Tok::kText) return fail("bad <" + name + ">");
       text += p.Text();
     }
-    auto& h = b.header;
     if (name == "batch_id") h.batch_id = text;
     else if (name == "origin") h.origin = text;
     else if (name == "destination") h.destination = text;
@@ -191,28 +206,53 @@ Result<ParsedBatch> ParseBatchXml(std::string_view xml, const BatchLimits& limit
     else if (name == "record_count") have_count = ParseU64(text, h.record_count);
     else return fail("unknown header element <" + name + ">");
   }
-  const auto& h = b.header;
   if (h.batch_id.empty() || h.origin.empty() || h.destination.empty() || h.stream.empty() || !have_seq ||
       h.seq == 0 || !have_created || h.code_version.empty() || !have_count) {
     return fail("the header lacks batch_id, origin, destination, stream, seq, created, code_version or record_count");
   }
-  for (;;) {
-    const auto t = p.Next();
-    if (t == XmlPull::Tok::kEnd) break;  // </batch>
-    if (t != XmlPull::Tok::kStart || p.Name() != "event") return fail("expected <event>");
-    if (b.events.size() >= limits.max_events) {
-      return MakeError(Errc::kLimit, "more than " + std::to_string(limits.max_events) + " events");
+  return r;
+}
+
+Result<bool> BatchReader::Next(ParsedEvent& out) {
+  using schema::detail::XmlPull;
+  State& s = *m_state;
+  if (s.done) return false;
+  XmlPull& p = s.pull;
+  const auto t = p.Next();
+  if (t == XmlPull::Tok::kEnd) {  // </batch>
+    s.done = true;
+    if (p.Next() != XmlPull::Tok::kDone) return s.Fail("content after </batch>");
+    if (s.read != m_header.record_count) {
+      return s.Fail("record_count says " + std::to_string(m_header.record_count) + " but the batch holds " +
+                    std::to_string(s.read) + " events");
     }
-    ParsedEvent pe;
-    pe.event = schema::detail::ReadEvent(p, pe.violations);
-    if (p.Failed()) return fail("bad event");
-    pe.xml = schema::EventToXml(pe.event);
-    b.events.push_back(std::move(pe));
+    return false;
   }
-  if (p.Next() != XmlPull::Tok::kDone) return fail("content after </batch>");
-  if (b.events.size() != h.record_count) {
-    return fail("record_count says " + std::to_string(h.record_count) + " but the batch holds " +
-                std::to_string(b.events.size()) + " events");
+  if (t != XmlPull::Tok::kStart || p.Name() != "event") return s.Fail("expected <event>");
+  if (s.read >= s.limits.max_events || s.read >= m_header.record_count) {
+    return s.read >= s.limits.max_events
+               ? MakeError(Errc::kLimit, "more than " + std::to_string(s.limits.max_events) + " events")
+               : s.Fail("more events than record_count (" + std::to_string(m_header.record_count) + ")");
+  }
+  out.violations.clear();
+  out.event = schema::detail::ReadEvent(p, out.violations);
+  if (p.Failed()) return s.Fail("bad event");
+  out.xml = schema::EventToXml(out.event);
+  ++s.read;
+  return true;
+}
+
+Result<ParsedBatch> ParseBatchXml(std::string_view xml, const BatchLimits& limits) {
+  auto reader = BatchReader::Open(xml, limits);
+  if (!reader) return reader.error();
+  ParsedBatch b;
+  b.header = reader->Header();
+  for (;;) {
+    ParsedEvent pe;
+    auto more = reader->Next(pe);
+    if (!more) return more.error();
+    if (!*more) break;
+    b.events.push_back(std::move(pe));
   }
   return b;
 }

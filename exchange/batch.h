@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,9 +75,32 @@ struct ParsedBatch {
   std::vector<ParsedEvent> events;
 };
 
-// Parses decompressed batch XML. Fails (whole batch) when the document is
-// not a well-formed <batch>, its header is incomplete, or record_count does
-// not match; a bad event is kept with its violations so the rest can apply.
+// Reads decompressed batch XML as a stream: the header on Open, then one
+// event per Next. Fails (whole batch) when the document is not a
+// well-formed <batch>, its header is incomplete, or record_count does not
+// match (reported by the Next that reaches </batch>); a bad event comes
+// back with its violations so the rest can apply.
+// REQUIRES: the bytes behind `xml` outlive the reader. Not thread-safe;
+// one thread may read while another uses the events it produced.
+class BatchReader {
+ public:
+  static Result<BatchReader> Open(std::string_view xml, const BatchLimits& limits = {});
+  const BatchHeader& Header() const { return m_header; }
+  // true: `out` holds the next event; false: the batch ended well.
+  Result<bool> Next(ParsedEvent& out);
+
+  ~BatchReader();
+  BatchReader(BatchReader&&) noexcept;
+  BatchReader& operator=(BatchReader&&) noexcept;
+
+ private:
+  BatchReader();
+  struct State;
+  std::unique_ptr<State> m_state;
+  BatchHeader m_header;
+};
+
+// The whole batch at once (tools, tests).
 Result<ParsedBatch> ParseBatchXml(std::string_view xml, const BatchLimits& limits = {});
 
 // Base64 (RFC 4648) for signatures in HTTP headers.

@@ -1,6 +1,8 @@
 #include "node/exchange_service.h"
 
 #include <boost/json.hpp>
+#include <deque>
+#include <optional>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -242,9 +244,9 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const std::string& bytes, c
   const exchange::BatchLimits limits;
   auto xml = exchange::Decompress(bytes, limits.max_decompressed);
   if (!xml) return xml.error();
-  auto batch = exchange::ParseBatchXml(*xml, limits);
-  if (!batch) return batch.error();
-  const auto& h = batch->header;
+  auto reader = exchange::BatchReader::Open(*xml, limits);
+  if (!reader) return reader.error();
+  const auto& h = reader->Header();
   if (header != nullptr) *header = h;
   if (!expected_origin.empty() && h.origin != expected_origin) {
     return MakeError(Errc::kPermission, "the batch names origin " + h.origin + " but was signed as " + expected_origin);
@@ -278,17 +280,77 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const std::string& bytes, c
       in.forward_to = *hop;
     }
   }
+
+  // Parse and validate on this thread's helper while the store inserts: the
+  // parser hands over chunks through a small bounded queue.
+  struct Pipe {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::deque<std::vector<Store::IncomingEvent>> chunks;
+    std::optional<Error> error;
+    bool done = false;
+    bool cancelled = false;
+  } pipe;
+  constexpr std::size_t kChunk = 256, kQueued = 8;
   const Date today = m_clock.Now().ToDate();
-  for (auto& pe : batch->events) {
-    Store::IncomingEvent ie;
-    ie.violations = std::move(pe.violations);
-    if (ie.violations.empty()) {
-      ie.violations = schema::ValidateEvent(pe.event, m_codes, m_config.limits, today);
+  std::thread parser([&] {
+    std::vector<Store::IncomingEvent> chunk;
+    auto hand_over = [&]() -> bool {
+      std::unique_lock lock(pipe.mutex);
+      pipe.cv.wait(lock, [&] { return pipe.cancelled || pipe.chunks.size() < kQueued; });
+      if (pipe.cancelled) return false;
+      pipe.chunks.push_back(std::move(chunk));
+      chunk.clear();
+      pipe.cv.notify_all();
+      return true;
+    };
+    for (;;) {
+      exchange::ParsedEvent pe;
+      auto more = reader->Next(pe);
+      if (!more) {
+        std::lock_guard lock(pipe.mutex);
+        pipe.error = more.error();
+        break;
+      }
+      if (!*more) break;
+      Store::IncomingEvent ie;
+      ie.violations = std::move(pe.violations);
+      if (ie.violations.empty()) ie.violations = schema::ValidateEvent(pe.event, m_codes, m_config.limits, today);
+      ie.event = std::move(pe.event);
+      ie.xml = std::move(pe.xml);
+      chunk.push_back(std::move(ie));
+      if (chunk.size() == kChunk && !hand_over()) return;
     }
-    ie.event = std::move(pe.event);
-    ie.xml = std::move(pe.xml);
-    in.events.push_back(std::move(ie));
-  }
+    if (!chunk.empty() && !hand_over()) return;
+    std::lock_guard lock(pipe.mutex);
+    pipe.done = true;
+    pipe.cv.notify_all();
+  });
+  // Whatever happens below, the parser is stopped and joined.
+  struct JoinParser {
+    Pipe& pipe;
+    std::thread& thread;
+    ~JoinParser() {
+      {
+        std::lock_guard lock(pipe.mutex);
+        pipe.cancelled = true;
+      }
+      pipe.cv.notify_all();
+      thread.join();
+    }
+  } join_parser{pipe, parser};
+  in.more = [&pipe](std::vector<Store::IncomingEvent>& out) -> Result<bool> {
+    std::unique_lock lock(pipe.mutex);
+    pipe.cv.wait(lock, [&] { return !pipe.chunks.empty() || pipe.done || pipe.error; });
+    if (!pipe.chunks.empty()) {
+      out = std::move(pipe.chunks.front());
+      pipe.chunks.pop_front();
+      pipe.cv.notify_all();
+      return true;
+    }
+    if (pipe.error) return *pipe.error;
+    return false;
+  };
   auto receipt = m_store.ApplyBatch(in, m_config.node_id);
   if (!receipt) return receipt.error();
   SignedReceipt out;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -145,6 +146,10 @@ class Store {
     std::string forward_to;     // the link to pass it on to, or ""
     bool up = true;             // an "up" stream: every event must be the origin's own
     std::vector<IncomingEvent> events;
+    // More events after `events`, a chunk at a time, while they are still
+    // being parsed (on another thread): fills the vector and answers true,
+    // or false at the end. An error aborts the batch (nothing applied).
+    std::function<Result<bool>(std::vector<IncomingEvent>&)> more;
   };
   // Applies a verified batch in one transaction: a duplicate changes
   // nothing; a batch ahead of its stream is held; otherwise each good event

@@ -3,6 +3,7 @@
 // is sent and a received batch is applied (and queued onward) before its
 // receipt is answered.
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <set>
 #include <tuple>
@@ -17,6 +18,20 @@ namespace xf::node {
 
 
 namespace {
+
+// Every event of an incoming batch, the parsed ones and those still to come.
+Result<std::deque<Store::IncomingEvent>> Drain(const Store::Incoming& in) {
+  std::deque<Store::IncomingEvent> all(in.events.begin(), in.events.end());
+  std::vector<Store::IncomingEvent> chunk;
+  while (in.more) {
+    chunk.clear();
+    auto got = in.more(chunk);
+    if (!got) return got.error();
+    for (auto& c : chunk) all.push_back(std::move(c));
+    if (!*got) break;
+  }
+  return all;
+}
 
 // Keeps the leading events whose XML fits in `max_bytes` (at least one).
 void TrimToBytes(std::vector<StoredEvent>& events, std::size_t max_bytes) {
@@ -333,7 +348,9 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
       receipt.status = "duplicate";
       auto ev = m_db.Prepare("SELECT 1 FROM events WHERE origin = ?1 AND seq = ?2");
       if (!ev) return ev.error();
-      for (const auto& e : in.events) {
+      auto all = Drain(in);
+      if (!all) return all.error();
+      for (const auto& e : *all) {
         ev->Bind(1, e.event.origin).Bind(2, static_cast<std::int64_t>(e.event.seq));
         auto r = ev->Step();
         ev->Reset();
@@ -389,7 +406,20 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
   // Cases that begin in this batch: their projection needs no read-back.
   std::map<std::string, std::vector<const schema::Event*>> fresh;
   std::map<std::string, std::uint64_t> highest;  // per origin, for the origins table
-  for (const auto& ie : in.events) {
+  // Events stay put (pointers into `fresh`) while more arrive from the parser.
+  std::deque<IncomingEvent> arrived(in.events.begin(), in.events.end());
+  std::vector<IncomingEvent> chunk;
+  bool ended = !in.more;
+  for (std::size_t next_event = 0;; ++next_event) {
+    while (next_event == arrived.size() && !ended) {
+      chunk.clear();
+      auto got = in.more(chunk);
+      if (!got) return got.error();  // the transaction rolls back: nothing applied
+      for (auto& c : chunk) arrived.push_back(std::move(c));
+      ended = !*got;
+    }
+    if (next_event == arrived.size()) break;
+    const IncomingEvent& ie = arrived[next_event];
     const auto& e = ie.event;
     const std::string id = e.Id();
     exchange::Rejection rej;
