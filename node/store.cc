@@ -270,31 +270,14 @@ Status Store::InsertEventRow(const schema::Event& e, const std::string& xml, Ins
 }
 
 Result<std::vector<StoredEvent>> Store::EventsOfCase(std::string_view case_id) {
-  std::vector<StoredEvent> out;
   auto& q = m_st.events_of_case;
   q.Bind(1, case_id);
-  for (;;) {
-    auto row = q.Step();
-    if (!row) {
-      q.Reset();
-      return row.error();
-    }
-    if (!*row) break;
-    StoredEvent se;
-    se.xml = q.Text(0);
-    se.stored_at = Instant{q.Int(1)};
-    schema::Violations v;
-    auto ev = schema::EventFromXml(se.xml, v);
-    if (!ev) {
-      q.Reset();
-      return MakeError(Errc::kCorruption, "stored event of case " + std::string(case_id) +
-                                              " does not parse: " + ev.error().message);
-    }
-    se.event = std::move(ev).value();
-    out.push_back(std::move(se));
+  auto events = ReadEvents(q);
+  q.Reset();  // a persistent statement: always left ready for the next case
+  if (!events) {
+    return MakeError(events.error().code, "case " + std::string(case_id) + ": " + events.error().message);
   }
-  q.Reset();
-  return out;
+  return events;
 }
 
 Status Store::RefreshProjection(const std::string& case_id) {
