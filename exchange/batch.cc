@@ -1,9 +1,17 @@
 #include "exchange/batch.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <functional>
+#include <cstring>
 #include <memory>
+#include <optional>
 
 #include "schema/detail/xml_event.h"
 #include "schema/detail/xml_reader.h"
@@ -116,6 +124,247 @@ Result<std::string> Decompress(std::string_view frame, std::size_t max_out) {
   return out;
 }
 
+// ---- streaming sources and sinks --------------------------------------------
+
+Result<std::unique_ptr<FileSource>> FileSource::Open(const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return MakeError(Errc::kIo, "cannot open " + file.string() + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return MakeError(Errc::kIo, "cannot stat " + file.string());
+  }
+  return std::unique_ptr<FileSource>(new FileSource(fd, file, static_cast<std::uint64_t>(st.st_size)));
+}
+
+FileSource::~FileSource() {
+  if (m_fd >= 0) ::close(m_fd);
+}
+
+Result<std::size_t> FileSource::Read(char* buf, std::size_t n) {
+  for (;;) {
+    const auto got = ::read(m_fd, buf, n);
+    if (got >= 0) return static_cast<std::size_t>(got);
+    if (errno != EINTR) return MakeError(Errc::kIo, "cannot read " + m_path.string() + ": " + std::strerror(errno));
+  }
+}
+
+Result<std::size_t> MemorySource::Read(char* buf, std::size_t n) {
+  const std::size_t k = std::min(n, m_bytes.size());
+  std::memcpy(buf, m_bytes.data(), k);
+  m_bytes.remove_prefix(k);
+  return k;
+}
+
+struct ZstdSource::Impl {
+  std::unique_ptr<ByteSource> in;
+  std::unique_ptr<ZSTD_DCtx, DCtxFree> ctx;
+  std::uint64_t max_out = 0;
+  std::uint64_t out_total = 0;
+  std::string inbuf;
+  ZSTD_inBuffer ib{nullptr, 0, 0};
+  bool in_eof = false;
+  std::uint64_t in_total = 0;  // compressed bytes read
+  bool frame_done = false;  // the frame ended (ZSTD_decompressStream answered 0)
+  std::optional<Error> error;
+};
+
+Result<std::unique_ptr<ZstdSource>> ZstdSource::Make(std::unique_ptr<ByteSource> in, std::uint64_t max_out) {
+  std::unique_ptr<ZstdSource> z(new ZstdSource());
+  z->m_impl = std::make_unique<Impl>();
+  auto& m = *z->m_impl;
+  m.in = std::move(in);
+  m.ctx.reset(ZSTD_createDCtx());
+  if (!m.ctx) return MakeError(Errc::kInternal, "ZSTD_createDCtx");
+  // Bound the window so a hostile frame cannot make us allocate a huge buffer.
+  ZSTD_DCtx_setParameter(m.ctx.get(), ZSTD_d_windowLogMax, 27);
+  m.max_out = max_out;
+  m.inbuf.resize(ZSTD_DStreamInSize());
+  m.ib = {m.inbuf.data(), 0, 0};
+  return z;
+}
+
+ZstdSource::~ZstdSource() = default;
+
+Result<std::size_t> ZstdSource::Read(char* buf, std::size_t n) {
+  auto& m = *m_impl;
+  if (m.error) return *m.error;
+  auto fail = [&](Errc code, std::string why) -> Error {
+    m.error = MakeError(code, std::move(why));
+    return *m.error;
+  };
+  if (n == 0) return std::size_t{0};
+  ZSTD_outBuffer ob{buf, n, 0};
+  while (ob.pos == 0) {
+    if (m.ib.pos == m.ib.size && !m.in_eof) {
+      auto got = m.in->Read(m.inbuf.data(), m.inbuf.size());
+      if (!got) return fail(got.error().code, got.error().message);
+      m.ib = {m.inbuf.data(), *got, 0};
+      m.in_total += *got;
+      if (*got == 0) m.in_eof = true;
+    }
+    if (m.frame_done) {
+      if (m.ib.pos < m.ib.size) return fail(Errc::kInvalidArgument, "trailing bytes after the zstd frame");
+      if (m.in_eof) return std::size_t{0};
+      continue;
+    }
+    const std::size_t before_in = m.ib.pos;
+    const size_t ret = ZSTD_decompressStream(m.ctx.get(), &ob, &m.ib);
+    if (ZSTD_isError(ret)) {
+      return fail(Errc::kInvalidArgument, std::string("not a valid zstd frame: ") + ZSTD_getErrorName(ret));
+    }
+    if (ret == 0) m.frame_done = true;
+    m.out_total += ob.pos;
+    if (m.out_total > m.max_out) {
+      return fail(Errc::kLimit, "decompresses to more than " + std::to_string(m.max_out) + " bytes");
+    }
+    // No progress at the end of the input: the frame is cut short.
+    if (ob.pos == 0 && !m.frame_done && m.in_eof && m.ib.pos == before_in && m.ib.pos == m.ib.size) {
+      return fail(Errc::kInvalidArgument, m.in_total == 0 ? "not a valid zstd frame: empty"
+                                                          : "truncated zstd frame");
+    }
+  }
+  return ob.pos;
+}
+
+struct ZstdFileWriter::Impl {
+  std::unique_ptr<ZSTD_CCtx, CCtxFree> ctx;
+  int fd = -1;
+  std::filesystem::path path;
+  std::string outbuf;
+  std::uint64_t written = 0;
+  ~Impl() {
+    if (fd >= 0) ::close(fd);
+  }
+  Status Flush(std::size_t n) {
+    std::size_t done = 0;
+    while (done < n) {
+      const auto w = ::write(fd, outbuf.data() + done, n - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return MakeError(Errc::kIo, "cannot write " + path.string() + ": " + std::strerror(errno));
+      done += static_cast<std::size_t>(w);
+    }
+    written += n;
+    return {};
+  }
+};
+
+Result<std::unique_ptr<ZstdFileWriter>> ZstdFileWriter::Create(const std::filesystem::path& file, int level) {
+  std::unique_ptr<ZstdFileWriter> w(new ZstdFileWriter());
+  w->m_impl = std::make_unique<Impl>();
+  auto& m = *w->m_impl;
+  m.ctx.reset(ZSTD_createCCtx());
+  if (!m.ctx) return MakeError(Errc::kInternal, "ZSTD_createCCtx");
+  ZSTD_CCtx_setParameter(m.ctx.get(), ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(m.ctx.get(), ZSTD_c_checksumFlag, 1);
+  // Receivers bound the window at 2^27: keep under it whatever the level.
+  ZSTD_CCtx_setParameter(m.ctx.get(), ZSTD_c_windowLog, 23);
+  m.path = file;
+  m.fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (m.fd < 0) return MakeError(Errc::kIo, "cannot create " + file.string() + ": " + std::strerror(errno));
+  m.outbuf.resize(ZSTD_CStreamOutSize());
+  return w;
+}
+
+ZstdFileWriter::~ZstdFileWriter() = default;
+
+Status ZstdFileWriter::Write(std::string_view data) {
+  auto& m = *m_impl;
+  ZSTD_inBuffer ib{data.data(), data.size(), 0};
+  while (ib.pos < ib.size) {
+    ZSTD_outBuffer ob{m.outbuf.data(), m.outbuf.size(), 0};
+    const size_t r = ZSTD_compressStream2(m.ctx.get(), &ob, &ib, ZSTD_e_continue);
+    if (ZSTD_isError(r)) return MakeError(Errc::kInternal, std::string("zstd: ") + ZSTD_getErrorName(r));
+    if (auto s = m.Flush(ob.pos); !s) return s;
+  }
+  return {};
+}
+
+Result<std::uint64_t> ZstdFileWriter::Finish() {
+  auto& m = *m_impl;
+  ZSTD_inBuffer ib{nullptr, 0, 0};
+  for (;;) {
+    ZSTD_outBuffer ob{m.outbuf.data(), m.outbuf.size(), 0};
+    const size_t r = ZSTD_compressStream2(m.ctx.get(), &ob, &ib, ZSTD_e_end);
+    if (ZSTD_isError(r)) return MakeError(Errc::kInternal, std::string("zstd: ") + ZSTD_getErrorName(r));
+    if (auto s = m.Flush(ob.pos); !s) return s.error();
+    if (r == 0) break;
+  }
+  if (::fsync(m.fd) != 0) return MakeError(Errc::kIo, "cannot fsync " + m.path.string());
+  ::close(m.fd);
+  m.fd = -1;
+  return m.written;
+}
+
+namespace {
+
+// Feeds a file's bytes to `take`, 1 MiB at a time.
+Status ForEachChunk(const std::filesystem::path& file, const std::function<void(std::string_view)>& take) {
+  auto src = FileSource::Open(file);
+  if (!src) return src.error();
+  std::string buf(1 << 20, '\0');
+  for (;;) {
+    auto n = (*src)->Read(buf.data(), buf.size());
+    if (!n) return n.error();
+    if (*n == 0) return {};
+    take(std::string_view(buf.data(), *n));
+  }
+}
+
+}  // namespace
+
+Result<std::string> Sha256File(const std::filesystem::path& file) {
+  Sha256 h;
+  if (auto s = ForEachChunk(file, [&](std::string_view c) { h.Update(c); }); !s) return s.error();
+  return h.FinalHex();
+}
+
+Result<std::string> SignFile(const PrivateKey& key, const std::filesystem::path& file) {
+  if (key.Alg() == SignAlg::kEd25519) {
+    Sha256 h;
+    if (auto s = ForEachChunk(file, [&](std::string_view c) { h.Update(c); }); !s) return s.error();
+    return key.Sign(h.FinalRaw());
+  }
+  auto src = FileSource::Open(file);
+  if (!src) return src.error();
+  std::string buf(1 << 20, '\0');
+  return key.SignStream([&]() -> Result<std::string_view> {
+    auto n = (*src)->Read(buf.data(), buf.size());
+    if (!n) return n.error();
+    return std::string_view(buf.data(), *n);
+  });
+}
+
+Result<bool> VerifyFile(const PublicKey& key, const std::filesystem::path& file, std::string_view signature,
+                        std::string* sha256_hex) {
+  Sha256 h;
+  if (key.Alg() == SignAlg::kEd25519) {
+    if (auto s = ForEachChunk(file, [&](std::string_view c) { h.Update(c); }); !s) return s.error();
+    const std::string digest = h.FinalRaw();
+    if (sha256_hex != nullptr) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      sha256_hex->clear();
+      for (unsigned char c : digest) {
+        sha256_hex->push_back(kHex[c >> 4]);
+        sha256_hex->push_back(kHex[c & 15]);
+      }
+    }
+    return key.Verify(digest, signature);
+  }
+  auto v = StreamVerifier::Make(key);
+  if (!v) return v.error();
+  if (auto s = ForEachChunk(file,
+                            [&](std::string_view c) {
+                              v->Update(c);
+                              if (sha256_hex != nullptr) h.Update(c);
+                            });
+      !s) {
+    return s.error();
+  }
+  if (sha256_hex != nullptr) *sha256_hex = h.FinalHex();
+  return v->Final(signature);
+}
+
 namespace {
 
 std::string Sha256Raw(std::string_view bytes) {
@@ -138,13 +387,28 @@ bool VerifyBytes(const PublicKey& key, std::string_view bytes, std::string_view 
 }
 
 struct BatchReader::State {
+  std::unique_ptr<ByteSource> source;  // streaming only
+  std::optional<Error> source_error;   // why the source stopped, if it failed
   schema::detail::XmlPull pull;
   BatchLimits limits;
   std::uint64_t read = 0;
   bool done = false;
   State(std::string_view xml, const schema::XmlLimits& xl, const BatchLimits& l) : pull(xml, xl), limits(l) {}
+  State(std::unique_ptr<ByteSource> src, const schema::XmlLimits& xl, const BatchLimits& l)
+      : source(std::move(src)),
+        pull([this](char* buf, int len) -> int {
+               auto n = source->Read(buf, static_cast<std::size_t>(len));
+               if (!n) {
+                 source_error = n.error();
+                 return -1;
+               }
+               return static_cast<int>(*n);
+             },
+             xl),
+        limits(l) {}
 
   Error Fail(const std::string& why) {
+    if (source_error) return MakeError(source_error->code, "batch: " + source_error->message);
     if (pull.Failed()) return MakeError(pull.error().code, "batch: " + pull.error().message);
     return MakeError(Errc::kInvalidArgument, "batch line " + std::to_string(pull.Line()) + ": " + why);
   }
@@ -156,11 +420,26 @@ BatchReader::BatchReader(BatchReader&&) noexcept = default;
 BatchReader& BatchReader::operator=(BatchReader&&) noexcept = default;
 
 Result<BatchReader> BatchReader::Open(std::string_view xml, const BatchLimits& limits) {
-  using schema::detail::XmlPull;
   schema::XmlLimits xl;
   xl.max_bytes = limits.max_decompressed;
   BatchReader r;
   r.m_state = std::make_unique<State>(xml, xl, limits);
+  if (auto s = r.ReadHeader(); !s) return s.error();
+  return r;
+}
+
+Result<BatchReader> BatchReader::Open(std::unique_ptr<ByteSource> xml, const BatchLimits& limits) {
+  schema::XmlLimits xl;
+  xl.max_bytes = limits.max_decompressed;
+  BatchReader r;
+  r.m_state = std::make_unique<State>(std::move(xml), xl, limits);
+  if (auto s = r.ReadHeader(); !s) return s.error();
+  return r;
+}
+
+Status BatchReader::ReadHeader() {
+  using schema::detail::XmlPull;
+  BatchReader& r = *this;
   XmlPull& p = r.m_state->pull;
   auto fail = [&](const std::string& why) { return r.m_state->Fail(why); };
   if (p.Next() != XmlPull::Tok::kStart || p.Name() != "batch" || !schema::detail::IsOurs(p.Ns())) {
@@ -210,7 +489,7 @@ Result<BatchReader> BatchReader::Open(std::string_view xml, const BatchLimits& l
       h.seq == 0 || !have_created || h.code_version.empty() || !have_count) {
     return fail("the header lacks batch_id, origin, destination, stream, seq, created, code_version or record_count");
   }
-  return r;
+  return {};
 }
 
 Result<bool> BatchReader::Next(ParsedEvent& out) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,9 +50,11 @@ std::string MakeBatchId(const std::string& origin, const std::string& stream, st
 // (schema::EventToXml), concatenated in order.
 std::string BatchXml(const BatchHeader& header, const std::vector<std::string>& event_xml);
 
+// The receive path streams (file on disk → zstd → XML pull parser → store),
+// so these bound a batch, not the memory it takes.
 struct BatchLimits {
-  std::size_t max_compressed = 256u << 20;    // bytes on the wire
-  std::size_t max_decompressed = 1024u << 20; // bytes of XML
+  std::size_t max_compressed = std::size_t{2} << 30;    // bytes on the wire (2 GiB)
+  std::size_t max_decompressed = std::size_t{4} << 30;  // bytes of XML (4 GiB), checked as it streams
   std::size_t max_events = 1'000'000;
 };
 
@@ -60,9 +63,84 @@ Result<std::string> Compress(std::string_view data, int level = 3);
 // (kInvalidArgument) on anything that is not a complete zstd frame.
 Result<std::string> Decompress(std::string_view frame, std::size_t max_out);
 
+// A source of bytes read in order. Read fills up to `n` bytes of `buf` and
+// answers how many; 0 only at the end. The first failure is sticky.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  virtual Result<std::size_t> Read(char* buf, std::size_t n) = 0;
+};
+
+// The bytes of a file.
+class FileSource final : public ByteSource {
+ public:
+  static Result<std::unique_ptr<FileSource>> Open(const std::filesystem::path& file);
+  ~FileSource() override;
+  Result<std::size_t> Read(char* buf, std::size_t n) override;
+  std::uint64_t Size() const { return m_size; }
+
+ private:
+  FileSource(int fd, std::filesystem::path path, std::uint64_t size)
+      : m_fd(fd), m_path(std::move(path)), m_size(size) {}
+  int m_fd;
+  std::filesystem::path m_path;
+  std::uint64_t m_size;
+};
+
+// The bytes of a string. REQUIRES: they outlive the source.
+class MemorySource final : public ByteSource {
+ public:
+  explicit MemorySource(std::string_view bytes) : m_bytes(bytes) {}
+  Result<std::size_t> Read(char* buf, std::size_t n) override;
+
+ private:
+  std::string_view m_bytes;
+};
+
+// One zstd frame read from `in`, decompressed as it is read, with a
+// bounded window and a bounded input buffer: kLimit past `max_out` bytes
+// of output, kInvalidArgument on a frame that is bad, truncated or
+// followed by more bytes.
+class ZstdSource final : public ByteSource {
+ public:
+  static Result<std::unique_ptr<ZstdSource>> Make(std::unique_ptr<ByteSource> in, std::uint64_t max_out);
+  ~ZstdSource() override;
+  Result<std::size_t> Read(char* buf, std::size_t n) override;
+
+ private:
+  ZstdSource() = default;
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+// Writes one zstd frame (with its content checksum) to a file as data
+// comes, never holding the whole: the batch files of tools and benchmarks.
+class ZstdFileWriter {
+ public:
+  static Result<std::unique_ptr<ZstdFileWriter>> Create(const std::filesystem::path& file, int level = 3);
+  ~ZstdFileWriter();  // an unfinished file is left truncated; remove it
+  Status Write(std::string_view data);
+  // Ends the frame, fsyncs and closes. Answers the compressed size.
+  Result<std::uint64_t> Finish();
+
+ private:
+  ZstdFileWriter() = default;
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
 // The signature over batch (or receipt) bytes as described above.
 Result<std::string> SignBytes(const PrivateKey& key, std::string_view bytes);
 bool VerifyBytes(const PublicKey& key, std::string_view bytes, std::string_view signature);
+// The same over a file's bytes, read once as a stream. VerifyFile also
+// answers the file's SHA-256 (hex) in `sha256_hex` when given; it fails
+// (kIo) when the file cannot be read, and answers false when the
+// signature does not verify.
+Result<std::string> SignFile(const PrivateKey& key, const std::filesystem::path& file);
+Result<bool> VerifyFile(const PublicKey& key, const std::filesystem::path& file, std::string_view signature,
+                        std::string* sha256_hex = nullptr);
+// SHA-256 (hex) of a file's bytes, streaming.
+Result<std::string> Sha256File(const std::filesystem::path& file);
 
 struct ParsedEvent {
   schema::Event event;
@@ -85,6 +163,11 @@ struct ParsedBatch {
 class BatchReader {
  public:
   static Result<BatchReader> Open(std::string_view xml, const BatchLimits& limits = {});
+  // Streaming: the XML is pulled from `xml` as the reader needs it (e.g. a
+  // ZstdSource over a FileSource), so memory stays bounded whatever the
+  // batch's size; max_decompressed bounds the bytes read. A failure of the
+  // source (a bad zstd frame, a limit) fails the batch with its message.
+  static Result<BatchReader> Open(std::unique_ptr<ByteSource> xml, const BatchLimits& limits = {});
   const BatchHeader& Header() const { return m_header; }
   // true: `out` holds the next event; false: the batch ended well.
   Result<bool> Next(ParsedEvent& out);
@@ -95,6 +178,7 @@ class BatchReader {
 
  private:
   BatchReader();
+  Status ReadHeader();
   struct State;
   std::unique_ptr<State> m_state;
   BatchHeader m_header;

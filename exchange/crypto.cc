@@ -136,6 +136,59 @@ bool PublicKey::Verify(std::string_view data, std::string_view signature) const 
                           data.size()) == 1;
 }
 
+struct StreamVerifier::Impl {
+  MdCtxPtr md{nullptr, EVP_MD_CTX_free};
+};
+
+StreamVerifier::StreamVerifier() : m_impl(std::make_unique<Impl>()) {}
+StreamVerifier::~StreamVerifier() = default;
+StreamVerifier::StreamVerifier(StreamVerifier&&) noexcept = default;
+StreamVerifier& StreamVerifier::operator=(StreamVerifier&&) noexcept = default;
+
+Result<StreamVerifier> StreamVerifier::Make(const PublicKey& key) {
+  if (key.Alg() != SignAlg::kSm2) {
+    return MakeError(Errc::kInvalidArgument, "Ed25519 cannot verify a stream: verify its SHA-256 instead");
+  }
+  auto md = DigestCtx(key.m_key.get(), key.Alg(), false);
+  if (!md) return md.error();
+  StreamVerifier v;
+  v.m_impl->md = std::move(md).value();
+  return v;
+}
+
+void StreamVerifier::Update(std::string_view data) {
+  EVP_DigestVerifyUpdate(m_impl->md.get(), data.data(), data.size());
+}
+
+bool StreamVerifier::Final(std::string_view signature) {
+  return EVP_DigestVerifyFinal(m_impl->md.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                               signature.size()) == 1;
+}
+
+Result<std::string> PrivateKey::SignStream(const std::function<Result<std::string_view>()>& next) const {
+  if (m_alg != SignAlg::kSm2) {
+    return MakeError(Errc::kInvalidArgument, "Ed25519 cannot sign a stream: sign its SHA-256 instead");
+  }
+  auto md = DigestCtx(m_key.get(), m_alg, true);
+  if (!md) return md.error();
+  for (;;) {
+    auto piece = next();
+    if (!piece) return piece.error();
+    if (piece->empty()) break;
+    if (EVP_DigestSignUpdate(md->get(), piece->data(), piece->size()) != 1) {
+      return MakeError(Errc::kInternal, "signing failed");
+    }
+  }
+  size_t len = 0;
+  if (EVP_DigestSignFinal(md->get(), nullptr, &len) != 1) return MakeError(Errc::kInternal, "signing failed");
+  std::string sig(len, '\0');
+  if (EVP_DigestSignFinal(md->get(), reinterpret_cast<unsigned char*>(sig.data()), &len) != 1) {
+    return MakeError(Errc::kInternal, "signing failed");
+  }
+  sig.resize(len);
+  return sig;
+}
+
 Result<PrivateKey> PrivateKey::Generate(SignAlg alg) {
   EVP_PKEY* raw = alg == SignAlg::kEd25519 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
                                            : EVP_PKEY_Q_keygen(nullptr, nullptr, "SM2");
@@ -264,6 +317,13 @@ Sha256::~Sha256() = default;
 
 void Sha256::Update(std::string_view data) {
   EVP_DigestUpdate(m_impl->ctx.get(), data.data(), data.size());
+}
+
+std::string Sha256::FinalRaw() {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(m_impl->ctx.get(), md, &n);
+  return std::string(reinterpret_cast<char*>(md), n);
 }
 
 std::string Sha256::FinalHex() {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -42,6 +43,27 @@ class PublicKey {
   PkeyPtr m_key;
   SignAlg m_alg = SignAlg::kEd25519;
   friend class PrivateKey;
+  friend class StreamVerifier;
+};
+
+// Verify (SM2 with SM3 and the signer id) over data fed in pieces: the
+// same answer as PublicKey::Verify over their concatenation. For Ed25519,
+// which cannot stream, the caller hashes and verifies the digest instead.
+// REQUIRES: the key outlives the verifier. Not thread-safe.
+class StreamVerifier {
+ public:
+  // kInvalidArgument for an Ed25519 key.
+  static Result<StreamVerifier> Make(const PublicKey& key);
+  void Update(std::string_view data);
+  bool Final(std::string_view signature);
+  ~StreamVerifier();
+  StreamVerifier(StreamVerifier&&) noexcept;
+  StreamVerifier& operator=(StreamVerifier&&) noexcept;
+
+ private:
+  StreamVerifier();
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
 };
 
 class PrivateKey {
@@ -53,6 +75,9 @@ class PrivateKey {
   SignAlg Alg() const { return m_alg; }
   PublicKey Public() const;
   Result<std::string> Sign(std::string_view data) const;
+  // SM2 only: signs data read in pieces from `next` (an empty piece ends
+  // it) — the same as Sign over their concatenation.
+  Result<std::string> SignStream(const std::function<Result<std::string_view>()>& next) const;
 
   PrivateKey(PrivateKey&&) = default;
   PrivateKey& operator=(PrivateKey&&) = default;
@@ -83,6 +108,7 @@ class Sha256 {
   Sha256& operator=(const Sha256&) = delete;
   void Update(std::string_view data);
   std::string FinalHex();
+  std::string FinalRaw();  // the 32 bytes
 
  private:
   struct Impl;

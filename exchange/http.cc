@@ -18,6 +18,8 @@
 #include <boost/beast/ssl.hpp>
 #include <thread>
 
+#include "exchange/crypto.h"
+
 namespace xf::exchange {
 
 namespace net = boost::asio;
@@ -70,6 +72,42 @@ Status LoadTls(ssl::context& ctx, const TlsFiles& files, bool server) {
   return {};
 }
 
+// Removes a spooled body on every path, unless the handler moved it away.
+struct SpoolGuard {
+  std::filesystem::path file;
+  ~SpoolGuard() {
+    std::error_code ignored;
+    std::filesystem::remove(file, ignored);
+  }
+};
+
+// Reads a message's body in pieces, each under the time-out.
+template <class Stream, class Parser>
+net::awaitable<boost::system::error_code> ReadBody(Stream& stream, beast::flat_buffer& buffer, Parser& parser,
+                                                   std::chrono::steady_clock::duration timeout) {
+  while (!parser.is_done()) {
+    beast::get_lowest_layer(stream).expires_after(timeout);
+    auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, kNoThrow);
+    (void)n;
+    if (ec) co_return ec;
+  }
+  co_return boost::system::error_code{};
+}
+
+// Writes a message in pieces, each under the time-out.
+template <class Stream, bool isRequest, class Body, class Fields>
+net::awaitable<boost::system::error_code> WriteMessage(Stream& stream, http::message<isRequest, Body, Fields>& msg,
+                                                       std::chrono::steady_clock::duration timeout) {
+  http::serializer<isRequest, Body, Fields> sr{msg};
+  while (!sr.is_done()) {
+    beast::get_lowest_layer(stream).expires_after(timeout);
+    auto [ec, n] = co_await http::async_write_some(stream, sr, kNoThrow);
+    (void)n;
+    if (ec) co_return ec;
+  }
+  co_return boost::system::error_code{};
+}
+
 HttpResponse ErrorResponse(int status, const std::string& message) {
   HttpResponse r;
   r.status = status;
@@ -114,60 +152,161 @@ struct HttpServer::Impl {
         net::use_awaitable);
   }
 
+  const SpoolRoute* SpoolRouteFor(const std::string& method, const std::string& target) const {
+    const std::string path = target.substr(0, target.find('?'));
+    for (const auto& r : options.spool_routes) {
+      if (r.method == method && path.rfind(r.path_prefix, 0) == 0) return &r;
+    }
+    return nullptr;
+  }
+
+  std::uint64_t LargestLimit() const {
+    std::uint64_t m = options.body_limit;
+    for (const auto& r : options.spool_routes) m = std::max(m, r.body_limit);
+    return m;
+  }
+
+  template <class Stream, class Body>
+  static void FillRequest(HttpRequest& request, http::request<Body>& req) {
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      request.headers[name] = std::string(field.value());
+    }
+  }
+
+  // Maps a read error to an answer: nullopt when there is none to give.
+  std::optional<HttpResponse> ReadErrorAnswer(const boost::system::error_code& ec, std::uint64_t limit) {
+    if (ec == http::error::body_limit) return ErrorResponse(413, "body larger than " + std::to_string(limit) + " bytes");
+    if (ec == http::error::header_limit) return ErrorResponse(431, "headers too large");
+    if (ec.category() == beast::http::make_error_code(http::error::bad_target).category()) {
+      return ErrorResponse(400, "malformed HTTP request: " + ec.message());
+    }
+    return std::nullopt;
+  }
+
   template <class Stream>
   net::awaitable<void> Serve(Stream& stream, const std::string& peer, const std::string& cn,
                              const std::string& cert_pem) {
     beast::flat_buffer buffer;
+    const std::uint64_t largest = LargestLimit();
     for (;;) {
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(options.body_limit);
-      parser.header_limit(16 * 1024);
+      // The header first: its route decides where the body goes and its limit.
+      http::request_parser<http::empty_body> head;
+      head.body_limit(largest);
+      head.header_limit(16 * 1024);
       beast::get_lowest_layer(stream).expires_after(options.timeout);
-      auto [ec, n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+      auto [ec, n] = co_await http::async_read_header(stream, buffer, head, kNoThrow);
       (void)n;
       if (ec == http::error::end_of_stream || stopping) co_return;
       HttpResponse response;
       bool keep_alive = false;
+      bool unread = false;  // the request's body was not read whole
       unsigned version = 11;
-      if (ec == http::error::body_limit) {
-        response = ErrorResponse(413, "body larger than " + std::to_string(options.body_limit) + " bytes");
-      } else if (ec == http::error::header_limit) {
-        response = ErrorResponse(431, "headers too large");
-      } else if (ec && ec.category() == beast::http::make_error_code(http::error::bad_target).category()) {
-        response = ErrorResponse(400, "malformed HTTP request: " + ec.message());
-      } else if (ec) {
-        co_return;  // timeout, reset, TLS failure: nothing to answer
+      const bool head_request = !ec && head.get().method() == http::verb::head;
+      if (ec) {
+        auto answer = ReadErrorAnswer(ec, largest);
+        if (!answer) co_return;  // timeout, reset, TLS failure: nothing to answer
+        response = std::move(*answer);
+        unread = true;
       } else {
-        auto& req = parser.get();
         HttpRequest request;
-        request.method = std::string(req.method_string());
-        request.target = std::string(req.target());
-        for (const auto& field : req) {
-          std::string name(field.name_string());
-          for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-          request.headers[name] = std::string(field.value());
-        }
-        request.body = std::move(req.body());
         request.peer = peer;
         request.peer_cert_cn = cn;
         request.peer_cert_pem = cert_pem;
-        keep_alive = req.keep_alive();
-        version = req.version();
-        response = co_await RunHandler(request);
+        version = head.get().version();
+        const std::string method(head.get().method_string());
+        const SpoolRoute* route = SpoolRouteFor(method, std::string(head.get().target()));
+        const std::uint64_t limit = route ? route->body_limit : options.body_limit;
+        const auto length = head.content_length();
+        if (length && *length > limit) {
+          response = ErrorResponse(413, "body larger than " + std::to_string(limit) + " bytes");
+          unread = true;
+        } else if (route) {
+          const auto file = options.spool_dir / ("body-" + RandomHex(8));
+          SpoolGuard guard{file};
+          http::request_parser<http::file_body> parser{std::move(head)};
+          parser.body_limit(limit);
+          boost::system::error_code oec;
+          parser.get().body().open(file.c_str(), beast::file_mode::write_new, oec);
+          if (oec) {
+            response = ErrorResponse(503, "cannot spool the body: " + oec.message());
+            unread = true;
+          } else {
+            const auto rec = co_await ReadBody(stream, buffer, parser, options.timeout);
+            if (rec) {
+              auto answer = ReadErrorAnswer(rec, limit);
+              if (!answer) co_return;
+              response = std::move(*answer);
+              unread = true;
+            } else {
+              auto& req = parser.get();
+              FillRequest<Stream>(request, req);
+              req.body().close();
+              std::error_code sec;
+              request.body_size = std::filesystem::file_size(file, sec);
+              request.body_file = file;
+              keep_alive = req.keep_alive();
+              response = co_await RunHandler(request);
+            }
+          }
+        } else {
+          http::request_parser<http::string_body> parser{std::move(head)};
+          parser.body_limit(limit);
+          const auto rec = co_await ReadBody(stream, buffer, parser, options.timeout);
+          if (rec) {
+            auto answer = ReadErrorAnswer(rec, limit);
+            if (!answer) co_return;
+            response = std::move(*answer);
+            unread = true;
+          } else {
+            auto& req = parser.get();
+            FillRequest<Stream>(request, req);
+            request.body = std::move(req.body());
+            request.body_size = request.body.size();
+            keep_alive = req.keep_alive();
+            response = co_await RunHandler(request);
+          }
+        }
       }
-      http::response<http::string_body> res{static_cast<http::status>(response.status), version};
-      res.set(http::field::server, "xfnode/" XF_VERSION);
-      res.set(http::field::content_type, response.content_type);
-      for (const auto& [k, v] : response.headers) res.set(k, v);
-      res.keep_alive(keep_alive);
-      res.body() = std::move(response.body);
-      res.prepare_payload();
-      beast::get_lowest_layer(stream).expires_after(options.timeout);
-      auto [wec, wn] = co_await http::async_write(stream, res, kNoThrow);
-      (void)wn;
-      if (!wec && ec) co_await LingeringClose(beast::get_lowest_layer(stream));
-      if (wec || !keep_alive) co_return;
+      if (head_request) {
+        response.body.clear();  // a HEAD answer has headers only
+        response.body_file.clear();
+      }
+      boost::system::error_code wec;
+      if (!response.body_file.empty()) {
+        http::response<http::file_body> res{static_cast<http::status>(response.status), version};
+        boost::system::error_code fec;
+        res.body().open(response.body_file.c_str(), beast::file_mode::scan, fec);
+        if (fec) {
+          response = ErrorResponse(500, "cannot read " + response.body_file.filename().string());
+          response.body_file.clear();
+        } else {
+          SetHeaders(res, response, keep_alive && !unread);
+          res.prepare_payload();
+          wec = co_await WriteMessage(stream, res, options.timeout);
+        }
+      }
+      if (response.body_file.empty()) {
+        http::response<http::string_body> res{static_cast<http::status>(response.status), version};
+        SetHeaders(res, response, keep_alive && !unread);
+        res.body() = std::move(response.body);
+        res.prepare_payload();
+        wec = co_await WriteMessage(stream, res, options.timeout);
+      }
+      if (!wec && unread) co_await LingeringClose(beast::get_lowest_layer(stream));
+      if (wec || !keep_alive || unread) co_return;
     }
+  }
+
+  template <class Res>
+  static void SetHeaders(Res& res, const HttpResponse& response, bool keep_alive) {
+    res.set(http::field::server, "xfnode/" XF_VERSION);
+    res.set(http::field::content_type, response.content_type);
+    for (const auto& [k, v] : response.headers) res.set(k, v);
+    res.keep_alive(keep_alive);
   }
 
   // After answering a request we did not read whole (413, 400), read and
@@ -306,64 +445,72 @@ std::optional<Url> ParseUrl(const std::string& url) {
   return u;
 }
 
-template <class Stream>
-net::awaitable<Result<HttpResponse>> Exchange(Stream& stream, http::request<http::string_body>& req,
-                                              const HttpClientOptions& options) {
-  beast::get_lowest_layer(stream).expires_after(options.timeout);
-  auto [wec, wn] = co_await http::async_write(stream, req, kNoThrow);
-  (void)wn;
-  // A server may answer early (413) and stop reading: try to read its answer anyway.
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(options.body_limit);
-  auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kNoThrow);
-  (void)rn;
-  if (rec) {
-    co_return MakeError(Errc::kUnavailable, (wec ? "sending request: " + wec.message() + "; " : std::string()) +
-                                                "reading response: " + rec.message());
-  }
-  auto& res = parser.get();
-  HttpResponse out;
-  out.status = static_cast<int>(res.result_int());
+template <class Fields>
+void CopyHeaders(HttpResponse& out, const Fields& res) {
   for (const auto& field : res) {
     std::string name(field.name_string());
     for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     out.headers[name] = std::string(field.value());
   }
   out.content_type = out.headers.count("content-type") ? out.headers["content-type"] : "";
-  out.body = std::move(res.body());
+}
+
+template <class Stream, class ReqBody>
+net::awaitable<Result<HttpResponse>> Exchange(Stream& stream, http::request<ReqBody>& req,
+                                              const HttpClientOptions& options) {
+  const bool head_request = req.method() == http::verb::head;
+  const auto wec = co_await WriteMessage(stream, req, options.timeout);
+  // A server may answer early (413) and stop reading: try to read its answer anyway.
+  beast::flat_buffer buffer;
+  http::response_parser<http::empty_body> head;
+  head.body_limit(std::max<std::uint64_t>(options.body_limit, options.file_body_limit));
+  head.skip(head_request);
+  beast::get_lowest_layer(stream).expires_after(std::max(options.timeout, options.answer_timeout));
+  auto [rec, rn] = co_await http::async_read_header(stream, buffer, head, kNoThrow);
+  (void)rn;
+  auto failed = [&](const boost::system::error_code& ec) -> Error {
+    return MakeError(Errc::kUnavailable, (wec ? "sending request: " + wec.message() + "; " : std::string()) +
+                                             "reading response: " + ec.message());
+  };
+  if (rec) co_return failed(rec);
+  HttpResponse out;
+  out.status = static_cast<int>(head.get().result_int());
+  if (!options.response_file.empty() && out.status == 200 && !head_request) {
+    http::response_parser<http::file_body> parser{std::move(head)};
+    parser.body_limit(options.file_body_limit);
+    boost::system::error_code oec;
+    parser.get().body().open(options.response_file.c_str(), beast::file_mode::write, oec);
+    if (oec) co_return MakeError(Errc::kIo, "cannot write " + options.response_file.string() + ": " + oec.message());
+    if (auto ec = co_await ReadBody(stream, buffer, parser, options.timeout); ec) co_return failed(ec);
+    CopyHeaders(out, parser.get());
+    parser.get().body().close();
+    out.body_file = options.response_file;
+    co_return out;
+  }
+  http::response_parser<http::string_body> parser{std::move(head)};
+  parser.body_limit(options.body_limit);
+  if (auto ec = co_await ReadBody(stream, buffer, parser, options.timeout); ec) co_return failed(ec);
+  CopyHeaders(out, parser.get());
+  out.body = std::move(parser.get().body());
   co_return out;
 }
 
-}  // namespace
-
-Result<HttpResponse> HttpCall(const std::string& method, const std::string& url,
-                              const HttpHeaders& headers, const std::string& body,
-                              const HttpClientOptions& options) {
-  const auto u = ParseUrl(url);
-  if (!u) return MakeError(Errc::kInvalidArgument, "bad URL " + url);
+template <class ReqBody>
+Result<HttpResponse> Call(const Url& u, http::request<ReqBody>& req, const HttpClientOptions& options) {
   net::io_context ioc{1};
   std::optional<ssl::context> tls;
-  if (u->tls) {
+  if (u.tls) {
     tls.emplace(ssl::context::tls_client);
     if (options.tls) {
       if (auto s = LoadTls(*tls, *options.tls, false); !s) return s.error();
     }
   }
-  http::request<http::string_body> req{http::string_to_verb(method), u->target, 11};
-  req.set(http::field::host, u->host);
-  req.set(http::field::user_agent, "xfnode/" XF_VERSION);
-  for (const auto& [k, v] : headers) req.set(k, v);
-  req.body() = body;
-  req.keep_alive(false);
-  req.prepare_payload();
-
   std::optional<Result<HttpResponse>> result;
   auto run = [&]() -> net::awaitable<void> {
     tcp::resolver resolver(ioc);
-    auto [rec, endpoints] = co_await resolver.async_resolve(u->host, u->port, kNoThrow);
+    auto [rec, endpoints] = co_await resolver.async_resolve(u.host, u.port, kNoThrow);
     if (rec) {
-      result = MakeError(Errc::kUnavailable, "resolving " + u->host + ": " + rec.message());
+      result = MakeError(Errc::kUnavailable, "resolving " + u.host + ": " + rec.message());
       co_return;
     }
     beast::tcp_stream tcp_stream(ioc);
@@ -371,21 +518,21 @@ Result<HttpResponse> HttpCall(const std::string& method, const std::string& url,
     auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, kNoThrow);
     (void)ep;
     if (cec) {
-      result = MakeError(Errc::kUnavailable, "connecting to " + u->host + ":" + u->port + ": " + cec.message());
+      result = MakeError(Errc::kUnavailable, "connecting to " + u.host + ":" + u.port + ": " + cec.message());
       co_return;
     }
-    if (!u->tls) {
+    if (!u.tls) {
       result = co_await Exchange(tcp_stream, req, options);
       boost::system::error_code ignored;
       tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
       co_return;
     }
     ssl::stream<beast::tcp_stream> stream(std::move(tcp_stream), *tls);
-    SSL_set_tlsext_host_name(stream.native_handle(), u->host.c_str());
+    SSL_set_tlsext_host_name(stream.native_handle(), u.host.c_str());
     stream.next_layer().expires_after(options.timeout);
     auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, kNoThrow);
     if (hec) {
-      result = MakeError(Errc::kPermission, "TLS handshake with " + u->host + ":" + u->port + ": " + hec.message());
+      result = MakeError(Errc::kPermission, "TLS handshake with " + u.host + ":" + u.port + ": " + hec.message());
       co_return;
     }
     if (!options.expected_server_cn.empty()) {
@@ -407,6 +554,42 @@ Result<HttpResponse> HttpCall(const std::string& method, const std::string& url,
   ioc.run();
   if (!result) return MakeError(Errc::kInternal, "HTTP call did not complete");
   return std::move(*result);
+}
+
+template <class ReqBody>
+void PrepareRequest(http::request<ReqBody>& req, const Url& u, const HttpHeaders& headers) {
+  req.set(http::field::host, u.host);
+  req.set(http::field::user_agent, "xfnode/" XF_VERSION);
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.keep_alive(false);
+}
+
+}  // namespace
+
+Result<HttpResponse> HttpCall(const std::string& method, const std::string& url,
+                              const HttpHeaders& headers, const std::string& body,
+                              const HttpClientOptions& options) {
+  const auto u = ParseUrl(url);
+  if (!u) return MakeError(Errc::kInvalidArgument, "bad URL " + url);
+  http::request<http::string_body> req{http::string_to_verb(method), u->target, 11};
+  PrepareRequest(req, *u, headers);
+  req.body() = body;
+  req.prepare_payload();
+  return Call(*u, req, options);
+}
+
+Result<HttpResponse> HttpCallFile(const std::string& method, const std::string& url,
+                                  const HttpHeaders& headers, const std::filesystem::path& body_file,
+                                  const HttpClientOptions& options) {
+  const auto u = ParseUrl(url);
+  if (!u) return MakeError(Errc::kInvalidArgument, "bad URL " + url);
+  http::request<http::file_body> req{http::string_to_verb(method), u->target, 11};
+  PrepareRequest(req, *u, headers);
+  boost::system::error_code ec;
+  req.body().open(body_file.c_str(), beast::file_mode::scan, ec);
+  if (ec) return MakeError(Errc::kIo, "cannot read " + body_file.string() + ": " + ec.message());
+  req.prepare_payload();
+  return Call(*u, req, options);
 }
 
 }  // namespace xf::exchange

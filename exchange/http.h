@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,7 +28,13 @@ struct HttpRequest {
   std::string method;  // "GET", "POST", …
   std::string target;  // path and query, as sent
   HttpHeaders headers;
-  std::string body;
+  std::string body;    // in memory, unless the route spools (body_file)
+  // A spooled body (HttpServerOptions::spool_routes): the file under
+  // spool_dir that holds it, complete; empty when the body is in memory.
+  // The server removes the file after the handler returns, unless the
+  // handler renamed it away (which it may: the file is the handler's then).
+  std::filesystem::path body_file;
+  std::uint64_t body_size = 0;  // bytes of the body, in memory or in the file
   std::string peer;            // "ip:port"
   std::string peer_cert_cn;    // with mutual TLS: the client certificate's CN
   std::string peer_cert_pem;   // with mutual TLS: the client certificate
@@ -38,6 +45,10 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   HttpHeaders headers;  // extra headers
+  // Server: when set, the body is this file's bytes, streamed from disk
+  // (`body` is ignored). Client (HttpClientOptions::response_file): the
+  // file the body was written to.
+  std::filesystem::path body_file;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
@@ -49,11 +60,25 @@ struct TlsFiles {
   bool require_client_cert = true;  // server side: mutual TLS
 };
 
+// Requests whose body goes to a file as it arrives instead of memory: a
+// request matches when its method is `method` and its path (the target
+// without the query) begins with `path_prefix`.
+struct SpoolRoute {
+  std::string method;
+  std::string path_prefix;
+  std::uint64_t body_limit = 0;  // this route's limit, instead of body_limit
+};
+
 struct HttpServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0: pick a free port (see HttpServer::Port)
-  std::size_t body_limit = 8 * 1024 * 1024;
-  std::chrono::seconds timeout{30};  // per read and per write
+  std::size_t body_limit = 8 * 1024 * 1024;  // bodies held in memory
+  // Per read and per write: a request or response is read or written in
+  // pieces, each under this time-out (an idle time-out, so large bodies on
+  // slow links still pass while they move).
+  std::chrono::seconds timeout{30};
+  std::vector<SpoolRoute> spool_routes;
+  std::filesystem::path spool_dir;  // REQUIRES: exists when spool_routes is not empty
   int worker_threads = 2;
   std::optional<TlsFiles> tls;
 };
@@ -78,10 +103,18 @@ class HttpServer {
 };
 
 struct HttpClientOptions {
-  std::chrono::milliseconds timeout{30000};
-  std::size_t body_limit = 64 * 1024 * 1024;
+  std::chrono::milliseconds timeout{30000};  // per read and per write piece
+  // For the answer's first byte after the request went out, when longer
+  // (a receiver answers a batch only once it has applied it); 0: `timeout`.
+  std::chrono::milliseconds answer_timeout{0};
+  std::size_t body_limit = 64 * 1024 * 1024;  // of a response held in memory
   std::optional<TlsFiles> tls;  // client certificate and the CA for the server
   std::string expected_server_cn;  // with TLS: the server certificate's CN must equal this
+  // When set, a 200 response's body is written to this file as it arrives
+  // (up to file_body_limit bytes) and HttpResponse::body_file names it;
+  // other answers stay in memory.
+  std::filesystem::path response_file;
+  std::uint64_t file_body_limit = std::uint64_t{2} << 30;
 };
 
 // A blocking request on a fresh connection. `url` is "http://host:port/path"
@@ -89,6 +122,10 @@ struct HttpClientOptions {
 Result<HttpResponse> HttpCall(const std::string& method, const std::string& url,
                               const HttpHeaders& headers, const std::string& body,
                               const HttpClientOptions& options = {});
+// The same with the request body streamed from a file (never held whole).
+Result<HttpResponse> HttpCallFile(const std::string& method, const std::string& url,
+                                  const HttpHeaders& headers, const std::filesystem::path& body_file,
+                                  const HttpClientOptions& options = {});
 
 const char* HttpReason(int status);
 

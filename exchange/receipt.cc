@@ -6,6 +6,23 @@
 
 namespace xf::exchange {
 
+void Receipt::Accept(const std::string& origin, std::uint64_t seq) {
+  if (!accepted_runs.empty()) {
+    auto& last = accepted_runs.back();
+    if (last.origin == origin && last.last + 1 == seq) {
+      last.last = seq;
+      return;
+    }
+  }
+  accepted_runs.push_back({origin, seq, seq});
+}
+
+std::uint64_t Receipt::AcceptedCount() const {
+  std::uint64_t n = accepted.size();
+  for (const auto& run : accepted_runs) n += run.last - run.first + 1;
+  return n;
+}
+
 std::string ReceiptXml(const Receipt& r) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<receipt xmlns=\"";
   out += schema::kXmlNamespace;
@@ -14,9 +31,18 @@ std::string ReceiptXml(const Receipt& r) {
   schema::detail::AppendXmlElement(out, "origin", r.receiver);
   schema::detail::AppendXmlElement(out, "created", r.created.ToString());
   if (r.status != "applied") schema::detail::AppendXmlElement(out, "status", r.status);
-  if (!r.accepted.empty()) {
+  if (!r.accepted.empty() || !r.accepted_runs.empty()) {
     out += "<accepted>";
     for (const auto& id : r.accepted) schema::detail::AppendXmlElement(out, "event_id", id);
+    std::string id;
+    for (const auto& run : r.accepted_runs) {
+      for (std::uint64_t seq = run.first; seq <= run.last && seq != 0; ++seq) {
+        id = run.origin;
+        id += ':';
+        id += std::to_string(seq);
+        schema::detail::AppendXmlElement(out, "event_id", id);
+      }
+    }
     out += "</accepted>";
   }
   if (!r.rejected.empty()) {

@@ -4,6 +4,7 @@
 // batch delivered only on a valid receipt from the peer it sent it to.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,14 @@ struct Rejection {
   std::string reason;
 };
 
+// Accepted events origin:first … origin:last, consecutive: the compact
+// form a receiver keeps for a large batch.
+struct AcceptedRun {
+  std::string origin;
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+};
+
 struct Receipt {
   std::string batch_id;
   std::string receiver;  // node id of the signer of the receipt
@@ -28,7 +37,15 @@ struct Receipt {
   // fill; duplicate: seen before, nothing changed.
   std::string status = "applied";
   std::vector<std::string> accepted;  // event ids
+  // More accepted ids, as runs (what the store builds; ReceiptXml lists
+  // them one <event_id> each after `accepted`, so the XML is the same).
+  // ParseReceiptXml fills `accepted` only.
+  std::vector<AcceptedRun> accepted_runs;
   std::vector<Rejection> rejected;
+
+  // Adds origin:seq to accepted_runs, extending the last run when it follows.
+  void Accept(const std::string& origin, std::uint64_t seq);
+  std::uint64_t AcceptedCount() const;
 };
 
 std::string ReceiptXml(const Receipt& r);

@@ -10,6 +10,7 @@
 
 #include "exchange/crypto.h"
 #include "node/conformance.h"
+#include "node/conformance_html.h"
 #include "node/exchange_service.h"
 #include "schema/json.h"
 #include "schema/validate.h"
@@ -62,20 +63,6 @@ bool IsXml(const HttpRequest& r) {
   const auto it = r.headers.find("content-type");
   if (it == r.headers.end()) return false;
   return it->second.find("xml") != std::string::npos;
-}
-
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
 }
 
 // The value of `key` in the query string of `target`, if present.
@@ -139,6 +126,10 @@ HttpResponse Api::Route(const HttpRequest& request) {
     if (m != "GET") return Problem(405, "use GET");
     return GetStatusPage();
   }
+  if (path == "/report.html") {
+    if (m != "GET") return Problem(405, "use GET");
+    return GetConformance(request, true);
+  }
   if (!StartsWith(path, "/v1/")) return Problem(404, "no such endpoint: " + path);
   if (!Authorised(request)) {
     ++m_unauthorised;
@@ -174,23 +165,7 @@ HttpResponse Api::Route(const HttpRequest& request) {
   }
   if (path == "/v1/conformance") {
     if (m != "GET") return Problem(405, "use GET");
-    // Read with a read-only connection of its own: the report never blocks writers.
-    conformance::Options o;
-    o.now = m_ctx.clock.Now();
-    for (const char* key : {"since", "until"}) {
-      if (auto text = QueryParam(request.target, key)) {
-        const auto d = Date::Parse(*text);
-        if (!d) return Problem(400, std::string(key) + " wants YYYY-MM-DD");
-        (std::string(key) == "since" ? o.since : o.until) = Instant::FromDate(*d);
-      }
-    }
-    o.node_id = m_ctx.config.node_id;
-    for (const auto& c : m_ctx.config.children) o.children.push_back(c.id);
-    o.timeliness_hours = m_ctx.config.timeliness_bound_hours;
-    o.repeat_grace_hours = m_ctx.config.repeat_grace_hours;
-    auto report = conformance::ComputeFromFile(m_ctx.config.data_dir / "xfnode.db", m_ctx.codes, o);
-    if (!report) return Problem(500, report.error().message);
-    return Json(200, conformance::ToJson(*report));
+    return GetConformance(request, false);
   }
   return Problem(404, "no such endpoint: " + path);
 }
@@ -370,29 +345,215 @@ HttpResponse Api::GetMetrics() {
   return r;
 }
 
-HttpResponse Api::GetStatusPage() {
-  const StoreStats s = m_ctx.store.Stats();
-  std::ostringstream h;
-  h << "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>xfnode "
-    << HtmlEscape(m_ctx.config.node_id) << "</title><style>body{font-family:sans-serif;margin:2em}"
-    << "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style></head><body>"
-    << "<h1>" << HtmlEscape(m_ctx.config.name) << " (" << HtmlEscape(m_ctx.config.node_id) << ")</h1>"
-    << "<p>tier " << TierName(m_ctx.config.tier) << " · xfnode " << XF_VERSION << " · code tables "
-    << HtmlEscape(m_ctx.codes.Version()) << " · since " << m_started.ToString() << "</p>"
-    << "<table><tr><th>cases</th><th>events</th><th>attachments</th></tr><tr><td>" << s.cases
-    << "</td><td>" << s.events << "</td><td>" << s.blobs << "</td></tr></table>"
-    << "<h2>Origins</h2><table><tr><th>origin</th><th>last sequence</th></tr>";
-  for (const auto& o : s.origins) {
-    h << "<tr><td>" << HtmlEscape(o.origin) << "</td><td>" << o.last_seq << "</td></tr>";
-  }
-  h << "</table><h2>Rejections</h2><table><tr>";
-  for (int rule = 1; rule <= 6; ++rule) h << "<th>R" << rule << "</th>";
-  h << "</tr><tr>";
-  for (int rule = 1; rule <= 6; ++rule) h << "<td>" << m_rejections[static_cast<std::size_t>(rule)].load() << "</td>";
-  h << "</tr></table></body></html>";
-  HttpResponse r = Json(200, h.str());
+namespace {
+
+HttpResponse HtmlPage(std::string page) {
+  HttpResponse r;
+  r.body = std::move(page);
   r.content_type = "text/html; charset=utf-8";
+  r.headers["Content-Security-Policy"] = std::string(html::ContentSecurityPolicy());
+  r.headers["X-Content-Type-Options"] = "nosniff";
+  r.headers["Cache-Control"] = "no-store";
   return r;
+}
+
+const char* TierLabel(Tier t) {
+  switch (t) {
+    case Tier::kNational: return "国家级";
+    case Tier::kProvince: return "省级";
+    case Tier::kCity: return "地市级";
+    case Tier::kCounty: return "县级";
+    case Tier::kDepartment: return "职能部门";
+  }
+  return "";
+}
+
+// At most `max` bytes of `s`, cut at a character boundary, with "…" if cut.
+std::string Cut(std::string_view s, std::size_t max) {
+  if (s.size() <= max) return std::string(s);
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return std::string(s.substr(0, n)) + "…";
+}
+
+std::string Cell(std::string_view text, const char* cls = "text") {
+  return std::string("<td class=\"") + cls + "\">" + html::Escape(text) + "</td>";
+}
+
+}  // namespace
+
+HttpResponse Api::GetConformance(const HttpRequest& request, bool as_html) {
+  // The node's bounds and default period; read with a read-only connection
+  // of its own, so the report never blocks writers.
+  conformance::Options o = conformance::OptionsFor(m_ctx.config, m_ctx.clock.Now());
+  for (const char* key : {"since", "until"}) {
+    if (auto text = QueryParam(request.target, key)) {
+      const auto d = Date::Parse(*text);
+      if (!d) return Problem(400, std::string(key) + " wants YYYY-MM-DD");
+      (std::string(key) == "since" ? o.since : o.until) = Instant::FromDate(*d);
+    }
+  }
+  auto report = conformance::ComputeFromFile(m_ctx.config.data_dir / "xfnode.db", m_ctx.codes, o);
+  if (!report) return Problem(500, report.error().message);
+  if (as_html) return HtmlPage(conformance::ToHtml(*report, m_ctx.codes));
+  return Json(200, conformance::ToJson(*report));
+}
+
+HttpResponse Api::GetStatusPage() {
+  using html::Escape;
+  const StoreStats s = m_ctx.store.Stats();
+  const NodeConfig& c = m_ctx.config;
+  const Instant now = m_ctx.clock.Now();
+  const auto links = m_ctx.store.Links();
+  const auto gaps = m_ctx.store.Gaps();
+  const auto count = [](auto n) { return std::to_string(n); };
+  std::string b;
+  b.reserve(16 * 1024);
+
+  b += "<header class=\"page\" id=\"status-header\" data-node=\"" + Escape(c.node_id) + "\" data-version=\"" +
+       Escape(XF_VERSION) + "\"><h1>" + Escape(c.name.empty() ? c.node_id : c.name) + "<small>" +
+       Escape(html::JurisdictionName(m_ctx.codes, c.node_id)) + " · " + TierLabel(c.tier) +
+       "节点</small></h1><dl class=\"meta\">";
+  b += "<div><dt>节点编号</dt><dd id=\"meta-node\">" + Escape(c.node_id) + "</dd></div>";
+  b += "<div><dt>版本</dt><dd id=\"meta-version\">xfnode " + Escape(XF_VERSION) + "</dd></div>";
+  b += "<div><dt>代码表</dt><dd>" + Escape(m_ctx.codes.Version()) + "</dd></div>";
+  b += "<div><dt>启动于</dt><dd>" + Escape(html::ChinaTime(m_started)) + "</dd></div>";
+  b += "<div><dt>当前时间</dt><dd>" + Escape(html::ChinaTime(now)) + "</dd></div>";
+  if (m_ctx.exchange) b += "<div><dt>交换端点</dt><dd>" + Escape(m_ctx.exchange->Url()) + "</dd></div>";
+  b += "</dl><div class=\"bar-legend\"><a id=\"report-link\" href=\"/report.html\">当前合规报告（最近 " +
+       count(c.conformance.period_days) +
+       " 天）</a><a href=\"/metrics\">运行指标 /metrics</a><a href=\"/healthz\">健康检查 /healthz</a></div></header>\n";
+
+  std::int64_t pending = 0;
+  for (const auto& l : links) pending += l.pending;
+  b += "<section class=\"cards\" id=\"counts\" data-cases=\"" + count(s.cases) + "\" data-events=\"" +
+       count(s.events) + "\" data-pending=\"" + count(pending) + "\">";
+  b += "<div><small>信访件</small><b>" + count(s.cases) + "</b></div>";
+  b += "<div><small>事件</small><b>" + count(s.events) + "</b></div>";
+  b += "<div><small>附件</small><b>" + count(s.blobs) + "</b></div>";
+  b += "<div><small>待发批次</small><b>" + count(pending) + "</b></div>";
+  b += "<div><small>序号缺口</small><b" + std::string(gaps.empty() ? "" : " class=\"bad\"") + ">" +
+       count(gaps.size()) + "</b></div></section>\n";
+
+  // Peers: the parent, the children in configuration order, then any other
+  // link the outbox knows; each with its queue and its last exchange.
+  struct Peer {
+    std::string id;
+    const char* role;
+    std::string url;
+  };
+  std::vector<Peer> peers;
+  if (c.parent) peers.push_back({c.parent->id, "parent", c.parent->pull ? "" : c.parent->url});
+  for (const auto& ch : c.children) peers.push_back({ch.id, "child", ch.pull ? "" : ch.url});
+  for (const auto& l : links) {
+    if (std::none_of(peers.begin(), peers.end(), [&](const Peer& p) { return p.id == l.link; })) {
+      peers.push_back({l.link, "other", ""});
+    }
+  }
+  b += "<section id=\"peers\" data-count=\"" + count(peers.size()) + "\"><h2>对等节点与发送队列</h2>";
+  if (peers.empty()) {
+    b += "<p class=\"empty\">未配置上级与下级</p>";
+  } else {
+    b += "<div class=\"scroll\"><table class=\"grid list\"><thead><tr><th>节点</th><th>关系</th><th>交换地址</th>"
+         "<th>待发批次</th><th>已送达批次</th><th>最近送达</th><th>最近错误</th></tr></thead><tbody>";
+    for (const auto& p : peers) {
+      const auto l = std::find_if(links.begin(), links.end(), [&](const Store::LinkStatus& x) { return x.link == p.id; });
+      const bool known = l != links.end();
+      const std::string role = p.role;
+      b += "<tr data-peer=\"" + Escape(p.id) + "\" data-role=\"" + role + "\" data-pending=\"" +
+           count(known ? l->pending : 0) + "\" data-delivered=\"" + count(known ? l->delivered : 0) +
+           "\" data-error=\"" + (known && !l->last_error.empty() ? "true" : "false") + "\">";
+      b += Cell(html::JurisdictionName(m_ctx.codes, p.id));
+      b += Cell(role == "parent" ? "上级" : role == "child" ? "下级" : "其他");
+      b += p.url.empty() && role != "other" ? Cell("对方拉取 / 离线") : Cell(p.url);
+      b += "<td" + std::string(known && l->pending > 0 ? " class=\"bad\"" : "") + ">" + count(known ? l->pending : 0) +
+           "</td><td>" + count(known ? l->delivered : 0) + "</td>";
+      b += Cell(known && l->last_delivered ? html::ChinaTime(*l->last_delivered) : "从未");
+      b += known && !l->last_error.empty() ? "<td class=\"text wrap bad\">" + Escape(Cut(l->last_error, 300)) + "</td>"
+                                            : Cell("—");
+      b += "</tr>";
+    }
+    b += "</tbody></table></div>";
+  }
+  b += "</section>\n";
+
+  b += "<section id=\"gaps\" data-count=\"" + count(gaps.size()) + "\"><h2>序号缺口<small>等待缺失批次的批次流</small></h2>";
+  if (gaps.empty()) {
+    b += "<p class=\"empty\">无</p>";
+  } else {
+    b += "<div class=\"scroll\"><table class=\"grid list\"><thead><tr><th>发起节点</th><th>批次流</th><th>缺失序号</th>"
+         "<th>等待批次</th><th>开始</th><th>已持续</th></tr></thead><tbody>";
+    for (const auto& g : gaps) {
+      b += "<tr data-origin=\"" + Escape(g.origin) + "\" data-stream=\"" + Escape(g.stream) + "\" data-next-seq=\"" +
+           count(g.next_seq) + "\">" + Cell(html::JurisdictionName(m_ctx.codes, g.origin)) + Cell(g.stream) + "<td>" +
+           count(g.next_seq) + "</td><td>" + count(g.held) + "</td>" + Cell(html::ChinaTime(g.since)) +
+           "<td class=\"bad\">" + Escape(html::Duration(now.seconds - g.since.seconds)) + "</td></tr>";
+    }
+    b += "</tbody></table></div>";
+  }
+  b += "</section>\n";
+
+  // Recent rejections of received records, newest first (a read-only
+  // connection of its own). The reason text is not shown: it may quote the
+  // record's values, and this page needs no token.
+  constexpr int kRecent = 20;
+  std::string rows;
+  std::string failed;
+  int shown = 0;
+  if (auto db = sql::Db::OpenReadOnly(c.data_dir / "xfnode.db"); !db) {
+    failed = db.error().message;
+  } else if (auto q = db->Prepare("SELECT at, origin, batch_id, event_id, rule, field FROM rejections "
+                                  "ORDER BY rowid DESC LIMIT ?1",
+                                  false);
+             !q) {
+    failed = q.error().message;
+  } else {
+    q->Bind(1, std::int64_t{kRecent});
+    for (;;) {
+      auto more = q->Step();
+      if (!more) {
+        failed = more.error().message;
+        break;
+      }
+      if (!*more) break;
+      ++shown;
+      rows += "<tr data-rule=\"" + Escape(q->Text(4)) + "\" data-origin=\"" + Escape(q->Text(1)) + "\">" +
+              Cell(html::ChinaTime(Instant{q->Int(0)})) + Cell(html::JurisdictionName(m_ctx.codes, q->Text(1))) +
+              Cell(q->Text(2)) + Cell(q->Text(3)) + Cell(q->Text(4)) + Cell(q->Text(5).empty() ? "—" : q->Text(5)) +
+              "</tr>";
+    }
+  }
+  b += "<section id=\"recent-rejections\" data-count=\"" + count(shown) + "\"><h2>最近退回的记录<small>收到的批次中未通过检查的记录，最近 " +
+       count(kRecent) + " 条；原因见 xfctl conformance</small></h2>";
+  if (!failed.empty()) b += "<p class=\"empty bad\">无法读取：" + Escape(failed) + "</p>";
+  if (shown == 0 && failed.empty()) {
+    b += "<p class=\"empty\">无</p>";
+  } else if (shown > 0) {
+    b += "<div class=\"scroll\"><table class=\"grid list\"><thead><tr><th>时间</th><th>发起节点</th><th>批次</th>"
+         "<th>事件</th><th>规则</th><th>字段</th></tr></thead><tbody>" +
+         rows + "</tbody></table></div>";
+  }
+  b += "</section>\n";
+
+  b += "<section id=\"intake-rejections\"><h2>本地接口拒收<small>本进程启动以来，按规则</small></h2><div class=\"scroll\">"
+       "<table class=\"grid list\"><thead><tr>";
+  for (int rule = 1; rule <= 6; ++rule) b += "<th>R" + count(rule) + "</th>";
+  b += "</tr></thead><tbody><tr>";
+  for (int rule = 1; rule <= 6; ++rule) {
+    b += "<td data-rule=\"R" + count(rule) + "\">" + count(m_rejections[static_cast<std::size_t>(rule)].load()) + "</td>";
+  }
+  b += "</tr></tbody></table></div></section>\n";
+
+  b += "<section id=\"origins\" data-count=\"" + count(s.origins.size()) +
+       "\"><h2>各发起节点已收序号</h2><div class=\"scroll\"><table class=\"grid list\"><thead><tr><th>发起节点</th>"
+       "<th>最高序号</th></tr></thead><tbody>";
+  for (const auto& o : s.origins) {
+    b += "<tr data-origin=\"" + Escape(o.origin) + "\">" + Cell(html::JurisdictionName(m_ctx.codes, o.origin)) +
+         "<td>" + count(o.last_seq) + "</td></tr>";
+  }
+  b += "</tbody></table></div></section>\n<footer>xfnode " + Escape(XF_VERSION) +
+       " · 本页与 /report.html 无需令牌，只显示编号与计数，不显示信访件内容（node/README.md）。</footer>";
+  return HtmlPage(html::Page(c.name.empty() ? "xfnode " + c.node_id : c.name + " · xfnode " + c.node_id, b));
 }
 
 }  // namespace xf::node

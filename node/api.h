@@ -1,8 +1,10 @@
 // The local HTTP API for the bureau's own software (design.md, "Local API").
 //
 // Every /v1/ route needs "Authorization: Bearer <token>"; /healthz,
-// /metrics and the status page / do not (they are bound to loopback by
-// default and hold no case data). Answers are JSON; errors are
+// /metrics, the status page / and the conformance report /report.html do
+// not (they are bound to loopback by default and show ids and counts, never
+// the content of a record: see node/README.md). Answers are JSON, but for
+// the two HTML pages (node/conformance_html.h); errors are
 // {"error": reason, "message": text}, and a rejected record is 422 with
 // {"error":"unprocessable","violations":[{rule, field, message, record}]}.
 //
@@ -50,6 +52,8 @@ class Api {
   exchange::HttpResponse GetStatus();
   exchange::HttpResponse GetMetrics();
   exchange::HttpResponse GetStatusPage();
+  // GET /v1/conformance (JSON) and GET /report.html (the same report as HTML).
+  exchange::HttpResponse GetConformance(const exchange::HttpRequest& request, bool html);
   bool Authorised(const exchange::HttpRequest& request) const;
   void CountRejections(const schema::Violations& v);
 

@@ -233,6 +233,59 @@ Result<std::vector<BlobRow>> ListBlobs(sql::Db& db, int schema_version) {
   return out;
 }
 
+// Received batches whose bytes live in DATA_DIR/batches/ (store migration 4)
+// rather than in the database: a backup without them could not forward them.
+struct BatchFileRow {
+  std::string file;
+  std::string sha256;  // of the bytes; may be empty
+};
+
+Result<std::vector<BatchFileRow>> ListBatchFiles(sql::Db& db) {
+  std::vector<BatchFileRow> out;
+  auto has = db.Prepare("SELECT 1 FROM pragma_table_info('batches') WHERE name = 'bytes_file'", false);
+  if (!has) return has.error();
+  auto found = has->Step();
+  if (!found) return found.error();
+  if (!*found) return out;
+  auto st = db.Prepare("SELECT bytes_file, bytes_sha256 FROM batches WHERE bytes_file <> '' ORDER BY bytes_file",
+                       false);
+  if (!st) return st.error();
+  for (;;) {
+    auto row = st->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    BatchFileRow b{st->Text(0), st->Text(1)};
+    // The name becomes a path: a plain file name only.
+    if (b.file.find('/') != std::string::npos || b.file.empty() || b.file[0] == '.') {
+      return MakeError(Errc::kCorruption, "the batches table names the file '" + b.file + "'");
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+// Copies each batch file from `from_dir` to `to_dir`, checked against its
+// SHA-256; a file already there with the same size is kept (the names are
+// unique per batch). Returns the files written.
+Result<std::vector<fs::path>> CopyBatchFiles(const std::vector<BatchFileRow>& files, const fs::path& from_dir,
+                                             const fs::path& to_dir) {
+  std::vector<fs::path> written;
+  for (const auto& b : files) {
+    const fs::path from = from_dir / b.file, to = to_dir / b.file;
+    auto size = FileSize(from);
+    if (!size) return MakeError(size.error().code, "batch file " + b.file + ": " + size.error().message);
+    if (auto there = FileSize(to); there && *there == *size) continue;
+    if (auto s = CopyChecked(from, to, {*size, b.sha256}); !s) {
+      return MakeError(s.error().code, "batch file " + b.file + ": " + s.error().message);
+    }
+    written.push_back(to);
+  }
+  if (!files.empty()) {
+    if (auto s = Sync(to_dir, true); !s) return s.error();
+  }
+  return written;
+}
+
 fs::path BlobPath(const fs::path& blobs_dir, const std::string& sha256) {
   return blobs_dir / sha256.substr(0, 2) / sha256;
 }
@@ -370,6 +423,7 @@ Result<BackupSummary> BackupDataDir(const fs::path& data_dir, const fs::path& de
   TempFile tmp(copy.string() + ".tmp");
   BackupSummary summary;
   std::vector<BlobRow> blobs;
+  std::vector<BatchFileRow> batch_files;
   {
     auto dst = sql::Db::Open(tmp.Path());
     if (!dst) return dst.error();
@@ -383,6 +437,9 @@ Result<BackupSummary> BackupDataDir(const fs::path& data_dir, const fs::path& de
     auto list = ListBlobs(*dst, summary.schema_version);
     if (!list) return list.error();
     blobs = std::move(list).value();
+    auto files = ListBatchFiles(*dst);
+    if (!files) return files.error();
+    batch_files = std::move(files).value();
   }
   // Cases hold personal data: not readable by others, like the node's own files.
   ::chmod(tmp.Path().c_str(), 0640);
@@ -400,6 +457,11 @@ Result<BackupSummary> BackupDataDir(const fs::path& data_dir, const fs::path& de
       return MakeError(s.error().code, "attachment " + b.sha256 + ": " + s.error().message);
     }
     dirs.insert(to.parent_path());
+  }
+  // Batch files named by the snapshot were fsynced before the commit that named them.
+  if (!batch_files.empty()) {
+    if (auto s = MakeDirs(dest / "batches"); !s) return s.error();
+    if (auto w = CopyBatchFiles(batch_files, data_dir / "batches", dest / "batches"); !w) return w.error();
   }
   for (const auto& d : dirs) {
     if (fs::exists(d, ec)) {
@@ -435,6 +497,7 @@ Result<RestoreSummary> RestoreDataDir(const fs::path& backup, const fs::path& da
   if (auto s = CopyChecked(backup_db, staged, {*backup_size, ""}); !s) return s.error();
   RestoreSummary out;
   std::vector<BlobRow> blobs;
+  std::vector<BatchFileRow> batch_files;
   {
     auto db = sql::Db::Open(staged);
     if (!db) return db.error();
@@ -460,6 +523,9 @@ Result<RestoreSummary> RestoreDataDir(const fs::path& backup, const fs::path& da
     auto list = ListBlobs(*db, d->schema_version);
     if (!list) return list.error();
     blobs = std::move(list).value();
+    auto files = ListBatchFiles(*db);
+    if (!files) return files.error();
+    batch_files = std::move(files).value();
   }
   ::unlink((staged.string() + "-shm").c_str());
 
@@ -515,6 +581,15 @@ Result<RestoreSummary> RestoreDataDir(const fs::path& backup, const fs::path& da
   }
   if (!dirs.empty()) {
     if (auto s = Sync(blobs_dir, true); !s) return s.error();
+  }
+  // Batch files too, before the database that names them.
+  if (!batch_files.empty()) {
+    const fs::path batches_dir = data_dir / "batches";
+    if (auto s = MakeDirs(batches_dir); !s) return s.error();
+    auto w = CopyBatchFiles(batch_files, backup / "batches", batches_dir);
+    if (!w) return w.error();
+    written.insert(written.end(), w->begin(), w->end());
+    dirs.insert(batches_dir);
   }
 
   // The current database (and its WAL, which may hold commits) is set aside, never deleted.

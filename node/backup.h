@@ -4,6 +4,8 @@
 //   xfnode.db            the database at one instant, copied with the SQLite
 //                        backup API while the node keeps writing
 //   blobs/ab/<sha256>    every attachment recorded in that database
+//   batches/<file>       received batches whose bytes live beside the
+//                        database (large ones), checked by their SHA-256
 //   backup.json          written last: a backup without it is incomplete
 //
 // The copy is consistent because it runs inside one read transaction on the

@@ -3,9 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "exchange/batch.h"
 #include "exchange/crypto.h"
 #include "schema/validate.h"
 
@@ -62,6 +65,160 @@ Result<std::string> BlobStore::Get(std::string_view sha256) const {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+}  // namespace xf::node
+
+namespace xf::node {
+
+namespace {
+
+Status SyncFd(int fd, const std::string& what) {
+  if (::fsync(fd) != 0) return MakeError(Errc::kIo, "cannot fsync " + what + ": " + std::strerror(errno));
+  return {};
+}
+
+void SyncDir(const std::filesystem::path& dir) {
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+// Copies `from` to the end of the open `fd`.
+Status AppendFile(int fd, const std::filesystem::path& from, const std::string& what) {
+  auto src = exchange::FileSource::Open(from);
+  if (!src) return src.error();
+  std::string buf(1 << 20, '\0');
+  for (;;) {
+    auto n = (*src)->Read(buf.data(), buf.size());
+    if (!n) return n.error();
+    if (*n == 0) return {};
+    std::size_t done = 0;
+    while (done < *n) {
+      const auto w = ::write(fd, buf.data() + done, *n - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return MakeError(Errc::kIo, "cannot write " + what + ": " + std::strerror(errno));
+      done += static_cast<std::size_t>(w);
+    }
+  }
+}
+
+}  // namespace
+
+Status BlobStore::Place(std::string_view sha256, const std::filesystem::path& verified_tmp) const {
+  const auto final_path = PathOf(sha256);
+  std::error_code ec;
+  std::filesystem::create_directories(final_path.parent_path(), ec);
+  if (ec) return MakeError(Errc::kIo, "cannot create " + final_path.parent_path().string());
+  std::filesystem::rename(verified_tmp, final_path, ec);
+  if (ec) {
+    std::filesystem::remove(verified_tmp, ec);
+    return MakeError(Errc::kIo, "cannot store blob " + std::string(sha256) + ": " + ec.message());
+  }
+  SyncDir(final_path.parent_path());
+  return {};
+}
+
+Status BlobStore::PutFile(std::string_view sha256, const std::filesystem::path& file) const {
+  if (!schema::IsSha256Hex(sha256)) {
+    return MakeError(Errc::kInvalidArgument, "'" + std::string(sha256) + "' is not a SHA-256 in lowercase hex");
+  }
+  auto actual = exchange::Sha256File(file);
+  if (!actual) return actual.error();
+  if (*actual != sha256) {
+    return MakeError(Errc::kInvalidArgument, "content hashes to " + *actual + ", not " + std::string(sha256));
+  }
+  const auto final_path = PathOf(sha256);
+  std::error_code ec;
+  std::filesystem::create_directories(final_path.parent_path(), ec);
+  if (ec) return MakeError(Errc::kIo, "cannot create " + final_path.parent_path().string());
+  const auto tmp = final_path.string() + ".tmp." + exchange::RandomHex(4);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) return MakeError(Errc::kIo, "cannot create " + tmp);
+  auto s = AppendFile(fd, file, tmp);
+  if (s) s = SyncFd(fd, tmp);
+  ::close(fd);
+  if (!s) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return Place(sha256, tmp);
+}
+
+Result<std::uint64_t> BlobStore::Size(std::string_view sha256) const {
+  if (!Has(sha256)) return MakeError(Errc::kNotFound, "blob " + std::string(sha256) + " is not here");
+  std::error_code ec;
+  const auto n = std::filesystem::file_size(PathOf(sha256), ec);
+  if (ec) return MakeError(Errc::kIo, "cannot stat blob " + std::string(sha256));
+  return static_cast<std::uint64_t>(n);
+}
+
+Result<std::string> BlobStore::GetRange(std::string_view sha256, std::uint64_t offset, std::uint64_t length) const {
+  if (!Has(sha256)) return MakeError(Errc::kNotFound, "blob " + std::string(sha256) + " is not here");
+  std::ifstream in(PathOf(sha256), std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::string out(length, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(length));
+  out.resize(static_cast<std::size_t>(in.gcount()));
+  return out;
+}
+
+std::uint64_t BlobStore::PartialSize(std::string_view sha256) const {
+  if (!schema::IsSha256Hex(sha256)) return 0;
+  std::error_code ec;
+  const auto n = std::filesystem::file_size(m_partial_dir / std::string(sha256), ec);
+  return ec ? 0 : static_cast<std::uint64_t>(n);
+}
+
+Status BlobStore::AppendPartial(std::string_view sha256, std::uint64_t offset,
+                                const std::filesystem::path& part) const {
+  if (!schema::IsSha256Hex(sha256)) {
+    return MakeError(Errc::kInvalidArgument, "'" + std::string(sha256) + "' is not a SHA-256 in lowercase hex");
+  }
+  std::lock_guard lock(m_partial_mutex);
+  const std::uint64_t have = PartialSize(sha256);
+  if (offset != have) {
+    return MakeError(Errc::kAlreadyExists, "the upload of " + std::string(sha256) + " has " + std::to_string(have) +
+                                               " bytes, so a part must start there, not at " + std::to_string(offset));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(m_partial_dir, ec);
+  if (ec) return MakeError(Errc::kIo, "cannot create " + m_partial_dir.string());
+  const auto path = m_partial_dir / std::string(sha256);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return MakeError(Errc::kIo, "cannot open " + path.string());
+  // A part is either all in or cut back, so the size stays what was acknowledged.
+  auto s = AppendFile(fd, part, path.string());
+  if (s) s = SyncFd(fd, path.string());
+  if (!s && ::ftruncate(fd, static_cast<off_t>(have)) != 0) {
+    ::close(fd);
+    return s;
+  }
+  ::close(fd);
+  if (s && have == 0) SyncDir(m_partial_dir);
+  return s;
+}
+
+Status BlobStore::CommitPartial(std::string_view sha256) const {
+  std::lock_guard lock(m_partial_mutex);
+  const auto path = m_partial_dir / std::string(sha256);
+  auto actual = exchange::Sha256File(path);
+  if (!actual) return actual.error();
+  if (*actual != sha256) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    return MakeError(Errc::kInvalidArgument, "the uploaded content hashes to " + *actual + ", not " +
+                                                 std::string(sha256) + "; the partial upload is discarded");
+  }
+  // Into the blob directory's file system, then into place.
+  const auto tmp = PathOf(sha256).string() + ".tmp." + exchange::RandomHex(4);
+  std::error_code ec;
+  std::filesystem::create_directories(PathOf(sha256).parent_path(), ec);
+  std::filesystem::rename(path, tmp, ec);
+  if (ec) return MakeError(Errc::kIo, "cannot move the upload of " + std::string(sha256) + ": " + ec.message());
+  return Place(sha256, tmp);
 }
 
 }  // namespace xf::node

@@ -1,9 +1,20 @@
 // Attachment blobs on disk, addressed by SHA-256: DIR/ab/abcdef….
 // A blob is written to a temporary file, fsynced, checked against its hash
 // and renamed into place, so a stored blob is always complete and correct.
+//
+// Resumable uploads (exchange/PROTOCOL.md, "Attachments"): the bytes of a
+// blob still arriving are appended to DIR-partial/<sha256>; when the last
+// part is in, the whole is hashed and, if it matches its name, moved into
+// place; if not, it is discarded. Orphan partial files (a sender that never
+// came back) are harmless.
+//
+// Thread safety: all methods may be called from any thread; appends to one
+// partial upload are serialised.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -13,15 +24,36 @@ namespace xf::node {
 
 class BlobStore {
  public:
-  explicit BlobStore(std::filesystem::path dir) : m_dir(std::move(dir)) {}
+  explicit BlobStore(std::filesystem::path dir)
+      : m_dir(std::move(dir)), m_partial_dir(m_dir.string() + "-partial") {}
   std::filesystem::path PathOf(std::string_view sha256) const;
   bool Has(std::string_view sha256) const;
   // kInvalidArgument when the content's hash is not `sha256`.
   Status Put(std::string_view sha256, std::string_view content) const;
+  // The same from a file, read as a stream; the file is left as it was.
+  Status PutFile(std::string_view sha256, const std::filesystem::path& file) const;
   Result<std::string> Get(std::string_view sha256) const;
+  // Size of a stored blob (kNotFound when absent).
+  Result<std::uint64_t> Size(std::string_view sha256) const;
+  // `length` bytes from `offset` of a stored blob (fewer at its end).
+  Result<std::string> GetRange(std::string_view sha256, std::uint64_t offset, std::uint64_t length) const;
+
+  // ---- resumable uploads ----
+  // Bytes received so far of a partial upload (0 when none).
+  std::uint64_t PartialSize(std::string_view sha256) const;
+  // Appends `part` (a file's bytes) at `offset`. kAlreadyExists when
+  // `offset` is not the number of bytes received so far (the caller
+  // answers with PartialSize and the sender resumes from there).
+  Status AppendPartial(std::string_view sha256, std::uint64_t offset, const std::filesystem::path& part) const;
+  // The upload is complete: hashes it and moves it into place (durably), or
+  // discards it and fails (kInvalidArgument) when the hash is not its name.
+  Status CommitPartial(std::string_view sha256) const;
 
  private:
+  Status Place(std::string_view sha256, const std::filesystem::path& verified_tmp) const;
   std::filesystem::path m_dir;
+  std::filesystem::path m_partial_dir;
+  mutable std::mutex m_partial_mutex;
 };
 
 }  // namespace xf::node

@@ -128,7 +128,7 @@ Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::p
     }
     r.OnlyKeys(root, "the configuration",
                {"node", "data_dir", "codes_dir", "api", "signing", "tls", "exchange", "parent",
-                "children", "limits", "rules", "key_directory"});
+                "children", "limits", "rules", "conformance", "key_directory"});
 
     const auto node = root["node"];
     if (!node) r.Fail(root, "missing 'node' section (node.id, node.tier)");
@@ -214,6 +214,14 @@ Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::p
       r.OnlyKeys(ru, "rules", {"timeliness_hours", "repeat_grace_hours"});
       c.timeliness_bound_hours = static_cast<int>(r.Int(ru, "timeliness_hours", c.timeliness_bound_hours, 1, 24 * 365));
       c.repeat_grace_hours = static_cast<int>(r.Int(ru, "repeat_grace_hours", c.repeat_grace_hours, 0, 24 * 365));
+    }
+    if (const auto co = root["conformance"]) {
+      r.OnlyKeys(co, "conformance", {"silent_hours", "period_days", "max_listed", "summary_minutes"});
+      auto& k = c.conformance;
+      k.silent_hours = static_cast<int>(r.Int(co, "silent_hours", k.silent_hours, 0, 24 * 365));
+      k.period_days = static_cast<int>(r.Int(co, "period_days", k.period_days, 1, 3660));
+      k.max_listed = static_cast<std::size_t>(r.Int(co, "max_listed", static_cast<long long>(k.max_listed), 1, 100000));
+      k.summary_minutes = static_cast<int>(r.Int(co, "summary_minutes", k.summary_minutes, 0, 7 * 24 * 60));
     }
   } catch (const ConfigError& e) {
     return MakeError(Errc::kInvalidArgument, e.message);

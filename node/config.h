@@ -69,6 +69,14 @@ struct NodeConfig {
   schema::RecordLimits limits;
   int timeliness_bound_hours = 24;   // R5
   int repeat_grace_hours = 24;       // R4
+
+  // The conformance report (node/CONFORMANCE.md; section `conformance:`).
+  struct Conformance {
+    int silent_hours = 24;          // a child with no batch for longer is silent (0: any pause)
+    int period_days = 30;           // default period: the last this many days
+    std::size_t max_listed = 100;   // rows in each list of the report
+    int summary_minutes = 60;       // how often this node signs its summary for the parent (0: never)
+  } conformance;
 };
 
 Result<NodeConfig> LoadConfig(const std::filesystem::path& file);

@@ -1,10 +1,11 @@
 // Conformance report (issue 4): how well each origin, and each child's
 // subtree, keeps the exchange rules R1–R6 and the time limits, over a period.
 //
-// Everything is read with SQL from the node's database, aggregated in SQL
-// (GROUP BY, window functions for percentiles), so a report over a million
-// events and thousands of origins costs a few table scans, not a fold in
-// C++. Read-only: ComputeFromFile opens the file with SQLITE_OPEN_READONLY,
+// Everything is read with SQL from the node's database and aggregated in
+// SQL (GROUP BY), over the covering index events_by_stored rather than the
+// events' XML, so a report over a million events and thousands of origins
+// costs a few index scans; only the lateness percentiles are folded in C++
+// (one scan, a sort per group). Read-only: ComputeFromFile opens the file with SQLITE_OPEN_READONLY,
 // so xfctl can run it while the node runs. Formulas, weights and the JSON
 // field list are in node/CONFORMANCE.md.
 #pragma once
@@ -16,16 +17,19 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/fwd.hpp>
+
 #include "codes/codebook.h"
 #include "codes/date.h"
 #include "codes/result.h"
+#include "node/config.h"
 #include "node/sqlite.h"
 
 namespace xf::node::conformance {
 
 struct Options {
-  Instant since;  // inclusive; Compute uses until − 30 days when it is 0
-  Instant until;  // exclusive; Compute uses now when it is 0
+  Instant since;  // inclusive; Compute uses until − period_days when it is 0
+  Instant until;  // exclusive; Compute uses now + 1 s (the end of the current second) when it is 0
   Instant now;
   int timeliness_hours = 24;    // R5 bound
   int repeat_grace_hours = 24;  // R4 grace window
@@ -33,7 +37,14 @@ struct Options {
   std::string node_id;          // this node
   std::vector<std::string> children;
   std::size_t max_listed = 100;  // rows in each list (late events, …)
+  int period_days = 30;          // the default period, when since is 0
 };
+
+// Options as the node's configuration sets them (rules: timeliness_hours,
+// repeat_grace_hours; conformance: silent_hours, period_days, max_listed;
+// node id; children in configuration order), as of `now`, for the whole
+// default period. The API and xfctl both build them here.
+Options OptionsFor(const NodeConfig& config, Instant now);
 
 // A ratio of cases; value() is absent when nothing was due.
 struct Rate {
@@ -108,6 +119,26 @@ struct OutdatedBatch {
 struct LegalCase {
   std::string case_id, origin, content_category;
 };
+// One civil day (UTC+8) of the period: what was stored and rejected here.
+struct DayCount {
+  Date day;
+  std::int64_t events = 0;      // events stored that day
+  std::int64_t late = 0;        // of those, over the R5 bound
+  std::int64_t rejections = 0;  // rejected records (rows of `rejections`)
+};
+
+// A signed summary that a node below sent up (node/summary.h): that node's
+// own report of its subtree, verified with its key when it arrived here.
+struct ReportedScore {
+  std::string id;
+  bool subtree = false;  // a child's subtree of the reporting node, else an origin
+  double score = 100.0;
+};
+struct Reported {
+  std::string origin, received_from;
+  Instant generated, stored_at;
+  std::vector<ReportedScore> scores;
+};
 
 struct Report {
   std::string node_id, code_version;
@@ -122,6 +153,8 @@ struct Report {
   std::vector<ChildSeen> children;
   std::vector<OutdatedBatch> outdated_batches;
   std::vector<LegalCase> legal_not_directed;
+  std::vector<DayCount> days;  // only days with traffic, in order
+  std::vector<Reported> reported;  // summaries from below, by origin (not this node's own)
 };
 
 // The score weights (points out of 100); CONFORMANCE.md explains each.
@@ -145,5 +178,11 @@ Result<Report> ComputeFromFile(const std::filesystem::path& db_file, const codes
 
 std::string ToJson(const Report& r);
 std::string ToText(const Report& r);
+
+// JSON text like boost::json::serialize, but every double written as a plain
+// decimal with at least one fractional digit ("67.9", "100.0", "0.3333"),
+// never with an exponent (Boost.JSON prints 100.0 as "1E2"). Scores and
+// rates are rounded before they get here. Non-finite doubles become null.
+std::string JsonText(const boost::json::value& v);
 
 }  // namespace xf::node::conformance

@@ -158,10 +158,28 @@ Status ExchangeService::Start() {
     std::ifstream self(m_config.tls_cert);
     out << self.rdbuf() << "\n";
   }
+  // Request bodies of batches and attachments go to files here as they
+  // arrive; what a crash left behind is of no use to anyone.
+  {
+    std::error_code ec;
+    std::filesystem::remove_all(SpoolDir(), ec);
+    std::filesystem::create_directories(SpoolDir(), ec);
+    if (ec) return MakeError(Errc::kIo, "cannot create " + SpoolDir().string() + ": " + ec.message());
+  }
+  auto summaries = summary::SummaryStore::Open(m_config.data_dir / "xfnode.db");
+  if (!summaries) return summaries.error();
+  m_summaries = std::make_unique<SummaryExchange>(
+      m_config, m_codes, m_clock, m_key, [this](const std::string& id) { return m_keys.Find(id); },
+      [this](const PeerConfig& p) { return ClientOptions(p); }, std::move(summaries).value());
   exchange::HttpServerOptions opts;
   opts.address = m_config.exchange_listen;
   opts.port = m_config.exchange_port;
-  opts.body_limit = exchange::BatchLimits{}.max_compressed;
+  // Receipts and other small bodies in memory (a receipt of a million
+  // events is about 40 MB); batches and attachments spooled.
+  opts.body_limit = 64u << 20;
+  opts.spool_dir = SpoolDir();
+  opts.spool_routes = {{"POST", "/v1/exchange/batches", exchange::BatchLimits{}.max_compressed},
+                       {"PUT", "/v1/exchange/blobs/", m_config.limits.max_attachment_bytes}};
   opts.worker_threads = 2;
   opts.tls = exchange::TlsFiles{m_config.tls_cert.string(), m_config.tls_key.string(), bundle.string(), true};
   m_server = std::make_unique<exchange::HttpServer>(opts, [this](const HttpRequest& r) { return Handle(r); });
@@ -213,21 +231,48 @@ Result<SignedReceipt> ExchangeService::Receive(const Incoming& in) {
     return MakeError(Errc::kPermission, "child " + in.from_peer + " may not send batches of origin " + origin +
                                             ", which is outside its subtree");
   }
-  if (in.bytes.size() > exchange::BatchLimits{}.max_compressed) {
-    return MakeError(Errc::kLimit, "batch larger than " + std::to_string(exchange::BatchLimits{}.max_compressed) + " bytes");
+  const exchange::BatchLimits limits;
+  std::error_code ec;
+  const std::uint64_t size = in.bytes_file.empty() ? in.bytes.size() : std::filesystem::file_size(in.bytes_file, ec);
+  if (ec) return MakeError(Errc::kIo, "cannot read the batch file " + in.bytes_file.string() + ": " + ec.message());
+  if (size > limits.max_compressed) {
+    return MakeError(Errc::kLimit, "batch larger than " + std::to_string(limits.max_compressed) + " bytes");
   }
-  if (!exchange::VerifyBytes(*key, in.bytes, in.signature)) {
+  auto bad_signature = [&] {
     return MakeError(Errc::kPermission, "the signature does not verify with the key of " + origin +
                                             ": the batch was altered or not signed by its origin");
+  };
+  // A small batch file is read into memory and kept in the database like
+  // any other; a large one stays a file from the wire to the batch directory.
+  constexpr std::uint64_t kInlineBatchBytes = 256u << 10;
+  std::string small;
+  if (!in.bytes_file.empty() && size <= kInlineBatchBytes) {
+    std::ifstream f(in.bytes_file, std::ios::binary);
+    small.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    if (!f.good() && !f.eof()) return MakeError(Errc::kIo, "cannot read the batch file " + in.bytes_file.string());
+  }
+  const std::string& mem = in.bytes_file.empty() ? in.bytes : small;
+  VerifiedBytes verified{mem, {}, {}};
+  if (!in.bytes_file.empty() && size > kInlineBatchBytes) {
+    // One streaming pass: the signature (over SHA-256 for Ed25519, the
+    // bytes for SM2) and the hash the store keeps.
+    verified.file = in.bytes_file;
+    auto ok = exchange::VerifyFile(*key, in.bytes_file, in.signature, &verified.sha256);
+    if (!ok) return ok.error();
+    if (!*ok) return bad_signature();
+  } else {
+    if (!exchange::VerifyBytes(*key, mem, in.signature)) return bad_signature();
+    verified.sha256 = exchange::Sha256Hex(mem);
   }
   exchange::BatchHeader header;
-  auto r = ApplyVerified(in.bytes, in.signature, in.from_peer, &header, origin);
+  auto r = ApplyVerified(verified, in.signature, in.from_peer, &header, origin);
   if (!r) return r;
   // Batches that waited for this one can follow now.
   while (r->receipt.status == "applied") {
     auto held = m_store.NextHeld(origin, header.stream);
     if (!held || !*held) break;
-    auto applied = ApplyVerified((*held)->bytes, (*held)->signature, (*held)->received_from, nullptr, origin);
+    const VerifiedBytes held_bytes{(*held)->bytes, (*held)->bytes_file, (*held)->bytes_sha256};
+    auto applied = ApplyVerified(held_bytes, (*held)->signature, (*held)->received_from, nullptr, origin);
     if (!applied) {
       Log("error", "a held batch could not be applied",
           {{"batch", (*held)->batch_id}, {"error", applied.error().message}});
@@ -238,13 +283,22 @@ Result<SignedReceipt> ExchangeService::Receive(const Incoming& in) {
   return r;
 }
 
-Result<SignedReceipt> ExchangeService::ApplyVerified(const std::string& bytes, const std::string& signature,
+Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes, const std::string& signature,
                                                      const std::string& from_peer, exchange::BatchHeader* header,
                                                      const std::string& expected_origin) {
   const exchange::BatchLimits limits;
-  auto xml = exchange::Decompress(bytes, limits.max_decompressed);
+  // file → zstd → XML pull parser: nothing holds the whole batch.
+  std::unique_ptr<exchange::ByteSource> raw;
+  if (!bytes.file.empty()) {
+    auto f = exchange::FileSource::Open(bytes.file);
+    if (!f) return f.error();
+    raw = std::move(f).value();
+  } else {
+    raw = std::make_unique<exchange::MemorySource>(bytes.bytes);
+  }
+  auto xml = exchange::ZstdSource::Make(std::move(raw), limits.max_decompressed);
   if (!xml) return xml.error();
-  auto reader = exchange::BatchReader::Open(*xml, limits);
+  auto reader = exchange::BatchReader::Open(std::move(xml).value(), limits);
   if (!reader) return reader.error();
   const auto& h = reader->Header();
   if (header != nullptr) *header = h;
@@ -257,7 +311,9 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const std::string& bytes, c
   const bool from_parent = m_config.parent && m_config.parent->id == from_peer;
   Store::Incoming in;
   in.header = h;
-  in.bytes = bytes;
+  if (bytes.file.empty()) in.bytes = bytes.bytes;
+  in.bytes_file = bytes.file;
+  in.bytes_sha256 = bytes.sha256;
   in.signature = signature;
   in.received_from = from_peer;
   in.up = h.stream == exchange::kUpStream;
@@ -392,9 +448,12 @@ HttpResponse ExchangeService::Handle(const HttpRequest& request) {
   const std::string path = request.target.substr(0, request.target.find('?'));
   const std::string& peer = request.peer_cert_cn;
   if (Peer(peer) == nullptr) return Problem(403, "the client certificate ('" + peer + "') is not a configured peer");
+  if (path == "/v1/exchange/summaries") return m_summaries->Handle(request, peer);
   if (path == "/v1/exchange/batches" && request.method == "POST") {
     Incoming in;
-    in.bytes = request.body;
+    // A spooled body stays a file (the server spools this route).
+    if (request.body_file.empty()) in.bytes = request.body;
+    in.bytes_file = request.body_file;
     in.claimed_origin = Header(request, kOrigin);
     in.from_peer = peer;
     auto sig = exchange::Base64Decode(Header(request, kSignature));
@@ -407,7 +466,7 @@ HttpResponse ExchangeService::Handle(const HttpRequest& request) {
     }
     HttpResponse resp;
     resp.content_type = "application/xml";
-    resp.body = r->xml;
+    resp.body = std::move(r->xml);
     resp.headers["X-Xf-Signature"] = exchange::Base64Encode(r->signature);
     return resp;
   }
@@ -422,7 +481,8 @@ HttpResponse ExchangeService::Handle(const HttpRequest& request) {
     }
     HttpResponse resp;
     resp.content_type = "application/zstd";
-    resp.body = (*item)->bytes;
+    resp.body = std::move((*item)->bytes);
+    resp.body_file = (*item)->bytes_file;  // a large batch streams from its file
     resp.headers["X-Xf-Origin"] = (*item)->origin;
     resp.headers["X-Xf-Signature"] = exchange::Base64Encode((*item)->signature);
     resp.headers["X-Xf-Batch-Id"] = (*item)->batch_id;
@@ -445,26 +505,178 @@ HttpResponse ExchangeService::Handle(const HttpRequest& request) {
   if (path.rfind("/v1/exchange/blobs/", 0) == 0) {
     const std::string sha = path.substr(19);
     if (!schema::IsSha256Hex(sha)) return Problem(400, "not a SHA-256: " + sha);
-    if (request.method == "HEAD" || request.method == "GET") {
-      if (!m_blobs.Has(sha)) return Problem(404, "blob " + sha + " is not here");
-      HttpResponse resp;
-      resp.content_type = "application/octet-stream";
-      if (request.method == "GET") {
-        auto data = m_blobs.Get(sha);
-        if (!data) return Problem(503, data.error().message);
-        resp.body = std::move(data).value();
-      }
-      return resp;
-    }
-    if (request.method == "PUT") {
-      if (request.body.size() > m_config.limits.max_attachment_bytes) return Problem(413, "attachment too large");
-      if (m_blobs.Has(sha)) return HttpResponse{200, "application/json", "{\"stored\":false}", {}};
-      if (auto s = m_blobs.Put(sha, request.body); !s) return Problem(StatusFor(s.error().code), s.error().message);
-      if (auto s = m_store.RecordBlob(sha, request.body.size()); !s) return Problem(503, s.error().message);
-      return HttpResponse{201, "application/json", "{\"stored\":true}", {}};
-    }
+    return HandleBlob(request, sha);
   }
   return Problem(404, "no such exchange endpoint: " + request.method + " " + path);
+}
+
+// ---- attachments: HEAD, GET (Range), PUT (whole or resumable parts) --------
+
+namespace {
+
+bool ParseU64Text(std::string_view t, std::uint64_t& out) {
+  if (t.empty() || t.size() > 19 || t.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  out = std::stoull(std::string(t));
+  return true;
+}
+
+// "bytes START-END/TOTAL"
+bool ParseContentRange(const std::string& v, std::uint64_t& start, std::uint64_t& end, std::uint64_t& total) {
+  if (v.rfind("bytes ", 0) != 0) return false;
+  const std::string r = v.substr(6);
+  const auto dash = r.find('-');
+  const auto slash = r.find('/');
+  if (dash == std::string::npos || slash == std::string::npos || slash < dash) return false;
+  return ParseU64Text(std::string_view(r).substr(0, dash), start) &&
+         ParseU64Text(std::string_view(r).substr(dash + 1, slash - dash - 1), end) &&
+         ParseU64Text(std::string_view(r).substr(slash + 1), total);
+}
+
+// "bytes=START-" or "bytes=START-END" (one range); false for anything else.
+bool ParseRange(const std::string& v, std::uint64_t& start, std::optional<std::uint64_t>& end) {
+  if (v.rfind("bytes=", 0) != 0) return false;
+  const std::string r = v.substr(6);
+  const auto dash = r.find('-');
+  if (dash == std::string::npos || r.find(',') != std::string::npos) return false;
+  if (!ParseU64Text(std::string_view(r).substr(0, dash), start)) return false;
+  if (dash + 1 == r.size()) {
+    end.reset();
+    return true;
+  }
+  std::uint64_t e = 0;
+  if (!ParseU64Text(std::string_view(r).substr(dash + 1), e) || e < start) return false;
+  end = e;
+  return true;
+}
+
+}  // namespace
+
+HttpResponse ExchangeService::HandleBlob(const HttpRequest& request, const std::string& sha) {
+  constexpr const char* kReceived = "X-Xf-Received";
+  const std::uint64_t max = m_config.limits.max_attachment_bytes;
+  if (request.method == "HEAD" || request.method == "GET") {
+    if (!m_blobs.Has(sha)) {
+      auto r = Problem(404, "blob " + sha + " is not here");
+      r.headers[kReceived] = std::to_string(m_blobs.PartialSize(sha));
+      return r;
+    }
+    auto size = m_blobs.Size(sha);
+    if (!size) return Problem(503, size.error().message);
+    HttpResponse resp;
+    resp.content_type = "application/octet-stream";
+    resp.headers["Accept-Ranges"] = "bytes";
+    resp.headers[kReceived] = std::to_string(*size);
+    if (request.method == "HEAD") return resp;
+    std::uint64_t start = 0;
+    std::optional<std::uint64_t> end;
+    if (ParseRange(Header(request, "range"), start, end)) {
+      if (start >= *size) {
+        auto r = Problem(416, "the blob has " + std::to_string(*size) + " bytes; the range starts at " +
+                                  std::to_string(start));
+        r.headers["Content-Range"] = "bytes */" + std::to_string(*size);
+        return r;
+      }
+      const std::uint64_t last = std::min(end.value_or(*size - 1), *size - 1);
+      auto data = m_blobs.GetRange(sha, start, last - start + 1);
+      if (!data) return Problem(503, data.error().message);
+      resp.status = 206;
+      resp.headers["Content-Range"] =
+          "bytes " + std::to_string(start) + "-" + std::to_string(last) + "/" + std::to_string(*size);
+      resp.body = std::move(data).value();
+      return resp;
+    }
+    resp.body_file = m_blobs.PathOf(sha);  // streamed from disk
+    return resp;
+  }
+  if (request.method != "PUT") return Problem(404, "no such exchange endpoint: " + request.method + " blobs");
+  if (m_blobs.Has(sha)) return HttpResponse{200, "application/json", "{\"stored\":false}", {}, {}};
+  // The body as a file (this route is spooled; a body in memory is written out).
+  std::filesystem::path body = request.body_file;
+  struct Remove {
+    std::filesystem::path p;
+    ~Remove() {
+      std::error_code ec;
+      if (!p.empty()) std::filesystem::remove(p, ec);
+    }
+  } temp;
+  if (body.empty()) {
+    temp.p = SpoolDir() / ("put-" + exchange::RandomHex(8));
+    std::ofstream(temp.p, std::ios::binary) << request.body;
+    body = temp.p;
+  }
+  const std::uint64_t size = request.body_size;
+  const std::string range = Header(request, "content-range");
+  if (range.empty()) {
+    if (size > max) return Problem(413, "attachment larger than " + std::to_string(max) + " bytes");
+    if (auto s = m_blobs.PutFile(sha, body); !s) return Problem(StatusFor(s.error().code), s.error().message);
+    if (auto s = m_store.RecordBlob(sha, size); !s) return Problem(503, s.error().message);
+    return HttpResponse{201, "application/json", "{\"stored\":true}", {}, {}};
+  }
+  std::uint64_t start = 0, end = 0, total = 0;
+  if (!ParseContentRange(range, start, end, total)) {
+    return Problem(400, "malformed Content-Range '" + range + "': expected bytes START-END/TOTAL");
+  }
+  if (total > max) return Problem(413, "attachment of " + std::to_string(total) + " bytes is larger than " +
+                                           std::to_string(max));
+  if (end < start || end >= total || end - start + 1 != size) {
+    return Problem(400, "Content-Range '" + range + "' does not fit a body of " + std::to_string(size) +
+                            " bytes and a total of " + std::to_string(total));
+  }
+  if (auto s = m_blobs.AppendPartial(sha, start, body); !s) {
+    auto r = Problem(s.error().code == Errc::kAlreadyExists ? 409 : StatusFor(s.error().code), s.error().message);
+    r.headers[kReceived] = std::to_string(m_blobs.PartialSize(sha));
+    return r;
+  }
+  if (end + 1 < total) {
+    HttpResponse r{202, "application/json", "{\"received\":" + std::to_string(end + 1) + "}", {}, {}};
+    r.headers[kReceived] = std::to_string(end + 1);
+    return r;
+  }
+  if (auto s = m_blobs.CommitPartial(sha); !s) return Problem(StatusFor(s.error().code), s.error().message);
+  if (auto s = m_store.RecordBlob(sha, total); !s) return Problem(503, s.error().message);
+  return HttpResponse{201, "application/json", "{\"stored\":true}", {}, {}};
+}
+
+bool ExchangeService::PushBlob(const std::string& sha, const PeerConfig& peer,
+                               const exchange::HttpClientOptions& opts) {
+  const std::string url = peer.url + "/v1/exchange/blobs/" + sha;
+  auto size = m_blobs.Size(sha);
+  if (!size) return false;
+  constexpr std::uint64_t kPart = 8u << 20;
+  for (int resync = 0; resync < 3; ++resync) {
+    auto head = exchange::HttpCall("HEAD", url, {}, "", opts);
+    if (!head) return false;
+    if (head->status == 200) return true;
+    if (head->status != 404) return false;
+    const auto it = head->headers.find("x-xf-received");
+    std::uint64_t from = 0;
+    if (it == head->headers.end() || *size == 0 || !ParseU64Text(it->second, from) || from > *size) {
+      // A receiver without resumable uploads (or an empty blob): the whole of it.
+      auto data = m_blobs.Get(sha);
+      if (!data) return false;
+      auto r = exchange::HttpCall("PUT", url, {{"content-type", "application/octet-stream"}}, *data, opts);
+      return r && (r->status == 200 || r->status == 201);
+    }
+    while (from < *size) {
+      const std::uint64_t n = std::min(kPart, *size - from);
+      auto part = m_blobs.GetRange(sha, from, n);
+      if (!part || part->size() != n) return false;
+      auto r = exchange::HttpCall("PUT", url,
+                                  {{"content-type", "application/octet-stream"},
+                                   {"content-range", "bytes " + std::to_string(from) + "-" +
+                                                         std::to_string(from + n - 1) + "/" + std::to_string(*size)}},
+                                  *part, opts);
+      if (!r) return false;  // later: the receiver keeps every part it acknowledged
+      if (r->status == 200 || r->status == 201) return true;
+      if (r->status == 409) break;  // out of step with the receiver: ask again where it stands
+      if (r->status != 202) {
+        Log("warn", "attachment refused", {{"blob", sha}, {"status", std::to_string(r->status)}, {"body", r->body}});
+        return false;
+      }
+      from += n;
+    }
+  }
+  return false;
 }
 
 // ---- sending -----------------------------------------------------------------
@@ -554,21 +766,18 @@ bool ExchangeService::PushLink(const std::string& link, const PeerConfig& peer) 
     const auto opts = ClientOptions(peer);
     // Attachments first, so the receiver holds what the batch names.
     for (const auto& sha : it.attachments) {
-      if (!m_blobs.Has(sha)) continue;
-      auto head = exchange::HttpCall("HEAD", peer.url + "/v1/exchange/blobs/" + sha, {}, "", opts);
-      if (head && head->status == 404) {
-        if (auto data = m_blobs.Get(sha)) {
-          (void)exchange::HttpCall("PUT", peer.url + "/v1/exchange/blobs/" + sha,
-                                   {{"content-type", "application/octet-stream"}}, *data, opts);
-        }
-      }
+      if (m_blobs.Has(sha)) (void)PushBlob(sha, peer, opts);
     }
-    auto r = exchange::HttpCall("POST", peer.url + "/v1/exchange/batches",
-                                {{"content-type", "application/zstd"},
-                                 {kOrigin, it.origin},
-                                 {kBatchId, it.batch_id},
-                                 {kSignature, exchange::Base64Encode(it.signature)}},
-                                it.bytes, opts);
+    const exchange::HttpHeaders headers{{"content-type", "application/zstd"},
+                                        {kOrigin, it.origin},
+                                        {kBatchId, it.batch_id},
+                                        {kSignature, exchange::Base64Encode(it.signature)}};
+    // The receiver answers after it has applied the batch: a large one takes a while.
+    auto batch_opts = opts;
+    batch_opts.answer_timeout = std::chrono::minutes(30);
+    const std::string url = peer.url + "/v1/exchange/batches";
+    auto r = it.bytes_file.empty() ? exchange::HttpCall("POST", url, headers, it.bytes, batch_opts)
+                                   : exchange::HttpCallFile("POST", url, headers, it.bytes_file, batch_opts);
     std::string error;
     if (!r) {
       error = r.error().message;
@@ -596,10 +805,21 @@ void ExchangeService::PullFromParent() {
   const PeerConfig& parent = *m_config.parent;
   const auto opts = ClientOptions(parent);
   for (int i = 0; i < 1000; ++i) {
-    auto r = exchange::HttpCall("GET", parent.url + "/v1/exchange/batches", {}, "", opts);
+    // A large batch comes down into a spool file, never into memory whole.
+    auto pull_opts = opts;
+    pull_opts.response_file = SpoolDir() / ("pull-" + exchange::RandomHex(8));
+    pull_opts.file_body_limit = exchange::BatchLimits{}.max_compressed;
+    struct Remove {
+      std::filesystem::path p;
+      ~Remove() {
+        std::error_code ec;
+        std::filesystem::remove(p, ec);
+      }
+    } spooled{pull_opts.response_file};
+    auto r = exchange::HttpCall("GET", parent.url + "/v1/exchange/batches", {}, "", pull_opts);
     if (!r || r->status != 200) return;
     Incoming in;
-    in.bytes = r->body;
+    in.bytes_file = r->body_file;
     in.claimed_origin = r->headers[kOrigin];
     in.from_peer = parent.id;
     auto sig = exchange::Base64Decode(r->headers[kSignature]);
@@ -666,6 +886,8 @@ void ExchangeService::SenderLoop() {
       }
     };
     if (m_config.parent) push(*m_config.parent);
+    // Summaries follow the batches, while the parent answers.
+    if (m_config.parent && !m_retry_at.count(m_config.parent->id)) m_summaries->Tick();
     for (const auto& c : m_config.children) push(c);
     if (m_config.parent && m_config.parent->pull) PullFromParent();
   }

@@ -33,6 +33,7 @@
 #include "node/blobs.h"
 #include "node/config.h"
 #include "node/store.h"
+#include "node/summary_exchange.h"
 
 namespace xf::node {
 
@@ -66,10 +67,16 @@ class ExchangeService {
   std::string Url() const;
 
   struct Incoming {
-    std::string bytes;           // the batch as signed
+    std::string bytes;           // the batch as signed (unless bytes_file is set)
     std::string signature;
     std::string claimed_origin;  // X-Xf-Origin: whose key to verify with
     std::string from_peer;       // the authenticated peer (or the operator's word, offline)
+    // The batch in a file instead (bytes empty): read as a stream — hashed
+    // and verified in one pass, then decompressed and parsed as the store
+    // applies — and, when the batch is held or applied, moved into the
+    // store's batch directory (so it must be a file the caller gives up,
+    // such as a spooled request body, on the data dir's file system).
+    std::filesystem::path bytes_file;
   };
   // Refusals of the whole batch: kPermission (unknown key, not entitled,
   // bad signature), kInvalidArgument (malformed), kLimit (too large),
@@ -93,10 +100,19 @@ class ExchangeService {
   ExchangeService(const NodeConfig& config, const codes::CodeBook& codes, Store& store, const BlobStore& blobs,
                   const Clock& clock, exchange::PrivateKey key, KeyDirectory keys);
   exchange::HttpResponse Handle(const exchange::HttpRequest& request);
+  // The bytes of a verified batch: in memory or in a file, with their SHA-256.
+  struct VerifiedBytes {
+    const std::string& bytes;
+    std::filesystem::path file;
+    std::string sha256;
+  };
   // REQUIRES: the signature was verified with the key of `expected_origin`.
-  Result<SignedReceipt> ApplyVerified(const std::string& bytes, const std::string& signature,
+  Result<SignedReceipt> ApplyVerified(const VerifiedBytes& bytes, const std::string& signature,
                                       const std::string& from_peer, exchange::BatchHeader* header,
                                       const std::string& expected_origin);
+  exchange::HttpResponse HandleBlob(const exchange::HttpRequest& request, const std::string& sha);
+  bool PushBlob(const std::string& sha, const PeerConfig& peer, const exchange::HttpClientOptions& opts);
+  std::filesystem::path SpoolDir() const { return m_config.data_dir / "spool"; }
   void SenderLoop();
   bool PushLink(const std::string& link, const PeerConfig& peer);  // false: stop for now (error)
   void PullFromParent();
@@ -110,6 +126,7 @@ class ExchangeService {
   const Clock& m_clock;
   exchange::PrivateKey m_key;
   KeyDirectory m_keys;
+  std::unique_ptr<SummaryExchange> m_summaries;  // upward conformance summaries
   std::unique_ptr<exchange::HttpServer> m_server;
   std::mutex m_pack_mutex;  // one packer at a time: sequence numbers are minted in order
   std::mutex m_mutex;

@@ -126,6 +126,41 @@ CREATE TABLE rejections(
 );
 CREATE INDEX rejections_by_origin ON rejections(origin, at);
 )sql",
+    // Signed conformance summaries from this node and its subtree (node/summary.h):
+    // the newest per origin, and whether it went on to the parent.
+    R"sql(
+CREATE TABLE summaries(
+  origin        TEXT PRIMARY KEY,
+  generated     INTEGER NOT NULL,
+  json          TEXT    NOT NULL,   -- exactly as signed by origin
+  signature     BLOB    NOT NULL,
+  received_from TEXT    NOT NULL,   -- '' for this node's own
+  stored_at     INTEGER NOT NULL,
+  sent          INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+)sql",
+    // Batch bytes in files: a large received batch's bytes live in the
+    // file batches/<bytes_file> beside the database (bytes is then empty),
+    // written and fsynced before the commit that inserts the row; and the
+    // SHA-256 of every batch's bytes, to tell a duplicate from a different
+    // batch without reading them. Rows from before keep their bytes here
+    // and an empty hash (computed when needed).
+    R"sql(
+ALTER TABLE batches ADD COLUMN bytes_file TEXT NOT NULL DEFAULT '';
+ALTER TABLE batches ADD COLUMN bytes_sha256 TEXT NOT NULL DEFAULT '';
+)sql",
+    // Indexes for the conformance report (node/CONFORMANCE.md, "Performance"):
+    // events stored in a period, covering what the report aggregates (so it
+    // never reads the XML of a million events); the first event of a kind per
+    // case (replaces events_by_case, a prefix of it); and the repeat
+    // registrations, the only ones whose XML R4 must read.
+    R"sql(
+CREATE INDEX events_by_stored ON events(stored_at, origin, kind, occurred_at, case_id);
+CREATE INDEX events_by_case_kind ON events(case_id, kind, occurred_at);
+DROP INDEX events_by_case;
+CREATE INDEX events_repeats ON events(stored_at)
+  WHERE kind = 'registration' AND instr(CAST(xml AS TEXT), '<repeat>true</repeat>') > 0;
+)sql",
 };
 constexpr int kLatest = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
 
@@ -161,6 +196,7 @@ Result<std::unique_ptr<Store>> Store::OpenAtVersion(const std::filesystem::path&
   auto db = sql::Db::Open(db_file);
   if (!db) return db.error();
   std::unique_ptr<Store> store(new Store(std::move(db).value(), clock));
+  store->m_batch_dir = db_file.parent_path() / "batches";
   if (auto s = store->Migrate(version); !s) return s.error();
   if (store->m_version == kLatest) {
     if (auto s = store->PrepareStatements(); !s) return s.error();
@@ -174,6 +210,7 @@ Status Store::Migrate(int target) {
   auto row = st->Step();
   if (!row) return row.error();
   m_version = static_cast<int>(st->Int(0));
+  st->Reset();  // no statement may stay active while a migration drops or alters a table
   if (m_version > kLatest) return TooNew(m_version);
   while (m_version < target) {
     sql::Txn txn(m_db);

@@ -118,7 +118,8 @@ class Store {
     std::uint64_t qseq = 0;
     std::string batch_id;
     std::string origin;
-    std::string bytes;
+    std::string bytes;                 // the batch as signed, unless it is in a file:
+    std::filesystem::path bytes_file;  // set (and bytes empty) when its bytes are this file
     std::string signature;
     std::vector<std::string> attachments;  // from the batch header
     int attempts = 0;
@@ -140,7 +141,13 @@ class Store {
   };
   struct Incoming {
     exchange::BatchHeader header;
-    std::string bytes;
+    std::string bytes;  // the batch as signed, kept in the database; or:
+    // The batch's bytes in a file (bytes empty). A held or applied batch
+    // keeps the file: it is moved into the batch directory (beside the
+    // database) and fsynced before the commit that records it, unless it is
+    // there already (a held batch being applied). Otherwise it is left.
+    std::filesystem::path bytes_file;
+    std::string bytes_sha256;  // hex; empty: computed here from bytes
     std::string signature;
     std::string received_from;  // the peer that sent it
     std::string forward_to;     // the link to pass it on to, or ""
@@ -156,11 +163,19 @@ class Store {
   // is stored (R6: its case is known here or registered earlier in the
   // batch), each bad one recorded with its rule, the stream advanced, and
   // the batch queued for forwarding. Returns the receipt to sign.
+  // Memory stays bounded whatever the batch's size: events are taken one
+  // at a time from `more`, projections of the cases they touch are written
+  // every few thousand events, and the receipt's accepted ids are kept as
+  // runs (Receipt::accepted_runs).
   Result<exchange::Receipt> ApplyBatch(const Incoming& in, const std::string& self);
   // A held batch that is now next in its stream, if any.
   struct HeldBatch {
     std::string batch_id, received_from, forward_to, bytes, signature;
+    std::filesystem::path bytes_file;  // set (and bytes empty) when its bytes are in a file
+    std::string bytes_sha256;
   };
+  // Where batch files are kept: "batches" beside the database file.
+  const std::filesystem::path& BatchDir() const { return m_batch_dir; }
   Result<std::optional<HeldBatch>> NextHeld(const std::string& origin, const std::string& stream);
 
   struct LinkStatus {
@@ -178,7 +193,8 @@ class Store {
   };
   std::vector<LinkStatus> Links();
   std::vector<StreamGap> Gaps();
-  // Batch bytes and signature by id (inspection, tests).
+  // Batch bytes and signature by id (inspection, tests; a batch kept in a
+  // file is read into memory).
   Result<std::pair<std::string, std::string>> BatchBytes(const std::string& batch_id);
 
  private:
@@ -200,7 +216,12 @@ class Store {
   Status RouteDown(const schema::Event& e, const CaseState& state);
   Result<std::vector<StoredEvent>> ReadEvents(sql::Stmt& q);
 
+  // Moves an incoming batch's file into m_batch_dir, durably; answers its
+  // name there. REQUIRES: m_mutex held.
+  Result<std::string> PlaceBatchFile(const Incoming& in);
+
   std::mutex m_mutex;
+  std::filesystem::path m_batch_dir;
   std::string m_self;
   std::vector<std::string> m_children;
   sql::Db m_db;

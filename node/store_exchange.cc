@@ -2,13 +2,21 @@
 // batches. Each method is one transaction, so a batch is written before it
 // is sent and a received batch is applied (and queued onward) before its
 // receipt is answered.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <set>
 #include <tuple>
+#include <fstream>
+#include <functional>
 #include <sstream>
 
+#include "exchange/crypto.h"
 #include "exchange/routing.h"
 #include "node/projection.h"
 #include "node/store.h"
@@ -19,18 +27,33 @@ namespace xf::node {
 
 namespace {
 
-// Every event of an incoming batch, the parsed ones and those still to come.
-Result<std::deque<Store::IncomingEvent>> Drain(const Store::Incoming& in) {
-  std::deque<Store::IncomingEvent> all(in.events.begin(), in.events.end());
+// Calls `take` on every event of an incoming batch, the parsed ones and
+// those still to come, one chunk in memory at a time.
+Status ForEachIncoming(const Store::Incoming& in, const std::function<Status(const Store::IncomingEvent&)>& take) {
+  for (const auto& e : in.events) {
+    if (auto s = take(e); !s) return s;
+  }
   std::vector<Store::IncomingEvent> chunk;
   while (in.more) {
     chunk.clear();
     auto got = in.more(chunk);
     if (!got) return got.error();
-    for (auto& c : chunk) all.push_back(std::move(c));
+    for (const auto& e : chunk) {
+      if (auto s = take(e); !s) return s;
+    }
     if (!*got) break;
   }
-  return all;
+  return {};
+}
+
+// fsync of a file or a directory.
+Status SyncPath(const std::filesystem::path& p, bool dir) {
+  const int fd = ::open(p.c_str(), (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) return MakeError(Errc::kIo, "cannot open " + p.string() + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return MakeError(Errc::kIo, "cannot fsync " + p.string() + ": " + std::strerror(errno));
+  return {};
 }
 
 // Keeps the leading events whose XML fits in `max_bytes` (at least one).
@@ -145,21 +168,32 @@ Result<std::uint64_t> Store::NextOwnSeq(const std::string& stream) {
 
 namespace {
 
-Status InsertBatch(sql::Db& db, const exchange::BatchHeader& h, const std::string& bytes,
+// A batch's bytes as a row holds them: in the row, or in a file of the
+// batch directory (bytes empty), with their SHA-256.
+struct BytesRef {
+  const std::string& bytes;
+  std::string file;  // name in the batch directory, or ""
+  std::string sha256;
+};
+
+Status InsertBatch(sql::Db& db, const exchange::BatchHeader& h, const BytesRef& bytes,
                    const std::string& sig, const std::string& from, Instant now, const std::string& state,
                    std::int64_t accepted, std::int64_t rejected, const std::string& forward_to) {
   auto st = db.Prepare(
       "INSERT INTO batches(batch_id, origin, stream, seq, destination, created, code_version, record_count, "
-      "received_from, stored_at, state, accepted, rejected, forward_to, bytes, signature, attachments) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+      "received_from, stored_at, state, accepted, rejected, forward_to, bytes, signature, attachments, "
+      "bytes_file, bytes_sha256) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)");
   if (!st) return st.error();
   st->Bind(1, h.batch_id).Bind(2, h.origin).Bind(3, h.stream).Bind(4, static_cast<std::int64_t>(h.seq))
       .Bind(5, h.destination).Bind(6, h.created.seconds).Bind(7, h.code_version)
       .Bind(8, static_cast<std::int64_t>(h.record_count)).Bind(9, from).Bind(10, now.seconds).Bind(11, state)
-      .Bind(12, accepted).Bind(13, rejected).Bind(14, forward_to).BindBlob(15, bytes).BindBlob(16, sig);
+      .Bind(12, accepted).Bind(13, rejected).Bind(14, forward_to)
+      .BindBlob(15, bytes.file.empty() ? std::string_view(bytes.bytes) : std::string_view("", 0))  // empty, not NULL
+      .BindBlob(16, sig);
   std::string attachments;
   for (const auto& a : h.attachments) attachments += (attachments.empty() ? "" : " ") + a;
-  st->Bind(17, attachments);
+  st->Bind(17, attachments).Bind(18, bytes.file).Bind(19, bytes.sha256);
   return st->Run();
 }
 
@@ -216,7 +250,9 @@ Status Store::CommitOwnBatch(const exchange::BatchHeader& h, const std::string& 
     }
   }
   const Instant now = m_clock.Now();
-  if (auto s = InsertBatch(m_db, h, bytes, sig, "", now, "own", static_cast<std::int64_t>(events.size()), 0, link); !s) {
+  if (auto s = InsertBatch(m_db, h, BytesRef{bytes, "", exchange::Sha256Hex(bytes)}, sig, "", now, "own",
+                           static_cast<std::int64_t>(events.size()), 0, link);
+      !s) {
     return s;
   }
   if (auto s = SetNextSeq(m_db, h.origin, h.stream, h.seq + 1); !s) return s;
@@ -243,7 +279,7 @@ Status Store::CommitOwnBatch(const exchange::BatchHeader& h, const std::string& 
 
 namespace {
 
-Result<std::vector<Store::OutboxItem>> ReadOutbox(sql::Stmt& q) {
+Result<std::vector<Store::OutboxItem>> ReadOutbox(sql::Stmt& q, const std::filesystem::path& batch_dir) {
   std::vector<Store::OutboxItem> out;
   for (;;) {
     auto row = q.Step();
@@ -259,13 +295,15 @@ Result<std::vector<Store::OutboxItem>> ReadOutbox(sql::Stmt& q) {
     it.signature = q.Text(6);
     std::istringstream words(q.Text(7));
     for (std::string w; words >> w;) it.attachments.push_back(w);
+    if (const std::string file = q.Text(8); !file.empty()) it.bytes_file = batch_dir / file;
     out.push_back(std::move(it));
   }
   return out;
 }
 
 constexpr const char* kOutboxSelect =
-    "SELECT o.link, o.qseq, o.batch_id, o.attempts, b.origin, b.bytes, b.signature, b.attachments FROM outbox o "
+    "SELECT o.link, o.qseq, o.batch_id, o.attempts, b.origin, b.bytes, b.signature, b.attachments, b.bytes_file "
+    "FROM outbox o "
     "JOIN batches b ON b.batch_id = o.batch_id WHERE o.link = ?1 AND o.delivered_at IS NULL "
     "ORDER BY o.qseq LIMIT ?2";
 
@@ -283,7 +321,7 @@ Result<std::vector<Store::OutboxItem>> Store::Undelivered(const std::string& lin
   auto q = m_db.Prepare(kOutboxSelect);
   if (!q) return q.error();
   q->Bind(1, link).Bind(2, static_cast<std::int64_t>(max));
-  return ReadOutbox(*q);
+  return ReadOutbox(*q, m_batch_dir);
 }
 
 Result<std::optional<std::string>> Store::QueuedBatchId(const std::string& link, std::uint64_t qseq) {
@@ -317,6 +355,28 @@ Status Store::MarkAttempt(const std::string& link, std::uint64_t qseq, const std
   return st->Run();
 }
 
+Result<std::string> Store::PlaceBatchFile(const Incoming& in) {
+  std::error_code ec;
+  if (in.bytes_file.parent_path() == m_batch_dir) return in.bytes_file.filename().string();  // held here already
+  std::filesystem::create_directories(m_batch_dir, ec);
+  if (ec) return MakeError(Errc::kIo, "cannot create " + m_batch_dir.string() + ": " + ec.message());
+  // The bytes reach the disk before the name does, and the name before the
+  // commit that refers to it. A crash in between leaves an unreferenced
+  // file, which nothing reads.
+  if (auto s = SyncPath(in.bytes_file, false); !s) return s.error();
+  const std::string name = in.header.batch_id + "." + exchange::RandomHex(4) + ".zst";
+  const auto target = m_batch_dir / name;
+  std::filesystem::rename(in.bytes_file, target, ec);
+  if (ec) {
+    // Another file system: copy, then sync the copy.
+    std::filesystem::copy_file(in.bytes_file, target, ec);
+    if (ec) return MakeError(Errc::kIo, "cannot store batch file " + target.string() + ": " + ec.message());
+    if (auto s = SyncPath(target, false); !s) return s.error();
+  }
+  if (auto s = SyncPath(m_batch_dir, true); !s) return s.error();
+  return name;
+}
+
 Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::string& self) {
   std::lock_guard lock(m_mutex);
   const auto& h = in.header;
@@ -325,6 +385,9 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
   receipt.batch_id = h.batch_id;
   receipt.receiver = self;
   receipt.created = now;
+  const std::string sha256 =
+      !in.bytes_sha256.empty() ? in.bytes_sha256 : in.bytes_file.empty() ? exchange::Sha256Hex(in.bytes) : "";
+  if (sha256.empty()) return MakeError(Errc::kInternal, "a batch file came without its SHA-256");
 
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began().error();
@@ -332,30 +395,43 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
   // Seen before? Then nothing changes — unless it was held and is next now.
   bool held_already = false;
   {
-    auto q = m_db.Prepare("SELECT bytes, state FROM batches WHERE origin = ?1 AND stream = ?2 AND seq = ?3");
+    auto q = m_db.Prepare(
+        "SELECT state, bytes_sha256, bytes_file, CASE WHEN bytes_sha256 = '' AND bytes_file = '' THEN bytes END "
+        "FROM batches WHERE origin = ?1 AND stream = ?2 AND seq = ?3");
     if (!q) return q.error();
     q->Bind(1, h.origin).Bind(2, h.stream).Bind(3, static_cast<std::int64_t>(h.seq));
     auto row = q->Step();
     if (!row) return row.error();
     if (*row) {
-      if (q->Text(0) != in.bytes) {
+      std::string stored = q->Text(1);
+      if (stored.empty()) {
+        if (const std::string file = q->Text(2); !file.empty()) {
+          auto hashed = exchange::Sha256File(m_batch_dir / file);
+          if (!hashed) return hashed.error();
+          stored = *hashed;
+        } else {
+          stored = exchange::Sha256Hex(q->Text(3));  // a row from before batch hashes were kept
+        }
+      }
+      if (stored != sha256) {
         return MakeError(Errc::kAlreadyExists, "a different batch " + h.batch_id +
                                                    " (same origin, stream and sequence) is held here already");
       }
-      held_already = q->Text(1) == "held";
+      held_already = q->Text(0) == "held";
     }
     if (*row && !held_already) {
       receipt.status = "duplicate";
       auto ev = m_db.Prepare("SELECT 1 FROM events WHERE origin = ?1 AND seq = ?2");
       if (!ev) return ev.error();
-      auto all = Drain(in);
-      if (!all) return all.error();
-      for (const auto& e : *all) {
+      auto s = ForEachIncoming(in, [&](const IncomingEvent& e) -> Status {
         ev->Bind(1, e.event.origin).Bind(2, static_cast<std::int64_t>(e.event.seq));
         auto r = ev->Step();
         ev->Reset();
-        if (r && *r) receipt.accepted.push_back(e.event.Id());
-      }
+        if (!r) return r.error();
+        if (*r) receipt.Accept(e.event.origin, e.event.seq);
+        return {};
+      });
+      if (!s) return s.error();
       return receipt;
     }
   }
@@ -373,11 +449,18 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     receipt.status = "duplicate";
     return receipt;
   }
+  std::string file;  // the bytes' name in the batch directory, when kept in a file
+  if (!in.bytes_file.empty() && !(h.seq > next && held_already)) {
+    auto placed = PlaceBatchFile(in);
+    if (!placed) return placed.error();
+    file = *placed;
+  }
+  const BytesRef bytes{in.bytes, file, sha256};
   if (h.seq > next) {
     // Out of sequence: keep the bytes, apply when the gap fills.
     receipt.status = "held";
     if (held_already) return receipt;
-    if (auto s = InsertBatch(m_db, h, in.bytes, in.signature, in.received_from, now, "held", 0, 0, in.forward_to); !s) {
+    if (auto s = InsertBatch(m_db, h, bytes, in.signature, in.received_from, now, "held", 0, 0, in.forward_to); !s) {
       return s.error();
     }
     if (auto s = txn.Commit(); !s) return s.error();
@@ -401,26 +484,50 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
   auto reject = m_db.Prepare(
       "INSERT INTO rejections(batch_id, origin, event_id, rule, field, reason, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   if (!exists || !bump || !reject) return MakeError(Errc::kInternal, "prepare failed: " + m_db.ErrorMessage());
-  std::set<std::string> registered_here;  // cases registered earlier in this batch
-  std::set<std::string> touched;          // cases held before, with new events
-  // Cases that begin in this batch: their projection needs no read-back.
-  std::map<std::string, std::vector<const schema::Event*>> fresh;
+  // Memory stays bounded on a batch of a million events: the cases begun in
+  // this batch keep their events here only until kFlushEvents have
+  // gathered; then their projections are written (so the cases table knows
+  // them from there on) and the sets start afresh. A case's later events
+  // after a flush count as touching a known case, refreshed from the log.
+  constexpr std::size_t kFlushEvents = 2000;
+  std::set<std::string> registered_here;  // cases registered in this batch since the last flush
+  std::set<std::string> touched;          // known cases with new events since the last flush
+  std::map<std::string, std::vector<schema::Event>> fresh;  // the events of the cases in registered_here
+  std::size_t fresh_events = 0;
   std::map<std::string, std::uint64_t> highest;  // per origin, for the origins table
-  // Events stay put (pointers into `fresh`) while more arrive from the parser.
+  auto flush = [&]() -> Status {
+    for (auto& [case_id, events] : fresh) {
+      // The fold orders as EventsOfCase does: registration first, then by time.
+      std::stable_sort(events.begin() + 1, events.end(), [](const schema::Event& a, const schema::Event& b) {
+        return std::tie(a.occurred_at, a.recorded_at, a.origin, a.seq) <
+               std::tie(b.occurred_at, b.recorded_at, b.origin, b.seq);
+      });
+      if (auto s = WriteProjection(case_id, Project(events)); !s) return s;
+    }
+    for (const auto& case_id : touched) {
+      if (auto s = RefreshProjection(case_id); !s) return s;
+    }
+    fresh.clear();
+    registered_here.clear();
+    touched.clear();
+    fresh_events = 0;
+    return {};
+  };
   std::deque<IncomingEvent> arrived(in.events.begin(), in.events.end());
   std::vector<IncomingEvent> chunk;
   bool ended = !in.more;
-  for (std::size_t next_event = 0;; ++next_event) {
-    while (next_event == arrived.size() && !ended) {
+  for (;;) {
+    while (arrived.empty() && !ended) {
       chunk.clear();
       auto got = in.more(chunk);
       if (!got) return got.error();  // the transaction rolls back: nothing applied
       for (auto& c : chunk) arrived.push_back(std::move(c));
       ended = !*got;
     }
-    if (next_event == arrived.size()) break;
-    const IncomingEvent& ie = arrived[next_event];
-    const auto& e = ie.event;
+    if (arrived.empty()) break;
+    IncomingEvent ie = std::move(arrived.front());
+    arrived.pop_front();
+    auto& e = ie.event;
     const std::string id = e.Id();
     exchange::Rejection rej;
     if (!ie.violations.empty()) {
@@ -467,41 +574,33 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
       receipt.rejected.push_back(std::move(rej));
       continue;
     }
-    receipt.accepted.push_back(id);
+    receipt.Accept(e.origin, e.seq);
     if (stored_already) continue;
     if (auto s = InsertEventRow(e, ie.xml, now); !s) return s.error();
     std::uint64_t& high = highest[e.origin];
     high = std::max(high, e.seq);
     if (e.kind == schema::EventKind::kRegistration) {
       registered_here.insert(e.case_id);
-      fresh[e.case_id].push_back(&e);
+      fresh[e.case_id].push_back(std::move(e));
+      ++fresh_events;
     } else if (registered_here.count(e.case_id)) {
-      fresh[e.case_id].push_back(&e);
+      fresh[e.case_id].push_back(std::move(e));
+      ++fresh_events;
     } else {
       touched.insert(e.case_id);
     }
+    if (fresh_events + touched.size() >= kFlushEvents) {
+      if (auto s = flush(); !s) return s.error();
+    }
   }
+  if (auto s = flush(); !s) return s.error();
   for (const auto& [origin, seq] : highest) {
     bump->Bind(1, origin).Bind(2, static_cast<std::int64_t>(seq));
     if (auto s = bump->Run(); !s) return s.error();
   }
-  for (const auto& [case_id, list] : fresh) {
-    std::vector<schema::Event> events;
-    events.reserve(list.size());
-    for (const auto* e : list) events.push_back(*e);
-    // The fold orders as EventsOfCase does: registration first, then by time.
-    std::stable_sort(events.begin() + 1, events.end(), [](const schema::Event& a, const schema::Event& b) {
-      return std::tie(a.occurred_at, a.recorded_at, a.origin, a.seq) <
-             std::tie(b.occurred_at, b.recorded_at, b.origin, b.seq);
-    });
-    if (auto s = WriteProjection(case_id, Project(events)); !s) return s.error();
-  }
-  for (const auto& case_id : touched) {
-    if (auto s = RefreshProjection(case_id); !s) return s.error();
-  }
   if (auto s = SetNextSeq(m_db, h.origin, h.stream, h.seq + 1); !s) return s.error();
-  if (auto s = InsertBatch(m_db, h, in.bytes, in.signature, in.received_from, now, "applied",
-                           static_cast<std::int64_t>(receipt.accepted.size()),
+  if (auto s = InsertBatch(m_db, h, bytes, in.signature, in.received_from, now, "applied",
+                           static_cast<std::int64_t>(receipt.AcceptedCount()),
                            static_cast<std::int64_t>(receipt.rejected.size()), in.forward_to);
       !s) {
     return s.error();
@@ -516,7 +615,8 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
 Result<std::optional<Store::HeldBatch>> Store::NextHeld(const std::string& origin, const std::string& stream) {
   std::lock_guard lock(m_mutex);
   auto q = m_db.Prepare(
-      "SELECT b.batch_id, b.received_from, b.forward_to, b.bytes, b.signature FROM batches b "
+      "SELECT b.batch_id, b.received_from, b.forward_to, b.bytes, b.signature, b.bytes_file, b.bytes_sha256 "
+      "FROM batches b "
       "JOIN streams s ON s.origin = b.origin AND s.stream = b.stream AND s.next_seq = b.seq "
       "WHERE b.origin = ?1 AND b.stream = ?2 AND b.state = 'held'");
   if (!q) return q.error();
@@ -525,7 +625,9 @@ Result<std::optional<Store::HeldBatch>> Store::NextHeld(const std::string& origi
   if (!row) return row.error();
   if (!*row) return std::optional<HeldBatch>();
   // The held row stays until ApplyBatch replaces it, in one transaction.
-  return std::optional<HeldBatch>(HeldBatch{q->Text(0), q->Text(1), q->Text(2), q->Text(3), q->Text(4)});
+  HeldBatch held{q->Text(0), q->Text(1), q->Text(2), q->Text(3), q->Text(4), {}, q->Text(6)};
+  if (const std::string file = q->Text(5); !file.empty()) held.bytes_file = m_batch_dir / file;
+  return std::optional<HeldBatch>(std::move(held));
 }
 
 std::vector<Store::LinkStatus> Store::Links() {
@@ -571,12 +673,19 @@ std::vector<Store::StreamGap> Store::Gaps() {
 
 Result<std::pair<std::string, std::string>> Store::BatchBytes(const std::string& batch_id) {
   std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare("SELECT bytes, signature FROM batches WHERE batch_id = ?1", false);
+  auto q = m_db.Prepare("SELECT bytes, signature, bytes_file FROM batches WHERE batch_id = ?1", false);
   if (!q) return q.error();
   q->Bind(1, batch_id);
   auto row = q->Step();
   if (!row) return row.error();
   if (!*row) return MakeError(Errc::kNotFound, "no batch " + batch_id);
+  if (const std::string file = q->Text(2); !file.empty()) {
+    std::ifstream in(m_batch_dir / file, std::ios::binary);
+    if (!in) return MakeError(Errc::kIo, "cannot read batch file " + (m_batch_dir / file).string());
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return std::make_pair(ss.str(), q->Text(1));
+  }
   return std::make_pair(q->Text(0), q->Text(1));
 }
 

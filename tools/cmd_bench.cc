@@ -3,11 +3,16 @@
 #include <stdlib.h>
 
 #include <chrono>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
+#include <thread>
 
 #include "codes/codebook.h"
 #include "exchange/batch.h"
+#include "exchange/http.h"
+#include "exchange/receipt.h"
 #include "node/blobs.h"
 #include "node/exchange_service.h"
 #include "node/sqlite.h"
@@ -172,7 +177,10 @@ int BenchIntake(const Args& args) {
 // One node (a city) applies one signed batch of N registrations from its
 // child county: verify, decompress, parse, validate, store — the path a
 // received batch takes — beside the raw insert of the same rows.
+int BenchApplyStream(const Args& args);
+
 int BenchApply(const Args& args) {
+  if (args.Get("xml-mb")) return BenchApplyStream(args);
   const long n = std::atol(args.Get("n", "100000").c_str());
   if (n <= 0) {
     std::cerr << "xfctl bench apply: --n must be a positive number\n";
@@ -205,7 +213,10 @@ int BenchApply(const Args& args) {
   }
   SystemClock clock;
   auto store = node::Store::Open(config.data_dir / "xfnode.db", clock);
-  if (!store) return 1;
+  if (!store) {
+    std::cerr << "xfctl bench: " << store.error().message << "\n";
+    return 1;
+  }
   node::BlobStore blobs(config.data_dir / "blobs");
   auto service = node::ExchangeService::Create(config, **book, **store, blobs, clock);
   if (!service) {
@@ -249,9 +260,11 @@ int BenchApply(const Args& args) {
   h.record_count = static_cast<std::uint64_t>(n);
   const std::string batch_xml = exchange::BatchXml(h, xml);
   auto bytes = exchange::Compress(batch_xml);
-  if (!bytes) return 1;
-  auto sig = exchange::SignBytes(*county_key, *bytes);
-  if (!sig) return 1;
+  auto sig = bytes ? exchange::SignBytes(*county_key, *bytes) : Result<std::string>(bytes.error());
+  if (!sig) {
+    std::cerr << "xfctl bench: " << sig.error().message << "\n";
+    return 1;
+  }
 
   const auto t0 = Clock::now();
   auto receipt = (*service)->Receive({*bytes, *sig, "110105", "110105"});
@@ -260,8 +273,8 @@ int BenchApply(const Args& args) {
     std::cerr << "xfctl bench apply: refused: " << receipt.error().message << "\n";
     return 1;
   }
-  if (receipt->receipt.accepted.size() != static_cast<std::size_t>(n)) {
-    std::cerr << "xfctl bench apply: only " << receipt->receipt.accepted.size() << " of " << n << " accepted";
+  if (receipt->receipt.AcceptedCount() != static_cast<std::uint64_t>(n)) {
+    std::cerr << "xfctl bench apply: only " << receipt->receipt.AcceptedCount() << " of " << n << " accepted";
     if (!receipt->receipt.rejected.empty()) std::cerr << ": " << receipt->receipt.rejected.front().reason;
     std::cerr << "\n";
     return 1;
@@ -298,6 +311,211 @@ int BenchApply(const Args& args) {
             << std::setprecision(0) << "  raw SQLite insert of the same rows, one transaction:             "
             << raw_rate << " rows/s (" << std::setprecision(2) << Seconds(t2, t3) << " s)\n"
             << "  apply / raw = " << apply / raw_rate << " (target >= 0.5)\n";
+  return 0;
+}
+
+
+// The peak resident set of a process (VmHWM in /proc/PID/status), in KiB.
+long PeakRssKib(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+// xfctl bench apply --xml-mb N: a real xfnode (a city) receives one batch
+// of about N MB of XML from its child county over the real exchange
+// endpoint (mutual TLS): the batch is generated to a file as a stream
+// (never whole in this process), signed over the file, and posted from the
+// file. Reports events/s and the xfnode's peak RSS (VmHWM); with
+// --max-rss-mb M it fails when the peak is above M.
+int BenchApplyStream(const Args& args) {
+  const long mb = std::atol(args.Get("xml-mb", "0").c_str());
+  const long max_rss_mb = std::atol(args.Get("max-rss-mb", "0").c_str());
+  if (mb <= 0 || max_rss_mb < 0) {
+    std::cerr << "xfctl bench apply: --xml-mb must be a positive number of MB (and --max-rss-mb too, if given)\n";
+    return 2;
+  }
+  char tmpl[] = "/tmp/xfnode-bench-XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) return 1;
+  std::optional<TempDirGuard> guard;
+  if (!args.Has("keep")) guard.emplace(tmpl);
+  const std::filesystem::path dir = tmpl;
+  auto fail = [](const std::string& why) {
+    std::cerr << "xfctl bench apply: " << why << "\n";
+    return 1;
+  };
+
+  // Two nodes made as an operator makes them: the county (only its keys are
+  // used here) and the city that receives.
+  const auto county = dir / "county", city = dir / "city";
+  std::ostringstream quiet;
+  auto* old = std::cout.rdbuf(quiet.rdbuf());
+  const bool made =
+      CmdInit(Args(std::vector<std::string>{"--dir", county.string(), "--node-id", "110105", "--tier", "county",
+                                            "--api-port", "0", "--exchange-port", "0", "--force"})) == 0 &&
+      CmdInit(Args(std::vector<std::string>{"--dir", city.string(), "--node-id", "110100", "--tier", "city",
+                                            "--api-port", "0", "--exchange-port", "0", "--force"})) == 0 &&
+      CmdPeer("add", Args(std::vector<std::string>{"--node", city.string(), "--as", "child", "--id", "110105",
+                                                   "--key", (county / "keys" / "signing.pub").string(), "--cert",
+                                                   (county / "keys" / "tls.crt").string()})) == 0;
+  std::cout.rdbuf(old);
+  if (!made) return fail("cannot create the nodes: " + quiet.str());
+  auto config = node::LoadConfig(city / "xfnode.yaml");
+  if (!config) return fail(config.error().message);
+  auto book = codes::CodeBook::Load(codes::DefaultDataDir());
+  if (!book) return fail(book.error().message);
+  auto county_key = exchange::PrivateKey::LoadPem(county / "keys" / "signing.key");
+  if (!county_key) return fail(county_key.error().message);
+
+  // The batch, generated to a file: N registrations with a summary of
+  // about 1 KB (a long petition), so ~2 KB of XML each.
+  SystemClock clock;
+  const Date today = clock.Now().ToDate();
+  const Instant now = clock.Now();
+  std::string padding;
+  for (int i = 0; i < 40; ++i) padding += "群众反映问题请求依法处理";  // 12 chars × 40
+  // A few hundred bytes that do not repeat, so the batch compresses about
+  // as real petitions do rather than to nothing.
+  std::uint64_t rng = 0x9E3779B97F4A7C15ull;
+  auto noise = [&] {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out(256, '0');
+    for (auto& ch : out) {
+      rng ^= rng << 13;
+      rng ^= rng >> 7;
+      rng ^= rng << 17;
+      ch = kHex[rng & 15];
+    }
+    return out;
+  };
+  auto event_xml = [&](long i) {
+    auto c = SampleCase(static_cast<int>(i), today);
+    char id[40];
+    std::snprintf(id, sizeof id, "110105-%04d-%07ld", today.year, i + 1);
+    c.case_id = id;
+    c.registering_body = "110105";
+    c.registered_at = now;
+    c.summary += padding + noise();
+    schema::Event e;
+    e.origin = "110105";
+    e.seq = static_cast<std::uint64_t>(i + 1);
+    e.case_id = id;
+    e.kind = schema::EventKind::kRegistration;
+    e.occurred_at = now;
+    e.recorded_at = now;
+    e.actor = "bench";
+    e.body = std::move(c);
+    return schema::EventToXml(e);
+  };
+  {
+    auto c = SampleCase(0, today);
+    c.summary += padding + noise();
+    const auto v = schema::ValidateCase(c, **book, schema::RecordLimits{}, today);
+    if (!v.empty()) return fail("generated case refused: " + v.front().rule + " " + v.front().message);
+  }
+  std::size_t sample = 0;
+  for (long i = 0; i < 1000; ++i) sample += event_xml(i).size();
+  const long n = std::max(1L, static_cast<long>((static_cast<double>(mb) * 1024 * 1024) / (sample / 1000.0)));
+  if (static_cast<std::size_t>(n) > exchange::BatchLimits{}.max_events) {
+    return fail("--xml-mb " + std::to_string(mb) + " would need " + std::to_string(n) + " events, over the limit of " +
+                std::to_string(exchange::BatchLimits{}.max_events));
+  }
+  exchange::BatchHeader h;
+  h.origin = "110105";
+  h.stream = std::string(exchange::kUpStream);
+  h.seq = 1;
+  h.batch_id = exchange::MakeBatchId(h.origin, h.stream, h.seq);
+  h.destination = std::string(exchange::kRootNode);
+  h.created = now;
+  h.code_version = (*book)->Version();
+  h.record_count = static_cast<std::uint64_t>(n);
+  const auto batch_file = dir / "batch.zst";
+  const auto t_gen = Clock::now();
+  std::uint64_t xml_bytes = 0, zst_bytes = 0;
+  {
+    auto w = exchange::ZstdFileWriter::Create(batch_file);
+    if (!w) return fail(w.error().message);
+    // BatchXml of the header alone, cut before </batch>, then the events.
+    std::string head = exchange::BatchXml(h, {});
+    head.resize(head.rfind("</batch>"));
+    std::string buf = std::move(head);
+    for (long i = 0; i < n; ++i) {
+      buf += event_xml(i);
+      if (buf.size() >= (1u << 20)) {
+        xml_bytes += buf.size();
+        if (auto s = (*w)->Write(buf); !s) return fail(s.error().message);
+        buf.clear();
+      }
+    }
+    buf += "</batch>\n";
+    xml_bytes += buf.size();
+    if (auto s = (*w)->Write(buf); !s) return fail(s.error().message);
+    auto size = (*w)->Finish();
+    if (!size) return fail(size.error().message);
+    zst_bytes = *size;
+  }
+  auto sig = exchange::SignFile(*county_key, batch_file);
+  if (!sig) return fail(sig.error().message);
+  const auto t_made = Clock::now();
+
+  // The city, as a real process.
+  const std::filesystem::path xfnode = args.Get("xfnode", XfnodeBinary().string());
+  auto proc = Process::Spawn({xfnode.string(), "--config", (city / "xfnode.yaml").string()}, dir / "city.log");
+  if (!proc) return fail(proc.error().message);
+  const auto url_file = config->data_dir / "exchange.url";
+  std::string url;
+  for (int i = 0; i < 300 && url.empty(); ++i) {
+    std::ifstream in(url_file);
+    std::getline(in, url);
+    if (url.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (url.empty()) {
+    std::ifstream log(dir / "city.log");
+    std::ostringstream ss;
+    ss << log.rdbuf();
+    return fail("the city's xfnode did not start: " + ss.str());
+  }
+  const long rss_idle = PeakRssKib(proc->Pid());
+
+  exchange::HttpClientOptions opts;
+  opts.tls = exchange::TlsFiles{(county / "keys" / "tls.crt").string(), (county / "keys" / "tls.key").string(),
+                                (city / "keys" / "tls.crt").string(), false};
+  opts.expected_server_cn = "110100";
+  opts.answer_timeout = std::chrono::minutes(30);
+  const auto t0 = Clock::now();
+  auto r = exchange::HttpCallFile("POST", url + "/v1/exchange/batches",
+                                  {{"content-type", "application/zstd"},
+                                   {"x-xf-origin", "110105"},
+                                   {"x-xf-batch-id", h.batch_id},
+                                   {"x-xf-signature", exchange::Base64Encode(*sig)}},
+                                  batch_file, opts);
+  const auto t1 = Clock::now();
+  const long rss_peak = PeakRssKib(proc->Pid());
+  (void)proc->Stop();
+  if (!r) return fail("sending: " + r.error().message);
+  if (r->status != 200) return fail("HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 500));
+  auto receipt = exchange::ParseReceiptXml(r->body);
+  if (!receipt) return fail("the receipt: " + receipt.error().message);
+  if (receipt->AcceptedCount() != static_cast<std::uint64_t>(n)) {
+    return fail("only " + std::to_string(receipt->AcceptedCount()) + " of " + std::to_string(n) + " accepted" +
+                (receipt->rejected.empty() ? std::string() : ": " + receipt->rejected.front().reason));
+  }
+  const double secs = Seconds(t0, t1);
+  std::cout << std::fixed << std::setprecision(0) << "bench apply: one batch of " << n << " registrations, "
+            << xml_bytes / (1024 * 1024) << " MiB XML (" << zst_bytes / (1024 * 1024)
+            << " MiB zstd), made in " << std::setprecision(1) << Seconds(t_gen, t_made) << " s\n"
+            << "  sent to a real xfnode (city 110100) over POST /v1/exchange/batches, mutual TLS\n"
+            << "  receive path (spool + verify + stream decompress/parse + validate + apply + receipt): "
+            << std::setprecision(0) << n / secs << " events/s (" << std::setprecision(1) << secs << " s)\n"
+            << "  xfnode peak RSS (VmHWM): " << std::setprecision(1) << rss_peak / 1024.0 << " MiB (" << rss_idle / 1024.0
+            << " MiB before the batch)" << (max_rss_mb ? ", limit " + std::to_string(max_rss_mb) + " MiB" : "")
+            << "\n";
+  if (max_rss_mb && rss_peak > max_rss_mb * 1024) {
+    std::cerr << "xfctl bench apply: peak RSS " << rss_peak / 1024 << " MiB is over " << max_rss_mb << " MiB\n";
+    return 1;
+  }
   return 0;
 }
 

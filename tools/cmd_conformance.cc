@@ -5,11 +5,16 @@
 
 #include "codes/codebook.h"
 #include "node/conformance.h"
+#include "node/conformance_html.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
 
+// --batch FILE: one batch file checked offline (tools/cmd_conformance_batch.cc).
+int CmdConformanceBatch(const Args& args);
+
 int CmdConformance(const Args& args) {
+  if (args.Has("batch")) return CmdConformanceBatch(args);
   if (auto u = args.Unknown({"node", "config", "since", "until", "format", "out"}); !u.empty()) {
     std::cerr << "xfctl conformance: " << u << "\n";
     return 2;
@@ -19,8 +24,8 @@ int CmdConformance(const Args& args) {
     std::cerr << "xfctl: " << config.error().message << "\n";
     return 2;
   }
-  node::conformance::Options o;
-  o.now = SystemClock().Now();
+  // Bounds, children and the default period from the node's configuration.
+  auto o = node::conformance::OptionsFor(*config, SystemClock().Now());
   // --since/--until are civil dates in China time (UTC+8); until is exclusive.
   for (const char* key : {"since", "until"}) {
     if (auto text = args.Get(key)) {
@@ -33,14 +38,10 @@ int CmdConformance(const Args& args) {
     }
   }
   const std::string format = args.Get("format", "text");
-  if (format != "text" && format != "json") {
-    std::cerr << "xfctl conformance: --format is text or json (html: not yet)\n";
+  if (format != "text" && format != "json" && format != "html") {
+    std::cerr << "xfctl conformance: --format is text, json or html\n";
     return 2;
   }
-  o.node_id = config->node_id;
-  for (const auto& c : config->children) o.children.push_back(c.id);
-  o.timeliness_hours = config->timeliness_bound_hours;
-  o.repeat_grace_hours = config->repeat_grace_hours;
   auto book = codes::CodeBook::Load(config->codes_dir.empty() ? codes::DefaultDataDir() : config->codes_dir);
   if (!book) {
     std::cerr << "xfctl: code tables: " << book.error().message << "\n";
@@ -51,8 +52,9 @@ int CmdConformance(const Args& args) {
     std::cerr << "xfctl: " << report.error().message << "\n";
     return 1;
   }
-  const std::string out =
-      format == "json" ? node::conformance::ToJson(*report) + "\n" : node::conformance::ToText(*report);
+  const std::string out = format == "json"   ? node::conformance::ToJson(*report) + "\n"
+                          : format == "html" ? node::conformance::ToHtml(*report, **book)
+                                             : node::conformance::ToText(*report);
   if (auto file = args.Get("out")) {
     if (auto s = WriteFile(*file, out); !s) {
       std::cerr << "xfctl: " << s.error().message << "\n";

@@ -420,12 +420,20 @@ int CmdExport(const Args& args) {
                       {"link", *link},
                       {"qseq", it.qseq}};
     // The batch and signature first, the JSON last: a .json means the pair is complete.
-    for (const auto& [name, data] :
-         {std::pair{stem + ".zst", &it.bytes}, std::pair{stem + ".sig", &it.signature}}) {
-      if (auto s = WriteFile(dir / name, *data); !s) {
-        std::cerr << "xfctl export: " << s.error().message << "\n";
+    // A batch kept in a file is copied as a file, never read whole.
+    if (!it.bytes_file.empty()) {
+      fs::copy_file(it.bytes_file, dir / (stem + ".zst"), fs::copy_options::overwrite_existing, ec);
+      if (ec) {
+        std::cerr << "xfctl export: cannot copy " << it.bytes_file.string() << ": " << ec.message() << "\n";
         return 1;
       }
+    } else if (auto s = WriteFile(dir / (stem + ".zst"), it.bytes); !s) {
+      std::cerr << "xfctl export: " << s.error().message << "\n";
+      return 1;
+    }
+    if (auto s = WriteFile(dir / (stem + ".sig"), it.signature); !s) {
+      std::cerr << "xfctl export: " << s.error().message << "\n";
+      return 1;
     }
     if (auto s = WriteFile(dir / (stem + ".json"), json::serialize(meta) + "\n"); !s) {
       std::cerr << "xfctl export: " << s.error().message << "\n";
@@ -451,7 +459,8 @@ int CmdExport(const Args& args) {
       ++blobs;
     }
     std::cout << "  " << std::left << std::setw(5) << it.qseq << " " << std::setw(26) << it.batch_id
-              << " " << it.bytes.size() << " bytes, " << here << "/" << it.attachments.size()
+              << " " << (it.bytes_file.empty() ? it.bytes.size() : fs::file_size(it.bytes_file, ec))
+              << " bytes, " << here << "/" << it.attachments.size()
               << " attachments\n";
   }
   std::cout << "exported " << items->size() << " undelivered batch(es) for " << *link << " ("
@@ -540,15 +549,31 @@ int ImportBatches(OpenNode& node, const fs::path& dir) {
       ++refused;
       continue;
     }
-    auto bytes = ReadFile(b.zst, exchange::BatchLimits{}.max_compressed);
     auto sig = ReadFile(fs::path(b.zst).replace_extension(".sig"), 4096);
-    if (!bytes || !sig) {
-      std::cout << "REFUSED: " << (!bytes ? bytes.error().message : sig.error().message) << "\n";
+    if (!sig) {
+      std::cout << "REFUSED: " << sig.error().message << "\n";
       ++refused;
       continue;
     }
-    node::ExchangeService::Incoming in{std::move(bytes).value(), std::move(sig).value(),
-                                       JsonString(b.meta, "origin"), from};
+    // The batch streams from a copy in the node's spool dir (the store may
+    // keep that copy as the batch's file); the medium is left as it was.
+    const fs::path spool = node.config.data_dir / "spool";
+    fs::create_directories(spool, ec);
+    const fs::path copy = spool / ("import-" + exchange::RandomHex(8));
+    struct Remove {
+      fs::path p;
+      ~Remove() {
+        std::error_code ignored;
+        fs::remove(p, ignored);
+      }
+    } remove_copy{copy};
+    fs::copy_file(b.zst, copy, ec);
+    if (ec) {
+      std::cout << "REFUSED: cannot copy " << b.zst << " to " << copy.string() << ": " << ec.message() << "\n";
+      ++refused;
+      continue;
+    }
+    node::ExchangeService::Incoming in{"", std::move(sig).value(), JsonString(b.meta, "origin"), from, copy};
     auto r = node.service->Receive(in);
     if (!r) {
       std::cout << "REFUSED (" << ErrcName(r.error().code) << "): " << r.error().message << "\n";
@@ -556,13 +581,13 @@ int ImportBatches(OpenNode& node, const fs::path& dir) {
       continue;
     }
     const auto& rc = r->receipt;
-    std::cout << rc.status << ", " << rc.accepted.size() << " accepted, " << rc.rejected.size()
+    std::cout << rc.status << ", " << rc.AcceptedCount() << " accepted, " << rc.rejected.size()
               << " rejected\n";
     for (const auto& x : rc.rejected) {
       std::cout << "        rejected " << (x.event_id.empty() ? "(batch)" : x.event_id) << " "
                 << x.rule << (x.field.empty() ? "" : " " + x.field) << ": " << x.reason << "\n";
     }
-    accepted += rc.accepted.size();
+    accepted += rc.AcceptedCount();
     rejected += rc.rejected.size();
     const std::string stem = std::to_string(b.qseq) + ".receipt";
     json::object meta{{"batch_id", rc.batch_id},

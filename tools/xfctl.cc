@@ -201,6 +201,11 @@ bool WaitHealthy(const std::string& url, int seconds) {
 
 }  // namespace xf::tools
 
+namespace xf::tools {
+int CmdBenchReport(const Args& args);  // tools/cmd_bench_report.cc
+int CmdBenchPropagate(const Args& args);  // tools/cmd_bench_propagate.cc
+}  // namespace xf::tools
+
 namespace {
 
 void Usage() {
@@ -215,7 +220,9 @@ void Usage() {
   xfctl case import FILE|DIR…                         register many
   xfctl case show ID
   xfctl conformance [--node DIR | --config FILE] [--since YYYY-MM-DD] [--until YYYY-MM-DD]
-                    [--format text|json] [--out FILE]   rules R1–R6, lateness, gaps, 三率, scores
+                    [--format text|json|html] [--out FILE]   rules R1–R6, lateness, gaps, 三率, scores
+  xfctl conformance --batch FILE [--signature FILE --key ORIGIN.pub] [--format text|json]
+                                                      one batch file checked offline
   xfctl case xml FILE.json                            the XML form of a case (no node needed)
   xfctl peer add --as parent|child --id ID --key PEER.pub --cert PEER.crt [--url URL] [--pull]
   xfctl keys add NODE-ID PUBLIC-KEY.pem              trust a further node's signing key
@@ -229,6 +236,8 @@ void Usage() {
   xfctl import --in DIR | --receipts DIR              apply exported batches / their receipts
   xfctl demo [--dir DIR] [--keep]                     national–province–city–2 counties on loopback
   xfctl bench intake [--n N] [--dir DIR]              intake rate vs raw SQLite insert rate
+  xfctl bench report [--events N] [--origins N] [--runs N]   conformance report over 1,000,000 events
+  xfctl bench propagate [--n N] [--events M] [--dir DIR]   county → national latency and throughput
   xfctl version
 
 The node is found with --node DIR (DIR/xfnode.yaml), --config FILE, $XF_NODE,
@@ -272,6 +281,8 @@ int main(int argc, char** argv) {
     if (cmd == "peer") return CmdPeer(sub, rest);
     if (cmd == "keys") return CmdKeys(sub, rest);
     if (cmd == "batch") return CmdBatch(sub, rest);
+    if (sub == "report") return CmdBenchReport(rest);  // tools/cmd_bench_report.cc
+    if (sub == "propagate") return CmdBenchPropagate(rest);  // tools/cmd_bench_propagate.cc
     return CmdBench(sub, rest);
   }
   std::cerr << "xfctl: unknown command '" << cmd << "' (xfctl help)\n";

@@ -7,6 +7,7 @@
 #include <libxml/xmlreader.h>
 #include <libxml/xmlschemas.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <mutex>
@@ -43,6 +44,49 @@ struct XmlPull::Impl {
   bool has_schema = false;
   std::string error_message;
   int error_line = 0;
+  // Streaming input (XmlPull(ReadFn, …)).
+  ReadFn read;
+  std::size_t max_bytes = 0;
+  std::size_t total = 0;   // bytes handed to libxml2 so far
+  std::string tail;        // the last bytes of the previous chunk, for the DTD scan
+  bool io_failed = false;  // the source or a limit stopped the input
+  Errc io_code = Errc::kInvalidArgument;
+  std::string io_message;  // empty: the source failed (its owner knows why)
+
+  static int IoRead(void* ctx, char* buf, int len) {
+    auto* self = static_cast<Impl*>(ctx);
+    if (self->io_failed) return -1;
+    const int n = self->read(buf, len);
+    if (n < 0) {
+      self->io_failed = true;
+      return -1;
+    }
+    self->total += static_cast<std::size_t>(n);
+    if (self->total > self->max_bytes) {
+      self->io_failed = true;
+      self->io_code = Errc::kLimit;
+      self->io_message = "XML document exceeds the limit of " + std::to_string(self->max_bytes) + " bytes";
+      return -1;
+    }
+    // "<!DOCTYPE" or "<!ENTITY", also across a chunk boundary.
+    std::string_view chunk(buf, static_cast<std::size_t>(n));
+    std::string seam = self->tail;
+    seam.append(chunk.substr(0, std::min<std::size_t>(chunk.size(), 8)));
+    auto has = [](std::string_view s) { return s.find("<!DOCTYPE") != s.npos || s.find("<!ENTITY") != s.npos; };
+    if (has(chunk) || has(seam)) {
+      self->io_failed = true;
+      self->io_code = Errc::kInvalidArgument;
+      self->io_message = "XML with a DOCTYPE or entity declaration is not accepted";
+      return -1;
+    }
+    if (chunk.size() >= 8) {
+      self->tail.assign(chunk.substr(chunk.size() - 8));
+    } else {
+      self->tail.append(chunk);
+      if (self->tail.size() > 8) self->tail.erase(0, self->tail.size() - 8);
+    }
+    return n;
+  }
 
   static void OnError(void* arg, XmlErrorArg e) {
     auto* self = static_cast<Impl*>(arg);
@@ -119,10 +163,37 @@ XmlPull::XmlPull(std::string_view xml, const XmlLimits& limits, const XsdValidat
   m_impl->has_schema = schema != nullptr;
 }
 
+XmlPull::XmlPull(ReadFn read, const XmlLimits& limits, const XsdValidator* schema)
+    : m_impl(std::make_unique<Impl>()), m_limits(limits) {
+  InitLibxml();
+  m_impl->read = std::move(read);
+  m_impl->max_bytes = m_limits.max_bytes;
+  ErrorScope scope(m_impl.get(), &Impl::OnError);
+  constexpr int kOptions =
+      XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC | XML_PARSE_NOXINCNODE;
+  m_impl->reader.reset(xmlReaderForIO(&Impl::IoRead, nullptr, m_impl.get(), nullptr, "UTF-8", kOptions));
+  if (!m_impl->reader) {
+    if (m_impl->io_failed && !m_impl->io_message.empty()) {
+      Fail(m_impl->io_code, m_impl->io_message);
+    } else {
+      Fail(m_impl->io_failed ? Errc::kInvalidArgument : Errc::kInternal,
+           m_impl->io_failed ? "the XML input failed" : "cannot create an XML reader");
+    }
+    return;
+  }
+  xmlTextReaderSetStructuredErrorHandler(m_impl->reader.get(), &Impl::OnError, m_impl.get());
+  if (schema != nullptr &&
+      xmlTextReaderSetSchema(m_impl->reader.get(),
+                             static_cast<xmlSchemaPtr>(schema->SchemaHandle())) != 0) {
+    Fail(Errc::kInternal, "cannot attach the XSD to the XML reader");
+  }
+  m_impl->has_schema = schema != nullptr;
+}
+
 XmlPull::~XmlPull() {
   if (m_impl && m_impl->reader) {
     ErrorScope scope(m_impl.get(), &Impl::OnError);
-    if (m_impl->has_schema) {
+    if (m_impl->has_schema && !m_impl->read) {
       // libxml2 (2.9) leaks the XSD identity-constraint state of a
       // validation stopped mid-document; reading to the end (the input is
       // already bounded) lets it unwind.
@@ -155,6 +226,13 @@ XmlPull::Tok XmlPull::Next() {
   ErrorScope scope(m_impl.get(), &Impl::OnError);
   for (;;) {
     const int rc = xmlTextReaderRead(r);
+    if (m_impl->io_failed) {
+      // The input stopped: a limit, a declaration, or the source's own
+      // failure (whose owner reports it).
+      Fail(m_impl->io_message.empty() ? Errc::kInvalidArgument : m_impl->io_code,
+           m_impl->io_message.empty() ? "the XML input failed" : m_impl->io_message);
+      return Tok::kError;
+    }
     if (m_impl->has_error || rc < 0) {
       std::string msg = m_impl->invalid ? "not valid against the XSD" : "not well-formed XML";
       if (m_impl->has_error) msg += ": " + m_impl->error_message;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +41,16 @@ class XmlPull {
   // With a schema, the document is also validated as it streams by: the
   // first validity error fails the parse (kInvalidArgument).
   XmlPull(std::string_view xml, const XmlLimits& limits, const XsdValidator* schema = nullptr);
+
+  // Streaming: libxml2 pulls the document through `read`, which fills up
+  // to `len` bytes of `buf` and answers how many (0 at the end, -1 on a
+  // failure of its own: the owner of the source says what it was). The
+  // limits hold for the bytes read so far (max_bytes: the whole stream);
+  // a DOCTYPE or ENTITY declaration anywhere in the stream fails the parse.
+  // Memory stays bounded by libxml2's input window and the current node.
+  // REQUIRES: `read` (and what it captures) outlives this object.
+  using ReadFn = std::function<int(char* buf, int len)>;
+  XmlPull(ReadFn read, const XmlLimits& limits, const XsdValidator* schema = nullptr);
   ~XmlPull();
   XmlPull(const XmlPull&) = delete;
   XmlPull& operator=(const XmlPull&) = delete;

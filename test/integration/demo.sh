@@ -39,6 +39,16 @@ done
 expect '^== 4\. registering [0-9]+ sample cases'
 expect '^== 5\. the national bureau registers 100000-[0-9]{4}-[0-9]{7} and assigns \(交办\) it to 110108'
 expect '^all [0-9]+ copies arrived in [0-9.]+ s'
+# The last lines: where to look (the national bureau's status page).
+expect '^== where to look \(national bureau 100000\)'
+expect '^  status page +http://127\.0\.0\.1:[0-9]+/( |$)'
+expect '^  live report +http://127\.0\.0\.1:[0-9]+/report\.html( |$)'
+expect '^  conformance report /.*/report\.html '
+report=$(sed -nE 's/^  conformance report (\/[^ ]*report\.html) .*/\1/p' "$out")
+[[ -s $report ]] || fail "no report at '$report'"
+for want in '<html lang="zh-CN"' '110105' '110108' '<svg'; do
+  grep -qF -- "$want" "$report" || fail "the report lacks $want"
+done
 # The table: every county case everywhere up the tree, not at the other
 # county; the assigned case down the path to 110108 only.
 expect '^  110105-[0-9]{4}-[0-9]{7} +110105 +✓ +✓ +✓ +✓ +· '

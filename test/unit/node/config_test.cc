@@ -77,7 +77,11 @@ TEST_CASE("config: a full configuration sets every field") {
       "  max_attachment_bytes: 1048576\n"
       "rules:\n"
       "  timeliness_hours: 12\n"
-      "  repeat_grace_hours: 48\n";
+      "  repeat_grace_hours: 48\n"
+      "conformance:\n"
+      "  silent_hours: 6\n"
+      "  period_days: 7\n"
+      "  max_listed: 20\n";
   const auto r = ParseConfig(yaml, kFile);
   REQUIRE_MESSAGE(r.ok(), r.error().message);
   const NodeConfig& c = *r;
@@ -120,6 +124,9 @@ TEST_CASE("config: a full configuration sets every field") {
   CHECK(c.limits.max_attachment_bytes == 1048576);
   CHECK(c.timeliness_bound_hours == 12);
   CHECK(c.repeat_grace_hours == 48);
+  CHECK(c.conformance.silent_hours == 6);
+  CHECK(c.conformance.period_days == 7);
+  CHECK(c.conformance.max_listed == 20);
 }
 
 TEST_CASE("config: defaults where the file is silent") {
@@ -141,6 +148,24 @@ TEST_CASE("config: defaults where the file is silent") {
   CHECK(c.limits.max_attachments == 5);
   CHECK(c.timeliness_bound_hours == 24);
   CHECK(c.repeat_grace_hours == 24);
+  CHECK(c.conformance.silent_hours == 24);
+  CHECK(c.conformance.period_days == 30);
+  CHECK(c.conformance.max_listed == 100);
+}
+
+TEST_CASE("config: the conformance section names a bad key or value with its line") {
+  ExpectError(std::string(kMinimal) + "conformance:\n  silent_hours: 2\n  quiet_hours: 3\n", 8,
+              "unknown key 'quiet_hours' in conformance");
+  ExpectError(std::string(kMinimal) + "conformance:\n  silent_hours: -1\n", 7,
+              "silent_hours = -1 is out of range [0, 8760]");
+  ExpectError(std::string(kMinimal) + "conformance:\n  period_days: 0\n", 7, "period_days = 0 is out of range");
+  ExpectError(std::string(kMinimal) + "conformance:\n  max_listed: many\n", 7,
+              "max_listed must be a whole number, not 'many'");
+  ExpectError(std::string(kMinimal) + "conformance: 24\n", 6, "conformance must be a mapping");
+  // 0 is allowed: every pause counts as silence (drills and tests).
+  const auto r = ParseConfig(std::string(kMinimal) + "conformance:\n  silent_hours: 0\n", kFile);
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK(r->conformance.silent_hours == 0);
 }
 
 TEST_CASE("config: every tier name is accepted") {

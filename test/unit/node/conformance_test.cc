@@ -213,7 +213,7 @@ TEST_CASE("conformance: counts, percentiles, rates and scores per origin and sub
   auto report = conformance::ComputeFromFile(dir / "node.db", Book(), Opts());
   REQUIRE_MESSAGE(report.ok(), report.error().message);
   const auto& r = *report;
-  CHECK(r.until == At("2026-04-30T00:00:00Z"));
+  CHECK(r.until == At("2026-04-30T00:00:01Z"));  // the end of the current second
   REQUIRE(r.origins.size() == 3);
   REQUIRE(r.subtrees.size() == 2);
 
@@ -360,6 +360,77 @@ TEST_CASE("conformance: a shorter period leaves earlier events out; an empty dat
   CHECK(good.satisfaction.denominator == 1);
   CHECK(good.timely_acceptance.denominator == 1);  // G's decision fell due on 04-14
   CHECK(conformance::ComputeFromFile(dir / "missing.db", Book(), o).error().code == Errc::kNotFound);
+}
+
+TEST_CASE("conformance: OptionsFor takes bounds, children and the period from the config") {
+  NodeConfig config;
+  config.node_id = kSelf;
+  for (const auto& id : {kBad, kGood}) {
+    PeerConfig child;
+    child.id = id;
+    config.children.push_back(child);
+  }
+  config.timeliness_bound_hours = 12;
+  config.repeat_grace_hours = 0;
+  config.conformance.silent_hours = 6;
+  config.conformance.period_days = 7;
+  config.conformance.max_listed = 1;
+  const auto o = conformance::OptionsFor(config, At("2026-04-30T00:00:00Z"));
+  CHECK(o.node_id == kSelf);
+  CHECK(o.children == std::vector<std::string>{kBad, kGood});
+  CHECK(o.timeliness_hours == 12);
+  CHECK(o.repeat_grace_hours == 0);
+  CHECK(o.silent_hours == 6);
+  CHECK(o.period_days == 7);
+  CHECK(o.max_listed == 1);
+  CHECK(o.now == At("2026-04-30T00:00:00Z"));
+  CHECK(o.since.seconds == 0);  // Compute takes the period back from until
+
+  TempDir dir;
+  ManualClock clock(At("2026-03-01T00:00:00Z"));
+  auto opened = Store::Open(dir / "node.db", clock);
+  REQUIRE(opened.ok());
+  auto store = std::move(opened).value();
+  Populate(*store, clock);
+  auto report = conformance::ComputeFromFile(dir / "node.db", Book(), o);
+  REQUIRE(report.ok());
+  CHECK(report->since == At("2026-04-23T00:00:01Z"));
+  CHECK(report->silent_hours == 6);
+  CHECK(report->late_events.size() <= 1);
+  CHECK(Find(report->subtrees, kGood).silent);  // its last batch, 04-29 12:00, is 12 h old
+}
+
+TEST_CASE("conformance: what was stored in the current second is in the default period") {
+  TempDir dir;
+  ManualClock clock(At("2026-03-10T00:00:00Z"));
+  auto opened = Store::Open(dir / "node.db", clock);
+  REQUIRE(opened.ok());
+  auto store = std::move(opened).value();
+  REQUIRE(store->RegisterCase(ValidCase(), kSelf, "王晓梅").ok());
+  conformance::Options o;
+  o.now = clock.Now();  // the same second
+  o.node_id = kSelf;
+  auto report = conformance::ComputeFromFile(dir / "node.db", Book(), o);
+  REQUIRE(report.ok());
+  REQUIRE(report->origins.size() == 1);
+  CHECK(report->origins[0].events_received == 1);
+}
+
+TEST_CASE("conformance: scores and rates in the JSON are plain decimals") {
+  TempDir dir;
+  ManualClock clock(At("2026-03-01T00:00:00Z"));
+  auto opened = Store::Open(dir / "node.db", clock);
+  REQUIRE(opened.ok());
+  auto store = std::move(opened).value();
+  Populate(*store, clock);
+  auto report = conformance::ComputeFromFile(dir / "node.db", Book(), Opts());
+  REQUIRE(report.ok());
+  const std::string text = conformance::ToJson(*report);
+  CHECK(text.find(R"("score":67.9)") != std::string::npos);
+  CHECK(text.find(R"("score":100.0)") != std::string::npos);
+  CHECK(text.find(R"("value":0.3333)") != std::string::npos);  // 及时受理率 of 110105: 1/3
+  CHECK(text.find(R"("lateness":6.3)") != std::string::npos);
+  for (const char* exponent : {"E1", "E2", "E-", "e+", "e-"}) CHECK(text.find(exponent) == std::string::npos);
 }
 
 TEST_CASE("conformance: GET /v1/conformance serves the JSON, behind the bearer token") {

@@ -1,0 +1,305 @@
+#include "node/conformance_batch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <set>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+namespace xf::node::conformance {
+
+namespace json = boost::json;
+
+namespace {
+
+// The first four bytes of every zstd frame (RFC 8878).
+bool IsZstd(std::string_view bytes) {
+  return bytes.size() >= 4 && static_cast<unsigned char>(bytes[0]) == 0x28 &&
+         static_cast<unsigned char>(bytes[1]) == 0xB5 && static_cast<unsigned char>(bytes[2]) == 0x2F &&
+         static_cast<unsigned char>(bytes[3]) == 0xFD;
+}
+
+std::int64_t NearestRank(const std::vector<std::int64_t>& sorted, int percent) {
+  if (sorted.empty()) return 0;
+  const std::size_t rank = (sorted.size() * static_cast<std::size_t>(percent) + 99) / 100;  // ⌈p·n⌉
+  return sorted[std::max<std::size_t>(rank, 1) - 1];
+}
+
+double Share(std::int64_t part, std::int64_t whole) {
+  return whole <= 0 ? 0.0 : std::min(1.0, static_cast<double>(part) / static_cast<double>(whole));
+}
+
+void ScoreBatch(BatchCheck& c) {
+  auto deduct = [&](const char* name, double points) {
+    if (const double shown = std::round(points * 10) / 10; shown > 0) c.deductions[name] = shown;
+    return points;
+  };
+  double total = 0;
+  total += deduct("rejections", weight::kRejections * Share(c.records_with_violations, c.records));
+  total += deduct("lateness", weight::kLateness * Share(c.lateness.over_bound, c.lateness.events));
+  if (c.code_version_outdated) total += deduct("outdated_codes", weight::kOutdatedCodes);
+  // A receiver refuses the whole batch when its signature fails (403).
+  if (c.signature_valid && !*c.signature_valid) total += deduct("signature", 100);
+  c.score = std::max(0.0, std::round((100 - total) * 10) / 10);
+}
+
+// What is known of a record while the rest of the batch is still unread.
+struct Pending {
+  std::string event_id, case_id;
+};
+
+}  // namespace
+
+Result<BatchCheck> CheckBatch(std::string_view file_bytes, const codes::CodeBook& book, const BatchCheckOptions& options,
+                              const std::optional<std::string>& signature, const exchange::PublicKey* key) {
+  BatchCheck c;
+  c.local_code_version = book.Version();
+  c.timeliness_hours = options.timeliness_hours;
+  for (const char* rule : {"R1", "R2", "R3", "R6"}) c.violations_by_rule[rule] = 0;
+
+  std::string decompressed;
+  std::string_view xml = file_bytes;
+  c.compressed = IsZstd(file_bytes);
+  if (c.compressed) {
+    auto d = exchange::Decompress(file_bytes, options.max_xml_bytes);
+    if (!d) return d.error();
+    decompressed = std::move(d).value();
+    xml = decompressed;
+  } else if (file_bytes.size() > options.max_xml_bytes) {
+    return MakeError(Errc::kLimit, "the file is larger than " + std::to_string(options.max_xml_bytes) + " bytes");
+  } else {
+    c.notes.push_back({"", "", "", "the file is plain XML, not a zstd frame: a receiver takes only the compressed form"});
+  }
+
+  exchange::BatchLimits limits;
+  limits.max_decompressed = options.max_xml_bytes;
+  limits.max_events = options.max_events;
+  auto reader = exchange::BatchReader::Open(xml, limits);
+  if (!reader) return reader.error();
+  c.header = reader->Header();
+  const auto& h = c.header;
+  const bool up = h.stream == exchange::kUpStream;
+  const std::int64_t bound = std::int64_t{options.timeliness_hours} * 3600;
+
+  std::set<std::string> event_ids;
+  std::map<std::string, std::size_t> position;    // event id → its first place in the batch
+  std::map<std::string, std::size_t> registered;  // case → index of its valid registration
+  std::set<std::string> registrations_seen;       // every case with a registration, valid or not
+  std::vector<Pending> outside;                    // events whose case was not registered before them
+  std::vector<std::pair<Pending, std::string>> repeats;  // repeat registrations → initial case
+  std::vector<std::int64_t> lateness;
+  std::set<std::string> violating;  // event ids with at least one violation
+  std::vector<Finding> record_findings;
+
+  for (std::size_t index = 0;; ++index) {
+    exchange::ParsedEvent pe;
+    auto more = reader->Next(pe);
+    if (!more) return more.error();
+    if (!*more) break;
+    const auto& e = pe.event;
+    const std::string id = e.Id();
+    ++c.records;
+    std::vector<Finding> found;
+    auto add = [&](std::string rule, std::string field, std::string message) {
+      found.push_back({std::move(rule), std::move(field), id, std::move(message)});
+    };
+    // R1–R3, exactly as a receiver judges the record.
+    schema::Violations v = pe.violations;
+    if (v.empty()) v = schema::ValidateEvent(e, book, options.limits, options.today);
+    for (auto& x : v) add(std::move(x.rule), std::move(x.field), std::move(x.message));
+    if (up && e.origin != h.origin) {
+      add("R3", "origin", "an up batch from " + h.origin + " carries only its own events, not one of " + e.origin);
+    }
+    if (!event_ids.insert(id).second) add("R3", "", "event " + id + " appears twice in the batch");
+    position.try_emplace(id, index);
+    if (e.kind == schema::EventKind::kRegistration) {
+      if (!registrations_seen.insert(e.case_id).second) {
+        add("R3", "case_id", "case " + e.case_id + " is registered twice in the batch");
+      } else if (found.empty()) {
+        registered.emplace(e.case_id, index);
+      }
+      if (const auto* body = std::get_if<schema::CaseRegistration>(&e.body); body && body->repeat) {
+        repeats.push_back({{id, e.case_id}, body->initial_case_id});
+      }
+    } else if (!registered.count(e.case_id)) {
+      outside.push_back({id, e.case_id});
+    }
+    // R5: how long after it happened the origin sent it.
+    const std::int64_t late = std::max<std::int64_t>(0, h.created.seconds - e.occurred_at.seconds);
+    lateness.push_back(late);
+    if (late > bound) c.late.push_back({id, e.case_id, e.occurred_at, late});
+    for (auto& f : found) record_findings.push_back(std::move(f));
+  }
+
+  // R6 within the batch; the rest is for the receiver to judge.
+  for (const auto& p : outside) {
+    if (registrations_seen.count(p.case_id)) {
+      const bool valid = registered.count(p.case_id) > 0;
+      record_findings.push_back(
+          {"R6", "case_id", p.event_id,
+           valid ? "event " + p.event_id + " comes before the registration of its case " + p.case_id +
+                       " in the batch"
+                 : "event " + p.event_id + " refers to case " + p.case_id +
+                       ", whose registration in this batch is itself rejected"});
+    } else {
+      c.notes.push_back({"R6", "case_id", p.event_id,
+                         "case " + p.case_id +
+                             " is not registered in this batch: cannot be checked offline (the receiver must "
+                             "know it already)"});
+    }
+  }
+  for (const auto& [p, initial] : repeats) {
+    if (!registrations_seen.count(initial)) {
+      c.notes.push_back({"R4", "initial_case_id", p.event_id,
+                         "repeat case " + p.case_id + " names initial case " + initial +
+                             ", which is not in this batch: cannot be checked offline (the receiver must know "
+                             "it within the grace window)"});
+    }
+  }
+  // Findings in batch order: by the record's position, then as found.
+  std::stable_sort(record_findings.begin(), record_findings.end(), [&](const Finding& a, const Finding& b) {
+    return position.at(a.record) < position.at(b.record);
+  });
+  for (auto& f : record_findings) {
+    violating.insert(f.record);
+    c.violations.push_back(std::move(f));
+  }
+  // Records per rule (a record counts once per rule it breaks).
+  std::set<std::pair<std::string, std::string>> per_rule;
+  for (const auto& f : c.violations) {
+    if (per_rule.insert({f.rule, f.record}).second) ++c.violations_by_rule[f.rule];
+  }
+  c.records_with_violations = static_cast<std::int64_t>(violating.size());
+
+  std::sort(lateness.begin(), lateness.end());
+  c.lateness.events = static_cast<std::int64_t>(lateness.size());
+  c.lateness.p50 = NearestRank(lateness, 50);
+  c.lateness.p95 = NearestRank(lateness, 95);
+  c.lateness.max = lateness.empty() ? 0 : lateness.back();
+  c.lateness.over_bound = static_cast<std::int64_t>(c.late.size());
+
+  // The batch itself.
+  if (h.code_version != c.local_code_version) {
+    c.code_version_outdated = true;
+    c.violations.push_back({"codes", "code_version", "",
+                            "written against code tables " + h.code_version + "; the local code book is " +
+                                c.local_code_version});
+  }
+  if (signature && key) {
+    c.signature_algorithm = exchange::SignAlgName(key->Alg());
+    c.signature_valid = exchange::VerifyBytes(*key, file_bytes, *signature);
+    if (!*c.signature_valid) {
+      c.violations.push_back({"signature", "", "",
+                              "the signature does not verify with the given " + c.signature_algorithm +
+                                  " key: the bytes were altered or not signed by it (a receiver refuses the batch)"});
+    }
+  } else {
+    c.notes.push_back({"", "", "", "signature not checked (give --signature FILE --key ORIGIN.pub)"});
+  }
+  ScoreBatch(c);
+  return c;
+}
+
+namespace {
+
+json::array FindingsJson(const std::vector<Finding>& list) {
+  json::array out;
+  for (const auto& f : list) {
+    out.push_back({{"rule", f.rule}, {"field", f.field}, {"record", f.record}, {"message", f.message}});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string BatchCheckToJson(const BatchCheck& c) {
+  const auto& h = c.header;
+  json::object o;
+  json::array attachments;
+  for (const auto& a : h.attachments) attachments.emplace_back(a);
+  o["batch"] = {{"batch_id", h.batch_id},
+                {"origin", h.origin},
+                {"destination", h.destination},
+                {"stream", h.stream},
+                {"seq", h.seq},
+                {"created", h.created.ToString()},
+                {"code_version", h.code_version},
+                {"record_count", h.record_count},
+                {"attachments", std::move(attachments)}};
+  o["compressed"] = c.compressed;
+  o["local_code_version"] = c.local_code_version;
+  o["code_version_outdated"] = c.code_version_outdated;
+  o["signature"] = {{"checked", c.signature_valid.has_value()},
+                    {"valid", c.signature_valid ? json::value(*c.signature_valid) : json::value(nullptr)},
+                    {"algorithm", c.signature_valid ? json::value(c.signature_algorithm) : json::value(nullptr)}};
+  o["timeliness_hours"] = c.timeliness_hours;
+  o["records"] = c.records;
+  o["records_with_violations"] = c.records_with_violations;
+  json::object by_rule;
+  for (const auto& [k, v] : c.violations_by_rule) by_rule[k] = v;
+  o["violations_by_rule"] = std::move(by_rule);
+  o["lateness"] = {{"events", c.lateness.events},       {"p50_seconds", c.lateness.p50},
+                   {"p95_seconds", c.lateness.p95},     {"max_seconds", c.lateness.max},
+                   {"over_bound", c.lateness.over_bound}};
+  o["score"] = c.score;
+  json::object d;
+  for (const auto& [k, v] : c.deductions) d[k] = v;
+  o["deductions"] = std::move(d);
+  o["violations"] = FindingsJson(c.violations);
+  json::array late;
+  for (const auto& x : c.late) {
+    late.push_back({{"event_id", x.event_id},
+                    {"case_id", x.case_id},
+                    {"occurred_at", x.occurred_at.ToString()},
+                    {"lateness_seconds", x.lateness_seconds}});
+  }
+  o["late_events"] = std::move(late);
+  o["notes"] = FindingsJson(c.notes);
+  return JsonText(o);
+}
+
+std::string BatchCheckToText(const BatchCheck& c) {
+  const auto& h = c.header;
+  std::ostringstream s;
+  std::ostringstream score;
+  score << std::fixed << std::setprecision(1) << c.score;
+  s << "Batch " << h.batch_id << " from " << h.origin << " to " << h.destination << " (stream " << h.stream
+    << ", seq " << h.seq << "), created " << h.created.ToString() << "\n"
+    << "code tables " << h.code_version << (c.code_version_outdated ? " (OUTDATED: the local book is " : " (local ")
+    << c.local_code_version << ")\n"
+    << "signature " << (!c.signature_valid ? "not checked" : *c.signature_valid ? "valid" : "DOES NOT VERIFY")
+    << (c.signature_valid ? " (" + c.signature_algorithm + ")" : std::string()) << "\n"
+    << c.records << " records, " << c.records_with_violations << " with violations (R1 " << c.violations_by_rule.at("R1")
+    << ", R2 " << c.violations_by_rule.at("R2") << ", R3 " << c.violations_by_rule.at("R3") << ", R6 "
+    << c.violations_by_rule.at("R6") << "); " << c.lateness.over_bound << " over the " << c.timeliness_hours
+    << "h bound (max " << c.lateness.max << " s)\n"
+    << "score " << score.str();
+  for (const auto& [k, v] : c.deductions) s << "  −" << v << " " << k;
+  s << "\n";
+  if (!c.violations.empty()) {
+    s << "\nViolations (rule field record: message):\n";
+    for (const auto& f : c.violations) {
+      s << "  " << f.rule << " " << (f.field.empty() ? "-" : f.field) << " " << (f.record.empty() ? "batch" : f.record)
+        << ": " << f.message << "\n";
+    }
+  }
+  if (!c.late.empty()) {
+    s << "\nLate records (R5, relative to the batch's created time):\n";
+    for (const auto& x : c.late) {
+      s << "  " << x.event_id << " case " << x.case_id << " occurred " << x.occurred_at.ToString() << ", "
+        << x.lateness_seconds << " s before the batch\n";
+    }
+  }
+  if (!c.notes.empty()) {
+    s << "\nNotes (not violations):\n";
+    for (const auto& f : c.notes) {
+      s << "  " << (f.rule.empty() ? "-" : f.rule) << " " << (f.record.empty() ? "batch" : f.record) << ": "
+        << f.message << "\n";
+    }
+  }
+  return s.str();
+}
+
+}  // namespace xf::node::conformance

@@ -1,0 +1,106 @@
+#include "node/summary.h"
+
+#include <boost/json.hpp>
+
+#include "schema/validate.h"
+
+namespace xf::node::summary {
+
+namespace json = boost::json;
+
+std::string Make(const conformance::Report& report) { return conformance::ToJson(report); }
+
+Result<Header> ParseHeader(std::string_view text) {
+  if (text.size() > kMaxBytes) {
+    return MakeError(Errc::kLimit, "summary larger than " + std::to_string(kMaxBytes) + " bytes");
+  }
+  json::parse_options opts;
+  opts.max_depth = 16;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec, {}, opts);
+  if (ec) return MakeError(Errc::kInvalidArgument, "summary is not JSON: " + ec.message());
+  const auto* o = v.if_object();
+  if (o == nullptr) return MakeError(Errc::kInvalidArgument, "summary is not a JSON object");
+  Header h;
+  const auto* node = o->if_contains("node_id");
+  if (node == nullptr || !node->is_string() || !schema::IsNodeId(node->get_string())) {
+    return MakeError(Errc::kInvalidArgument, "summary field node_id: missing or not a node id");
+  }
+  h.node_id = std::string(node->get_string());
+  const auto* now = o->if_contains("now");
+  std::optional<Instant> at;
+  if (now != nullptr && now->is_string()) at = Instant::Parse(now->get_string());
+  if (!at) return MakeError(Errc::kInvalidArgument, "summary field now: missing or not a time");
+  h.generated = *at;
+  return h;
+}
+
+Result<SummaryStore> SummaryStore::Open(const std::filesystem::path& db_file) {
+  auto db = sql::Db::Open(db_file);
+  if (!db) return db.error();
+  auto q = db->Prepare("SELECT 1 FROM sqlite_schema WHERE name = 'summaries'", false);
+  if (!q) return q.error();
+  auto row = q->Step();
+  if (!row) return row.error();
+  if (!*row) return MakeError(Errc::kInvalidArgument, db_file.string() + " has no summaries table (not migrated)");
+  return SummaryStore(std::move(db).value());
+}
+
+Result<bool> SummaryStore::Put(const Held& s) {
+  auto q = m_db.Prepare(
+      "INSERT INTO summaries(origin, generated, json, signature, received_from, stored_at, sent) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0) "
+      "ON CONFLICT(origin) DO UPDATE SET generated = excluded.generated, json = excluded.json, "
+      "signature = excluded.signature, received_from = excluded.received_from, "
+      "stored_at = excluded.stored_at, sent = 0 WHERE excluded.generated > summaries.generated");
+  if (!q) return q.error();
+  q->Bind(1, s.origin).Bind(2, s.generated.seconds).Bind(3, s.json).BindBlob(4, s.signature)
+      .Bind(5, s.received_from).Bind(6, s.stored_at.seconds);
+  if (auto r = q->Run(); !r) return r.error();
+  return m_db.Changes() > 0;
+}
+
+Result<std::vector<Held>> SummaryStore::Query(const std::string& where) {
+  auto q = m_db.Prepare(
+      "SELECT origin, generated, json, signature, received_from, stored_at, sent FROM summaries " + where, false);
+  if (!q) return q.error();
+  std::vector<Held> out;
+  for (;;) {
+    auto row = q->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    Held h;
+    h.origin = q->Text(0);
+    h.generated = Instant{q->Int(1)};
+    h.json = q->Text(2);
+    h.signature = q->Text(3);
+    h.received_from = q->Text(4);
+    h.stored_at = Instant{q->Int(5)};
+    h.sent = q->Int(6) != 0;
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+Result<std::vector<Held>> SummaryStore::Unsent() { return Query("WHERE sent = 0 ORDER BY stored_at, origin"); }
+
+Result<std::vector<Held>> SummaryStore::All() { return Query("ORDER BY origin"); }
+
+Status SummaryStore::MarkSent(const std::string& origin, Instant generated) {
+  auto q = m_db.Prepare("UPDATE summaries SET sent = 1 WHERE origin = ?1 AND generated = ?2", false);
+  if (!q) return q.error();
+  q->Bind(1, origin).Bind(2, generated.seconds);
+  return q->Run();
+}
+
+Result<std::optional<Instant>> SummaryStore::LastOwn(const std::string& self) {
+  auto q = m_db.Prepare("SELECT generated FROM summaries WHERE origin = ?1", false);
+  if (!q) return q.error();
+  q->Bind(1, self);
+  auto row = q->Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<Instant>();
+  return std::optional<Instant>(Instant{q->Int(0)});
+}
+
+}  // namespace xf::node::summary

@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# The conformance report as HTML, rendered by a real browser.
+#
+# The demo topology (xfctl demo --keep: 100000 → 110000 → 110100 → 110105,
+# 110108) runs; then 海淀区 110108 registers cases late (days after they
+# were received) and accepts and evaluates some of them, and 朝阳区 110105
+# handles a 涉法涉诉 case the ordinary way. Once all of it has reached the
+# national bureau, `xfctl conformance --format html` writes its report, and
+# headless Chromium renders it: the DOM it dumps must name every
+# jurisdiction in Chinese with a score and the light that score earns, 110108
+# not green, the lateness and per-day charts drawn; a screenshot must be a
+# real picture. The national node's status page `/` (through Chromium too)
+# must list its child with delivered batches and its gaps; `/report.html`
+# answers without a token, `/v1/conformance` does not.
+# Needs XFCTL, XFNODE (ctest sets them), chromium, fonts-noto-cjk, curl and
+# /usr/bin/python3 (tools/dev.sh deps installs them). XF_HTML_OUT=DIR keeps
+# the report and the screenshot.
+set -euo pipefail
+
+: "${XFCTL:?XFCTL must name the xfctl binary}"
+: "${XFNODE:?XFNODE must name the xfnode binary}"
+export XFNODE
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== $*"; }
+
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[[ -x $CHROMIUM ]] || fail "headless Chromium is not installed ($CHROMIUM): this test renders the report in it." \
+  "Install it with: apt-get install -y chromium fonts-noto-cjk (tools/dev.sh deps does)"
+fc-list :lang=zh family 2>/dev/null | grep -qi 'Noto Sans CJK' ||
+  fail "no Noto CJK font: Chinese would render as empty boxes. Install it with: apt-get install -y fonts-noto-cjk"
+py=/usr/bin/python3
+[[ -x $py ]] || fail "$py is missing: this test reads the rendered DOM with python3"
+command -v curl >/dev/null || fail "curl is missing"
+
+work=$(mktemp -d /tmp/xf-html-XXXXXX)
+demo="$work/demo"
+cleanup() {
+  local rc=$?
+  # stop.sh stops exactly the demo's processes (it checks each pid's command line).
+  [[ -f $demo/stop.sh ]] && sh "$demo/stop.sh" >/dev/null 2>&1
+  # XF_HTML_OUT=DIR keeps the report, its DOM and its screenshot, also on failure.
+  if [[ -n ${XF_HTML_OUT:-} ]]; then
+    mkdir -p "$XF_HTML_OUT" && cp "$work"/report.html "$work"/*.dom.html "$work"/report.png "$XF_HTML_OUT/" 2>/dev/null
+  fi
+  if (( rc != 0 )); then
+    [[ -f $work/demo.out ]] && { echo "--- xfctl demo"; tail -n 30 "$work/demo.out"; }
+    [[ -f $work/chromium.log ]] && { echo "--- chromium"; tail -n 20 "$work/chromium.log"; }
+    for log in "$demo"/*/xfnode.log; do [[ -f $log ]] && { echo "--- $log"; tail -n 10 "$log"; }; done
+  fi
+  rm -rf "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
+
+step "the demo topology, left running"
+timeout 180 "$XFCTL" demo --dir "$demo" --keep >"$work/demo.out" 2>&1 || fail "xfctl demo failed"
+national="$demo/national-100000"
+c105="$demo/county-110105"
+c108="$demo/county-110108"
+samples="${XF_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/test/data/cases/valid"
+
+api_of() { tr -d ' \n' <"$1/data/api.url"; }
+token_of() { tr -d ' \n' <"$1/api.token"; }
+# call DIR METHOD PATH [JSON]: prints the body, then the status on its own last line.
+call() {
+  local args=(-sS -w '\n%{http_code}' -X "$2" -H "Authorization: Bearer $(token_of "$1")")
+  [[ $# -ge 4 ]] && args+=(-H 'Content-Type: application/json' --data-binary "$4")
+  curl "${args[@]}" "$(api_of "$1")$3"
+}
+# post DIR PATH JSON: the body of a 201 answer, else the test fails.
+post() {
+  local out
+  out=$(call "$1" POST "$2" "$3")
+  [[ ${out##*$'\n'} == 201 ]] || fail "POST $2 at $1: ${out//$'\n'/ }"
+  printf '%s' "${out%$'\n'*}"
+}
+# A sample case, registered by this node at REGISTERED (an instant, or "" for now).
+case_json() {  # FILE REGISTERED
+  "$py" - "$1" "$2" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1], encoding="utf-8"))
+for k in ("registering_body", "registered_at", "attachments", "case_id"):
+    c.pop(k, None)
+if sys.argv[2]:
+    c["registered_at"] = sys.argv[2]
+print(json.dumps(c, ensure_ascii=False))
+EOF
+}
+field() { "$py" -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+ago() { date -u -d "$1 ago" +%Y-%m-%dT%H:%M:%SZ; }
+after() { date -u -d "$1 $2" +%Y-%m-%dT%H:%M:%SZ; }  # INSTANT "+3 days"
+
+before=$(call "$national" GET /v1/status | head -n 1 | field events)
+
+step "110108 registers six cases late, accepts two in time, gets one evaluation"
+posted=0
+late_ids=()
+for spec in "20 days" "20 days" "20 days" "2 days" "3 days" "30 hours"; do
+  at=$(ago "$spec")
+  id=$(post "$c108" /v1/cases "$(case_json "$samples/phone-pension-inquiry.json" "$at")" | field case_id)
+  late_ids+=("$id|$at")
+  posted=$((posted + 1))
+done
+for i in 0 1; do
+  id=${late_ids[$i]%%|*} at=${late_ids[$i]#*|}
+  post "$c108" "/v1/cases/$id/events" \
+    "{\"kind\":\"acceptance\",\"occurred_at\":\"$(after "$at" "+3 days")\",\"actor\":\"海淀区信访局\",\"decision\":\"1\"}" >/dev/null
+  posted=$((posted + 1))
+done
+id=${late_ids[0]%%|*} at=${late_ids[0]#*|}
+post "$c108" "/v1/cases/$id/events" \
+  "{\"kind\":\"evaluation\",\"occurred_at\":\"$(after "$at" "+10 days")\",\"target\":\"bureau\",\"value\":\"2\"}" >/dev/null
+posted=$((posted + 1))
+
+step "110105 handles a 涉法涉诉 case without directing it into legal procedure"
+id=$(post "$c105" /v1/cases "$(case_json "$samples/app-court-enforcement.json" "")" | field case_id)
+post "$c105" "/v1/cases/$id/events" \
+  "{\"kind\":\"handling\",\"occurred_at\":\"$(ago "1 minute")\",\"method\":\"010200\",\"body\":\"110105\"}" >/dev/null
+posted=$((posted + 2))
+
+step "waiting until the national bureau holds all $posted new events"
+want=$((before + posted))
+have=0
+for _ in $(seq 1 240); do
+  have=$(call "$national" GET /v1/status | head -n 1 | field events)
+  (( have >= want )) && break
+  sleep 0.25
+done
+(( have >= want )) || fail "the national bureau holds $have events, not $want, after 60 s"
+
+step "xfctl conformance --format html at the national bureau"
+report="$work/report.html"
+# The period ends tomorrow (a civil date in UTC+8), not now: it is
+# [since, until) to the second, and the last batch may have been stored in
+# the current second.
+until=$(date -u -d '+32 hours' +%F)
+"$XFCTL" conformance --node "$national" --format html --until "$until" --out "$report"
+[[ -s $report ]] || fail "no report written"
+size=$(stat -c %s "$report")
+(( size < 2000000 )) || fail "the report is $size bytes"
+
+chrome() {
+  timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+    --disable-background-networking --no-first-run --no-default-browser-check \
+    --user-data-dir="$(mktemp -d "$work/chrome-XXXXXX")" "$@" 2>>"$work/chromium.log"
+}
+
+step "rendering it in headless Chromium"
+chrome --dump-dom "file://$report" >"$work/report.dom.html" || fail "chromium --dump-dom failed"
+chrome --screenshot="$work/report.png" --window-size=1280,2000 --hide-scrollbars "file://$report" >/dev/null ||
+  fail "chromium --screenshot failed"
+
+"$py" - "$work/report.dom.html" <<'EOF'
+import sys
+from html.parser import HTMLParser
+
+VOID = {"meta", "link", "br", "img", "input", "hr", "col", "wbr", "source", "area", "base", "embed", "param", "track"}
+
+class Dom(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements = []   # (tag, attrs, path of ancestors' indexes)
+        self.stack = []
+        self.text = {}       # element index → its text
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs), list(self.stack)))
+        idx = len(self.elements) - 1
+        self.text[idx] = ""
+        if tag not in VOID:
+            self.stack.append(idx)
+    def handle_startendtag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs), list(self.stack)))
+        self.text[len(self.elements) - 1] = ""
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.elements[self.stack[i]][0] == tag:
+                del self.stack[i:]
+                break
+    def handle_data(self, data):
+        for i in self.stack:
+            self.text[i] += data
+
+dom = Dom()
+dom.feed(open(sys.argv[1], encoding="utf-8").read())
+E = dom.elements
+errors = []
+def check(ok, what):
+    if not ok:
+        errors.append(what)
+
+def find(tag=None, **attrs):
+    out = []
+    for i, (t, a, _) in enumerate(E):
+        if tag and t != tag:
+            continue
+        if all(a.get(k.replace("_", "-")) == v for k, v in attrs.items()):
+            out.append(i)
+    return out
+def inside(i, j):  # element i is inside element j
+    return j in E[i][2]
+
+check(find("html", lang="zh-CN"), 'no <html lang="zh-CN">')
+header = find("header", id="report-header")
+check(header and E[header[0]][1].get("data-node") == "100000", "header: node 100000")
+check(find("dd", id="meta-node") and "100000 国家信访局" in dom.text[find("dd", id="meta-node")[0]], "header names 100000 国家信访局")
+
+def light(score):
+    return "green" if score >= 90 else "amber" if score >= 70 else "red"
+
+rows = {}
+for i, (t, a, _) in enumerate(E):
+    if t == "tr" and "data-jurisdiction" in a:
+        rows[(a["data-kind"], a["data-jurisdiction"])] = i
+        score = float(a["data-score"])
+        check(0 <= score <= 100, f"score {score} of {a['data-jurisdiction']}")
+        check(a["data-light"] == light(score), f"{a['data-jurisdiction']} scores {score} but shows {a['data-light']}")
+        lights = [k for k in find("span") if inside(k, i) and "light" in E[k][1].get("class", "")]
+        check(lights and a["data-light"] in E[lights[0]][1]["class"], f"the light of {a['data-jurisdiction']} is not drawn")
+for key, name in [(("subtree", "110000"), "110000 北京市"), (("origin", "100000"), "100000 国家信访局"),
+                  (("origin", "110105"), "110105 朝阳区"), (("origin", "110108"), "110108 海淀区")]:
+    check(key in rows, f"no row for {key}")
+    if key in rows:
+        check(name in dom.text[rows[key]], f"row {key} does not say {name}")
+
+def deductions(key):
+    return {E[k][1]["data-deduction"] for k in find("li") if key in rows and inside(k, rows[key])}
+if ("origin", "110108") in rows:
+    a = E[rows[("origin", "110108")]][1]
+    check(a["data-light"] != "green", f"110108 registered late and still scores {a['data-score']} ({a['data-light']})")
+    check({"lateness", "timely_acceptance"} <= deductions(("origin", "110108")), "110108: no lateness or acceptance deduction")
+    rate = [k for k in find("td", data_col="acceptance") if inside(k, rows[("origin", "110108")])]
+    check(rate and E[rate[0]][1].get("data-numerator") == "2" and E[rate[0]][1].get("data-denominator") == "3",
+          "110108: 及时受理率 is not 2/3")
+check("legal_not_directed" in deductions(("origin", "110105")), "110105: the 涉法涉诉 case is not counted")
+check(int(E[find("section", id="legal")[0]][1]["data-count"]) >= 1, "the list of 涉法涉诉 cases is empty")
+check(int(E[find("section", id="late-events")[0]][1]["data-count"]) >= 6, "fewer than 6 late events listed")
+for head in ("及时受理率", "按期办结率", "群众满意率", "重件无初件", "序号缺口", "旧版代码批次", "涉法涉诉"):
+    check(any(head in dom.text[i] for i in find("th")), f"no column head {head}")
+
+# Charts.
+svg = find("svg", id="svg-lateness")
+check(svg, "no lateness chart")
+lat_rows = [i for i in find("g") if "lat-row" in E[i][1].get("class", "")]
+check(len(lat_rows) >= 4, f"lateness chart: {len(lat_rows)} rows")
+for i in lat_rows:
+    series = sorted(E[k][1].get("data-series") for k in find("rect") if inside(k, i))
+    check(series == ["max", "p50", "p95"], f"lateness row {E[i][1]['data-jurisdiction']}: bars {series}")
+check(any(E[i][1]["data-jurisdiction"] == "110108" and int(E[i][1]["data-over-bound"]) >= 6 for i in lat_rows),
+      "lateness chart: 110108 has no events over the bound")
+check(find("line", id="lateness-bound"), "lateness chart: no bound line")
+fig = find("figure", id="chart-days")
+check(fig and find("svg", id="svg-days"), "no per-day chart")
+days = [i for i in find("g") if "day" in E[i][1].get("class", "").split()]
+n = int(E[fig[0]][1]["data-days"]) if fig else -1
+check(n in (30, 31) and len(days) == n, f"per-day chart: {len(days)} days drawn, data-days {n}")
+late = sum(int(E[i][1]["data-late"]) for i in days)
+check(late >= 6 and str(late) == E[fig[0]][1]["data-late"], f"per-day chart: {late} late events")
+check(sum(1 for i in days for k in find("rect") if inside(k, i)) == 2 * len(days), "per-day chart: two bars a day")
+
+if errors:
+    print("report DOM:\n  " + "\n  ".join(errors), file=sys.stderr)
+    sys.exit(1)
+print(f"report DOM: {len(rows)} rows, {len(lat_rows)} lateness rows, {len(days)} days")
+EOF
+
+# The screenshot: a PNG of the window's size with real content (a blank
+# page of this size compresses to a few kilobytes).
+"$py" - "$work/report.png" <<'EOF' || fail "the screenshot is not a picture of the report"
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+width, height = struct.unpack(">II", data[16:24])
+assert (width, height) == (1280, 2000), f"{width}x{height}"
+assert len(data) > 60000, f"only {len(data)} bytes"
+print(f"screenshot: {width}x{height}, {len(data)} bytes")
+EOF
+
+step "the status pages"
+url=$(api_of "$national")
+chrome --dump-dom "$url/" >"$work/status.dom.html" || fail "chromium could not load $url/"
+page() { tr -d '\n' <"$1"; }
+page "$work/status.dom.html" | grep -qE '<tr data-peer="110000" data-role="child" data-pending="[0-9]+" data-delivered="[1-9][0-9]*"' ||
+  fail "the national status page does not list child 110000 with delivered batches"
+page "$work/status.dom.html" | grep -q '<section id="gaps" data-count="0">' || fail "the national status page has no gaps section"
+page "$work/status.dom.html" | grep -q '<a id="report-link" href="/report.html">' || fail "no link to /report.html"
+page "$work/status.dom.html" | grep -q '<section id="recent-rejections"' || fail "no recent rejections section"
+curl -sS "$(api_of "$c105")/" | tr -d '\n' |
+  grep -qE '<tr data-peer="110100" data-role="parent" data-pending="[0-9]+" data-delivered="[1-9][0-9]*" data-error="false"' ||
+  fail "the status page of 110105 does not show its parent 110100 with delivered batches"
+code=$(curl -sS -o "$work/served.html" -w '%{http_code}' "$url/report.html")
+[[ $code == 200 ]] || fail "GET /report.html without a token: $code"
+grep -q 'data-jurisdiction="110000"' "$work/served.html" || fail "/report.html lacks subtree 110000"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$url/v1/conformance")
+[[ $code == 401 ]] || fail "GET /v1/conformance without a token: $code, not 401"
+
+echo "conformance_html: ok"

@@ -1,0 +1,447 @@
+// xfctl bench report: the conformance report (node/conformance.h) over a
+// national node's database of 1,000,000 events from 3,000 origins.
+//
+//   xfctl bench report [--events N] [--origins N] [--runs N] [--dir DIR]
+//
+// The database is made by the real Store (migrations), then filled with SQL
+// in one transaction: every event is a real record (schema::EventToXml),
+// every case's projection the real one (Project, CaseStateToJson), and the
+// traffic is spread as a national node sees it: registrations, acceptances,
+// handling, closures and evaluations over 40 days (the report's period is
+// the last 30), 3 % of events over the 24 h bound, 1 % rejected, repeat
+// cases (a few naming an unknown initial case), 涉法涉诉 cases, batches of
+// 50 events with a few on old code tables, and held batches behind gaps.
+// Then ComputeFromFile is timed --runs times (default 3), each on a fresh
+// read-only connection, as xfctl conformance runs it.
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <random>
+
+#include "codes/codebook.h"
+#include "exchange/batch.h"
+#include "node/conformance.h"
+#include "node/projection.h"
+#include "node/sqlite.h"
+#include "node/store.h"
+#include "schema/xml.h"
+#include "tools/xfctl.h"
+
+namespace xf::tools {
+
+namespace {
+
+namespace sql = node::sql;
+using node::CaseState;
+using node::CaseStateToJson;
+using node::Project;
+using Steady = std::chrono::steady_clock;
+constexpr std::int64_t kHour = 3600, kDay = 86400;
+
+double Since(Steady::time_point a) { return std::chrono::duration<double>(Steady::now() - a).count(); }
+
+// CPU seconds (user + system) of this process so far: beside the wall
+// time, so a figure taken on a busy machine can still be read.
+double CpuSeconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+struct RemoveDir {
+  std::filesystem::path dir;
+  bool keep = false;
+  ~RemoveDir() {
+    std::error_code ec;
+    if (!keep && !dir.empty()) std::filesystem::remove_all(dir, ec);
+  }
+};
+
+// 31 provinces × 10 cities × 10 counties: county ids PPCCNN.
+const int kProvinces[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41,
+                          42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65};
+
+std::string OriginId(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d%02d%02d", kProvinces[i % 31], 1 + (i / 31) % 10, 1 + (i / 310) % 10);
+  return buf;
+}
+
+std::string IdNumber(const std::string& division, int i) {
+  static constexpr int kWeights[] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%s%04d%02d%02d%03d", division.c_str(), 1950 + i % 50, 1 + i % 12, 1 + i % 28,
+                i % 1000);
+  int sum = 0;
+  for (int k = 0; k < 17; ++k) sum += (buf[k] - '0') * kWeights[k];
+  return std::string(buf, 17) + "10X98765432"[sum % 11];
+}
+
+class Generator {
+ public:
+  Generator(sql::Db& db, Instant now, std::string code_version, int origins)
+      : m_db(db), m_now(now), m_code_version(std::move(code_version)), m_next(static_cast<std::size_t>(origins)) {
+    for (int i = 0; i < origins; ++i) m_origins.push_back(OriginId(i));
+  }
+
+  Status Prepare() {
+    auto p = [&](sql::Stmt& into, const char* text) -> Status {
+      auto st = m_db.Prepare(text);
+      if (!st) return st.error();
+      into = std::move(st).value();
+      return {};
+    };
+    if (auto s = p(m_event, "INSERT INTO events(origin, seq, case_id, kind, occurred_at, recorded_at, stored_at, xml) "
+                            "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        !s) return s;
+    if (auto s = p(m_case, "INSERT INTO cases(case_id, origin, received_date, status, content_category, problem_place, "
+                           "event_count, updated_at, state) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        !s) return s;
+    if (auto s = p(m_reject, "INSERT INTO rejections(batch_id, origin, event_id, rule, field, reason, at) "
+                             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        !s) return s;
+    return p(m_batch,
+             "INSERT INTO batches(batch_id, origin, stream, seq, destination, created, code_version, record_count, "
+             "received_from, stored_at, state, accepted, rejected, forward_to, bytes, signature, attachments) "
+             "VALUES(?1, ?2, 'up', ?3, '100000', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, '', ?12, ?13, '')");
+  }
+
+  // Generates cases until `events` events are stored.
+  Status Run(std::int64_t events) {
+    for (std::int64_t c = 0; m_events < events; ++c) {
+      if (auto s = OneCase(static_cast<int>(c), events); !s) return s;
+    }
+    for (std::size_t o = 0; o < m_origins.size(); ++o) {
+      if (auto s = FlushBatch(o, true); !s) return s;
+    }
+    return Finish();
+  }
+
+  std::int64_t Events() const { return m_events; }
+  std::int64_t Cases() const { return m_cases; }
+  std::int64_t Rejected() const { return m_rejected; }
+  std::int64_t Batches() const { return m_batches; }
+  std::int64_t Late() const { return m_late; }
+
+ private:
+  struct OriginState {
+    std::uint64_t seq = 0;        // events minted
+    std::uint64_t batch_seq = 0;  // batches sent
+    std::int64_t in_batch = 0, rejected_in_batch = 0;
+    std::int64_t batch_stored = 0;
+    std::vector<std::string> cases;  // for repeats
+    int case_no = 0;
+  };
+
+  std::int64_t Delay() {
+    // 3 %: over the 24 h bound (25 h to 10 days); else seconds to hours.
+    if (m_rng() % 100 < 3) {
+      ++m_late;
+      return 25 * kHour + static_cast<std::int64_t>(m_rng() % (9 * kDay));
+    }
+    return m_rng() % 100 < 80 ? 5 + static_cast<std::int64_t>(m_rng() % 600)
+                              : static_cast<std::int64_t>(m_rng() % (20 * kHour));
+  }
+
+  Status OneCase(int c, std::int64_t limit) {
+    const std::size_t o = static_cast<std::size_t>(m_rng() % m_origins.size());
+    const std::string& origin = m_origins[o];
+    auto& st = m_next[o];
+    char id[48];
+    std::snprintf(id, sizeof id, "%s-2026-%07d", origin.c_str(), ++st.case_no);
+    const std::string case_id = id;
+    // Registered in the last 40 days.
+    const std::int64_t t0 = m_now.seconds - kHour - static_cast<std::int64_t>(m_rng() % (40 * kDay));
+
+    schema::CaseRegistration body;
+    body.case_id = case_id;
+    body.received_date = Instant{t0}.ToDate();
+    body.channel = c % 3 == 0 ? "100" : c % 3 == 1 ? "200" : "301";
+    if (body.channel == "200") body.visit_type = "1";
+    body.registering_body = origin;
+    body.registrar = "登记员" + std::to_string(c % 50);
+    body.registered_at = Instant{t0};
+    schema::Petitioner p;
+    p.name = "信访人" + std::to_string(c);
+    p.gender = c % 2 ? "1" : "2";
+    p.ethnicity = "01";
+    p.id_number = IdNumber(origin, c);
+    p.phone = "1390000" + std::to_string(1000 + c % 9000);
+    p.address = "某某街道" + std::to_string(c % 200) + "号";
+    p.address_division = origin;
+    p.first = true;
+    body.petitioners.push_back(p);
+    body.summary = "信访人反映所在村集体资产承包合同未经村民代表大会讨论，承包费收支未公开。编号" + std::to_string(c);
+    body.requests = "要求公开集体资产承包合同及承包费收支情况。";
+    body.problem_place = origin;
+    const bool legal = m_rng() % 100 < 2;
+    body.content_category = legal ? "090101" : "010101";
+    body.purpose = "02";
+    body.responsible_unit = "某某镇人民政府";
+    body.due_date = Instant{t0 + 60 * kDay}.ToDate();
+    const auto roll = m_rng() % 1000;
+    if (roll < 50 && !st.cases.empty()) {  // 5 %: a repeat of an earlier case of the same origin
+      body.repeat = true;
+      body.initial_case_id = st.cases[m_rng() % st.cases.size()];
+    } else if (roll < 55) {  // 0.5 %: a repeat whose initial case nobody sent (R4)
+      body.repeat = true;
+      body.initial_case_id = origin + "-2025-9" + std::to_string(100000 + c % 100000);
+    }
+    st.cases.push_back(case_id);
+
+    std::vector<schema::Event> events;
+    auto add = [&](schema::EventKind kind, std::int64_t at, schema::EventBody b) {
+      schema::Event e;
+      e.origin = origin;
+      e.case_id = case_id;
+      e.kind = kind;
+      e.occurred_at = Instant{at};
+      e.recorded_at = Instant{at + 30};
+      e.actor = "经办人" + std::to_string(c % 30);
+      e.body = std::move(b);
+      events.push_back(std::move(e));
+    };
+    add(schema::EventKind::kRegistration, t0, std::move(body));
+    std::int64_t t = t0 + kHour + static_cast<std::int64_t>(m_rng() % (20 * kDay));
+    if (m_rng() % 100 < 90) {
+      add(schema::EventKind::kAcceptance, t, schema::Acceptance{"1", origin, "属于本机关职权范围，依法予以受理。"});
+      t += kDay + static_cast<std::int64_t>(m_rng() % (40 * kDay));
+      if (m_rng() % 100 < 70) {
+        schema::Handling h;
+        h.method = legal && m_rng() % 2 ? "070100" : "010200";
+        h.body = origin;
+        h.reply = "经调查核实，已责成相关单位依法处理，并向信访人书面答复。";
+        add(schema::EventKind::kHandling, t, h);
+        t += kHour + static_cast<std::int64_t>(m_rng() % (5 * kDay));
+        if (m_rng() % 100 < 60) {
+          add(schema::EventKind::kClosure, t, schema::Closure{origin, "已办结"});
+          t += kHour + static_cast<std::int64_t>(m_rng() % (3 * kDay));
+          if (m_rng() % 100 < 50) {
+            schema::Evaluation v;
+            v.value = std::to_string(1 + m_rng() % 3);
+            v.method = "sms";
+            add(schema::EventKind::kEvaluation, t, v);
+          }
+        }
+      }
+    }
+    std::vector<schema::Event> stored;
+    for (auto& e : events) {
+      if (m_events >= limit) break;
+      const std::int64_t at = e.occurred_at.seconds + Delay();
+      if (at >= m_now.seconds) break;  // not yet sent
+      e.seq = ++st.seq;
+      const std::string xml = schema::EventToXml(e);
+      if (m_rng() % 100 == 0) {  // 1 %: rejected by this node, never stored
+        static const char* const kRules[][2] = {
+            {"R2", "content_category"}, {"R3", "petitioners[0].id_number"}, {"R1", "attachments"}, {"R6", "case_id"}};
+        const auto& r = kRules[m_rng() % 4];
+        m_reject.Bind(1, BatchId(origin, st.batch_seq + 1)).Bind(2, origin).Bind(3, e.Id()).Bind(4, r[0])
+            .Bind(5, r[1]).Bind(6, "bench").Bind(7, at);
+        if (auto s = m_reject.Run(); !s) return s;
+        ++m_rejected;
+        ++st.rejected_in_batch;
+        if (e.kind == schema::EventKind::kRegistration) break;  // the rest of the case is orphaned: not sent
+        continue;
+      }
+      m_event.Bind(1, origin).Bind(2, static_cast<std::int64_t>(e.seq)).Bind(3, case_id)
+          .Bind(4, schema::EventKindName(e.kind)).Bind(5, e.occurred_at.seconds).Bind(6, e.recorded_at.seconds)
+          .Bind(7, at).BindBlob(8, xml);
+      if (auto s = m_event.Run(); !s) return s;
+      ++m_events;
+      ++st.in_batch;
+      st.batch_stored = std::max(st.batch_stored, at);
+      stored.push_back(e);
+      if (st.in_batch >= 50) {
+        if (auto s = FlushBatch(o, false); !s) return s;
+      }
+    }
+    if (stored.empty() || stored.front().kind != schema::EventKind::kRegistration) return {};
+    ++m_cases;
+    const CaseState state = Project(stored);
+    m_case.Bind(1, case_id).Bind(2, origin).Bind(3, state.body.received_date.ToString()).Bind(4, state.status)
+        .Bind(5, state.body.content_category).Bind(6, state.body.problem_place)
+        .Bind(7, static_cast<std::int64_t>(state.event_count)).Bind(8, state.updated_at.seconds)
+        .Bind(9, CaseStateToJson(state, false));
+    return m_case.Run();
+  }
+
+  static std::string BatchId(const std::string& origin, std::uint64_t seq) {
+    return exchange::MakeBatchId(origin, std::string(exchange::kUpStream), seq);
+  }
+
+  // Closes the origin's open batch (≈2 KiB of bytes, as a compressed batch of 50 is).
+  Status FlushBatch(std::size_t o, bool last) {
+    auto& st = m_next[o];
+    if (st.in_batch == 0 && st.rejected_in_batch == 0) return {};
+    const std::string& origin = m_origins[o];
+    const std::uint64_t seq = ++st.batch_seq;
+    std::string bytes(2048, '\0');
+    for (auto& ch : bytes) ch = static_cast<char>(m_rng());
+    m_batch.Bind(1, BatchId(origin, seq)).Bind(2, origin).Bind(3, static_cast<std::int64_t>(seq))
+        .Bind(4, st.batch_stored - 2).Bind(5, m_rng() % 100 == 0 ? std::string("xf-codes-2025.9") : m_code_version)
+        .Bind(6, st.in_batch + st.rejected_in_batch).Bind(7, origin.substr(0, 2) + "0000").Bind(8, st.batch_stored)
+        .Bind(9, "applied").Bind(10, st.in_batch).Bind(11, st.rejected_in_batch).BindBlob(12, bytes)
+        .BindBlob(13, std::string(64, 's'));
+    if (auto s = m_batch.Run(); !s) return s;
+    ++m_batches;
+    st.in_batch = st.rejected_in_batch = 0;
+    (void)last;
+    return {};
+  }
+
+  // Streams, origins, and a held batch behind a gap for 1 % of the origins.
+  Status Finish() {
+    auto stream = m_db.Prepare("INSERT INTO streams(origin, stream, next_seq) VALUES(?1, 'up', ?2)");
+    auto last = m_db.Prepare("INSERT INTO origins(origin, last_seq) VALUES(?1, ?2)");
+    if (!stream) return stream.error();
+    if (!last) return last.error();
+    for (std::size_t o = 0; o < m_origins.size(); ++o) {
+      auto& st = m_next[o];
+      if (st.seq == 0) continue;
+      stream->Bind(1, m_origins[o]).Bind(2, static_cast<std::int64_t>(st.batch_seq + 1));
+      if (auto s = stream->Run(); !s) return s;
+      last->Bind(1, m_origins[o]).Bind(2, static_cast<std::int64_t>(st.seq));
+      if (auto s = last->Run(); !s) return s;
+      if (o % 100 == 7) {  // seq batch_seq + 1 never came; batch_seq + 2 is held
+        const std::uint64_t seq = st.batch_seq + 2;
+        const std::int64_t at = m_now.seconds - static_cast<std::int64_t>(m_rng() % (5 * kDay));
+        m_batch.Bind(1, BatchId(m_origins[o], seq)).Bind(2, m_origins[o]).Bind(3, static_cast<std::int64_t>(seq))
+            .Bind(4, at).Bind(5, m_code_version).Bind(6, 10).Bind(7, m_origins[o].substr(0, 2) + "0000")
+            .Bind(8, at).Bind(9, "held").Bind(10, 0).Bind(11, 0).BindBlob(12, std::string(2048, 'h'))
+            .BindBlob(13, std::string(64, 's'));
+        if (auto s = m_batch.Run(); !s) return s;
+        ++m_batches;
+      }
+    }
+    return {};
+  }
+
+  sql::Db& m_db;
+  Instant m_now;
+  std::string m_code_version;
+  std::vector<std::string> m_origins;
+  std::vector<OriginState> m_next;
+  std::mt19937_64 m_rng{20261122};
+  sql::Stmt m_event, m_case, m_reject, m_batch;
+  std::int64_t m_events = 0, m_cases = 0, m_rejected = 0, m_batches = 0, m_late = 0;
+};
+
+}  // namespace
+
+int CmdBenchReport(const Args& args) {
+  if (auto u = args.Unknown({"events", "origins", "runs", "dir"}); !u.empty()) {
+    std::cerr << "xfctl bench report: " << u << "\n";
+    return 2;
+  }
+  const long long events = std::atoll(args.Get("events", "1000000").c_str());
+  const int origins = std::atoi(args.Get("origins", "3000").c_str());
+  const int runs = std::atoi(args.Get("runs", "3").c_str());
+  if (events <= 0 || origins <= 0 || origins > 3100 || runs <= 0) {
+    std::cerr << "xfctl bench report: --events, --runs positive; --origins 1..3100\n";
+    return 2;
+  }
+  RemoveDir guard;
+  std::filesystem::path dir;
+  if (auto d = args.Get("dir")) {
+    dir = *d;
+    guard.keep = true;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    std::filesystem::remove(dir / "xfnode.db", ec);
+    std::filesystem::remove(dir / "xfnode.db-wal", ec);
+    std::filesystem::remove(dir / "xfnode.db-shm", ec);
+  } else {
+    char tmpl[] = "/tmp/xfnode-bench-report-XXXXXX";
+    if (!::mkdtemp(tmpl)) {
+      std::cerr << "xfctl bench report: cannot make a scratch directory\n";
+      return 1;
+    }
+    dir = tmpl;
+    guard.dir = dir;
+  }
+  auto book = codes::CodeBook::Load(codes::DefaultDataDir());
+  if (!book) {
+    std::cerr << "xfctl bench: " << book.error().message << "\n";
+    return 1;
+  }
+  const SystemClock clock;
+  const Instant now = clock.Now();
+  const auto file = dir / "xfnode.db";
+  {
+    // The real schema, every migration.
+    auto store = node::Store::Open(file, clock);
+    if (!store) {
+      std::cerr << "xfctl bench: " << store.error().message << "\n";
+      return 1;
+    }
+  }
+  const auto t_fill = Steady::now();
+  std::int64_t n_events = 0;
+  {
+    auto db = sql::Db::Open(file);
+    if (!db) {
+      std::cerr << "xfctl bench: " << db.error().message << "\n";
+      return 1;
+    }
+    (void)db->Exec("PRAGMA synchronous=OFF");
+    Generator gen(*db, now, (*book)->Version(), origins);
+    sql::Txn txn(*db);
+    Status s = txn.Began();
+    if (s) s = gen.Prepare();
+    if (s) s = gen.Run(events);
+    if (s) s = txn.Commit();
+    if (!s) {
+      std::cerr << "xfctl bench report: filling the database: " << s.error().message << "\n";
+      return 1;
+    }
+    if (auto c = db->Exec("PRAGMA wal_checkpoint(TRUNCATE)"); !c) {
+      std::cerr << "xfctl bench report: " << c.error().message << "\n";
+      return 1;
+    }
+    n_events = gen.Events();
+    std::error_code ec;
+    std::cout << "bench report: " << gen.Events() << " events (" << gen.Late() << " sent over 24 h), " << gen.Cases()
+              << " cases, " << gen.Rejected() << " rejections, " << gen.Batches() << " batches, " << origins
+              << " origins; filled in " << std::fixed << std::setprecision(1) << Since(t_fill) << " s, "
+              << std::filesystem::file_size(file, ec) / (1 << 20) << " MiB at " << file.string() << "\n";
+  }
+  node::conformance::Options o;
+  o.now = now;
+  o.node_id = "100000";
+  for (int p : kProvinces) o.children.push_back(std::to_string(p) + "0000");
+  double best = 1e9, total = 0;
+  for (int i = 0; i < runs; ++i) {
+    const auto t = Steady::now();
+    const double cpu0 = CpuSeconds();
+    auto report = node::conformance::ComputeFromFile(file, **book, o);
+    const double secs = Since(t);
+    const double cpu = CpuSeconds() - cpu0;
+    if (!report) {
+      std::cerr << "xfctl bench report: " << report.error().message << "\n";
+      return 1;
+    }
+    best = std::min(best, secs);
+    total += secs;
+    std::int64_t measured = 0, late = 0, gaps = 0;
+    for (const auto& t2 : report->origins) {
+      measured += t2.lateness.events;
+      late += t2.lateness.over_bound;
+      gaps += t2.open_gaps;
+    }
+    std::cout << "  run " << i + 1 << ": ComputeFromFile " << std::setprecision(2) << secs << " s (cpu " << cpu
+              << " s; "
+              << report->origins.size() << " origins, " << report->subtrees.size() << " subtrees, " << measured
+              << " events in the 30-day period, " << late << " late, " << gaps << " open gaps)\n";
+  }
+  std::cout << "bench report: " << n_events << " events, " << origins << " origins: best " << std::setprecision(2)
+            << best << " s, mean " << total / runs << " s over " << runs << " runs (target < 10 s)\n";
+  return 0;
+}
+
+}  // namespace xf::tools
