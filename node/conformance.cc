@@ -116,6 +116,41 @@ void Score(Tally& t, bool subtree) {
   t.score = std::max(0.0, std::round((100 - total) * 10) / 10);
 }
 
+// Cases past a time limit as of now: no acceptance decision (受理决定)
+// within 15 days of registration; not closed by the due date the projection
+// holds (extensions included). A closure also ends the acceptance clock.
+Status ReadOverdue(sql::Db& db, const Options& o, Report& r) {
+  const std::string today = o.now.ToDate().ToString();
+  const std::int64_t limit = static_cast<std::int64_t>(o.max_listed);
+  auto add = [&](std::int64_t& total, const char* step) {
+    return [&r, &total, &o, step, limit](const sql::Stmt& q) {
+      ++total;
+      if (total > limit) return;
+      const auto due = Date::Parse(q.Text(2));
+      if (!due) return;
+      OverdueCase c{q.Text(1), q.Text(0), step, *due, 0};
+      c.days_over = o.now.ToDate().DaysSinceEpoch() - due->DaysSinceEpoch();
+      r.overdue.push_back(std::move(c));
+    };
+  };
+  if (auto s = Query(db, R"sql(
+SELECT e.origin, e.case_id, date(e.occurred_at + ?1 + 28800, 'unixepoch') AS due FROM events e
+WHERE e.kind = 'registration' AND date(e.occurred_at + ?1 + 28800, 'unixepoch') < ?2
+  AND NOT EXISTS (SELECT 1 FROM events a WHERE a.case_id = e.case_id AND a.kind IN ('acceptance', 'closure'))
+ORDER BY due, e.case_id)sql",
+                     [&](sql::Stmt& q) { q.Bind(1, kAcceptanceDays * kDay).Bind(2, today); },
+                     add(r.overdue_acceptance, "acceptance"));
+      !s) {
+    return s;
+  }
+  return Query(db, R"sql(
+SELECT c.origin, c.case_id, json_extract(c.state, '$.due_date') AS due FROM cases c
+WHERE due IS NOT NULL AND due < ?1
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.case_id AND e.kind = 'closure')
+ORDER BY due, c.case_id)sql",
+               [&](sql::Stmt& q) { q.Bind(1, today); }, add(r.overdue_completion, "completion"));
+}
+
 // The summaries sent up from below (absent before migration 3).
 Status ReadReported(sql::Db& db, Report& r) {
   auto exists = db.Prepare("SELECT 1 FROM sqlite_schema WHERE name = 'summaries'", false);
@@ -464,6 +499,7 @@ GROUP BY day ORDER BY day)sql",
   }
   for (auto& [id, t] : origins) r.origins.push_back(std::move(t));
   if (auto s = ReadReported(db, r); !s) return s.error();
+  if (auto s = ReadOverdue(db, o, r); !s) return s.error();
   return r;
 }
 
@@ -643,6 +679,17 @@ std::string ToJson(const Report& r) {
                         {"scores", std::move(scores)}});
   }
   o["reported"] = std::move(reported);
+  json::array overdue;
+  for (const auto& x : r.overdue) {
+    overdue.push_back({{"case_id", x.case_id},
+                       {"origin", x.origin},
+                       {"step", x.step},
+                       {"due", x.due.ToString()},
+                       {"days_over", x.days_over}});
+  }
+  o["overdue"] = {{"acceptance", r.overdue_acceptance},
+                  {"completion", r.overdue_completion},
+                  {"cases", std::move(overdue)}};
   return JsonText(o);
 }
 
@@ -709,6 +756,14 @@ std::string ToText(const Report& r) {
   if (!r.outdated_batches.empty()) {
     s << "\nBatches written against another code-table version (this node has " << r.code_version << "):\n";
     for (const auto& x : r.outdated_batches) s << "  " << x.batch_id << " " << x.code_version << "\n";
+  }
+  if (r.overdue_acceptance + r.overdue_completion > 0) {
+    s << "\nOverdue cases: " << r.overdue_acceptance << " without an acceptance decision after 15 days, "
+      << r.overdue_completion << " not closed by their due date\n";
+    for (const auto& x : r.overdue) {
+      s << "  " << x.case_id << " (" << x.origin << ") " << x.step << " due " << x.due.ToString() << ", "
+        << x.days_over << " day(s) over\n";
+    }
   }
   if (!r.reported.empty()) {
     s << "\nSigned summaries from below (each node's own report, as of when it made it):\n";

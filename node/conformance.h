@@ -119,6 +119,15 @@ struct OutdatedBatch {
 struct LegalCase {
   std::string case_id, origin, content_category;
 };
+// A case past a time limit of domain.md as of `now`, whatever the period:
+// no acceptance decision 15 days after registration, or not closed by its
+// due date (限办截止, extensions included).
+struct OverdueCase {
+  std::string case_id, origin;
+  std::string step;  // "acceptance" | "completion"
+  Date due;          // the last day allowed (UTC+8)
+  std::int64_t days_over = 0;
+};
 // One civil day (UTC+8) of the period: what was stored and rejected here.
 struct DayCount {
   Date day;
@@ -155,6 +164,10 @@ struct Report {
   std::vector<LegalCase> legal_not_directed;
   std::vector<DayCount> days;  // only days with traffic, in order
   std::vector<Reported> reported;  // summaries from below, by origin (not this node's own)
+  // Overdue cases held here: the totals, and the most overdue of each step
+  // (at most max_listed each).
+  std::int64_t overdue_acceptance = 0, overdue_completion = 0;
+  std::vector<OverdueCase> overdue;
 };
 
 // The score weights (points out of 100); CONFORMANCE.md explains each.

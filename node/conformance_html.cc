@@ -851,6 +851,18 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
               "无办理方式 070000 导入法律程序", "<th>信访件</th><th>发起节点</th><th>内容分类</th>",
               rows);
 
+  rows.clear();
+  for (const auto& x : r.overdue) {
+    rows += "<tr" + Attr("data-case", x.case_id) + Attr("data-step", x.step) + " data-days-over=\"" +
+            Count(x.days_over) + "\">" + TextTd(x.case_id) + OriginTd(book, x.origin) +
+            TextTd(x.step == "acceptance" ? "受理告知（15日）" : "办结（限办截止）") +
+            TextTd(x.due.ToString()) + "<td class=\"bad\">" + Count(x.days_over) + " 日</td></tr>";
+  }
+  ListSection(o, "overdue", "超期信访件", r.overdue.size(),
+              "未受理告知 " + Count(r.overdue_acceptance) + " 件，未按期办结 " +
+                  Count(r.overdue_completion) + " 件；截至生成时间，不限于统计期间",
+              "<th>信访件</th><th>发起节点</th><th>环节</th><th>期限</th><th>超期</th>", rows);
+
   // Rejections: by rule, then by rule, field and origin.
   std::map<std::string, std::int64_t> by_rule;
   for (const auto& x : r.rejections) by_rule[x.rule] += x.count;

@@ -234,7 +234,22 @@ TEST_CASE("conformance html: an empty report still has its sections and charts")
   CHECK(Has(page, "<svg id=\"svg-lateness\""));
   CHECK(Has(page, "<svg id=\"svg-days\""));
   CHECK(Has(page, "期间内无退回与超时事件"));
-  CHECK(Occurrences(page, "<p class=\"empty\">无</p>") == 7);
+  CHECK(Has(page, "<section id=\"overdue\" data-count=\"0\">"));
+  CHECK(Occurrences(page, "<p class=\"empty\">无</p>") == 8);
+}
+
+TEST_CASE("conformance html: overdue cases are listed with their step and days over") {
+  conformance::Report r;
+  r.node_id = "110100";
+  r.now = At("2026-04-30T00:00:00Z");
+  r.overdue_acceptance = 1;
+  r.overdue_completion = 3;
+  r.overdue.push_back({"110105-2026-0000003", "110105", "acceptance", Date{2026, 3, 14}, 47});
+  const std::string page = conformance::ToHtml(r, Book());
+  CHECK(Has(page, "<section id=\"overdue\" data-count=\"1\">"));
+  CHECK(Has(page, "未受理告知 1 件，未按期办结 3 件"));
+  CHECK(Has(page, "data-case=\"110105-2026-0000003\" data-step=\"acceptance\" data-days-over=\"47\""));
+  CHECK(Has(page, "2026-03-14"));
 }
 
 TEST_CASE(

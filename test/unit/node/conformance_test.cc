@@ -217,6 +217,23 @@ TEST_CASE("conformance: counts, percentiles, rates and scores per origin and sub
   REQUIRE(r.origins.size() == 3);
   REQUIRE(r.subtrees.size() == 2);
 
+  SUBCASE("overdue cases as of now, whatever the period") {
+    // C (registered 02-27, its acceptance still held behind the gap): no
+    // decision by 03-14 (15 days, in UTC+8) and not closed by its due date
+    // 04-10. Every other case was accepted in time and is closed or not yet due.
+    CHECK(r.overdue_acceptance == 1);
+    CHECK(r.overdue_completion == 1);
+    REQUIRE(r.overdue.size() == 2);
+    CHECK(r.overdue[0].case_id == "110105-2026-0000003");
+    CHECK(r.overdue[0].step == "acceptance");
+    CHECK(r.overdue[0].due == Date{2026, 3, 14});
+    CHECK(r.overdue[0].days_over == 47);
+    CHECK(r.overdue[1].step == "completion");
+    CHECK(r.overdue[1].due == Date{2026, 4, 10});
+    CHECK(r.overdue[1].days_over == 20);
+    CHECK(r.overdue[1].origin == kBad);
+  }
+
   SUBCASE("the misbehaving origin") {
     const auto& t = Find(r.origins, kBad);
     CHECK(t.events_received == 8);
