@@ -8,11 +8,28 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "test/harness/topology.h"
 
+// Under AddressSanitizer the node's memory is the sanitizer's (shadow memory,
+// a quarantine of freed blocks): the batch must still apply, but the peak
+// says nothing about the apply path.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMeasurable = false;
+#else
+constexpr bool kMeasurable = true;
+#endif
+
 TEST_CASE("stream: a real xfnode applies a batch of ~160 MB of XML with a peak RSS under 200 MiB") {
-  const auto r = xf::test::Xfctl({"bench", "apply", "--xml-mb", "160", "--max-rss-mb", "200"});
+  std::vector<std::string> args = {"bench", "apply", "--xml-mb", "160"};
+  if (kMeasurable) {
+    args.push_back("--max-rss-mb");
+    args.push_back("200");
+  } else {
+    MESSAGE("sanitizer build: the batch is applied, its peak memory is not checked");
+  }
+  const auto r = xf::test::Xfctl(args);
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(r.output.find("xfnode peak RSS (VmHWM): ") != std::string::npos);
