@@ -302,6 +302,33 @@ ORDER BY stored_at, case_id)sql",
       !s) {
     return s.error();
   }
+  // R4 resolved late: repeat registrations of the period whose initial case
+  // is known now but was stored here after the repeat's grace window ended.
+  if (auto s = Query(db, R"sql(
+SELECT r.origin, r.case_id, r.initial, r.stored_at, min(i.stored_at) FROM (
+  SELECT origin, case_id, stored_at,
+         substr(x, instr(x, '<initial_case_id>') + 17,
+                instr(x, '</initial_case_id>') - instr(x, '<initial_case_id>') - 17) AS initial
+  FROM (SELECT origin, case_id, stored_at, CAST(xml AS TEXT) AS x FROM events
+        WHERE kind = 'registration' AND instr(CAST(xml AS TEXT), '<repeat>true</repeat>') > 0
+          AND stored_at >= ?1 AND stored_at < ?2)) r
+JOIN events i ON i.case_id = r.initial AND i.kind = 'registration'
+GROUP BY r.origin, r.case_id HAVING min(i.stored_at) > r.stored_at + ?3
+ORDER BY r.stored_at, r.case_id)sql",
+                     [&](sql::Stmt& q) {
+                       period(q);
+                       q.Bind(3, std::int64_t{o.repeat_grace_hours} * 3600);
+                     },
+                     [&](const sql::Stmt& q) {
+                       ++TallyOf(origins, q.Text(0)).repeat_resolved_late;
+                       if (r.repeats_resolved_late.size() < o.max_listed) {
+                         r.repeats_resolved_late.push_back(
+                             {q.Text(1), q.Text(2), q.Text(0), Instant{q.Int(3)}, Instant{q.Int(4)}});
+                       }
+                     });
+      !s) {
+    return s.error();
+  }
   // Gaps: held batches wait behind a missing sequence number (now, not per period).
   if (auto s = Query(db,
                      "SELECT b.origin, b.stream, coalesce(s.next_seq, 1), count(*), min(b.stored_at) FROM batches b "
@@ -482,6 +509,7 @@ GROUP BY day ORDER BY day)sql",
       for (const auto& [rule, n] : t.rejections) sub.rejections[rule] += n;
       sub.rejections_total += t.rejections_total;
       sub.repeat_without_initial += t.repeat_without_initial;
+      sub.repeat_resolved_late += t.repeat_resolved_late;
       sub.open_gaps += t.open_gaps;
       sub.oldest_gap_seconds = std::max(sub.oldest_gap_seconds, t.oldest_gap_seconds);
       sub.outdated_code_batches += t.outdated_code_batches;
@@ -557,6 +585,7 @@ json::object TallyJson(const Tally& t, bool subtree) {
   rej["total"] = t.rejections_total;
   o["rejections"] = std::move(rej);
   o["repeat_without_initial"] = t.repeat_without_initial;
+  o["repeat_resolved_late"] = t.repeat_resolved_late;
   o["lateness"] = {{"events", t.lateness.events},         {"p50_seconds", t.lateness.p50},
                    {"p95_seconds", t.lateness.p95},       {"max_seconds", t.lateness.max},
                    {"over_bound", t.lateness.over_bound}};
@@ -616,7 +645,7 @@ std::string ToJson(const Report& r) {
   for (const auto& t : r.subtrees) subtrees.push_back(TallyJson(t, true));
   o["origins"] = std::move(origins);
   o["subtrees"] = std::move(subtrees);
-  json::array rej, late, repeats, gaps, children, outdated, legal;
+  json::array rej, late, repeats, repeats_late, gaps, children, outdated, legal;
   for (const auto& x : r.rejections) {
     rej.push_back({{"origin", x.origin}, {"rule", x.rule}, {"field", x.field}, {"count", x.count}});
   }
@@ -657,6 +686,14 @@ std::string ToJson(const Report& r) {
   o["rejections"] = std::move(rej);
   o["late_events"] = std::move(late);
   o["repeats_without_initial"] = std::move(repeats);
+  for (const auto& x : r.repeats_resolved_late) {
+    repeats_late.push_back({{"case_id", x.case_id},
+                            {"initial_case_id", x.initial_case_id},
+                            {"origin", x.origin},
+                            {"stored_at", x.stored_at.ToString()},
+                            {"initial_stored_at", x.initial_stored_at.ToString()}});
+  }
+  o["repeats_resolved_late"] = std::move(repeats_late);
   o["gaps"] = std::move(gaps);
   o["children"] = std::move(children);
   o["outdated_batches"] = std::move(outdated);
@@ -737,6 +774,13 @@ std::string ToText(const Report& r) {
     s << "\nRepeat cases whose initial case is unknown here (R4):\n";
     for (const auto& x : r.repeats_without_initial) {
       s << "  " << x.case_id << " names " << x.initial_case_id << " (from " << x.origin << ")\n";
+    }
+  }
+  if (!r.repeats_resolved_late.empty()) {
+    s << "\nRepeat cases whose initial case arrived after the grace window (R4, kept late):\n";
+    for (const auto& x : r.repeats_resolved_late) {
+      s << "  " << x.case_id << " stored " << x.stored_at.ToString() << ", its initial " << x.initial_case_id
+        << " only " << x.initial_stored_at.ToString() << " (from " << x.origin << ")\n";
     }
   }
   if (!r.gaps.empty()) {

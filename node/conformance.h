@@ -71,6 +71,7 @@ struct Tally {
   std::map<std::string, std::int64_t> rejections;  // by rule (R1, R2, R3, R6, …)
   std::int64_t rejections_total = 0;
   std::int64_t repeat_without_initial = 0;  // R4
+  std::int64_t repeat_resolved_late = 0;    // R4: the initial came, after the grace window
   Lateness lateness;                        // R5
   std::int64_t open_gaps = 0;
   std::int64_t oldest_gap_seconds = 0;
@@ -99,6 +100,11 @@ struct LateEvent {
 struct MissingInitial {
   std::string case_id, initial_case_id, origin;
   Instant stored_at;
+};
+// A repeat case whose initial case arrived here only after the grace window.
+struct LateInitial {
+  std::string case_id, initial_case_id, origin;
+  Instant stored_at, initial_stored_at;
 };
 struct Gap {
   std::string origin, stream;
@@ -158,6 +164,7 @@ struct Report {
   std::vector<RejectionRow> rejections;
   std::vector<LateEvent> late_events;  // worst first, at most max_listed
   std::vector<MissingInitial> repeats_without_initial;
+  std::vector<LateInitial> repeats_resolved_late;  // at most max_listed
   std::vector<Gap> gaps;
   std::vector<ChildSeen> children;
   std::vector<OutdatedBatch> outdated_batches;

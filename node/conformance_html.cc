@@ -822,6 +822,15 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
               "重件入库已过宽限期，其初件仍未到达本节点",
               "<th>重件</th><th>所称初件</th><th>发起节点</th><th>入库时间</th>", rows);
   rows.clear();
+  for (const auto& x : r.repeats_resolved_late) {
+    rows += "<tr" + Attr("data-case", x.case_id) + ">" + TextTd(x.case_id) + TextTd(x.initial_case_id) +
+            OriginTd(book, x.origin) + TextTd(html::ChinaTime(x.stored_at)) +
+            TextTd(html::ChinaTime(x.initial_stored_at)) + "</tr>";
+  }
+  ListSection(o, "repeats-late", "重件初件迟到（R4）", r.repeats_resolved_late.size(),
+              "初件在重件入库宽限期之后才到达本节点",
+              "<th>重件</th><th>初件</th><th>发起节点</th><th>重件入库</th><th>初件入库</th>", rows);
+  rows.clear();
   for (const auto& x : r.gaps) {
     rows += "<tr" + Attr("data-origin", x.origin) + Attr("data-stream", x.stream) +
             " data-next-seq=\"" + std::to_string(x.next_seq) + "\">" + OriginTd(book, x.origin) +

@@ -354,6 +354,40 @@ TEST_CASE("conformance: counts, percentiles, rates and scores per origin and sub
   }
 }
 
+TEST_CASE("conformance: a repeat case whose initial case came after the grace window is R4 kept late") {
+  TempDir dir;
+  ManualClock clock(At("2026-03-01T00:00:00Z"));
+  auto opened = Store::Open(dir / "node.db", clock);
+  REQUIRE_MESSAGE(opened.ok(), opened.error().message);
+  auto store = std::move(opened).value();
+  const std::string v = Book().Version();
+  const std::string repeat = "110108-2026-0000001", repeat2 = "110108-2026-0000002";
+  const std::string initial = "110108-2025-0000007", initial2 = "110108-2026-0000003";
+  // R names an initial case that arrives three days later; R2's initial
+  // comes in the same batch, right after it (in time).
+  CHECK(Apply(*store, clock, "2026-03-02T00:00:00Z", kGood, 1,
+              {{Reg(kGood, 1, repeat, "2026-03-01T20:00:00Z", Date{2026, 5, 1}, "010101", initial)},
+               {Reg(kGood, 2, repeat2, "2026-03-01T21:00:00Z", Date{2026, 5, 1}, "010101", initial2)},
+               {Reg(kGood, 3, initial2, "2026-02-20T21:00:00Z", Date{2026, 4, 20})}},
+              v) == "applied");
+  CHECK(Apply(*store, clock, "2026-03-05T00:00:00Z", kGood, 2,
+              {{Reg(kGood, 4, initial, "2025-12-20T00:00:00Z", Date{2026, 2, 20})}}, v) == "applied");
+
+  auto report = conformance::ComputeFromFile(dir / "node.db", Book(), Opts());
+  REQUIRE_MESSAGE(report.ok(), report.error().message);
+  CHECK(Find(report->origins, kGood).repeat_resolved_late == 1);
+  CHECK(Find(report->origins, kGood).repeat_without_initial == 0);
+  CHECK(Find(report->subtrees, kGood).repeat_resolved_late == 1);
+  REQUIRE(report->repeats_resolved_late.size() == 1);
+  CHECK(report->repeats_resolved_late[0].case_id == repeat);
+  CHECK(report->repeats_resolved_late[0].initial_case_id == initial);
+  CHECK(report->repeats_resolved_late[0].stored_at == At("2026-03-02T00:00:00Z"));
+  CHECK(report->repeats_resolved_late[0].initial_stored_at == At("2026-03-05T00:00:00Z"));
+  const auto json = conformance::ToJson(*report);
+  CHECK(json.find("\"repeat_resolved_late\":1") != std::string::npos);
+  CHECK(json.find("\"initial_stored_at\":\"2026-03-05T00:00:00Z\"") != std::string::npos);
+}
+
 TEST_CASE("conformance: a shorter period leaves earlier events out; an empty database reports nothing") {
   TempDir dir;
   ManualClock clock(At("2026-03-01T00:00:00Z"));
