@@ -473,6 +473,22 @@ GROUP BY day ORDER BY day)sql",
     r.children.push_back(std::move(c));
   }
 
+  // Origins silent for longer than the bound, by their own last batch here.
+  if (auto s = Query(db, R"sql(
+SELECT origin, max(stored_at) AS last FROM batches WHERE received_from <> ''
+GROUP BY origin HAVING ?1 - last > ?2 ORDER BY last, origin LIMIT ?3)sql",
+                     [&](sql::Stmt& q) {
+                       q.Bind(1, o.now.seconds)
+                           .Bind(2, std::int64_t{o.silent_hours} * 3600)
+                           .Bind(3, static_cast<std::int64_t>(o.max_listed));
+                     },
+                     [&](const sql::Stmt& q) {
+                       r.silent_origins.push_back({q.Text(0), Instant{q.Int(1)}, o.now.seconds - q.Int(1)});
+                     });
+      !s) {
+    return s.error();
+  }
+
   // Roll-up per child subtree: counts add up; percentiles are computed
   // again over the subtree's events (origin → child mapping), not averaged.
   json::object mapping;
@@ -645,7 +661,7 @@ std::string ToJson(const Report& r) {
   for (const auto& t : r.subtrees) subtrees.push_back(TallyJson(t, true));
   o["origins"] = std::move(origins);
   o["subtrees"] = std::move(subtrees);
-  json::array rej, late, repeats, repeats_late, gaps, children, outdated, legal;
+  json::array rej, late, repeats, repeats_late, gaps, children, outdated, legal, silent_origins;
   for (const auto& x : r.rejections) {
     rej.push_back({{"origin", x.origin}, {"rule", x.rule}, {"field", x.field}, {"count", x.count}});
   }
@@ -677,6 +693,11 @@ std::string ToJson(const Report& r) {
                         {"silent_seconds", x.silent_seconds ? json::value(*x.silent_seconds) : json::value(nullptr)},
                         {"silent", x.silent}});
   }
+  for (const auto& x : r.silent_origins) {
+    silent_origins.push_back(
+        {{"origin", x.origin}, {"last_batch", x.last_batch.ToString()}, {"silent_seconds", x.silent_seconds}});
+  }
+  o["silent_origins"] = std::move(silent_origins);
   for (const auto& x : r.outdated_batches) {
     outdated.push_back({{"batch_id", x.batch_id}, {"origin", x.origin}, {"code_version", x.code_version}});
   }
@@ -795,6 +816,13 @@ std::string ToText(const Report& r) {
     for (const auto& x : r.children) {
       s << "  " << x.id << " last batch " << (x.last_batch ? x.last_batch->ToString() : std::string("never"))
         << (x.silent ? "  SILENT" : "") << "\n";
+    }
+  }
+  if (!r.silent_origins.empty()) {
+    s << "\nOrigins silent for more than " << r.silent_hours << "h (by their last batch here):\n";
+    for (const auto& x : r.silent_origins) {
+      s << "  " << x.origin << " last batch " << x.last_batch.ToString() << ", silent " << Hours(x.silent_seconds)
+        << "\n";
     }
   }
   if (!r.outdated_batches.empty()) {

@@ -119,6 +119,14 @@ struct ChildSeen {
   std::optional<std::int64_t> silent_seconds;  // absent: never heard from
   bool silent = false;
 };
+// An origin of the subtree not heard from (no batch of its own stored
+// here, whether it came straight or through relays) for longer than
+// silent_hours: the origin-level view of a silent child.
+struct SilentOrigin {
+  std::string origin;
+  Instant last_batch;
+  std::int64_t silent_seconds = 0;
+};
 struct OutdatedBatch {
   std::string batch_id, origin, code_version;
 };
@@ -167,6 +175,7 @@ struct Report {
   std::vector<LateInitial> repeats_resolved_late;  // at most max_listed
   std::vector<Gap> gaps;
   std::vector<ChildSeen> children;
+  std::vector<SilentOrigin> silent_origins;  // longest silent first, at most max_listed
   std::vector<OutdatedBatch> outdated_batches;
   std::vector<LegalCase> legal_not_directed;
   std::vector<DayCount> days;  // only days with traffic, in order

@@ -843,6 +843,15 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
               "th><th>已持续</th>",
               rows);
   rows.clear();
+  for (const auto& x : r.silent_origins) {
+    rows += "<tr" + Attr("data-origin", x.origin) + " data-silent-seconds=\"" + Count(x.silent_seconds) + "\">" +
+            OriginTd(book, x.origin) + TextTd(html::ChinaTime(x.last_batch)) + "<td class=\"bad\">" +
+            Escape(html::Duration(x.silent_seconds)) + "</td></tr>";
+  }
+  ListSection(o, "silent-origins", "长时间未报送的发起节点", r.silent_origins.size(),
+              "超过 " + std::to_string(r.silent_hours) + " 小时无本节点批次到达",
+              "<th>发起节点</th><th>最后批次入库</th><th>已沉默</th>", rows);
+  rows.clear();
   for (const auto& x : r.outdated_batches) {
     rows += "<tr" + Attr("data-batch", x.batch_id) + ">" + TextTd(x.batch_id) +
             OriginTd(book, x.origin) + TextTd(x.code_version) + "</tr>";

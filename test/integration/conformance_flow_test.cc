@@ -279,6 +279,14 @@ TEST_CASE("conformance: the national report names the misbehaving county, rule b
 
   CHECK(r.at("node_id").as_string() == "100000");
   CHECK(r.at("bounds").at("silent_hours").as_int64() == 0);
+  {
+    INFO("the national names the silent county itself, not only its silent child link");
+    bool named = false;
+    for (const auto& x : r.at("silent_origins").as_array()) {
+      if (x.at("origin").as_string() == kBad) named = x.at("silent_seconds").as_int64() > 0;
+    }
+    CHECK(named);
+  }
   CHECK(r.at("bounds").at("repeat_grace_hours").as_int64() == 0);
   CHECK(r.at("bounds").at("timeliness_hours").as_int64() == 24);
   REQUIRE(r.at("origins").as_array().size() == 2);  // the relays record nothing of their own

@@ -235,8 +235,9 @@ TEST_CASE("conformance html: an empty report still has its sections and charts")
   CHECK(Has(page, "<svg id=\"svg-days\""));
   CHECK(Has(page, "期间内无退回与超时事件"));
   CHECK(Has(page, "<section id=\"overdue\" data-count=\"0\">"));
+  CHECK(Has(page, "<section id=\"silent-origins\" data-count=\"0\">"));
   CHECK(Has(page, "<section id=\"repeats-late\" data-count=\"0\">"));
-  CHECK(Occurrences(page, "<p class=\"empty\">无</p>") == 9);
+  CHECK(Occurrences(page, "<p class=\"empty\">无</p>") == 10);
 }
 
 TEST_CASE("conformance html: overdue cases are listed with their step and days over") {
