@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "schema/detail/text.h"
+
 namespace xf::node {
 
 namespace {
@@ -29,50 +31,18 @@ namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
-// Length of the well-formed UTF-8 sequence starting at s[i] (RFC 3629:
-// shortest form, no surrogates, at most U+10FFFF), or 0.
-std::size_t Utf8Sequence(std::string_view s, std::size_t i) {
-  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = at(i);
-  std::size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (at(i + 1) < lo || at(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < n; ++k) {
-    if (at(i + k) < 0x80 || at(i + k) > 0xBF) return 0;
-  }
-  return n;
-}
-
 }  // namespace
 
-std::string Escape(std::string_view s) {
+std::string Escape(std::string_view text) {
+  // Invalid UTF-8 becomes U+FFFD byte by byte (as in the JSON mapping);
+  // what is left to escape is ASCII.
+  const std::string s = schema::detail::ValidUtf8(text);
   std::string out;
   out.reserve(s.size() + s.size() / 8);
-  for (std::size_t i = 0; i < s.size();) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      const std::size_t n = Utf8Sequence(s, i);
-      if (n == 0) {
-        out += kReplacement;
-        ++i;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
+      out.push_back(static_cast<char>(c));
       continue;
     }
     switch (c) {
@@ -103,7 +73,6 @@ std::string Escape(std::string_view s) {
           out.push_back(static_cast<char>(c));
         }
     }
-    ++i;
   }
   return out;
 }
