@@ -28,6 +28,15 @@ namespace xf::exchange {
 // Streams: "up" carries an origin's own events toward the root; "down.<id>"
 // carries what an origin sends down to the jurisdiction <id>. Sequence
 // numbers are contiguous per (origin, stream), from 1.
+// The exchange endpoints' own headers (PROTOCOL.md, "Transport"), lower-case
+// as HttpRequest::headers holds them.
+namespace header {
+inline constexpr const char* kOrigin = "x-xf-origin";
+inline constexpr const char* kSignature = "x-xf-signature";
+inline constexpr const char* kBatchId = "x-xf-batch-id";
+inline constexpr const char* kQseq = "x-xf-qseq";
+}  // namespace header
+
 inline constexpr std::string_view kUpStream = "up";
 std::string DownStream(const std::string& destination);  // "down.<destination>"
 inline constexpr std::string_view kRootNode = "100000";   // the national bureau

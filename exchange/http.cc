@@ -117,6 +117,11 @@ HttpResponse ErrorResponse(int status, const std::string& message) {
 
 }  // namespace
 
+std::string HeaderOf(const HttpRequest& request, const std::string& name) {
+  const auto it = request.headers.find(name);
+  return it == request.headers.end() ? std::string() : it->second;
+}
+
 const char* HttpReason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status)).data();
 }

@@ -51,6 +51,9 @@ struct HttpResponse {
   std::filesystem::path body_file;
 };
 
+// The value of header `name` (lower-case), or "" when absent.
+std::string HeaderOf(const HttpRequest& request, const std::string& name);
+
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct TlsFiles {

@@ -21,10 +21,10 @@ using exchange::HttpResponse;
 
 namespace {
 
-constexpr const char* kOrigin = "x-xf-origin";
-constexpr const char* kSignature = "x-xf-signature";
-constexpr const char* kBatchId = "x-xf-batch-id";
-constexpr const char* kQseq = "x-xf-qseq";
+using exchange::header::kBatchId;
+using exchange::header::kOrigin;
+using exchange::header::kQseq;
+using exchange::header::kSignature;
 
 HttpResponse Problem(int status, const std::string& message) {
   json::object o;
@@ -45,11 +45,6 @@ int StatusFor(Errc c) {
     case Errc::kNotFound: return 404;
     default: return 503;
   }
-}
-
-std::string Header(const HttpRequest& r, const char* name) {
-  const auto it = r.headers.find(name);
-  return it == r.headers.end() ? std::string() : it->second;
 }
 
 // Attachments named by an event (registration and handling carry them).
@@ -454,9 +449,9 @@ HttpResponse ExchangeService::Handle(const HttpRequest& request) {
     // A spooled body stays a file (the server spools this route).
     if (request.body_file.empty()) in.bytes = request.body;
     in.bytes_file = request.body_file;
-    in.claimed_origin = Header(request, kOrigin);
+    in.claimed_origin = exchange::HeaderOf(request, kOrigin);
     in.from_peer = peer;
-    auto sig = exchange::Base64Decode(Header(request, kSignature));
+    auto sig = exchange::Base64Decode(exchange::HeaderOf(request, kSignature));
     if (!sig) return Problem(400, "missing or malformed X-Xf-Signature");
     in.signature = std::move(sig).value();
     auto r = Receive(in);
@@ -490,8 +485,8 @@ HttpResponse ExchangeService::Handle(const HttpRequest& request) {
     return resp;
   }
   if (path == "/v1/exchange/receipts" && request.method == "POST") {
-    auto sig = exchange::Base64Decode(Header(request, kSignature));
-    const std::string q = Header(request, kQseq);
+    auto sig = exchange::Base64Decode(exchange::HeaderOf(request, kSignature));
+    const std::string q = exchange::HeaderOf(request, kQseq);
     if (!sig || q.empty() || q.find_first_not_of("0123456789") != std::string::npos || q.size() > 18) {
       return Problem(400, "missing X-Xf-Signature or X-Xf-Qseq");
     }
@@ -569,7 +564,7 @@ HttpResponse ExchangeService::HandleBlob(const HttpRequest& request, const std::
     if (request.method == "HEAD") return resp;
     std::uint64_t start = 0;
     std::optional<std::uint64_t> end;
-    if (ParseRange(Header(request, "range"), start, end)) {
+    if (ParseRange(exchange::HeaderOf(request, "range"), start, end)) {
       if (start >= *size) {
         auto r = Problem(416, "the blob has " + std::to_string(*size) + " bytes; the range starts at " +
                                   std::to_string(start));
@@ -605,7 +600,7 @@ HttpResponse ExchangeService::HandleBlob(const HttpRequest& request, const std::
     body = temp.p;
   }
   const std::uint64_t size = request.body_size;
-  const std::string range = Header(request, "content-range");
+  const std::string range = exchange::HeaderOf(request, "content-range");
   if (range.empty()) {
     if (size > max) return Problem(413, "attachment larger than " + std::to_string(max) + " bytes");
     if (auto s = m_blobs.PutFile(sha, body); !s) return Problem(StatusFor(s.error().code), s.error().message);

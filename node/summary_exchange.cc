@@ -15,8 +15,8 @@ using exchange::HttpResponse;
 
 namespace {
 
-constexpr const char* kOrigin = "x-xf-origin";
-constexpr const char* kSignature = "x-xf-signature";
+using exchange::header::kOrigin;
+using exchange::header::kSignature;
 
 HttpResponse Answer(int status, const std::string& message) {
   HttpResponse r;
@@ -32,11 +32,6 @@ HttpResponse Answer(int status, const std::string& message) {
   return r;
 }
 
-std::string Header(const HttpRequest& r, const char* name) {
-  const auto it = r.headers.find(name);
-  return it == r.headers.end() ? std::string() : it->second;
-}
-
 }  // namespace
 
 SummaryExchange::SummaryExchange(const NodeConfig& config, const codes::CodeBook& codes, const Clock& clock,
@@ -50,14 +45,14 @@ HttpResponse SummaryExchange::Handle(const HttpRequest& request, const std::stri
   bool from_child = false;
   for (const auto& c : m_config.children) from_child = from_child || c.id == from_peer;
   if (!from_child) return Answer(403, "summaries go up: " + from_peer + " is not a child of this node");
-  const std::string origin = Header(request, kOrigin);
+  const std::string origin = exchange::HeaderOf(request, kOrigin);
   if (!exchange::InSubtree(from_peer, origin)) {
     return Answer(403, "child " + from_peer + " may not send the summary of '" + origin +
                            "', which is outside its subtree");
   }
   const exchange::PublicKey* key = m_find_key(origin);
   if (key == nullptr) return Answer(403, "no public key is known here for origin '" + origin + "'");
-  auto sig = exchange::Base64Decode(Header(request, kSignature));
+  auto sig = exchange::Base64Decode(exchange::HeaderOf(request, kSignature));
   if (!sig) return Answer(400, "missing or malformed X-Xf-Signature");
   if (request.body.size() > summary::kMaxBytes) return Answer(413, "summary larger than the limit");
   if (!exchange::VerifyBytes(*key, request.body, *sig)) {
