@@ -19,6 +19,20 @@ namespace {
 
 constexpr std::int64_t kDay = 86400;
 constexpr std::int64_t kAcceptanceDays = 15;  // 《信访工作条例》: decision within 15 days
+// The repeat registrations stored in [?1, ?2), each with the initial case id
+// it names, as rows (origin, case_id, stored_at, initial), to follow "FROM (";
+// the caller may add conditions on the events read and closes both
+// parentheses. Only registrations that say
+// <repeat>true</repeat> are cut open (text in the XML is escaped, so the tag
+// cannot be forged); the WHERE repeats the partial index events_repeats term
+// for term, so only those rows are read.
+constexpr const char* kRepeatsStored = R"sql(
+  SELECT origin, case_id, stored_at,
+         substr(x, instr(x, '<initial_case_id>') + 17,
+                instr(x, '</initial_case_id>') - instr(x, '<initial_case_id>') - 17) AS initial
+  FROM (SELECT origin, case_id, stored_at, CAST(xml AS TEXT) AS x FROM events
+        WHERE kind = 'registration' AND instr(CAST(xml AS TEXT), '<repeat>true</repeat>') > 0
+          AND stored_at >= ?1 AND stored_at < ?2)sql";
 
 using Row = std::function<void(const sql::Stmt&)>;
 using Bind = std::function<void(sql::Stmt&)>;
@@ -279,14 +293,8 @@ Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
   // are cut open (text in the XML is escaped, so the tag cannot be forged);
   // the WHERE repeats the partial index events_repeats term for term, so
   // only those rows are read.
-  if (auto s = Query(db, R"sql(
-SELECT origin, case_id, initial, stored_at FROM (
-  SELECT origin, case_id, stored_at,
-         substr(x, instr(x, '<initial_case_id>') + 17,
-                instr(x, '</initial_case_id>') - instr(x, '<initial_case_id>') - 17) AS initial
-  FROM (SELECT origin, case_id, stored_at, CAST(xml AS TEXT) AS x FROM events
-        WHERE kind = 'registration' AND instr(CAST(xml AS TEXT), '<repeat>true</repeat>') > 0
-          AND stored_at >= ?1 AND stored_at < ?2 AND stored_at <= ?3))
+  if (auto s = Query(db, std::string("SELECT origin, case_id, initial, stored_at FROM (") + kRepeatsStored + R"sql(
+  AND stored_at <= ?3))
 WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.case_id = initial)
 ORDER BY stored_at, case_id)sql",
                      [&](sql::Stmt& q) {
@@ -304,14 +312,8 @@ ORDER BY stored_at, case_id)sql",
   }
   // R4 resolved late: repeat registrations of the period whose initial case
   // is known now but was stored here after the repeat's grace window ended.
-  if (auto s = Query(db, R"sql(
-SELECT r.origin, r.case_id, r.initial, r.stored_at, min(i.stored_at) FROM (
-  SELECT origin, case_id, stored_at,
-         substr(x, instr(x, '<initial_case_id>') + 17,
-                instr(x, '</initial_case_id>') - instr(x, '<initial_case_id>') - 17) AS initial
-  FROM (SELECT origin, case_id, stored_at, CAST(xml AS TEXT) AS x FROM events
-        WHERE kind = 'registration' AND instr(CAST(xml AS TEXT), '<repeat>true</repeat>') > 0
-          AND stored_at >= ?1 AND stored_at < ?2)) r
+  if (auto s = Query(db, std::string("SELECT r.origin, r.case_id, r.initial, r.stored_at, min(i.stored_at) FROM (") +
+                             kRepeatsStored + R"sql()) r
 JOIN events i ON i.case_id = r.initial AND i.kind = 'registration'
 GROUP BY r.origin, r.case_id HAVING min(i.stored_at) > r.stored_at + ?3
 ORDER BY r.stored_at, r.case_id)sql",
