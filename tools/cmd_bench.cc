@@ -19,11 +19,15 @@
 #include "node/store.h"
 #include "schema/validate.h"
 #include "schema/xml.h"
+#include "tools/bench_data.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
 
 namespace {
+
+using bench::CountyRegistration;
+using bench::SampleCase;
 
 using Clock = std::chrono::steady_clock;
 
@@ -39,40 +43,6 @@ struct TempDirGuard {
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
-}
-
-// A valid GB 11643 number for 110105, born on `birth`, with sequence `seq`.
-std::string IdNumber(Date birth, int seq) {
-  static constexpr int kWeights[] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "110105%04d%02d%02d%03u", birth.year % 10000, birth.month % 100, birth.day % 100,
-                static_cast<unsigned>(seq) % 1000u);
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (buf[i] - '0') * kWeights[i];
-  return std::string(buf, 17) + "10X98765432"[sum % 11];
-}
-
-schema::CaseRegistration SampleCase(int i, Date received) {
-  schema::CaseRegistration c;
-  c.received_date = received;
-  c.channel = i % 2 ? "200" : "100";
-  c.registrar = "王登记";
-  schema::Petitioner p;
-  p.name = "张" + std::to_string(i);
-  p.gender = i % 2 ? "1" : "2";
-  p.ethnicity = "01";
-  p.id_number = IdNumber(Date{1960 + i % 40, 1 + i % 12, 1 + i % 28}, i);
-  p.phone = "1380000" + std::to_string(1000 + i % 9000);
-  p.address = "北京市朝阳区某街道" + std::to_string(i % 100) + "号";
-  p.address_division = "110105";
-  p.first = true;
-  c.petitioners.push_back(p);
-  c.summary = "反映村集体资产管理不透明，要求公开账目。第" + std::to_string(i) + "件。";
-  c.requests = "要求公开村集体资产收支情况";
-  c.problem_place = "110105";
-  c.content_category = "010101";
-  c.purpose = "02";
-  return c;
 }
 
 int BenchIntake(const Args& args) {
@@ -231,21 +201,7 @@ int BenchApply(const Args& args) {
   std::vector<schema::Event> events;
   events.reserve(static_cast<std::size_t>(n));
   for (long i = 0; i < n; ++i) {
-    auto c = SampleCase(static_cast<int>(i), today);
-    char id[40];
-    std::snprintf(id, sizeof id, "110105-%04d-%07ld", today.year, i + 1);
-    c.case_id = id;
-    c.registering_body = "110105";
-    c.registered_at = clock.Now();
-    schema::Event e;
-    e.origin = "110105";
-    e.seq = static_cast<std::uint64_t>(i + 1);
-    e.case_id = id;
-    e.kind = schema::EventKind::kRegistration;
-    e.occurred_at = c.registered_at;
-    e.recorded_at = c.registered_at;
-    e.actor = "bench";
-    e.body = std::move(c);
+    schema::Event e = CountyRegistration(SampleCase(i, today), i, clock.Now());
     xml.push_back(schema::EventToXml(e));
     events.push_back(std::move(e));
   }
@@ -391,23 +347,9 @@ int BenchApplyStream(const Args& args) {
     return out;
   };
   auto event_xml = [&](long i) {
-    auto c = SampleCase(static_cast<int>(i), today);
-    char id[40];
-    std::snprintf(id, sizeof id, "110105-%04d-%07ld", today.year, i + 1);
-    c.case_id = id;
-    c.registering_body = "110105";
-    c.registered_at = now;
+    auto c = SampleCase(i, today);
     c.summary += padding + noise();
-    schema::Event e;
-    e.origin = "110105";
-    e.seq = static_cast<std::uint64_t>(i + 1);
-    e.case_id = id;
-    e.kind = schema::EventKind::kRegistration;
-    e.occurred_at = now;
-    e.recorded_at = now;
-    e.actor = "bench";
-    e.body = std::move(c);
-    return schema::EventToXml(e);
+    return schema::EventToXml(CountyRegistration(std::move(c), i, now));
   };
   {
     auto c = SampleCase(0, today);

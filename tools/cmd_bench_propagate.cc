@@ -44,6 +44,7 @@
 #include "node/sqlite.h"
 #include "schema/json.h"
 #include "schema/xml.h"
+#include "tools/bench_data.h"
 #include "tools/topology.h"
 #include "tools/xfctl.h"
 
@@ -57,7 +58,7 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kCounty = "110105";
+using bench::kCounty;
 constexpr const char* kCity = "110100";
 constexpr const char* kProvince = "110000";
 constexpr const char* kNational = "100000";
@@ -159,41 +160,6 @@ std::string LoadAverage() {
 
 // ---- generated cases ----------------------------------------------------------
 
-// A valid GB 11643 number for 110105, born on `birth`, with sequence `seq`.
-std::string IdNumber(Date birth, long seq) {
-  static constexpr int kWeights[] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "110105%04d%02d%02d%03u", birth.year % 10000, birth.month % 100, birth.day % 100,
-                static_cast<unsigned>(seq % 1000));
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (buf[i] - '0') * kWeights[i];
-  return std::string(buf, 17) + "10X98765432"[sum % 11];
-}
-
-// Case i of a county's stream of registrations: valid, each petitioner different.
-schema::CaseRegistration GeneratedCase(long i, Date received) {
-  schema::CaseRegistration c;
-  c.received_date = received;
-  c.channel = i % 2 ? "200" : "100";
-  c.registrar = "王登记";
-  schema::Petitioner p;
-  p.name = "李" + std::to_string(i);
-  p.gender = i % 2 ? "1" : "2";
-  p.ethnicity = "01";
-  p.id_number = IdNumber(Date{static_cast<int>(1960 + i % 40), static_cast<int>(1 + i % 12),
-                              static_cast<int>(1 + i % 28)}, i);
-  p.phone = "1390000" + std::to_string(1000 + i % 9000);
-  p.address = "北京市朝阳区某街道" + std::to_string(i % 100) + "号";
-  p.address_division = kCounty;
-  p.first = true;
-  c.petitioners.push_back(p);
-  c.summary = "反映小区供暖不达标，要求维修。第" + std::to_string(i) + "件。";
-  c.requests = "要求供热单位按标准供暖";
-  c.problem_place = kCounty;
-  c.content_category = "010101";
-  c.purpose = "02";
-  return c;
-}
 
 // ---- reading a node's events while it runs -------------------------------------
 
@@ -314,7 +280,7 @@ struct Sent {
 };
 
 Result<Sent> RegisterOne(const ApiTarget& county, long i, Date today) {
-  auto body = json::parse(schema::CaseToJson(GeneratedCase(i, today))).as_object();
+  auto body = json::parse(schema::CaseToJson(bench::SampleCase(i, today))).as_object();
   body.erase("case_id");
   body.erase("registering_body");
   body.erase("registered_at");
@@ -514,22 +480,7 @@ Result<SignedBatch> MakeBatch(const exchange::PrivateKey& key, const codes::Code
   std::vector<std::string> xml;
   xml.reserve(static_cast<std::size_t>(count));
   for (long i = first; i < first + count; ++i) {
-    auto c = GeneratedCase(i, now.ToDate());
-    char id[40];
-    std::snprintf(id, sizeof id, "110105-%04d-%07ld", now.ToDate().year, i + 1);
-    c.case_id = id;
-    c.registering_body = kCounty;
-    c.registered_at = now;
-    schema::Event e;
-    e.origin = kCounty;
-    e.seq = static_cast<std::uint64_t>(i + 1);
-    e.case_id = id;
-    e.kind = schema::EventKind::kRegistration;
-    e.occurred_at = now;
-    e.recorded_at = now;
-    e.actor = "bench";
-    e.body = std::move(c);
-    xml.push_back(schema::EventToXml(e));
+    xml.push_back(schema::EventToXml(bench::CountyRegistration(bench::SampleCase(i, now.ToDate()), i, now)));
   }
   exchange::BatchHeader h;
   h.origin = kCounty;

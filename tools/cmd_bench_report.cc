@@ -29,6 +29,7 @@
 #include "node/sqlite.h"
 #include "node/store.h"
 #include "schema/xml.h"
+#include "tools/bench_data.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -70,16 +71,6 @@ std::string OriginId(int i) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%02d%02d%02d", kProvinces[i % 31], 1 + (i / 31) % 10, 1 + (i / 310) % 10);
   return buf;
-}
-
-std::string IdNumber(const std::string& division, int i) {
-  static constexpr int kWeights[] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%s%04d%02d%02d%03d", division.c_str(), 1950 + i % 50, 1 + i % 12, 1 + i % 28,
-                i % 1000);
-  int sum = 0;
-  for (int k = 0; k < 17; ++k) sum += (buf[k] - '0') * kWeights[k];
-  return std::string(buf, 17) + "10X98765432"[sum % 11];
 }
 
 class Generator {
@@ -170,7 +161,7 @@ class Generator {
     p.name = "信访人" + std::to_string(c);
     p.gender = c % 2 ? "1" : "2";
     p.ethnicity = "01";
-    p.id_number = IdNumber(origin, c);
+    p.id_number = bench::IdNumber(origin, Date{1950 + c % 50, 1 + c % 12, 1 + c % 28}, c);
     p.phone = "1390000" + std::to_string(1000 + c % 9000);
     p.address = "某某街道" + std::to_string(c % 200) + "号";
     p.address_division = origin;
