@@ -126,6 +126,11 @@ std::optional<Instant> Instant::Parse(std::string_view s) {
     return std::nullopt;
   }
   const std::int64_t secs = date->DaysSinceEpoch() * 86400 + hh * 3600 + mm * 60 + ss - offset;
+  // Only instants that ToString can write back: UTC years 1900–9999 once the
+  // offset is applied ("9999-12-31T23:00:00-14:00" is year 10000 in UTC).
+  static const std::int64_t kMin = Date{1900, 1, 1}.DaysSinceEpoch() * 86400;
+  static const std::int64_t kEnd = Date{10000, 1, 1}.DaysSinceEpoch() * 86400;
+  if (secs < kMin || secs >= kEnd) return std::nullopt;
   return Instant{secs};
 }
 

@@ -34,7 +34,7 @@ Result<std::string> ReadToken(const std::filesystem::path& file) {
 }  // namespace
 
 Result<std::unique_ptr<Node>> Node::Start(NodeConfig config, const Clock& clock) {
-  std::unique_ptr<Node> n(new Node(std::move(config), clock));
+  std::unique_ptr<Node> n(new Node(std::move(config)));
   const auto& c = n->m_config;
   std::error_code ec;
   std::filesystem::create_directories(c.data_dir, ec);

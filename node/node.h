@@ -30,10 +30,9 @@ class Node {
   void Stop();
 
  private:
-  explicit Node(NodeConfig config, const Clock& clock) : m_config(std::move(config)), m_clock(clock) {}
+  explicit Node(NodeConfig config) : m_config(std::move(config)) {}
 
   NodeConfig m_config;
-  const Clock& m_clock;
   std::shared_ptr<const codes::CodeBook> m_codes;
   std::unique_ptr<Store> m_store;
   std::unique_ptr<BlobStore> m_blobs;

@@ -780,6 +780,12 @@ Violations ValidateEvent(const Event& e, const codes::CodeBook& book, const Reco
             "recorded at " + e.recorded_at.ToString() + ", before it occurred at " +
                 e.occurred_at.ToString());
   }
+  // A recording time in the future is a wrong clock at the origin, and would
+  // sort the event after everything that really follows it.
+  if (e.recorded_at.seconds != 0 && e.recorded_at.ToDate() > today) {
+    out.Add("R3", "recorded_at",
+            "recorded at " + e.recorded_at.ToString() + ", a date after today (" + today.ToString() + ")");
+  }
   out.Text(e.actor, "actor", "actor", limits.max_name_chars, Lines::kSingle);
 
   std::visit(BodyChecker{out, e, book, limits, e.occurred_at.ToDate(), today}, e.body);

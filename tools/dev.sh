@@ -3,6 +3,8 @@
 #   tools/dev.sh demo [ARGS]   install what is missing, build, run `xfctl demo ARGS`
 #   tools/dev.sh test          install what is missing, build, run every test (ctest)
 #   tools/dev.sh sanitize      the same tests in an ASan+UBSan build (build-asan/)
+#   tools/dev.sh tsan          the same tests in a ThreadSanitizer build (build-tsan/)
+#   tools/dev.sh fuzz [SECS]   every fuzz target under libFuzzer for SECS seconds each (build-fuzz/, clang)
 #   tools/dev.sh deps | build
 # Environment: XF_BUILD (build dir, default build/), XF_JOBS (parallel jobs).
 set -euo pipefail
@@ -17,9 +19,15 @@ PACKAGES=(g++ cmake ninja-build ccache pkg-config
   dpkg-dev fakeroot lintian systemd file
   chromium fonts-noto-cjk python3 python3-jsonschema curl)
 
+# Only for `fuzz`: clang 16 with its sanitizer and libFuzzer runtimes. Debian 12's
+# default clang 14 cannot compile exchange/http.cc's coroutines with ASan
+# ("Cannot represent a difference across sections", an LLVM 14 bug); clang 16 can.
+FUZZ_PACKAGES=(clang-16 libclang-rt-16-dev)
+
 deps() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  local wanted=("${PACKAGES[@]}" "$@")
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -41,6 +49,37 @@ run_tests() {  # build-dir
   ctest --test-dir "$1" --output-on-failure --parallel "$JOBS" --timeout 900
 }
 
+# Runs every target listed in build-fuzz/fuzz-targets.txt ("name seed…") for
+# $1 seconds each, on a corpus that starts from its seeds; a crash stops with
+# the reproducer's path and exit 1.
+run_fuzz() {  # build-dir seconds
+  local dir=$1 secs=$2 failed=0
+  local names
+  names=$(awk '{print $1}' "$dir/fuzz-targets.txt")
+  [ -n "$names" ] || { echo "no fuzz targets in $dir/fuzz-targets.txt" >&2; return 1; }
+  # shellcheck disable=SC2086
+  cmake --build "$dir" --parallel "$JOBS" --target $names
+  while read -r name seeds; do
+    local corpus="$dir/corpus/$name" artifacts="$dir/artifacts/$name/"
+    mkdir -p "$corpus" "$artifacts"
+    for s in $seeds; do
+      if [ -d "$s" ]; then find "$s" -type f -exec cp -n -t "$corpus" {} +; else cp -n "$s" "$corpus"/; fi
+    done
+    local dict=()
+    [ -f "$ROOT/test/fuzz/$name.dict" ] && dict=("-dict=$ROOT/test/fuzz/$name.dict")
+    echo "== $name: ${secs}s from $(find "$corpus" -type f | wc -l) inputs"
+    if "$dir/test/$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="$artifacts" "${dict[@]}" "$corpus" >"$dir/$name.log" 2>&1; then
+      grep -E '^stat::(number_of_executed_units|peak_rss_mb)|cov: ' "$dir/$name.log" | tail -3
+    else
+      failed=1
+      echo "!! $name failed; reproducer in $artifacts, log $dir/$name.log"
+      grep -E 'ERROR|SUMMARY|Test unit written' "$dir/$name.log" | head -5
+    fi
+  done <"$dir/fuzz-targets.txt"
+  return $failed
+}
+
 cmd=${1:-test}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -51,6 +90,15 @@ case "$cmd" in
     deps
     configure_and_build "${XF_BUILD_ASAN:-$ROOT/build-asan}" -DXF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests "${XF_BUILD_ASAN:-$ROOT/build-asan}" ;;
+  tsan)
+    deps
+    configure_and_build "${XF_BUILD_TSAN:-$ROOT/build-tsan}" -DXF_TSAN=ON
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_tests "${XF_BUILD_TSAN:-$ROOT/build-tsan}" ;;
+  fuzz)
+    deps "${FUZZ_PACKAGES[@]}"
+    fdir=${XF_BUILD_FUZZ:-$ROOT/build-fuzz}
+    CC=clang-16 CXX=clang++-16 cmake -S "$ROOT" -B "$fdir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXF_FUZZ=ON >/dev/null
+    run_fuzz "$fdir" "${1:-60}" ;;
   demo) deps; configure_and_build "$BUILD"; "$BUILD/tools/xfctl" demo "$@" ;;
-  *) echo "usage: tools/dev.sh demo|test|sanitize|deps|build" >&2; exit 2 ;;
+  *) echo "usage: tools/dev.sh demo|test|sanitize|tsan|fuzz [SECONDS]|deps|build" >&2; exit 2 ;;
 esac

@@ -143,7 +143,10 @@ TEST_CASE("Instant::Parse rejects malformed text") {
         "2026-03-01T09:30:00+8:00", "2026-03-01T09:30:00+0800", "2026-03-01T09:30:00+15:00",
         "2026-03-01T09:30:00+08:60", "2026-03-01T09:30:00.Z", "2026-03-01T09:30:00.1234567890Z",
         "2026-03-01T09:30:00Zjunk", "2026-03-01T09:30:00z", "2026-03-01t09:30:00Z",
-        "2026-03-01T9:30:00Z"}) {
+        "2026-03-01T9:30:00Z",
+        // Outside UTC years 1900–9999 once the offset is applied: ToString could not write them back.
+        "9999-12-31T23:00:00-14:00", "0001-01-01T00:00:00+00:01", "1899-12-31T23:59:59Z",
+        "1900-01-01T07:59:59+08:00"}) {
     CAPTURE(bad);
     CHECK_FALSE(Instant::Parse(bad));
   }
@@ -159,6 +162,13 @@ TEST_CASE("Instant round-trips through text") {
     CHECK(back->seconds == s);
   }
   CHECK(Instant{-1}.ToString() == "1969-12-31T23:59:59Z");
+  // The bounds themselves are accepted and written back.
+  for (const char* edge : {"1900-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "9999-12-31T23:59:59+08:00"}) {
+    CAPTURE(edge);
+    auto t = Instant::Parse(edge);
+    REQUIRE(t);
+    CHECK(Instant::Parse(t->ToString())->seconds == t->seconds);
+  }
 }
 
 TEST_CASE("Instant::ToDate uses the local offset, China by default") {

@@ -135,6 +135,14 @@ TEST_CASE("validate: event envelope") {
     e.recorded_at.seconds -= 1;
     CHECK(Lines(Validate(e)) == "R3 recorded_at\n");
   }
+  SUBCASE("recorded on a date after today: a wrong clock at the origin") {
+    e.recorded_at = Instant{Instant::FromDate(kToday.AddDays(1)).seconds - 1};
+    CHECK(Validate(e).empty());
+    e.recorded_at.seconds += 1;
+    const Violations v = Validate(e);
+    REQUIRE(Lines(v) == "R3 recorded_at\n");
+    CHECK(v[0].message.find("after today") != std::string::npos);
+  }
   SUBCASE("actor text") {
     e.actor = "a\x01";
     CHECK(Lines(Validate(e)) == "R3 actor\n");
