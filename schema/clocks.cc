@@ -158,7 +158,8 @@ CaseFacts FactsOf(const std::vector<Event>& events) {
     if (f.decided && t > *f.decided) continue;
     if (!last_transfer || t > *last_transfer) last_transfer = t;
   }
-  if (last_transfer) f.notice_start = last_transfer;
+  // (Not before the case was received: a transfer dated earlier is an error of the record.)
+  if (last_transfer && (!f.registered || *last_transfer > f.received)) f.notice_start = last_transfer;
   return f;
 }
 
