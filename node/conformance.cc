@@ -1016,9 +1016,11 @@ std::string ToText(const Report& r) {
   for (const auto& [clock, n] : r.overdue_totals) overdue_total += n;
   if (overdue_total > 0) {
     s << "\nOverdue as of " << r.now.ToDate().ToString() << " (a step not taken by the last day of its clock, case not closed):";
+    const char* sep = " ";
     for (const auto& info : schema::Clocks()) {
       if (auto it = r.overdue_totals.find(std::string(info.name)); it != r.overdue_totals.end()) {
-        s << " " << info.label << " " << it->second << ";";
+        s << sep << info.label << " " << it->second;
+        sep = ", ";
       }
     }
     s << "\n";

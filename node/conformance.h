@@ -1,5 +1,5 @@
 // Conformance report (issue 4): how well each origin, and each child's
-// subtree, keeps the exchange rules R1–R6 and the time limits, over a period.
+// subtree, keeps the exchange rules R1–R7 and the legal time limits, over a period.
 //
 // Everything is read with SQL from the node's database and aggregated in
 // SQL (GROUP BY), over the covering index events_by_stored rather than the
