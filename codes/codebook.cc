@@ -6,6 +6,7 @@
 #include <system_error>
 #include <utility>
 
+#include "codes/calendar.h"
 #include "codes/csv.h"
 
 #ifndef XF_SOURCE_DIR
@@ -123,6 +124,15 @@ class CodeBookLoader {
     for (const auto& [id, tab] : book->m_tables) {
       Status s = CheckParents(*book, tab, origins.find(id)->second);
       if (!s) return s.error();
+    }
+    // The holiday calendar's rows have a grammar of their own (calendar.h).
+    if (auto it = book->m_tables.find(table::kHoliday); it != book->m_tables.end()) {
+      for (const auto& o : origins.find(it->first)->second) {
+        if (std::string why = CheckHolidayRow(*o.entry, *book); !why.empty()) {
+          return MakeError(Errc::kCorruption,
+                           it->second.info.file.string() + ":" + std::to_string(o.line) + ": " + why);
+        }
+      }
     }
     return std::shared_ptr<const CodeBook>(std::move(book));
   }

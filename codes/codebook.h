@@ -42,6 +42,7 @@ inline constexpr std::string_view kHandlingMethod = "handling_method";    // 办
 inline constexpr std::string_view kSatisfaction = "satisfaction";         // 满意度
 inline constexpr std::string_view kVisitType = "visit_type";              // 来访类型
 inline constexpr std::string_view kAcceptance = "acceptance";             // 受理/不予受理/不再受理
+inline constexpr std::string_view kHoliday = "holiday";  // 国务院办公厅 annual holiday notices (calendar.h)
 }  // namespace table
 
 struct CodeEntry {

@@ -16,7 +16,7 @@ namespace xf::exchange {
 
 struct Rejection {
   std::string event_id;  // empty: the whole batch
-  std::string rule;      // "R1" … "R6"
+  std::string rule;      // "R1" … "R7"
   std::string field;
   std::string reason;
 };

@@ -12,6 +12,7 @@
 #include "node/conformance.h"
 #include "node/conformance_html.h"
 #include "node/exchange_service.h"
+#include "schema/clocks.h"
 #include "schema/json.h"
 #include "schema/validate.h"
 #include "schema/xml.h"
@@ -90,7 +91,7 @@ bool Api::Authorised(const HttpRequest& request) const {
 
 void Api::CountRejections(const schema::Violations& v) {
   for (const auto& x : v) {
-    if (x.rule.size() == 2 && x.rule[0] == 'R' && x.rule[1] >= '1' && x.rule[1] <= '6') {
+    if (x.rule.size() == 2 && x.rule[0] == 'R' && x.rule[1] >= '1' && x.rule[1] <= '7') {
       ++m_rejections[static_cast<std::size_t>(x.rule[1] - '0')];
     }
   }
@@ -191,8 +192,13 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
     CountRejections(v);
     return Unprocessable(v);
   }
-  auto stored = m_ctx.store.RegisterCase(std::move(c), m_ctx.config.node_id, "");
+  schema::Violations r7;
+  auto stored = m_ctx.store.RegisterCase(std::move(c), m_ctx.config.node_id, "", &r7);
   if (!stored) {
+    if (!r7.empty()) {
+      CountRejections(r7);
+      return Unprocessable(r7);
+    }
     if (stored.error().code == Errc::kAlreadyExists) return Problem(409, stored.error().message);
     return Problem(503, "not stored: " + stored.error().message);
   }
@@ -232,8 +238,13 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
     CountRejections(v);
     return Unprocessable(v);
   }
-  auto stored = m_ctx.store.AppendEvent(std::move(e), m_ctx.config.node_id);
+  schema::Violations r7;
+  auto stored = m_ctx.store.AppendEvent(std::move(e), m_ctx.config.node_id, &r7);
   if (!stored) {
+    if (!r7.empty()) {  // R7: it contradicts the case's history held here
+      CountRejections(r7);
+      return Unprocessable(r7);
+    }
     if (stored.error().code == Errc::kNotFound) {
       schema::Violations r6{{"R6", "case_id", "case " + case_id + " is not known here", case_id}};
       CountRejections(r6);
@@ -284,8 +295,34 @@ HttpResponse Api::GetCase(const std::string& case_id) {
     if (view.error().code == Errc::kNotFound) return Problem(404, view.error().message);
     return Problem(500, view.error().message);
   }
+  // The legal clocks, counted with the calendar in force now.
+  static const codes::Calendar kNoHolidays;
+  std::vector<schema::Event> events;
+  events.reserve(view->events.size());
+  for (const auto& se : view->events) events.push_back(se.event);
+  const schema::CaseFacts facts = schema::FactsOf(events);
+  const Date today = m_ctx.clock.Now().ToDate();
+  json::array clocks;
+  for (const auto& c : schema::ClocksOf(facts, m_ctx.calendar ? *m_ctx.calendar : kNoHolidays,
+                                        m_ctx.config.counting)) {
+    const auto& info = schema::InfoOf(c.clock);
+    json::object o;
+    o["clock"] = info.name;
+    o["label"] = info.label;
+    o["days"] = info.days;
+    o["start"] = c.start.ToString();
+    o["due"] = c.due.day.ToString();
+    o["met"] = c.met ? json::value(c.met->ToString()) : json::value(nullptr);
+    if (c.clock == schema::Clock::kHandle) o["extension_days"] = c.extension_days;
+    o["window"] = info.window;
+    // Overdue: a duty (not the petitioner's window) not met, past its last day, on an open case.
+    const bool overdue = !info.window && !c.met && !facts.closed && c.due.day < today;
+    o["overdue_days"] = overdue ? json::value(today.DaysSinceEpoch() - c.due.day.DaysSinceEpoch()) : json::value(0);
+    o["calendar_complete"] = c.due.complete;
+    clocks.push_back(std::move(o));
+  }
   std::string out = "{\"case_id\":" + json::serialize(json::value(view->case_id)) +
-                    ",\"state\":" + view->state_json + ",\"events\":[";
+                    ",\"state\":" + view->state_json + ",\"clocks\":" + json::serialize(clocks) + ",\"events\":[";
   for (std::size_t i = 0; i < view->events.size(); ++i) {
     if (i) out += ',';
     out += schema::EventToJson(view->events[i].event);
@@ -332,7 +369,7 @@ HttpResponse Api::GetMetrics() {
   metric("xfnode_blobs_stored_total", "counter", "Attachments stored through this process.", m_blobs.load());
   out << "# HELP xfnode_rejections_total Rule violations that refused a record.\n"
          "# TYPE xfnode_rejections_total counter\n";
-  for (int rule = 1; rule <= 6; ++rule) {
+  for (int rule = 1; rule <= 7; ++rule) {
     out << "xfnode_rejections_total{rule=\"R" << rule << "\"} " << m_rejections[static_cast<std::size_t>(rule)].load() << '\n';
   }
   metric("xfnode_cases", "gauge", "Cases held.", s.cases);
@@ -537,9 +574,9 @@ HttpResponse Api::GetStatusPage() {
 
   b += "<section id=\"intake-rejections\"><h2>本地接口拒收<small>本进程启动以来，按规则</small></h2><div class=\"scroll\">"
        "<table class=\"grid list\"><thead><tr>";
-  for (int rule = 1; rule <= 6; ++rule) b += "<th>R" + count(rule) + "</th>";
+  for (int rule = 1; rule <= 7; ++rule) b += "<th>R" + count(rule) + "</th>";
   b += "</tr></thead><tbody><tr>";
-  for (int rule = 1; rule <= 6; ++rule) {
+  for (int rule = 1; rule <= 7; ++rule) {
     b += "<td data-rule=\"R" + count(rule) + "\">" + count(m_rejections[static_cast<std::size_t>(rule)].load()) + "</td>";
   }
   b += "</tr></tbody></table></div></section>\n";

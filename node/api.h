@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "codes/calendar.h"
 #include "codes/codebook.h"
 #include "codes/date.h"
 #include "exchange/http.h"
@@ -36,6 +37,9 @@ struct ApiContext {
   const Clock& clock;
   std::string token;  // the bearer token; never logged
   ExchangeService* exchange = nullptr;  // told of every committed event; may be null
+  // The holiday calendar the legal clocks count with (GET /v1/cases/{id}
+  // shows each clock's due date); null: weekends only.
+  const codes::Calendar* calendar = nullptr;
 };
 
 class Api {
@@ -62,7 +66,7 @@ class Api {
   // Counters for /metrics.
   std::atomic<std::uint64_t> m_requests{0}, m_cases{0}, m_events{0}, m_blobs{0}, m_unauthorised{0},
       m_bad_requests{0};
-  std::array<std::atomic<std::uint64_t>, 7> m_rejections{};  // by rule R1..R6 (index 1..6)
+  std::array<std::atomic<std::uint64_t>, 8> m_rejections{};  // by rule R1..R7 (index 1..7)
 };
 
 }  // namespace xf::node

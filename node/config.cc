@@ -211,9 +211,15 @@ Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::p
           r.Int(l, "max_attachment_bytes", static_cast<long long>(c.limits.max_attachment_bytes), 1, 1ll << 34));
     }
     if (const auto ru = root["rules"]) {
-      r.OnlyKeys(ru, "rules", {"timeliness_hours", "repeat_grace_hours"});
+      r.OnlyKeys(ru, "rules", {"timeliness_hours", "repeat_grace_hours", "counting"});
       c.timeliness_bound_hours = static_cast<int>(r.Int(ru, "timeliness_hours", c.timeliness_bound_hours, 1, 24 * 365));
       c.repeat_grace_hours = static_cast<int>(r.Int(ru, "repeat_grace_hours", c.repeat_grace_hours, 0, 24 * 365));
+      const std::string counting = r.Str(ru, "counting", codes::CountingName(c.counting));
+      if (auto k = codes::CountingFromName(counting)) {
+        c.counting = *k;
+      } else {
+        r.Fail(ru["counting"], "rules.counting '" + counting + "' is not calendar or working_days");
+      }
     }
     if (const auto co = root["conformance"]) {
       r.OnlyKeys(co, "conformance", {"silent_hours", "period_days", "max_listed", "summary_minutes"});

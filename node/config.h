@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "codes/calendar.h"
 #include "codes/result.h"
 #include "schema/validate.h"
 
@@ -69,6 +70,9 @@ struct NodeConfig {
   schema::RecordLimits limits;
   int timeliness_bound_hours = 24;   // R5
   int repeat_grace_hours = 24;       // R4
+  // How the legal clocks count (codes/calendar.h): calendar days, or working
+  // days where a province's own regulation says so (rules.counting).
+  codes::Counting counting = codes::Counting::kCalendarDays;
 
   // The conformance report (node/CONFORMANCE.md; section `conformance:`).
   struct Conformance {

@@ -5,11 +5,15 @@
 #include <cmath>
 #include <functional>
 #include <iomanip>
+#include <optional>
 #include <sstream>
+#include <tuple>
 
 #include <boost/json.hpp>
 
 #include "exchange/routing.h"
+#include "node/clock_sql.h"
+#include "schema/clocks.h"
 
 namespace xf::node::conformance {
 
@@ -18,7 +22,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::int64_t kDay = 86400;
-constexpr std::int64_t kAcceptanceDays = 15;  // 《信访工作条例》: decision within 15 days
+// The rules a receiver can reject on: always present, so the JSON shape is stable.
+constexpr const char* kRejectionRules[] = {"R1", "R2", "R3", "R6", "R7"};
 // The repeat registrations stored in [?1, ?2), each with the initial case id
 // it names, as rows (origin, case_id, stored_at, initial), to follow "FROM (";
 // the caller may add conditions on the events read and closes both
@@ -54,8 +59,7 @@ Tally& TallyOf(std::map<std::string, Tally>& m, const std::string& id) {
   auto [it, fresh] = m.try_emplace(id);
   if (fresh) {
     it->second.id = id;
-    // The rules a receiver can reject on are always present, so the JSON shape is stable.
-    for (const char* r : {"R1", "R2", "R3", "R6"}) it->second.rejections[r] = 0;
+    for (const char* r : kRejectionRules) it->second.rejections[r] = 0;
   }
   return it->second;
 }
@@ -130,39 +134,126 @@ void Score(Tally& t, bool subtree) {
   t.score = std::max(0.0, std::round((100 - total) * 10) / 10);
 }
 
-// Cases past a time limit as of now: no acceptance decision (受理决定)
-// within 15 days of registration; not closed by the due date the projection
-// holds (extensions included). A closure also ends the acceptance clock.
-Status ReadOverdue(sql::Db& db, const Options& o, Report& r) {
-  const std::string today = o.now.ToDate().ToString();
-  const std::int64_t limit = static_cast<std::int64_t>(o.max_listed);
-  auto add = [&](std::int64_t& total, const char* step) {
-    return [&r, &total, &o, step, limit](const sql::Stmt& q) {
-      ++total;
-      if (total > limit) return;
-      const auto due = Date::Parse(q.Text(2));
-      if (!due) return;
-      OverdueCase c{q.Text(1), q.Text(0), step, *due, 0};
-      c.days_over = o.now.ToDate().DaysSinceEpoch() - due->DaysSinceEpoch();
-      r.overdue.push_back(std::move(c));
-    };
-  };
-  if (auto s = Query(db, R"sql(
-SELECT e.origin, e.case_id, date(e.occurred_at + ?1 + 28800, 'unixepoch') AS due FROM events e
-WHERE e.kind = 'registration' AND date(e.occurred_at + ?1 + 28800, 'unixepoch') < ?2
-  AND NOT EXISTS (SELECT 1 FROM events a WHERE a.case_id = e.case_id AND a.kind IN ('acceptance', 'closure'))
-ORDER BY due, e.case_id)sql",
-                     [&](sql::Stmt& q) { q.Bind(1, kAcceptanceDays * kDay).Bind(2, today); },
-                     add(r.overdue_acceptance, "acceptance"));
-      !s) {
-    return s;
+// The columns of `cases` each legal clock starts and stops on (store.cc,
+// migration 7): start, met, and for the handling clock its extension.
+struct ClockColumns {
+  schema::Clock clock;
+  const char* start;
+  const char* met;
+};
+constexpr ClockColumns kDutyClocks[] = {
+    {schema::Clock::kRoute, "received_date", "routed"},
+    {schema::Clock::kAcceptNotice, "notice_start", "decided"},
+    {schema::Clock::kHandle, "accepted", "completed"},
+    {schema::Clock::kReviewDecision, "review_requested", "review_decided"},
+    {schema::Clock::kReReviewDecision, "rereview_requested", "rereview_decided"},
+};
+
+// SQL for the due day of a clock of the row at hand (node/clock_sql.h).
+std::string DueSql(const ClockColumns& c) {
+  const std::string name(schema::InfoOf(c.clock).name);
+  if (c.clock == schema::Clock::kHandle) {
+    return std::string("xf_due('") + name + "', " + c.start + ", extension_days, extension_on)";
   }
+  return std::string("xf_due('") + name + "', " + c.start + ")";
+}
+
+// How many days before the period a clock may start and still fall due in
+// it: its days (and an extension), counted as working days at most twice as
+// long, plus the longest run of rest days a last day can be moved over.
+std::int64_t Lookback(schema::Clock clock, codes::Counting counting) {
+  std::int64_t days = schema::InfoOf(clock).days;
+  if (clock == schema::Clock::kHandle) days += schema::kMaxExtensionDays;
+  if (counting == codes::Counting::kWorkingDays) days *= 2;
+  return days + 30;
+}
+
+// Overdue as of now: a duty clock whose step was not taken, on a case not
+// closed, past its last day. The totals, and the most overdue of each clock.
+Status ReadOverdue(sql::Db& db, const Options& o, Report& r) {
+  const Date today = o.now.ToDate();
+  const auto limit = static_cast<std::int64_t>(o.max_listed);
+  for (const ClockColumns& c : kDutyClocks) {
+    const std::string name(schema::InfoOf(c.clock).name);
+    std::int64_t& total = r.overdue_totals[name];
+    const std::string text = "SELECT origin, case_id, start, due FROM (SELECT origin, case_id, " + std::string(c.start) +
+                             " AS start, " + DueSql(c) + " AS due FROM cases WHERE " + c.start + " IS NOT NULL AND " +
+                             c.met + " IS NULL AND closed IS NULL) WHERE due < ?1 ORDER BY due, case_id";
+    auto st = Query(db, text, [&](sql::Stmt& q) { q.Bind(1, today.ToString()); },
+                    [&](const sql::Stmt& q) {
+                      ++total;
+                      if (total > limit) return;
+                      const auto start = Date::Parse(q.Text(2));
+                      const auto due = Date::Parse(q.Text(3));
+                      if (!start || !due) return;
+                      r.overdue.push_back({q.Text(1), q.Text(0), name, *start, *due,
+                                           today.DaysSinceEpoch() - due->DaysSinceEpoch()});
+                    });
+    if (!st) return st;
+  }
+  std::stable_sort(r.overdue.begin(), r.overdue.end(), [](const OverdueCase& a, const OverdueCase& b) {
+    return std::tie(a.due, a.case_id) < std::tie(b.due, b.case_id);
+  });
+  return {};
+}
+
+// The rates over the clocks that fell due in the period (since ≤ due < until,
+// civil dates at UTC+8), and the evaluations and closures of the period.
+Status ReadRates(sql::Db& db, const codes::CodeBook& book, const Options& o, std::map<std::string, Tally>& origins) {
+  const std::string since = o.since.ToDate().ToString();
+  const std::string until = o.until.ToDate().ToString();
+  struct RateOf {
+    const ClockColumns& columns;
+    Rate Tally::*rate;
+  };
+  const RateOf clocks[] = {{kDutyClocks[1], &Tally::timely_acceptance},
+                           {kDutyClocks[2], &Tally::on_time_completion},
+                           {kDutyClocks[0], &Tally::timely_routing}};
+  for (const RateOf& x : clocks) {
+    const ClockColumns& c = x.columns;
+    // Only clocks started late enough to fall due in the period are counted
+    // out (the WHERE on the start column keeps xf_due off the other rows).
+    const std::string text = "SELECT origin, count(*), sum(met IS NOT NULL AND met <= due) FROM (SELECT origin, " +
+                             std::string(c.met) + " AS met, " + DueSql(c) + " AS due FROM cases WHERE " + c.start +
+                             " >= ?3 AND " + c.start + " < ?2) WHERE due >= ?1 AND due < ?2 GROUP BY origin";
+    const std::string lookback =
+        o.since.ToDate().AddDays(-Lookback(c.clock, o.counting)).ToString();
+    auto st = Query(db, text, [&](sql::Stmt& q) { q.Bind(1, since).Bind(2, until).Bind(3, lookback); },
+                    [&](const sql::Stmt& q) { TallyOf(origins, q.Text(0)).*(x.rate) = {q.Int(2), q.Int(1)}; });
+    if (!st) return st;
+  }
+  // 群众满意率 of each target: the cases whose latest evaluation of it is of
+  // the period; satisfied when that evaluation is 非常满意 or 满意 (or maps to them).
+  if (auto st = Query(db, R"sql(
+SELECT origin,
+       sum(eval_bureau_on >= ?1 AND eval_bureau_on < ?2),
+       sum(eval_bureau_on >= ?1 AND eval_bureau_on < ?2 AND eval_bureau IN (SELECT value FROM json_each(?3))),
+       sum(eval_handler_on >= ?1 AND eval_handler_on < ?2),
+       sum(eval_handler_on >= ?1 AND eval_handler_on < ?2 AND eval_handler IN (SELECT value FROM json_each(?3)))
+FROM cases
+WHERE (eval_bureau_on >= ?1 AND eval_bureau_on < ?2) OR (eval_handler_on >= ?1 AND eval_handler_on < ?2)
+GROUP BY origin)sql",
+                      [&](sql::Stmt& q) { q.Bind(1, since).Bind(2, until).Bind(3, SatisfiedCodes(book)); },
+                      [&](const sql::Stmt& q) {
+                        auto& t = TallyOf(origins, q.Text(0));
+                        t.satisfaction_bureau = {q.Int(2), q.Int(1)};
+                        t.satisfaction_handler = {q.Int(4), q.Int(3)};
+                      });
+      !st) {
+    return st;
+  }
+  // 参评率: of the cases closed in the period and open to evaluation (not
+  // anonymous; for the handling body, accepted), those evaluated.
   return Query(db, R"sql(
-SELECT c.origin, c.case_id, json_extract(c.state, '$.due_date') AS due FROM cases c
-WHERE due IS NOT NULL AND due < ?1
-  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.case_id AND e.kind = 'closure')
-ORDER BY due, c.case_id)sql",
-               [&](sql::Stmt& q) { q.Bind(1, today); }, add(r.overdue_completion, "completion"));
+SELECT origin, count(*), sum(eval_bureau <> ''), sum(accepted IS NOT NULL),
+       sum(accepted IS NOT NULL AND eval_handler <> '')
+FROM cases WHERE closed >= ?1 AND closed < ?2 AND anonymous = 0 GROUP BY origin)sql",
+               [&](sql::Stmt& q) { q.Bind(1, since).Bind(2, until); },
+               [&](const sql::Stmt& q) {
+                 auto& t = TallyOf(origins, q.Text(0));
+                 t.participation_bureau = {q.Int(2), q.Int(1)};
+                 t.participation_handler = {q.Int(4), q.Int(3)};
+               });
 }
 
 // The summaries sent up from below (absent before migration 3).
@@ -228,6 +319,34 @@ Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
   const auto limit = static_cast<std::int64_t>(o.max_listed);
   std::map<std::string, Tally> origins;
   const Bind period = [&](sql::Stmt& q) { q.Bind(1, o.since.seconds).Bind(2, o.until.seconds); };
+
+  // The legal clocks count with the code book's holiday calendar (or the one given).
+  std::optional<codes::Calendar> own_calendar;
+  if (o.calendar == nullptr) {
+    auto c = codes::Calendar::FromBook(book);
+    if (!c) return c.error();
+    own_calendar = std::move(c).value();
+    o.calendar = &*own_calendar;
+  }
+  r.calendar_version = o.calendar->Version();
+  r.calendar_years = o.calendar->Years();
+  r.counting = o.counting;
+  {
+    // The clocks' columns came with schema version 7.
+    bool has_clocks = false;
+    if (auto s = Query(db, "SELECT 1 FROM pragma_table_info('cases') WHERE name = 'notice_start'", nullptr,
+                       [&](const sql::Stmt&) { has_clocks = true; });
+        !s) {
+      return s.error();
+    }
+    if (!has_clocks) {
+      return MakeError(Errc::kInvalidArgument,
+                       "the database predates the legal clocks (schema version 7): start the node once with this "
+                       "xfnode (it upgrades the database), then ask again");
+    }
+  }
+  ClockFunctions clock_sql(db, *o.calendar, o.counting);
+  if (!clock_sql.Registered()) return clock_sql.Registered().error();
 
   // One read transaction: every query sees the same snapshot.
   if (auto s = db.Exec("BEGIN"); !s) return s.error();
@@ -395,51 +514,7 @@ ORDER BY c.origin, c.case_id)sql",
       !s) {
     return s.error();
   }
-  // 及时受理率: cases whose decision fell due (registration + 15 days) in the
-  // period; timely when the first acceptance decision came by then.
-  if (auto s = Query(db, R"sql(
-SELECT origin, count(*), sum(decided IS NOT NULL AND decided <= due) FROM (
-  SELECT r.origin, r.occurred_at + ?3 AS due,
-         (SELECT min(a.occurred_at) FROM events a WHERE a.case_id = r.case_id AND a.kind = 'acceptance') AS decided
-  FROM events r WHERE r.kind = 'registration' AND r.occurred_at >= ?1 - ?3 AND r.occurred_at < ?2 - ?3)
-GROUP BY origin)sql",
-                     [&](sql::Stmt& q) { period(q); q.Bind(3, kAcceptanceDays * kDay); },
-                     [&](const sql::Stmt& q) {
-                       TallyOf(origins, q.Text(0)).timely_acceptance = {q.Int(2), q.Int(1)};
-                     });
-      !s) {
-    return s.error();
-  }
-  // 按期办结率: cases whose due date (限办截止, civil date in UTC+8) lies in
-  // the period; on time when the first closure is on or before that date.
-  if (auto s = Query(db, R"sql(
-SELECT origin, count(*), sum(closed IS NOT NULL AND date(closed + 28800, 'unixepoch') <= due) FROM (
-  SELECT c.origin, json_extract(c.state, '$.due_date') AS due,
-         (SELECT min(e.occurred_at) FROM events e WHERE e.case_id = c.case_id AND e.kind = 'closure') AS closed
-  FROM cases c)
-WHERE due IS NOT NULL AND due >= ?1 AND due < ?2 GROUP BY origin)sql",
-                     [&](sql::Stmt& q) {
-                       q.Bind(1, o.since.ToDate().ToString()).Bind(2, o.until.ToDate().ToString());
-                     },
-                     [&](const sql::Stmt& q) {
-                       TallyOf(origins, q.Text(0)).on_time_completion = {q.Int(2), q.Int(1)};
-                     });
-      !s) {
-    return s.error();
-  }
-  // 群众满意率: cases evaluated in the period; satisfied by their latest evaluation.
-  if (auto s = Query(db, R"sql(
-SELECT c.origin, count(*), sum(json_extract(c.state, '$.satisfaction') IN (SELECT value FROM json_each(?3)))
-FROM cases c
-WHERE c.case_id IN (SELECT case_id FROM events WHERE kind = 'evaluation' AND occurred_at >= ?1 AND occurred_at < ?2)
-GROUP BY c.origin)sql",
-                     [&](sql::Stmt& q) { period(q); q.Bind(3, SatisfiedCodes(book)); },
-                     [&](const sql::Stmt& q) {
-                       TallyOf(origins, q.Text(0)).satisfaction = {q.Int(2), q.Int(1)};
-                     });
-      !s) {
-    return s.error();
-  }
+  if (auto st = ReadRates(db, book, o, origins); !st) return st.error();
 
   // Per civil day (UTC+8): events stored, of them late, and rejections.
   if (auto s = Query(db, R"sql(
@@ -518,7 +593,7 @@ GROUP BY origin HAVING ?1 - last > ?2 ORDER BY last, origin LIMIT ?3)sql",
     const std::string& child = o.children[i];
     Tally sub;
     sub.id = child;
-    for (const char* rule : {"R1", "R2", "R3", "R6"}) sub.rejections[rule] = 0;
+    for (const char* rule : kRejectionRules) sub.rejections[rule] = 0;
     for (const auto& [id, t] : origins) {
       if (!mapping.contains(id) || mapping.at(id).as_string() != child) continue;
       sub.events_received += t.events_received;
@@ -535,7 +610,11 @@ GROUP BY origin HAVING ?1 - last > ?2 ORDER BY last, origin LIMIT ?3)sql",
       sub.legal_not_directed += t.legal_not_directed;
       AddRate(sub.timely_acceptance, t.timely_acceptance);
       AddRate(sub.on_time_completion, t.on_time_completion);
-      AddRate(sub.satisfaction, t.satisfaction);
+      AddRate(sub.timely_routing, t.timely_routing);
+      AddRate(sub.satisfaction_bureau, t.satisfaction_bureau);
+      AddRate(sub.satisfaction_handler, t.satisfaction_handler);
+      AddRate(sub.participation_bureau, t.participation_bureau);
+      AddRate(sub.participation_handler, t.participation_handler);
     }
     if (auto it = sub_lateness.find(child); it != sub_lateness.end()) sub.lateness = it->second;
     sub.last_batch = r.children[i].last_batch;
@@ -546,6 +625,7 @@ GROUP BY origin HAVING ?1 - last > ?2 ORDER BY last, origin LIMIT ?3)sql",
   for (auto& [id, t] : origins) r.origins.push_back(std::move(t));
   if (auto s = ReadReported(db, r); !s) return s.error();
   if (auto s = ReadOverdue(db, o, r); !s) return s.error();
+  r.unknown_years.assign(clock_sql.UnknownYears().begin(), clock_sql.UnknownYears().end());
   return r;
 }
 
@@ -559,6 +639,7 @@ Options OptionsFor(const NodeConfig& config, Instant now) {
   o.silent_hours = config.conformance.silent_hours;
   o.period_days = config.conformance.period_days;
   o.max_listed = config.conformance.max_listed;
+  o.counting = config.counting;
   return o;
 }
 
@@ -572,6 +653,32 @@ Result<Report> ComputeFromFile(const std::filesystem::path& db_file, const codes
 }
 
 // ---- rendering --------------------------------------------------------------
+
+std::size_t DisplayWidth(std::string_view s) {
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) {  // not UTF-8: one column, as a replacement character shows
+      ++width;
+      ++i;
+      continue;
+    }
+    char32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    i += len;
+    const bool combining = (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x200B && cp <= 0x200F) ||
+                           (cp >= 0xFE00 && cp <= 0xFE0F);
+    const bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
+                      (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+                      (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+                      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                      (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                      (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+    width += combining ? 0 : wide ? 2 : 1;
+  }
+  return width;
+}
 
 namespace {
 
@@ -612,7 +719,11 @@ json::object TallyJson(const Tally& t, bool subtree) {
   o["legal"] = {{"handled", t.legal_cases_handled}, {"not_directed", t.legal_not_directed}};
   o["rates"] = {{"timely_acceptance", RateJson(t.timely_acceptance)},
                 {"on_time_completion", RateJson(t.on_time_completion)},
-                {"satisfaction", RateJson(t.satisfaction)}};
+                {"timely_routing", RateJson(t.timely_routing)},
+                {"satisfaction_bureau", RateJson(t.satisfaction_bureau)},
+                {"participation_bureau", RateJson(t.participation_bureau)},
+                {"satisfaction_handler", RateJson(t.satisfaction_handler)},
+                {"participation_handler", RateJson(t.participation_handler)}};
   if (subtree) {
     o["last_batch"] = OptInstant(t.last_batch);
     o["silent"] = t.silent;
@@ -630,9 +741,47 @@ std::string Percent(const Rate& r) {
   const auto v = r.Value();
   if (!v) return "-";
   std::ostringstream s;
-  s << std::fixed << std::setprecision(1) << *v * 100 << "% (" << r.numerator << "/" << r.denominator << ")";
+  s << std::fixed << std::setprecision(1) << *v * 100 << "% " << r.numerator << "/" << r.denominator;
   return s.str();
 }
+
+// A table of text in columns that line up on a terminal: widths are counted
+// in display columns (a CJK character takes two), cells padded with spaces.
+class TextTable {
+ public:
+  struct Column {
+    std::string title;
+    bool right;  // numbers right-aligned
+  };
+  explicit TextTable(std::vector<Column> columns) : m_columns(std::move(columns)) {}
+  void Row(std::vector<std::string> cells) { m_rows.push_back(std::move(cells)); }
+  void Write(std::ostream& out) const {
+    std::vector<std::size_t> width(m_columns.size(), 0);
+    for (std::size_t i = 0; i < m_columns.size(); ++i) width[i] = DisplayWidth(m_columns[i].title);
+    for (const auto& row : m_rows) {
+      for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) width[i] = std::max(width[i], DisplayWidth(row[i]));
+    }
+    auto line = [&](auto cell) {
+      std::string text = "  ";
+      for (std::size_t i = 0; i < m_columns.size(); ++i) {
+        const std::string c = cell(i);
+        const std::size_t pad = width[i] - std::min(width[i], DisplayWidth(c));
+        if (i > 0) text += "  ";
+        if (m_columns[i].right) text.append(pad, ' ');
+        text += c;
+        if (!m_columns[i].right) text.append(pad, ' ');
+      }
+      while (!text.empty() && text.back() == ' ') text.pop_back();
+      out << text << "\n";
+    };
+    line([&](std::size_t i) { return m_columns[i].title; });
+    for (const auto& row : m_rows) line([&](std::size_t i) { return i < row.size() ? row[i] : std::string(); });
+  }
+
+ private:
+  std::vector<Column> m_columns;
+  std::vector<std::vector<std::string>> m_rows;
+};
 
 }  // namespace
 
@@ -741,15 +890,25 @@ std::string ToJson(const Report& r) {
   o["reported"] = std::move(reported);
   json::array overdue;
   for (const auto& x : r.overdue) {
+    const auto clock = schema::ClockFromName(x.clock);
     overdue.push_back({{"case_id", x.case_id},
                        {"origin", x.origin},
-                       {"step", x.step},
+                       {"clock", x.clock},
+                       {"label", clock ? schema::InfoOf(*clock).label : std::string_view()},
+                       {"start", x.start.ToString()},
                        {"due", x.due.ToString()},
                        {"days_over", x.days_over}});
   }
-  o["overdue"] = {{"acceptance", r.overdue_acceptance},
-                  {"completion", r.overdue_completion},
-                  {"cases", std::move(overdue)}};
+  json::object totals;
+  for (const auto& [clock, n] : r.overdue_totals) totals[clock] = n;
+  o["overdue"] = {{"totals", std::move(totals)}, {"cases", std::move(overdue)}};
+  json::array years, unknown;
+  for (int y : r.calendar_years) years.push_back(y);
+  for (int y : r.unknown_years) unknown.push_back(y);
+  o["calendar"] = {{"version", r.calendar_version},
+                   {"years", std::move(years)},
+                   {"counting", codes::CountingName(r.counting)},
+                   {"unknown_years", std::move(unknown)}};
   return JsonText(o);
 }
 
@@ -758,40 +917,62 @@ std::string ToText(const Report& r) {
   s << "Conformance report of node " << r.node_id << " (code tables " << r.code_version << ")\n"
     << "period " << r.since.ToString() << " .. " << r.until.ToString() << ", as of " << r.now.ToString() << "\n"
     << "bounds: timeliness " << r.timeliness_hours << "h, repeat grace " << r.repeat_grace_hours << "h, silent "
-    << r.silent_hours << "h\n";
+    << r.silent_hours << "h\n"
+    << "legal clocks: " << (r.counting == codes::Counting::kWorkingDays ? "working days" : "calendar days")
+    << ", holiday calendar " << (r.calendar_version.empty() ? std::string("(none)") : r.calendar_version);
+  if (!r.calendar_years.empty()) s << " (" << r.calendar_years.front() << "-" << r.calendar_years.back() << ")";
+  s << "\n";
+  if (!r.unknown_years.empty()) {
+    s << "WARNING: due dates in";
+    for (int y : r.unknown_years) s << " " << y;
+    s << " were counted with weekends only: the holiday calendar lacks "
+      << (r.unknown_years.size() == 1 ? "that year" : "those years") << " (codes/README.md, \"holiday\")\n";
+  }
   auto table = [&](const char* title, const std::vector<Tally>& list) {
     s << "\n" << title << "\n";
-    s << std::left << std::setw(14) << "  id" << std::right << std::setw(7) << "score" << std::setw(9) << "events"
-      << std::setw(6) << "rej" << std::setw(5) << "R4" << std::setw(8) << "p50" << std::setw(8) << "p95"
-      << std::setw(8) << "max" << std::setw(6) << "late" << std::setw(6) << "gaps" << std::setw(6) << "codes"
-      << std::setw(6) << "legal" << "  及时受理率 / 按期办结率 / 群众满意率\n";
-    for (const auto& t : list) {
+    TextTable t({{"id", false}, {"score", true}, {"events", true}, {"rej", true}, {"R4", true}, {"p50", true},
+                 {"p95", true}, {"max", true}, {"late", true}, {"gaps", true}, {"codes", true}, {"legal", true},
+                 {"", false}});
+    for (const auto& x : list) {
       std::ostringstream score;
-      score << std::fixed << std::setprecision(1) << t.score;
-      s << "  " << std::left << std::setw(12) << t.id << std::right << std::setw(7) << score.str() << std::setw(9)
-        << t.events_received << std::setw(6) << t.rejections_total << std::setw(5) << t.repeat_without_initial
-        << std::setw(8) << Hours(t.lateness.p50) << std::setw(8) << Hours(t.lateness.p95) << std::setw(8)
-        << Hours(t.lateness.max) << std::setw(6) << t.lateness.over_bound << std::setw(6) << t.open_gaps
-        << std::setw(6) << t.outdated_code_batches << std::setw(6) << t.legal_not_directed << "  "
-        << Percent(t.timely_acceptance) << " / " << Percent(t.on_time_completion) << " / "
-        << Percent(t.satisfaction) << (t.silent ? "  SILENT" : "") << "\n";
+      score << std::fixed << std::setprecision(1) << x.score;
+      t.Row({x.id, score.str(), std::to_string(x.events_received), std::to_string(x.rejections_total),
+             std::to_string(x.repeat_without_initial), Hours(x.lateness.p50), Hours(x.lateness.p95),
+             Hours(x.lateness.max), std::to_string(x.lateness.over_bound), std::to_string(x.open_gaps),
+             std::to_string(x.outdated_code_batches), std::to_string(x.legal_not_directed),
+             x.silent ? "SILENT" : ""});
     }
-    if (list.empty()) s << "  (none)\n";
+    if (list.empty()) {
+      s << "  (none)\n";
+      return;
+    }
+    t.Write(s);
+    s << "\n" << title << " the rates (numerator/denominator; - when nothing was due)\n";
+    TextTable rates({{"id", false}, {"及时受理率", true}, {"按期办结率", true}, {"及时转送交办率", true},
+                     {"满意率·信访部门", true}, {"参评率·信访部门", true}, {"满意率·责任单位", true},
+                     {"参评率·责任单位", true}});
+    for (const auto& x : list) {
+      rates.Row({x.id, Percent(x.timely_acceptance), Percent(x.on_time_completion), Percent(x.timely_routing),
+                 Percent(x.satisfaction_bureau), Percent(x.participation_bureau), Percent(x.satisfaction_handler),
+                 Percent(x.participation_handler)});
+    }
+    rates.Write(s);
   };
   table("Per origin:", r.origins);
   if (!r.subtrees.empty()) table("Per child subtree:", r.subtrees);
   if (!r.rejections.empty()) {
-    s << "\nRejections (origin rule field count):\n";
-    for (const auto& x : r.rejections) {
-      s << "  " << x.origin << " " << x.rule << " " << (x.field.empty() ? "-" : x.field) << " " << x.count << "\n";
-    }
+    s << "\nRejections:\n";
+    TextTable t({{"origin", false}, {"rule", false}, {"field", false}, {"count", true}});
+    for (const auto& x : r.rejections) t.Row({x.origin, x.rule, x.field.empty() ? "-" : x.field, std::to_string(x.count)});
+    t.Write(s);
   }
   if (!r.late_events.empty()) {
     s << "\nEvents over the " << r.timeliness_hours << "h bound (worst first):\n";
+    TextTable t({{"event", false}, {"case", false}, {"occurred", false}, {"stored", false}, {"late", true}});
     for (const auto& x : r.late_events) {
-      s << "  " << x.event_id << " case " << x.case_id << " occurred " << x.occurred_at.ToString() << " stored "
-        << x.stored_at.ToString() << " late " << Hours(x.lateness_seconds) << "\n";
+      t.Row({x.event_id, x.case_id, x.occurred_at.ToString(), x.stored_at.ToString(), Hours(x.lateness_seconds)});
     }
+    t.Write(s);
   }
   if (!r.repeats_without_initial.empty()) {
     s << "\nRepeat cases whose initial case is unknown here (R4):\n";
@@ -831,13 +1012,26 @@ std::string ToText(const Report& r) {
     s << "\nBatches written against another code-table version (this node has " << r.code_version << "):\n";
     for (const auto& x : r.outdated_batches) s << "  " << x.batch_id << " " << x.code_version << "\n";
   }
-  if (r.overdue_acceptance + r.overdue_completion > 0) {
-    s << "\nOverdue cases: " << r.overdue_acceptance << " without an acceptance decision after 15 days, "
-      << r.overdue_completion << " not closed by their due date\n";
-    for (const auto& x : r.overdue) {
-      s << "  " << x.case_id << " (" << x.origin << ") " << x.step << " due " << x.due.ToString() << ", "
-        << x.days_over << " day(s) over\n";
+  std::int64_t overdue_total = 0;
+  for (const auto& [clock, n] : r.overdue_totals) overdue_total += n;
+  if (overdue_total > 0) {
+    s << "\nOverdue as of " << r.now.ToDate().ToString() << " (a step not taken by the last day of its clock, case not closed):";
+    const char* sep = " ";
+    for (const auto& info : schema::Clocks()) {
+      if (auto it = r.overdue_totals.find(std::string(info.name)); it != r.overdue_totals.end()) {
+        s << sep << info.label << " " << it->second;
+        sep = ", ";
+      }
     }
+    s << "\n";
+    TextTable t({{"case", false}, {"origin", false}, {"clock", false}, {"start", false}, {"due", false},
+                 {"days over", true}});
+    for (const auto& x : r.overdue) {
+      const auto clock = schema::ClockFromName(x.clock);
+      t.Row({x.case_id, x.origin, clock ? std::string(schema::InfoOf(*clock).label) : x.clock, x.start.ToString(),
+             x.due.ToString(), std::to_string(x.days_over)});
+    }
+    t.Write(s);
   }
   if (!r.reported.empty()) {
     s << "\nSigned summaries from below (each node's own report, as of when it made it):\n";

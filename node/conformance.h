@@ -1,5 +1,5 @@
 // Conformance report (issue 4): how well each origin, and each child's
-// subtree, keeps the exchange rules R1–R6 and the time limits, over a period.
+// subtree, keeps the exchange rules R1–R7 and the legal time limits, over a period.
 //
 // Everything is read with SQL from the node's database and aggregated in
 // SQL (GROUP BY), over the covering index events_by_stored rather than the
@@ -19,6 +19,7 @@
 
 #include <boost/json/fwd.hpp>
 
+#include "codes/calendar.h"
 #include "codes/codebook.h"
 #include "codes/date.h"
 #include "codes/result.h"
@@ -38,10 +39,14 @@ struct Options {
   std::vector<std::string> children;
   std::size_t max_listed = 100;  // rows in each list (late events, …)
   int period_days = 30;          // the default period, when since is 0
+  // How the legal clocks count (rules.counting), with the code book's
+  // holiday calendar unless `calendar` is given (it must outlive Compute).
+  codes::Counting counting = codes::Counting::kCalendarDays;
+  const codes::Calendar* calendar = nullptr;
 };
 
 // Options as the node's configuration sets them (rules: timeliness_hours,
-// repeat_grace_hours; conformance: silent_hours, period_days, max_listed;
+// repeat_grace_hours, counting; conformance: silent_hours, period_days, max_listed;
 // node id; children in configuration order), as of `now`, for the whole
 // default period. The API and xfctl both build them here.
 Options OptionsFor(const NodeConfig& config, Instant now);
@@ -78,9 +83,15 @@ struct Tally {
   std::int64_t outdated_code_batches = 0;
   std::int64_t legal_cases_handled = 0;
   std::int64_t legal_not_directed = 0;
-  Rate timely_acceptance;   // 及时受理率
-  Rate on_time_completion;  // 按期办结率
-  Rate satisfaction;        // 群众满意率
+  // The rates (CONFORMANCE.md, "The rates"): each over the cases whose
+  // clock fell due (or that were evaluated, or closed) in the period.
+  Rate timely_acceptance;      // 及时受理率: decided within 15 days of the handling body's receipt
+  Rate on_time_completion;     // 按期办结率: completed by the due day, a granted extension included
+  Rate timely_routing;         // 及时转送交办率: transferred (or decided) within 15 days of receipt
+  Rate satisfaction_bureau;    // 群众满意率, of the petition bureau's work (对信访部门)
+  Rate satisfaction_handler;   // 群众满意率, of the handling body's work (对责任单位)
+  Rate participation_bureau;   // 参评率: evaluated ÷ closed and open to evaluation
+  Rate participation_handler;
   // Subtrees only: the child's last batch and whether it is silent.
   std::optional<Instant> last_batch;
   bool silent = false;
@@ -133,13 +144,13 @@ struct OutdatedBatch {
 struct LegalCase {
   std::string case_id, origin, content_category;
 };
-// A case past a time limit of domain.md as of `now`, whatever the period:
-// no acceptance decision 15 days after registration, or not closed by its
-// due date (限办截止, extensions included).
+// A legal clock past its last day as of `now`, whatever the period: the
+// step it waits for was not taken and the case is not closed.
 struct OverdueCase {
   std::string case_id, origin;
-  std::string step;  // "acceptance" | "completion"
-  Date due;          // the last day allowed (UTC+8)
+  std::string clock;  // schema::ClockInfo::name: route, accept_notice, handle, review_decision, rereview_decision
+  Date start;         // the day the clock started (not counted)
+  Date due;           // its last day (UTC+8), a granted extension included
   std::int64_t days_over = 0;
 };
 // One civil day (UTC+8) of the period: what was stored and rejected here.
@@ -180,10 +191,16 @@ struct Report {
   std::vector<LegalCase> legal_not_directed;
   std::vector<DayCount> days;  // only days with traffic, in order
   std::vector<Reported> reported;  // summaries from below, by origin (not this node's own)
-  // Overdue cases held here: the totals, and the most overdue of each step
-  // (at most max_listed each).
-  std::int64_t overdue_acceptance = 0, overdue_completion = 0;
+  // Overdue clocks of the cases held here: the totals by clock name (every
+  // duty clock present), and the most overdue of each (at most max_listed
+  // each), most overdue first.
+  std::map<std::string, std::int64_t> overdue_totals;
   std::vector<OverdueCase> overdue;
+  // The calendar the due dates were counted with.
+  std::string calendar_version;   // the holiday table's version ("" without one)
+  std::vector<int> calendar_years;  // years whose notice it holds
+  codes::Counting counting = codes::Counting::kCalendarDays;
+  std::vector<int> unknown_years;  // years the due dates needed that it lacks (weekends only counted)
 };
 
 // The score weights (points out of 100); CONFORMANCE.md explains each.
@@ -206,7 +223,13 @@ Result<Report> ComputeFromFile(const std::filesystem::path& db_file, const codes
                                Options options);
 
 std::string ToJson(const Report& r);
+// Plain text for a terminal: tables whose columns line up (DisplayWidth).
 std::string ToText(const Report& r);
+
+// The columns a UTF-8 text takes on a terminal: East Asian wide and
+// full-width characters (CJK, 全角 punctuation) two, other characters one,
+// combining marks none; an invalid byte one.
+std::size_t DisplayWidth(std::string_view utf8);
 
 // JSON text like boost::json::serialize, but every double written as a plain
 // decimal with at least one fractional digit ("67.9", "100.0", "0.3333"),

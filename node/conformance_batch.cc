@@ -8,6 +8,9 @@
 
 #include <boost/json.hpp>
 
+#include "codes/calendar.h"
+#include "schema/chronology.h"
+
 namespace xf::node::conformance {
 
 namespace json = boost::json;
@@ -57,7 +60,13 @@ Result<BatchCheck> CheckBatch(std::string_view file_bytes, const codes::CodeBook
   BatchCheck c;
   c.local_code_version = book.Version();
   c.timeliness_hours = options.timeliness_hours;
-  for (const char* rule : {"R1", "R2", "R3", "R6"}) c.violations_by_rule[rule] = 0;
+  for (const char* rule : {"R1", "R2", "R3", "R6", "R7"}) c.violations_by_rule[rule] = 0;
+  auto calendar = codes::Calendar::FromBook(book);
+  if (!calendar) return calendar.error();
+  // R7 within the batch: the events of a case registered in it, as a receiver
+  // holding nothing else of the case judges them (lenient).
+  const schema::ChronologyContext chronology{*calendar, options.counting, false, {}};
+  std::map<std::string, std::vector<schema::Event>> histories;
 
   std::string decompressed;
   std::string_view xml = file_bytes;
@@ -125,6 +134,15 @@ Result<BatchCheck> CheckBatch(std::string_view file_bytes, const codes::CodeBook
       }
     } else if (!registered.count(e.case_id)) {
       outside.push_back({id, e.case_id});
+    }
+    if (registered.count(e.case_id)) {
+      auto& history = histories[e.case_id];
+      if (found.empty()) {
+        for (auto& x : schema::CheckChronology(history, e, chronology)) {
+          add(std::move(x.rule), std::move(x.field), std::move(x.message));
+        }
+      }
+      if (found.empty()) history.push_back(e);
     }
     // R5: how long after it happened the origin sent it.
     const std::int64_t late = std::max<std::int64_t>(0, h.created.seconds - e.occurred_at.seconds);

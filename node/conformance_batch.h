@@ -42,11 +42,12 @@ struct BatchCheckOptions {
   Date today;                             // dates may not lie after this (ValidateEvent)
   std::size_t max_xml_bytes = 1u << 30;   // decompressed size cap
   std::size_t max_events = 1'000'000;
+  codes::Counting counting = codes::Counting::kCalendarDays;  // R7's windows (rules.counting)
 };
 
 // A violation (or, in `notes`, something that cannot be checked offline).
 struct Finding {
-  std::string rule;     // R1 … R6, "codes", "signature"
+  std::string rule;     // R1 … R7, "codes", "signature"
   std::string field;    // path in the record; "" for the whole record or batch
   std::string record;   // event id "<origin>:<seq>"; "" for the batch itself
   std::string message;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "schema/clocks.h"
 #include "schema/detail/text.h"
 
 namespace xf::node {
@@ -274,6 +275,7 @@ std::string RuleName(std::string_view rule) {
   if (rule == "R4") return "重件无初件";
   if (rule == "R5") return "交换不及时";
   if (rule == "R6") return "无主记录";
+  if (rule == "R7") return "时序矛盾";
   return "";
 }
 
@@ -344,16 +346,17 @@ void JurisdictionTable(std::string& o, const Report& r, const codes::CodeBook& b
   o +=
       "\"><thead><tr><th rowspan=\"2\">辖区</th><th rowspan=\"2\">评分</th><th "
       "rowspan=\"2\">扣分</th>"
-      "<th colspan=\"3\">本期接收</th><th rowspan=\"2\">退回<small>R1–R3、R6</small></th>"
+      "<th colspan=\"3\">本期接收</th><th rowspan=\"2\">退回<small>R1–R3、R6、R7</small></th>"
       "<th rowspan=\"2\">重件无初件<small>R4</small></th><th "
       "colspan=\"4\">交换时延<small>R5</small></th>"
       "<th rowspan=\"2\">序号<br>缺口</th><th rowspan=\"2\">静默</th><th "
       "rowspan=\"2\">旧版代码<br>批次</th>"
       "<th rowspan=\"2\">涉法涉诉<br>未导入</th><th rowspan=\"2\">及时受理率</th><th "
-      "rowspan=\"2\">按期办结率</th>"
-      "<th "
-      "rowspan=\"2\">群众满意率</th></tr><tr><th>事件</th><th>登记</th><th>批次</th><th>中位数</th>"
-      "<th>95%</th><th>最大</th><th>超时</th></tr></thead><tbody>";
+      "rowspan=\"2\">按期办结率</th><th rowspan=\"2\">及时转送<br>交办率</th>"
+      "<th colspan=\"4\">群众满意率<small>参评率 = 已评价 ÷ 办结可评价</small></th>"
+      "</tr><tr><th>事件</th><th>登记</th><th>批次</th><th>中位数</th>"
+      "<th>95%</th><th>最大</th><th>超时</th><th>信访部门</th><th>参评率</th><th>责任单位</th>"
+      "<th>参评率</th></tr></thead><tbody>";
   for (const Tally* t : rows) {
     const std::string score = Fixed1(t->score);
     const char* light = Light(t->score);
@@ -420,7 +423,11 @@ void JurisdictionTable(std::string& o, const Report& r, const codes::CodeBook& b
             t->legal_not_directed > 0);
     o += RateCell("acceptance", t->timely_acceptance);
     o += RateCell("completion", t->on_time_completion);
-    o += RateCell("satisfaction", t->satisfaction);
+    o += RateCell("routing", t->timely_routing);
+    o += RateCell("satisfaction-bureau", t->satisfaction_bureau);
+    o += RateCell("participation-bureau", t->participation_bureau);
+    o += RateCell("satisfaction-handler", t->satisfaction_handler);
+    o += RateCell("participation-handler", t->participation_handler);
     o += "</tr>";
   }
   o += "</tbody></table></div>";
@@ -704,6 +711,16 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
        "</dd></div>";
   o += "<div><dt>生成时间</dt><dd id=\"meta-generated\">" + Escape(html::ChinaTime(r.now)) +
        "</dd></div>";
+  {
+    std::string cal = r.calendar_version.empty() ? std::string("无节假日表") : r.calendar_version;
+    if (!r.calendar_years.empty()) {
+      cal += "（" + std::to_string(r.calendar_years.front()) + "–" + std::to_string(r.calendar_years.back()) + "年）";
+    }
+    o += "<div><dt>法定时限计算</dt><dd id=\"meta-calendar\"" + Attr("data-calendar", r.calendar_version) +
+         Attr("data-counting", codes::CountingName(r.counting)) + ">" +
+         (r.counting == codes::Counting::kWorkingDays ? "按工作日" : "按自然日") + " · 节假日表 " + Escape(cal) +
+         "</dd></div>";
+  }
   o += "<div><dt>时限</dt><dd>交换 " +
        Escape(html::Duration(std::int64_t{r.timeliness_hours} * 3600)) + " · 重件宽限 " +
        Escape(html::Duration(std::int64_t{r.repeat_grace_hours} * 3600)) + " · 静默 " +
@@ -711,6 +728,12 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
   o += "</dl><p class=\"muted\">时间均为北京时间（UTC+8），期间含起点、不含终点。评分满分 "
        "100，按本辖区自身流量的比例扣分"
        "（node/CONFORMANCE.md）。</p>";
+  if (!r.unknown_years.empty()) {
+    std::string years;
+    for (int y : r.unknown_years) years += (years.empty() ? "" : "、") + std::to_string(y);
+    o += "<p class=\"bad\" id=\"calendar-warning\">节假日表缺少 " + Escape(years) +
+         " 年的国务院办公厅放假通知：这些年份的期限只按周末顺延（codes/README.md）。</p>";
+  }
   o += "<div class=\"bar-legend\" id=\"legend\"><span><i class=\"light green\"></i>绿：评分 ≥ " +
        Fixed1(kGreenAt) + "</span><span><i class=\"light amber\"></i>黄：" + Fixed1(kAmberAt) +
        " ≤ 评分 &lt; " + Fixed1(kGreenAt) +
@@ -839,16 +862,25 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
               rows);
 
   rows.clear();
+  std::string totals;
+  for (const auto& info : schema::Clocks()) {
+    const auto it = r.overdue_totals.find(std::string(info.name));
+    if (it == r.overdue_totals.end()) continue;
+    totals += (totals.empty() ? "" : "，") + std::string(info.label) + " " + Count(it->second) + " 件";
+  }
   for (const auto& x : r.overdue) {
-    rows += "<tr" + Attr("data-case", x.case_id) + Attr("data-step", x.step) + " data-days-over=\"" +
-            Count(x.days_over) + "\">" + TextTd(x.case_id) + OriginTd(book, x.origin) +
-            TextTd(x.step == "acceptance" ? "受理告知（15日）" : "办结（限办截止）") +
-            TextTd(x.due.ToString()) + "<td class=\"bad\">" + Count(x.days_over) + " 日</td></tr>";
+    const auto clock = schema::ClockFromName(x.clock);
+    const std::string label = clock ? std::string(schema::InfoOf(*clock).label) + "（" +
+                                          std::to_string(schema::InfoOf(*clock).days) + "日）"
+                                    : x.clock;
+    rows += "<tr" + Attr("data-case", x.case_id) + Attr("data-clock", x.clock) + " data-days-over=\"" +
+            Count(x.days_over) + "\">" + TextTd(x.case_id) + OriginTd(book, x.origin) + TextTd(label) +
+            TextTd(x.start.ToString()) + TextTd(x.due.ToString()) + "<td class=\"bad\">" + Count(x.days_over) +
+            " 日</td></tr>";
   }
   ListSection(o, "overdue", "超期信访件", r.overdue.size(),
-              "未受理告知 " + Count(r.overdue_acceptance) + " 件，未按期办结 " +
-                  Count(r.overdue_completion) + " 件；截至生成时间，不限于统计期间",
-              "<th>信访件</th><th>发起节点</th><th>环节</th><th>期限</th><th>超期</th>", rows);
+              (totals.empty() ? std::string("无") : totals) + "；截至生成时间，不限于统计期间",
+              "<th>信访件</th><th>发起节点</th><th>时限</th><th>起算日</th><th>期限届满</th><th>超期</th>", rows);
 
   // Rejections: by rule, then by rule, field and origin.
   std::map<std::string, std::int64_t> by_rule;
@@ -883,7 +915,7 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
        Fixed1(weight::kGapMax) + "）、静默 " + Fixed1(weight::kSilent) + "、旧版代码 " +
        Fixed1(weight::kOutdatedCodes) + "、涉法涉诉未导入 " + Fixed1(weight::kLegal) +
        "、及时受理 " + Fixed1(weight::kAcceptance) + "、按期办结 " + Fixed1(weight::kCompletion) +
-       "；群众满意率只报告、不计分。灯色：绿 ≥ " + Fixed1(kGreenAt) + "，黄 ≥ " + Fixed1(kAmberAt) +
+       "；及时转送交办率、群众满意率与参评率只报告、不计分。灯色：绿 ≥ " + Fixed1(kGreenAt) + "，黄 ≥ " + Fixed1(kAmberAt) +
        "，红 &lt; " + Fixed1(kAmberAt) + "。</footer>";
   return html::Page("交换合规报告 · " + node + " · " + html::ChinaTime(r.now), o);
 }

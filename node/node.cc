@@ -43,10 +43,23 @@ Result<std::unique_ptr<Node>> Node::Start(NodeConfig config, const Clock& clock)
   auto codes = codes::CodeBook::Load(c.codes_dir.empty() ? codes::DefaultDataDir() : c.codes_dir);
   if (!codes) return MakeError(codes.error().code, "code tables: " + codes.error().message);
   n->m_codes = std::move(codes).value();
+  auto calendar = codes::Calendar::FromBook(*n->m_codes);
+  if (!calendar) return MakeError(calendar.error().code, "holiday calendar: " + calendar.error().message);
+  n->m_calendar = std::make_shared<const codes::Calendar>(std::move(calendar).value());
+  // A year without its notice counts weekends only: say so while there is time to add it.
+  for (const int year : {clock.Now().ToDate().year, clock.Now().ToDate().year + 1}) {
+    if (!n->m_calendar->Covers(year)) {
+      Log("warn", "the holiday calendar lacks a year: its due dates count weekends only",
+          {{"year", std::to_string(year)},
+           {"calendar", n->m_calendar->Version().empty() ? std::string("(none)") : n->m_calendar->Version()},
+           {"fix", "add the 国务院办公厅 notice of that year to codes/data/holiday.csv (codes/README.md)"}});
+    }
+  }
 
   auto store = Store::Open(c.data_dir / "xfnode.db", clock);
   if (!store) return MakeError(store.error().code, (c.data_dir / "xfnode.db").string() + ": " + store.error().message);
   n->m_store = std::move(store).value();
+  n->m_store->SetChronology(n->m_calendar, c.counting);
   n->m_blobs = std::make_unique<BlobStore>(c.data_dir / "blobs");
 
   auto exchange = ExchangeService::Create(c, *n->m_codes, *n->m_store, *n->m_blobs, clock);
@@ -56,7 +69,8 @@ Result<std::unique_ptr<Node>> Node::Start(NodeConfig config, const Clock& clock)
   auto token = ReadToken(c.api_token_file);
   if (!token) return token.error();
   n->m_api = std::make_unique<Api>(
-      ApiContext{n->m_config, *n->m_codes, *n->m_store, *n->m_blobs, clock, *token, n->m_exchange.get()});
+      ApiContext{n->m_config, *n->m_codes, *n->m_store, *n->m_blobs, clock, *token, n->m_exchange.get(),
+                 n->m_calendar.get()});
 
   exchange::HttpServerOptions opts;
   opts.address = c.api_listen;

@@ -34,6 +34,7 @@ class Node {
 
   NodeConfig m_config;
   std::shared_ptr<const codes::CodeBook> m_codes;
+  std::shared_ptr<const codes::Calendar> m_calendar;  // from m_codes' holiday table
   std::unique_ptr<Store> m_store;
   std::unique_ptr<BlobStore> m_blobs;
   std::unique_ptr<ExchangeService> m_exchange;

@@ -142,6 +142,7 @@ CaseState Project(const std::vector<schema::Event>& events) {
         s.status = "closed";
         s.closed_at = e.occurred_at;
         break;
+      case K::kExtension: break;  // the due date moves: facts.extension_*
       case K::kCorrection: {
         const auto& c = std::get<schema::Correction>(e.body);
         for (const auto& f : c.fields) {
@@ -155,6 +156,7 @@ CaseState Project(const std::vector<schema::Event>& events) {
       }
     }
   }
+  s.facts = schema::FactsOf(events);
   return s;
 }
 

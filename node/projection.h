@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "codes/result.h"
+#include "schema/clocks.h"
 #include "schema/records.h"
 
 namespace xf::node {
@@ -26,9 +27,13 @@ struct CaseState {
   std::size_t event_count = 0;
   Instant updated_at;
   std::vector<std::string> problems;   // corrections that could not be applied, and why
+  // The dates the legal clocks run on (schema/clocks.h); the store keeps
+  // them in columns of `cases`, the due dates are computed when asked for.
+  schema::CaseFacts facts;
 };
 
 // REQUIRES: events belong to one case, registration first when present.
+// The status follows the events in the order given (the store's: by time).
 CaseState Project(const std::vector<schema::Event>& events);
 
 // {"case_id","status","handler","due_date","accepted_at","closed_at",

@@ -195,7 +195,42 @@ CREATE TRIGGER events_no_replace BEFORE INSERT ON events
   WHEN EXISTS (SELECT 1 FROM events WHERE origin = NEW.origin AND seq = NEW.seq)
   BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 )sql",
+    // The legal clocks (schema/clocks.h): the dates each case's clocks run on,
+    // as civil dates 'YYYY-MM-DD' (UTC+8), NULL until the step happens; the
+    // due dates are computed from them when asked for, with the holiday
+    // calendar in force (node/clock_sql.h), so a new year of holidays needs
+    // no rewrite. projection_version says which build's projection the
+    // columns hold: a lower one than the build's (0 here) makes Store::Open
+    // re-project every case from its events, in one transaction.
+    R"sql(
+ALTER TABLE cases ADD COLUMN initial_case_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN routed TEXT;
+ALTER TABLE cases ADD COLUMN notice_start TEXT;
+ALTER TABLE cases ADD COLUMN decided TEXT;
+ALTER TABLE cases ADD COLUMN accepted TEXT;
+ALTER TABLE cases ADD COLUMN extension_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN extension_on TEXT;
+ALTER TABLE cases ADD COLUMN completed TEXT;
+ALTER TABLE cases ADD COLUMN reply_delivered TEXT;
+ALTER TABLE cases ADD COLUMN review_requested TEXT;
+ALTER TABLE cases ADD COLUMN review_decided TEXT;
+ALTER TABLE cases ADD COLUMN review_delivered TEXT;
+ALTER TABLE cases ADD COLUMN rereview_requested TEXT;
+ALTER TABLE cases ADD COLUMN rereview_decided TEXT;
+ALTER TABLE cases ADD COLUMN rereview_at INTEGER;
+ALTER TABLE cases ADD COLUMN closed TEXT;
+ALTER TABLE cases ADD COLUMN eval_bureau TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN eval_bureau_on TEXT;
+ALTER TABLE cases ADD COLUMN eval_handler TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN eval_handler_on TEXT;
+CREATE INDEX cases_by_initial ON cases(initial_case_id) WHERE initial_case_id <> '';
+CREATE TABLE projection_version(version INTEGER NOT NULL);
+INSERT INTO projection_version(version) VALUES(0);
+)sql",
 };
+// The projection the columns of `cases` hold (migration 7 and later).
+constexpr int kProjectionVersion = 1;
 constexpr int kLatest = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
 
 Error TooNew(int version) {
@@ -234,8 +269,40 @@ Result<std::unique_ptr<Store>> Store::OpenAtVersion(const std::filesystem::path&
   if (auto s = store->Migrate(version); !s) return s.error();
   if (store->m_version == kLatest) {
     if (auto s = store->PrepareStatements(); !s) return s.error();
+    if (auto s = store->RefreshStaleProjections(); !s) return s.error();
   }
   return store;
+}
+
+Status Store::RefreshStaleProjections() {
+  auto v = m_db.Prepare("SELECT version FROM projection_version", false);
+  if (!v) return v.error();
+  auto row = v->Step();
+  if (!row) return row.error();
+  const std::int64_t version = *row ? v->Int(0) : 0;
+  v->Reset();
+  if (version >= kProjectionVersion) return {};
+  std::lock_guard lock(m_mutex);
+  sql::Txn txn(m_db);
+  if (!txn.Began()) return txn.Began();
+  std::vector<std::string> ids;
+  {
+    auto q = m_db.Prepare("SELECT case_id FROM cases ORDER BY case_id", false);
+    if (!q) return q.error();
+    for (;;) {
+      auto r = q->Step();
+      if (!r) return r.error();
+      if (!*r) break;
+      ids.push_back(q->Text(0));
+    }
+  }
+  for (const auto& id : ids) {
+    if (auto s = RefreshProjection(id); !s) return s;
+  }
+  if (auto s = m_db.Exec("UPDATE projection_version SET version = " + std::to_string(kProjectionVersion)); !s) {
+    return s;
+  }
+  return txn.Commit();
 }
 
 Status Store::Migrate(int target) {
@@ -276,13 +343,7 @@ Status Store::PrepareStatements() {
        "SELECT xml, stored_at FROM events WHERE case_id = ?1 "
        "ORDER BY kind <> 'registration', occurred_at, recorded_at, origin, seq"},
       {&m_st.has_case, "SELECT 1 FROM cases WHERE case_id = ?1"},
-      {&m_st.upsert_case,
-       "INSERT INTO cases(case_id, origin, received_date, status, content_category, problem_place, "
-       "event_count, updated_at, state) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-       "ON CONFLICT(case_id) DO UPDATE SET received_date = excluded.received_date, "
-       "status = excluded.status, content_category = excluded.content_category, "
-       "problem_place = excluded.problem_place, event_count = excluded.event_count, "
-       "updated_at = excluded.updated_at, state = excluded.state"},
+      {&m_st.upsert_case, UpsertCaseSql()},
       {&m_st.next_case_no, "SELECT last_no FROM case_numbers WHERE node_id = ?1 AND year = ?2"},
       {&m_st.bump_case_no,
        "INSERT INTO case_numbers(node_id, year, last_no) VALUES(?1, ?2, ?3) "
@@ -290,6 +351,10 @@ Status Store::PrepareStatements() {
       {&m_st.get_case, "SELECT state FROM cases WHERE case_id = ?1"},
       {&m_st.insert_blob, "INSERT OR IGNORE INTO blobs(sha256, size, stored_at) VALUES(?1, ?2, ?3)"},
       {&m_st.has_blob, "SELECT 1 FROM blobs WHERE sha256 = ?1"},
+      {&m_st.initial_case, "SELECT received_date FROM cases WHERE case_id = ?1"},
+      // The matter of an initial case: itself and every repeat case naming it.
+      {&m_st.matter_closed,
+       "SELECT min(rereview_at) FROM cases WHERE case_id = ?1 OR initial_case_id = ?1"},
   };
   for (const auto& d : defs) {
     auto s = m_db.Prepare(d.sql);
@@ -360,8 +425,39 @@ Status Store::RefreshProjection(const std::string& case_id) {
   return WriteProjection(case_id, Project(list));
 }
 
-Status Store::WriteProjection(const std::string& case_id, const CaseState& state) {
-  auto& up = m_st.upsert_case;
+const char* UpsertCaseSql() {
+  return "INSERT INTO cases(case_id, origin, received_date, status, content_category, problem_place, "
+         "event_count, updated_at, state, initial_case_id, anonymous, routed, notice_start, decided, accepted, "
+         "extension_days, extension_on, completed, reply_delivered, review_requested, review_decided, "
+         "review_delivered, rereview_requested, rereview_decided, rereview_at, closed, eval_bureau, "
+         "eval_bureau_on, eval_handler, eval_handler_on) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
+         "?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30) "
+         "ON CONFLICT(case_id) DO UPDATE SET received_date = excluded.received_date, "
+         "status = excluded.status, content_category = excluded.content_category, "
+         "problem_place = excluded.problem_place, event_count = excluded.event_count, "
+         "updated_at = excluded.updated_at, state = excluded.state, initial_case_id = excluded.initial_case_id, "
+         "anonymous = excluded.anonymous, routed = excluded.routed, notice_start = excluded.notice_start, "
+         "decided = excluded.decided, accepted = excluded.accepted, extension_days = excluded.extension_days, "
+         "extension_on = excluded.extension_on, completed = excluded.completed, "
+         "reply_delivered = excluded.reply_delivered, review_requested = excluded.review_requested, "
+         "review_decided = excluded.review_decided, review_delivered = excluded.review_delivered, "
+         "rereview_requested = excluded.rereview_requested, rereview_decided = excluded.rereview_decided, "
+         "rereview_at = excluded.rereview_at, closed = excluded.closed, eval_bureau = excluded.eval_bureau, "
+         "eval_bureau_on = excluded.eval_bureau_on, eval_handler = excluded.eval_handler, "
+         "eval_handler_on = excluded.eval_handler_on";
+}
+
+void BindCaseRow(sql::Stmt& up, const std::string& case_id, const CaseState& state) {
+  const schema::CaseFacts& f = state.facts;
+  auto day = [&up](int i, const std::optional<Date>& d) {
+    if (d) {
+      up.Bind(i, d->ToString());
+    } else {
+      up.BindNull(i);
+    }
+  };
+  auto last = [](const std::vector<Date>& v) { return v.empty() ? std::optional<Date>() : v.back(); };
   up.Bind(1, case_id)
       .Bind(2, state.body.registering_body)
       .Bind(3, state.body.received_date.ToString())
@@ -370,12 +466,77 @@ Status Store::WriteProjection(const std::string& case_id, const CaseState& state
       .Bind(6, state.body.problem_place)
       .Bind(7, static_cast<std::int64_t>(state.event_count))
       .Bind(8, state.updated_at.seconds)
-      .Bind(9, CaseStateToJson(state, /*with_body=*/false));
-  return up.Run();
+      .Bind(9, CaseStateToJson(state, /*with_body=*/false))
+      .Bind(10, f.initial_case_id)
+      .Bind(11, f.anonymous ? 1 : 0);
+  day(12, f.routed);
+  day(13, f.notice_start);
+  day(14, f.decided);
+  day(15, f.accepted);
+  up.Bind(16, f.extension_days);
+  day(17, f.extension_on);
+  day(18, f.completed);
+  day(19, last(f.replies_delivered));
+  day(20, f.review_requested);
+  day(21, f.review_decided);
+  day(22, last(f.reviews_delivered));
+  day(23, f.rereview_requested);
+  day(24, f.rereview_decided);
+  if (f.rereview_decided_at) {
+    up.Bind(25, f.rereview_decided_at->seconds);
+  } else {
+    up.BindNull(25);
+  }
+  day(26, f.closed);
+  up.Bind(27, f.eval_bureau);
+  day(28, f.eval_bureau_on);
+  up.Bind(29, f.eval_handler);
+  day(30, f.eval_handler_on);
+}
+
+Status Store::WriteProjection(const std::string& case_id, const CaseState& state) {
+  BindCaseRow(m_st.upsert_case, case_id, state);
+  return m_st.upsert_case.Run();
+}
+
+void Store::SetChronology(std::shared_ptr<const codes::Calendar> calendar, codes::Counting counting) {
+  std::lock_guard lock(m_mutex);
+  if (calendar) m_calendar = std::move(calendar);
+  m_counting = counting;
+}
+
+std::optional<schema::InitialCase> Store::InitialCaseLocked(const std::string& case_id) {
+  auto& q = m_st.initial_case;
+  q.Bind(1, case_id);
+  auto row = q.Step();
+  std::optional<Date> received;
+  if (row && *row) received = Date::Parse(q.Text(0));
+  q.Reset();
+  if (!received) return std::nullopt;
+  schema::InitialCase out{*received, std::nullopt};
+  auto& m = m_st.matter_closed;
+  m.Bind(1, case_id);
+  auto closed = m.Step();
+  if (closed && *closed && !m.IsNull(0)) out.closed_by_rereview = Instant{m.Int(0)};
+  m.Reset();
+  return out;
+}
+
+schema::Violations Store::ChronologyLocked(
+    const std::vector<schema::Event>& history, const schema::Event& e, bool strict,
+    const std::function<std::optional<schema::InitialCase>(const std::string&)>& pending) {
+  const schema::ChronologyContext ctx{
+      *m_calendar, m_counting, strict, [&](const std::string& id) -> std::optional<schema::InitialCase> {
+        if (pending) {
+          if (auto p = pending(id)) return p;
+        }
+        return InitialCaseLocked(id);
+      }};
+  return schema::CheckChronology(history, e, ctx);
 }
 
 Result<schema::Event> Store::RegisterCase(schema::CaseRegistration c, const std::string& node_id,
-                                          const std::string& actor) {
+                                          const std::string& actor, schema::Violations* refused) {
   std::lock_guard lock(m_mutex);
   const Instant now = m_clock.Now();
   if (c.registering_body.empty()) c.registering_body = node_id;
@@ -415,13 +576,19 @@ Result<schema::Event> Store::RegisterCase(schema::CaseRegistration c, const std:
   e.recorded_at = now;
   e.actor = actor.empty() ? c.registrar : actor;
   e.body = std::move(c);
+  if (schema::Violations r7 = ChronologyLocked({}, e, true); !r7.empty()) {
+    const std::string message = "R7 " + r7.front().field + ": " + r7.front().message;
+    if (refused != nullptr) *refused = std::move(r7);
+    return MakeError(Errc::kInvalidArgument, message);
+  }
   auto xml = AppendLocked(e);
   if (!xml) return xml.error();
   if (auto s = txn.Commit(); !s) return s.error();
   return e;
 }
 
-Result<schema::Event> Store::AppendEvent(schema::Event e, const std::string& node_id) {
+Result<schema::Event> Store::AppendEvent(schema::Event e, const std::string& node_id,
+                                         schema::Violations* refused) {
   std::lock_guard lock(m_mutex);
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began().error();
@@ -431,6 +598,18 @@ Result<schema::Event> Store::AppendEvent(schema::Event e, const std::string& nod
   e.origin = node_id;
   e.recorded_at = m_clock.Now();
   if (e.occurred_at.seconds == 0) e.occurred_at = e.recorded_at;
+  {
+    auto held = EventsOfCase(e.case_id);
+    if (!held) return held.error();
+    std::vector<schema::Event> history;
+    history.reserve(held->size());
+    for (auto& se : *held) history.push_back(std::move(se.event));
+    if (schema::Violations r7 = ChronologyLocked(history, e, true); !r7.empty()) {
+      const std::string message = "R7 " + r7.front().field + ": " + r7.front().message;
+      if (refused != nullptr) *refused = std::move(r7);
+      return MakeError(Errc::kInvalidArgument, message);
+    }
+  }
   auto xml = AppendLocked(e);
   if (!xml) return xml.error();
   if (auto s = txn.Commit(); !s) return s.error();

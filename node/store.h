@@ -20,12 +20,15 @@
 #include <string_view>
 #include <vector>
 
+#include "codes/calendar.h"
 #include "codes/date.h"
 #include "codes/result.h"
 #include "exchange/batch.h"
 #include "exchange/receipt.h"
 #include "node/sqlite.h"
+#include "schema/chronology.h"
 #include "schema/records.h"
+#include "schema/violation.h"
 
 namespace xf::node {
 
@@ -56,6 +59,11 @@ struct StoreStats {
   std::vector<OriginMark> origins;
 };
 
+// The row of `cases` for a case's projection: the upsert statement's SQL and
+// its binding, shared with the bench that fills a database without a Store.
+const char* UpsertCaseSql();
+void BindCaseRow(sql::Stmt& upsert, const std::string& case_id, const CaseState& state);
+
 class Store {
  public:
   // Opens or creates the database and runs the pending migrations. Fails
@@ -67,18 +75,29 @@ class Store {
   static Result<std::unique_ptr<Store>> OpenAtVersion(const std::filesystem::path& db_file,
                                                       const Clock& clock, int version);
 
+  // The calendar and the counting of the legal clocks that R7 (chronology)
+  // uses, here and in ApplyBatch. Call once, before any write; until then an
+  // empty calendar (weekends only) and calendar days.
+  void SetChronology(std::shared_ptr<const codes::Calendar> calendar, codes::Counting counting);
+
   // Registers a case at this node: mints the case id when empty
   // ("<node-id>-<YYYY>-<NNNNNNN>", the year of registration in UTC+8), fills
   // registering_body and registered_at when empty, and appends the
   // registration event (origin node_id, next sequence number).
-  // REQUIRES: the registration has been validated.
+  // R7 (schema/chronology.h, strict) is checked in the same transaction: a
+  // repeat case naming itself, or an initial case held here that was
+  // received after it, is refused with kInvalidArgument and the violations
+  // in *refused (when given). REQUIRES: the registration has been validated.
   Result<schema::Event> RegisterCase(schema::CaseRegistration c, const std::string& node_id,
-                                     const std::string& actor);
+                                     const std::string& actor, schema::Violations* refused = nullptr);
 
   // Appends a later event recorded at this node for a case it holds;
   // origin, seq and recorded_at are assigned here. kNotFound when the case
-  // is unknown.
-  Result<schema::Event> AppendEvent(schema::Event e, const std::string& node_id);
+  // is unknown; kInvalidArgument, with the violations in *refused, when it
+  // contradicts what this node holds of the case (R7, strict), checked in
+  // the same transaction that would store it.
+  Result<schema::Event> AppendEvent(schema::Event e, const std::string& node_id,
+                                    schema::Violations* refused = nullptr);
 
   bool HasCase(std::string_view case_id);
   Result<CaseView> GetCase(std::string_view case_id);
@@ -161,7 +180,8 @@ class Store {
   // Applies a verified batch in one transaction: a duplicate changes
   // nothing; a batch ahead of its stream is held; otherwise each good event
   // is stored (R6: its case is known here or registered earlier in the
-  // batch), each bad one recorded with its rule, the stream advanced, and
+  // batch; R7: it does not contradict what is held of its case, lenient),
+  // each bad one recorded with its rule, the stream advanced, and
   // the batch queued for forwarding. Returns the receipt to sign.
   // Memory stays bounded whatever the batch's size: events are taken one
   // at a time from `more`, projections of the cases they touch are written
@@ -201,6 +221,15 @@ class Store {
   Store(sql::Db db, const Clock& clock) : m_db(std::move(db)), m_clock(clock) {}
   Status Migrate(int target);
   Status PrepareStatements();
+  // Re-projects every case when the projection's columns are older than
+  // this build's (after migration 7 on a database of an earlier xfnode).
+  Status RefreshStaleProjections();
+  // R7 against what is held. REQUIRES: m_mutex held.
+  schema::Violations ChronologyLocked(const std::vector<schema::Event>& history, const schema::Event& e,
+                                      bool strict,
+                                      const std::function<std::optional<schema::InitialCase>(const std::string&)>&
+                                          pending = {});
+  std::optional<schema::InitialCase> InitialCaseLocked(const std::string& case_id);
   // Inserts the event (seq assigned) and refreshes its case's projection.
   // REQUIRES: m_mutex held, inside a transaction.
   Result<std::string> AppendLocked(schema::Event& e);
@@ -221,6 +250,8 @@ class Store {
   Result<std::string> PlaceBatchFile(const Incoming& in);
 
   std::mutex m_mutex;
+  std::shared_ptr<const codes::Calendar> m_calendar = std::make_shared<codes::Calendar>();
+  codes::Counting m_counting = codes::Counting::kCalendarDays;
   std::filesystem::path m_batch_dir;
   std::string m_self;
   std::vector<std::string> m_children;
@@ -229,7 +260,7 @@ class Store {
   int m_version = 0;
   struct Statements {
     sql::Stmt next_seq, bump_origin, insert_event, events_of_case, has_case, upsert_case,
-        next_case_no, bump_case_no, get_case, insert_blob, has_blob;
+        next_case_no, bump_case_no, get_case, insert_blob, has_blob, initial_case, matter_closed;
   } m_st;
 };
 

@@ -494,6 +494,26 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
   std::set<std::string> touched;          // known cases with new events since the last flush
   std::map<std::string, std::vector<schema::Event>> fresh;  // the events of the cases in registered_here
   std::size_t fresh_events = 0;
+  // R7: the events held of each known case touched since the last flush
+  // (read once, then kept up to date as this batch adds to them).
+  std::map<std::string, std::vector<schema::Event>> held;
+  auto history_of = [&](const std::string& case_id) -> Result<const std::vector<schema::Event>*> {
+    if (auto f = fresh.find(case_id); f != fresh.end()) return &f->second;
+    if (auto h = held.find(case_id); h != held.end()) return &h->second;
+    auto events = EventsOfCase(case_id);
+    if (!events) return events.error();
+    std::vector<schema::Event>& into = held[case_id];
+    into.reserve(events->size());
+    for (auto& se : *events) into.push_back(std::move(se.event));
+    return &into;
+  };
+  // An initial case registered earlier in this batch is not in `cases` yet.
+  const auto pending_initial = [&](const std::string& id) -> std::optional<schema::InitialCase> {
+    auto f = fresh.find(id);
+    if (f == fresh.end()) return std::nullopt;
+    const schema::CaseFacts facts = schema::FactsOf(f->second);
+    return schema::InitialCase{facts.received, facts.rereview_decided_at};
+  };
   std::map<std::string, std::uint64_t> highest;  // per origin, for the origins table
   auto flush = [&]() -> Status {
     for (auto& [case_id, events] : fresh) {
@@ -510,6 +530,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     fresh.clear();
     registered_here.clear();
     touched.clear();
+    held.clear();
     fresh_events = 0;
     return {};
   };
@@ -567,6 +588,20 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
         }
       }
     }
+    if (rej.rule.empty() && !stored_already) {
+      // R7, lenient: only what the events held here contradict (a step
+      // another origin has not sent yet is no contradiction).
+      static const std::vector<schema::Event> kNone;
+      const std::vector<schema::Event>* history = &kNone;
+      if (e.kind != schema::EventKind::kRegistration) {
+        auto h = history_of(e.case_id);
+        if (!h) return h.error();
+        history = *h;
+      }
+      if (schema::Violations r7 = ChronologyLocked(*history, e, false, pending_initial); !r7.empty()) {
+        rej = {id, "R7", r7.front().field, r7.front().message};
+      }
+    }
     if (!rej.rule.empty()) {
       reject->Bind(1, h.batch_id).Bind(2, e.origin).Bind(3, id).Bind(4, rej.rule).Bind(5, rej.field)
           .Bind(6, rej.reason).Bind(7, now.seconds);
@@ -588,8 +623,9 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
       ++fresh_events;
     } else {
       touched.insert(e.case_id);
+      if (auto h = held.find(e.case_id); h != held.end()) h->second.push_back(std::move(e));
     }
-    if (fresh_events + touched.size() >= kFlushEvents) {
+    if (fresh_events + touched.size() + held.size() >= kFlushEvents) {
       if (auto s = flush(); !s) return s.error();
     }
   }

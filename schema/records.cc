@@ -7,7 +7,7 @@ namespace xf::schema {
 
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 10> kKindNames = {{
+constexpr std::array<std::pair<EventKind, std::string_view>, 11> kKindNames = {{
     {EventKind::kRegistration, "registration"},
     {EventKind::kAcceptance, "acceptance"},
     {EventKind::kTransfer, "transfer"},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 10> kKindNames = {{
     {EventKind::kReReview, "rereview"},
     {EventKind::kClosure, "closure"},
     {EventKind::kCorrection, "correction"},
+    {EventKind::kExtension, "extension"},
 }};
 
 }  // namespace
@@ -57,6 +58,8 @@ bool BodyMatchesKind(const Event& e) {
       return std::holds_alternative<Closure>(e.body);
     case EventKind::kCorrection:
       return std::holds_alternative<Correction>(e.body);
+    case EventKind::kExtension:
+      return std::holds_alternative<Extension>(e.body);
   }
   return false;
 }

@@ -94,6 +94,9 @@ struct Handling {
   std::string sent_to;   // forwarded to
   std::string reply;     // 答复意见 to the petitioner
   std::optional<Date> report_back;  // 回复/报结 date
+  // 送达日期: the day the petitioner received the written reply, from which
+  // the 30 days to request 复查 run; absent = the day of the event.
+  std::optional<Date> delivered_on;
   std::vector<Attachment> attachments;
 };
 
@@ -120,6 +123,19 @@ struct Review {
   std::string body;
   std::string text;
   std::string outcome;  // for a decision: upheld / changed / revoked
+  // For a decision: the day the petitioner received it (送达日期), from which
+  // the 30 days to request 复核 run; absent = the day of the event.
+  std::optional<Date> delivered_on;
+};
+
+// 延期: the one extension of the 60 days to handle a case (《信访工作条例》):
+// at most 30 days, approved by the body's head before the 60 days
+// run out, its reason told to the petitioner.
+struct Extension {
+  int days = 0;                      // 延长天数, 1–30 (required)
+  std::string reason;                // 延期理由 (required)
+  std::string approver;              // 批准人: the body's head who approved it (required)
+  std::optional<Date> notified_on;   // 告知日期: the day the petitioner was told (required)
 };
 
 // 办结
@@ -150,15 +166,16 @@ enum class EventKind {
   kReReview,      // 复核
   kClosure,       // 办结
   kCorrection,    // 更正
+  kExtension,     // 延期
 };
 
 // "registration", "acceptance", "transfer", "handling", "supervision",
-// "evaluation", "review", "rereview", "closure", "correction".
+// "evaluation", "review", "rereview", "closure", "correction", "extension".
 std::string_view EventKindName(EventKind k);
 std::optional<EventKind> EventKindFromName(std::string_view name);
 
 using EventBody = std::variant<CaseRegistration, Acceptance, Transfer, Handling, Supervision,
-                               Evaluation, Review, Closure, Correction>;
+                               Evaluation, Review, Closure, Correction, Extension>;
 
 struct Event {
   std::string origin;      // node id of the node that recorded it

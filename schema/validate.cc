@@ -3,6 +3,8 @@
 // schema/README.md (schema/VALIDATION.md until merged).
 #include "schema/validate.h"
 
+#include "schema/clocks.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -28,6 +30,7 @@ constexpr std::int64_t kClockSkewSeconds = 300;
 constexpr std::size_t kMaxQuotedChars = 40;
 // 集体访: five or more people petitioning together choose representatives.
 constexpr int kCollectiveMinPeople = 5;
+
 
 // Province-level codes of GB/T 2260 (every edition since 1980 uses only
 // these; Hainan 46 and Chongqing 50 were added later, none was removed).
@@ -540,12 +543,11 @@ void CheckCaseBody(Collector& out, const CaseRegistration& c, const codes::CodeB
   if (c.repeat) {
     if (out.Required(c.initial_case_id, "initial_case_id",
                      "initial case id (初件编号) of a repeat case")) {
+      // Naming itself is a chronology matter (R7, schema/chronology.h).
       if (!IsCaseId(c.initial_case_id)) {
         out.Add("R3", "initial_case_id",
                 "initial case id " + Quote(c.initial_case_id) +
                     " is not of the form <node-id>-<YYYY>-<7+ digits>");
-      } else if (c.initial_case_id == c.case_id) {
-        out.Add("R3", "initial_case_id", "a repeat case cannot name itself as its initial case");
       }
     }
   } else if (!c.initial_case_id.empty()) {
@@ -562,7 +564,8 @@ void CheckCaseBody(Collector& out, const CaseRegistration& c, const codes::CodeB
 const char* BodyName(const EventBody& body) {
   static constexpr const char* kNames[] = {"registration", "acceptance",  "transfer",
                                            "handling",     "supervision", "evaluation",
-                                           "review",       "closure",     "correction"};
+                                           "review",       "closure",     "correction",
+                                           "extension"};
   static_assert(std::variant_size_v<EventBody> == std::size(kNames));
   return kNames[body.index()];
 }
@@ -611,7 +614,19 @@ struct BodyChecker {
               "report-back date " + h.report_back->ToString() + " is before " +
                   kEarliestRecordDate.ToString());
     }
+    CheckDelivery(h.delivered_on, "reply");
     CheckAttachments(out, h.attachments, limits);
+  }
+  // 送达日期: received by the petitioner on or after the day it was made, not in the future.
+  void CheckDelivery(const std::optional<Date>& delivered, std::string_view what) {
+    if (!delivered) return;
+    CheckNotBefore(out, delivered, on, "delivered_on",
+                   "delivery date (送达日期) of the " + std::string(what), "the event date");
+    if (*delivered > today) {
+      out.Add("R3", "delivered_on",
+              "delivery date (送达日期) " + delivered->ToString() + " is after today (" +
+                  today.ToString() + ")");
+    }
   }
   void operator()(const Supervision& s) {
     out.Text(s.body, "body", "supervising body", limits.max_text_chars, Lines::kSingle);
@@ -632,8 +647,36 @@ struct BodyChecker {
     if (r.step == Review::Step::kDecision) {
       out.RequiredText(r.outcome, "outcome", "outcome of a review decision", limits.max_name_chars,
                        Lines::kSingle);
+      CheckDelivery(r.delivered_on, "decision");
     } else {
       out.Text(r.outcome, "outcome", "outcome", limits.max_name_chars, Lines::kSingle);
+      if (r.delivered_on) {
+        out.Add("R3", "delivered_on",
+                "a delivery date (送达日期) belongs to a decision, not to a request");
+      }
+    }
+  }
+  void operator()(const Extension& x) {
+    if (x.days < 1 || x.days > kMaxExtensionDays) {
+      out.Add("R3", "days",
+              "extension (延期) of " + std::to_string(x.days) + " days; it must be 1 to " +
+                  std::to_string(kMaxExtensionDays) + " days (《信访工作条例》)");
+    }
+    out.RequiredText(x.reason, "reason", "extension reason (延期理由)", limits.max_text_chars,
+                     Lines::kMulti);
+    out.RequiredText(x.approver, "approver", "approver of the extension (批准人)",
+                     limits.max_name_chars, Lines::kSingle);
+    if (!x.notified_on) {
+      out.Add("R3", "notified_on",
+              "the day the petitioner was told of the extension (告知日期) is required");
+    } else {
+      CheckNotBefore(out, x.notified_on, on, "notified_on", "notification date (告知日期)",
+                     "the event date");
+      if (*x.notified_on > today) {
+        out.Add("R3", "notified_on",
+                "notification date (告知日期) " + x.notified_on->ToString() +
+                    " is after today (" + today.ToString() + ")");
+      }
     }
   }
   void operator()(const Closure& c) {

@@ -5,7 +5,7 @@
 //
 // The database is made by the real Store (migrations), then filled with SQL
 // in one transaction: every event is a real record (schema::EventToXml),
-// every case's projection the real one (Project, CaseStateToJson), and the
+// every case's projection the real one (Project, node::BindCaseRow), and the
 // traffic is spread as a national node sees it: registrations, acceptances,
 // handling, closures and evaluations over 40 days (the report's period is
 // the last 30), 3 % of events over the 24 h bound, 1 % rejected, repeat
@@ -38,7 +38,6 @@ namespace {
 
 namespace sql = node::sql;
 using node::CaseState;
-using node::CaseStateToJson;
 using node::Project;
 using Steady = std::chrono::steady_clock;
 constexpr std::int64_t kHour = 3600, kDay = 86400;
@@ -90,9 +89,7 @@ class Generator {
     if (auto s = p(m_event, "INSERT INTO events(origin, seq, case_id, kind, occurred_at, recorded_at, stored_at, xml) "
                             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
         !s) return s;
-    if (auto s = p(m_case, "INSERT INTO cases(case_id, origin, received_date, status, content_category, problem_place, "
-                           "event_count, updated_at, state) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-        !s) return s;
+    if (auto s = p(m_case, node::UpsertCaseSql()); !s) return s;
     if (auto s = p(m_reject, "INSERT INTO rejections(batch_id, origin, event_id, rule, field, reason, at) "
                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
         !s) return s;
@@ -214,6 +211,7 @@ class Generator {
           t += kHour + static_cast<std::int64_t>(m_rng() % (3 * kDay));
           if (m_rng() % 100 < 50) {
             schema::Evaluation v;
+            v.target = m_rng() % 2 ? schema::Evaluation::Target::kHandler : schema::Evaluation::Target::kBureau;
             v.value = std::to_string(1 + m_rng() % 3);
             v.method = "sms";
             add(schema::EventKind::kEvaluation, t, v);
@@ -255,10 +253,7 @@ class Generator {
     if (stored.empty() || stored.front().kind != schema::EventKind::kRegistration) return {};
     ++m_cases;
     const CaseState state = Project(stored);
-    m_case.Bind(1, case_id).Bind(2, origin).Bind(3, state.body.received_date.ToString()).Bind(4, state.status)
-        .Bind(5, state.body.content_category).Bind(6, state.body.problem_place)
-        .Bind(7, static_cast<std::int64_t>(state.event_count)).Bind(8, state.updated_at.seconds)
-        .Bind(9, CaseStateToJson(state, false));
+    node::BindCaseRow(m_case, case_id, state);
     return m_case.Run();
   }
 

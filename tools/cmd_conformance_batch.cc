@@ -42,6 +42,7 @@ int CmdConformanceBatch(const Args& args) {
     }
     options.timeliness_hours = config->timeliness_bound_hours;
     options.limits = config->limits;
+    options.counting = config->counting;
     if (!config->codes_dir.empty()) codes_dir = config->codes_dir;
   }
   auto book = codes::CodeBook::Load(codes_dir);

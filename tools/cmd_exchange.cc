@@ -61,6 +61,9 @@ Result<std::unique_ptr<OpenNode>> Open(node::NodeConfig config, bool with_servic
                                                                  : n->config.codes_dir);
   if (!codes) return MakeError(codes.error().code, "code tables: " + codes.error().message);
   n->codes = std::move(codes).value();
+  auto calendar = codes::Calendar::FromBook(*n->codes);
+  if (!calendar) return MakeError(calendar.error().code, "holiday calendar: " + calendar.error().message);
+  n->store->SetChronology(std::make_shared<const codes::Calendar>(std::move(calendar).value()), n->config.counting);
   auto service =
       node::ExchangeService::Create(n->config, *n->codes, *n->store, *n->blobs, n->clock);
   if (!service) return MakeError(service.error().code, "exchange: " + service.error().message);

@@ -220,7 +220,7 @@ void Usage() {
   xfctl case import FILE|DIR…                         register many
   xfctl case show ID
   xfctl conformance [--node DIR | --config FILE] [--since YYYY-MM-DD] [--until YYYY-MM-DD]
-                    [--format text|json|html] [--out FILE]   rules R1–R6, lateness, gaps, 三率, scores
+                    [--format text|json|html] [--out FILE]   rules R1–R7, lateness, gaps, rates, overdue, scores
   xfctl conformance --batch FILE [--signature FILE --key ORIGIN.pub] [--format text|json]
                                                       one batch file checked offline
   xfctl case xml FILE.json                            the XML form of a case (no node needed)

@@ -38,6 +38,8 @@ std::size_t BodyIndexOf(EventKind kind) {
       return 7;
     case EventKind::kCorrection:
       return 8;
+    case EventKind::kExtension:
+      return 9;
   }
   return 0;
 }
@@ -46,7 +48,8 @@ EventKind KindOfBodyIndex(std::size_t index) {
   static constexpr EventKind kKinds[] = {
       EventKind::kRegistration, EventKind::kAcceptance,  EventKind::kTransfer,
       EventKind::kHandling,     EventKind::kSupervision, EventKind::kEvaluation,
-      EventKind::kReview,       EventKind::kClosure,     EventKind::kCorrection};
+      EventKind::kReview,       EventKind::kClosure,     EventKind::kCorrection,
+      EventKind::kExtension};
   return index < std::size(kKinds) ? kKinds[index] : EventKind::kRegistration;
 }
 

@@ -120,6 +120,7 @@ void Fields(V& v, S& h) {
   v.Text("sent_to", h.sent_to, Opt::kOptional);
   v.Text("reply", h.reply, Opt::kOptional);
   v.OptDay("report_back", h.report_back);
+  v.OptDay("delivered_on", h.delivered_on);
   v.Records("attachments", "attachment", h.attachments);
 }
 
@@ -147,6 +148,7 @@ void Fields(V& v, S& r) {
   v.Text("body", r.body, Opt::kOptional);
   v.Text("text", r.text, Opt::kOptional);
   v.Text("outcome", r.outcome, Opt::kOptional);
+  v.OptDay("delivered_on", r.delivered_on);
 }
 
 template <class V, class S>
@@ -171,10 +173,19 @@ void Fields(V& v, S& c) {
   v.Text("reason", c.reason, Opt::kRequired);
 }
 
+template <class V, class S>
+requires Is<S, Extension>
+void Fields(V& v, S& x) {
+  v.Count("days", x.days);
+  v.Text("reason", x.reason, Opt::kRequired);
+  v.Text("approver", x.approver, Opt::kRequired);
+  v.OptDay("notified_on", x.notified_on);
+}
+
 // The body element / JSON name of each EventBody alternative, by index.
 inline constexpr std::array<std::string_view, std::variant_size_v<EventBody>> kBodyNames = {
     "registration", "acceptance", "transfer", "handling",  "supervision",
-    "evaluation",   "review",     "closure",  "correction"};
+    "evaluation",   "review",     "closure",  "correction", "extension"};
 
 // The EventBody alternative index that a kind carries.
 std::size_t BodyIndexOf(EventKind kind);

@@ -301,7 +301,8 @@ TEST_CASE("conformance: the national report names the misbehaving county, rule b
           "gaps 1, outdated 1");
     CHECK(o.at("gaps").at("oldest_seconds").as_int64() >= 0);
     CHECK(o.at("legal").at("handled").as_int64() == 0);
-    for (const char* rate : {"timely_acceptance", "on_time_completion", "satisfaction"}) {
+    for (const char* rate : {"timely_acceptance", "on_time_completion", "timely_routing", "satisfaction_bureau",
+                             "satisfaction_handler", "participation_bureau", "participation_handler"}) {
       CHECK(o.at("rates").at(rate).at("denominator").as_int64() == 0);  // nothing fell due yet
       CHECK(o.at("rates").at(rate).at("value").is_null());
     }

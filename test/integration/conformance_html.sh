@@ -75,15 +75,21 @@ post() {
   [[ ${out##*$'\n'} == 201 ]] || fail "POST $2 at $1: ${out//$'\n'/ }"
   printf '%s' "${out%$'\n'*}"
 }
-# A sample case, registered by this node at REGISTERED (an instant, or "" for now).
+# A sample case, received and registered by this node at REGISTERED (an
+# instant, or "" for now): its received date is that day in UTC+8, so the
+# legal clocks run from it.
 case_json() {  # FILE REGISTERED
   "$py" - "$1" "$2" <<'EOF'
 import json, sys
+from datetime import datetime, timedelta, timezone
 c = json.load(open(sys.argv[1], encoding="utf-8"))
-for k in ("registering_body", "registered_at", "attachments", "case_id"):
+for k in ("registering_body", "registered_at", "attachments", "case_id", "due_date"):
     c.pop(k, None)
+at = datetime.now(timezone.utc)
 if sys.argv[2]:
     c["registered_at"] = sys.argv[2]
+    at = datetime.fromisoformat(sys.argv[2].replace("Z", "+00:00"))
+c["received_date"] = at.astimezone(timezone(timedelta(hours=8))).date().isoformat()
 print(json.dumps(c, ensure_ascii=False))
 EOF
 }
@@ -94,9 +100,11 @@ after() { date -u -d "$1 $2" +%Y-%m-%dT%H:%M:%SZ; }  # INSTANT "+3 days"
 before=$(call "$national" GET /v1/status | head -n 1 | field events)
 
 step "110108 registers six cases late, accepts two in time, gets one evaluation"
+# Received 30 days ago, the first three fell due 15 days later at the latest
+# (a last day on rest days moves by at most ten), inside the 30-day period.
 posted=0
 late_ids=()
-for spec in "20 days" "20 days" "20 days" "2 days" "3 days" "30 hours"; do
+for spec in "30 days" "30 days" "30 days" "2 days" "3 days" "30 hours"; do
   at=$(ago "$spec")
   id=$(post "$c108" /v1/cases "$(case_json "$samples/phone-pension-inquiry.json" "$at")" | field case_id)
   late_ids+=("$id|$at")
@@ -232,10 +240,23 @@ if ("origin", "110108") in rows:
     rate = [k for k in find("td", data_col="acceptance") if inside(k, rows[("origin", "110108")])]
     check(rate and E[rate[0]][1].get("data-numerator") == "2" and E[rate[0]][1].get("data-denominator") == "3",
           "110108: 及时受理率 is not 2/3")
+    # Its acceptance disposed of each of the two cases: 及时转送交办率 2/3 as well.
+    rate = [k for k in find("td", data_col="routing") if inside(k, rows[("origin", "110108")])]
+    check(rate and E[rate[0]][1].get("data-numerator") == "2" and E[rate[0]][1].get("data-denominator") == "3",
+          "110108: 及时转送交办率 is not 2/3")
+    # The bureau's work was rated on the first case, 满意.
+    rate = [k for k in find("td", data_col="satisfaction-bureau") if inside(k, rows[("origin", "110108")])]
+    check(rate and E[rate[0]][1].get("data-numerator") == "1" and E[rate[0]][1].get("data-denominator") == "1",
+          "110108: 群众满意率 (信访部门) is not 1/1")
+# The third case of 110108 is overdue on both of its first clocks, listed with start and due day.
+overdue = [i for i in find("tr") if E[i][1].get("data-clock") == "accept_notice"]
+check(overdue, "no 受理告知 clock in the overdue list")
+check(int(E[find("section", id="overdue")[0]][1]["data-count"]) >= 2, "fewer than 2 overdue clocks listed")
 check("legal_not_directed" in deductions(("origin", "110105")), "110105: the 涉法涉诉 case is not counted")
 check(int(E[find("section", id="legal")[0]][1]["data-count"]) >= 1, "the list of 涉法涉诉 cases is empty")
 check(int(E[find("section", id="late-events")[0]][1]["data-count"]) >= 6, "fewer than 6 late events listed")
-for head in ("及时受理率", "按期办结率", "群众满意率", "重件无初件", "序号缺口", "旧版代码批次", "涉法涉诉"):
+for head in ("及时受理率", "按期办结率", "及时转送交办率", "群众满意率", "参评率", "重件无初件", "序号缺口", "旧版代码批次",
+             "涉法涉诉"):
     check(any(head in dom.text[i] for i in find("th")), f"no column head {head}")
 
 # Charts.

@@ -31,7 +31,7 @@ std::string Assign(const std::string& target) {
 }
 
 const char* kAcceptance =
-    R"({"kind":"acceptance","occurred_at":"2025-03-15T10:00:00+08:00","actor":"李明","decision":"1","body":"区信访局","reason":"依法予以受理。"})";
+    R"({"kind":"acceptance","occurred_at":"2025-12-15T10:00:00+08:00","actor":"李明","decision":"1","body":"区信访局","reason":"依法予以受理。"})";
 
 void WaitForCase(Topology& t, const std::string& node, const std::string& case_id,
                  std::size_t events) {

@@ -21,7 +21,7 @@ using xf::test::WaitUntil;
 namespace {
 
 const char* kAcceptance =
-    R"({"kind":"acceptance","occurred_at":"2025-03-14T10:00:00+08:00","actor":"李明","decision":"1","body":"朝阳区信访局","reason":"属于本机关职权范围，依法予以受理。"})";
+    R"({"kind":"acceptance","occurred_at":"2025-12-15T10:00:00+08:00","actor":"李明","decision":"1","body":"朝阳区信访局","reason":"属于本机关职权范围，依法予以受理。"})";
 
 const char* kAssignTo110108 =
     R"({"kind":"transfer","occurred_at":"2025-03-14T10:00:00+08:00","actor":"王强","mode":"assign","target":"110108","due_date":"2025-05-01","instructions":"请依法办理并报送结果"})";

@@ -26,7 +26,7 @@ std::string Assign(const std::string& target) {
 }
 
 const char* kAcceptance =
-    R"({"kind":"acceptance","occurred_at":"2025-03-15T10:00:00+08:00","actor":"李明","decision":"1","body":"海淀区信访局","reason":"依法予以受理。"})";
+    R"({"kind":"acceptance","occurred_at":"2025-12-15T10:00:00+08:00","actor":"李明","decision":"1","body":"海淀区信访局","reason":"依法予以受理。"})";
 
 Topology PullTopology() {
   TopologyOptions o;

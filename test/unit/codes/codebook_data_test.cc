@@ -41,7 +41,7 @@ TEST_CASE("the shipped set loads quickly and holds every table the records use")
   CHECK(ms < 5000);  // ~0.1 s optimised; generous for Debug and sanitizer builds
 
   const CodeBook& book = *r.value();
-  CHECK(book.Version() == "xf-codes-2026.1");
+  CHECK(book.Version() == "xf-codes-2026.2");
   std::set<std::string> ids;
   for (const TableInfo* t : book.Tables()) ids.insert(t->id);
   const std::set<std::string> want = {
@@ -51,7 +51,7 @@ TEST_CASE("the shipped set loads quickly and holds every table the records use")
       std::string(table::kChannel),         std::string(table::kPurpose),
       std::string(table::kContentCategory), std::string(table::kHandlingMethod),
       std::string(table::kSatisfaction),    std::string(table::kVisitType),
-      std::string(table::kAcceptance)};
+      std::string(table::kAcceptance),      std::string(table::kHoliday)};
   CHECK(ids == want);
   for (const std::string& id : want) {
     CAPTURE(id);
@@ -65,7 +65,7 @@ TEST_CASE("the shipped set loads quickly and holds every table the records use")
     CHECK(info->file.filename() == id + ".csv");
   }
   for (auto id : {table::kDivision, table::kTownship, table::kGender, table::kEthnicity,
-                  table::kEducation, table::kPoliticalStatus}) {
+                  table::kEducation, table::kPoliticalStatus, table::kHoliday}) {
     CHECK(book.Table(id)->official);
   }
   for (auto id : {table::kChannel, table::kPurpose, table::kContentCategory, table::kHandlingMethod,

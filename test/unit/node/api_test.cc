@@ -514,6 +514,68 @@ TEST_CASE("api: posting workflow events") {
   }
 }
 
+TEST_CASE("api: events that contradict the case's history are 422 with rule R7, and the case shows its clocks") {
+  Fixture f;
+  auto calendar = codes::Calendar::FromBook(testing::Book());
+  REQUIRE(calendar.ok());
+  auto shared = std::make_shared<const codes::Calendar>(std::move(calendar).value());
+  f.store().SetChronology(shared, codes::Counting::kCalendarDays);
+  json::object sample = json::parse(Sample(kCases / "valid" / "visit-property-fee.json")).as_object();
+  sample["received_date"] = "2026-05-08";
+  sample.erase("registered_at");
+  sample.erase("due_date");
+  const std::string id = RegisterOne(f, json::serialize(sample));
+  const std::string events = "/v1/cases/" + id + "/events";
+  auto refused = [&](const std::string& body, const std::string& field) {
+    const HttpResponse r = f.Call("POST", events, body);
+    CHECK_MESSAGE(r.status == 422, r.body);
+    const json::object b = Body(r);
+    CHECK(RuleFields(b) == std::set<std::string>{"R7 " + field});
+    return std::string(b.at("violations").as_array()[0].at("message").as_string());
+  };
+  CHECK(refused(R"({"kind":"acceptance","occurred_at":"2026-05-01T10:00:00+08:00","actor":"张敏","decision":"1"})",
+                "occurred_at")
+            .find("before the case was received") != std::string::npos);
+  CHECK(refused(R"({"kind":"closure","occurred_at":"2026-06-01T10:00:00+08:00","actor":"张敏"})", "occurred_at")
+            .find("without an acceptance decision") != std::string::npos);
+  REQUIRE(f.Call("POST", events,
+                 R"({"kind":"acceptance","occurred_at":"2026-05-12T10:00:00+08:00","actor":"张敏","decision":"1"})")
+              .status == 201);
+  const std::string extension =
+      R"({"kind":"extension","occurred_at":"2026-06-01T09:00:00+08:00","actor":"张敏","days":30,)"
+      R"("reason":"需实地核查","approver":"陈主任","notified_on":"2026-06-01"})";
+  const HttpResponse first = f.Call("POST", events, extension);
+  REQUIRE_MESSAGE(first.status == 201, first.body);
+  CHECK(refused(extension, "kind").find("second extension") != std::string::npos);
+  CHECK(refused(R"({"kind":"review","occurred_at":"2026-06-01T10:00:00+08:00","actor":"张敏","step":"request"})",
+                "occurred_at")
+            .find("without a written reply") != std::string::npos);
+  CHECK(f.store().Stats().events == 3);  // the registration, the acceptance, the extension
+  CHECK(Metric(f.Anonymous("GET", "/metrics").body, "xfnode_rejections_total{rule=\"R7\"}") == 4);
+
+  // The clocks, by hand: received Friday 8 May 2026 + 15 = Saturday 23 May → Monday 25;
+  // accepted 12 May + 60 = Saturday 11 July → Monday 13 July, extended by 30 to 12 August.
+  Api api(ApiContext{f.config(), testing::Book(), f.store(), f.blobs(), f.clock(), kToken, nullptr, shared.get()});
+  HttpRequest get;
+  get.method = "GET";
+  get.target = "/v1/cases/" + id;
+  get.headers["authorization"] = "Bearer " + kToken;
+  const json::object view = Body(api.Handle(get));
+  std::map<std::string, json::object> clocks;
+  for (const auto& c : view.at("clocks").as_array()) clocks[std::string(c.at("clock").as_string())] = c.as_object();
+  REQUIRE(clocks.size() == 3);
+  CHECK(clocks["route"].at("due").as_string() == "2026-05-25");
+  CHECK(clocks["route"].at("met").as_string() == "2026-05-12");
+  CHECK(clocks["accept_notice"].at("start").as_string() == "2026-05-08");
+  CHECK(clocks["accept_notice"].at("due").as_string() == "2026-05-25");
+  CHECK(clocks["handle"].at("start").as_string() == "2026-05-12");
+  CHECK(clocks["handle"].at("due").as_string() == "2026-08-12");
+  CHECK(clocks["handle"].at("extension_days").as_int64() == 30);
+  CHECK(clocks["handle"].at("met").is_null());
+  CHECK(clocks["handle"].at("overdue_days").as_int64() == 0);
+  CHECK(clocks["handle"].at("calendar_complete").as_bool());
+}
+
 TEST_CASE("api: an unknown event kind is reported as such") {
   Fixture f;
   const std::string id = RegisterOne(f);

@@ -151,6 +151,18 @@ TEST_CASE("config: defaults where the file is silent") {
   CHECK(c.conformance.silent_hours == 24);
   CHECK(c.conformance.period_days == 30);
   CHECK(c.conformance.max_listed == 100);
+  CHECK(c.counting == codes::Counting::kCalendarDays);
+}
+
+TEST_CASE("config: rules.counting is calendar or working_days, per tier") {
+  auto r = ParseConfig(std::string(kMinimal) + "rules:\n  counting: working_days\n", kFile);
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK(r->counting == codes::Counting::kWorkingDays);
+  r = ParseConfig(std::string(kMinimal) + "rules:\n  counting: calendar\n", kFile);
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK(r->counting == codes::Counting::kCalendarDays);
+  ExpectError(std::string(kMinimal) + "rules:\n  timeliness_hours: 24\n  counting: workdays\n", 8,
+              "rules.counting 'workdays' is not calendar or working_days");
 }
 
 TEST_CASE("config: the conformance section names a bad key or value with its line") {

@@ -200,6 +200,30 @@ TEST_CASE("conformance --batch: every record judged as a receiver would, latenes
   }
 }
 
+TEST_CASE("conformance --batch: R7 within the batch, against the case's earlier events in it") {
+  const std::string a = "110105-2026-0000001", b = "110105-2026-0000002";
+  auto extension = [&](std::uint64_t seq, const char* at) {
+    auto e = Base(kOrigin, seq, a, schema::EventKind::kExtension, at);
+    e.body = schema::Extension{10, "情况复杂", "陈主任", At(at).ToDate()};
+    return e;
+  };
+  // Both cases were received 2026-02-16 (ValidCase).
+  const std::vector<schema::Event> events = {
+      Reg(1, a, "2026-03-01T02:00:00Z"),
+      Accept(kOrigin, 2, a, "2026-03-02T02:00:00Z"),
+      extension(3, "2026-03-05T02:00:00Z"),
+      extension(4, "2026-03-06T02:00:00Z"),            // R7 kind: a second extension
+      Reg(5, b, "2026-03-01T03:00:00Z"),
+      Accept(kOrigin, 6, b, "2026-02-10T02:00:00Z"),   // R7 occurred_at: before the case was received
+  };
+  auto checked = conformance::CheckBatch(Packed(events, Book().Version()), Book(), Opts(), std::nullopt, nullptr);
+  REQUIRE_MESSAGE(checked.ok(), checked.error().message);
+  std::vector<std::string> seen;
+  for (const auto& f : checked->violations) seen.push_back(f.record + " " + f.rule + " " + f.field);
+  CHECK(seen == std::vector<std::string>{"110105:4 R7 kind", "110105:6 R7 occurred_at"});
+  CHECK(checked->violations_by_rule.at("R7") == 2);
+}
+
 TEST_CASE("conformance --batch: a signature by another key, and outdated code tables") {
   const std::string bytes = Packed({Reg(1, "110105-2026-0000001", "2026-03-09T23:00:00Z")}, "xf-codes-2025.9");
   const auto key = NewKey();

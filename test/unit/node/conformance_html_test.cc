@@ -37,7 +37,7 @@ conformance::Tally MakeTally(const std::string& id, double score) {
   conformance::Tally t;
   t.id = id;
   t.score = score;
-  for (const char* r : {"R1", "R2", "R3", "R6"}) t.rejections[r] = 0;
+  for (const char* r : {"R1", "R2", "R3", "R6", "R7"}) t.rejections[r] = 0;
   return t;
 }
 
@@ -54,7 +54,10 @@ conformance::Report SampleReport() {
   auto good = MakeTally("110108", 100);
   good.events_received = 40;
   good.lateness = {40, 600, 3000, 7200, 0};
-  good.satisfaction = {9, 10};
+  good.satisfaction_handler = {9, 10};
+  good.participation_handler = {10, 12};
+  good.satisfaction_bureau = {4, 5};
+  good.timely_routing = {7, 8};
   auto bad = MakeTally("110105", 72.5);
   bad.events_received = 20;
   bad.rejections["R2"] = 3;
@@ -174,10 +177,13 @@ TEST_CASE("conformance html: one self-contained page with every jurisdiction, li
       page,
       "data-col=\"acceptance\" data-numerator=\"1\" data-denominator=\"4\" data-value=\"25.0\""));
   CHECK(Has(page,
-            "data-col=\"satisfaction\" data-numerator=\"9\" data-denominator=\"10\" "
+            "data-col=\"satisfaction-handler\" data-numerator=\"9\" data-denominator=\"10\" "
             "data-value=\"90.0\""));
-  for (const char* head : {"及时受理率", "按期办结率", "群众满意率", "重件无初件", "序号<br>缺口",
-                           "旧版代码<br>批次"}) {
+  CHECK(Has(page, "data-col=\"participation-handler\" data-numerator=\"10\" data-denominator=\"12\""));
+  CHECK(Has(page, "data-col=\"satisfaction-bureau\" data-numerator=\"4\" data-denominator=\"5\""));
+  CHECK(Has(page, "data-col=\"routing\" data-numerator=\"7\" data-denominator=\"8\" data-value=\"87.5\""));
+  for (const char* head : {"及时受理率", "按期办结率", "及时转送<br>交办率", "群众满意率", "参评率", "信访部门",
+                           "责任单位", "重件无初件", "序号<br>缺口", "旧版代码<br>批次"}) {
     CHECK(Has(page, head));
   }
 
@@ -240,18 +246,24 @@ TEST_CASE("conformance html: an empty report still has its sections and charts")
   CHECK(Occurrences(page, "<p class=\"empty\">无</p>") == 10);
 }
 
-TEST_CASE("conformance html: overdue cases are listed with their step and days over") {
+TEST_CASE("conformance html: overdue clocks are listed with their clock, start, due day and days over") {
   conformance::Report r;
   r.node_id = "110100";
   r.now = At("2026-04-30T00:00:00Z");
-  r.overdue_acceptance = 1;
-  r.overdue_completion = 3;
-  r.overdue.push_back({"110105-2026-0000003", "110105", "acceptance", Date{2026, 3, 14}, 47});
+  r.overdue_totals = {{"route", 0}, {"accept_notice", 1}, {"handle", 3}, {"review_decision", 0},
+                      {"rereview_decision", 0}};
+  r.overdue.push_back({"110105-2026-0000003", "110105", "accept_notice", Date{2026, 2, 27}, Date{2026, 3, 16}, 45});
+  r.calendar_version = "cn-holidays-2020-2026.1";
+  r.calendar_years = {2020, 2026};
+  r.unknown_years = {2027};
   const std::string page = conformance::ToHtml(r, Book());
   CHECK(Has(page, "<section id=\"overdue\" data-count=\"1\">"));
-  CHECK(Has(page, "未受理告知 1 件，未按期办结 3 件"));
-  CHECK(Has(page, "data-case=\"110105-2026-0000003\" data-step=\"acceptance\" data-days-over=\"47\""));
-  CHECK(Has(page, "2026-03-14"));
+  CHECK(Has(page, "登记转送交办 0 件，受理告知 1 件，办理 3 件，复查 0 件，复核 0 件"));
+  CHECK(Has(page, "data-case=\"110105-2026-0000003\" data-clock=\"accept_notice\" data-days-over=\"45\""));
+  CHECK(Has(page, "受理告知（15日）"));
+  CHECK(Has(page, "<td class=\"text\">2026-02-27</td><td class=\"text\">2026-03-16</td>"));
+  CHECK(Has(page, "data-calendar=\"cn-holidays-2020-2026.1\" data-counting=\"calendar\""));
+  CHECK(Has(page, "<p class=\"bad\" id=\"calendar-warning\">节假日表缺少 2027 年"));
 }
 
 TEST_CASE(
@@ -311,7 +323,9 @@ TEST_CASE(
   auto opened = Store::Open(dir / "xfnode.db", clock);
   REQUIRE(opened.ok());
   auto store = std::move(opened).value();
-  REQUIRE(store->RegisterCase(testing::ValidCase(), "110100", "").ok());
+  auto fresh = testing::ValidCase();
+  fresh.received_date = Date{2026, 3, 10};  // received today: nothing is due yet
+  REQUIRE(store->RegisterCase(fresh, "110100", "").ok());
   clock.Set(At("2026-03-10T01:00:00Z"));  // the period ends now, exclusive
   NodeConfig config;
   config.node_id = "110100";

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,7 @@ schema::Event Reg(const std::string& origin, std::uint64_t seq, const std::strin
   auto e = Base(origin, seq, case_id, schema::EventKind::kRegistration, occurred);
   auto c = ValidCase();
   c.case_id = case_id;
+  c.received_date = e.occurred_at.ToDate();  // received the day it was registered (UTC+8)
   c.registering_body = origin;
   c.registered_at = e.occurred_at;
   c.content_category = category;
@@ -179,9 +181,10 @@ void Populate(Store& store, ManualClock& clock) {
                {Reg(kGood, 11, h, "2026-04-29T10:00:00Z", Date{2026, 6, 1}, "010101", "110108-2025-0000001")}},
               v) == "applied");
 
-  // A local case: registered at once, accepted an hour after the decision.
+  // A local case: received and registered on 03-10, accepted an hour later.
   clock.Set(At("2026-03-10T00:00:00Z"));
   auto c0 = ValidCase();
+  c0.received_date = Date{2026, 3, 10};
   c0.due_date = Date{2026, 6, 1};
   auto reg = store.RegisterCase(c0, kSelf, "王晓梅");
   REQUIRE_MESSAGE(reg.ok(), reg.error().message);
@@ -217,21 +220,26 @@ TEST_CASE("conformance: counts, percentiles, rates and scores per origin and sub
   REQUIRE(r.origins.size() == 3);
   REQUIRE(r.subtrees.size() == 2);
 
-  SUBCASE("overdue cases as of now, whatever the period") {
-    // C (registered 02-27, its acceptance still held behind the gap): no
-    // decision by 03-14 (15 days, in UTC+8) and not closed by its due date
-    // 04-10. Every other case was accepted in time and is closed or not yet due.
-    CHECK(r.overdue_acceptance == 1);
-    CHECK(r.overdue_completion == 1);
+  SUBCASE("overdue clocks as of now, whatever the period") {
+    // C (received 02-27, its acceptance still held behind the gap): neither
+    // transferred nor decided by 02-27 + 15 = Saturday 03-14, moved to Monday
+    // 03-16 (民法典 art. 203). Not accepted, so no handling clock; every other
+    // case was decided in time, and none accepted is past its 60 days.
+    CHECK(r.overdue_totals.at("route") == 1);
+    CHECK(r.overdue_totals.at("accept_notice") == 1);
+    CHECK(r.overdue_totals.at("handle") == 0);
+    CHECK(r.overdue_totals.at("review_decision") == 0);
+    CHECK(r.overdue_totals.at("rereview_decision") == 0);
     REQUIRE(r.overdue.size() == 2);
-    CHECK(r.overdue[0].case_id == "110105-2026-0000003");
-    CHECK(r.overdue[0].step == "acceptance");
-    CHECK(r.overdue[0].due == Date{2026, 3, 14});
-    CHECK(r.overdue[0].days_over == 47);
-    CHECK(r.overdue[1].step == "completion");
-    CHECK(r.overdue[1].due == Date{2026, 4, 10});
-    CHECK(r.overdue[1].days_over == 20);
-    CHECK(r.overdue[1].origin == kBad);
+    for (const auto& x : r.overdue) {
+      CHECK(x.case_id == "110105-2026-0000003");
+      CHECK(x.origin == kBad);
+      CHECK(x.start == Date{2026, 2, 27});
+      CHECK(x.due == Date{2026, 3, 16});
+      CHECK(x.days_over == 45);
+    }
+    CHECK(r.overdue[0].clock == "route");
+    CHECK(r.overdue[1].clock == "accept_notice");
   }
 
   SUBCASE("the misbehaving origin") {
@@ -255,14 +263,23 @@ TEST_CASE("conformance: counts, percentiles, rates and scores per origin and sub
     CHECK(t.outdated_code_batches == 1);
     CHECK(t.legal_cases_handled == 1);
     CHECK(t.legal_not_directed == 1);
+    // A, B and C were received 03-01, 03-01 and 02-27: each decision fell due on
+    // Monday 03-16; only A's came by then (03-10; B 03-19; C none here).
     CHECK(t.timely_acceptance.numerator == 1);
     CHECK(t.timely_acceptance.denominator == 3);
-    CHECK(t.on_time_completion.numerator == 1);
-    CHECK(t.on_time_completion.denominator == 2);
-    CHECK(t.satisfaction.numerator == 0);
-    CHECK(t.satisfaction.denominator == 1);
-    // 100 − (5 + 3.33 + 6.25 + 5 + 1.67 + 5 + 3.33 + 2.5)
-    CHECK(t.score == doctest::Approx(67.9));
+    CHECK(t.timely_routing.numerator == 1);  // the same days: A's acceptance disposed of it
+    CHECK(t.timely_routing.denominator == 3);
+    // A accepted 03-10 is due 05-09 (a make-up working day), B 03-19 on 05-18: not yet.
+    CHECK(t.on_time_completion.denominator == 0);
+    CHECK(t.satisfaction_handler.numerator == 0);  // A rated 不满意 on 03-19
+    CHECK(t.satisfaction_handler.denominator == 1);
+    CHECK(t.satisfaction_bureau.denominator == 0);
+    CHECK(t.participation_handler.numerator == 1);  // A, closed 03-19, was evaluated
+    CHECK(t.participation_handler.denominator == 1);
+    CHECK(t.participation_bureau.numerator == 0);  // but not its petition bureau's work
+    CHECK(t.participation_bureau.denominator == 1);
+    // 100 − (5 + 3.33 + 6.25 + 5 + 1.67 + 5 + 3.33)
+    CHECK(t.score == doctest::Approx(70.4));
     CHECK(t.deductions.at("rejections") == doctest::Approx(5.0));
     CHECK(t.deductions.at("lateness") == doctest::Approx(6.3));
     CHECK(t.deductions.count("silent") == 0);
@@ -271,7 +288,7 @@ TEST_CASE("conformance: counts, percentiles, rates and scores per origin and sub
     CHECK(s.events_received == 8);
     CHECK(s.lateness.p95 == 864000);
     CHECK(s.silent);  // last batch 04-01, 29 days ago
-    CHECK(s.score == doctest::Approx(57.9));
+    CHECK(s.score == doctest::Approx(60.4));
   }
 
   SUBCASE("the well-behaved origin scores 100") {
@@ -289,12 +306,17 @@ TEST_CASE("conformance: counts, percentiles, rates and scores per origin and sub
     CHECK(t.outdated_code_batches == 0);
     CHECK(t.legal_cases_handled == 1);
     CHECK(t.legal_not_directed == 0);
+    // E and F received 03-05 (due Friday 03-20), G 03-31 (due 04-15): all decided
+    // within a day; H (04-29) is due only 05-14.
     CHECK(t.timely_acceptance.numerator == 3);
     CHECK(t.timely_acceptance.denominator == 3);
-    CHECK(t.on_time_completion.numerator == 1);
-    CHECK(t.on_time_completion.denominator == 1);
-    CHECK(t.satisfaction.numerator == 2);  // 21 maps to 非常满意, 2 is 满意
-    CHECK(t.satisfaction.denominator == 2);
+    CHECK(t.timely_routing.numerator == 3);
+    CHECK(t.timely_routing.denominator == 3);
+    CHECK(t.on_time_completion.denominator == 0);  // E's 60 days end 05-06 (after 劳动节)
+    CHECK(t.satisfaction_handler.numerator == 2);  // 21 maps to 非常满意, 2 is 满意
+    CHECK(t.satisfaction_handler.denominator == 2);
+    CHECK(t.participation_handler.numerator == 1);  // E closed 03-31, evaluated
+    CHECK(t.participation_handler.denominator == 1);
     CHECK(t.score == 100.0);
     CHECK(t.deductions.empty());
     const auto& s = Find(r.subtrees, kGood);
@@ -348,10 +370,44 @@ TEST_CASE("conformance: counts, percentiles, rates and scores per origin and sub
     CHECK(bad.at("rates").at("timely_acceptance").at("denominator").as_int64() == 3);
     CHECK(doc.at("subtrees").as_array()[0].at("silent").as_bool());
     CHECK(doc.at("late_events").as_array().size() == 2);
+    CHECK(bad.at("rates").at("timely_routing").at("numerator").as_int64() == 1);
+    CHECK(bad.at("rates").at("participation_bureau").at("denominator").as_int64() == 1);
+    const auto& overdue = doc.at("overdue").as_object();
+    CHECK(overdue.at("totals").at("accept_notice").as_int64() == 1);
+    CHECK(overdue.at("totals").at("handle").as_int64() == 0);
+    const auto& first = overdue.at("cases").as_array().at(0).as_object();
+    CHECK(first.at("clock").as_string() == "route");
+    CHECK(first.at("label").as_string() == "登记转送交办");
+    CHECK(first.at("start").as_string() == "2026-02-27");
+    CHECK(first.at("due").as_string() == "2026-03-16");
+    CHECK(first.at("days_over").as_int64() == 45);
+    CHECK(doc.at("calendar").at("counting").as_string() == "calendar");
+    CHECK(doc.at("calendar").at("years").as_array().size() == 7);
+    CHECK(doc.at("calendar").at("unknown_years").as_array().empty());
     const std::string text = conformance::ToText(r);
     CHECK(text.find("110105-2026-0000002") != std::string::npos);
     CHECK(text.find("SILENT") != std::string::npos);
+    // Every table lines up: the rates table's last column is right-aligned, so
+    // each of its lines ends at the same display column (CJK headers count two).
+    const auto from = text.find("Per origin: the rates");
+    REQUIRE(from != std::string::npos);
+    std::istringstream lines(text.substr(text.find('\n', from) + 1));
+    std::vector<std::size_t> widths;
+    for (std::string line; std::getline(lines, line) && !line.empty();) widths.push_back(conformance::DisplayWidth(line));
+    REQUIRE(widths.size() == 4);  // the header and three origins
+    for (auto w : widths) CHECK(w == widths[0]);
+    CHECK(text.find("登记转送交办") != std::string::npos);  // the overdue list names the clock
   }
+}
+
+TEST_CASE("conformance: DisplayWidth counts a CJK character as two columns") {
+  CHECK(conformance::DisplayWidth("") == 0);
+  CHECK(conformance::DisplayWidth("110105") == 6);
+  CHECK(conformance::DisplayWidth("及时受理率") == 10);
+  CHECK(conformance::DisplayWidth("满意率·信访部门") == 15);  // the middle dot is narrow
+  CHECK(conformance::DisplayWidth("（全角）") == 8);
+  CHECK(conformance::DisplayWidth("e\xcc\x81") == 1);  // a combining accent takes none
+  CHECK(conformance::DisplayWidth("\xff") == 1);
 }
 
 TEST_CASE("conformance: a repeat case whose initial case came after the grace window is R4 kept late") {
@@ -408,7 +464,7 @@ TEST_CASE("conformance: a shorter period leaves earlier events out; an empty dat
   REQUIRE(report.ok());
   const auto& good = Find(report->origins, kGood);
   CHECK(good.events_received == 2);   // only batch #4
-  CHECK(good.satisfaction.denominator == 1);
+  CHECK(good.satisfaction_handler.denominator == 1);
   CHECK(good.timely_acceptance.denominator == 1);  // G's decision fell due on 04-14
   CHECK(conformance::ComputeFromFile(dir / "missing.db", Book(), o).error().code == Errc::kNotFound);
 }
@@ -477,7 +533,7 @@ TEST_CASE("conformance: scores and rates in the JSON are plain decimals") {
   auto report = conformance::ComputeFromFile(dir / "node.db", Book(), Opts());
   REQUIRE(report.ok());
   const std::string text = conformance::ToJson(*report);
-  CHECK(text.find(R"("score":67.9)") != std::string::npos);
+  CHECK(text.find(R"("score":70.4)") != std::string::npos);
   CHECK(text.find(R"("score":100.0)") != std::string::npos);
   CHECK(text.find(R"("value":0.3333)") != std::string::npos);  // 及时受理率 of 110105: 1/3
   CHECK(text.find(R"("lateness":6.3)") != std::string::npos);

@@ -72,10 +72,11 @@ struct V1Case {
 // tables, as xfnode 0.1 stored them: the registration (and for every other
 // case an acceptance) as canonical XML, origins, case numbers, the
 // projection and the blobs rows.
-std::vector<V1Case> FillVersion1(const fs::path& file, int n) {
+// (Versions 2 to 6 kept those tables' columns: `at_version` says which to expect.)
+std::vector<V1Case> FillVersion1(const fs::path& file, int n, int at_version = 1) {
   std::vector<V1Case> out;
   RawDb raw(file);
-  REQUIRE(raw.Scalar("PRAGMA user_version") == "1");
+  REQUIRE(raw.Scalar("PRAGMA user_version") == std::to_string(at_version));
   REQUIRE(raw.Exec("BEGIN") == SQLITE_OK);
   RawStmt insert_event(
       raw,
@@ -260,6 +261,31 @@ TEST_CASE("upgrade: every intermediate version upgrades to the latest") {
     CHECK(store->Stats().schema_version == Store::LatestSchemaVersion());
     CheckEveryCase(*store, cases);
   }
+}
+
+TEST_CASE("upgrade: a version-6 database (today's main) gets the legal clocks' columns from its events") {
+  TempDir dir;
+  const fs::path file = dir / "xfnode.db";
+  ManualClock clock(At("2026-06-01T02:00:00Z"));
+  { REQUIRE(Store::OpenAtVersion(file, clock, 6).ok()); }
+  const auto cases = FillVersion1(file, 4, 6);  // migration 1's columns are still version 6's
+  {
+    RawDb raw(file);
+    CHECK(raw.Scalar("PRAGMA user_version") == "6");
+  }
+  {
+    auto store = OpenLatest(file, clock);
+    CheckEveryCase(*store, cases);
+  }
+  RawDb raw(file);
+  CHECK(raw.Scalar("SELECT version FROM projection_version") == "1");
+  // Every case: received 2026-02-16 (ValidCase); the even ones accepted an hour
+  // after their registration on 2026-03-02 (UTC+8).
+  CHECK(raw.Scalar("SELECT count(*) FROM cases WHERE notice_start = '2026-02-16'") == "4");
+  CHECK(raw.Scalar("SELECT count(*) FROM cases WHERE decided = '2026-03-02' AND accepted = '2026-03-02'") == "2");
+  CHECK(raw.Scalar("SELECT count(*) FROM cases WHERE decided IS NULL AND routed IS NULL") == "2");
+  CHECK(raw.Scalar("SELECT group_concat(case_id) FROM cases WHERE accepted IS NOT NULL ORDER BY case_id") ==
+        "110105-2026-0000002,110105-2026-0000004");
 }
 
 TEST_CASE("upgrade: a database from a newer xfnode is refused and left byte for byte as it was") {

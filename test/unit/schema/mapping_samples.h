@@ -154,6 +154,7 @@ inline std::vector<std::pair<std::string, Event>> SampleEvents() {
       "经核查，该经济联社2019年集体土地租金收入共计人民币86.4万元，已全部入账，"
       "并已于2026年4月10日在联社公开栏公示收支明细。\n特此答复。";
   h.report_back = Date{2026, 4, 20};
+  h.delivered_on = Date{2026, 4, 14};
   h.attachments.push_back({"b41ceb1554affeef057e27897dec498ee568534c6758088c75f02eed44b17c9e", 619,
                            "application/pdf", "答复意见书.pdf"});
   out.emplace_back("event_handling",
@@ -182,6 +183,7 @@ inline std::vector<std::pair<std::string, Event>> SampleEvents() {
   rd.body = "广州市人民政府";
   rd.text = "经复核，原处理意见认定事实清楚，维持。";
   rd.outcome = "upheld";
+  rd.delivered_on = Date{2026, 6, 22};
   out.emplace_back("event_rereview",
                    MakeEvent(8, EventKind::kReReview, "2026-06-20T17:00:00+08:00", "李明", rd));
   out.emplace_back("event_closure",
@@ -193,6 +195,13 @@ inline std::vector<std::pair<std::string, Event>> SampleEvents() {
   cor.reason = "登记时联系电话录入错误；责任单位以交办记录为准。";
   out.emplace_back("event_correction",
                    MakeEvent(10, EventKind::kCorrection, "2026-06-23T08:00:00+08:00", "李明", cor));
+  Extension x;
+  x.days = 30;
+  x.reason = "涉及历年账目核查，需聘请审计机构，情况复杂。";
+  x.approver = "陈建国";
+  x.notified_on = Date{2026, 4, 2};
+  out.emplace_back("event_extension",
+                   MakeEvent(11, EventKind::kExtension, "2026-04-01T15:00:00+08:00", "黄丽华", x));
   return out;
 }
 

@@ -380,7 +380,7 @@ TEST_CASE("validate: R3 case ids, repeat cases and the registering body") {
   c.initial_case_id = "110105-2025-123";
   CHECK(Lines(Validate(c)) == "R3 initial_case_id\n");
   c.initial_case_id = c.case_id;
-  CHECK(Lines(Validate(c)) == "R3 initial_case_id\n");
+  CHECK(Lines(Validate(c)).empty());  // naming itself is R7 (schema/chronology.h)
   c.initial_case_id = "110105-2025-0000123";
   CHECK(Validate(c).empty());
   c.repeat = false;

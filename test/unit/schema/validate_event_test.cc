@@ -69,6 +69,10 @@ TEST_CASE("validate: valid events of every kind") {
       MakeEvent(
           EventKind::kCorrection,
           Correction{"110105:3", {{"petitioners[0].phone", "13900001111"}}, "登记时电话有误"}),
+      MakeEvent(EventKind::kExtension,
+                Extension{30, "需调取历年档案，情况复杂。", "张主任", Date{2026, 2, 21}}),
+      MakeEvent(EventKind::kReview,
+                Review{Review::Step::kDecision, "110000", "", "changed", Date{2026, 2, 25}}),
   };
   for (const Event& e : events) {
     CAPTURE(EventKindName(e.kind));
@@ -216,6 +220,37 @@ TEST_CASE("validate: review and re-review") {
   e.kind = EventKind::kReReview;
   CHECK(Lines(Validate(e)) == "R3 outcome\n");
   e.body = Review{Review::Step::kRequest, "110105", "申请复核", ""};
+  CHECK(Validate(e).empty());
+}
+
+TEST_CASE("validate: delivery dates (送达日期)") {
+  Handling h{"040100", "", "", "答复", {}, Date{2026, 2, 19}, {}};
+  Event e = MakeEvent(EventKind::kHandling, h);
+  CHECK(Lines(Validate(e)) == "R3 delivered_on\n");  // before the reply was made
+  h.delivered_on = Date{2026, 3, 2};
+  e.body = h;
+  CHECK(Lines(Validate(e)) == "R3 delivered_on\n");  // after today (2026-03-01)
+  h.delivered_on = Date{2026, 2, 20};
+  e.body = h;
+  CHECK(Validate(e).empty());
+  e = MakeEvent(EventKind::kReReview, Review{Review::Step::kRequest, "110000", "申请复核", "", Date{2026, 2, 21}});
+  CHECK(Lines(Validate(e)) == "R3 delivered_on\n");  // a request has none
+}
+
+TEST_CASE("validate: extension (延期)") {
+  Event e = MakeEvent(EventKind::kExtension, Extension{});
+  CHECK(Lines(Validate(e)) == "R3 days\nR3 reason\nR3 approver\nR3 notified_on\n");
+  e.body = Extension{31, "复杂", "张主任", Date{2026, 2, 20}};
+  const Violations v = Validate(e);
+  REQUIRE(Lines(v) == "R3 days\n");
+  CHECK(v[0].message.find("1 to 30 days") != std::string::npos);
+  e.body = Extension{0, "复杂", "张主任", Date{2026, 2, 20}};
+  CHECK(Lines(Validate(e)) == "R3 days\n");
+  e.body = Extension{1, "复杂", "张主任", Date{2026, 2, 19}};
+  CHECK(Lines(Validate(e)) == "R3 notified_on\n");  // told before it was made
+  e.body = Extension{1, "复杂", "张主任", Date{2026, 3, 5}};
+  CHECK(Lines(Validate(e)) == "R3 notified_on\n");  // after today
+  e.body = Extension{30, "复杂", "张主任", Date{2026, 2, 20}};
   CHECK(Validate(e).empty());
 }
 
