@@ -195,10 +195,9 @@ class CodeBookLoader {
     }
     CodeBook::Tab& tab = t->second;
     if (!tab.info.periods || !tab.info.year_precision || tab.info.through == 0) {
-      return MakeError(Errc::kCorruption,
-                       file + ": table '" + list.list_of +
-                           "' takes no yearly list (it needs '# periods: yes', "
-                           "'# precision: year' and '# through: YYYY')");
+      return MakeError(Errc::kCorruption, file + ": table '" + list.list_of +
+                                              "' takes no yearly list (it needs '# periods: yes', "
+                                              "'# precision: year' and '# through: YYYY')");
     }
     if (list.list_year <= tab.info.through) {
       return MakeError(Errc::kCorruption,
@@ -210,9 +209,10 @@ class CodeBookLoader {
                            ")");
     }
     if (list.list_year != tab.info.through + 1) {
-      return MakeError(Errc::kCorruption,
-                       file + ": the " + std::to_string(list.list_year) + " list leaves a gap after " +
-                           std::to_string(tab.info.through) + "; add the lists of the years between");
+      return MakeError(Errc::kCorruption, file + ": the " + std::to_string(list.list_year) +
+                                              " list leaves a gap after " +
+                                              std::to_string(tab.info.through) +
+                                              "; add the lists of the years between");
     }
     const Date start{list.list_year, 1, 1};
     const Date end{list.list_year + 1, 1, 1};  // through 31 December of the list's year
@@ -345,9 +345,8 @@ const char* EndKindName(EndKind k) {
 }
 
 std::string_view DivisionLevel(std::string_view code) {
-  if (code.size() != 6 || !std::all_of(code.begin(), code.end(), [](char c) {
-        return c >= '0' && c <= '9';
-      })) {
+  if (code.size() != 6 ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return {};
   }
   if (code.substr(2) == "0000") return "省级";
@@ -459,8 +458,7 @@ std::string JoinAnd(const std::vector<std::string>& items) {
 // The year a period ended in, for a year-precision table: valid_to is
 // 1 January of the year after.
 int EndYear(const CodeEntry& e) {
-  return e.valid_to->month == 1 && e.valid_to->day == 1 ? e.valid_to->year - 1
-                                                         : e.valid_to->year;
+  return e.valid_to->month == 1 && e.valid_to->day == 1 ? e.valid_to->year - 1 : e.valid_to->year;
 }
 
 }  // namespace
@@ -495,8 +493,8 @@ std::string CodeBook::WhyNotValid(std::string_view table, std::string_view code,
     if (p.valid_to && *p.valid_to <= on) ended = &p;
   }
   if (ended == nullptr) return {};  // not reached: the code is not valid and not before its start
-  const std::string when = years ? "in " + std::to_string(EndYear(*ended))
-                                 : "on " + ended->valid_to->ToString();
+  const std::string when =
+      years ? "in " + std::to_string(EndYear(*ended)) : "on " + ended->valid_to->ToString();
 
   // The successors at the end of the period, and those followed to the codes
   // in force on the date (a successor may itself have been replaced since).

@@ -39,8 +39,8 @@ namespace xf::codes {
 
 // Table ids used by the records. Drop-in tables must use these ids.
 namespace table {
-inline constexpr std::string_view kDivision = "division";              // GB/T 2260, 6 digits, with history
-inline constexpr std::string_view kStatDivision = "stat_division";     // 统计用区划代码 (not GB/T 2260)
+inline constexpr std::string_view kDivision = "division";              // GB/T 2260, with history
+inline constexpr std::string_view kStatDivision = "stat_division";     // 统计用区划代码, not GB/T 2260
 inline constexpr std::string_view kGender = "gender";                  // GB/T 2261.1
 inline constexpr std::string_view kEthnicity = "ethnicity";            // GB/T 3304
 inline constexpr std::string_view kEducation = "education";            // GB/T 4658
@@ -77,17 +77,17 @@ struct CodeEntry {
   std::string parent;      // parent code in hierarchical tables, else empty
   Date valid_from{1949, 10, 1};
   std::optional<Date> valid_to;  // exclusive; empty while in force
-  std::string note;        // free text
+  std::string note;              // free text
   EndKind end = EndKind::kNone;
   std::vector<Successor> successors;
 };
 
 // A yearly list merged into a table at load.
 struct ListInfo {
-  int year = 0;                // the list as of 31 December of this year
+  int year = 0;  // the list as of 31 December of this year
   std::filesystem::path file;
-  std::string title;           // may be empty
-  std::string source;          // may be empty
+  std::string title;   // may be empty
+  std::string source;  // may be empty
   std::size_t rows = 0;
 };
 
@@ -102,7 +102,7 @@ struct TableInfo {
   std::string parent_table;  // the table parent codes refer to; empty = this table
   bool periods = false;      // "# periods: yes": a code may have several periods
   bool year_precision = false;  // "# precision: year": dates stand for whole years
-  int through = 0;           // "# through: YYYY": the last yearly list included; 0 = none
+  int through = 0;              // "# through: YYYY": the last yearly list included; 0 = none
   std::vector<ListInfo> lists;  // yearly lists merged at load, oldest first
 };
 

@@ -249,8 +249,21 @@ Result<ParsedTable> ParseTableCsv(std::string_view text, std::string_view file_n
 
   ParsedTable out;
   std::string official, periods, precision, through, list_year;
-  enum : std::size_t { kTable, kTitle, kStandard, kVersion, kOfficial, kSource, kParentTable,
-                       kPeriods, kPrecision, kThrough, kList, kYear, kHeaderCount };
+  enum : std::size_t {
+    kTable,
+    kTitle,
+    kStandard,
+    kVersion,
+    kOfficial,
+    kSource,
+    kParentTable,
+    kPeriods,
+    kPrecision,
+    kThrough,
+    kList,
+    kYear,
+    kHeaderCount
+  };
   std::array<HeaderField, kHeaderCount> header = {{
       {"table", &out.info.id},
       {"title", &out.info.title},
@@ -358,7 +371,8 @@ Result<ParsedTable> ParseTableCsv(std::string_view text, std::string_view file_n
         continue;
       }
       bool base_ok = fields.size() >= kColumns.size() && fields.size() <= kMaxColumns;
-      for (std::size_t i = 0; base_ok && i < kColumns.size(); ++i) base_ok = fields[i] == kColumns[i];
+      for (std::size_t i = 0; base_ok && i < kColumns.size(); ++i)
+        base_ok = fields[i] == kColumns[i];
       for (std::size_t i = kColumns.size(); base_ok && i < fields.size(); ++i) {
         std::size_t& col = fields[i] == kExtensionColumns[0]   ? end_col
                            : fields[i] == kExtensionColumns[1] ? successors_col
@@ -381,7 +395,8 @@ Result<ParsedTable> ParseTableCsv(std::string_view text, std::string_view file_n
         }
       }
       if (header[kYear].line != 0) {
-        return err.Bad(header[kYear].line, "header 'year' belongs to a yearly list, not to a table");
+        return err.Bad(header[kYear].line,
+                       "header 'year' belongs to a yearly list, not to a table");
       }
       if (!IsValidTableId(out.info.id)) {
         return err.Bad(header[kTable].line, "table id " + Quote(out.info.id) +
@@ -425,8 +440,9 @@ Result<ParsedTable> ParseTableCsv(std::string_view text, std::string_view file_n
     }
 
     if (fields.size() != columns) {
-      return err.Bad(line_no, "expected " + std::to_string(columns) + " fields, found " +
-                                  (fields.size() > columns ? "more" : std::to_string(fields.size())));
+      return err.Bad(line_no,
+                     "expected " + std::to_string(columns) + " fields, found " +
+                         (fields.size() > columns ? "more" : std::to_string(fields.size())));
     }
     if (out.entries.size() >= kMaxTableRows) {
       return err.At(line_no, Errc::kLimit, "more than " + std::to_string(kMaxTableRows) + " rows");
@@ -448,8 +464,8 @@ Result<ParsedTable> ParseTableCsv(std::string_view text, std::string_view file_n
     if (is_list) {
       auto [it, inserted] = seen.emplace(e.code, out.entries.size());
       if (!inserted) {
-        return err.Bad(line_no, "code " + e.code + " repeats line " +
-                                    std::to_string(out.lines[it->second]));
+        return err.Bad(line_no,
+                       "code " + e.code + " repeats line " + std::to_string(out.lines[it->second]));
       }
       out.entries.push_back(std::move(e));
       out.lines.push_back(line_no);
@@ -516,9 +532,9 @@ Result<ParsedTable> ParseTableCsv(std::string_view text, std::string_view file_n
                                     std::to_string(prev_line) + " has no valid_to");
       }
       if (e.valid_from <= prev.valid_from) {
-        return err.Bad(line_no, "code " + e.code + ": this period must start after the one on line " +
-                                    std::to_string(prev_line) + " (" + prev.valid_from.ToString() +
-                                    ")");
+        return err.Bad(line_no,
+                       "code " + e.code + ": this period must start after the one on line " +
+                           std::to_string(prev_line) + " (" + prev.valid_from.ToString() + ")");
       }
       it->second = out.entries.size();
     }

@@ -45,7 +45,7 @@ struct ParsedTable {
   std::vector<std::uint32_t> lines;  // the line of each entry, for later errors
   // A yearly list (codes/README.md): the table it amends and its year; then
   // info.title and info.source are the list's, entries hold code and label.
-  std::string list_of;               // empty for a table
+  std::string list_of;  // empty for a table
   int list_year = 0;
 };
 

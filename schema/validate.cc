@@ -238,7 +238,8 @@ std::string DivisionMessage(const codes::CodeBook& book, std::string_view code,
   const codes::TableInfo* info = book.Table(codes::table::kDivision);
   const std::string title = info != nullptr && !info->title.empty() ? info->title : "division";
   return title + " (" + std::string(codes::table::kDivision) + "): code " + Quote(code) +
-         " is not valid on " + on.ToString() + ": " + why + " [" + codes::CodeCheckName(check) + "]";
+         " is not valid on " + on.ToString() + ": " + why + " [" + codes::CodeCheckName(check) +
+         "]";
 }
 
 // R2 for a coded field that is set. Returns true when valid.
@@ -274,8 +275,8 @@ bool CheckPlaceCode(Collector& out, const codes::CodeBook& book, const std::stri
   if (check == codes::CodeCheck::kValid) return true;
   const bool well_formed =
       AllDigits(code) && (code.size() == 6 || code.size() == 9 || code.size() == 12);
-  if (well_formed && provenance == Provenance::kRecorded && check != codes::CodeCheck::kUnknownTable &&
-      RecordedPlaceKnown(book, code)) {
+  if (well_formed && provenance == Provenance::kRecorded &&
+      check != codes::CodeCheck::kUnknownTable && RecordedPlaceKnown(book, code)) {
     return true;
   }
   if (!well_formed) {
@@ -290,9 +291,10 @@ bool CheckPlaceCode(Collector& out, const codes::CodeBook& book, const std::stri
   // Name the table whose entry failed: the county part, else the township part.
   const std::string_view county = code.substr(0, 6);
   if (code.size() > 6 && book.IsValid(codes::table::kDivision, county, on)) {
-    out.Add("R2", field,
-            CodeMessage(book, codes::table::kStatDivision,
-                        book.Find(codes::table::kStatDivision, code.substr(0, 9)), code, check, on));
+    out.Add(
+        "R2", field,
+        CodeMessage(book, codes::table::kStatDivision,
+                    book.Find(codes::table::kStatDivision, code.substr(0, 9)), code, check, on));
     return false;
   }
   out.Add("R2", field, DivisionMessage(book, code, county, check, on));
@@ -772,7 +774,8 @@ std::string IdNumber18(std::string_view id) {
 
 void CompleteIdNumbers(CaseRegistration& c) {
   for (Petitioner& p : c.petitioners) {
-    if (p.id_number.size() == 15 && AllDigits(p.id_number)) p.id_number_18 = IdNumber18(p.id_number);
+    if (p.id_number.size() == 15 && AllDigits(p.id_number))
+      p.id_number_18 = IdNumber18(p.id_number);
   }
 }
 

@@ -70,7 +70,9 @@ char IdCheckCharacter(std::string_view first17);
 void CompleteIdNumbers(CaseRegistration& c);
 
 // Node id: 6-digit division code, optionally "." and an organisation code
-// (1–18 of [0-9A-Z]).
+// (1–18 of [0-9A-Z]). By its form only: a municipality's city-level id such
+// as 110100, which the ministry's list of divisions does not hold, is a node
+// id (codes/README.md).
 bool IsNodeId(std::string_view id);
 // Case id: "<node-id>-<YYYY>-<7+ digits>", at most 38 characters.
 bool IsCaseId(std::string_view id);
@@ -83,8 +85,7 @@ Violations ValidateCase(const CaseRegistration& c, const codes::CodeBook& book,
                         Provenance provenance = Provenance::kNew);
 // Validates an event of any kind (a registration event delegates to
 // ValidateCase). Codes are checked on occurred_at's date (UTC+8).
-Violations ValidateEvent(const Event& e, const codes::CodeBook& book,
-                         const RecordLimits& limits, Date today,
-                         Provenance provenance = Provenance::kNew);
+Violations ValidateEvent(const Event& e, const codes::CodeBook& book, const RecordLimits& limits,
+                         Date today, Provenance provenance = Provenance::kNew);
 
 }  // namespace xf::schema

@@ -15,7 +15,8 @@ namespace xf::tools {
 namespace {
 
 void CodesUsage() {
-  std::cerr << "usage: xfctl codes show CODE [--table ID] [--on YYYY-MM-DD] [--codes-dir DIR | --node DIR | "
+  std::cerr << "usage: xfctl codes show CODE [--table ID] [--on YYYY-MM-DD] [--codes-dir DIR | "
+               "--node DIR | "
                "--config FILE]\n"
                "       xfctl codes tables [--codes-dir DIR | --node DIR | --config FILE]\n";
 }
@@ -34,7 +35,8 @@ Result<std::filesystem::path> CodesDir(const Args& args) {
 // "1,234,567".
 std::string Thousands(std::size_t n) {
   std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<std::size_t>(i), ",");
   return s;
 }
 
@@ -61,16 +63,19 @@ std::string Span(const codes::CodeEntry& e, bool years) {
 }
 
 // "<code> <label>" of another code, with its label on the given date.
-std::string Named(const codes::CodeBook& book, std::string_view table, const std::string& code, Date on) {
+std::string Named(const codes::CodeBook& book, std::string_view table, const std::string& code,
+                  Date on) {
   const codes::CodeEntry* e = book.Find(table, code, on);
   if (e == nullptr) e = book.Find(table, code);
   return e == nullptr ? code : code + " " + e->label;
 }
 
 // "浙江省 › 杭州市": the labels of the parents on the date.
-std::string ParentPath(const codes::CodeBook& book, std::string_view table, const codes::CodeEntry& e, Date on) {
+std::string ParentPath(const codes::CodeBook& book, std::string_view table,
+                       const codes::CodeEntry& e, Date on) {
   const codes::TableInfo* info = book.Table(table);
-  const std::string_view parents = info != nullptr && !info->parent_table.empty() ? info->parent_table : table;
+  const std::string_view parents =
+      info != nullptr && !info->parent_table.empty() ? info->parent_table : table;
   std::vector<std::string> names;
   std::string code = e.parent;
   for (int depth = 0; depth < 8 && !code.empty(); ++depth) {
@@ -91,32 +96,39 @@ void PrintPeriods(const codes::CodeBook& book, std::string_view table, const std
   const codes::TableInfo* info = book.Table(table);
   const bool years = info->year_precision;
   const auto periods = book.Periods(table, code);
-  std::cout << code << " " << periods.back().label << " — " << info->id << " (" << info->title << "; "
-            << info->standard << ", " << info->version << ")\n";
+  std::cout << code << " " << periods.back().label << " — " << info->id << " (" << info->title
+            << "; " << info->standard << ", " << info->version << ")\n";
   const bool divisions = table == codes::table::kDivision;
   for (const codes::CodeEntry& e : periods) {
     const Date when = e.valid_to ? LastDay(e) : e.valid_from;
     std::cout << "  " << Span(e, years) << ": " << e.label;
-    if (divisions && !codes::DivisionLevel(code).empty()) std::cout << ", " << codes::DivisionLevel(code);
-    if (const std::string path = ParentPath(book, table, e, when); !path.empty()) std::cout << ", " << path;
+    if (divisions && !codes::DivisionLevel(code).empty())
+      std::cout << ", " << codes::DivisionLevel(code);
+    if (const std::string path = ParentPath(book, table, e, when); !path.empty())
+      std::cout << ", " << path;
     std::cout << "\n";
     if (!e.note.empty()) std::cout << "    note: " << e.note << "\n";
     std::vector<std::string> final_successors, parts;
     for (const codes::Successor& s : e.successors) {
       if (s.year) {
-        parts.push_back(Named(book, table, s.code, Date{*s.year, 12, 31}) + " in " + std::to_string(*s.year));
+        parts.push_back(Named(book, table, s.code, Date{*s.year, 12, 31}) + " in " +
+                        std::to_string(*s.year));
       } else {
         final_successors.push_back(Named(book, table, s.code, e.valid_to.value_or(e.valid_from)));
       }
     }
     if (e.valid_to) {
-      std::cout << "    " << (e.end == codes::EndKind::kChanged     ? "changed"
-                              : e.end == codes::EndKind::kAbolished ? "abolished"
-                                                                    : "retired")
-                << " " << (years ? "in " + std::to_string(LastDay(e).year) : "after " + LastDay(e).ToString());
+      std::cout << "    "
+                << (e.end == codes::EndKind::kChanged     ? "changed"
+                    : e.end == codes::EndKind::kAbolished ? "abolished"
+                                                          : "retired")
+                << " "
+                << (years ? "in " + std::to_string(LastDay(e).year)
+                          : "after " + LastDay(e).ToString());
       if (!final_successors.empty()) {
         std::cout << "; taken over by ";
-        for (std::size_t i = 0; i < final_successors.size(); ++i) std::cout << (i ? ", " : "") << final_successors[i];
+        for (std::size_t i = 0; i < final_successors.size(); ++i)
+          std::cout << (i ? ", " : "") << final_successors[i];
       }
       std::cout << "\n";
     }
@@ -156,7 +168,8 @@ void PrintPeriods(const codes::CodeBook& book, std::string_view table, const std
     if (check == codes::CodeCheck::kValid) {
       std::cout << "valid (" << book.Find(table, code, *on)->label << ")\n";
     } else {
-      std::cout << "not valid [" << codes::CodeCheckName(check) << "]: " << book.WhyNotValid(table, code, *on) << "\n";
+      std::cout << "not valid [" << codes::CodeCheckName(check)
+                << "]: " << book.WhyNotValid(table, code, *on) << "\n";
     }
   }
 }
@@ -201,7 +214,8 @@ int Show(const Args& args, const codes::CodeBook& book) {
     return 1;
   }
   if (tables.size() > 1 && book.Periods(codes::table::kDivision, code).empty()) {
-    std::cout << "  " << code << " is not a GB/T 2260 division (the ministry's list does not hold it): "
+    std::cout << "  " << code
+              << " is not a GB/T 2260 division (the ministry's list does not hold it): "
               << "a case cannot name it as a place; it is a node id only by its form\n";
   }
   return 0;
@@ -210,16 +224,19 @@ int Show(const Args& args, const codes::CodeBook& book) {
 int Tables(const codes::CodeBook& book, const std::filesystem::path& dir) {
   std::cout << "code tables " << book.Version() << " in " << dir.string() << "\n";
   for (const codes::TableInfo* t : book.Tables()) {
-    std::cout << "\n" << t->id << "  " << t->title << "\n"
-              << "  " << t->standard << ", version " << t->version << (t->official ? ", official" : ", xfnode's own")
-              << "\n"
+    std::cout << "\n"
+              << t->id << "  " << t->title << "\n"
+              << "  " << t->standard << ", version " << t->version
+              << (t->official ? ", official" : ", xfnode's own") << "\n"
               << "  " << Thousands(book.Size(t->id)) << " rows";
-    if (book.CodeCount(t->id) != book.Size(t->id)) std::cout << " (periods) of " << Thousands(book.CodeCount(t->id)) << " codes";
+    if (book.CodeCount(t->id) != book.Size(t->id))
+      std::cout << " (periods) of " << Thousands(book.CodeCount(t->id)) << " codes";
     if (t->through != 0) std::cout << ", lists through " << t->through;
     std::cout << "; " << t->file.filename().string() << "\n";
     for (const codes::ListInfo& l : t->lists) {
-      std::cout << "  + the " << l.year << " list: " << l.file.filename().string() << ", " << Thousands(l.rows) << " codes"
-                << (l.title.empty() ? "" : " (" + l.title + ")") << "\n";
+      std::cout << "  + the " << l.year << " list: " << l.file.filename().string() << ", "
+                << Thousands(l.rows) << " codes" << (l.title.empty() ? "" : " (" + l.title + ")")
+                << "\n";
     }
   }
   return 0;
@@ -232,8 +249,9 @@ int CmdCodes(const std::string& sub, const Args& args) {
     CodesUsage();
     return 2;
   }
-  if (auto u = args.Unknown(sub == "show" ? std::vector<std::string>{"table", "on", "codes-dir", "node", "config"}
-                                          : std::vector<std::string>{"codes-dir", "node", "config"});
+  if (auto u = args.Unknown(
+          sub == "show" ? std::vector<std::string>{"table", "on", "codes-dir", "node", "config"}
+                        : std::vector<std::string>{"codes-dir", "node", "config"});
       !u.empty()) {
     std::cerr << "xfctl codes: " << u << "\n";
     CodesUsage();

@@ -273,7 +273,8 @@ int main(int argc, char** argv) {
   if (cmd == "export") return CmdExport(Args(argc, argv, 2));
   if (cmd == "import") return CmdImport(Args(argc, argv, 2));
   if (cmd == "conformance") return CmdConformance(Args(argc, argv, 2));
-  if (cmd == "case" || cmd == "bench" || cmd == "peer" || cmd == "keys" || cmd == "batch" || cmd == "codes") {
+  if (cmd == "case" || cmd == "bench" || cmd == "peer" || cmd == "keys" || cmd == "batch" ||
+      cmd == "codes") {
     if (argc < 3) {
       Usage();
       return 2;

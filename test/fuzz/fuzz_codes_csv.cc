@@ -28,8 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool list = !t.list_of.empty();
   if (list) {
     // A yearly list: the table it amends, its year, codes and labels only.
-    if (!xf::codes::IsValidTableId(t.list_of) || t.list_year < 1949 || !t.info.id.empty()) std::abort();
-  } else if (!xf::codes::IsValidTableId(t.info.id) || t.info.title.empty() || t.info.version.empty()) {
+    if (!xf::codes::IsValidTableId(t.list_of) || t.list_year < 1949 || !t.info.id.empty())
+      std::abort();
+  } else if (!xf::codes::IsValidTableId(t.info.id) || t.info.title.empty() ||
+             t.info.version.empty()) {
     std::abort();
   }
   std::map<std::string_view, const xf::codes::CodeEntry*> last_period;

@@ -100,7 +100,9 @@ TEST_CASE("codes upgrade: events stored under the old tables load, show and trav
   for (const std::string node : {"110100", "110000"}) {
     CAPTURE(node);
     CHECK_MESSAGE(QueryOne(t.Dir(node), "SELECT count(*) FROM rejections") == "0",
-                  QueryOne(t.Dir(node), "SELECT group_concat(event_id || ' ' || rule || ' ' || field || ': ' || reason, '; ') FROM rejections"));
+                  QueryOne(t.Dir(node),
+                           "SELECT group_concat(event_id || ' ' || rule || ' ' || field || ': ' || "
+                           "reason, '; ') FROM rejections"));
   }
   // Byte for byte the events the county stored.
   CHECK(t.CaseEventXml("110000", abolished) == t.CaseEventXml("110105", abolished));
@@ -123,12 +125,14 @@ TEST_CASE("codes upgrade: events stored under the old tables load, show and trav
   CHECK(error.find("\"field\":\"problem_place\"") != std::string::npos);
   o["problem_place"] = "110100";
   CHECK(t.RegisterCase("110105", json::serialize(body), &error).empty());
-  CHECK_MESSAGE(error.find("110100 市辖区 is a statistical code (stat_division)") != std::string::npos,
-                error);
+  CHECK_MESSAGE(
+      error.find("110100 市辖区 is a statistical code (stat_division)") != std::string::npos,
+      error);
   o["problem_place"] = "330105";
   o["petitioners"].as_array()[0].as_object()["id_number"] = "440301198001010018";
   CHECK(t.RegisterCase("110105", json::serialize(body), &error).empty());
-  CHECK_MESSAGE(error.find("address code 440301 was never a division code") != std::string::npos, error);
+  CHECK_MESSAGE(error.find("address code 440301 was never a division code") != std::string::npos,
+                error);
 
   // A first-generation number is accepted and travels with its 18-digit form.
   o["petitioners"].as_array()[0].as_object()["id_number"] = "110105491231002";

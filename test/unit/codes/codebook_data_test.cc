@@ -98,14 +98,15 @@ TEST_CASE("divisions: the ministry's list at the end of 2024") {
     } else {
       ++counties;
       // Its prefecture, or the province for one under it directly (直辖).
-      CHECK((e->parent == e->code.substr(0, 4) + "00" || e->parent == e->code.substr(0, 2) + "0000"));
+      CHECK(
+          (e->parent == e->code.substr(0, 4) + "00" || e->parent == e->code.substr(0, 2) + "0000"));
       // No statistical placeholder (xx01 市辖区) and no development zone.
       CHECK(e->label != "市辖区");
     }
   }
-  MESSAGE("divisions in use at the end of 2024: " << provinces << " province-level, "
-                                                  << prefectures << " prefecture-level, "
-                                                  << counties << " county-level");
+  MESSAGE("divisions in use at the end of 2024: " << provinces << " province-level, " << prefectures
+                                                  << " prefecture-level, " << counties
+                                                  << " county-level");
   CHECK(provinces == 34);
   CHECK(prefectures == 333);
   CHECK(counties == 2846);
@@ -114,8 +115,8 @@ TEST_CASE("divisions: the ministry's list at the end of 2024") {
 
   CHECK(book.Label(table::kDivision, "110000") == "北京市");
   CHECK(book.Label(table::kDivision, "110105") == "朝阳区");
-  CHECK(book.Find(table::kDivision, "110105")->parent == "110000");   // 直辖
-  CHECK(book.Find(table::kDivision, "419001")->parent == "410000");   // 济源, 直辖
+  CHECK(book.Find(table::kDivision, "110105")->parent == "110000");  // 直辖
+  CHECK(book.Find(table::kDivision, "419001")->parent == "410000");  // 济源, 直辖
   CHECK(book.Find(table::kDivision, "330105")->parent == "330100");
   CHECK(book.Find(table::kDivision, "810000") != nullptr);
   // Not divisions: the municipalities' city level, statistical groups and zones.

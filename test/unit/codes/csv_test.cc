@@ -323,12 +323,14 @@ TEST_CASE("extension columns and new headers are checked") {
   CHECK(Contains(FailMessage(h + "1,一,,,2000-01-01,,gone,\n"),
                  "end 'gone' of 1 must be empty, 'abolished' or 'changed'"));
   CHECK(Contains(FailMessage(h + "1,一,,,,,abolished,\n"), "code 1 has an end but no valid_to"));
-  CHECK(Contains(FailMessage(h + "1,一,,,,,,2[96]\n"), "successor '2[96]' must be CODE or CODE[YYYY]"));
+  CHECK(Contains(FailMessage(h + "1,一,,,,,,2[96]\n"),
+                 "successor '2[96]' must be CODE or CODE[YYYY]"));
   CHECK(Contains(FailMessage(h + "1,一,,,,,,2;;3\n"), "successor '' must be CODE"));
   CHECK(Contains(FailMessage(h + "1,一,,,,,,2[1996\n"), "successor '2[1996' must be"));
   CHECK(Contains(FailMessage(h + "1,一,,,,\n"), "t.csv:10: expected 8 fields, found 6"));
   std::string many = h + "1,一,,,,,,";
-  for (int i = 0; i <= static_cast<int>(kMaxSuccessors); ++i) many += (i ? ";" : "") + std::to_string(i + 2);
+  for (int i = 0; i <= static_cast<int>(kMaxSuccessors); ++i)
+    many += (i ? ";" : "") + std::to_string(i + 2);
   CHECK(Contains(FailMessage(many + "\n", Errc::kLimit), "more than 64 successors"));
 
   std::string twice = h;
@@ -367,9 +369,12 @@ TEST_CASE("a yearly list: # list, # year and rows code,label") {
   CHECK(r->entries[1].label == "东城区");
   CHECK(r->lines == std::vector<std::uint32_t>{6, 7});
 
-  CHECK(Contains(FailMessage("# list: division\ncode,label\n"), "header '# year: ...' of a yearly list is missing"));
-  CHECK(Contains(FailMessage("# list: division\n# year: 25\ncode,label\n"), "year '25' is not a year"));
-  CHECK(Contains(FailMessage("# list: Division\n# year: 2025\ncode,label\n"), "does not name a table id"));
+  CHECK(Contains(FailMessage("# list: division\ncode,label\n"),
+                 "header '# year: ...' of a yearly list is missing"));
+  CHECK(Contains(FailMessage("# list: division\n# year: 25\ncode,label\n"),
+                 "year '25' is not a year"));
+  CHECK(Contains(FailMessage("# list: Division\n# year: 2025\ncode,label\n"),
+                 "does not name a table id"));
   CHECK(Contains(FailMessage("# list: division\n# year: 2025\n# official: yes\ncode,label\n"),
                  "header 'official' belongs to a table, not to a yearly list"));
   CHECK(Contains(FailMessage("# list: division\n# year: 2025\ncode,label,parent\n"),

@@ -123,7 +123,8 @@ TEST_CASE("a retired code is named with its successors") {
   CHECK(book.WhyNotValid(table::kDivision, "220121", kToday) ==
         "220121 榆树县 was abolished in 1990; its area is now 220182 榆树市");
   // 莱芜: the prefecture has no successor in the data; its districts do.
-  CHECK(book.WhyNotValid(table::kDivision, "371200", kToday) == "371200 莱芜市 was abolished in 2018");
+  CHECK(book.WhyNotValid(table::kDivision, "371200", kToday) ==
+        "371200 莱芜市 was abolished in 2018");
   CHECK(book.WhyNotValid(table::kDivision, "371202", kToday) ==
         "371202 莱城区 was abolished in 2018; its area is now 370116 莱芜区");
   // Before its first year.
@@ -170,9 +171,10 @@ TEST_CASE("a new yearly list drops in as data") {
   TempDir dir;
   CopyData(dir);
   // 2025: 门头沟区 goes, 测试新区 comes, 海淀区 is renamed.
-  dir.Write("division-2025.csv",
-            List(2025, {{"110109", ""}, {"110120", "测试新区"}, {"110108", "海淀新区"},
-                        {"330199", "测试县"}}));
+  dir.Write(
+      "division-2025.csv",
+      List(2025,
+           {{"110109", ""}, {"110120", "测试新区"}, {"110108", "海淀新区"}, {"330199", "测试县"}}));
   auto r = CodeBook::Load(dir.path());
   REQUIRE_MESSAGE(r.ok(), r.error().message);
   const CodeBook& book = *r.value();
@@ -208,8 +210,10 @@ TEST_CASE("a new yearly list drops in as data") {
   CHECK(book.Check(table::kDivision, "330103", kToday) == CodeCheck::kRetired);
 
   // The next year's list on top.
-  dir.Write("division-2026.csv", List(2026, {{"110109", ""}, {"110120", "测试新区"},
-                                             {"110108", "海淀新区"}, {"330199", "测试县"},
+  dir.Write("division-2026.csv", List(2026, {{"110109", ""},
+                                             {"110120", "测试新区"},
+                                             {"110108", "海淀新区"},
+                                             {"330199", "测试县"},
                                              {"110109", "门头沟区"}}));
   auto both = CodeBook::Load(dir.path());
   REQUIRE_MESSAGE(both.ok(), both.error().message);
@@ -234,7 +238,8 @@ TEST_CASE("a yearly list that does not fit is refused with its file") {
   CHECK(has(load_with("l.csv", List(2024, {})), "l.csv: the 2024 list is not after 2024"));
   CHECK(has(load_with("l.csv", List(2027, {})), "leaves a gap after 2024"));
   CHECK(has(load_with("l.csv", List(2025, {{"330000", ""}})), "the list lacks province 330000"));
-  CHECK(has(load_with("l.csv", List(2025, {{"A1", "x"}})), "code A1 is not a 6-digit division code"));
+  CHECK(
+      has(load_with("l.csv", List(2025, {{"A1", "x"}})), "code A1 is not a 6-digit division code"));
   std::string other = List(2025, {});
   other.replace(other.find("list: division"), 14, "list: gender");
   CHECK(has(load_with("l.csv", other), "table 'gender' takes no yearly list"));

@@ -190,7 +190,8 @@ TEST_CASE("validate: R2 a retired division is valid through its last year, refus
     CHECK(x.message.find(codes::CodeCheckName(codes::CodeCheck::kRetired)) != std::string::npos);
   }
   CHECK(v[0].message ==
-        "中华人民共和国行政区划代码 (division): code \"330103\" is not valid on 2022-01-01: 330103 下城区 "
+        "中华人民共和国行政区划代码 (division): code \"330103\" is not valid on 2022-01-01: 330103 "
+        "下城区 "
         "was abolished in 2021; its area is now 330105 拱墅区 [retired]");
   // Several successors are each named.
   c.problem_place = "330104";
@@ -270,7 +271,8 @@ TEST_CASE("validate: R2 records from elsewhere keep the places their tables acce
   for (const char* place : {"990000", "110105999", "11010", "110101000001"}) {
     CAPTURE(place);
     c.problem_place = place;
-    CHECK(Lines(ValidateCase(c, Book(), {}, kToday, Provenance::kRecorded)) == "R2 problem_place\n");
+    CHECK(Lines(ValidateCase(c, Book(), {}, kToday, Provenance::kRecorded)) ==
+          "R2 problem_place\n");
   }
 }
 
@@ -306,8 +308,9 @@ TEST_CASE("validate: R3 ID numbers on a case") {
     p.id_number = "110105202602200025";  // 2026-02-20; received 2026-02-16
     const Violations v = Validate(c);
     REQUIRE(Lines(v) == "R3 petitioners[0].id_number\n");
-    CHECK(v[0].message ==
-          "ID number (公民身份号码): birth date 2026-02-20 is after the received date (2026-02-16)");
+    CHECK(
+        v[0].message ==
+        "ID number (公民身份号码): birth date 2026-02-20 is after the received date (2026-02-16)");
   }
   SUBCASE("莱芜 and residence permits") {
     p.id_number = "371202198501010018";

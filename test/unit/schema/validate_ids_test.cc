@@ -71,7 +71,9 @@ TEST_CASE("validate: ID number length, counted in characters") {
   CHECK(Contains(Check("11010519491231002李"), "character 18 must be a digit or X, not \"李\""));
   CHECK(Contains(Check("A1010519491231002X"), "character 1"));
   CHECK(Contains(Check("1101051949123100X2"), "character 17"));
-  CHECK(Contains(Check("\xFF" "1010519491231002X"), "not valid UTF-8"));
+  CHECK(Contains(Check("\xFF"
+                       "1010519491231002X"),
+                 "not valid UTF-8"));
 }
 
 TEST_CASE("validate: full-width digits are counted as characters and named full-width") {
