@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <system_error>
+#include <tuple>
 #include <utility>
 
 #include "codes/calendar.h"
@@ -89,13 +90,11 @@ class CodeBookLoader {
     Result<std::vector<fs::path>> files = ListTables(dir);
     if (!files) return files.error();
 
-    // Where each entry came from, for the cross-table checks below. The map
-    // nodes do not move, so the pointers stay good.
-    struct Origin {
-      const CodeEntry* entry;
-      std::uint32_t line;
-    };
-    std::map<std::string, std::vector<Origin>, std::less<>> origins;
+    // The file line of every period, for the cross-table checks below:
+    // lines[table][code][i] belongs to the code's i-th period (0 when a
+    // yearly list made it).
+    Lines lines;
+    std::vector<ParsedTable> lists;
 
     for (const fs::path& file : files.value()) {
       Result<std::string> text = ReadFile(file, kMaxTableFileBytes);
@@ -103,26 +102,39 @@ class CodeBookLoader {
       Result<ParsedTable> parsed = ParseTableCsv(text.value(), file.string());
       if (!parsed) return parsed.error();
       ParsedTable& p = parsed.value();
+      p.info.file = file;
+      if (!p.list_of.empty()) {
+        lists.push_back(std::move(p));
+        continue;
+      }
       if (auto it = book->m_tables.find(p.info.id); it != book->m_tables.end()) {
         return MakeError(Errc::kAlreadyExists, file.string() + ": table '" + p.info.id +
                                                    "' is also defined by " +
                                                    it->second.info.file.string());
       }
-      p.info.file = file;
       const std::string id = p.info.id;
       CodeBook::Tab& tab = book->m_tables[id];
       tab.info = std::move(p.info);
-      std::vector<Origin>& orig = origins[id];
-      orig.reserve(p.entries.size());
+      auto& tab_lines = lines[id];
       for (std::size_t i = 0; i < p.entries.size(); ++i) {
-        auto node =
-            tab.entries.emplace_hint(tab.entries.end(), p.entries[i].code, std::move(p.entries[i]));
-        orig.push_back({&node->second, p.lines[i]});
+        // The parser checked that a code's periods come in order of start.
+        tab_lines[p.entries[i].code].push_back(p.lines[i]);
+        tab.entries[p.entries[i].code].push_back(std::move(p.entries[i]));
       }
+      tab.rows = p.entries.size();
+    }
+
+    // Yearly lists, oldest first, each into the table it names.
+    std::sort(lists.begin(), lists.end(), [](const ParsedTable& a, const ParsedTable& b) {
+      return std::tie(a.list_of, a.list_year) < std::tie(b.list_of, b.list_year);
+    });
+    for (const ParsedTable& list : lists) {
+      Status s = MergeList(*book, list, lines[list.list_of]);
+      if (!s) return s.error();
     }
 
     for (const auto& [id, tab] : book->m_tables) {
-      Status s = CheckParents(*book, tab, origins.find(id)->second);
+      Status s = CheckParents(*book, tab, lines[id]);
       if (!s) return s.error();
     }
     // The holiday calendar's rows have a grammar of their own (calendar.h).
@@ -138,6 +150,9 @@ class CodeBookLoader {
   }
 
  private:
+  using CodeLines = std::map<std::string, std::vector<std::uint32_t>, std::less<>>;
+  using Lines = std::map<std::string, CodeLines, std::less<>>;
+
   static Result<std::vector<fs::path>> ListTables(const fs::path& dir) {
     std::vector<fs::path> files;
     std::error_code ec;
@@ -162,9 +177,109 @@ class CodeBookLoader {
     return files;
   }
 
-  template <typename Origins>
+  // GB/T 2260's parent of a code a yearly list brings: the prefecture xxyy00
+  // when the table or the list holds it, else the province xx0000.
+  static std::string ListParent(const CodeBook::Tab& tab, const ParsedTable& list,
+                                std::string_view code) {
+    if (DivisionLevel(code) == "省级") return {};
+    const std::string province = std::string(code.substr(0, 2)) + "0000";
+    if (DivisionLevel(code) == "地级") return province;
+    const std::string prefecture = std::string(code.substr(0, 4)) + "00";
+    const bool known = tab.entries.count(prefecture) > 0 ||
+                       std::any_of(list.entries.begin(), list.entries.end(),
+                                   [&](const CodeEntry& e) { return e.code == prefecture; });
+    return known && prefecture != province ? prefecture : province;
+  }
+
+  // Merges the ministry's list as of 31 December of `year` into a table of
+  // GB/T 2260 shape (codes/README.md, "A new yearly list"): a code in force
+  // that the list lacks ends that year; a code the list holds that is not in
+  // force starts that year; a code in force under another label is renamed
+  // (its period ends that year, changed into itself, and a new one starts).
+  static Status MergeList(CodeBook& book, const ParsedTable& list, CodeLines& lines) {
+    const std::string file = list.info.file.string();
+    auto t = book.m_tables.find(list.list_of);
+    if (t == book.m_tables.end()) {
+      return MakeError(Errc::kCorruption,
+                       file + ": list of table '" + list.list_of + "', which is not loaded");
+    }
+    CodeBook::Tab& tab = t->second;
+    if (!tab.info.periods || !tab.info.year_precision || tab.info.through == 0) {
+      return MakeError(Errc::kCorruption, file + ": table '" + list.list_of +
+                                              "' takes no yearly list (it needs '# periods: yes', "
+                                              "'# precision: year' and '# through: YYYY')");
+    }
+    if (list.list_year <= tab.info.through) {
+      return MakeError(Errc::kCorruption,
+                       file + ": the " + std::to_string(list.list_year) + " list is not after " +
+                           std::to_string(tab.info.through) + ", the last year table '" +
+                           list.list_of + "' holds (" + tab.info.file.string() +
+                           (tab.info.lists.empty() ? std::string()
+                                                   : ", " + tab.info.lists.back().file.string()) +
+                           ")");
+    }
+    if (list.list_year != tab.info.through + 1) {
+      return MakeError(Errc::kCorruption, file + ": the " + std::to_string(list.list_year) +
+                                              " list leaves a gap after " +
+                                              std::to_string(tab.info.through) +
+                                              "; add the lists of the years between");
+    }
+    const Date start{list.list_year, 1, 1};
+    const Date end{list.list_year + 1, 1, 1};  // through 31 December of the list's year
+    std::map<std::string_view, const CodeEntry*, std::less<>> listed;
+    for (std::size_t i = 0; i < list.entries.size(); ++i) {
+      const CodeEntry& e = list.entries[i];
+      if (DivisionLevel(e.code).empty()) {
+        return MakeError(Errc::kCorruption, file + ":" + std::to_string(list.lines[i]) + ": code " +
+                                                e.code + " is not a 6-digit division code");
+      }
+      listed.emplace(e.code, &e);
+    }
+    // A list is the whole list: one that lacks a province in force is a
+    // fragment or the wrong file, not the year's changes.
+    for (const auto& [code, periods] : tab.entries) {
+      if (DivisionLevel(code) == "省级" && !periods.back().valid_to && !listed.count(code)) {
+        return MakeError(Errc::kCorruption,
+                         file + ": the list lacks province " + code + " " + periods.back().label +
+                             "; a yearly list must be the ministry's complete list");
+      }
+    }
+    const std::string note = "民政部 " + std::to_string(list.list_year) + " 年名单";
+    for (auto& [code, periods] : tab.entries) {
+      CodeEntry& last = periods.back();
+      if (last.valid_to || listed.count(code)) continue;
+      last.valid_to = end;
+      last.end = EndKind::kAbolished;
+      if (last.note.empty()) last.note = "不在" + note + "中";
+    }
+    for (const auto& [code, e] : listed) {
+      auto it = tab.entries.find(code);
+      if (it != tab.entries.end() && !it->second.back().valid_to) {
+        CodeEntry& last = it->second.back();
+        if (last.label == e->label) continue;
+        last.valid_to = end;
+        last.end = EndKind::kChanged;
+        last.successors.push_back(Successor{std::string(code), std::nullopt});
+      }
+      CodeEntry next;
+      next.code = std::string(code);
+      next.label = e->label;
+      next.parent = ListParent(tab, list, code);
+      next.valid_from = start;
+      next.note = note;
+      tab.entries[next.code].push_back(std::move(next));
+      lines[std::string(code)].push_back(0);
+      ++tab.rows;
+    }
+    tab.info.through = list.list_year;
+    tab.info.version += " + " + std::to_string(list.list_year) + " list";
+    tab.info.lists.push_back(ListInfo{list.list_year, list.info.file, list.info.title,
+                                      list.info.source, list.entries.size()});
+    return {};
+  }
+
   static Status CheckParents(const CodeBook& book, const CodeBook::Tab& tab,
-                             const Origins& origins) {
+                             const CodeLines& lines) {
     const std::string file = tab.info.file.string();
     const CodeBook::Tab* parents = &tab;
     if (!tab.info.parent_table.empty()) {
@@ -175,26 +290,36 @@ class CodeBookLoader {
       }
       parents = &it->second;
     }
-    for (const auto& o : origins) {
-      const CodeEntry* e = o.entry;
-      if (!e->parent.empty() && parents->entries.find(e->parent) == parents->entries.end()) {
-        return MakeError(Errc::kCorruption, file + ":" + std::to_string(o.line) + ": parent " +
-                                                e->parent + " of " + e->code + " is not in table " +
-                                                parents->info.id);
+    auto where = [&](const std::string& code, std::size_t i) {
+      const auto l = lines.find(code);
+      const std::uint32_t line = l != lines.end() && i < l->second.size() ? l->second[i] : 0;
+      if (line != 0) return file + ":" + std::to_string(line);
+      // Made by a yearly list.
+      return file + " (" + code + " from a yearly list)";
+    };
+    for (const auto& [code, periods] : tab.entries) {
+      for (std::size_t i = 0; i < periods.size(); ++i) {
+        const CodeEntry& e = periods[i];
+        if (!e.parent.empty() && parents->entries.find(e.parent) == parents->entries.end()) {
+          return MakeError(Errc::kCorruption, where(code, i) + ": parent " + e.parent + " of " +
+                                                  e.code + " is not in table " + parents->info.id);
+        }
       }
     }
     if (parents != &tab) return {};  // the other table checks its own chains
-    for (const auto& o : origins) {
-      const CodeEntry* e = o.entry;
-      const CodeEntry* up = e;
-      for (int depth = 0; !up->parent.empty(); ++depth) {
-        if (depth >= kMaxDepth) {
-          return MakeError(Errc::kCorruption, file + ":" + std::to_string(o.line) +
-                                                  ": the parents of " + e->code +
-                                                  " form a cycle (or more than " +
-                                                  std::to_string(kMaxDepth) + " levels)");
+    // Parent chains follow each code's last period; a cycle needs the codes
+    // to point at each other whatever the period, so this finds every one.
+    for (const auto& [code, periods] : tab.entries) {
+      for (std::size_t i = 0; i < periods.size(); ++i) {
+        const CodeEntry* up = &periods[i];
+        for (int depth = 0; !up->parent.empty(); ++depth) {
+          if (depth >= kMaxDepth) {
+            return MakeError(Errc::kCorruption, where(code, i) + ": the parents of " + code +
+                                                    " form a cycle (or more than " +
+                                                    std::to_string(kMaxDepth) + " levels)");
+          }
+          up = &tab.entries.find(up->parent)->second.back();  // exists: checked above
         }
-        up = &tab.entries.find(up->parent)->second;  // exists: checked above
       }
     }
     return {};
@@ -217,25 +342,77 @@ const char* CodeCheckName(CodeCheck c) {
   return "unknown";
 }
 
+const char* EndKindName(EndKind k) {
+  switch (k) {
+    case EndKind::kNone:
+      return "";
+    case EndKind::kAbolished:
+      return "abolished";
+    case EndKind::kChanged:
+      return "changed";
+  }
+  return "";
+}
+
+std::string_view DivisionLevel(std::string_view code) {
+  if (code.size() != 6 ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return {};
+  }
+  if (code.substr(2) == "0000") return "省级";
+  if (code.substr(4) == "00") return "地级";
+  return "县级";
+}
+
 Result<std::shared_ptr<const CodeBook>> CodeBook::Load(const fs::path& dir) {
   return CodeBookLoader::Load(dir);
 }
 
-CodeCheck CodeBook::Check(std::string_view table, std::string_view code, Date on) const {
+const CodeBook::Tab* CodeBook::FindTab(std::string_view table) const {
   auto t = m_tables.find(table);
-  if (t == m_tables.end()) return CodeCheck::kUnknownTable;
-  auto e = t->second.entries.find(code);
-  if (e == t->second.entries.end()) return CodeCheck::kUnknownCode;
-  if (on < e->second.valid_from) return CodeCheck::kNotYetValid;
-  if (e->second.valid_to && on >= *e->second.valid_to) return CodeCheck::kRetired;
-  return CodeCheck::kValid;
+  return t == m_tables.end() ? nullptr : &t->second;
+}
+
+namespace {
+
+bool Covers(const CodeEntry& e, Date on) {
+  return e.valid_from <= on && (!e.valid_to || on < *e.valid_to);
+}
+
+}  // namespace
+
+CodeCheck CodeBook::Check(std::string_view table, std::string_view code, Date on) const {
+  const Tab* t = FindTab(table);
+  if (t == nullptr) return CodeCheck::kUnknownTable;
+  auto e = t->entries.find(code);
+  if (e == t->entries.end()) return CodeCheck::kUnknownCode;
+  for (const CodeEntry& p : e->second) {
+    if (Covers(p, on)) return CodeCheck::kValid;
+  }
+  return on < e->second.front().valid_from ? CodeCheck::kNotYetValid : CodeCheck::kRetired;
 }
 
 const CodeEntry* CodeBook::Find(std::string_view table, std::string_view code) const {
-  auto t = m_tables.find(table);
-  if (t == m_tables.end()) return nullptr;
-  auto e = t->second.entries.find(code);
-  return e == t->second.entries.end() ? nullptr : &e->second;
+  const Tab* t = FindTab(table);
+  if (t == nullptr) return nullptr;
+  auto e = t->entries.find(code);
+  return e == t->entries.end() ? nullptr : &e->second.back();
+}
+
+const CodeEntry* CodeBook::Find(std::string_view table, std::string_view code, Date on) const {
+  const auto periods = Periods(table, code);
+  for (auto it = periods.rbegin(); it != periods.rend(); ++it) {
+    if (Covers(*it, on)) return &*it;
+  }
+  return nullptr;
+}
+
+std::span<const CodeEntry> CodeBook::Periods(std::string_view table, std::string_view code) const {
+  const Tab* t = FindTab(table);
+  if (t == nullptr) return {};
+  auto e = t->entries.find(code);
+  if (e == t->entries.end()) return {};
+  return e->second;
 }
 
 std::string_view CodeBook::Label(std::string_view table, std::string_view code) const {
@@ -244,8 +421,8 @@ std::string_view CodeBook::Label(std::string_view table, std::string_view code) 
 }
 
 const TableInfo* CodeBook::Table(std::string_view table) const {
-  auto t = m_tables.find(table);
-  return t == m_tables.end() ? nullptr : &t->second.info;
+  const Tab* t = FindTab(table);
+  return t == nullptr ? nullptr : &t->info;
 }
 
 std::vector<const TableInfo*> CodeBook::Tables() const {
@@ -256,16 +433,128 @@ std::vector<const TableInfo*> CodeBook::Tables() const {
 }
 
 std::size_t CodeBook::Size(std::string_view table) const {
-  auto t = m_tables.find(table);
-  return t == m_tables.end() ? 0 : t->second.entries.size();
+  const Tab* t = FindTab(table);
+  return t == nullptr ? 0 : t->rows;
+}
+
+std::size_t CodeBook::CodeCount(std::string_view table) const {
+  const Tab* t = FindTab(table);
+  return t == nullptr ? 0 : t->entries.size();
 }
 
 std::vector<const CodeEntry*> CodeBook::Entries(std::string_view table) const {
   std::vector<const CodeEntry*> out;
-  auto t = m_tables.find(table);
-  if (t == m_tables.end()) return out;
-  out.reserve(t->second.entries.size());
-  for (const auto& [code, entry] : t->second.entries) out.push_back(&entry);
+  const Tab* t = FindTab(table);
+  if (t == nullptr) return out;
+  out.reserve(t->rows);
+  for (const auto& [code, periods] : t->entries) {
+    for (const CodeEntry& e : periods) out.push_back(&e);
+  }
+  return out;
+}
+
+namespace {
+
+// "A", "A and B", "A, B and C".
+std::string JoinAnd(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? " and " : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+// The year a period ended in, for a year-precision table: valid_to is
+// 1 January of the year after.
+int EndYear(const CodeEntry& e) {
+  return e.valid_to->month == 1 && e.valid_to->day == 1 ? e.valid_to->year - 1 : e.valid_to->year;
+}
+
+}  // namespace
+
+std::string CodeBook::WhyNotValid(std::string_view table, std::string_view code, Date on) const {
+  const Tab* t = FindTab(table);
+  const auto periods = Periods(table, code);
+  if (t == nullptr || periods.empty() || Check(table, code, on) == CodeCheck::kValid) return {};
+  const bool years = t->info.year_precision;
+
+  // "<code> <label>", with the label of the code's period nearest `when`.
+  auto named = [&](std::string_view c, Date when) {
+    const CodeEntry* e = Find(table, c, when);
+    if (e == nullptr) {
+      const auto ps = Periods(table, c);
+      for (const CodeEntry& p : ps) {
+        if (p.valid_from <= when) e = &p;
+      }
+      if (e == nullptr && !ps.empty()) e = &ps.front();
+    }
+    return e == nullptr ? std::string(c) : std::string(c) + " " + e->label;
+  };
+
+  if (on < periods.front().valid_from) {
+    const CodeEntry& first = periods.front();
+    return std::string(code) + " " + first.label + " is in use only from " +
+           (years ? std::to_string(first.valid_from.year) : first.valid_from.ToString());
+  }
+  // The period that ended last before the date.
+  const CodeEntry* ended = nullptr;
+  for (const CodeEntry& p : periods) {
+    if (p.valid_to && *p.valid_to <= on) ended = &p;
+  }
+  if (ended == nullptr) return {};  // not reached: the code is not valid and not before its start
+  const std::string when =
+      years ? "in " + std::to_string(EndYear(*ended)) : "on " + ended->valid_to->ToString();
+
+  // The successors at the end of the period, and those followed to the codes
+  // in force on the date (a successor may itself have been replaced since).
+  std::vector<std::string> direct, now;
+  std::vector<std::string> seen{std::string(code)};
+  std::vector<std::pair<std::string, int>> todo;  // code, depth
+  for (const Successor& s : ended->successors) {
+    if (s.year) continue;  // a part that moved earlier, not the end
+    direct.push_back(named(s.code, ended->valid_to.value()));
+    todo.emplace_back(s.code, 0);
+  }
+  constexpr int kMaxChain = 8;
+  while (!todo.empty()) {
+    auto [c, depth] = todo.front();
+    todo.erase(todo.begin());
+    if (std::find(seen.begin(), seen.end(), c) != seen.end()) continue;
+    seen.push_back(c);
+    if (IsValid(table, c, on)) {
+      now.push_back(std::string(c) + " " + Find(table, c, on)->label);
+      continue;
+    }
+    if (depth >= kMaxChain) continue;
+    const auto ps = Periods(table, c);
+    for (auto it = ps.rbegin(); it != ps.rend(); ++it) {
+      if (it->valid_to && *it->valid_to <= on) {
+        for (const Successor& s : it->successors) {
+          if (!s.year) todo.emplace_back(s.code, depth + 1);
+        }
+        break;
+      }
+    }
+  }
+
+  std::string out = std::string(code) + " " + ended->label;
+  if (ended->end == EndKind::kChanged && !direct.empty()) {
+    out += " was replaced by " + JoinAnd(direct) + " " + when;
+    if (!now.empty() && now != direct) out += "; its area is now " + JoinAnd(now);
+  } else if (ended->end == EndKind::kAbolished || ended->end == EndKind::kChanged) {
+    out += " was abolished " + when;
+    if (!now.empty()) {
+      out += "; its area is now " + JoinAnd(now);
+    } else if (!direct.empty()) {
+      out += "; its area went to " + JoinAnd(direct);
+    }
+  } else {
+    // A table that does not say how its codes end.
+    out += " was retired " + when;
+    if (!ended->note.empty()) out += " (" + ended->note + ")";
+    if (!now.empty()) out += "; its area is now " + JoinAnd(now);
+  }
   return out;
 }
 
@@ -284,15 +573,18 @@ CodeCheck CodeBook::CheckPlace(std::string_view code, Date on) const {
     // The statistical form of the county itself; a village needs a township.
     return village.empty() || village == "000" ? CodeCheck::kValid : CodeCheck::kUnknownCode;
   }
-  // Townships are checked only where the table knows the county's townships:
-  // the snapshot lacks some (e.g. prefectures without counties, like 441900).
-  auto t = m_tables.find(table::kTownship);
-  if (t == m_tables.end()) return CodeCheck::kValid;
-  auto first = t->second.entries.lower_bound(county);
-  const bool county_known =
-      first != t->second.entries.end() && std::string_view(first->first).substr(0, 6) == county;
-  if (!county_known) return CodeCheck::kValid;
-  return Check(table::kTownship, code.substr(0, 9), on);
+  // Townships are checked only where the statistical table knows the
+  // county's townships (it lacks some, e.g. counties made after its vintage).
+  if (!HasTownships(county)) return CodeCheck::kValid;
+  return Check(table::kStatDivision, code.substr(0, 9), on);
+}
+
+bool CodeBook::HasTownships(std::string_view county) const {
+  const Tab* t = FindTab(table::kStatDivision);
+  if (t == nullptr || county.size() != 6) return false;
+  auto first = t->entries.upper_bound(county);  // past the county's own 6-digit row
+  return first != t->entries.end() && first->first.size() == 9 &&
+         std::string_view(first->first).substr(0, 6) == county;
 }
 
 fs::path DefaultDataDir() {

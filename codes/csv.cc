@@ -12,6 +12,9 @@ namespace {
 
 constexpr std::array<std::string_view, 6> kColumns = {"code",       "label",    "parent",
                                                       "valid_from", "valid_to", "note"};
+// Optional columns after the six (codes/README.md, "Extension columns").
+constexpr std::array<std::string_view, 2> kExtensionColumns = {"end", "successors"};
+constexpr std::size_t kMaxColumns = kColumns.size() + kExtensionColumns.size();
 constexpr Date kEpochOfCodes{1949, 10, 1};
 
 // Builds "<file>:<line>: <reason>" errors.
@@ -112,7 +115,7 @@ Result<std::vector<std::string>> SplitFields(std::string_view line, std::uint32_
       field.assign(line.substr(start, pos - start));
     }
     fields.push_back(std::move(field));
-    if (fields.size() > kColumns.size()) break;  // reported by the caller
+    if (fields.size() > kMaxColumns) break;  // reported by the caller
     if (pos >= n) break;
     ++pos;  // the comma; a trailing comma yields one more empty field
   }
@@ -122,9 +125,65 @@ Result<std::vector<std::string>> SplitFields(std::string_view line, std::uint32_
 struct HeaderField {
   std::string_view key;
   std::string* target;
-  bool required;
   std::uint32_t line = 0;  // where it was seen; 0 = not yet
 };
+
+// "yes"/"no" of a header; nullopt for anything else.
+std::optional<bool> YesNo(std::string_view v) {
+  if (v == "yes") return true;
+  if (v == "no") return false;
+  return std::nullopt;
+}
+
+// A four-digit year 1949..9999; nullopt otherwise.
+std::optional<int> ParseYear(std::string_view v) {
+  if (v.size() != 4) return std::nullopt;
+  int y = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return std::nullopt;
+    y = y * 10 + (c - '0');
+  }
+  if (y < 1949) return std::nullopt;
+  return y;
+}
+
+// "CODE" or "CODE[YEAR]", ';'-separated.
+Result<std::vector<Successor>> ParseSuccessors(std::string_view text, std::uint32_t line_no,
+                                               const ErrorSink& err) {
+  std::vector<Successor> out;
+  if (text.empty()) return out;
+  std::size_t pos = 0;
+  while (true) {
+    const std::size_t semi = text.find(';', pos);
+    const std::string_view item =
+        text.substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos);
+    Successor s;
+    std::string_view code = item;
+    if (!item.empty() && item.back() == ']') {
+      const std::size_t open = item.find('[');
+      const auto year = open == std::string_view::npos
+                            ? std::nullopt
+                            : ParseYear(item.substr(open + 1, item.size() - open - 2));
+      if (!year) {
+        return err.Bad(line_no, "successor " + Quote(item) + " must be CODE or CODE[YYYY]");
+      }
+      s.year = *year;
+      code = item.substr(0, open);
+    }
+    if (!IsValidCode(code)) {
+      return err.Bad(line_no, "successor " + Quote(item) + " must be CODE or CODE[YYYY]");
+    }
+    s.code = std::string(code);
+    out.push_back(std::move(s));
+    if (out.size() > kMaxSuccessors) {
+      return err.At(line_no, Errc::kLimit,
+                    "more than " + std::to_string(kMaxSuccessors) + " successors");
+    }
+    if (semi == std::string_view::npos) break;
+    pos = semi + 1;
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -189,18 +248,42 @@ Result<ParsedTable> ParseTableCsv(std::string_view text, std::string_view file_n
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
 
   ParsedTable out;
-  std::string official;
-  std::array<HeaderField, 7> header = {{
-      {"table", &out.info.id, true},
-      {"title", &out.info.title, true},
-      {"standard", &out.info.standard, true},
-      {"version", &out.info.version, true},
-      {"official", &official, true},
-      {"source", &out.info.source, false},
-      {"parent_table", &out.info.parent_table, false},
+  std::string official, periods, precision, through, list_year;
+  enum : std::size_t {
+    kTable,
+    kTitle,
+    kStandard,
+    kVersion,
+    kOfficial,
+    kSource,
+    kParentTable,
+    kPeriods,
+    kPrecision,
+    kThrough,
+    kList,
+    kYear,
+    kHeaderCount
+  };
+  std::array<HeaderField, kHeaderCount> header = {{
+      {"table", &out.info.id},
+      {"title", &out.info.title},
+      {"standard", &out.info.standard},
+      {"version", &out.info.version},
+      {"official", &official},
+      {"source", &out.info.source},
+      {"parent_table", &out.info.parent_table},
+      {"periods", &periods},
+      {"precision", &precision},
+      {"through", &through},
+      {"list", &out.list_of},
+      {"year", &list_year},
   }};
   bool in_rows = false;
-  std::unordered_map<std::string, std::uint32_t> seen;  // code -> line
+  bool is_list = false;
+  // The position of each extension column in a row; npos when absent.
+  std::size_t end_col = std::string_view::npos, successors_col = std::string_view::npos;
+  std::size_t columns = kColumns.size();
+  std::unordered_map<std::string, std::size_t> seen;  // code -> index of its last entry
 
   std::uint32_t line_no = 0;
   std::size_t pos = 0;
@@ -253,49 +336,120 @@ Result<ParsedTable> ParseTableCsv(std::string_view text, std::string_view file_n
     Result<std::vector<std::string>> split = SplitFields(line, line_no, err);
     if (!split) return split.error();
     std::vector<std::string>& fields = split.value();
-    if (fields.size() != kColumns.size()) {
-      return err.Bad(
-          line_no, "expected " + std::to_string(kColumns.size()) + " fields, found " +
-                       (fields.size() > kColumns.size() ? "more" : std::to_string(fields.size())));
-    }
 
     if (!in_rows) {
-      for (std::size_t i = 0; i < kColumns.size(); ++i) {
-        if (fields[i] != kColumns[i]) {
-          return err.Bad(line_no,
-                         "expected the column header code,label,parent,valid_from,valid_to,note");
+      is_list = header[kList].line != 0;
+      if (is_list) {
+        if (fields.size() != 2 || fields[0] != "code" || fields[1] != "label") {
+          return err.Bad(line_no, "expected the column header code,label of a yearly list");
+        }
+        for (std::size_t h : {kList, kYear}) {
+          if (header[h].line == 0) {
+            return err.Bad(line_no, "header '# " + std::string(header[h].key) +
+                                        ": ...' of a yearly list is missing");
+          }
+        }
+        for (std::size_t h : {kTable, kStandard, kVersion, kOfficial, kParentTable, kPeriods,
+                              kPrecision, kThrough}) {
+          if (header[h].line != 0) {
+            return err.Bad(header[h].line, "header '" + std::string(header[h].key) +
+                                               "' belongs to a table, not to a yearly list");
+          }
+        }
+        if (!IsValidTableId(out.list_of)) {
+          return err.Bad(header[kList].line,
+                         "list " + Quote(out.list_of) + " does not name a table id");
+        }
+        const auto year = ParseYear(list_year);
+        if (!year) {
+          return err.Bad(header[kYear].line,
+                         "year " + Quote(list_year) + " is not a year YYYY from 1949");
+        }
+        out.list_year = *year;
+        columns = 2;
+        in_rows = true;
+        continue;
+      }
+      bool base_ok = fields.size() >= kColumns.size() && fields.size() <= kMaxColumns;
+      for (std::size_t i = 0; base_ok && i < kColumns.size(); ++i)
+        base_ok = fields[i] == kColumns[i];
+      for (std::size_t i = kColumns.size(); base_ok && i < fields.size(); ++i) {
+        std::size_t& col = fields[i] == kExtensionColumns[0]   ? end_col
+                           : fields[i] == kExtensionColumns[1] ? successors_col
+                                                               : columns;  // a sentinel
+        if (&col == &columns || col != std::string_view::npos) {
+          base_ok = false;
+        } else {
+          col = i;
         }
       }
-      for (const HeaderField& f : header) {
-        if (f.required && f.line == 0) {
-          return err.Bad(line_no, "header '# " + std::string(f.key) + ": ...' is missing");
+      if (!base_ok) {
+        return err.Bad(line_no,
+                       "expected the column header code,label,parent,valid_from,valid_to,note "
+                       "(optionally followed by end and successors)");
+      }
+      columns = fields.size();
+      for (std::size_t h : {kTable, kTitle, kStandard, kVersion, kOfficial}) {
+        if (header[h].line == 0) {
+          return err.Bad(line_no, "header '# " + std::string(header[h].key) + ": ...' is missing");
         }
+      }
+      if (header[kYear].line != 0) {
+        return err.Bad(header[kYear].line,
+                       "header 'year' belongs to a yearly list, not to a table");
       }
       if (!IsValidTableId(out.info.id)) {
-        return err.Bad(header[0].line, "table id " + Quote(out.info.id) +
-                                           " must match [a-z][a-z0-9_]* (at most 64 bytes)");
+        return err.Bad(header[kTable].line, "table id " + Quote(out.info.id) +
+                                                " must match [a-z][a-z0-9_]* (at most 64 bytes)");
       }
-      if (official == "yes") {
-        out.info.official = true;
-      } else if (official != "no") {
-        return err.Bad(header[4].line, "official must be 'yes' or 'no', not " + Quote(official));
+      if (const auto v = YesNo(official)) {
+        out.info.official = *v;
+      } else {
+        return err.Bad(header[kOfficial].line,
+                       "official must be 'yes' or 'no', not " + Quote(official));
       }
       if (!out.info.parent_table.empty() && !IsValidTableId(out.info.parent_table)) {
-        return err.Bad(header[6].line,
+        return err.Bad(header[kParentTable].line,
                        "parent_table " + Quote(out.info.parent_table) + " is not a table id");
+      }
+      if (header[kPeriods].line != 0) {
+        const auto v = YesNo(periods);
+        if (!v) {
+          return err.Bad(header[kPeriods].line,
+                         "periods must be 'yes' or 'no', not " + Quote(periods));
+        }
+        out.info.periods = *v;
+      }
+      if (header[kPrecision].line != 0) {
+        if (precision != "year" && precision != "day") {
+          return err.Bad(header[kPrecision].line,
+                         "precision must be 'year' or 'day', not " + Quote(precision));
+        }
+        out.info.year_precision = precision == "year";
+      }
+      if (header[kThrough].line != 0) {
+        const auto y = ParseYear(through);
+        if (!y) {
+          return err.Bad(header[kThrough].line,
+                         "through " + Quote(through) + " is not a year YYYY from 1949");
+        }
+        out.info.through = *y;
       }
       in_rows = true;
       continue;
     }
 
+    if (fields.size() != columns) {
+      return err.Bad(line_no,
+                     "expected " + std::to_string(columns) + " fields, found " +
+                         (fields.size() > columns ? "more" : std::to_string(fields.size())));
+    }
     if (out.entries.size() >= kMaxTableRows) {
       return err.At(line_no, Errc::kLimit, "more than " + std::to_string(kMaxTableRows) + " rows");
     }
     CodeEntry e;
     e.code = std::move(fields[0]);
     e.label = std::move(fields[1]);
-    e.parent = std::move(fields[2]);
-    e.note = std::move(fields[5]);
     if (!IsValidCode(e.code)) {
       return err.Bad(line_no, "code " + Quote(e.code) + " must be 1 to " +
                                   std::to_string(kMaxCodeBytes) + " of [0-9A-Za-z._-]");
@@ -307,6 +461,18 @@ Result<ParsedTable> ParseTableCsv(std::string_view text, std::string_view file_n
     if (Trim(e.label).size() != e.label.size()) {
       return err.Bad(line_no, "label of " + e.code + " has leading or trailing blanks");
     }
+    if (is_list) {
+      auto [it, inserted] = seen.emplace(e.code, out.entries.size());
+      if (!inserted) {
+        return err.Bad(line_no,
+                       "code " + e.code + " repeats line " + std::to_string(out.lines[it->second]));
+      }
+      out.entries.push_back(std::move(e));
+      out.lines.push_back(line_no);
+      continue;
+    }
+    e.parent = std::move(fields[2]);
+    e.note = std::move(fields[5]);
     if (!e.parent.empty()) {
       if (!IsValidCode(e.parent)) {
         return err.Bad(line_no, "parent " + Quote(e.parent) + " of " + e.code + " is not a code");
@@ -334,9 +500,43 @@ Result<ParsedTable> ParseTableCsv(std::string_view text, std::string_view file_n
       }
       e.valid_to = *d;
     }
-    auto [it, inserted] = seen.emplace(e.code, line_no);
+    if (end_col != std::string_view::npos) {
+      const std::string& v = fields[end_col];
+      if (v == "abolished") {
+        e.end = EndKind::kAbolished;
+      } else if (v == "changed") {
+        e.end = EndKind::kChanged;
+      } else if (!v.empty()) {
+        return err.Bad(line_no, "end " + Quote(v) + " of " + e.code +
+                                    " must be empty, 'abolished' or 'changed'");
+      }
+      if (e.end != EndKind::kNone && !e.valid_to) {
+        return err.Bad(line_no, "code " + e.code + " has an end but no valid_to");
+      }
+    }
+    if (successors_col != std::string_view::npos) {
+      auto s = ParseSuccessors(fields[successors_col], line_no, err);
+      if (!s) return s.error();
+      e.successors = std::move(s.value());
+    }
+    auto [it, inserted] = seen.emplace(e.code, out.entries.size());
     if (!inserted) {
-      return err.Bad(line_no, "code " + e.code + " repeats line " + std::to_string(it->second));
+      const std::uint32_t prev_line = out.lines[it->second];
+      const CodeEntry& prev = out.entries[it->second];
+      if (!out.info.periods) {
+        return err.Bad(line_no, "code " + e.code + " repeats line " + std::to_string(prev_line) +
+                                    " (a table of several periods per code says '# periods: yes')");
+      }
+      if (!prev.valid_to) {
+        return err.Bad(line_no, "code " + e.code + " starts again, but its period on line " +
+                                    std::to_string(prev_line) + " has no valid_to");
+      }
+      if (e.valid_from <= prev.valid_from) {
+        return err.Bad(line_no,
+                       "code " + e.code + ": this period must start after the one on line " +
+                           std::to_string(prev_line) + " (" + prev.valid_from.ToString() + ")");
+      }
+      it->second = out.entries.size();
     }
     out.entries.push_back(std::move(e));
     out.lines.push_back(line_no);

@@ -116,7 +116,9 @@ Result<BatchCheck> CheckBatch(std::string_view file_bytes, const codes::CodeBook
     };
     // R1–R3, exactly as a receiver judges the record.
     schema::Violations v = pe.violations;
-    if (v.empty()) v = schema::ValidateEvent(e, book, options.limits, options.today);
+    if (v.empty())
+      v = schema::ValidateEvent(e, book, options.limits, options.today,
+                                schema::Provenance::kRecorded);
     for (auto& x : v) add(std::move(x.rule), std::move(x.field), std::move(x.message));
     if (up && e.origin != h.origin) {
       add("R3", "origin", "an up batch from " + h.origin + " carries only its own events, not one of " + e.origin);

@@ -180,17 +180,23 @@ std::string DivisionLabel(const codes::CodeBook& book, const codes::CodeEntry& e
   return e.label;
 }
 
+// A node id's entry: its division, else (a municipality's city level such as
+// 110100, which the ministry's list does not hold) its statistical code.
+const codes::CodeEntry* NodeEntry(const codes::CodeBook& book, std::string_view code) {
+  const auto* e = book.Find(codes::table::kDivision, code);
+  return e != nullptr ? e : book.Find(codes::table::kStatDivision, code);
+}
+
 }  // namespace
 
 std::string JurisdictionName(const codes::CodeBook& book, std::string_view id) {
   std::string out(id);
   // The root of the tree (exchange/routing.cc): not a division.
   if (id == "100000") return out + " 国家信访局";
-  if (const auto* e = book.Find(codes::table::kDivision, id))
-    return out + " " + DivisionLabel(book, *e);
+  if (const auto* e = NodeEntry(book, id)) return out + " " + DivisionLabel(book, *e);
   // A department "PPCCNN.ORG" of a county.
   if (id.size() > 7 && id[6] == '.' && AllDigits(id.substr(0, 6))) {
-    if (const auto* e = book.Find(codes::table::kDivision, id.substr(0, 6))) {
+    if (const auto* e = NodeEntry(book, id.substr(0, 6))) {
       return out + " " + DivisionLabel(book, *e) + "所属部门";
     }
   }
@@ -201,7 +207,7 @@ std::string DivisionPath(const codes::CodeBook& book, std::string_view id) {
   std::string code(id.size() > 7 && id[6] == '.' ? id.substr(0, 6) : id);
   std::vector<std::string> names;
   for (int depth = 0; depth < 6 && !code.empty(); ++depth) {
-    const auto* e = book.Find(codes::table::kDivision, code);
+    const auto* e = depth == 0 ? NodeEntry(book, code) : book.Find(codes::table::kDivision, code);
     if (e == nullptr) break;
     names.push_back(e->label);
     code = e->parent;

@@ -366,7 +366,10 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
       if (!*more) break;
       Store::IncomingEvent ie;
       ie.violations = std::move(pe.violations);
-      if (ie.violations.empty()) ie.violations = schema::ValidateEvent(pe.event, m_codes, m_config.limits, today);
+      // Records another node signed: checked as recorded (schema/VALIDATION.md, "Provenance").
+      if (ie.violations.empty())
+        ie.violations = schema::ValidateEvent(pe.event, m_codes, m_config.limits, today,
+                                              schema::Provenance::kRecorded);
       ie.event = std::move(pe.event);
       ie.xml = std::move(pe.xml);
       chunk.push_back(std::move(ie));

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "node/projection.h"
+#include "schema/validate.h"
 #include "schema/xml.h"
 
 namespace xf::node {
@@ -541,6 +542,7 @@ Result<schema::Event> Store::RegisterCase(schema::CaseRegistration c, const std:
   const Instant now = m_clock.Now();
   if (c.registering_body.empty()) c.registering_body = node_id;
   if (c.registered_at.seconds == 0) c.registered_at = now;
+  schema::CompleteIdNumbers(c);  // the 18-digit form beside a 15-digit ID number
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began().error();
   if (c.case_id.empty()) {

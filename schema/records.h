@@ -22,7 +22,8 @@ struct Petitioner {
   std::string name;              // 姓名 (required)
   std::string gender;            // 性别, GB/T 2261.1 (required)
   std::string ethnicity;         // 民族, GB/T 3304
-  std::string id_number;         // 公民身份号码, GB 11643
+  std::string id_number;         // 公民身份号码, GB 11643, as given: 18 characters or 15 digits
+  std::string id_number_18;      // its 18-character form for a 15-digit id_number (node fills it)
   std::string phone;             // 联系电话
   std::string address;           // 住址
   std::string address_division;  // 住址行政区划, GB/T 2260 (6, 9 or 12 digits)

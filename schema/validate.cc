@@ -224,6 +224,27 @@ std::string CodeMessage(const codes::CodeBook& book, std::string_view table,
          "]";
 }
 
+// R2 message for a place whose 6-digit part is not a division on the date,
+// from the division history: "中华人民共和国行政区划代码 (division): code "330103"
+// is not valid on 2022-03-01: 330103 下城区 was abolished in 2021; its area is
+// now 330105 拱墅区 [retired]".
+std::string DivisionMessage(const codes::CodeBook& book, std::string_view code,
+                            std::string_view county, codes::CodeCheck check, Date on) {
+  std::string why = book.WhyNotValid(codes::table::kDivision, county, on);
+  if (why.empty()) why = CodeCheckWhy(book.Find(codes::table::kDivision, county), check);
+  if (check == codes::CodeCheck::kUnknownCode) {
+    if (const codes::CodeEntry* stat = book.Find(codes::table::kStatDivision, county)) {
+      why += "; " + std::string(county) + " " + stat->label +
+             " is a statistical code (stat_division), not a GB/T 2260 division";
+    }
+  }
+  const codes::TableInfo* info = book.Table(codes::table::kDivision);
+  const std::string title = info != nullptr && !info->title.empty() ? info->title : "division";
+  return title + " (" + std::string(codes::table::kDivision) + "): code " + Quote(code) +
+         " is not valid on " + on.ToString() + ": " + why + " [" + codes::CodeCheckName(check) +
+         "]";
+}
+
 // R2 for a coded field that is set. Returns true when valid.
 bool CheckCode(Collector& out, const codes::CodeBook& book, std::string_view table,
                const std::string& field, std::string_view code, Date on) {
@@ -233,12 +254,35 @@ bool CheckCode(Collector& out, const codes::CodeBook& book, std::string_view tab
   return false;
 }
 
+// Whether a place written under earlier tables passes (Provenance::kRecorded):
+// its 6-digit part was a division code in some year, or is a statistical
+// county code (which the tables before xf-codes-2026.2 took for GB/T 2260);
+// its township part, as CheckPlace checks it, whatever the date.
+bool RecordedPlaceKnown(const codes::CodeBook& book, std::string_view code) {
+  const std::string_view county = code.substr(0, 6);
+  if (book.Find(codes::table::kDivision, county) == nullptr &&
+      book.Find(codes::table::kStatDivision, county) == nullptr) {
+    return false;
+  }
+  if (code.size() == 6) return true;
+  const std::string_view township = code.substr(6, 3);
+  if (township == "000") return code.size() == 9 || code.substr(9) == "000";
+  return !book.HasTownships(county) ||
+         book.Find(codes::table::kStatDivision, code.substr(0, 9)) != nullptr;
+}
+
 // R2 for a division code of 6, 9 or 12 digits (问题属地, 住址行政区划).
 bool CheckPlaceCode(Collector& out, const codes::CodeBook& book, const std::string& field,
-                    std::string_view code, Date on) {
+                    std::string_view code, Date on, Provenance provenance) {
   const codes::CodeCheck check = book.CheckPlace(code, on);
   if (check == codes::CodeCheck::kValid) return true;
-  if (!AllDigits(code) || (code.size() != 6 && code.size() != 9 && code.size() != 12)) {
+  const bool well_formed =
+      AllDigits(code) && (code.size() == 6 || code.size() == 9 || code.size() == 12);
+  if (well_formed && provenance == Provenance::kRecorded &&
+      check != codes::CodeCheck::kUnknownTable && RecordedPlaceKnown(book, code)) {
+    return true;
+  }
+  if (!well_formed) {
     const codes::TableInfo* info = book.Table(codes::table::kDivision);
     out.Add("R2", field,
             (info != nullptr ? info->title : std::string("division")) + " (" +
@@ -248,14 +292,15 @@ bool CheckPlaceCode(Collector& out, const codes::CodeBook& book, const std::stri
     return false;
   }
   // Name the table whose entry failed: the county part, else the township part.
-  std::string_view table = codes::table::kDivision;
   const std::string_view county = code.substr(0, 6);
-  const codes::CodeEntry* entry = book.Find(codes::table::kDivision, county);
   if (code.size() > 6 && book.IsValid(codes::table::kDivision, county, on)) {
-    table = codes::table::kTownship;
-    entry = book.Find(codes::table::kTownship, code.substr(0, 9));
+    out.Add(
+        "R2", field,
+        CodeMessage(book, codes::table::kStatDivision,
+                    book.Find(codes::table::kStatDivision, code.substr(0, 9)), code, check, on));
+    return false;
   }
-  out.Add("R2", field, CodeMessage(book, table, entry, code, check, on));
+  out.Add("R2", field, DivisionMessage(book, code, county, check, on));
   return false;
 }
 
@@ -385,7 +430,8 @@ void CheckAttachments(Collector& out, const std::vector<Attachment>& attachments
 }
 
 void CheckPetitioner(Collector& out, const Petitioner& p, std::size_t i, bool anonymous,
-                     const codes::CodeBook& book, const RecordLimits& limits, Date on, Date today) {
+                     const codes::CodeBook& book, const RecordLimits& limits, Date on, Date today,
+                     Provenance provenance) {
   const std::string base = Index("petitioners", i);
   // An anonymous petition (匿名) may carry no name.
   if (anonymous) {
@@ -399,10 +445,27 @@ void CheckPetitioner(Collector& out, const Petitioner& p, std::size_t i, bool an
   if (!p.ethnicity.empty()) {
     CheckCode(out, book, codes::table::kEthnicity, base + ".ethnicity", p.ethnicity, on);
   }
+  bool id_ok = false;
   if (!p.id_number.empty()) {
-    std::string problem = CheckIdNumber(p.id_number, today);
-    if (!problem.empty())
-      out.Add("R3", base + ".id_number", "ID number (公民身份号码): " + problem);
+    std::string problem = CheckIdNumber(p.id_number, book, on, today, provenance);
+    id_ok = problem.empty();
+    if (!id_ok) out.Add("R3", base + ".id_number", "ID number (公民身份号码): " + problem);
+  }
+  if (!p.id_number_18.empty()) {
+    if (p.id_number.empty()) {
+      out.Add("R3", base + ".id_number_18",
+              "the 18-digit form (id_number_18) is set without an ID number (id_number)");
+    } else if (p.id_number.size() != 15) {
+      out.Add("R3", base + ".id_number_18",
+              "the 18-digit form (id_number_18) is only for a 15-digit first-generation "
+              "id_number; this one has " +
+                  std::to_string(CodePoints(p.id_number).value_or(p.id_number.size())) +
+                  " characters");
+    } else if (id_ok && p.id_number_18 != IdNumber18(p.id_number)) {
+      out.Add("R3", base + ".id_number_18",
+              "the 18-digit form (id_number_18) is not the 15-digit id_number with 19 before its "
+              "birth date and its check character");
+    }
   }
   if (!p.phone.empty() && !IsPhone(p.phone)) {
     out.Add("R3", base + ".phone",
@@ -411,7 +474,7 @@ void CheckPetitioner(Collector& out, const Petitioner& p, std::size_t i, bool an
   }
   out.Text(p.address, base + ".address", "address", limits.max_text_chars, Lines::kSingle);
   if (!p.address_division.empty()) {
-    CheckPlaceCode(out, book, base + ".address_division", p.address_division, on);
+    CheckPlaceCode(out, book, base + ".address_division", p.address_division, on, provenance);
   }
   if (!p.education.empty()) {
     CheckCode(out, book, codes::table::kEducation, base + ".education", p.education, on);
@@ -424,8 +487,12 @@ void CheckPetitioner(Collector& out, const Petitioner& p, std::size_t i, bool an
 }
 
 void CheckCaseBody(Collector& out, const CaseRegistration& c, const codes::CodeBook& book,
-                   const RecordLimits& limits, Date today) {
-  const Date on = c.received_date;  // R2: codes in force when the petition arrived
+                   const RecordLimits& limits, Date today, Provenance provenance) {
+  // R2: codes in force when the petition arrived. A received date the
+  // mapping could not read keeps the struct's default (1970-01-01) and is
+  // reported there; checking codes and birth dates on it would only add
+  // confusing findings, so they are checked on today instead.
+  const Date on = c.received_date == Date{} ? today : c.received_date;
 
   // Identity and provenance.
   if (!c.case_id.empty() && !IsCaseId(c.case_id)) {
@@ -467,7 +534,7 @@ void CheckCaseBody(Collector& out, const CaseRegistration& c, const codes::CodeB
               on);
   }
   if (out.Required(c.problem_place, "problem_place", "problem place (问题属地)")) {
-    CheckPlaceCode(out, book, "problem_place", c.problem_place, on);
+    CheckPlaceCode(out, book, "problem_place", c.problem_place, on, provenance);
   }
 
   // People.
@@ -487,12 +554,16 @@ void CheckCaseBody(Collector& out, const CaseRegistration& c, const codes::CodeB
                   " petitioners are marked first; exactly one must be (第一信访人)");
     }
   }
-  std::map<std::string_view, std::size_t> id_numbers;  // a person is listed once
+  // A person is listed once: compared on the 18-character form, so that a
+  // first-generation number and its 18-digit form are one person.
+  std::map<std::string, std::size_t> id_numbers;
   for (std::size_t i = 0; i < c.petitioners.size(); ++i) {
     const Petitioner& p = c.petitioners[i];
-    CheckPetitioner(out, p, i, c.anonymous, book, limits, on, today);
+    CheckPetitioner(out, p, i, c.anonymous, book, limits, on, today, provenance);
     if (!p.id_number.empty()) {
-      if (auto [it, inserted] = id_numbers.emplace(p.id_number, i); !inserted) {
+      std::string key = IdNumber18(p.id_number);
+      if (key.empty()) key = p.id_number;
+      if (auto [it, inserted] = id_numbers.emplace(std::move(key), i); !inserted) {
         out.Add("R3", Index("petitioners", i) + ".id_number",
                 "the same ID number as petitioners[" + std::to_string(it->second) + "]");
       }
@@ -578,9 +649,10 @@ struct BodyChecker {
   const RecordLimits& limits;
   Date on;
   Date today;
+  Provenance provenance;
 
   void operator()(const CaseRegistration& c) {
-    CheckCaseBody(out, c, book, limits, today);
+    CheckCaseBody(out, c, book, limits, today, provenance);
     if (!c.case_id.empty() && !event.case_id.empty() && c.case_id != event.case_id) {
       out.Add("R3", "case_id",
               "the event's case id " + Quote(event.case_id) +
@@ -711,43 +783,152 @@ struct BodyChecker {
 
 }  // namespace
 
-std::string CheckIdNumber(std::string_view id, Date today) {
-  if (id.size() != 18) {
-    const auto chars = CodePoints(id);
-    return "must be 18 characters, not " + std::to_string(chars ? *chars : id.size());
+namespace {
+
+// Full-width forms of what an ID number holds (FF10-FF19 ０-９, FF38 Ｘ,
+// FF58 ｘ), as an input method in full-width mode types them.
+bool IsFullWidthIdChar(char32_t cp) {
+  return (cp >= 0xFF10 && cp <= 0xFF19) || cp == 0xFF38 || cp == 0xFF58;
+}
+
+// 810000, 820000, 830000 begin the residence permits of Hong Kong, Macao
+// and Taiwan residents (港澳台居民居住证), which are not division codes.
+bool IsResidencePermitAddress(std::string_view a) {
+  return a == "810000" || a == "820000" || a == "830000";
+}
+
+}  // namespace
+
+char IdCheckCharacter(std::string_view first17) {
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  static constexpr char kCheckChars[] = "10X98765432";
+  int sum = 0;
+  for (std::size_t i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
+  return kCheckChars[sum % 11];
+}
+
+std::string IdNumber18(std::string_view id) {
+  if (id.size() == 18) return std::string(id);
+  if (id.size() != 15 || !AllDigits(id)) return {};
+  std::string out = std::string(id.substr(0, 6)) + "19" + std::string(id.substr(6));
+  out += IdCheckCharacter(out);
+  return out;
+}
+
+void CompleteIdNumbers(CaseRegistration& c) {
+  for (Petitioner& p : c.petitioners) {
+    if (p.id_number.size() == 15 && AllDigits(p.id_number))
+      p.id_number_18 = IdNumber18(p.id_number);
   }
-  for (std::size_t i = 0; i < 17; ++i) {
-    if (!IsDigit(id[i])) {
-      return "character " + std::to_string(i + 1) + " must be a digit, not " +
-             Quote(id.substr(i, 1));
+}
+
+std::string CheckIdNumber(std::string_view id, const codes::CodeBook& book, Date received,
+                          Date today, Provenance provenance) {
+  // Count characters, not bytes; note the first full-width one.
+  std::size_t chars = 0, full_width = 0, first_full = 0;
+  std::string_view first_full_text;
+  for (std::size_t i = 0; i < id.size(); ++chars) {
+    char32_t cp;
+    const std::size_t len = DecodeUtf8(id, i, cp);
+    if (len == 0) {
+      return "is not valid UTF-8 (byte " + std::to_string(i) + " is 0x" +
+             Hex(static_cast<unsigned char>(id[i]), 2) + ")";
+    }
+    if (IsFullWidthIdChar(cp) && full_width++ == 0) {
+      first_full = chars + 1;
+      first_full_text = id.substr(i, len);
+    }
+    i += len;
+  }
+  const std::string type_half = "type the digits 0-9 and X in half-width (半角)";
+  if (chars != 18 && chars != 15) {
+    std::string msg = "must be 18 characters, got " + std::to_string(chars);
+    if (full_width > 0) {
+      msg += ", " + std::to_string(full_width) + " of them full-width (全角; character " +
+             std::to_string(first_full) + " is " + Quote(first_full_text) + "): " + type_half;
+    } else {
+      msg += " (or 15 digits for a first-generation number)";
+    }
+    return msg;
+  }
+  if (full_width > 0) {
+    return "has " + std::to_string(full_width) + " full-width (全角) character" +
+           (full_width > 1 ? "s" : "") + " (character " + std::to_string(first_full) + " is " +
+           Quote(first_full_text) + "): " + type_half;
+  }
+  // From here on every character is one byte or the check below names it.
+  const bool first_generation = chars == 15;
+  const std::size_t digits = first_generation ? 15 : 17;
+  if (id.size() != chars) {
+    // A multi-byte character other than a full-width digit: find it.
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < id.size(); ++k) {
+      char32_t cp;
+      const std::size_t len = DecodeUtf8(id, i, cp);
+      if (len > 1) {
+        return "character " + std::to_string(k + 1) + " must be a digit" +
+               (k + 1 == 18 ? std::string(" or X") : std::string()) + ", not " +
+               Quote(id.substr(i, len));
+      }
+      i += len;
     }
   }
-  const char last = id[17];
-  if (last == 'x') return "the check character must be an uppercase 'X', not a lowercase 'x'";
-  if (!IsDigit(last) && last != 'X') {
-    return "the check character must be a digit or 'X', not " + Quote(id.substr(17, 1));
+  for (std::size_t i = 0; i < digits; ++i) {
+    if (!IsDigit(id[i])) {
+      return "character " + std::to_string(i + 1) + " must be a digit, not " +
+             Quote(id.substr(i, 1)) +
+             (first_generation ? " (a 15-character number is a first-generation one: digits only)"
+                               : "");
+    }
   }
+  if (!first_generation) {
+    const char last = id[17];
+    if (last == 'x') return "the check character must be an uppercase 'X', not a lowercase 'x'";
+    if (!IsDigit(last) && last != 'X') {
+      return "the check character must be a digit or 'X', not " + Quote(id.substr(17, 1));
+    }
+  }
+
+  // The address part: a division code of some year, or a residence permit.
+  const std::string_view address = id.substr(0, 6);
   const int province = (id[0] - '0') * 10 + (id[1] - '0');
-  if (std::find(kProvinceCodes.begin(), kProvinceCodes.end(), province) == kProvinceCodes.end()) {
-    return "address code " + std::string(id.substr(0, 6)) +
-           " does not start with a province code (" + std::string(id.substr(0, 2)) + " is none)";
+  const bool province_form =
+      std::find(kProvinceCodes.begin(), kProvinceCodes.end(), province) != kProvinceCodes.end();
+  if (provenance == Provenance::kRecorded || book.Table(codes::table::kDivision) == nullptr) {
+    // The rule records were written under, and the only one without the table.
+    if (!province_form && !IsResidencePermitAddress(address)) {
+      return "address code " + std::string(address) + " does not start with a province code (" +
+             std::string(id.substr(0, 2)) + " is none)";
+    }
+  } else if (book.Find(codes::table::kDivision, address) == nullptr &&
+             !IsResidencePermitAddress(address)) {
+    return "address code " + std::string(address) +
+           " was never a division code (GB/T 2260, any year since 1981), nor 810000, 820000 or "
+           "830000 of a residence permit";
   }
-  const std::string_view birth_text = id.substr(6, 8);
+
+  const std::string birth_text =
+      first_generation ? "19" + std::string(id.substr(6, 6)) : std::string(id.substr(6, 8));
   const std::optional<Date> birth = Date::ParseCompact(birth_text);
-  if (!birth) return "birth date " + std::string(birth_text) + " is not a real date";
+  if (!birth) {
+    return "birth date " + std::string(first_generation ? id.substr(6, 6) : id.substr(6, 8)) +
+           " is not a real date" + (first_generation ? " (19YYMMDD)" : "");
+  }
   if (*birth > today) {
     return "birth date " + birth->ToString() + " is after today (" + today.ToString() + ")";
+  }
+  if (provenance == Provenance::kNew && *birth > received) {
+    return "birth date " + birth->ToString() + " is after the received date (" +
+           received.ToString() + ")";
   }
   if (*birth < kEarliestBirthDate) {
     return "birth date " + birth->ToString() + " is before " + kEarliestBirthDate.ToString();
   }
-  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  static constexpr char kCheckChars[] = "10X98765432";
-  int sum = 0;
-  for (std::size_t i = 0; i < 17; ++i) sum += (id[i] - '0') * kWeights[i];
-  const char expected = kCheckChars[sum % 11];
-  if (last != expected) {
-    return std::string("check character is '") + last + "', expected '" + expected + "'";
+  if (!first_generation) {
+    const char expected = IdCheckCharacter(id.substr(0, 17));
+    if (id[17] != expected) {
+      return std::string("check character is '") + id[17] + "', expected '" + expected + "'";
+    }
   }
   return {};
 }
@@ -780,14 +961,14 @@ bool IsSha256Hex(std::string_view s) {
 }
 
 Violations ValidateCase(const CaseRegistration& c, const codes::CodeBook& book,
-                        const RecordLimits& limits, Date today) {
+                        const RecordLimits& limits, Date today, Provenance provenance) {
   Collector out(c.case_id);
-  CheckCaseBody(out, c, book, limits, today);
+  CheckCaseBody(out, c, book, limits, today, provenance);
   return out.Take();
 }
 
 Violations ValidateEvent(const Event& e, const codes::CodeBook& book, const RecordLimits& limits,
-                         Date today) {
+                         Date today, Provenance provenance) {
   std::string record = e.seq > 0 ? e.Id() : e.case_id;
   if (record.empty()) {
     if (const auto* reg = std::get_if<CaseRegistration>(&e.body)) record = reg->case_id;
@@ -831,7 +1012,7 @@ Violations ValidateEvent(const Event& e, const codes::CodeBook& book, const Reco
   }
   out.Text(e.actor, "actor", "actor", limits.max_name_chars, Lines::kSingle);
 
-  std::visit(BodyChecker{out, e, book, limits, e.occurred_at.ToDate(), today}, e.body);
+  std::visit(BodyChecker{out, e, book, limits, e.occurred_at.ToDate(), today, provenance}, e.body);
   return out.Take();
 }
 

@@ -224,6 +224,9 @@ void Usage() {
   xfctl conformance --batch FILE [--signature FILE --key ORIGIN.pub] [--format text|json]
                                                       one batch file checked offline
   xfctl case xml FILE.json                            the XML form of a case (no node needed)
+  xfctl codes show CODE [--table ID] [--on YYYY-MM-DD] [--codes-dir DIR]
+                                                      every period of a code, its successors
+  xfctl codes tables [--codes-dir DIR]                the code tables, versions, rows
   xfctl peer add --as parent|child --id ID --key PEER.pub --cert PEER.crt [--url URL] [--pull]
   xfctl keys add NODE-ID PUBLIC-KEY.pem              trust a further node's signing key
   xfctl backup DEST    [--node DIR | --config FILE]     online copy: database and attachments
@@ -270,7 +273,8 @@ int main(int argc, char** argv) {
   if (cmd == "export") return CmdExport(Args(argc, argv, 2));
   if (cmd == "import") return CmdImport(Args(argc, argv, 2));
   if (cmd == "conformance") return CmdConformance(Args(argc, argv, 2));
-  if (cmd == "case" || cmd == "bench" || cmd == "peer" || cmd == "keys" || cmd == "batch") {
+  if (cmd == "case" || cmd == "bench" || cmd == "peer" || cmd == "keys" || cmd == "batch" ||
+      cmd == "codes") {
     if (argc < 3) {
       Usage();
       return 2;
@@ -281,6 +285,7 @@ int main(int argc, char** argv) {
     if (cmd == "peer") return CmdPeer(sub, rest);
     if (cmd == "keys") return CmdKeys(sub, rest);
     if (cmd == "batch") return CmdBatch(sub, rest);
+    if (cmd == "codes") return CmdCodes(sub, rest);
     if (sub == "report") return CmdBenchReport(rest);  // tools/cmd_bench_report.cc
     if (sub == "propagate") return CmdBenchPropagate(rest);  // tools/cmd_bench_propagate.cc
     return CmdBench(sub, rest);

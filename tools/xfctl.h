@@ -86,5 +86,6 @@ int CmdBatch(const std::string& sub, const Args& args);  // inspect, verify, get
 int CmdExport(const Args& args);
 int CmdImport(const Args& args);
 int CmdConformance(const Args& args);
+int CmdCodes(const std::string& sub, const Args& args);  // show, tables
 
 }  // namespace xf::tools

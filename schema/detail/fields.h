@@ -45,6 +45,7 @@ void Fields(V& v, S& p) {
   v.Text("gender", p.gender, Opt::kRequired);
   v.Text("ethnicity", p.ethnicity, Opt::kOptional);
   v.Text("id_number", p.id_number, Opt::kOptional);
+  v.Text("id_number_18", p.id_number_18, Opt::kOptional);
   v.Text("phone", p.phone, Opt::kOptional);
   v.Text("address", p.address, Opt::kOptional);
   v.Text("address_division", p.address_division, Opt::kOptional);

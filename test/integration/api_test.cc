@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "schema/json.h"
+#include "schema/validate.h"
 #include "schema/xml.h"
 #include "test/harness/harness.h"
 
@@ -61,6 +62,7 @@ std::string Canonical(std::string case_json, const std::string& id, const json::
   c->case_id = id;
   c->registering_body = std::string(got.at("registering_body").as_string());
   c->registered_at = *xf::Instant::Parse(got.at("registered_at").as_string());
+  xf::schema::CompleteIdNumbers(*c);  // the 18-digit form of a 15-digit ID number
   return xf::schema::CaseToJson(*c);
 }
 

@@ -45,7 +45,7 @@ TEST_CASE("the shipped set loads quickly and holds every table the records use")
   std::set<std::string> ids;
   for (const TableInfo* t : book.Tables()) ids.insert(t->id);
   const std::set<std::string> want = {
-      std::string(table::kDivision),        std::string(table::kTownship),
+      std::string(table::kDivision),        std::string(table::kStatDivision),
       std::string(table::kGender),          std::string(table::kEthnicity),
       std::string(table::kEducation),       std::string(table::kPoliticalStatus),
       std::string(table::kChannel),         std::string(table::kPurpose),
@@ -64,7 +64,7 @@ TEST_CASE("the shipped set loads quickly and holds every table the records use")
     CHECK_FALSE(info->source.empty());
     CHECK(info->file.filename() == id + ".csv");
   }
-  for (auto id : {table::kDivision, table::kTownship, table::kGender, table::kEthnicity,
+  for (auto id : {table::kDivision, table::kStatDivision, table::kGender, table::kEthnicity,
                   table::kEducation, table::kPoliticalStatus, table::kHoliday}) {
     CHECK(book.Table(id)->official);
   }
@@ -73,63 +73,85 @@ TEST_CASE("the shipped set loads quickly and holds every table the records use")
     CHECK_FALSE(book.Table(id)->official);
   }
   CHECK(book.Table(table::kDivision)->standard == "GB/T 2260");
-  CHECK(book.Table(table::kTownship)->parent_table == "division");
+  CHECK(book.Table(table::kStatDivision)->parent_table.empty());
+  CHECK(book.Table(table::kStatDivision)->standard.find("统计") != std::string::npos);
+  CHECK(book.Table(table::kStatDivision)->title.find("不是GB/T 2260") != std::string::npos);
 }
 
-TEST_CASE("divisions: provinces, prefectures, counties, retired codes") {
+TEST_CASE("divisions: the ministry's list at the end of 2024") {
   const CodeBook& book = Book();
-  int provinces = 0, prefectures = 0, counties = 0, retired = 0;
+  const Date end_of_2024{2024, 12, 31};
+  int provinces = 0, prefectures = 0, counties = 0;
   for (const CodeEntry* e : book.Entries(table::kDivision)) {
     REQUIRE(e->code.size() == 6);
-    if (e->valid_to) {
-      ++retired;
-      CHECK_FALSE(e->note.empty());
+    if (!book.IsValid(table::kDivision, e->code, end_of_2024) ||
+        book.Find(table::kDivision, e->code, end_of_2024) != e) {
       continue;
     }
-    if (EndsWith(e->code, "0000")) {
+    const std::string_view level = DivisionLevel(e->code);
+    if (level == "省级") {
       ++provinces;
       CHECK(e->parent.empty());
-    } else if (EndsWith(e->code, "00")) {
+    } else if (level == "地级") {
       ++prefectures;
       CHECK(e->parent == e->code.substr(0, 2) + "0000");
     } else {
       ++counties;
-      CHECK(e->parent == e->code.substr(0, 4) + "00");
+      // Its prefecture, or the province for one under it directly (直辖).
+      CHECK(
+          (e->parent == e->code.substr(0, 4) + "00" || e->parent == e->code.substr(0, 2) + "0000"));
+      // No statistical placeholder (xx01 市辖区) and no development zone.
+      CHECK(e->label != "市辖区");
     }
   }
-  MESSAGE("divisions: " << provinces << " provinces, " << prefectures << " prefecture-level, "
-                        << counties << " county-level, " << retired << " retired");
+  MESSAGE("divisions in use at the end of 2024: " << provinces << " province-level, " << prefectures
+                                                  << " prefecture-level, " << counties
+                                                  << " county-level");
   CHECK(provinces == 34);
-  CHECK(prefectures == 337 + 5);  // + 市辖区/县 groups of the four municipalities
-  CHECK(counties == 3285);
-  CHECK(retired >= 3);
+  CHECK(prefectures == 333);
+  CHECK(counties == 2846);
+  CHECK(book.CodeCount(table::kDivision) == 6450);
+  CHECK(book.Size(table::kDivision) == 6823);  // 359 codes have more than one period
 
   CHECK(book.Label(table::kDivision, "110000") == "北京市");
   CHECK(book.Label(table::kDivision, "110105") == "朝阳区");
-  CHECK(book.Label(table::kDivision, "110100") == "市辖区");
-  CHECK(book.Label(table::kDivision, "500200") == "县");
-  CHECK(book.Label(table::kDivision, "429000") == "省直辖县级行政区划");
-  CHECK(book.Label(table::kDivision, "659000") == "自治区直辖县级行政区划");
-  CHECK(book.Label(table::kDivision, "440513") == "潮阳区");
-  CHECK(book.Find(table::kDivision, "429004")->parent == "429000");
-  CHECK(book.Find(table::kDivision, "110105")->parent == "110100");
+  CHECK(book.Find(table::kDivision, "110105")->parent == "110000");  // 直辖
+  CHECK(book.Find(table::kDivision, "419001")->parent == "410000");  // 济源, 直辖
+  CHECK(book.Find(table::kDivision, "330105")->parent == "330100");
   CHECK(book.Find(table::kDivision, "810000") != nullptr);
+  // Not divisions: the municipalities' city level, statistical groups and zones.
+  for (const char* code : {"110100", "120100", "310100", "500100", "500200", "440101", "440301",
+                           "130171", "429000", "659000"}) {
+    CAPTURE(code);
+    CHECK(book.Find(table::kDivision, code) == nullptr);
+  }
+  // 三沙市 西沙区 and 南沙区 from 2020.
+  CHECK(book.Check(table::kDivision, "460302", Date{2019, 12, 31}) == CodeCheck::kNotYetValid);
+  CHECK(book.Check(table::kDivision, "460302", Date{2020, 1, 1}) == CodeCheck::kValid);
+  CHECK(book.Check(table::kDivision, "460303", kToday) == CodeCheck::kValid);
+  // 莱芜 3712xx: retired, but known (ID numbers issued there stay valid).
+  CHECK(book.Check(table::kDivision, "371202", kToday) == CodeCheck::kRetired);
+  CHECK(book.Check(table::kDivision, "371202", Date{2010, 6, 1}) == CodeCheck::kValid);
+  CHECK(book.Check(table::kDivision, "371200", kToday) == CodeCheck::kRetired);
+  CHECK(book.Check(table::kDivision, "350402", kToday) == CodeCheck::kRetired);  // 梅列区, 2021
 }
 
 TEST_CASE("validity by date, with the codes of the GB 11643 examples") {
   const CodeBook& book = Book();
-  // 11010519491231002X: 朝阳区 is in force.
+  // 11010519491231002X: 朝阳区 is in force, and in the first list (1981).
   CHECK(book.Check(table::kDivision, "110105", kToday) == CodeCheck::kValid);
-  CHECK(book.Check(table::kDivision, "110105", Date{1990, 1, 1}) == CodeCheck::kValid);
+  CHECK(book.Check(table::kDivision, "110105", Date{1975, 1, 1}) == CodeCheck::kValid);
 
-  // 崇文区 merged into 东城区 on 2010-07-01.
+  // 崇文区 merged into 东城区 in 2010: valid through 31 December 2010.
   CHECK(book.Check(table::kDivision, "110103", Date{2005, 6, 1}) == CodeCheck::kValid);
-  CHECK(book.Check(table::kDivision, "110103", Date{2010, 6, 30}) == CodeCheck::kValid);
-  CHECK(book.Check(table::kDivision, "110103", Date{2010, 7, 1}) == CodeCheck::kRetired);
-  CHECK(book.Check(table::kDivision, "110103", Date{2015, 1, 1}) == CodeCheck::kRetired);
+  CHECK(book.Check(table::kDivision, "110103", Date{2010, 12, 31}) == CodeCheck::kValid);
+  CHECK(book.Check(table::kDivision, "110103", Date{2011, 1, 1}) == CodeCheck::kRetired);
   CHECK(book.Check(table::kDivision, "110104", Date{2015, 1, 1}) == CodeCheck::kRetired);
   CHECK(book.Label(table::kDivision, "110103") == "崇文区");
-  CHECK(book.Find(table::kDivision, "110103")->note.find("110101") != std::string::npos);
+  const CodeEntry* chongwen = book.Find(table::kDivision, "110103");
+  CHECK(chongwen->end == EndKind::kAbolished);
+  REQUIRE(chongwen->successors.size() == 1);
+  CHECK(chongwen->successors[0].code == "110101");
 
   // 440524188001010014: 潮阳县 is a known, retired code.
   const CodeEntry* chaoyang = book.Find(table::kDivision, "440524");
@@ -139,7 +161,7 @@ TEST_CASE("validity by date, with the codes of the GB 11643 examples") {
   CHECK(book.Check(table::kDivision, "440524", Date{1990, 1, 1}) == CodeCheck::kValid);
   CHECK(book.Check(table::kDivision, "440524", kToday) == CodeCheck::kRetired);
   // 潮阳市 lived from 1993 to 2003.
-  CHECK(book.Check(table::kDivision, "440582", Date{1990, 1, 1}) == CodeCheck::kNotYetValid);
+  CHECK(book.Check(table::kDivision, "440582", Date{1992, 12, 31}) == CodeCheck::kNotYetValid);
   CHECK(book.Check(table::kDivision, "440582", Date{1999, 1, 1}) == CodeCheck::kValid);
   CHECK(book.Check(table::kDivision, "440582", kToday) == CodeCheck::kRetired);
 
@@ -147,15 +169,26 @@ TEST_CASE("validity by date, with the codes of the GB 11643 examples") {
   CHECK(book.Check("no_such_table", "110105", kToday) == CodeCheck::kUnknownTable);
 }
 
-TEST_CASE("townships") {
+TEST_CASE("stat_division: the statistics bureau's codes, apart from GB/T 2260") {
   const CodeBook& book = Book();
-  CHECK(book.Size(table::kTownship) == 41278);
-  CHECK(book.Label(table::kTownship, "110101001") == "东华门街道");
-  CHECK(book.Find(table::kTownship, "110101001")->parent == "110101");
-  for (const CodeEntry* e : book.Entries(table::kTownship)) {
-    REQUIRE(e->code.size() == 9);
-    REQUIRE(e->parent == e->code.substr(0, 6));
+  int townships = 0;
+  for (const CodeEntry* e : book.Entries(table::kStatDivision)) {
+    REQUIRE((e->code.size() == 6 || e->code.size() == 9));
+    if (e->code.size() == 9) {
+      ++townships;
+      REQUIRE(e->parent == e->code.substr(0, 6));
+    }
   }
+  CHECK(townships == 41278);
+  CHECK(book.Label(table::kStatDivision, "110101001") == "东华门街道");
+  CHECK(book.Find(table::kStatDivision, "110101001")->parent == "110101");
+  // The placeholders and zones the ministry's list does not hold live here.
+  CHECK(book.Label(table::kStatDivision, "110100") == "市辖区");
+  CHECK(book.Label(table::kStatDivision, "440301") == "市辖区");
+  CHECK(book.Find(table::kStatDivision, "130171") != nullptr);
+  CHECK(book.HasTownships("110101"));
+  CHECK_FALSE(book.HasTownships("441900"));
+  CHECK_FALSE(book.HasTownships("11010"));
 }
 
 TEST_CASE("CheckPlace: 6, 9 and 12 digits") {
@@ -173,10 +206,15 @@ TEST_CASE("CheckPlace: 6, 9 and 12 digits") {
   CHECK(book.CheckPlace("110101999001", kToday) == CodeCheck::kUnknownCode);
   // No townships loaded for 东莞市 (no county level): the form is enough.
   CHECK(book.CheckPlace("441900003", kToday) == CodeCheck::kValid);
+  // 西沙区 is newer than the statistical table: its townships by form only.
+  CHECK(book.CheckPlace("460302001", kToday) == CodeCheck::kValid);
   // A retired county: its 6 digits decide.
   CHECK(book.CheckPlace("110103", Date{2005, 1, 1}) == CodeCheck::kValid);
   CHECK(book.CheckPlace("110103001001", Date{2005, 1, 1}) == CodeCheck::kValid);
   CHECK(book.CheckPlace("110103001001", Date{2015, 1, 1}) == CodeCheck::kRetired);
+  // Statistical codes are not divisions, whatever their townships.
+  CHECK(book.CheckPlace("110100", kToday) == CodeCheck::kUnknownCode);
+  CHECK(book.CheckPlace("130171001", kToday) == CodeCheck::kUnknownCode);
   CHECK(book.CheckPlace("999999", kToday) == CodeCheck::kUnknownCode);
   CHECK(book.CheckPlace("999999001", kToday) == CodeCheck::kUnknownCode);
   for (const char* bad : {"", "11010", "1101050", "11010500", "1101010010", "11010100100",
@@ -344,7 +382,7 @@ TEST_CASE("an official table drops in by table id") {
   CHECK(book.Check(table::kContentCategory, "A01000", Date{2026, 3, 1}) == CodeCheck::kNotYetValid);
   CHECK(book.Check(table::kContentCategory, "010101", Date{2027, 3, 1}) == CodeCheck::kUnknownCode);
   // The other tables are untouched.
-  CHECK(book.Size(table::kTownship) == 41278);
+  CHECK(book.Size(table::kStatDivision) == 44939);
   CHECK(book.IsValid(table::kDivision, "110105", kToday));
 }
 

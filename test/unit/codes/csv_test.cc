@@ -255,5 +255,135 @@ TEST_CASE("id and code syntax helpers") {
   CHECK_FALSE(IsValidCode(""));
 }
 
+constexpr std::string_view kPeriodsHeader =
+    "# table: demo\n"
+    "# title: 演示\n"
+    "# standard: TEST 1\n"
+    "# version: 1.0\n"
+    "# official: no\n"
+    "# periods: yes\n"
+    "# precision: year\n"
+    "# through: 2024\n"
+    "code,label,parent,valid_from,valid_to,note,end,successors\n";
+
+TEST_CASE("periods, precision, through and the extension columns end and successors") {
+  auto r = ParseTableCsv(std::string(kPeriodsHeader) +
+                             "1,一,,,2012-01-01,,changed,1\n"
+                             "1,又一,,2011-01-01,,,,\n"
+                             "2,二,,,2022-01-01,,abolished,1;3[1996]\n"
+                             "3,三,,,,,,\n",
+                         "t.csv");
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK(r->info.periods);
+  CHECK(r->info.year_precision);
+  CHECK(r->info.through == 2024);
+  REQUIRE(r->entries.size() == 4);
+  CHECK(r->entries[0].end == EndKind::kChanged);
+  REQUIRE(r->entries[0].successors.size() == 1);
+  CHECK(r->entries[0].successors[0].code == "1");
+  CHECK_FALSE(r->entries[0].successors[0].year);
+  CHECK(r->entries[1].label == "又一");
+  CHECK(r->entries[1].end == EndKind::kNone);
+  REQUIRE(r->entries[2].successors.size() == 2);
+  CHECK(r->entries[2].successors[1].code == "3");
+  CHECK(r->entries[2].successors[1].year == 1996);
+
+  // Either extension column alone, in any order.
+  CHECK(ParseTableCsv("# table: d\n# title: t\n# standard: s\n# version: v\n# official: no\n"
+                      "code,label,parent,valid_from,valid_to,note,successors,end\n1,一,,,,,,\n",
+                      "t.csv")
+            .ok());
+  CHECK(ParseTableCsv("# table: d\n# title: t\n# standard: s\n# version: v\n# official: no\n"
+                      "code,label,parent,valid_from,valid_to,note,successors\n1,一,,,,,2\n",
+                      "t.csv")
+            .ok());
+  // Tables without the headers keep one period per code and day precision.
+  auto plain = ParseTableCsv(WithRows("1,一,,,,\n"), "t.csv");
+  REQUIRE(plain.ok());
+  CHECK_FALSE(plain->info.periods);
+  CHECK_FALSE(plain->info.year_precision);
+  CHECK(plain->info.through == 0);
+}
+
+TEST_CASE("the periods of a code come in order, each closed before the next") {
+  const std::string h(kPeriodsHeader);
+  CHECK(Contains(FailMessage(h + "1,一,,,,,,\n1,又一,,2011-01-01,,,,\n"),
+                 "t.csv:11: code 1 starts again, but its period on line 10 has no valid_to"));
+  CHECK(Contains(FailMessage(h + "1,一,,2000-01-01,2012-01-01,,,\n1,又一,,2000-01-01,,,,\n"),
+                 "t.csv:11: code 1: this period must start after the one on line 10"));
+  CHECK(Contains(FailMessage(h + "1,一,,2000-01-01,2012-01-01,,,\n1,又一,,1990-01-01,,,,\n"),
+                 "must start after"));
+  // Without '# periods: yes' a repeated code is an error, as ever.
+  CHECK(Contains(FailMessage(WithRows("1,一,,,2000-01-01,\n1,又一,,2001-01-01,,\n")),
+                 "t.csv:8: code 1 repeats line 7"));
+}
+
+TEST_CASE("extension columns and new headers are checked") {
+  const std::string h(kPeriodsHeader);
+  CHECK(Contains(FailMessage(h + "1,一,,,2000-01-01,,gone,\n"),
+                 "end 'gone' of 1 must be empty, 'abolished' or 'changed'"));
+  CHECK(Contains(FailMessage(h + "1,一,,,,,abolished,\n"), "code 1 has an end but no valid_to"));
+  CHECK(Contains(FailMessage(h + "1,一,,,,,,2[96]\n"),
+                 "successor '2[96]' must be CODE or CODE[YYYY]"));
+  CHECK(Contains(FailMessage(h + "1,一,,,,,,2;;3\n"), "successor '' must be CODE"));
+  CHECK(Contains(FailMessage(h + "1,一,,,,,,2[1996\n"), "successor '2[1996' must be"));
+  CHECK(Contains(FailMessage(h + "1,一,,,,\n"), "t.csv:10: expected 8 fields, found 6"));
+  std::string many = h + "1,一,,,,,,";
+  for (int i = 0; i <= static_cast<int>(kMaxSuccessors); ++i)
+    many += (i ? ";" : "") + std::to_string(i + 2);
+  CHECK(Contains(FailMessage(many + "\n", Errc::kLimit), "more than 64 successors"));
+
+  std::string twice = h;
+  twice.replace(twice.find("note,end,successors"), 19, "note,end,end");
+  CHECK(Contains(FailMessage(twice), "expected the column header"));
+  std::string unknown = h;
+  unknown.replace(unknown.find("note,end,successors"), 19, "note,level");
+  CHECK(Contains(FailMessage(unknown), "expected the column header"));
+
+  auto header_with = [&](std::string_view from, std::string_view to) {
+    std::string s = h;
+    s.replace(s.find(from), from.size(), to);
+    return s;
+  };
+  CHECK(Contains(FailMessage(header_with("periods: yes", "periods: maybe")),
+                 "t.csv:6: periods must be 'yes' or 'no'"));
+  CHECK(Contains(FailMessage(header_with("precision: year", "precision: month")),
+                 "precision must be 'year' or 'day'"));
+  CHECK(Contains(FailMessage(header_with("through: 2024", "through: 24")),
+                 "through '24' is not a year"));
+  CHECK(Contains(FailMessage("# year: 2025\n" + h), "header 'year' belongs to a yearly list"));
+}
+
+TEST_CASE("a yearly list: # list, # year and rows code,label") {
+  auto r = ParseTableCsv(
+      "# list: division\n# year: 2025\n# title: 2025年名单\n# source: 民政部\n"
+      "code,label\n110000,北京市\n110101,东城区\n",
+      "l.csv");
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK(r->list_of == "division");
+  CHECK(r->list_year == 2025);
+  CHECK(r->info.title == "2025年名单");
+  CHECK(r->info.source == "民政部");
+  REQUIRE(r->entries.size() == 2);
+  CHECK(r->entries[1].code == "110101");
+  CHECK(r->entries[1].label == "东城区");
+  CHECK(r->lines == std::vector<std::uint32_t>{6, 7});
+
+  CHECK(Contains(FailMessage("# list: division\ncode,label\n"),
+                 "header '# year: ...' of a yearly list is missing"));
+  CHECK(Contains(FailMessage("# list: division\n# year: 25\ncode,label\n"),
+                 "year '25' is not a year"));
+  CHECK(Contains(FailMessage("# list: Division\n# year: 2025\ncode,label\n"),
+                 "does not name a table id"));
+  CHECK(Contains(FailMessage("# list: division\n# year: 2025\n# official: yes\ncode,label\n"),
+                 "header 'official' belongs to a table, not to a yearly list"));
+  CHECK(Contains(FailMessage("# list: division\n# year: 2025\ncode,label,parent\n"),
+                 "expected the column header code,label of a yearly list"));
+  CHECK(Contains(FailMessage("# list: division\n# year: 2025\ncode,label\n1,一\n1,又一\n"),
+                 "t.csv:5: code 1 repeats line 4"));
+  CHECK(Contains(FailMessage("# list: division\n# year: 2025\ncode,label\n1,一,x\n"),
+                 "expected 2 fields, found more"));
+}
+
 }  // namespace
 }  // namespace xf::codes

@@ -123,7 +123,7 @@ TEST_CASE("html: names of jurisdictions from the division table") {
   CHECK(html::JurisdictionName(Book(), "100000") == "100000 国家信访局");
   CHECK(html::JurisdictionName(Book(), "110105.GAJ") == "110105.GAJ 朝阳区所属部门");
   CHECK(html::JurisdictionName(Book(), "999999") == "999999");
-  CHECK(html::DivisionPath(Book(), "110105") == "北京市 › 市辖区 › 朝阳区");
+  CHECK(html::DivisionPath(Book(), "110105") == "北京市 › 朝阳区");  // GB/T 2260: no 市辖区 level
   CHECK(html::ChinaTime(At("2026-03-31T16:05:00Z")) == "2026-04-01 00:05");
   CHECK(html::Duration(59) == "59秒");
   CHECK(html::Duration(600) == "10分钟");
@@ -169,7 +169,7 @@ TEST_CASE("conformance html: one self-contained page with every jurisdiction, li
         page.find("data-jurisdiction=\"110105\" data-score=\"72.5\" data-light=\"amber\" "
                   "data-kind=\"origin\""));
   CHECK(Has(page, "110105 朝阳区"));
-  CHECK(Has(page, "title=\"北京市 › 市辖区 › 朝阳区\""));
+  CHECK(Has(page, "title=\"北京市 › 朝阳区\""));
   CHECK(Has(page, "<li data-deduction=\"lateness\" data-points=\"5\">交换迟延 −5</li>"));
   CHECK(Has(page, "<li data-deduction=\"silent\" data-points=\"10\">静默 −10</li>"));
   CHECK(Has(page, "<td data-col=\"silent\" data-silent=\"true\" class=\"bad\""));

@@ -76,7 +76,8 @@ inline CaseRegistration CollectiveCase() {
   b.name = "刘桂兰";
   b.gender = "2";
   b.ethnicity = "03";
-  b.id_number = "11010519491231002X";
+  b.id_number = "110105491231002";  // first generation (15 digits), with its 18-digit form
+  b.id_number_18 = "11010519491231002X";
   b.address = "北京市朝阳区呼家楼街道金台里17号楼";
   b.address_division = "110105003";
   b.education = "81";

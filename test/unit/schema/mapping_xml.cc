@@ -75,7 +75,9 @@ TEST_CASE("mapping: case XML round trip gives the same bytes") {
   const CaseRegistration back = ParseCase(CaseToXml(CollectiveCase()), v);
   CHECK(back.summary == CollectiveCase().summary);  // & < > and line breaks survive
   CHECK(back.petitioners.size() == 3);
-  CHECK(back.petitioners[1].id_number == "11010519491231002X");
+  CHECK(back.petitioners[1].id_number == "110105491231002");
+  CHECK(back.petitioners[1].id_number_18 == "11010519491231002X");
+  CHECK(back.petitioners[0].id_number_18.empty());
   CHECK(back.representatives == CollectiveCase().representatives);
   CHECK(back.repeat);
   CHECK_FALSE(back.first_nationally);

@@ -169,62 +169,155 @@ TEST_CASE("validate: R2 places of 6, 9 and 12 digits") {
   }
 }
 
-// Finds a retired division in the book: the code, the last day it was valid
-// and its retirement date.
-bool FindRetiredDivision(std::string& code, Date& retired_on) {
-  // A sample of codes known to be retired in GB/T 2260 (e.g. 北京市崇文区,
-  // 宣武区; 成都市 and 南京市 districts merged in the 2010s).
-  for (const char* candidate : {"110103", "110104", "320103", "320107", "510109", "440103",
-                                "310103", "310108", "120101", "370111"}) {
-    const codes::CodeEntry* e = Book().Find(codes::table::kDivision, candidate);
-    if (e != nullptr && e->valid_to) {
-      code = candidate;
-      retired_on = *e->valid_to;
-      return true;
-    }
-  }
-  return false;
-}
-
-TEST_CASE("validate: R2 a retired division is valid before, not after its retirement") {
-  std::string code;
-  Date retired_on;
-  REQUIRE_MESSAGE(FindRetiredDivision(code, retired_on), "no retired division in codes/data");
+TEST_CASE("validate: R2 a retired division is valid through its last year, refused after") {
+  // 下城区 (330103) was abolished in 2021; its area is now 拱墅区 (330105).
   CaseRegistration c = ValidCase();
-  c.problem_place = code;
-  c.petitioners[0].address_division.clear();
+  c.problem_place = "330103";
+  c.petitioners[0].address_division = "330103001";  // a township of it, in the 9-digit form
+  c.petitioners[0].id_number.clear();
   c.due_date.reset();
-  c.received_date = retired_on.AddDays(-1);
+  c.case_id = "110105-2022-0000001";
+  c.received_date = Date{2021, 12, 31};
   CHECK_MESSAGE(Validate(c).empty(), Lines(Validate(c)));
-  c.received_date = retired_on;
+  c.received_date = Date{2022, 1, 1};
   const Violations v = Validate(c);
-  REQUIRE(Lines(v) == "R2 problem_place\n");
-  CHECK(v[0].message.find(retired_on.ToString()) != std::string::npos);
-  CHECK(v[0].message.find(codes::CodeCheckName(codes::CodeCheck::kRetired)) != std::string::npos);
+  REQUIRE(Lines(v) == "R2 problem_place\nR2 petitioners[0].address_division\n");
+  for (const Violation& x : v) {
+    CHECK(x.record == "110105-2022-0000001");
+    CHECK(x.message.find("330103 下城区 was abolished in 2021; its area is now 330105 拱墅区") !=
+          std::string::npos);
+    CHECK(x.message.find("2022-01-01") != std::string::npos);
+    CHECK(x.message.find(codes::CodeCheckName(codes::CodeCheck::kRetired)) != std::string::npos);
+  }
+  CHECK(v[0].message ==
+        "中华人民共和国行政区划代码 (division): code \"330103\" is not valid on 2022-01-01: 330103 "
+        "下城区 "
+        "was abolished in 2021; its area is now 330105 拱墅区 [retired]");
+  // Several successors are each named.
+  c.problem_place = "330104";
+  c.petitioners[0].address_division.clear();
+  const Violations v2 = Validate(c);
+  REQUIRE(Lines(v2) == "R2 problem_place\n");
+  CHECK(v2[0].message.find("its area is now 330102 上城区 and 330114 钱塘区") != std::string::npos);
 }
 
 TEST_CASE("validate: R2 codes are checked on the received date, not today") {
-  // 潮阳市 (440582) was a county-level city from 1993-04-09 to 2003-01-29.
+  // 潮阳市 (440582) was a county-level city from 1993 to 2003.
   const codes::CodeEntry* e = Book().Find(codes::table::kDivision, "440582");
   REQUIRE(e != nullptr);
   REQUIRE(e->valid_to);
+  CHECK(e->valid_from == Date{1993, 1, 1});
+  CHECK(e->valid_to == Date{2004, 1, 1});
   CaseRegistration c = ValidCase();
   c.problem_place = "440582";
+  c.petitioners[0].id_number.clear();
   c.due_date.reset();
-  c.received_date = e->valid_from.AddDays(-1);
+  c.received_date = Date{1992, 12, 31};
   Violations v = Validate(c);
   REQUIRE(Lines(v) == "R2 problem_place\n");
   CHECK(v[0].message.find(codes::CodeCheckName(codes::CodeCheck::kNotYetValid)) !=
         std::string::npos);
-  CHECK(v[0].message.find(e->valid_from.ToString()) != std::string::npos);
-  c.received_date = e->valid_from;
+  CHECK(v[0].message.find("440582 潮阳市 is in use only from 1993") != std::string::npos);
+  c.received_date = Date{1993, 1, 1};
   CHECK(Validate(c).empty());
-  c.received_date = e->valid_to->AddDays(-1);
+  c.received_date = Date{2003, 12, 31};
   CHECK(Validate(c).empty());
-  c.received_date = *e->valid_to;
-  CHECK(Lines(Validate(c)) == "R2 problem_place\n");
+  c.received_date = Date{2004, 1, 1};
+  v = Validate(c);
+  REQUIRE(Lines(v) == "R2 problem_place\n");
+  CHECK(v[0].message.find("440582 潮阳市 was abolished in 2003; its area is now 440513 潮阳区 and "
+                          "440514 潮南区") != std::string::npos);
   c.received_date = kToday;  // valid on no later date either
   CHECK(Lines(Validate(c)) == "R2 problem_place\n");
+}
+
+TEST_CASE("validate: R2 places are checked against the ministry's list, not statistical codes") {
+  CaseRegistration c = ValidCase();
+  // The municipalities' city level and statistical groups are no divisions.
+  for (const char* place : {"110100", "110100001", "440301", "130171", "130171010"}) {
+    CAPTURE(place);
+    c.problem_place = place;
+    const Violations v = Validate(c);
+    REQUIRE(Lines(v) == "R2 problem_place\n");
+    CHECK(v[0].message.find("is a statistical code (stat_division), not a GB/T 2260 division") !=
+          std::string::npos);
+  }
+  // 西沙区, 南沙区 (三沙市) from 2020.
+  c.problem_place = "460302";
+  CHECK(Validate(c).empty());
+  c.problem_place = "460303";
+  CHECK(Validate(c).empty());
+  // A township of the statistical table, and one it does not know.
+  c.problem_place = "110105004";
+  CHECK(Validate(c).empty());
+  c.problem_place = "110105999";
+  const Violations v = Validate(c);
+  REQUIRE(Lines(v) == "R2 problem_place\n");
+  CHECK(v[0].message.find("(stat_division)") != std::string::npos);
+}
+
+TEST_CASE("validate: R2 records from elsewhere keep the places their tables accepted") {
+  // What a relay applies (Provenance::kRecorded): a code of any year or a
+  // statistical county code, whatever the date; unknown codes still fail.
+  CaseRegistration c = ValidCase();
+  c.received_date = Date{2023, 5, 4};
+  c.due_date.reset();
+  for (const char* place : {"330103", "110100", "440301", "130171010", "371202"}) {
+    CAPTURE(place);
+    c.problem_place = place;
+    CHECK_FALSE(Validate(c).empty());
+    CHECK(ValidateCase(c, Book(), {}, kToday, Provenance::kRecorded).empty());
+  }
+  for (const char* place : {"990000", "110105999", "11010", "110101000001"}) {
+    CAPTURE(place);
+    c.problem_place = place;
+    CHECK(Lines(ValidateCase(c, Book(), {}, kToday, Provenance::kRecorded)) ==
+          "R2 problem_place\n");
+  }
+}
+
+TEST_CASE("validate: R3 ID numbers on a case") {
+  CaseRegistration c = ValidCase();
+  Petitioner& p = c.petitioners[0];
+  SUBCASE("a 15-digit number and its 18-digit form") {
+    p.id_number = "110105491231002";
+    CHECK(Validate(c).empty());
+    p.id_number_18 = "11010519491231002X";
+    CHECK(Validate(c).empty());
+    p.id_number_18 = "110105194912310021";
+    CHECK(Lines(Validate(c)) == "R3 petitioners[0].id_number_18\n");
+    p.id_number = "11010519491231002X";
+    p.id_number_18 = "11010519491231002X";
+    CHECK(Lines(Validate(c)) == "R3 petitioners[0].id_number_18\n");
+    p.id_number.clear();
+    CHECK(Lines(Validate(c)) == "R3 petitioners[0].id_number_18\n");
+  }
+  SUBCASE("one person listed twice, once with the old number") {
+    p.id_number = "11010519491231002X";
+    Petitioner q = p;
+    q.first = false;
+    q.id_number = "110105491231002";
+    c.petitioners.push_back(q);
+    c.petitioner_count = 2;
+    c.involved_count = 2;
+    const Violations v = Validate(c);
+    REQUIRE(Lines(v) == "R3 petitioners[1].id_number\n");
+    CHECK(v[0].message == "the same ID number as petitioners[0]");
+  }
+  SUBCASE("born after the petition was received") {
+    p.id_number = "110105202602200025";  // 2026-02-20; received 2026-02-16
+    const Violations v = Validate(c);
+    REQUIRE(Lines(v) == "R3 petitioners[0].id_number\n");
+    CHECK(
+        v[0].message ==
+        "ID number (公民身份号码): birth date 2026-02-20 is after the received date (2026-02-16)");
+  }
+  SUBCASE("莱芜 and residence permits") {
+    p.id_number = "371202198501010018";
+    CHECK(Validate(c).empty());
+    p.id_number = "830000199001010012";
+    CHECK(Validate(c).empty());
+  }
 }
 
 // ---- R3 well-formed data -----------------------------------------------------

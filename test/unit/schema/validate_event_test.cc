@@ -275,19 +275,20 @@ TEST_CASE("validate: correction") {
 }
 
 TEST_CASE("validate: event codes are checked on the event's date in UTC+8") {
-  // 2010-06-30T16:30Z is 2010-07-01 00:30 in Beijing: 崇文区 (110103) is retired then.
+  // 2010-12-31T16:30Z is 2011-01-01 00:30 in Beijing: 崇文区 (110103, abolished in
+  // 2010) is retired then.
   CaseRegistration c = ValidCase();
-  c.received_date = Date{2010, 6, 30};
+  c.received_date = Date{2010, 12, 31};
   c.problem_place = "110103";
   c.petitioners[0].address_division.clear();
   c.due_date.reset();
   c.attachments.clear();
   Event reg = MakeEvent(EventKind::kRegistration, c);
-  reg.occurred_at = *Instant::Parse("2010-06-30T16:30:00Z");
+  reg.occurred_at = *Instant::Parse("2010-12-31T16:30:00Z");
   reg.recorded_at = reg.occurred_at;
   // A registration is checked on its received date.
   CHECK_MESSAGE(Validate(reg).empty(), Lines(Validate(reg)));
-  c.received_date = Date{2010, 7, 1};
+  c.received_date = Date{2011, 1, 1};
   reg.body = c;
   CHECK(Lines(Validate(reg)) == "R2 problem_place\n");
 }

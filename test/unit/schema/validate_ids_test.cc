@@ -1,22 +1,35 @@
 // Identifier formats: GB 11643 ID numbers, node ids, case ids, SHA-256 hex.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "schema/validate.h"
+#include "test/unit/schema/validate_fixture.h"
 
 namespace xf::schema {
 namespace {
 
-constexpr Date kToday{2026, 3, 1};
+using testing::Book;
+using testing::kToday;
+
 constexpr const char* kPassing[] = {"11010519491231002X", "440524188001010014"};
+
+// An ID number on a case received today, checked as at intake.
+std::string Check(std::string_view id) { return CheckIdNumber(id, Book(), kToday, kToday); }
+
+bool Contains(const std::string& s, std::string_view part) {
+  CAPTURE(s);
+  return s.find(part) != std::string::npos;
+}
 
 TEST_CASE("validate: the standard's example ID numbers pass") {
   for (const char* id : kPassing) {
     CAPTURE(id);
-    CHECK(CheckIdNumber(id, kToday) == "");
+    CHECK(Check(id) == "");
   }
-  CHECK(CheckIdNumber("320106199001010016", kToday) == "");  // computed check digit 6
+  CHECK(Check("320106199001010016") == "");  // computed check digit 6
 }
 
 TEST_CASE("validate: every single-character change of a valid ID number fails") {
@@ -29,58 +42,136 @@ TEST_CASE("validate: every single-character change of a valid ID number fails") 
         std::string changed = id;
         changed[pos] = c;
         CAPTURE(changed);
-        CHECK(CheckIdNumber(changed, kToday) != "");
+        CHECK(Check(changed) != "");
       }
     }
   }
 }
 
 TEST_CASE("validate: a wrong check character names the expected one") {
-  const std::string reason = CheckIdNumber("110105194912310021", kToday);
-  CHECK(reason.find("expected 'X'") != std::string::npos);
-  CHECK(CheckIdNumber("440524188001010015", kToday).find("expected '4'") != std::string::npos);
+  CHECK(Contains(Check("110105194912310021"), "expected 'X'"));
+  CHECK(Contains(Check("440524188001010015"), "expected '4'"));
+  CHECK(IdCheckCharacter("11010519491231002") == 'X');
+  CHECK(IdCheckCharacter("44052418800101001") == '4');
 }
 
 TEST_CASE("validate: a lowercase x check character is rejected with its own message") {
-  const std::string reason = CheckIdNumber("11010519491231002x", kToday);
-  CHECK(reason.find("uppercase") != std::string::npos);
-  CHECK(reason.find("lowercase") != std::string::npos);
+  const std::string reason = Check("11010519491231002x");
+  CHECK(Contains(reason, "uppercase"));
+  CHECK(Contains(reason, "lowercase"));
 }
 
-TEST_CASE("validate: ID number length and characters") {
-  CHECK(CheckIdNumber("", kToday).find("18 characters") != std::string::npos);
-  CHECK(CheckIdNumber("11010519491231002", kToday).find("not 17") != std::string::npos);
-  CHECK(CheckIdNumber("11010519491231002XX", kToday).find("not 19") != std::string::npos);
-  // The old 15-digit form is not accepted.
-  CHECK(CheckIdNumber("110105491231002", kToday) != "");
-  CHECK(CheckIdNumber("1101051949123100２X", kToday) != "");  // full-width digit
-  CHECK(CheckIdNumber("A1010519491231002X", kToday).find("character 1") != std::string::npos);
-  CHECK(CheckIdNumber("1101051949123100X2", kToday).find("character 17") != std::string::npos);
+TEST_CASE("validate: ID number length, counted in characters") {
+  CHECK(Check("") == "must be 18 characters, got 0 (or 15 digits for a first-generation number)");
+  CHECK(Contains(Check("11010519491231002"), "must be 18 characters, got 17"));
+  CHECK(Contains(Check("11010519491231002XX"), "must be 18 characters, got 19"));
+  CHECK(Contains(Check("1101051949123100"), "must be 18 characters, got 16"));
+  // Characters, not bytes: 17 characters, 19 bytes.
+  CHECK(Contains(Check("1101051949123100李"), "must be 18 characters, got 17"));
+  CHECK(Contains(Check("11010519491231002李"), "character 18 must be a digit or X, not \"李\""));
+  CHECK(Contains(Check("A1010519491231002X"), "character 1"));
+  CHECK(Contains(Check("1101051949123100X2"), "character 17"));
+  CHECK(Contains(Check("\xFF"
+                       "1010519491231002X"),
+                 "not valid UTF-8"));
 }
 
-TEST_CASE("validate: ID number address part must start with a province code") {
+TEST_CASE("validate: full-width digits are counted as characters and named full-width") {
+  // 18 full-width characters (54 bytes).
+  const std::string all = "１１０１０５１９４９１２３１００２Ｘ";
+  CHECK(Check(all) ==
+        "has 18 full-width (全角) characters (character 1 is \"１\"): type the digits 0-9 and X "
+        "in half-width (半角)");
+  // One full-width digit among half-width ones.
+  CHECK(Check("1101051949123100２X") ==
+        "has 1 full-width (全角) character (character 17 is \"２\"): type the digits 0-9 and X in "
+        "half-width (半角)");
+  // 17 full-width characters: the count and the cause in one message.
+  CHECK(Check("１１０１０５１９４９１２３１００２") ==
+        "must be 18 characters, got 17, 17 of them full-width (全角; character 1 is \"１\"): type "
+        "the digits 0-9 and X in half-width (半角)");
+  CHECK(Contains(Check("11010519491231002ｘ"), "character 18 is \"ｘ\""));
+}
+
+TEST_CASE("validate: 15-digit first-generation numbers (GB 11643-1989)") {
+  // 110105 491231 002: 朝阳区, born 1949-12-31, sequence 002. Its 18-digit
+  // form, worked by hand: 110105 + 19 + 491231 + 002, weights
+  // 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2 over 1 1 0 1 0 5 1 9 4 9 1 2 3 1 0 0 2
+  // give 7+9+0+5+0+20+2+9+24+27+7+18+30+5+0+0+4 = 167; 167 mod 11 = 2, and
+  // "10X98765432"[2] = 'X': 11010519491231002X, the standard's example.
+  CHECK(Check("110105491231002") == "");
+  CHECK(IdNumber18("110105491231002") == "11010519491231002X");
+  CHECK(IdNumber18("440524800101006") == "440524198001010064");
+  CHECK(IdNumber18("11010519491231002X") == "11010519491231002X");
+  CHECK(IdNumber18("11010549123100") == "");
+  CHECK(IdNumber18("11010549123100X") == "");
+  // The birth date is 19YYMMDD: a real day, not after the received date.
+  CHECK(Contains(Check("110105490231002"), "birth date 490231 is not a real date (19YYMMDD)"));
+  CHECK(Contains(Check("11010549123100X"), "character 15 must be a digit"));
+  CHECK(Contains(Check("110100491231002"), "address code 110100 was never a division code"));
+
+  CaseRegistration c;
+  Petitioner p;
+  p.id_number = "110105491231002";
+  c.petitioners.push_back(p);
+  p.id_number = "11010519491231002X";
+  c.petitioners.push_back(p);
+  CompleteIdNumbers(c);
+  CHECK(c.petitioners[0].id_number == "110105491231002");  // as given
+  CHECK(c.petitioners[0].id_number_18 == "11010519491231002X");
+  CHECK(c.petitioners[1].id_number_18.empty());
+}
+
+TEST_CASE("validate: the address part was a division code in some year") {
   // Check characters recomputed so that only the address part is wrong.
-  CHECK(CheckIdNumber("990105194912310023", kToday).find("province") != std::string::npos);
-  CHECK(CheckIdNumber("000000194912310027", kToday).find("province") != std::string::npos);
-  CHECK(CheckIdNumber("100000194912310020", kToday).find("province") != std::string::npos);
-  // Retired county codes are allowed: only the form is checked.
-  CHECK(CheckIdNumber("110102194912310020", kToday) == "");
-  CHECK(CheckIdNumber("820000200001010016", kToday) == "");  // 澳门
+  CHECK(Contains(Check("990105194912310023"), "address code 990105 was never a division code"));
+  CHECK(Contains(Check("000000194912310027"), "was never a division code"));
+  CHECK(Contains(Check("100000194912310020"), "was never a division code"));
+  // The municipalities' city level and statistical groups are no divisions.
+  CHECK(Contains(Check("110100194912310028"), "address code 110100 was never a division code"));
+  // Retired codes are fine: 潮阳县 (until 1993), 莱芜's 莱城区 and 钢城区 (until 2018).
+  CHECK(Check("440524198001010013") == "");
+  CHECK(Check("371202198501010018") == "");
+  CHECK(Check("371203198501010022") == "");
+  CHECK(Check("110102194912310020") == "");
+  // Residence permits of Hong Kong, Macao and Taiwan residents.
+  CHECK(Check("810000199001010019") == "");
+  CHECK(Check("820000199001010010") == "");
+  CHECK(Check("830000199001010012") == "");
+  // Recorded elsewhere: the address part by its province, as before.
+  CHECK(CheckIdNumber("110100194912310028", Book(), kToday, kToday, Provenance::kRecorded) == "");
+  CHECK(Contains(CheckIdNumber("990105194912310023", Book(), kToday, kToday, Provenance::kRecorded),
+                 "does not start with a province code"));
+  // Without a division table only the form can be checked.
+  const auto dir = std::filesystem::temp_directory_path() / "xf_validate_ids_empty_book";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "VERSION") << "empty\n";
+  auto empty = codes::CodeBook::Load(dir);
+  std::filesystem::remove_all(dir);
+  REQUIRE(empty.ok());
+  CHECK(CheckIdNumber("110100194912310028", **empty, kToday, kToday) == "");
+  CHECK(Contains(CheckIdNumber("990105194912310023", **empty, kToday, kToday), "province"));
 }
 
 TEST_CASE("validate: ID number birth dates") {
   // Feb 29 of a non-leap year (1900 is not a leap year; 2000 is).
-  CHECK(CheckIdNumber("110105190002290025", kToday).find("not a real date") != std::string::npos);
-  CHECK(CheckIdNumber("110105200102290010", kToday).find("not a real date") != std::string::npos);
-  CHECK(CheckIdNumber("110105200002290013", kToday) == "");
-  CHECK(CheckIdNumber("110105194913010029", kToday).find("not a real date") != std::string::npos);
-  CHECK(CheckIdNumber("11010519490431002X", kToday).find("not a real date") != std::string::npos);
-  CHECK(CheckIdNumber("110105194912000021", kToday).find("not a real date") != std::string::npos);
+  CHECK(Contains(Check("110105190002290025"), "not a real date"));
+  CHECK(Contains(Check("110105200102290010"), "not a real date"));
+  CHECK(Check("110105200002290013") == "");
+  CHECK(Contains(Check("110105194913010029"), "not a real date"));
+  CHECK(Contains(Check("11010519490431002X"), "not a real date"));
+  CHECK(Contains(Check("110105194912000021"), "not a real date"));
   // Before 1880.
-  CHECK(CheckIdNumber("440524187912310013", kToday).find("before 1880") != std::string::npos);
+  CHECK(Contains(Check("440524187912310013"), "before 1880"));
   // In the future (relative to the injected today).
-  CHECK(CheckIdNumber("110105202603020026", kToday).find("after today") != std::string::npos);
-  CHECK(CheckIdNumber("110105202603010020", kToday) == "");  // born today
+  CHECK(Contains(Check("110105202603020026"), "after today"));
+  CHECK(Check("110105202603010020") == "");  // born today
+  // Born after the petition was received (2026-02-16 here), though before today.
+  const Date received{2026, 2, 16};
+  CHECK(CheckIdNumber("110105202602200025", Book(), received, kToday) ==
+        "birth date 2026-02-20 is after the received date (2026-02-16)");
+  CHECK(CheckIdNumber("110105202602160019", Book(), received, kToday) == "");  // born that day
+  CHECK(CheckIdNumber("110105202602200025", Book(), received, kToday, Provenance::kRecorded) == "");
 }
 
 TEST_CASE("validate: node ids") {
