@@ -139,10 +139,14 @@ class CodeBookLoader {
     }
     // The holiday calendar's rows have a grammar of their own (calendar.h).
     if (auto it = book->m_tables.find(table::kHoliday); it != book->m_tables.end()) {
-      for (const auto& o : origins.find(it->first)->second) {
-        if (std::string why = CheckHolidayRow(*o.entry, *book); !why.empty()) {
-          return MakeError(Errc::kCorruption,
-                           it->second.info.file.string() + ":" + std::to_string(o.line) + ": " + why);
+      const CodeLines& holiday_lines = lines[it->first];
+      for (const auto& [code, periods] : it->second.entries) {
+        const auto& at = holiday_lines.find(code)->second;
+        for (std::size_t i = 0; i < periods.size(); ++i) {
+          if (std::string why = CheckHolidayRow(periods[i], *book); !why.empty()) {
+            return MakeError(Errc::kCorruption, it->second.info.file.string() + ":" +
+                                                    std::to_string(at[i]) + ": " + why);
+          }
         }
       }
     }
