@@ -797,6 +797,17 @@ bool IsResidencePermitAddress(std::string_view a) {
   return a == "810000" || a == "820000" || a == "830000";
 }
 
+// xxyy01 市辖区: the printed GB/T 2260 editions (e.g. GB/T 2260-2007) list a
+// 市辖区 row under every prefecture-level city with districts, and public
+// security bureaus issued numbers with it (440301… in Shenzhen), while the
+// ministry's county-level lists do not carry these rows. Accepted in an ID
+// number when its prefecture xxyy00 was ever a division code; never as a place.
+bool IsCityDistrictsAddress(std::string_view a, const codes::CodeBook& book) {
+  if (a.size() != 6 || a.substr(4) != "01" || a.substr(2, 2) == "00") return false;
+  const std::string prefecture = std::string(a.substr(0, 4)) + "00";
+  return book.Find(codes::table::kDivision, prefecture) != nullptr;
+}
+
 }  // namespace
 
 char IdCheckCharacter(std::string_view first17) {
@@ -901,10 +912,10 @@ std::string CheckIdNumber(std::string_view id, const codes::CodeBook& book, Date
              std::string(id.substr(0, 2)) + " is none)";
     }
   } else if (book.Find(codes::table::kDivision, address) == nullptr &&
-             !IsResidencePermitAddress(address)) {
+             !IsResidencePermitAddress(address) && !IsCityDistrictsAddress(address, book)) {
     return "address code " + std::string(address) +
-           " was never a division code (GB/T 2260, any year since 1981), nor 810000, 820000 or "
-           "830000 of a residence permit";
+           " was never a division code (GB/T 2260, any year since 1981), nor a city's xxyy01 "
+           "市辖区, nor 810000, 820000 or 830000 of a residence permit";
   }
 
   const std::string birth_text =

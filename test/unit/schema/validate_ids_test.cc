@@ -134,6 +134,11 @@ TEST_CASE("validate: the address part was a division code in some year") {
   CHECK(Check("371202198501010018") == "");
   CHECK(Check("371203198501010022") == "");
   CHECK(Check("110102194912310020") == "");
+  // A city's xxyy01 市辖区 of the printed GB/T 2260 editions, as Shenzhen issued
+  // numbers (440301…), when the city xxyy00 was a division; and the city itself.
+  CHECK(Check("440301198001010018") == "");
+  CHECK(Check("440300198001010011") == "");
+  CHECK(Contains(Check("449901198001010019"), "address code 449901 was never a division code"));
   // Residence permits of Hong Kong, Macao and Taiwan residents.
   CHECK(Check("810000199001010019") == "");
   CHECK(Check("820000199001010010") == "");
