@@ -89,7 +89,11 @@ int CmdRestore(const Args& args) {
   auto lock = node::DataDirLock::Acquire(config->data_dir, "xfctl restore");
   if (!lock) {
     std::string url;
-    std::cerr << "xfctl restore: " << lock.error().message
+    std::cerr << "xfctl restore: "
+              << (lock.error().code == Errc::kAlreadyExists ? "a node is running (or another xfctl works) on " +
+                                                                  config->data_dir.string() + ": "
+                                                            : std::string())
+              << lock.error().message
               << (NodeRunning(*config, url) ? " (its API answers at " + url + ")" : std::string())
               << "; stop it first (systemctl stop xfnode)\n";
     return 1;

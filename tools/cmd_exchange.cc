@@ -508,7 +508,8 @@ int CmdExport(const Args& args) {
       std::cerr << "xfctl export: " << (listed ? Message(*listed) : listed.error().message) << "\n";
       return listed ? 1 : 3;
     }
-    for (const auto& b : json::parse(listed->body).at("batches").as_array()) {
+    const json::value listing = json::parse(listed->body);
+    for (const auto& b : listing.at("batches").as_array()) {
       const auto& o = b.as_object();
       Item it;
       it.qseq = static_cast<std::uint64_t>(o.at("qseq").to_number<std::int64_t>());

@@ -705,7 +705,12 @@ TEST_CASE("api: an attachment in parts: HEAD says what was received, Content-Ran
   HttpRequest get{"GET", "/v1/blobs/" + sha, {{"authorization", "Bearer " + kToken}, {"range", "bytes=3-9"}}};
   r = f.Handle(get);
   CHECK(r.status == 206);
+  CHECK(Header(r, "Content-Range") == "bytes 3-9/" + total);
   CHECK(r.body == bytes.substr(3, 7));
+  get.headers["range"] = "bytes=" + total + "-";
+  r = f.Handle(get);
+  CHECK(r.status == 416);
+  CHECK(Header(r, "Content-Range") == "bytes */" + total);
 }
 
 TEST_CASE("api: /metrics counts registrations and rejections") {
