@@ -643,6 +643,27 @@ TEST_CASE("api: a case or a handling event naming an attachment not held here is
   CHECK(f.store().Stats().events == 1);
 }
 
+TEST_CASE("api: first_nationally (全国初次) omitted is stored as not known, never as true") {
+  Fixture f;
+  auto o = json::parse(Sample(kCases / "valid" / "visit-property-fee.json")).as_object();
+  o.erase("first_nationally");
+  const std::string id = RegisterOne(f, json::serialize(o));
+  auto view = f.store().GetCase(id);
+  REQUIRE(view);
+  REQUIRE(view->events.size() == 1);
+  CHECK(view->events[0].xml.find("first_nationally") == std::string::npos);
+  const auto& c = std::get<schema::CaseRegistration>(view->events[0].event.body);
+  CHECK_FALSE(c.first_nationally.has_value());
+  const HttpResponse r = f.Call("GET", "/v1/cases/" + id);
+  REQUIRE(r.status == 200);
+  CHECK_FALSE(Body(r).at("state").at("case").as_object().contains("first_nationally"));
+  // Given, it is kept as given.
+  o["first_nationally"] = false;
+  auto given = f.store().GetCase(RegisterOne(f, json::serialize(o)));
+  REQUIRE(given);
+  CHECK(given->events[0].xml.find("<first_nationally>false</first_nationally>") != std::string::npos);
+}
+
 TEST_CASE("api: text with a Unicode non-character is refused with 422, not stored changed") {
   Fixture f;
   auto o = json::parse(Sample(kCases / "valid" / "visit-property-fee.json")).as_object();
