@@ -84,7 +84,9 @@ Api::Api(ApiContext ctx)
 
 std::vector<exchange::SpoolRoute> Api::SpoolRoutes() const {
   return {{"PUT", "/v1/blobs/", m_ctx.config.limits.max_attachment_bytes},
-          {"POST", "/v1/exchange/import", exchange::BatchLimits{}.max_compressed}};
+          {"POST", "/v1/exchange/import", exchange::BatchLimits{}.max_compressed},
+          // A receipt lists every event accepted: some 35 MB for a million.
+          {"POST", "/v1/exchange/receipts", std::uint64_t{64} << 20}};
 }
 
 bool Api::Authorised(const HttpRequest& request) const {

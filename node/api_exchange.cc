@@ -3,6 +3,8 @@
 // `xfctl import` and `xfctl batch get` never open a second writer on its
 // database (issue 12, hole 10; node/README.md and tools/README.md).
 #include <boost/json.hpp>
+#include <fstream>
+#include <iterator>
 
 #include "exchange/batch.h"
 #include "node/api.h"
@@ -53,6 +55,12 @@ std::optional<std::string> Query(const std::string& target, const std::string& k
   return std::nullopt;
 }
 
+HttpResponse NotAllowed(const char* allow) {
+  HttpResponse r = Refused(405, std::string("use ") + allow, Errc::kInvalidArgument);
+  r.headers["Allow"] = allow;
+  return r;
+}
+
 bool Digits(const std::string& s) {
   return !s.empty() && s.size() <= 18 && s.find_first_not_of("0123456789") == std::string::npos;
 }
@@ -64,13 +72,13 @@ HttpResponse Api::Offline(const HttpRequest& request, const std::string& path) {
   if (x == nullptr) return Refused(503, "the exchange service of this node is not running", Errc::kUnavailable);
   const std::string& m = request.method;
   if (path == "/v1/exchange/pack") {
-    if (m != "POST") return Refused(405, "use POST", Errc::kInvalidArgument);
+    if (m != "POST") return NotAllowed("POST");
     auto made = x->PackPending(true);
     if (!made) return Refused(made.error());
     return Answer(200, json::object{{"packed", *made}});
   }
   if (path == "/v1/exchange/outbox") {
-    if (m != "GET") return Refused(405, "use GET", Errc::kInvalidArgument);
+    if (m != "GET") return NotAllowed("GET");
     const auto link = Query(request.target, "link");
     if (!link || link->empty()) return Refused(400, "give the link: ?link=PEER-ID", Errc::kInvalidArgument);
     auto items = m_ctx.store.Undelivered(*link, 1u << 20);
@@ -88,7 +96,7 @@ HttpResponse Api::Offline(const HttpRequest& request, const std::string& path) {
     return Answer(200, json::object{{"link", *link}, {"batches", std::move(list)}});
   }
   if (path.rfind("/v1/exchange/batches/", 0) == 0) {
-    if (m != "GET") return Refused(405, "use GET", Errc::kInvalidArgument);
+    if (m != "GET") return NotAllowed("GET");
     auto b = m_ctx.store.GetBatch(path.substr(21));
     if (!b) return Refused(b.error());
     HttpResponse r;
@@ -101,7 +109,7 @@ HttpResponse Api::Offline(const HttpRequest& request, const std::string& path) {
     return r;
   }
   if (path == "/v1/exchange/import") {
-    if (m != "POST") return Refused(405, "use POST", Errc::kInvalidArgument);
+    if (m != "POST") return NotAllowed("POST");
     ExchangeService::Incoming in;
     if (request.body_file.empty()) in.bytes = request.body;
     in.bytes_file = request.body_file;  // spooled: the store may keep the file as the batch's
@@ -123,14 +131,19 @@ HttpResponse Api::Offline(const HttpRequest& request, const std::string& path) {
     return resp;
   }
   if (path == "/v1/exchange/receipts") {
-    if (m != "POST") return Refused(405, "use POST", Errc::kInvalidArgument);
+    if (m != "POST") return NotAllowed("POST");
     const std::string link = exchange::HeaderOf(request, "x-xf-link");
     const std::string qseq = exchange::HeaderOf(request, "x-xf-qseq");
     auto sig = exchange::Base64Decode(exchange::HeaderOf(request, "x-xf-signature"));
     if (!sig || link.empty() || !Digits(qseq)) {
       return Refused(400, "give X-Xf-Link (the receiver), X-Xf-Qseq and X-Xf-Signature", Errc::kInvalidArgument);
     }
-    if (auto s = x->AcceptReceipt(link, std::stoull(qseq), request.body, *sig); !s) return Refused(s.error());
+    std::string xml = request.body;
+    if (!request.body_file.empty()) {  // spooled (the route may carry a receipt larger than api.body_limit)
+      std::ifstream in(request.body_file, std::ios::binary);
+      xml.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    if (auto s = x->AcceptReceipt(link, std::stoull(qseq), xml, *sig); !s) return Refused(s.error());
     return Answer(200, json::object{{"delivered", true}});
   }
   return Refused(404, "no such endpoint: " + path, Errc::kNotFound);
