@@ -437,41 +437,87 @@ Result<BatchReader> BatchReader::Open(std::unique_ptr<ByteSource> xml, const Bat
   return r;
 }
 
+// White space in a batch, as the XSD reads it (PROTOCOL.md, "Batch"):
+// between elements it is insignificant (a batch may be indented); around
+// the value of a type whose whiteSpace facet is "collapse" (seq,
+// record_count, created) it is removed; around a value of an xs:string type
+// (batch_id, origin, destination, stream, code_version, sha256: patterns
+// without spaces) it is kept by the XSD, so the value is invalid there and
+// refused here, with a message that says so.
+namespace {
+
+using schema::detail::XmlPull;
+
+// The next start or end tag, skipping white-space text; other text is an
+// error (kText returned with the text in p.Text()).
+XmlPull::Tok NextTag(XmlPull& p) {
+  for (;;) {
+    const auto t = p.Next();
+    if (t != XmlPull::Tok::kText || !schema::detail::IsXmlSpace(p.Text())) return t;
+  }
+}
+
+enum class Space { kCollapse, kPreserve };
+
+// The text of a leaf element through its end tag; nullopt (with `why`) when
+// it holds an element or, for kPreserve, white space around the value.
+std::optional<std::string> LeafText(XmlPull& p, const std::string& name, Space space, std::string& why) {
+  std::string text;
+  for (auto x = p.Next(); x != XmlPull::Tok::kEnd; x = p.Next()) {
+    if (x != XmlPull::Tok::kText) {
+      why = "bad <" + name + ">: only text is allowed in it";
+      return std::nullopt;
+    }
+    text += p.Text();
+  }
+  const std::string_view trimmed = schema::detail::TrimXmlSpace(text);
+  if (space == Space::kCollapse) return std::string(trimmed);
+  if (trimmed.size() != text.size()) {
+    why = "<" + name + "> " + schema::detail::Quote(text) +
+          " has white space around its value; its XSD type (an xs:string pattern) keeps white space, so "
+          "the value is not valid there and is not trimmed here either";
+    return std::nullopt;
+  }
+  return text;
+}
+
+}  // namespace
+
 Status BatchReader::ReadHeader() {
-  using schema::detail::XmlPull;
   BatchReader& r = *this;
   XmlPull& p = r.m_state->pull;
   auto fail = [&](const std::string& why) { return r.m_state->Fail(why); };
-  if (p.Next() != XmlPull::Tok::kStart || p.Name() != "batch" || !schema::detail::IsOurs(p.Ns())) {
+  if (NextTag(p) != XmlPull::Tok::kStart || p.Name() != "batch" || !schema::detail::IsOurs(p.Ns())) {
     return fail("the document is not a <batch> in " + std::string(schema::kXmlNamespace));
   }
-  if (p.Next() != XmlPull::Tok::kStart || p.Name() != "header") return fail("<header> must come first");
+  if (NextTag(p) != XmlPull::Tok::kStart || p.Name() != "header") return fail("<header> must come first");
   bool have_seq = false, have_count = false, have_created = false;
   auto& h = r.m_header;
+  auto unexpected = [&](XmlPull::Tok t, const std::string& where) {
+    return fail(t == XmlPull::Tok::kText ? "unexpected text " + schema::detail::Quote(p.Text()) + " in <" + where + ">"
+                                         : "unexpected content in <" + where + ">");
+  };
+  std::string why;
   for (;;) {
-    const auto t = p.Next();
+    const auto t = NextTag(p);
     if (t == XmlPull::Tok::kEnd) break;  // </header>
-    if (t != XmlPull::Tok::kStart) return fail("unexpected content in <header>");
+    if (t != XmlPull::Tok::kStart) return unexpected(t, "header");
     const std::string name = p.Name();
     if (name == "attachments") {
       for (;;) {
-        const auto a = p.Next();
+        const auto a = NextTag(p);
         if (a == XmlPull::Tok::kEnd) break;
-        if (a != XmlPull::Tok::kStart || p.Name() != "sha256") return fail("unexpected content in <attachments>");
-        std::string text;
-        for (auto x = p.Next(); x != XmlPull::Tok::kEnd; x = p.Next()) {
-          if (x != XmlPull::Tok::kText) return fail("bad <sha256>");
-          text += p.Text();
-        }
-        h.attachments.push_back(text);
+        if (a != XmlPull::Tok::kStart || p.Name() != "sha256") return unexpected(a, "attachments");
+        auto text = LeafText(p, "sha256", Space::kPreserve, why);
+        if (!text) return fail(why);
+        h.attachments.push_back(std::move(*text));
       }
       continue;
     }
-    std::string text;
-    for (auto x = p.Next(); x != XmlPull::Tok::kEnd; x = p.Next()) {
-      if (x != XmlPull::Tok::kText) return fail("bad <" + name + ">");
-      text += p.Text();
-    }
+    const bool collapse = name == "seq" || name == "created" || name == "record_count";
+    auto value = LeafText(p, name, collapse ? Space::kCollapse : Space::kPreserve, why);
+    if (!value) return fail(why);
+    const std::string& text = *value;
     if (name == "batch_id") h.batch_id = text;
     else if (name == "origin") h.origin = text;
     else if (name == "destination") h.destination = text;
@@ -497,16 +543,17 @@ Result<bool> BatchReader::Next(ParsedEvent& out) {
   State& s = *m_state;
   if (s.done) return false;
   XmlPull& p = s.pull;
-  const auto t = p.Next();
+  const auto t = NextTag(p);
   if (t == XmlPull::Tok::kEnd) {  // </batch>
     s.done = true;
-    if (p.Next() != XmlPull::Tok::kDone) return s.Fail("content after </batch>");
+    if (NextTag(p) != XmlPull::Tok::kDone) return s.Fail("content after </batch>");
     if (s.read != m_header.record_count) {
       return s.Fail("record_count says " + std::to_string(m_header.record_count) + " but the batch holds " +
                     std::to_string(s.read) + " events");
     }
     return false;
   }
+  if (t == XmlPull::Tok::kText) return s.Fail("unexpected text " + schema::detail::Quote(p.Text()) + " in <batch>");
   if (t != XmlPull::Tok::kStart || p.Name() != "event") return s.Fail("expected <event>");
   if (s.read >= s.limits.max_events || s.read >= m_header.record_count) {
     return s.read >= s.limits.max_events

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "exchange/crypto.h"
+#include "node/blob_transfer.h"
 #include "node/conformance.h"
 #include "node/conformance_html.h"
 #include "node/exchange_service.h"
@@ -79,7 +80,15 @@ std::optional<std::string> QueryParam(const std::string& target, const std::stri
 
 }  // namespace
 
-Api::Api(ApiContext ctx) : m_ctx(std::move(ctx)), m_started(m_ctx.clock.Now()) {}
+Api::Api(ApiContext ctx)
+    : m_ctx(std::move(ctx)), m_started(m_ctx.clock.Now()), m_spool_dir(m_ctx.config.data_dir / "api-spool") {}
+
+std::vector<exchange::SpoolRoute> Api::SpoolRoutes() const {
+  return {{"PUT", "/v1/blobs/", m_ctx.config.limits.max_attachment_bytes},
+          {"POST", "/v1/exchange/import", exchange::BatchLimits{}.max_compressed},
+          // A receipt lists every event accepted: some 35 MB for a million.
+          {"POST", "/v1/exchange/receipts", std::uint64_t{64} << 20}};
+}
 
 bool Api::Authorised(const HttpRequest& request) const {
   const auto it = request.headers.find("authorization");
@@ -104,7 +113,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     // The methods each kind of path takes (RFC 9110: a 405 names them).
     const std::string path = request.target.substr(0, request.target.find('?'));
     r.headers["Allow"] = path == "/v1/cases" ? "POST"
-                         : StartsWith(path, "/v1/blobs/") ? "PUT"
+                         : StartsWith(path, "/v1/blobs/") ? "HEAD, GET, PUT"
                          : path.size() > 7 && path.substr(path.size() - 7) == "/events" ? "POST"
                          : path == "/healthz" ? "GET, HEAD" : "GET";
   }
@@ -161,9 +170,10 @@ HttpResponse Api::Route(const HttpRequest& request) {
     return Problem(404, "no such endpoint: " + path);
   }
   if (StartsWith(path, "/v1/blobs/")) {
-    if (m != "PUT") return Problem(405, "use PUT to upload an attachment");
-    return PutBlob(request, path.substr(10));
+    if (m != "PUT" && m != "HEAD" && m != "GET") return Problem(405, "use PUT to upload an attachment");
+    return Blob(request, path.substr(10));
   }
+  if (StartsWith(path, "/v1/exchange/")) return Offline(request, path);
   if (path == "/v1/conformance") {
     if (m != "GET") return Problem(405, "use GET");
     return GetConformance(request, false);
@@ -188,6 +198,7 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
     v.push_back({"R3", "registering_body", "registering_body '" + c.registering_body +
                                                "' is not this node (" + m_ctx.config.node_id + ")", c.case_id});
   }
+  CheckAttachments(c.attachments, c.case_id, v);
   if (!v.empty()) {
     CountRejections(v);
     return Unprocessable(v);
@@ -234,6 +245,7 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
   const Instant now = m_ctx.clock.Now();
   schema::Violations v =
       Merge(std::move(mapping), schema::ValidateEvent(e, m_ctx.codes, m_ctx.config.limits, now.ToDate()));
+  if (const auto* h = std::get_if<schema::Handling>(&e.body)) CheckAttachments(h->attachments, case_id, v);
   if (!v.empty()) {
     CountRejections(v);
     return Unprocessable(v);
@@ -261,32 +273,38 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
   return Json(201, json::serialize(o));
 }
 
-HttpResponse Api::PutBlob(const HttpRequest& request, const std::string& sha256) {
-  if (!schema::IsSha256Hex(sha256)) {
-    return Problem(400, "'" + sha256 + "' is not a SHA-256 in lowercase hex");
-  }
-  if (request.body.size() > m_ctx.config.limits.max_attachment_bytes) {
-    return Problem(413, "attachment larger than " + std::to_string(m_ctx.config.limits.max_attachment_bytes) + " bytes (R1)");
-  }
-  if (request.body.empty()) return Problem(400, "empty attachment");
-  if (const std::string actual = exchange::Sha256Hex(request.body); actual != sha256) {
-    return Unprocessable({{"R1", "sha256", "content hashes to " + actual + ", not " + sha256, sha256}});
-  }
-  if (m_ctx.blobs.Has(sha256) && m_ctx.store.HasBlob(sha256)) {
-    return Json(200, "{\"sha256\":\"" + sha256 + "\",\"stored\":false}");
-  }
-  if (auto s = m_ctx.blobs.Put(sha256, request.body); !s) {
-    if (s.error().code == Errc::kInvalidArgument) {
-      return Unprocessable({{"R1", "sha256", s.error().message, sha256}});
+HttpResponse Api::Blob(const HttpRequest& request, const std::string& sha256) {
+  BlobEndpoint endpoint{m_ctx.blobs, m_ctx.config.limits.max_attachment_bytes, m_spool_dir, false, true,
+                        // Held: on disk and recorded (a file a crash left unrecorded is recorded on upload).
+                        [this](const std::string& sha) { return m_ctx.blobs.Has(sha) && m_ctx.store.HasBlob(sha); },
+                        [this](const std::string& sha, std::uint64_t size) -> Status {
+                          if (auto s = m_ctx.store.RecordBlob(sha, size); !s) return s;
+                          ++m_blobs;
+                          if (m_ctx.exchange) m_ctx.exchange->Kick();  // a batch may be waiting for it
+                          return {};
+                        }};
+  return HandleBlobRequest(endpoint, request, sha256);
+}
+
+void Api::CheckAttachments(const std::vector<schema::Attachment>& attachments, const std::string& record,
+                           schema::Violations& v) const {
+  for (std::size_t i = 0; i < attachments.size(); ++i) {
+    const auto& a = attachments[i];
+    if (!schema::IsSha256Hex(a.sha256)) continue;  // R1 says so
+    const std::string field = "attachments[" + std::to_string(i) + "]";
+    auto size = m_ctx.blobs.Size(a.sha256);
+    if (!size) {
+      v.push_back({"R6", field + ".sha256",
+                   "attachment " + a.sha256 + " is not held here: upload it first (PUT /v1/blobs/" + a.sha256 +
+                       "), so that it can travel with the record",
+                   record});
+    } else if (*size != a.size) {
+      v.push_back({"R1", field + ".size",
+                   "size " + std::to_string(a.size) + " bytes, but the attachment " + a.sha256.substr(0, 12) +
+                       "… held here has " + std::to_string(*size),
+                   record});
     }
-    return Problem(503, s.error().message);
   }
-  if (auto s = m_ctx.store.RecordBlob(sha256, request.body.size()); !s) {
-    return Problem(503, s.error().message);
-  }
-  ++m_blobs;
-  return Json(201, "{\"sha256\":\"" + sha256 + "\",\"size\":" + std::to_string(request.body.size()) +
-                       ",\"stored\":true}");
 }
 
 HttpResponse Api::GetCase(const std::string& case_id) {
@@ -525,6 +543,29 @@ HttpResponse Api::GetStatusPage() {
            count(g.next_seq) + "\">" + Cell(html::JurisdictionName(m_ctx.codes, g.origin)) + Cell(g.stream) + "<td>" +
            count(g.next_seq) + "</td><td>" + count(g.held) + "</td>" + Cell(html::ChinaTime(g.since)) +
            "<td class=\"bad\">" + Escape(html::Duration(now.seconds - g.since.seconds)) + "</td></tr>";
+    }
+    b += "</tbody></table></div>";
+  }
+  b += "</section>\n";
+
+  // Batches stored but held until their attachments come: which are missing.
+  const auto waiting = m_ctx.store.WaitingForAttachments();
+  b += "<section id=\"awaiting-attachments\" data-count=\"" + count(waiting.size()) +
+       "\"><h2>等待附件的批次<small>批次已验签并保存，所列附件到达后才应用并回执</small></h2>";
+  if (waiting.empty()) {
+    b += "<p class=\"empty\">无</p>";
+  } else {
+    b += "<div class=\"scroll\"><table class=\"grid list\"><thead><tr><th>批次</th><th>来自</th><th>缺少的附件</th>"
+         "<th>其后等待批次</th><th>开始</th></tr></thead><tbody>";
+    for (const auto& w : waiting) {
+      std::string missing;
+      for (const auto& sha : w.attachments) {
+        if (m_ctx.blobs.Has(sha) || m_ctx.blobs.Staged(sha)) continue;
+        missing += "<code data-sha256=\"" + Escape(sha) + "\">" + Escape(sha) + "</code> ";
+      }
+      b += "<tr data-batch=\"" + Escape(w.batch_id) + "\">" + Cell(w.batch_id) + Cell(w.received_from) +
+           "<td class=\"text wrap bad\">" + missing + "</td><td>" + count(w.held_behind) + "</td>" +
+           Cell(html::ChinaTime(w.since)) + "</tr>";
     }
     b += "</tbody></table></div>";
   }

@@ -10,6 +10,7 @@
 
 #include "exchange/batch.h"
 #include "exchange/routing.h"
+#include "node/blob_transfer.h"
 #include "node/node.h"
 #include "schema/validate.h"
 
@@ -46,6 +47,26 @@ int StatusFor(Errc c) {
     default: return 503;
   }
 }
+
+}  // namespace
+
+// 424: the batch is stored but held until these attachments come; no
+// receipt (PROTOCOL.md). Also the answer of the local API's import.
+exchange::HttpResponse AwaitingAttachments(const std::vector<std::string>& missing) {
+  json::object o;
+  o["error"] = exchange::HttpReason(424);
+  o["message"] = "the batch is held until the " + std::to_string(missing.size()) +
+                 " attachment(s) it names that are not here arrive (PUT …/blobs/{sha256}); then send it again";
+  json::array list;
+  for (const auto& sha : missing) list.emplace_back(sha);
+  o["missing_attachments"] = std::move(list);
+  HttpResponse r;
+  r.status = 424;
+  r.body = json::serialize(o);
+  return r;
+}
+
+namespace {
 
 // Attachments named by an event (registration and handling carry them).
 void CollectAttachments(const schema::Event& e, std::set<std::string>& out) {
@@ -161,6 +182,11 @@ Status ExchangeService::Start() {
     std::filesystem::create_directories(SpoolDir(), ec);
     if (ec) return MakeError(Errc::kIo, "cannot create " + SpoolDir().string() + ": " + ec.message());
   }
+  // Attachments peers sent that no verified batch has named for a day are
+  // dropped (node/blobs.h: staged blobs).
+  if (const auto purged = m_blobs.PurgeStaged(std::chrono::hours(24)); purged > 0) {
+    Log("info", "staged attachments no batch named removed", {{"count", std::to_string(purged)}});
+  }
   auto summaries = summary::SummaryStore::Open(m_config.data_dir / "xfnode.db");
   if (!summaries) return summaries.error();
   m_summaries = std::make_unique<SummaryExchange>(
@@ -263,8 +289,14 @@ Result<SignedReceipt> ExchangeService::Receive(const Incoming& in) {
   auto r = ApplyVerified(verified, in.signature, in.from_peer, &header, origin);
   if (!r) return r;
   // Batches that waited for this one can follow now.
-  while (r->receipt.status == "applied") {
-    auto held = m_store.NextHeld(origin, header.stream);
+  if (r->receipt.status == "applied") ApplyHeld(origin, header.stream);
+  Kick();
+  return r;
+}
+
+void ExchangeService::ApplyHeld(const std::string& origin, const std::string& stream) {
+  for (;;) {
+    auto held = m_store.NextHeld(origin, stream);
     if (!held || !*held) break;
     const VerifiedBytes held_bytes{(*held)->bytes, (*held)->bytes_file, (*held)->bytes_sha256};
     auto applied = ApplyVerified(held_bytes, (*held)->signature, (*held)->received_from, nullptr, origin);
@@ -273,9 +305,22 @@ Result<SignedReceipt> ExchangeService::Receive(const Incoming& in) {
           {{"batch", (*held)->batch_id}, {"error", applied.error().message}});
       break;
     }
+    if (applied->receipt.status != "applied") break;  // it waits for its attachments
   }
-  Kick();
-  return r;
+}
+
+int ExchangeService::ApplyWaiting() {
+  int applied = 0;
+  for (const auto& w : m_store.WaitingForAttachments()) {
+    const bool complete = std::all_of(w.attachments.begin(), w.attachments.end(), [&](const std::string& sha) {
+      return m_blobs.Has(sha) || m_blobs.Staged(sha);
+    });
+    if (!complete) continue;
+    ApplyHeld(w.origin, w.stream);
+    ++applied;
+    Log("info", "a batch held for its attachments is complete and applied", {{"batch", w.batch_id}});
+  }
+  return applied;
 }
 
 Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes, const std::string& signature,
@@ -332,6 +377,24 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
     }
   }
 
+  // A batch is complete only with every attachment its header names: those
+  // staged for it are claimed now that it verified; any still missing hold
+  // it (stored, not applied, no receipt) until they come.
+  for (const auto& sha : h.attachments) {
+    if (!schema::IsSha256Hex(sha)) {
+      return MakeError(Errc::kInvalidArgument, "the header names attachment '" + sha + "', which is not a SHA-256");
+    }
+    if (m_blobs.Has(sha)) continue;
+    if (!m_blobs.Staged(sha)) {
+      in.missing_attachments.push_back(sha);
+      continue;
+    }
+    auto size = m_blobs.Claim(sha);
+    if (!size) return size.error();
+    if (auto s = m_store.RecordBlob(sha, *size); !s) return s.error();
+  }
+  const std::set<std::string> named(h.attachments.begin(), h.attachments.end());
+
   // Parse and validate on this thread's helper while the store inserts: the
   // parser hands over chunks through a small bounded queue.
   struct Pipe {
@@ -370,6 +433,20 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
       if (ie.violations.empty())
         ie.violations = schema::ValidateEvent(pe.event, m_codes, m_config.limits, today,
                                               schema::Provenance::kRecorded);
+      if (ie.violations.empty()) {
+        // R6: an attachment the event names travels with the batch (its
+        // header lists it) or is here already.
+        std::set<std::string> own;
+        CollectAttachments(pe.event, own);
+        for (const auto& sha : own) {
+          if (named.count(sha) == 0 && !m_blobs.Has(sha)) {
+            ie.violations.push_back({"R6", "attachments", "attachment " + sha +
+                                                              " is not listed in the batch header and not held here",
+                                     pe.event.Id()});
+            break;
+          }
+        }
+      }
       ie.event = std::move(pe.event);
       ie.xml = std::move(pe.xml);
       chunk.push_back(std::move(ie));
@@ -407,6 +484,15 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
   };
   auto receipt = m_store.ApplyBatch(in, m_config.node_id);
   if (!receipt) return receipt.error();
+  if (receipt->status == Store::kAwaitingAttachments) {
+    Log("warn", "batch held until its attachments come",
+        {{"batch", h.batch_id}, {"from", from_peer}, {"missing", std::to_string(in.missing_attachments.size())},
+         {"first", in.missing_attachments.front()}});
+    SignedReceipt held;
+    held.receipt = std::move(receipt).value();
+    held.missing_attachments = std::move(in.missing_attachments);
+    return held;
+  }
   SignedReceipt out;
   out.xml = exchange::ReceiptXml(*receipt);
   auto sig = exchange::SignBytes(m_key, out.xml);
@@ -462,6 +548,7 @@ HttpResponse ExchangeService::Handle(const HttpRequest& request) {
       Log("warn", "batch refused", {{"from", peer}, {"origin", in.claimed_origin}, {"reason", r.error().message}});
       return Problem(StatusFor(r.error().code), r.error().message);
     }
+    if (!r->missing_attachments.empty()) return AwaitingAttachments(r->missing_attachments);
     HttpResponse resp;
     resp.content_type = "application/xml";
     resp.body = std::move(r->xml);
@@ -510,171 +597,14 @@ HttpResponse ExchangeService::Handle(const HttpRequest& request) {
 
 // ---- attachments: HEAD, GET (Range), PUT (whole or resumable parts) --------
 
-namespace {
-
-bool ParseU64Text(std::string_view t, std::uint64_t& out) {
-  if (t.empty() || t.size() > 19 || t.find_first_not_of("0123456789") != std::string_view::npos) return false;
-  out = std::stoull(std::string(t));
-  return true;
-}
-
-// "bytes START-END/TOTAL"
-bool ParseContentRange(const std::string& v, std::uint64_t& start, std::uint64_t& end, std::uint64_t& total) {
-  if (v.rfind("bytes ", 0) != 0) return false;
-  const std::string r = v.substr(6);
-  const auto dash = r.find('-');
-  const auto slash = r.find('/');
-  if (dash == std::string::npos || slash == std::string::npos || slash < dash) return false;
-  return ParseU64Text(std::string_view(r).substr(0, dash), start) &&
-         ParseU64Text(std::string_view(r).substr(dash + 1, slash - dash - 1), end) &&
-         ParseU64Text(std::string_view(r).substr(slash + 1), total);
-}
-
-// "bytes=START-" or "bytes=START-END" (one range); false for anything else.
-bool ParseRange(const std::string& v, std::uint64_t& start, std::optional<std::uint64_t>& end) {
-  if (v.rfind("bytes=", 0) != 0) return false;
-  const std::string r = v.substr(6);
-  const auto dash = r.find('-');
-  if (dash == std::string::npos || r.find(',') != std::string::npos) return false;
-  if (!ParseU64Text(std::string_view(r).substr(0, dash), start)) return false;
-  if (dash + 1 == r.size()) {
-    end.reset();
-    return true;
-  }
-  std::uint64_t e = 0;
-  if (!ParseU64Text(std::string_view(r).substr(dash + 1), e) || e < start) return false;
-  end = e;
-  return true;
-}
-
-}  // namespace
-
 HttpResponse ExchangeService::HandleBlob(const HttpRequest& request, const std::string& sha) {
-  constexpr const char* kReceived = "X-Xf-Received";
-  const std::uint64_t max = m_config.limits.max_attachment_bytes;
-  if (request.method == "HEAD" || request.method == "GET") {
-    if (!m_blobs.Has(sha)) {
-      auto r = Problem(404, "blob " + sha + " is not here");
-      r.headers[kReceived] = std::to_string(m_blobs.PartialSize(sha));
-      return r;
-    }
-    auto size = m_blobs.Size(sha);
-    if (!size) return Problem(503, size.error().message);
-    HttpResponse resp;
-    resp.content_type = "application/octet-stream";
-    resp.headers["Accept-Ranges"] = "bytes";
-    resp.headers[kReceived] = std::to_string(*size);
-    if (request.method == "HEAD") return resp;
-    std::uint64_t start = 0;
-    std::optional<std::uint64_t> end;
-    if (ParseRange(exchange::HeaderOf(request, "range"), start, end)) {
-      if (start >= *size) {
-        auto r = Problem(416, "the blob has " + std::to_string(*size) + " bytes; the range starts at " +
-                                  std::to_string(start));
-        r.headers["Content-Range"] = "bytes */" + std::to_string(*size);
-        return r;
-      }
-      const std::uint64_t last = std::min(end.value_or(*size - 1), *size - 1);
-      auto data = m_blobs.GetRange(sha, start, last - start + 1);
-      if (!data) return Problem(503, data.error().message);
-      resp.status = 206;
-      resp.headers["Content-Range"] =
-          "bytes " + std::to_string(start) + "-" + std::to_string(last) + "/" + std::to_string(*size);
-      resp.body = std::move(data).value();
-      return resp;
-    }
-    resp.body_file = m_blobs.PathOf(sha);  // streamed from disk
-    return resp;
-  }
-  if (request.method != "PUT") return Problem(404, "no such exchange endpoint: " + request.method + " blobs");
-  if (m_blobs.Has(sha)) return HttpResponse{200, "application/json", "{\"stored\":false}", {}, {}};
-  // The body as a file (this route is spooled; a body in memory is written out).
-  std::filesystem::path body = request.body_file;
-  struct Remove {
-    std::filesystem::path p;
-    ~Remove() {
-      std::error_code ec;
-      if (!p.empty()) std::filesystem::remove(p, ec);
-    }
-  } temp;
-  if (body.empty()) {
-    temp.p = SpoolDir() / ("put-" + exchange::RandomHex(8));
-    std::ofstream(temp.p, std::ios::binary) << request.body;
-    body = temp.p;
-  }
-  const std::uint64_t size = request.body_size;
-  const std::string range = exchange::HeaderOf(request, "content-range");
-  if (range.empty()) {
-    if (size > max) return Problem(413, "attachment larger than " + std::to_string(max) + " bytes");
-    if (auto s = m_blobs.PutFile(sha, body); !s) return Problem(StatusFor(s.error().code), s.error().message);
-    if (auto s = m_store.RecordBlob(sha, size); !s) return Problem(503, s.error().message);
-    return HttpResponse{201, "application/json", "{\"stored\":true}", {}, {}};
-  }
-  std::uint64_t start = 0, end = 0, total = 0;
-  if (!ParseContentRange(range, start, end, total)) {
-    return Problem(400, "malformed Content-Range '" + range + "': expected bytes START-END/TOTAL");
-  }
-  if (total > max) return Problem(413, "attachment of " + std::to_string(total) + " bytes is larger than " +
-                                           std::to_string(max));
-  if (end < start || end >= total || end - start + 1 != size) {
-    return Problem(400, "Content-Range '" + range + "' does not fit a body of " + std::to_string(size) +
-                            " bytes and a total of " + std::to_string(total));
-  }
-  if (auto s = m_blobs.AppendPartial(sha, start, body); !s) {
-    auto r = Problem(s.error().code == Errc::kAlreadyExists ? 409 : StatusFor(s.error().code), s.error().message);
-    r.headers[kReceived] = std::to_string(m_blobs.PartialSize(sha));
-    return r;
-  }
-  if (end + 1 < total) {
-    HttpResponse r{202, "application/json", "{\"received\":" + std::to_string(end + 1) + "}", {}, {}};
-    r.headers[kReceived] = std::to_string(end + 1);
-    return r;
-  }
-  if (auto s = m_blobs.CommitPartial(sha); !s) return Problem(StatusFor(s.error().code), s.error().message);
-  if (auto s = m_store.RecordBlob(sha, total); !s) return Problem(503, s.error().message);
-  return HttpResponse{201, "application/json", "{\"stored\":true}", {}, {}};
-}
-
-bool ExchangeService::PushBlob(const std::string& sha, const PeerConfig& peer,
-                               const exchange::HttpClientOptions& opts) {
-  const std::string url = peer.url + "/v1/exchange/blobs/" + sha;
-  auto size = m_blobs.Size(sha);
-  if (!size) return false;
-  constexpr std::uint64_t kPart = 8u << 20;
-  for (int resync = 0; resync < 3; ++resync) {
-    auto head = exchange::HttpCall("HEAD", url, {}, "", opts);
-    if (!head) return false;
-    if (head->status == 200) return true;
-    if (head->status != 404) return false;
-    const auto it = head->headers.find("x-xf-received");
-    std::uint64_t from = 0;
-    if (it == head->headers.end() || *size == 0 || !ParseU64Text(it->second, from) || from > *size) {
-      // A receiver without resumable uploads (or an empty blob): the whole of it.
-      auto data = m_blobs.Get(sha);
-      if (!data) return false;
-      auto r = exchange::HttpCall("PUT", url, {{"content-type", "application/octet-stream"}}, *data, opts);
-      return r && (r->status == 200 || r->status == 201);
-    }
-    while (from < *size) {
-      const std::uint64_t n = std::min(kPart, *size - from);
-      auto part = m_blobs.GetRange(sha, from, n);
-      if (!part || part->size() != n) return false;
-      auto r = exchange::HttpCall("PUT", url,
-                                  {{"content-type", "application/octet-stream"},
-                                   {"content-range", "bytes " + std::to_string(from) + "-" +
-                                                         std::to_string(from + n - 1) + "/" + std::to_string(*size)}},
-                                  *part, opts);
-      if (!r) return false;  // later: the receiver keeps every part it acknowledged
-      if (r->status == 200 || r->status == 201) return true;
-      if (r->status == 409) break;  // out of step with the receiver: ask again where it stands
-      if (r->status != 202) {
-        Log("warn", "attachment refused", {{"blob", sha}, {"status", std::to_string(r->status)}, {"body", r->body}});
-        return false;
-      }
-      from += n;
-    }
-  }
-  return false;
+  // What a peer uploads is staged until a batch that verified names it.
+  BlobEndpoint endpoint{m_blobs, m_config.limits.max_attachment_bytes, SpoolDir(), true, false, {},
+                        [this](const std::string&, std::uint64_t) -> Status {
+                          Kick();  // a batch may be waiting for it
+                          return {};
+                        }};
+  return HandleBlobRequest(endpoint, request, sha);
 }
 
 // ---- sending -----------------------------------------------------------------
@@ -762,9 +692,25 @@ bool ExchangeService::PushLink(const std::string& link, const PeerConfig& peer) 
     if (!item || !*item) return static_cast<bool>(item);
     const auto& it = **item;
     const auto opts = ClientOptions(peer);
-    // Attachments first, so the receiver holds what the batch names.
+    // Attachments first: the batch goes only once the receiver holds every
+    // one it names; a failed upload stops the link and is retried.
+    std::string blob_error;
     for (const auto& sha : it.attachments) {
-      if (m_blobs.Has(sha)) (void)PushBlob(sha, peer, opts);
+      if (!m_blobs.Has(sha)) {
+        blob_error = "attachment " + sha + " named by batch " + it.batch_id +
+                     " is not held here; upload it (PUT /v1/blobs/" + sha + ") and the batch goes on";
+        break;
+      }
+      if (auto s = UploadBlob(peer.url + "/v1/exchange/blobs/" + sha, sha, m_blobs.PathOf(sha), {}, opts); !s) {
+        blob_error = s.error().message + " (batch " + it.batch_id + " waits for it)";
+        break;
+      }
+    }
+    if (!blob_error.empty()) {
+      (void)m_store.MarkAttempt(link, it.qseq, blob_error);
+      Log("warn", "attachment not delivered; the batch is not sent, will retry",
+          {{"link", link}, {"batch", it.batch_id}, {"error", blob_error}});
+      return false;
     }
     const exchange::HttpHeaders headers{{"content-type", "application/zstd"},
                                         {kOrigin, it.origin},
@@ -828,6 +774,18 @@ void ExchangeService::PullFromParent() {
       Log("warn", "pulled batch refused", {{"batch", r->headers[kBatchId]}, {"reason", receipt.error().message}});
       return;
     }
+    if (!receipt->missing_attachments.empty()) {
+      // Held for its attachments: fetch them from the parent (resumable),
+      // then pull the same batch again, which now applies.
+      for (const auto& sha : receipt->missing_attachments) {
+        if (auto s = DownloadBlob(parent.url + "/v1/exchange/blobs/" + sha, sha, m_blobs, true, opts); !s) {
+          Log("warn", "attachment of a pulled batch not fetched; will retry",
+              {{"batch", r->headers[kBatchId]}, {"blob", sha}, {"error", s.error().message}});
+          return;
+        }
+      }
+      continue;
+    }
     auto ack = exchange::HttpCall("POST", parent.url + "/v1/exchange/receipts",
                                   {{"content-type", "application/xml"},
                                    {kQseq, r->headers[kQseq]},
@@ -861,6 +819,9 @@ void ExchangeService::SenderLoop() {
     }
     const bool scheduled = clock::now() >= next_pack;
     const bool immediate = m_config.exchange_interval_seconds == 0;
+    // Batches held for attachments that have come meanwhile (an upload to
+    // the local API, a peer's PUT).
+    if (kicked || scheduled) ApplyWaiting();
     if (scheduled || immediate || kicked) {
       auto made = PackPending(scheduled || immediate);
       if (!made) Log("error", "packing failed", {{"error", made.error().message}});
@@ -914,6 +875,23 @@ std::string ExchangeService::StatusJson() {
                                 {"since", g.since.ToString()}});
   }
   o["gaps"] = std::move(gaps);
+  // Batches stored but held until their attachments come, with what is missing.
+  json::array waiting;
+  for (const auto& w : m_store.WaitingForAttachments()) {
+    json::array missing;
+    for (const auto& sha : w.attachments) {
+      if (!m_blobs.Has(sha) && !m_blobs.Staged(sha)) missing.emplace_back(sha);
+    }
+    waiting.push_back(json::object{{"batch_id", w.batch_id},
+                                   {"origin", w.origin},
+                                   {"stream", w.stream},
+                                   {"seq", w.seq},
+                                   {"from", w.received_from},
+                                   {"missing_attachments", std::move(missing)},
+                                   {"held_behind", w.held_behind},
+                                   {"since", w.since.ToString()}});
+  }
+  o["awaiting_attachments"] = std::move(waiting);
   o["keys"] = m_keys.Size();
   return json::serialize(o);
 }

@@ -53,7 +53,15 @@ struct SignedReceipt {
   exchange::Receipt receipt;
   std::string xml;
   std::string signature;
+  // Not empty: the batch verified and is stored, but it is held until these
+  // attachments (named by its header) are here; there is no receipt yet
+  // (xml and signature empty): the sender must not mark it delivered.
+  std::vector<std::string> missing_attachments;
 };
+
+// The answer to a batch held for its attachments: 424 with
+// {"error","message","missing_attachments":[sha256…]} (PROTOCOL.md).
+exchange::HttpResponse AwaitingAttachments(const std::vector<std::string>& missing);
 
 class ExchangeService {
  public:
@@ -90,8 +98,12 @@ class ExchangeService {
   // Packs what is pending into batches now (all of it when `all`, else only
   // full batches). Returns how many batches were made.
   Result<int> PackPending(bool all);
-  // Wakes the sender: a local event was committed.
+  // Wakes the sender: a local event was committed, or an attachment came
+  // (a batch waiting for it is then applied on the sender's thread).
   void Kick();
+  // Applies every stored batch whose attachments are all here now (and what
+  // waited behind it). Answers how many were applied.
+  int ApplyWaiting();
   // {"url", "links":[…], "gaps":[…]} for /v1/status.
   std::string StatusJson();
   const NodeConfig& Config() const { return m_config; }
@@ -110,8 +122,9 @@ class ExchangeService {
   Result<SignedReceipt> ApplyVerified(const VerifiedBytes& bytes, const std::string& signature,
                                       const std::string& from_peer, exchange::BatchHeader* header,
                                       const std::string& expected_origin);
+  // Applies the stored batches of (origin, stream) that are next, in order.
+  void ApplyHeld(const std::string& origin, const std::string& stream);
   exchange::HttpResponse HandleBlob(const exchange::HttpRequest& request, const std::string& sha);
-  bool PushBlob(const std::string& sha, const PeerConfig& peer, const exchange::HttpClientOptions& opts);
   std::filesystem::path SpoolDir() const { return m_config.data_dir / "spool"; }
   void SenderLoop();
   bool PushLink(const std::string& link, const PeerConfig& peer);  // false: stop for now (error)

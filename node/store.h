@@ -171,6 +171,11 @@ class Store {
     std::string received_from;  // the peer that sent it
     std::string forward_to;     // the link to pass it on to, or ""
     bool up = true;             // an "up" stream: every event must be the origin's own
+    // Attachments the header names that this node does not hold. Not empty:
+    // the batch is stored but not applied (state 'blobs' when it is next in
+    // its stream, else 'held'), and the receipt's status is
+    // kAwaitingAttachments — no receipt for the sender (PROTOCOL.md).
+    std::vector<std::string> missing_attachments;
     std::vector<IncomingEvent> events;
     // More events after `events`, a chunk at a time, while they are still
     // being parsed (on another thread): fills the vector and answers true,
@@ -188,6 +193,9 @@ class Store {
   // every few thousand events, and the receipt's accepted ids are kept as
   // runs (Receipt::accepted_runs).
   Result<exchange::Receipt> ApplyBatch(const Incoming& in, const std::string& self);
+  // Receipt::status of a batch ApplyBatch held for its attachments; never
+  // signed or sent.
+  static constexpr const char* kAwaitingAttachments = "awaiting_attachments";
   // A held batch that is now next in its stream, if any.
   struct HeldBatch {
     std::string batch_id, received_from, forward_to, bytes, signature;
@@ -196,7 +204,20 @@ class Store {
   };
   // Where batch files are kept: "batches" beside the database file.
   const std::filesystem::path& BatchDir() const { return m_batch_dir; }
+  // The stored batch that is next in its stream (waiting behind a gap that
+  // has filled, or for its attachments), if any.
   Result<std::optional<HeldBatch>> NextHeld(const std::string& origin, const std::string& stream);
+
+  // Batches next in their stream, stored but waiting for attachments
+  // (state 'blobs'), oldest first.
+  struct WaitingBatch {
+    std::string batch_id, origin, stream, received_from;
+    std::uint64_t seq = 0;
+    std::vector<std::string> attachments;  // every one its header names
+    std::uint64_t held_behind = 0;         // batches of the stream stored behind it
+    Instant since;                         // when it was stored
+  };
+  std::vector<WaitingBatch> WaitingForAttachments();
 
   struct LinkStatus {
     std::string link;
@@ -216,6 +237,14 @@ class Store {
   // Batch bytes and signature by id (inspection, tests; a batch kept in a
   // file is read into memory).
   Result<std::pair<std::string, std::string>> BatchBytes(const std::string& batch_id);
+  // The same without reading a batch file: its path instead (to stream it).
+  struct StoredBatch {
+    std::string batch_id, origin, state;
+    std::string bytes;                 // unless in a file:
+    std::filesystem::path bytes_file;  // set (and bytes empty) when its bytes are this file
+    std::string signature;
+  };
+  Result<StoredBatch> GetBatch(const std::string& batch_id);
 
  private:
   Store(sql::Db db, const Clock& clock) : m_db(std::move(db)), m_clock(clock) {}

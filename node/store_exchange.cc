@@ -417,7 +417,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
         return MakeError(Errc::kAlreadyExists, "a different batch " + h.batch_id +
                                                    " (same origin, stream and sequence) is held here already");
       }
-      held_already = q->Text(0) == "held";
+      held_already = q->Text(0) == "held" || q->Text(0) == "blobs";
     }
     if (*row && !held_already) {
       receipt.status = "duplicate";
@@ -449,6 +449,32 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     receipt.status = "duplicate";
     return receipt;
   }
+  if (!in.missing_attachments.empty()) {
+    // A batch is complete only with every attachment it names: stored (it
+    // verified), not applied, no receipt, until they are all here.
+    receipt.status = kAwaitingAttachments;
+    const char* state = h.seq == next ? "blobs" : "held";
+    if (held_already) {
+      auto st = m_db.Prepare("UPDATE batches SET state = ?2 WHERE batch_id = ?1 AND state <> ?2");
+      if (!st) return st.error();
+      st->Bind(1, h.batch_id).Bind(2, std::string(state));
+      if (auto s = st->Run(); !s) return s.error();
+    } else {
+      std::string file;
+      if (!in.bytes_file.empty()) {
+        auto placed = PlaceBatchFile(in);
+        if (!placed) return placed.error();
+        file = *placed;
+      }
+      if (auto s = InsertBatch(m_db, h, BytesRef{in.bytes, file, sha256}, in.signature, in.received_from, now,
+                               state, 0, 0, in.forward_to);
+          !s) {
+        return s.error();
+      }
+    }
+    if (auto s = txn.Commit(); !s) return s.error();
+    return receipt;
+  }
   std::string file;  // the bytes' name in the batch directory, when kept in a file
   if (!in.bytes_file.empty() && !(h.seq > next && held_already)) {
     auto placed = PlaceBatchFile(in);
@@ -470,7 +496,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
 
   if (held_already) {
     // It becomes an applied batch in this same transaction, never lost in between.
-    auto del = m_db.Prepare("DELETE FROM batches WHERE batch_id = ?1 AND state = 'held'");
+    auto del = m_db.Prepare("DELETE FROM batches WHERE batch_id = ?1 AND state IN ('held', 'blobs')");
     if (!del) return del.error();
     del->Bind(1, h.batch_id);
     if (auto s = del->Run(); !s) return s.error();
@@ -654,7 +680,7 @@ Result<std::optional<Store::HeldBatch>> Store::NextHeld(const std::string& origi
       "SELECT b.batch_id, b.received_from, b.forward_to, b.bytes, b.signature, b.bytes_file, b.bytes_sha256 "
       "FROM batches b "
       "JOIN streams s ON s.origin = b.origin AND s.stream = b.stream AND s.next_seq = b.seq "
-      "WHERE b.origin = ?1 AND b.stream = ?2 AND b.state = 'held'");
+      "WHERE b.origin = ?1 AND b.stream = ?2 AND b.state IN ('held', 'blobs')");
   if (!q) return q.error();
   q->Bind(1, origin).Bind(2, stream);
   auto row = q->Step();
@@ -695,6 +721,10 @@ std::vector<Store::StreamGap> Store::Gaps() {
   auto q = m_db.Prepare(
       "SELECT b.origin, b.stream, coalesce(s.next_seq, 1), count(*), min(b.stored_at) FROM batches b "
       "LEFT JOIN streams s ON s.origin = b.origin AND s.stream = b.stream WHERE b.state = 'held' "
+      // A stream whose next batch is here but waits for its attachments has
+      // no gap: WaitingForAttachments reports it.
+      "AND NOT EXISTS (SELECT 1 FROM batches w WHERE w.origin = b.origin AND w.stream = b.stream "
+      "AND w.state = 'blobs') "
       "GROUP BY b.origin, b.stream ORDER BY b.origin, b.stream",
       false);
   if (!q) return out;
@@ -703,6 +733,33 @@ std::vector<Store::StreamGap> Store::Gaps() {
     if (!row || !*row) break;
     out.push_back({q->Text(0), q->Text(1), static_cast<std::uint64_t>(q->Int(2)),
                    static_cast<std::uint64_t>(q->Int(3)), Instant{q->Int(4)}});
+  }
+  return out;
+}
+
+std::vector<Store::WaitingBatch> Store::WaitingForAttachments() {
+  std::lock_guard lock(m_mutex);
+  std::vector<WaitingBatch> out;
+  auto q = m_db.Prepare(
+      "SELECT w.batch_id, w.origin, w.stream, w.received_from, w.seq, w.attachments, w.stored_at, "
+      "(SELECT count(*) FROM batches b WHERE b.origin = w.origin AND b.stream = w.stream AND b.state = 'held') "
+      "FROM batches w WHERE w.state = 'blobs' ORDER BY w.stored_at, w.batch_id",
+      false);
+  if (!q) return out;
+  for (;;) {
+    auto row = q->Step();
+    if (!row || !*row) break;
+    WaitingBatch w;
+    w.batch_id = q->Text(0);
+    w.origin = q->Text(1);
+    w.stream = q->Text(2);
+    w.received_from = q->Text(3);
+    w.seq = static_cast<std::uint64_t>(q->Int(4));
+    std::istringstream words(q->Text(5));
+    for (std::string x; words >> x;) w.attachments.push_back(x);
+    w.since = Instant{q->Int(6)};
+    w.held_behind = static_cast<std::uint64_t>(q->Int(7));
+    out.push_back(std::move(w));
   }
   return out;
 }
@@ -723,6 +780,24 @@ Result<std::pair<std::string, std::string>> Store::BatchBytes(const std::string&
     return std::make_pair(ss.str(), q->Text(1));
   }
   return std::make_pair(q->Text(0), q->Text(1));
+}
+
+Result<Store::StoredBatch> Store::GetBatch(const std::string& batch_id) {
+  std::lock_guard lock(m_mutex);
+  auto q = m_db.Prepare("SELECT batch_id, origin, state, bytes, bytes_file, signature FROM batches WHERE batch_id = ?1",
+                        false);
+  if (!q) return q.error();
+  q->Bind(1, batch_id);
+  auto row = q->Step();
+  if (!row) return row.error();
+  if (!*row) return MakeError(Errc::kNotFound, "no batch " + batch_id);
+  StoredBatch b{q->Text(0), q->Text(1), q->Text(2), {}, {}, q->Text(5)};
+  if (const std::string file = q->Text(4); !file.empty()) {
+    b.bytes_file = m_batch_dir / file;
+  } else {
+    b.bytes = q->Text(3);
+  }
+  return b;
 }
 
 }  // namespace xf::node

@@ -152,6 +152,9 @@ int CmdInit(const Args& args) {
     return 1;
   }
   const bool had_data = fs::exists(l.data_dir, ec);
+  // Whatever umask this was started with, nothing below is created open to
+  // others; the modes that must differ are set explicitly.
+  ::umask(077);
   for (const auto& d : {l.keys_dir / "peers", l.keys_dir / "directory", l.data_dir}) {
     fs::create_directories(d, ec);
     if (ec) {
@@ -161,6 +164,9 @@ int CmdInit(const Args& args) {
     }
   }
   ::chmod(l.keys_dir.c_str(), system ? 0750 : 0700);
+  // The data dir holds ID numbers: 0700 (--system: 0750 with the service's
+  // group, below). xfnode keeps it so and creates its files 0600 within.
+  if (!system && !had_data) ::chmod(l.data_dir.c_str(), 0700);
 
   auto key = exchange::PrivateKey::Generate(*alg);
   if (!key) {
