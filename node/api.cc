@@ -12,6 +12,7 @@
 #include "node/conformance.h"
 #include "node/conformance_html.h"
 #include "node/exchange_service.h"
+#include "schema/detail/text.h"
 #include "schema/json.h"
 #include "schema/validate.h"
 #include "schema/xml.h"
@@ -167,7 +168,66 @@ HttpResponse Api::Route(const HttpRequest& request) {
     if (m != "GET") return Problem(405, "use GET");
     return GetConformance(request, false);
   }
+  if (StartsWith(path, "/v1/batches/")) {
+    if (m != "GET") return Problem(405, "use GET");
+    return GetBatch(path.substr(12));
+  }
+  if (path == "/v1/keys/reload") {
+    if (m != "POST") return Problem(405, "use POST");
+    if (!m_ctx.exchange) return Problem(503, "no exchange service");
+    if (auto s = m_ctx.exchange->ReloadTrust("asked through the local API (xfctl keys)"); !s) {
+      return Problem(422, s.error().message);
+    }
+    return Json(200, "{\"reloaded\":true,\"keys\":" + std::to_string(m_ctx.exchange->CurrentTrust()->Size()) + "}");
+  }
+  if (path == "/v1/directory") {
+    if (m != "PUT") return Problem(405, "use PUT with the signed directory and X-Xf-Signature");
+    if (!m_ctx.exchange) return Problem(503, "no exchange service");
+    const auto sig_it = request.headers.find("x-xf-signature");
+    auto sig = exchange::Base64Decode(sig_it == request.headers.end() ? "" : sig_it->second);
+    if (!sig || sig->empty()) return Problem(400, "missing or malformed X-Xf-Signature");
+    auto applied = m_ctx.exchange->OfferDirectory(request.body, *sig, "the local API (xfctl directory publish)");
+    if (!applied) {
+      const Errc c = applied.error().code;
+      return Problem(c == Errc::kPermission ? 403 : c == Errc::kInvalidArgument ? 400 : c == Errc::kLimit ? 413 : 503,
+                     applied.error().message);
+    }
+    const auto* d = m_ctx.exchange->CurrentTrust()->Directory();
+    return Json(200, std::string("{\"applied\":") + (*applied ? "true" : "false") +
+                         ",\"serial\":" + std::to_string(d ? d->serial : 0) + "}");
+  }
   return Problem(404, "no such endpoint: " + path);
+}
+
+HttpResponse Api::GetBatch(const std::string& batch_id) {
+  auto b = m_ctx.store.FindBatch(batch_id);
+  if (!b) return Problem(503, b.error().message);
+  if (!*b) return Problem(404, "no batch " + batch_id + " here");
+  auto rejections = m_ctx.store.RejectionsOf(batch_id);
+  if (!rejections) return Problem(503, rejections.error().message);
+  json::object o;
+  o["batch_id"] = (*b)->batch_id;
+  o["origin"] = (*b)->origin;
+  o["stream"] = (*b)->stream;
+  o["seq"] = (*b)->seq;
+  o["state"] = (*b)->state;
+  o["received_from"] = (*b)->received_from;
+  o["forward_to"] = (*b)->forward_to;
+  o["stored_at"] = (*b)->stored_at.ToString();
+  o["accepted"] = (*b)->accepted;
+  o["rejected"] = (*b)->rejected;
+  if (!(*b)->note.empty()) o["note"] = (*b)->note;
+  json::array list;
+  for (const auto& r : *rejections) {
+    list.push_back(json::object{{"event_id", r.rejection.event_id},
+                                {"rule", r.rejection.rule},
+                                {"field", r.rejection.field},
+                                {"reason", schema::detail::ValidUtf8(r.rejection.reason)},
+                                {"charged_to", r.charged_to},
+                                {"at", r.at.ToString()}});
+  }
+  o["rejections"] = std::move(list);
+  return Json(200, json::serialize(o));
 }
 
 HttpResponse Api::PostCase(const HttpRequest& request) {
@@ -340,6 +400,7 @@ HttpResponse Api::GetMetrics() {
   metric("xfnode_blobs", "gauge", "Attachments held.", s.blobs);
   metric("xfnode_schema_version", "gauge", "Database schema version.", s.schema_version);
   metric("xfnode_uptime_seconds", "gauge", "Seconds since start.", m_ctx.clock.Now().seconds - m_started.seconds);
+  if (m_ctx.exchange) out << m_ctx.exchange->MetricsText();
   HttpResponse r = Json(200, out.str());
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return r;
@@ -419,7 +480,14 @@ HttpResponse Api::GetStatusPage() {
   b += "<div><dt>代码表</dt><dd>" + Escape(m_ctx.codes.Version()) + "</dd></div>";
   b += "<div><dt>启动于</dt><dd>" + Escape(html::ChinaTime(m_started)) + "</dd></div>";
   b += "<div><dt>当前时间</dt><dd>" + Escape(html::ChinaTime(now)) + "</dd></div>";
-  if (m_ctx.exchange) b += "<div><dt>交换端点</dt><dd>" + Escape(m_ctx.exchange->Url()) + "</dd></div>";
+  if (m_ctx.exchange) {
+    b += "<div><dt>交换端点</dt><dd>" + Escape(m_ctx.exchange->Url()) + "</dd></div>";
+    const auto* d = m_ctx.exchange->CurrentTrust()->Directory();
+    b += "<div><dt>签名目录</dt><dd id=\"meta-directory\" data-serial=\"" + count(d ? d->serial : 0) +
+         "\" data-stale=\"" + (d && d->Stale(now) ? "true" : "false") + "\">" +
+         (d ? "第 " + count(d->serial) + " 版" + (d->Stale(now) ? "（已过更新期限，仍在使用）" : "") : std::string("无")) +
+         "</dd></div>";
+  }
   b += "</dl><div class=\"bar-legend\"><a id=\"report-link\" href=\"/report.html\">当前合规报告（最近 " +
        count(c.conformance.period_days) +
        " 天）</a><a href=\"/metrics\">运行指标 /metrics</a><a href=\"/healthz\">健康检查 /healthz</a></div></header>\n";
@@ -488,6 +556,26 @@ HttpResponse Api::GetStatusPage() {
            count(g.next_seq) + "\">" + Cell(html::JurisdictionName(m_ctx.codes, g.origin)) + Cell(g.stream) + "<td>" +
            count(g.next_seq) + "</td><td>" + count(g.held) + "</td>" + Cell(html::ChinaTime(g.since)) +
            "<td class=\"bad\">" + Escape(html::Duration(now.seconds - g.since.seconds)) + "</td></tr>";
+    }
+    b += "</tbody></table></div>";
+  }
+  b += "</section>\n";
+
+  // Batches parked until their origin's key is known: origin, stream, how
+  // many, since when and why (the reason names keys, never a record).
+  const auto parked = m_ctx.store.Parked();
+  b += "<section id=\"parked\" data-count=\"" + count(parked.size()) +
+       "\"><h2>暂存批次<small>发起节点的公钥尚未知晓，无法验签；链路照常，公钥到达后自动验签并应用</small></h2>";
+  if (parked.empty()) {
+    b += "<p class=\"empty\">无</p>";
+  } else {
+    b += "<div class=\"scroll\"><table class=\"grid list\"><thead><tr><th>发起节点</th><th>批次流</th><th>批次数</th>"
+         "<th>最早序号</th><th>开始</th><th>原因</th></tr></thead><tbody>";
+    for (const auto& p : parked) {
+      b += "<tr data-origin=\"" + Escape(p.origin) + "\" data-stream=\"" + Escape(p.stream) + "\" data-batches=\"" +
+           count(p.batches) + "\">" + Cell(html::JurisdictionName(m_ctx.codes, p.origin)) + Cell(p.stream) + "<td>" +
+           count(p.batches) + "</td><td>" + count(p.first_seq) + "</td>" + Cell(html::ChinaTime(p.since)) +
+           "<td class=\"text wrap bad\">" + Escape(Cut(p.reason, 300)) + "</td></tr>";
     }
     b += "</tbody></table></div>";
   }

@@ -49,6 +49,8 @@ class Api {
   exchange::HttpResponse PostEvent(const exchange::HttpRequest& request, const std::string& case_id);
   exchange::HttpResponse PutBlob(const exchange::HttpRequest& request, const std::string& sha256);
   exchange::HttpResponse GetCase(const std::string& case_id);
+  // GET /v1/batches/{id}: a batch's state and every record it had refused, with reasons.
+  exchange::HttpResponse GetBatch(const std::string& batch_id);
   exchange::HttpResponse GetStatus();
   exchange::HttpResponse GetMetrics();
   exchange::HttpResponse GetStatusPage();
