@@ -590,7 +590,8 @@ HttpResponse Api::GetStatusPage() {
   int shown = 0;
   if (auto db = sql::Db::OpenReadOnly(c.data_dir / "xfnode.db"); !db) {
     failed = db.error().message;
-  } else if (auto q = db->Prepare("SELECT at, origin, batch_id, event_id, rule, field FROM rejections "
+  } else if (auto q = db->Prepare("SELECT at, origin, batch_id, event_id, rule, field, "
+                                  "CASE WHEN charged_to <> '' THEN charged_to ELSE origin END FROM rejections "
                                   "ORDER BY rowid DESC LIMIT ?1",
                                   false);
              !q) {
@@ -605,9 +606,11 @@ HttpResponse Api::GetStatusPage() {
       }
       if (!*more) break;
       ++shown;
-      rows += "<tr data-rule=\"" + Escape(q->Text(4)) + "\" data-origin=\"" + Escape(q->Text(1)) + "\">" +
-              Cell(html::ChinaTime(Instant{q->Int(0)})) + Cell(html::JurisdictionName(m_ctx.codes, q->Text(1))) +
-              Cell(q->Text(2)) + Cell(q->Text(3)) + Cell(q->Text(4)) + Cell(q->Text(5).empty() ? "—" : q->Text(5)) +
+      rows += "<tr data-rule=\"" + Escape(q->Text(4)) + "\" data-origin=\"" + Escape(q->Text(1)) +
+              "\" data-charged=\"" + Escape(q->Text(6)) + "\">" + Cell(html::ChinaTime(Instant{q->Int(0)})) +
+              Cell(html::JurisdictionName(m_ctx.codes, q->Text(1))) + Cell(q->Text(2)) +
+              Cell(q->Text(3).empty() ? "（整批）" : q->Text(3)) + Cell(q->Text(4)) +
+              Cell(q->Text(5).empty() ? "—" : q->Text(5)) + Cell(html::JurisdictionName(m_ctx.codes, q->Text(6))) +
               "</tr>";
     }
   }
@@ -618,7 +621,7 @@ HttpResponse Api::GetStatusPage() {
     b += "<p class=\"empty\">无</p>";
   } else if (shown > 0) {
     b += "<div class=\"scroll\"><table class=\"grid list\"><thead><tr><th>时间</th><th>发起节点</th><th>批次</th>"
-         "<th>事件</th><th>规则</th><th>字段</th></tr></thead><tbody>" +
+         "<th>事件</th><th>规则</th><th>字段</th><th>责任节点</th></tr></thead><tbody>" +
          rows + "</tbody></table></div>";
   }
   b += "</section>\n";
