@@ -188,6 +188,40 @@ Result<std::vector<std::string>> CertificateKeys(std::string_view pem) {
   return out;
 }
 
+bool ParseDecimal(std::string_view t, std::uint64_t& out) {
+  if (t.empty() || t.size() > 19 || t.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  std::uint64_t v = 0;
+  for (char c : t) v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  out = v;
+  return true;
+}
+
+bool ParseContentRange(std::string_view v, std::uint64_t& start, std::uint64_t& end, std::uint64_t& total) {
+  if (v.substr(0, 6) != "bytes ") return false;
+  const std::string_view r = v.substr(6);
+  const auto dash = r.find('-');
+  const auto slash = r.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash) return false;
+  return ParseDecimal(r.substr(0, dash), start) && ParseDecimal(r.substr(dash + 1, slash - dash - 1), end) &&
+         ParseDecimal(r.substr(slash + 1), total);
+}
+
+bool ParseRange(std::string_view v, std::uint64_t& start, std::optional<std::uint64_t>& end) {
+  if (v.substr(0, 6) != "bytes=") return false;
+  const std::string_view r = v.substr(6);
+  const auto dash = r.find('-');
+  if (dash == std::string_view::npos || r.find(',') != std::string_view::npos) return false;
+  if (!ParseDecimal(r.substr(0, dash), start)) return false;
+  if (dash + 1 == r.size()) {
+    end.reset();
+    return true;
+  }
+  std::uint64_t e = 0;
+  if (!ParseDecimal(r.substr(dash + 1), e) || e < start) return false;
+  end = e;
+  return true;
+}
+
 const char* HttpReason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status)).data();
 }

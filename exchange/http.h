@@ -168,4 +168,13 @@ Result<HttpResponse> HttpCallFile(const std::string& method, const std::string& 
 
 const char* HttpReason(int status);
 
+// Exchange header values (exchange/PROTOCOL.md), parsed strictly: false
+// for anything else, nothing read past the value.
+// A decimal of 1 to 19 digits (X-Xf-Received, X-Xf-Qseq, sizes).
+bool ParseDecimal(std::string_view text, std::uint64_t& out);
+// Content-Range of a PUT part: "bytes START-END/TOTAL".
+bool ParseContentRange(std::string_view v, std::uint64_t& start, std::uint64_t& end, std::uint64_t& total);
+// Range of a GET: "bytes=START-" or "bytes=START-END" (one range, END ≥ START).
+bool ParseRange(std::string_view v, std::uint64_t& start, std::optional<std::uint64_t>& end);
+
 }  // namespace xf::exchange

@@ -571,40 +571,10 @@ HttpResponse ExchangeService::Handle(const HttpRequest& request) {
 
 namespace {
 
-bool ParseU64Text(std::string_view t, std::uint64_t& out) {
-  if (t.empty() || t.size() > 19 || t.find_first_not_of("0123456789") != std::string_view::npos) return false;
-  out = std::stoull(std::string(t));
-  return true;
-}
-
-// "bytes START-END/TOTAL"
-bool ParseContentRange(const std::string& v, std::uint64_t& start, std::uint64_t& end, std::uint64_t& total) {
-  if (v.rfind("bytes ", 0) != 0) return false;
-  const std::string r = v.substr(6);
-  const auto dash = r.find('-');
-  const auto slash = r.find('/');
-  if (dash == std::string::npos || slash == std::string::npos || slash < dash) return false;
-  return ParseU64Text(std::string_view(r).substr(0, dash), start) &&
-         ParseU64Text(std::string_view(r).substr(dash + 1, slash - dash - 1), end) &&
-         ParseU64Text(std::string_view(r).substr(slash + 1), total);
-}
-
-// "bytes=START-" or "bytes=START-END" (one range); false for anything else.
-bool ParseRange(const std::string& v, std::uint64_t& start, std::optional<std::uint64_t>& end) {
-  if (v.rfind("bytes=", 0) != 0) return false;
-  const std::string r = v.substr(6);
-  const auto dash = r.find('-');
-  if (dash == std::string::npos || r.find(',') != std::string::npos) return false;
-  if (!ParseU64Text(std::string_view(r).substr(0, dash), start)) return false;
-  if (dash + 1 == r.size()) {
-    end.reset();
-    return true;
-  }
-  std::uint64_t e = 0;
-  if (!ParseU64Text(std::string_view(r).substr(dash + 1), e) || e < start) return false;
-  end = e;
-  return true;
-}
+// The header parsers live in exchange/http.h (and have a fuzz target).
+using exchange::ParseContentRange;
+using exchange::ParseRange;
+constexpr auto ParseU64Text = &exchange::ParseDecimal;
 
 }  // namespace
 

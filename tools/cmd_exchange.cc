@@ -419,6 +419,7 @@ int CmdExport(const Args& args) {
                       {"from", config->node_id},
                       {"link", *link},
                       {"qseq", it.qseq}};
+    if (!it.events_signature.empty()) meta["events_signature"] = exchange::Base64Encode(it.events_signature);
     // The batch and signature first, the JSON last: a .json means the pair is complete.
     // A batch kept in a file is copied as a file, never read whole.
     if (!it.bytes_file.empty()) {
@@ -574,6 +575,10 @@ int ImportBatches(OpenNode& node, const fs::path& dir) {
       continue;
     }
     node::ExchangeService::Incoming in{"", std::move(sig).value(), JsonString(b.meta, "origin"), from, copy};
+    in.batch_id = batch_id;
+    if (auto es = exchange::Base64Decode(JsonString(b.meta, "events_signature")); es) {
+      in.events_signature = std::move(es).value();
+    }
     auto r = node.service->Receive(in);
     if (!r) {
       std::cout << "REFUSED (" << ErrcName(r.error().code) << "): " << r.error().message << "\n";
