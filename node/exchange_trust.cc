@@ -117,6 +117,7 @@ std::shared_ptr<const Trust> ExchangeService::CurrentTrust() const {
 }
 
 Status ExchangeService::ReloadTrust(const std::string& why) {
+  std::unique_lock reload(m_reload_mutex);
   std::shared_ptr<const exchange::Directory> directory;
   {
     std::lock_guard lock(m_trust_mutex);
@@ -133,6 +134,7 @@ Status ExchangeService::ReloadTrust(const std::string& why) {
     m_trust = std::move(trust).value();
   }
   Log("info", "keys reloaded", {{"why", why}, {"keys", std::to_string(keys)}});
+  reload.unlock();
   // Parked batches whose origin has a key now are retried on the sender
   // thread (or here, when there is none: an offline command).
   if (m_sender.joinable()) {
