@@ -213,3 +213,23 @@ TEST_CASE("trust: a stale directory is still used, with a warning; a forged or o
   // The directory a node keeps verifies with stock tools' view: its bytes as signed.
   CHECK(xf::test::ReadText(t.Dir("110105") / "data" / "directory.json") == bytes);
 }
+
+TEST_CASE("trust: the signed directory reaches a child in pull mode as it reaches a pushed one") {
+  TopologyOptions o = WithRoot();
+  o.pull = {"110108"};
+  Topology t({"110100", "110105", "110108"}, o);
+  REQUIRE(t.StartAll());
+  const fs::path spec = t.Root() / "spec.json";
+  Run({"directory", "add", "--spec", spec.string(), "--id", "110105", "--key",
+       (t.Dir("110105") / "keys" / "signing.pub").string()});
+  const fs::path out = t.Root() / "directory-1";
+  Run({"directory", "sign", "--spec", spec.string(), "--root-key", (t.RootKeyDir() / "root.key").string(), "--serial",
+       "1", "--out", out.string()});
+  // Handed to the top of this tree; it passes it down both ways.
+  Run({"directory", "publish", "--in", out.string(), "--node", t.Dir("110100").string()});
+  WaitForRound(t, 1);
+  const auto shown = Xfctl({"directory", "show", "--in", (t.Dir("110108") / "data").string(), "--root-pub",
+                            (t.RootKeyDir() / "root.pub").string()});
+  REQUIRE_MESSAGE(shown.status == 0, shown.output);
+  CHECK_MESSAGE(shown.output.find("signature verified") != std::string::npos, shown.output);
+}
