@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "exchange/crypto.h"
+#include "exchange/receipt.h"
 #include "node/conformance.h"
 #include "node/conformance_html.h"
 #include "node/exchange_service.h"
@@ -227,6 +228,30 @@ HttpResponse Api::GetBatch(const std::string& batch_id) {
                                 {"at", r.at.ToString()}});
   }
   o["rejections"] = std::move(list);
+  // What the next node answered, for a batch this node sent or passed on:
+  // its signed receipt's status and every record it refused, with reasons.
+  auto receipts = m_ctx.store.ReceiptsOf(batch_id);
+  if (!receipts) return Problem(503, receipts.error().message);
+  json::array sent;
+  for (const auto& r : *receipts) {
+    json::object x{{"link", r.link},
+                   {"delivered_at", r.delivered_at ? json::value(r.delivered_at->ToString()) : json::value(nullptr)}};
+    if (!r.last_error.empty() && !r.delivered_at) x["last_error"] = schema::detail::ValidUtf8(r.last_error);
+    if (auto receipt = exchange::ParseReceiptXml(r.receipt_xml); !r.receipt_xml.empty() && receipt) {
+      x["status"] = receipt->status;
+      x["accepted"] = receipt->accepted.size();
+      json::array refused;
+      for (const auto& rj : receipt->rejected) {
+        refused.push_back(json::object{{"event_id", rj.event_id},
+                                       {"rule", rj.rule},
+                                       {"field", rj.field},
+                                       {"reason", schema::detail::ValidUtf8(rj.reason)}});
+      }
+      x["rejected"] = std::move(refused);
+    }
+    sent.push_back(std::move(x));
+  }
+  o["receipts"] = std::move(sent);
   return Json(200, json::serialize(o));
 }
 

@@ -258,6 +258,14 @@ class Store {
   };
   Result<std::optional<BatchRecord>> FindBatch(const std::string& batch_id);
   Result<std::vector<RecordedRejection>> RejectionsOf(const std::string& batch_id);
+  // The signed receipts this node holds for a batch it sent, per link.
+  struct HeldReceipt {
+    std::string link;
+    std::optional<Instant> delivered_at;
+    std::string receipt_xml;  // empty while undelivered
+    std::string last_error;
+  };
+  Result<std::vector<HeldReceipt>> ReceiptsOf(const std::string& batch_id);
 
   // Proofs for events of other origins that go down (exchange/proof.h):
   // one received with the event and kept, or the batches of the origin

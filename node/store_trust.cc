@@ -196,6 +196,28 @@ Result<std::vector<Store::RecordedRejection>> Store::RejectionsOf(const std::str
   return out;
 }
 
+Result<std::vector<Store::HeldReceipt>> Store::ReceiptsOf(const std::string& batch_id) {
+  std::lock_guard lock(m_mutex);
+  auto q = m_db.Prepare(
+      "SELECT link, delivered_at, coalesce(receipt, ''), last_error FROM outbox WHERE batch_id = ?1 ORDER BY link",
+      false);
+  if (!q) return q.error();
+  q->Bind(1, batch_id);
+  std::vector<HeldReceipt> out;
+  for (;;) {
+    auto row = q->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    HeldReceipt r;
+    r.link = q->Text(0);
+    if (!q->IsNull(1)) r.delivered_at = Instant{q->Int(1)};
+    r.receipt_xml = q->Text(2);
+    r.last_error = q->Text(3);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 Result<std::optional<std::string>> Store::StoredProof(const std::string& origin, std::uint64_t seq) {
   std::lock_guard lock(m_mutex);
   auto q = m_db.Prepare("SELECT proof FROM event_proofs WHERE origin = ?1 AND seq = ?2", false);

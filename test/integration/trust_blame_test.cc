@@ -82,7 +82,8 @@ TEST_CASE("trust: a forged event is charged to the node that sent it, not to the
 }
 
 TEST_CASE("trust: a held or duplicate batch keeps its records' rejection reasons, in the receipt and the API") {
-  Topology t({"110100", "110105"});
+  Topology t({"110000", "110100", "110105"});
+  REQUIRE(t.Start("110000"));
   REQUIRE(t.Start("110100"));
   const std::string codes(t.Status("110100").at("code_version").as_string());
   const auto as_county = ClientAs(t, "110105", "110100");
@@ -136,6 +137,22 @@ TEST_CASE("trust: a held or duplicate batch keeps its records' rejection reasons
   CHECK(list[0].at("rule").as_string() == "R2");
   CHECK(list[0].at("charged_to").as_string() == "110105");
   CHECK(std::string(list[0].at("reason").as_string()).find("888888") != std::string::npos);
+  // The city passed the batch on: the same view of it shows the province's
+  // signed answer, and what the province refused in it.
+  json::object sent;
+  REQUIRE(WaitUntil([&] {
+    auto v = t.Node("110100").Call("GET", "/v1/batches/110105-up-2");
+    if (!v || v->status != 200) return false;
+    sent = json::parse(v->body).as_object();
+    const auto& receipts = sent.at("receipts").as_array();
+    return receipts.size() == 1 && !receipts[0].at("delivered_at").is_null();
+  }));
+  const auto& receipt = sent.at("receipts").as_array()[0].as_object();
+  CHECK(receipt.at("link").as_string() == "110000");
+  CHECK(receipt.at("status").as_string() == "applied");
+  REQUIRE(receipt.at("rejected").as_array().size() == 1);
+  CHECK(receipt.at("rejected").as_array()[0].at("event_id").as_string() == "110105:3");
+  CHECK(receipt.at("rejected").as_array()[0].at("rule").as_string() == "R2");
   // Unknown batch: 404; no token: 401.
   auto none = t.Node("110100").Call("GET", "/v1/batches/110105-up-9");
   REQUIRE(none);
