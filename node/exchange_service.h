@@ -167,6 +167,7 @@ class ExchangeService {
   std::string m_directory_bytes, m_directory_signature;
   std::map<std::string, std::uint64_t> m_directory_sent;   // child → serial it has (sender thread)
   std::mutex m_reload_mutex;  // one reload at a time, so the last to start is the last to swap
+  std::mutex m_offer_mutex;   // one signed directory taken at a time (its files written outside m_trust_mutex)
   std::mutex m_retry_mutex;  // one retry of parked batches at a time
   std::atomic<bool> m_retry_parked{false};  // the sender thread retries them (keys changed)
   Instant m_stale_warned;                   // the last warning that the directory is stale (watcher)

@@ -366,6 +366,7 @@ Result<bool> ExchangeService::OfferDirectory(const std::string& bytes, const std
   auto d = exchange::OpenDirectory(bytes, signature, *m_root_key);
   if (!d) return d.error();
   const std::uint64_t serial = d->serial;
+  std::lock_guard offer(m_offer_mutex);
   {
     std::lock_guard lock(m_trust_mutex);
     if (m_directory && m_directory->serial >= serial) {
@@ -375,8 +376,13 @@ Result<bool> ExchangeService::OfferDirectory(const std::string& bytes, const std
       }
       return false;
     }
-    if (auto s = WriteDurably(m_config.data_dir / kDirectorySigFile, signature); !s) return s.error();
-    if (auto s = WriteDurably(m_config.data_dir / kDirectoryFile, bytes); !s) return s.error();
+  }
+  // Kept before it is used: a restart finds what is in force. (Outside the
+  // trust lock: TLS handshakes read the trust meanwhile.)
+  if (auto s = WriteDurably(m_config.data_dir / kDirectorySigFile, signature); !s) return s.error();
+  if (auto s = WriteDurably(m_config.data_dir / kDirectoryFile, bytes); !s) return s.error();
+  {
+    std::lock_guard lock(m_trust_mutex);
     m_directory = std::make_shared<const exchange::Directory>(std::move(d).value());
     m_directory_bytes = bytes;
     m_directory_signature = signature;
