@@ -13,9 +13,11 @@
 #include <memory>
 #include <optional>
 
+#include "exchange/detail/proof_xml.h"
 #include "schema/detail/xml_event.h"
 #include "schema/detail/xml_reader.h"
 #include "schema/detail/text.h"
+#include "schema/validate.h"
 #include "schema/xml.h"
 
 namespace xf::exchange {
@@ -49,7 +51,24 @@ std::string MakeBatchId(const std::string& origin, const std::string& stream, st
   return origin + "-" + stream + "-" + std::to_string(seq);
 }
 
-std::string BatchXml(const BatchHeader& h, const std::vector<std::string>& event_xml) {
+std::optional<BatchIdParts> ParseBatchId(std::string_view id) {
+  if (id.size() > 100) return std::nullopt;
+  const auto first = id.find('-');
+  const auto last = id.rfind('-');
+  if (first == std::string_view::npos || last == first) return std::nullopt;
+  BatchIdParts p;
+  p.origin = std::string(id.substr(0, first));
+  p.stream = std::string(id.substr(first + 1, last - first - 1));
+  const std::string seq(id.substr(last + 1));
+  if (!schema::IsNodeId(p.origin) || !ParseU64(seq, p.seq) || p.seq == 0) return std::nullopt;
+  if (p.stream != kUpStream && !(p.stream.rfind("down.", 0) == 0 && schema::IsNodeId(p.stream.substr(5)))) {
+    return std::nullopt;
+  }
+  return p;
+}
+
+std::string BatchXml(const BatchHeader& h, const std::vector<std::string>& event_xml,
+                     const std::vector<std::string>& proofs) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<batch xmlns=\"";
   out += schema::kXmlNamespace;
   out += "\"><header>";
@@ -67,6 +86,11 @@ std::string BatchXml(const BatchHeader& h, const std::vector<std::string>& event
     out += "</attachments>";
   }
   out += "</header>";
+  if (!proofs.empty()) {
+    out += "<proofs>";
+    for (const auto& p : proofs) out += p;
+    out += "</proofs>";
+  }
   for (const auto& e : event_xml) out += e;
   out += "</batch>\n";
   return out;
@@ -393,6 +417,8 @@ struct BatchReader::State {
   BatchLimits limits;
   std::uint64_t read = 0;
   bool done = false;
+  // The token after the header, when it was not <proofs>: Next takes it.
+  std::optional<schema::detail::XmlPull::Tok> pending;
   State(std::string_view xml, const schema::XmlLimits& xl, const BatchLimits& l) : pull(xml, xl), limits(l) {}
   State(std::unique_ptr<ByteSource> src, const schema::XmlLimits& xl, const BatchLimits& l)
       : source(std::move(src)),
@@ -535,6 +561,25 @@ Status BatchReader::ReadHeader() {
       h.seq == 0 || !have_created || h.code_version.empty() || !have_count) {
     return fail("the header lacks batch_id, origin, destination, stream, seq, created, code_version or record_count");
   }
+  // Proofs of events of other origins, if any, come before the events.
+  const auto t = NextTag(p);
+  if (t == XmlPull::Tok::kStart && p.Name() == "proofs") {
+    for (;;) {
+      const auto a = NextTag(p);
+      if (a == XmlPull::Tok::kEnd) break;  // </proofs>
+      if (a != XmlPull::Tok::kStart || p.Name() != "proof") return fail("unexpected content in <proofs>");
+      if (r.m_proofs.size() >= std::min<std::uint64_t>(h.record_count, r.m_state->limits.max_events)) {
+        return fail("more proofs than events");
+      }
+      EventProof proof;
+      std::string why;
+      if (!detail::ReadProof(p, proof, why)) return fail(why);
+      const std::string id = proof.event_id;
+      if (!r.m_proofs.emplace(id, std::move(proof)).second) return fail("two proofs for event " + id);
+    }
+  } else {
+    r.m_state->pending = t;  // the first event's start (or </batch>): Next takes it
+  }
   return {};
 }
 
@@ -543,7 +588,13 @@ Result<bool> BatchReader::Next(ParsedEvent& out) {
   State& s = *m_state;
   if (s.done) return false;
   XmlPull& p = s.pull;
-  const auto t = NextTag(p);
+  XmlPull::Tok t;
+  if (s.pending) {
+    t = *s.pending;
+    s.pending.reset();
+  } else {
+    t = NextTag(p);
+  }
   if (t == XmlPull::Tok::kEnd) {  // </batch>
     s.done = true;
     if (NextTag(p) != XmlPull::Tok::kDone) return s.Fail("content after </batch>");
@@ -573,6 +624,7 @@ Result<ParsedBatch> ParseBatchXml(std::string_view xml, const BatchLimits& limit
   if (!reader) return reader.error();
   ParsedBatch b;
   b.header = reader->Header();
+  b.proofs = reader->Proofs();
   for (;;) {
     ParsedEvent pe;
     auto more = reader->Next(pe);

@@ -9,11 +9,13 @@
 #include <sstream>
 
 #include "exchange/crypto.h"
+#include "exchange/receipt.h"
 #include "node/blob_transfer.h"
 #include "node/conformance.h"
 #include "node/conformance_html.h"
 #include "node/exchange_service.h"
 #include "schema/clocks.h"
+#include "schema/detail/text.h"
 #include "schema/json.h"
 #include "schema/validate.h"
 #include "schema/xml.h"
@@ -178,7 +180,90 @@ HttpResponse Api::Route(const HttpRequest& request) {
     if (m != "GET") return Problem(405, "use GET");
     return GetConformance(request, false);
   }
+  if (StartsWith(path, "/v1/batches/")) {
+    if (m != "GET") return Problem(405, "use GET");
+    return GetBatch(path.substr(12));
+  }
+  if (path == "/v1/keys/reload") {
+    if (m != "POST") return Problem(405, "use POST");
+    if (!m_ctx.exchange) return Problem(503, "no exchange service");
+    if (auto s = m_ctx.exchange->ReloadTrust("asked through the local API (xfctl keys)"); !s) {
+      return Problem(422, s.error().message);
+    }
+    return Json(200, "{\"reloaded\":true,\"keys\":" + std::to_string(m_ctx.exchange->CurrentTrust()->Size()) + "}");
+  }
+  if (path == "/v1/directory") {
+    if (m != "PUT") return Problem(405, "use PUT with the signed directory and X-Xf-Signature");
+    if (!m_ctx.exchange) return Problem(503, "no exchange service");
+    const auto sig_it = request.headers.find("x-xf-signature");
+    auto sig = exchange::Base64Decode(sig_it == request.headers.end() ? "" : sig_it->second);
+    if (!sig || sig->empty()) return Problem(400, "missing or malformed X-Xf-Signature");
+    auto applied = m_ctx.exchange->OfferDirectory(request.body, *sig, "the local API (xfctl directory publish)");
+    if (!applied) {
+      const Errc c = applied.error().code;
+      return Problem(c == Errc::kPermission ? 403 : c == Errc::kInvalidArgument ? 400 : c == Errc::kLimit ? 413 : 503,
+                     applied.error().message);
+    }
+    const auto* d = m_ctx.exchange->CurrentTrust()->Directory();
+    return Json(200, std::string("{\"applied\":") + (*applied ? "true" : "false") +
+                         ",\"serial\":" + std::to_string(d ? d->serial : 0) + "}");
+  }
   return Problem(404, "no such endpoint: " + path);
+}
+
+HttpResponse Api::GetBatch(const std::string& batch_id) {
+  auto b = m_ctx.store.FindBatch(batch_id);
+  if (!b) return Problem(503, b.error().message);
+  if (!*b) return Problem(404, "no batch " + batch_id + " here");
+  auto rejections = m_ctx.store.RejectionsOf(batch_id);
+  if (!rejections) return Problem(503, rejections.error().message);
+  json::object o;
+  o["batch_id"] = (*b)->batch_id;
+  o["origin"] = (*b)->origin;
+  o["stream"] = (*b)->stream;
+  o["seq"] = (*b)->seq;
+  o["state"] = (*b)->state;
+  o["received_from"] = (*b)->received_from;
+  o["forward_to"] = (*b)->forward_to;
+  o["stored_at"] = (*b)->stored_at.ToString();
+  o["accepted"] = (*b)->accepted;
+  o["rejected"] = (*b)->rejected;
+  if (!(*b)->note.empty()) o["note"] = (*b)->note;
+  json::array list;
+  for (const auto& r : *rejections) {
+    list.push_back(json::object{{"event_id", r.rejection.event_id},
+                                {"rule", r.rejection.rule},
+                                {"field", r.rejection.field},
+                                {"reason", schema::detail::ValidUtf8(r.rejection.reason)},
+                                {"charged_to", r.charged_to},
+                                {"at", r.at.ToString()}});
+  }
+  o["rejections"] = std::move(list);
+  // What the next node answered, for a batch this node sent or passed on:
+  // its signed receipt's status and every record it refused, with reasons.
+  auto receipts = m_ctx.store.ReceiptsOf(batch_id);
+  if (!receipts) return Problem(503, receipts.error().message);
+  json::array sent;
+  for (const auto& r : *receipts) {
+    json::object x{{"link", r.link},
+                   {"delivered_at", r.delivered_at ? json::value(r.delivered_at->ToString()) : json::value(nullptr)}};
+    if (!r.last_error.empty() && !r.delivered_at) x["last_error"] = schema::detail::ValidUtf8(r.last_error);
+    if (auto receipt = exchange::ParseReceiptXml(r.receipt_xml); !r.receipt_xml.empty() && receipt) {
+      x["status"] = receipt->status;
+      x["accepted"] = receipt->accepted.size();
+      json::array refused;
+      for (const auto& rj : receipt->rejected) {
+        refused.push_back(json::object{{"event_id", rj.event_id},
+                                       {"rule", rj.rule},
+                                       {"field", rj.field},
+                                       {"reason", schema::detail::ValidUtf8(rj.reason)}});
+      }
+      x["rejected"] = std::move(refused);
+    }
+    sent.push_back(std::move(x));
+  }
+  o["receipts"] = std::move(sent);
+  return Json(200, json::serialize(o));
 }
 
 HttpResponse Api::PostCase(const HttpRequest& request) {
@@ -395,6 +480,7 @@ HttpResponse Api::GetMetrics() {
   metric("xfnode_blobs", "gauge", "Attachments held.", s.blobs);
   metric("xfnode_schema_version", "gauge", "Database schema version.", s.schema_version);
   metric("xfnode_uptime_seconds", "gauge", "Seconds since start.", m_ctx.clock.Now().seconds - m_started.seconds);
+  if (m_ctx.exchange) out << m_ctx.exchange->MetricsText();
   HttpResponse r = Json(200, out.str());
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return r;
@@ -474,7 +560,14 @@ HttpResponse Api::GetStatusPage() {
   b += "<div><dt>代码表</dt><dd>" + Escape(m_ctx.codes.Version()) + "</dd></div>";
   b += "<div><dt>启动于</dt><dd>" + Escape(html::ChinaTime(m_started)) + "</dd></div>";
   b += "<div><dt>当前时间</dt><dd>" + Escape(html::ChinaTime(now)) + "</dd></div>";
-  if (m_ctx.exchange) b += "<div><dt>交换端点</dt><dd>" + Escape(m_ctx.exchange->Url()) + "</dd></div>";
+  if (m_ctx.exchange) {
+    b += "<div><dt>交换端点</dt><dd>" + Escape(m_ctx.exchange->Url()) + "</dd></div>";
+    const auto* d = m_ctx.exchange->CurrentTrust()->Directory();
+    b += "<div><dt>签名目录</dt><dd id=\"meta-directory\" data-serial=\"" + count(d ? d->serial : 0) +
+         "\" data-stale=\"" + (d && d->Stale(now) ? "true" : "false") + "\">" +
+         (d ? "第 " + count(d->serial) + " 版" + (d->Stale(now) ? "（已过更新期限，仍在使用）" : "") : std::string("无")) +
+         "</dd></div>";
+  }
   b += "</dl><div class=\"bar-legend\"><a id=\"report-link\" href=\"/report.html\">当前合规报告（最近 " +
        count(c.conformance.period_days) +
        " 天）</a><a href=\"/metrics\">运行指标 /metrics</a><a href=\"/healthz\">健康检查 /healthz</a></div></header>\n";
@@ -571,6 +664,26 @@ HttpResponse Api::GetStatusPage() {
   }
   b += "</section>\n";
 
+  // Batches parked until their origin's key is known: origin, stream, how
+  // many, since when and why (the reason names keys, never a record).
+  const auto parked = m_ctx.store.Parked();
+  b += "<section id=\"parked\" data-count=\"" + count(parked.size()) +
+       "\"><h2>暂存批次<small>发起节点的公钥尚未知晓，无法验签；链路照常，公钥到达后自动验签并应用</small></h2>";
+  if (parked.empty()) {
+    b += "<p class=\"empty\">无</p>";
+  } else {
+    b += "<div class=\"scroll\"><table class=\"grid list\"><thead><tr><th>发起节点</th><th>批次流</th><th>批次数</th>"
+         "<th>最早序号</th><th>开始</th><th>原因</th></tr></thead><tbody>";
+    for (const auto& p : parked) {
+      b += "<tr data-origin=\"" + Escape(p.origin) + "\" data-stream=\"" + Escape(p.stream) + "\" data-batches=\"" +
+           count(p.batches) + "\">" + Cell(html::JurisdictionName(m_ctx.codes, p.origin)) + Cell(p.stream) + "<td>" +
+           count(p.batches) + "</td><td>" + count(p.first_seq) + "</td>" + Cell(html::ChinaTime(p.since)) +
+           "<td class=\"text wrap bad\">" + Escape(Cut(p.reason, 300)) + "</td></tr>";
+    }
+    b += "</tbody></table></div>";
+  }
+  b += "</section>\n";
+
   // Recent rejections of received records, newest first (a read-only
   // connection of its own). The reason text is not shown: it may quote the
   // record's values, and this page needs no token.
@@ -580,7 +693,8 @@ HttpResponse Api::GetStatusPage() {
   int shown = 0;
   if (auto db = sql::Db::OpenReadOnly(c.data_dir / "xfnode.db"); !db) {
     failed = db.error().message;
-  } else if (auto q = db->Prepare("SELECT at, origin, batch_id, event_id, rule, field FROM rejections "
+  } else if (auto q = db->Prepare("SELECT at, origin, batch_id, event_id, rule, field, "
+                                  "CASE WHEN charged_to <> '' THEN charged_to ELSE origin END FROM rejections "
                                   "ORDER BY rowid DESC LIMIT ?1",
                                   false);
              !q) {
@@ -595,9 +709,11 @@ HttpResponse Api::GetStatusPage() {
       }
       if (!*more) break;
       ++shown;
-      rows += "<tr data-rule=\"" + Escape(q->Text(4)) + "\" data-origin=\"" + Escape(q->Text(1)) + "\">" +
-              Cell(html::ChinaTime(Instant{q->Int(0)})) + Cell(html::JurisdictionName(m_ctx.codes, q->Text(1))) +
-              Cell(q->Text(2)) + Cell(q->Text(3)) + Cell(q->Text(4)) + Cell(q->Text(5).empty() ? "—" : q->Text(5)) +
+      rows += "<tr data-rule=\"" + Escape(q->Text(4)) + "\" data-origin=\"" + Escape(q->Text(1)) +
+              "\" data-charged=\"" + Escape(q->Text(6)) + "\">" + Cell(html::ChinaTime(Instant{q->Int(0)})) +
+              Cell(html::JurisdictionName(m_ctx.codes, q->Text(1))) + Cell(q->Text(2)) +
+              Cell(q->Text(3).empty() ? "（整批）" : q->Text(3)) + Cell(q->Text(4)) +
+              Cell(q->Text(5).empty() ? "—" : q->Text(5)) + Cell(html::JurisdictionName(m_ctx.codes, q->Text(6))) +
               "</tr>";
     }
   }
@@ -608,7 +724,7 @@ HttpResponse Api::GetStatusPage() {
     b += "<p class=\"empty\">无</p>";
   } else if (shown > 0) {
     b += "<div class=\"scroll\"><table class=\"grid list\"><thead><tr><th>时间</th><th>发起节点</th><th>批次</th>"
-         "<th>事件</th><th>规则</th><th>字段</th></tr></thead><tbody>" +
+         "<th>事件</th><th>规则</th><th>字段</th><th>责任节点</th></tr></thead><tbody>" +
          rows + "</tbody></table></div>";
   }
   b += "</section>\n";

@@ -70,6 +70,8 @@ class Api {
   void CheckAttachments(const std::vector<schema::Attachment>& attachments, const std::string& record,
                         schema::Violations& v) const;
   exchange::HttpResponse GetCase(const std::string& case_id);
+  // GET /v1/batches/{id}: a batch's state and every record it had refused, with reasons.
+  exchange::HttpResponse GetBatch(const std::string& batch_id);
   exchange::HttpResponse GetStatus();
   exchange::HttpResponse GetMetrics();
   exchange::HttpResponse GetStatusPage();

@@ -91,6 +91,7 @@ HttpResponse Api::Offline(const HttpRequest& request, const std::string& path) {
                                   {"batch_id", it.batch_id},
                                   {"origin", it.origin},
                                   {"signature", exchange::Base64Encode(it.signature)},
+                                  {"events_signature", exchange::Base64Encode(it.events_signature)},
                                   {"attachments", std::move(attachments)}});
     }
     return Answer(200, json::object{{"link", *link}, {"batches", std::move(list)}});
@@ -121,6 +122,12 @@ HttpResponse Api::Offline(const HttpRequest& request, const std::string& path) {
                      Errc::kInvalidArgument);
     }
     in.signature = std::move(sig).value();
+    in.batch_id = exchange::HeaderOf(request, "x-xf-batch-id");
+    if (const std::string es = exchange::HeaderOf(request, "x-xf-events-signature"); !es.empty()) {
+      auto decoded = exchange::Base64Decode(es);
+      if (!decoded) return Refused(400, "X-Xf-Events-Signature is not base64", Errc::kInvalidArgument);
+      in.events_signature = std::move(decoded).value();
+    }
     auto r = x->Receive(in);
     if (!r) return Refused(r.error());
     if (!r->missing_attachments.empty()) return AwaitingAttachments(r->missing_attachments);

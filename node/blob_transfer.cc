@@ -58,11 +58,10 @@ int StatusFor(Errc c) {
   }
 }
 
-bool ParseU64Text(std::string_view t, std::uint64_t& out) {
-  if (t.empty() || t.size() > 19 || t.find_first_not_of("0123456789") != std::string_view::npos) return false;
-  out = std::stoull(std::string(t));
-  return true;
-}
+// The header parsers live in exchange/http.h (with a fuzz target).
+using exchange::ParseContentRange;
+using exchange::ParseRange;
+bool ParseU64Text(std::string_view t, std::uint64_t& out) { return exchange::ParseDecimal(t, out); }
 
 bool Held(const BlobEndpoint& e, const std::string& sha) {
   if (e.held) return e.held(sha);
@@ -82,32 +81,6 @@ HttpResponse Complete(const BlobEndpoint& e, const std::string& sha, std::uint64
 }
 
 }  // namespace
-
-bool ParseContentRange(std::string_view v, std::uint64_t& start, std::uint64_t& end, std::uint64_t& total) {
-  if (v.substr(0, 6) != "bytes ") return false;
-  const std::string_view r = v.substr(6);
-  const auto dash = r.find('-');
-  const auto slash = r.find('/');
-  if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash) return false;
-  return ParseU64Text(r.substr(0, dash), start) && ParseU64Text(r.substr(dash + 1, slash - dash - 1), end) &&
-         ParseU64Text(r.substr(slash + 1), total);
-}
-
-bool ParseRange(std::string_view v, std::uint64_t& start, std::optional<std::uint64_t>& end) {
-  if (v.substr(0, 6) != "bytes=") return false;
-  const std::string_view r = v.substr(6);
-  const auto dash = r.find('-');
-  if (dash == std::string_view::npos || r.find(',') != std::string_view::npos) return false;
-  if (!ParseU64Text(r.substr(0, dash), start)) return false;
-  if (dash + 1 == r.size()) {
-    end.reset();
-    return true;
-  }
-  std::uint64_t e = 0;
-  if (!ParseU64Text(r.substr(dash + 1), e) || e < start) return false;
-  end = e;
-  return true;
-}
 
 HttpResponse HandleBlobRequest(const BlobEndpoint& e, const HttpRequest& request, const std::string& sha) {
   if (!schema::IsSha256Hex(sha)) return Problem(400, "'" + sha + "' is not a SHA-256 in lowercase hex");

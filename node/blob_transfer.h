@@ -48,11 +48,8 @@ struct BlobEndpoint {
 exchange::HttpResponse HandleBlobRequest(const BlobEndpoint& endpoint, const exchange::HttpRequest& request,
                                          const std::string& sha256);
 
-// The header parsers (also for the fuzz targets): "bytes START-END/TOTAL"
-// (Content-Range of a PUT) and "bytes=START-" / "bytes=START-END" (one
-// Range of a GET). Digits only, at most 19 each; false on anything else.
-bool ParseContentRange(std::string_view value, std::uint64_t& start, std::uint64_t& end, std::uint64_t& total);
-bool ParseRange(std::string_view value, std::uint64_t& start, std::optional<std::uint64_t>& end);
+// Range and Content-Range are parsed by exchange::ParseRange and
+// exchange::ParseContentRange (exchange/http.h).
 
 // Size of the parts an upload sends.
 inline constexpr std::uint64_t kBlobPartBytes = std::uint64_t{8} << 20;

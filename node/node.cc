@@ -123,6 +123,10 @@ std::string Node::ApiUrl() const {
   return "http://" + host + ":" + std::to_string(m_server ? m_server->Port() : m_config.api_port);
 }
 
+void Node::ReloadKeys(const std::string& why) {
+  if (m_exchange) (void)m_exchange->ReloadTrust(why);
+}
+
 void Node::Stop() {
   if (m_server) m_server->Stop();
   if (m_exchange) m_exchange->Stop();

@@ -31,6 +31,8 @@ class Node {
 
   const NodeConfig& Config() const { return m_config; }
   std::string ApiUrl() const;
+  // Reads the keys and certificates again (ExchangeService::ReloadTrust).
+  void ReloadKeys(const std::string& why);
   void Stop();
 
  private:

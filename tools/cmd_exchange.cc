@@ -495,6 +495,7 @@ int CmdExport(const Args& args) {
     std::uint64_t qseq = 0;
     std::string batch_id, origin, signature;
     std::vector<std::string> attachments;
+    std::string events_signature;  // the origin's, over its events (exchange/proof.h), or ""
   };
   std::vector<Item> items;
   std::int64_t made = 0;
@@ -525,6 +526,14 @@ int CmdExport(const Args& args) {
       }
       it.signature = std::move(sig).value();
       for (const auto& a : o.at("attachments").as_array()) it.attachments.emplace_back(a.as_string());
+      if (const auto* es = o.if_contains("events_signature"); es && es->is_string()) {
+        auto decoded = exchange::Base64Decode(es->as_string());
+        if (!decoded) {
+          std::cerr << "xfctl export: the node sent a malformed events signature for " << it.batch_id << "\n";
+          return 1;
+        }
+        it.events_signature = std::move(decoded).value();
+      }
       items.push_back(std::move(it));
     }
   } else {
@@ -540,7 +549,9 @@ int CmdExport(const Args& args) {
       std::cerr << "xfctl export: " << queued.error().message << "\n";
       return 1;
     }
-    for (auto& q : *queued) items.push_back({q.qseq, q.batch_id, q.origin, q.signature, q.attachments});
+    for (auto& q : *queued) {
+      items.push_back({q.qseq, q.batch_id, q.origin, q.signature, q.attachments, q.events_signature});
+    }
   }
   // Writes the batch's bytes to `file`: from the node (streamed), or copied here.
   auto write_batch = [&](const Item& it, const fs::path& file) -> Status {
@@ -583,6 +594,7 @@ int CmdExport(const Args& args) {
                       {"from", config->node_id},
                       {"link", *link},
                       {"qseq", it.qseq}};
+    if (!it.events_signature.empty()) meta["events_signature"] = exchange::Base64Encode(it.events_signature);
     // The batch and signature first, the JSON last: a .json means the pair is complete.
     if (auto s = write_batch(it, dir / (stem + ".zst")); !s) {
       std::cerr << "xfctl export: " << s.error().message << "\n";
@@ -652,16 +664,24 @@ struct Received {
   std::optional<Error> refused;          // or: refused whole
 };
 
-Received ReceiveBatch(Target& t, const fs::path& zst, const std::string& signature, const std::string& origin,
-                      const std::string& from) {
+// What the exporting node wrote beside a batch (its .json).
+struct BatchMeta {
+  std::string origin, from, batch_id;
+  std::string events_signature;  // decoded; "" when the batch carries none
+};
+
+Received ReceiveBatch(Target& t, const fs::path& zst, const std::string& signature, const BatchMeta& meta) {
   Received out;
   if (t.api) {
-    auto r = Call(*t.api, "POST", "/v1/exchange/import",
-                  {{"content-type", "application/zstd"},
-                   {"x-xf-origin", origin},
-                   {"x-xf-from", from},
-                   {"x-xf-signature", exchange::Base64Encode(signature)}},
-                  zst);
+    std::map<std::string, std::string> headers{{"content-type", "application/zstd"},
+                                               {"x-xf-origin", meta.origin},
+                                               {"x-xf-from", meta.from},
+                                               {"x-xf-batch-id", meta.batch_id},
+                                               {"x-xf-signature", exchange::Base64Encode(signature)}};
+    if (!meta.events_signature.empty()) {
+      headers["x-xf-events-signature"] = exchange::Base64Encode(meta.events_signature);
+    }
+    auto r = Call(*t.api, "POST", "/v1/exchange/import", headers, zst);
     if (!r) {
       out.refused = r.error();
       return out;
@@ -710,7 +730,9 @@ Received ReceiveBatch(Target& t, const fs::path& zst, const std::string& signatu
     out.refused = MakeError(Errc::kIo, "cannot copy " + zst.string() + " to " + copy.string() + ": " + ec.message());
     return out;
   }
-  node::ExchangeService::Incoming in{"", signature, origin, from, copy};
+  node::ExchangeService::Incoming in{"", signature, meta.origin, meta.from, copy};
+  in.batch_id = meta.batch_id;
+  in.events_signature = meta.events_signature;
   auto r = node.service->Receive(in);
   if (!r) {
     out.refused = r.error();
@@ -793,8 +815,17 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
       ++refused;
       continue;
     }
-    const std::string origin = JsonString(b.meta, "origin");
-    Received r = ReceiveBatch(t, b.zst, *sig, origin, from);
+    BatchMeta meta{JsonString(b.meta, "origin"), from, batch_id, {}};
+    if (const std::string es = JsonString(b.meta, "events_signature"); !es.empty()) {
+      auto decoded = exchange::Base64Decode(es);
+      if (!decoded) {
+        std::cout << "REFUSED: the events signature in " << batch_id << ".json is not base64\n";
+        ++refused;
+        continue;
+      }
+      meta.events_signature = std::move(decoded).value();
+    }
+    Received r = ReceiveBatch(t, b.zst, *sig, meta);
     if (!r.missing.empty()) {
       bool provided = false;
       for (const auto& sha : r.missing) {
@@ -807,7 +838,7 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
         provided = true;
         ++blobs;
       }
-      if (provided) r = ReceiveBatch(t, b.zst, *sig, origin, from);
+      if (provided) r = ReceiveBatch(t, b.zst, *sig, meta);
     }
     if (r.refused) {
       std::cout << "REFUSED (" << ErrcName(r.refused->code) << "): " << r.refused->message << "\n";
@@ -831,13 +862,13 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
     accepted += rc.AcceptedCount();
     rejected += rc.rejected.size();
     const std::string stem = std::to_string(b.qseq) + ".receipt";
-    json::object meta{{"batch_id", rc.batch_id},
-                      {"receiver", config.node_id},
-                      {"link", config.node_id},
-                      {"qseq", b.qseq}};
+    json::object receipt_meta{{"batch_id", rc.batch_id},
+                              {"receiver", config.node_id},
+                              {"link", config.node_id},
+                              {"qseq", b.qseq}};
     Status s = WriteFile(receipts / (stem + ".xml"), r.receipt_xml);
     if (s) s = WriteFile(receipts / (stem + ".sig"), r.receipt_sig);
-    if (s) s = WriteFile(receipts / (stem + ".json"), json::serialize(meta) + "\n");
+    if (s) s = WriteFile(receipts / (stem + ".json"), json::serialize(receipt_meta) + "\n");
     if (!s) {
       std::cerr << "xfctl import: " << s.error().message << "\n";
       return 1;

@@ -95,8 +95,9 @@ Result<ApiTarget> ApiOf(const node::NodeConfig& config) {
 
 Result<exchange::HttpResponse> CallApi(const ApiTarget& api, const std::string& method,
                                        const std::string& path, const std::string& body,
-                                       const std::string& content_type) {
-  exchange::HttpHeaders h{{"authorization", "Bearer " + api.token}};
+                                       const std::string& content_type, const exchange::HttpHeaders& extra) {
+  exchange::HttpHeaders h = extra;
+  h["authorization"] = "Bearer " + api.token;
   if (!body.empty()) h["content-type"] = content_type;
   return exchange::HttpCall(method, api.url + path, h, body);
 }
@@ -212,7 +213,7 @@ void Usage() {
   std::cout << R"(xfctl — the xfnode operator's tool
 
   xfctl init --dir DIR --node-id ID [--tier county] [--name NAME] [--api-port N]
-             [--exchange-port N] [--alg ed25519|sm2] [--force]
+             [--exchange-port N] [--alg ed25519|sm2] [--root-key ROOT.pub] [--force]
   xfctl init --system --node-id ID [--tier county] [--name NAME] [--force]
              [--root DIR] [--user xfnode]         /etc/xfnode and /var/lib/xfnode for the service
   xfctl status        [--node DIR | --config FILE]
@@ -228,7 +229,20 @@ void Usage() {
                                                       every period of a code, its successors
   xfctl codes tables [--codes-dir DIR]                the code tables, versions, rows
   xfctl peer add --as parent|child --id ID --key PEER.pub --cert PEER.crt [--url URL] [--pull]
-  xfctl keys add NODE-ID PUBLIC-KEY.pem              trust a further node's signing key
+                                                      the certificate's CN must be ID; peers are
+                                                      pinned by the certificate's public key
+  xfctl keys add NODE-ID PUBLIC-KEY.pem              trust a further node's signing key (a running
+  xfctl keys remove NODE-ID                          node takes the change at once)
+  xfctl tls reissue [--new-key] [--days N]            this node's TLS certificate again, end-entity
+  xfctl tls show                                      (CA:FALSE); by default with the same key, so
+                                                      peers that pinned it need no change
+  xfctl directory keygen --out DIR [--alg ed25519|sm2]   the national root key pair (keep root.key offline)
+  xfctl directory add --spec FILE --id ID [--key PUB] [--cert CRT] [--not-before T] [--not-after T]
+  xfctl directory revoke --spec FILE (--key PUB | --cert CRT | --fingerprint HEX) [--id ID] [--reason TEXT]
+  xfctl directory sign --spec FILE --root-key root.key --serial N --out DIR [--valid-days N]
+                                                      DIR/directory.json and DIR/directory.sig
+  xfctl directory publish --in DIR [--node DIR]      hand it to the (national) node, which passes it down
+  xfctl directory show --in DIR [--root-pub root.pub]  verify and list
   xfctl backup DEST    [--node DIR | --config FILE]     online copy: database and attachments
   xfctl restore SRC    [--node DIR | --config FILE] [--force]   put a backup back (node stopped)
   xfctl batch inspect FILE.zst [--sig FILE.sig]       header and events of a batch file
@@ -274,7 +288,7 @@ int main(int argc, char** argv) {
   if (cmd == "import") return CmdImport(Args(argc, argv, 2));
   if (cmd == "conformance") return CmdConformance(Args(argc, argv, 2));
   if (cmd == "case" || cmd == "bench" || cmd == "peer" || cmd == "keys" || cmd == "batch" ||
-      cmd == "codes") {
+      cmd == "codes" || cmd == "tls" || cmd == "directory") {
     if (argc < 3) {
       Usage();
       return 2;
@@ -286,6 +300,8 @@ int main(int argc, char** argv) {
     if (cmd == "keys") return CmdKeys(sub, rest);
     if (cmd == "batch") return CmdBatch(sub, rest);
     if (cmd == "codes") return CmdCodes(sub, rest);
+    if (cmd == "tls") return CmdTls(sub, rest);
+    if (cmd == "directory") return CmdDirectory(sub, rest);
     if (sub == "report") return CmdBenchReport(rest);  // tools/cmd_bench_report.cc
     if (sub == "propagate") return CmdBenchPropagate(rest);  // tools/cmd_bench_propagate.cc
     return CmdBench(sub, rest);
