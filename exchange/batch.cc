@@ -13,9 +13,11 @@
 #include <memory>
 #include <optional>
 
+#include "exchange/detail/proof_xml.h"
 #include "schema/detail/xml_event.h"
 #include "schema/detail/xml_reader.h"
 #include "schema/detail/text.h"
+#include "schema/validate.h"
 #include "schema/xml.h"
 
 namespace xf::exchange {
@@ -49,7 +51,24 @@ std::string MakeBatchId(const std::string& origin, const std::string& stream, st
   return origin + "-" + stream + "-" + std::to_string(seq);
 }
 
-std::string BatchXml(const BatchHeader& h, const std::vector<std::string>& event_xml) {
+std::optional<BatchIdParts> ParseBatchId(std::string_view id) {
+  if (id.size() > 100) return std::nullopt;
+  const auto first = id.find('-');
+  const auto last = id.rfind('-');
+  if (first == std::string_view::npos || last == first) return std::nullopt;
+  BatchIdParts p;
+  p.origin = std::string(id.substr(0, first));
+  p.stream = std::string(id.substr(first + 1, last - first - 1));
+  const std::string seq(id.substr(last + 1));
+  if (!schema::IsNodeId(p.origin) || !ParseU64(seq, p.seq) || p.seq == 0) return std::nullopt;
+  if (p.stream != kUpStream && !(p.stream.rfind("down.", 0) == 0 && schema::IsNodeId(p.stream.substr(5)))) {
+    return std::nullopt;
+  }
+  return p;
+}
+
+std::string BatchXml(const BatchHeader& h, const std::vector<std::string>& event_xml,
+                     const std::vector<std::string>& proofs) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<batch xmlns=\"";
   out += schema::kXmlNamespace;
   out += "\"><header>";
@@ -67,6 +86,11 @@ std::string BatchXml(const BatchHeader& h, const std::vector<std::string>& event
     out += "</attachments>";
   }
   out += "</header>";
+  if (!proofs.empty()) {
+    out += "<proofs>";
+    for (const auto& p : proofs) out += p;
+    out += "</proofs>";
+  }
   for (const auto& e : event_xml) out += e;
   out += "</batch>\n";
   return out;
@@ -393,6 +417,8 @@ struct BatchReader::State {
   BatchLimits limits;
   std::uint64_t read = 0;
   bool done = false;
+  // The token after the header, when it was not <proofs>: Next takes it.
+  std::optional<schema::detail::XmlPull::Tok> pending;
   State(std::string_view xml, const schema::XmlLimits& xl, const BatchLimits& l) : pull(xml, xl), limits(l) {}
   State(std::unique_ptr<ByteSource> src, const schema::XmlLimits& xl, const BatchLimits& l)
       : source(std::move(src)),
@@ -437,41 +463,87 @@ Result<BatchReader> BatchReader::Open(std::unique_ptr<ByteSource> xml, const Bat
   return r;
 }
 
+// White space in a batch, as the XSD reads it (PROTOCOL.md, "Batch"):
+// between elements it is insignificant (a batch may be indented); around
+// the value of a type whose whiteSpace facet is "collapse" (seq,
+// record_count, created) it is removed; around a value of an xs:string type
+// (batch_id, origin, destination, stream, code_version, sha256: patterns
+// without spaces) it is kept by the XSD, so the value is invalid there and
+// refused here, with a message that says so.
+namespace {
+
+using schema::detail::XmlPull;
+
+// The next start or end tag, skipping white-space text; other text is an
+// error (kText returned with the text in p.Text()).
+XmlPull::Tok NextTag(XmlPull& p) {
+  for (;;) {
+    const auto t = p.Next();
+    if (t != XmlPull::Tok::kText || !schema::detail::IsXmlSpace(p.Text())) return t;
+  }
+}
+
+enum class Space { kCollapse, kPreserve };
+
+// The text of a leaf element through its end tag; nullopt (with `why`) when
+// it holds an element or, for kPreserve, white space around the value.
+std::optional<std::string> LeafText(XmlPull& p, const std::string& name, Space space, std::string& why) {
+  std::string text;
+  for (auto x = p.Next(); x != XmlPull::Tok::kEnd; x = p.Next()) {
+    if (x != XmlPull::Tok::kText) {
+      why = "bad <" + name + ">: only text is allowed in it";
+      return std::nullopt;
+    }
+    text += p.Text();
+  }
+  const std::string_view trimmed = schema::detail::TrimXmlSpace(text);
+  if (space == Space::kCollapse) return std::string(trimmed);
+  if (trimmed.size() != text.size()) {
+    why = "<" + name + "> " + schema::detail::Quote(text) +
+          " has white space around its value; its XSD type (an xs:string pattern) keeps white space, so "
+          "the value is not valid there and is not trimmed here either";
+    return std::nullopt;
+  }
+  return text;
+}
+
+}  // namespace
+
 Status BatchReader::ReadHeader() {
-  using schema::detail::XmlPull;
   BatchReader& r = *this;
   XmlPull& p = r.m_state->pull;
   auto fail = [&](const std::string& why) { return r.m_state->Fail(why); };
-  if (p.Next() != XmlPull::Tok::kStart || p.Name() != "batch" || !schema::detail::IsOurs(p.Ns())) {
+  if (NextTag(p) != XmlPull::Tok::kStart || p.Name() != "batch" || !schema::detail::IsOurs(p.Ns())) {
     return fail("the document is not a <batch> in " + std::string(schema::kXmlNamespace));
   }
-  if (p.Next() != XmlPull::Tok::kStart || p.Name() != "header") return fail("<header> must come first");
+  if (NextTag(p) != XmlPull::Tok::kStart || p.Name() != "header") return fail("<header> must come first");
   bool have_seq = false, have_count = false, have_created = false;
   auto& h = r.m_header;
+  auto unexpected = [&](XmlPull::Tok t, const std::string& where) {
+    return fail(t == XmlPull::Tok::kText ? "unexpected text " + schema::detail::Quote(p.Text()) + " in <" + where + ">"
+                                         : "unexpected content in <" + where + ">");
+  };
+  std::string why;
   for (;;) {
-    const auto t = p.Next();
+    const auto t = NextTag(p);
     if (t == XmlPull::Tok::kEnd) break;  // </header>
-    if (t != XmlPull::Tok::kStart) return fail("unexpected content in <header>");
+    if (t != XmlPull::Tok::kStart) return unexpected(t, "header");
     const std::string name = p.Name();
     if (name == "attachments") {
       for (;;) {
-        const auto a = p.Next();
+        const auto a = NextTag(p);
         if (a == XmlPull::Tok::kEnd) break;
-        if (a != XmlPull::Tok::kStart || p.Name() != "sha256") return fail("unexpected content in <attachments>");
-        std::string text;
-        for (auto x = p.Next(); x != XmlPull::Tok::kEnd; x = p.Next()) {
-          if (x != XmlPull::Tok::kText) return fail("bad <sha256>");
-          text += p.Text();
-        }
-        h.attachments.push_back(text);
+        if (a != XmlPull::Tok::kStart || p.Name() != "sha256") return unexpected(a, "attachments");
+        auto text = LeafText(p, "sha256", Space::kPreserve, why);
+        if (!text) return fail(why);
+        h.attachments.push_back(std::move(*text));
       }
       continue;
     }
-    std::string text;
-    for (auto x = p.Next(); x != XmlPull::Tok::kEnd; x = p.Next()) {
-      if (x != XmlPull::Tok::kText) return fail("bad <" + name + ">");
-      text += p.Text();
-    }
+    const bool collapse = name == "seq" || name == "created" || name == "record_count";
+    auto value = LeafText(p, name, collapse ? Space::kCollapse : Space::kPreserve, why);
+    if (!value) return fail(why);
+    const std::string& text = *value;
     if (name == "batch_id") h.batch_id = text;
     else if (name == "origin") h.origin = text;
     else if (name == "destination") h.destination = text;
@@ -489,6 +561,25 @@ Status BatchReader::ReadHeader() {
       h.seq == 0 || !have_created || h.code_version.empty() || !have_count) {
     return fail("the header lacks batch_id, origin, destination, stream, seq, created, code_version or record_count");
   }
+  // Proofs of events of other origins, if any, come before the events.
+  const auto t = NextTag(p);
+  if (t == XmlPull::Tok::kStart && p.Name() == "proofs") {
+    for (;;) {
+      const auto a = NextTag(p);
+      if (a == XmlPull::Tok::kEnd) break;  // </proofs>
+      if (a != XmlPull::Tok::kStart || p.Name() != "proof") return fail("unexpected content in <proofs>");
+      if (r.m_proofs.size() >= std::min<std::uint64_t>(h.record_count, r.m_state->limits.max_events)) {
+        return fail("more proofs than events");
+      }
+      EventProof proof;
+      std::string why;
+      if (!detail::ReadProof(p, proof, why)) return fail(why);
+      const std::string id = proof.event_id;
+      if (!r.m_proofs.emplace(id, std::move(proof)).second) return fail("two proofs for event " + id);
+    }
+  } else {
+    r.m_state->pending = t;  // the first event's start (or </batch>): Next takes it
+  }
   return {};
 }
 
@@ -497,16 +588,23 @@ Result<bool> BatchReader::Next(ParsedEvent& out) {
   State& s = *m_state;
   if (s.done) return false;
   XmlPull& p = s.pull;
-  const auto t = p.Next();
+  XmlPull::Tok t;
+  if (s.pending) {
+    t = *s.pending;
+    s.pending.reset();
+  } else {
+    t = NextTag(p);
+  }
   if (t == XmlPull::Tok::kEnd) {  // </batch>
     s.done = true;
-    if (p.Next() != XmlPull::Tok::kDone) return s.Fail("content after </batch>");
+    if (NextTag(p) != XmlPull::Tok::kDone) return s.Fail("content after </batch>");
     if (s.read != m_header.record_count) {
       return s.Fail("record_count says " + std::to_string(m_header.record_count) + " but the batch holds " +
                     std::to_string(s.read) + " events");
     }
     return false;
   }
+  if (t == XmlPull::Tok::kText) return s.Fail("unexpected text " + schema::detail::Quote(p.Text()) + " in <batch>");
   if (t != XmlPull::Tok::kStart || p.Name() != "event") return s.Fail("expected <event>");
   if (s.read >= s.limits.max_events || s.read >= m_header.record_count) {
     return s.read >= s.limits.max_events
@@ -526,6 +624,7 @@ Result<ParsedBatch> ParseBatchXml(std::string_view xml, const BatchLimits& limit
   if (!reader) return reader.error();
   ParsedBatch b;
   b.header = reader->Header();
+  b.proofs = reader->Proofs();
   for (;;) {
     ParsedEvent pe;
     auto more = reader->Next(pe);

@@ -12,7 +12,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "codes/date.h"
 #include "codes/result.h"
 #include "exchange/crypto.h"
+#include "exchange/proof.h"
 #include "schema/records.h"
 #include "schema/violation.h"
 
@@ -35,6 +38,8 @@ inline constexpr const char* kOrigin = "x-xf-origin";
 inline constexpr const char* kSignature = "x-xf-signature";
 inline constexpr const char* kBatchId = "x-xf-batch-id";
 inline constexpr const char* kQseq = "x-xf-qseq";
+// The origin's events signature (exchange/proof.h), base64; optional.
+inline constexpr const char* kEventsSignature = "x-xf-events-signature";
 }  // namespace header
 
 inline constexpr std::string_view kUpStream = "up";
@@ -54,10 +59,20 @@ struct BatchHeader {
 };
 
 std::string MakeBatchId(const std::string& origin, const std::string& stream, std::uint64_t seq);
+// The parts of a batch id "<origin>-<stream>-<seq>" (X-Xf-Batch-Id): a node
+// id, "up" or "down.<node id>", and a sequence number from 1; nullopt for
+// anything else (at most 100 characters).
+struct BatchIdParts {
+  std::string origin, stream;
+  std::uint64_t seq = 0;
+};
+std::optional<BatchIdParts> ParseBatchId(std::string_view id);
 
 // The XML of a batch from its header and the events' canonical XML
-// (schema::EventToXml), concatenated in order.
-std::string BatchXml(const BatchHeader& header, const std::vector<std::string>& event_xml);
+// (schema::EventToXml), concatenated in order; `proofs` (EventProofXml of
+// events of other origins, exchange/proof.h) go in <proofs> before them.
+std::string BatchXml(const BatchHeader& header, const std::vector<std::string>& event_xml,
+                     const std::vector<std::string>& proofs = {});
 
 // The receive path streams (file on disk → zstd → XML pull parser → store),
 // so these bound a batch, not the memory it takes.
@@ -153,17 +168,22 @@ Result<std::string> Sha256File(const std::filesystem::path& file);
 
 struct ParsedEvent {
   schema::Event event;
-  std::string xml;               // the event's canonical XML (re-serialised: equals what the origin stored)
+  // The event's canonical XML, re-serialised here from what was parsed
+  // (schema::EventToXml): for a well-formed event it equals, byte for byte,
+  // what the origin stored and signed; a node stores and forwards these
+  // bytes, never a re-packed batch.
+  std::string xml;
   schema::Violations violations; // mapping problems (R3) of this event
 };
 
 struct ParsedBatch {
   BatchHeader header;
+  std::map<std::string, EventProof> proofs;
   std::vector<ParsedEvent> events;
 };
 
-// Reads decompressed batch XML as a stream: the header on Open, then one
-// event per Next. Fails (whole batch) when the document is not a
+// Reads decompressed batch XML as a stream: the header (and the proofs of
+// events of other origins, if any) on Open, then one event per Next. Fails (whole batch) when the document is not a
 // well-formed <batch>, its header is incomplete, or record_count does not
 // match (reported by the Next that reaches </batch>); a bad event comes
 // back with its violations so the rest can apply.
@@ -178,6 +198,9 @@ class BatchReader {
   // source (a bad zstd frame, a limit) fails the batch with its message.
   static Result<BatchReader> Open(std::unique_ptr<ByteSource> xml, const BatchLimits& limits = {});
   const BatchHeader& Header() const { return m_header; }
+  // The batch's <proofs>, by event id (at most one per event; a second for
+  // the same id fails the batch). Checked by whoever holds the keys.
+  const std::map<std::string, EventProof>& Proofs() const { return m_proofs; }
   // true: `out` holds the next event; false: the batch ended well.
   Result<bool> Next(ParsedEvent& out);
 
@@ -191,6 +214,7 @@ class BatchReader {
   struct State;
   std::unique_ptr<State> m_state;
   BatchHeader m_header;
+  std::map<std::string, EventProof> m_proofs;
 };
 
 // The whole batch at once (tools, tests).

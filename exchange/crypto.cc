@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -250,8 +251,18 @@ Result<std::string> PrivateKey::Sign(std::string_view data) const {
 }
 
 Status MakeTlsIdentity(const std::string& common_name, int days, const std::filesystem::path& key_file,
-                       const std::filesystem::path& cert_file) {
-  PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+                       const std::filesystem::path& cert_file, bool keep_key) {
+  PkeyPtr key;
+  if (keep_key) {
+    auto text = ReadFile(key_file);
+    if (!text) return text.error();
+    BioPtr bio(BIO_new_mem_buf(text->data(), static_cast<int>(text->size())), BIO_free);
+    key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    OPENSSL_cleanse(text->data(), text->size());
+    if (!key) return MakeError(Errc::kInvalidArgument, key_file.string() + ": not a PEM private key");
+  } else {
+    key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  }
   if (!key) return MakeError(Errc::kInternal, "TLS key generation failed");
   X509Ptr cert(X509_new(), X509_free);
   X509_set_version(cert.get(), 2);
@@ -268,13 +279,14 @@ Status MakeTlsIdentity(const std::string& common_name, int days, const std::file
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
                              reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
-  // Self-signed and directly trusted by peers: CA:TRUE with keyCertSign lets
-  // OpenSSL accept it as its own trust anchor.
+  // An end-entity certificate: peers pin its public key (exchange/http.h),
+  // so it needs no CA powers, and it must not have them — a node's key must
+  // not be able to issue a certificate that anyone accepts.
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  const char* exts[][2] = {{"basicConstraints", "critical,CA:TRUE,pathlen:0"},
-                           {"keyUsage", "critical,digitalSignature,keyCertSign"},
+  const char* exts[][2] = {{"basicConstraints", "critical,CA:FALSE"},
+                           {"keyUsage", "critical,digitalSignature"},
                            {"extendedKeyUsage", "serverAuth,clientAuth"},
                            {"subjectKeyIdentifier", "hash"}};
   for (const auto& e : exts) {
@@ -286,18 +298,75 @@ Status MakeTlsIdentity(const std::string& common_name, int days, const std::file
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) {
     return MakeError(Errc::kInternal, "certificate signing failed");
   }
-  BioPtr kbio(BIO_new(BIO_s_mem()), BIO_free);
-  PEM_write_bio_PrivateKey(kbio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
-  std::string key_pem = BioString(kbio.get());
-  auto s = WritePrivateFile(key_file, key_pem);
-  OPENSSL_cleanse(key_pem.data(), key_pem.size());
-  if (!s) return s;
+  if (!keep_key) {
+    BioPtr kbio(BIO_new(BIO_s_mem()), BIO_free);
+    PEM_write_bio_PrivateKey(kbio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+    std::string key_pem = BioString(kbio.get());
+    auto s = WritePrivateFile(key_file, key_pem);
+    OPENSSL_cleanse(key_pem.data(), key_pem.size());
+    if (!s) return s;
+  }
   BioPtr cbio(BIO_new(BIO_s_mem()), BIO_free);
   PEM_write_bio_X509(cbio.get(), cert.get());
-  std::ofstream out(cert_file, std::ios::binary | std::ios::trunc);
-  out << BioString(cbio.get());
-  if (!out.flush()) return MakeError(Errc::kIo, "cannot write " + cert_file.string());
+  // Written beside and renamed, so a reader never sees half a certificate.
+  const auto tmp = cert_file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << BioString(cbio.get());
+    if (!out.flush()) return MakeError(Errc::kIo, "cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, cert_file, ec);
+  if (ec) return MakeError(Errc::kIo, "cannot write " + cert_file.string() + ": " + ec.message());
   return {};
+}
+
+namespace {
+
+std::int64_t AsnTimeSeconds(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+}  // namespace
+
+std::string KeyFingerprint(std::string_view spki_der) { return Sha256Hex(spki_der); }
+
+Result<CertificateInfo> ReadCertificate(std::string_view pem) {
+  if (pem.size() > 64 * 1024) return MakeError(Errc::kLimit, "certificate PEM too large");
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
+  if (!cert) return MakeError(Errc::kInvalidArgument, "not a PEM certificate");
+  CertificateInfo info;
+  unsigned char* der = nullptr;
+  int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert.get()), &der);
+  if (n <= 0) return MakeError(Errc::kInvalidArgument, "the certificate has no readable public key");
+  info.key_der.assign(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  info.key_fingerprint = KeyFingerprint(info.key_der);
+  der = nullptr;
+  n = i2d_X509(cert.get(), &der);
+  if (n > 0) {
+    info.der.assign(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
+    OPENSSL_free(der);
+  }
+  char cn[256] = {0};
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, cn, sizeof cn) > 0) {
+    info.common_name = cn;
+  }
+  info.is_ca = X509_check_ca(cert.get()) != 0;
+  info.not_before = AsnTimeSeconds(X509_get0_notBefore(cert.get()));
+  info.not_after = AsnTimeSeconds(X509_get0_notAfter(cert.get()));
+  return info;
+}
+
+Result<CertificateInfo> LoadCertificate(const std::filesystem::path& file) {
+  auto text = ReadFile(file);
+  if (!text) return text.error();
+  auto info = ReadCertificate(*text);
+  if (!info) return MakeError(info.error().code, file.string() + ": " + info.error().message);
+  return info;
 }
 
 std::string Sha256Hex(std::string_view data) {

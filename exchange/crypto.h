@@ -6,6 +6,7 @@
 // OpenSSL) on destruction, never printable or comparable.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -90,12 +91,36 @@ class PrivateKey {
   SignAlg m_alg = SignAlg::kEd25519;
 };
 
-// A TLS identity for a node: an EC P-256 key and a self-signed certificate
-// whose CN is the node id, valid for `days`, usable for server and client
-// authentication. Peers trust each other's certificate as configured.
+// A TLS identity for a node: an EC P-256 key and a self-signed end-entity
+// certificate (CA:FALSE; keyUsage digitalSignature; extendedKeyUsage
+// serverAuth and clientAuth) whose CN is the node id, valid for `days`.
+// Peers pin it by its public key (exchange/http.h), never by its CN; it
+// cannot issue certificates. With `keep_key` the key already in `key_file`
+// is reused (xfctl tls reissue: peers that pinned it need no change).
 Status MakeTlsIdentity(const std::string& common_name, int days,
                        const std::filesystem::path& key_file,
-                       const std::filesystem::path& cert_file);
+                       const std::filesystem::path& cert_file, bool keep_key = false);
+
+// What a node needs to know of an X.509 certificate (PEM, the first one in
+// the text): its public key as DER SubjectPublicKeyInfo (what peers pin),
+// that key's fingerprint (SHA-256 of the DER, hex — the form the signed
+// directory revokes), the CN, whether it says CA:TRUE (the kind xfctl init
+// made before end-entity certificates) and its validity.
+struct CertificateInfo {
+  std::string key_der;
+  std::string key_fingerprint;
+  std::string common_name;
+  bool is_ca = false;
+  std::int64_t not_before = 0;  // seconds since the epoch, UTC
+  std::int64_t not_after = 0;
+  std::string der;              // the whole certificate
+};
+Result<CertificateInfo> ReadCertificate(std::string_view pem);
+Result<CertificateInfo> LoadCertificate(const std::filesystem::path& file);
+
+// SHA-256 (hex) of a DER SubjectPublicKeyInfo: the fingerprint of a
+// signing key (PublicKey::Fingerprint) or of a certificate's key.
+std::string KeyFingerprint(std::string_view spki_der);
 
 std::string Sha256Hex(std::string_view data);
 

@@ -1,10 +1,14 @@
 #include "exchange/http.h"
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <atomic>
+#include <fstream>
+#include <sstream>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -48,7 +52,44 @@ std::string CertPem(X509* cert) {
   return std::string(data, static_cast<std::size_t>(n));
 }
 
-Status LoadTls(ssl::context& ctx, const TlsFiles& files, bool server) {
+// The DER SubjectPublicKeyInfo of a certificate: what peers are pinned by.
+std::string KeyDer(X509* cert) {
+  if (cert == nullptr) return {};
+  unsigned char* der = nullptr;
+  const int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+  if (n <= 0) return {};
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  return out;
+}
+
+// What one side accepts of the other: fixed keys, or a function naming the
+// peer a key belongs to. Outlives the SSL context that points to it.
+struct PinCheck {
+  std::vector<std::string> keys;
+  IdentifyPeer identify;
+  bool Any() const { return identify != nullptr || !keys.empty(); }
+  bool Accept(std::string_view der) const {
+    if (der.empty()) return false;
+    if (identify) return identify(der).has_value();
+    return std::find(keys.begin(), keys.end(), der) != keys.end();
+  }
+};
+
+// Replaces OpenSSL's chain verification: the presented certificate's key
+// must be pinned. A refusal sets X509_V_ERR_CERT_REJECTED, which OpenSSL
+// answers with the TLS alert bad_certificate.
+int VerifyPinned(X509_STORE_CTX* store, void* arg) {
+  const auto* pins = static_cast<const PinCheck*>(arg);
+  if (pins != nullptr && pins->Accept(KeyDer(X509_STORE_CTX_get0_cert(store)))) {
+    X509_STORE_CTX_set_error(store, X509_V_OK);
+    return 1;
+  }
+  X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+  return 0;
+}
+
+Status LoadTls(ssl::context& ctx, const TlsFiles& files, bool server, PinCheck& pins) {
   boost::system::error_code ec;
   ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
@@ -58,16 +99,24 @@ Status LoadTls(ssl::context& ctx, const TlsFiles& files, bool server) {
     ctx.use_private_key_file(files.key_file, ssl::context::pem, ec);
     if (ec) return MakeError(Errc::kIo, "TLS key " + files.key_file + ": " + ec.message());
   }
-  if (!files.ca_file.empty()) {
-    ctx.load_verify_file(files.ca_file, ec);
-    if (ec) return MakeError(Errc::kIo, "TLS trusted certificates " + files.ca_file + ": " + ec.message());
+  if (pins.keys.empty() && !pins.identify && !files.ca_file.empty()) {
+    std::ifstream in(files.ca_file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto keys = CertificateKeys(text.str());
+    if (!in || !keys || keys->empty()) {
+      return MakeError(Errc::kIo, "TLS pinned certificates " + files.ca_file + ": " +
+                                      (keys ? std::string("no certificate in it") : keys.error().message));
+    }
+    pins.keys = std::move(keys).value();
   }
+  SSL_CTX_set_cert_verify_callback(ctx.native_handle(), VerifyPinned, &pins);
   if (server) {
     ctx.set_verify_mode(files.require_client_cert
                             ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
                             : ssl::verify_none);
   } else {
-    ctx.set_verify_mode(files.ca_file.empty() ? ssl::verify_none : ssl::verify_peer);
+    ctx.set_verify_mode(pins.Any() ? ssl::verify_peer : ssl::verify_none);
   }
   return {};
 }
@@ -122,6 +171,57 @@ std::string HeaderOf(const HttpRequest& request, const std::string& name) {
   return it == request.headers.end() ? std::string() : it->second;
 }
 
+Result<std::vector<std::string>> CertificateKeys(std::string_view pem) {
+  if (pem.size() > (1u << 20)) return MakeError(Errc::kLimit, "certificate file larger than 1 MiB");
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
+                                                BIO_free);
+  std::vector<std::string> out;
+  for (;;) {
+    X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+    if (cert == nullptr) break;
+    std::string der = KeyDer(cert);
+    X509_free(cert);
+    if (der.empty()) return MakeError(Errc::kInvalidArgument, "a certificate without a readable public key");
+    out.push_back(std::move(der));
+  }
+  ERR_clear_error();  // the end of the text reads as an error
+  return out;
+}
+
+bool ParseDecimal(std::string_view t, std::uint64_t& out) {
+  if (t.empty() || t.size() > 19 || t.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  std::uint64_t v = 0;
+  for (char c : t) v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  out = v;
+  return true;
+}
+
+bool ParseContentRange(std::string_view v, std::uint64_t& start, std::uint64_t& end, std::uint64_t& total) {
+  if (v.substr(0, 6) != "bytes ") return false;
+  const std::string_view r = v.substr(6);
+  const auto dash = r.find('-');
+  const auto slash = r.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash) return false;
+  return ParseDecimal(r.substr(0, dash), start) && ParseDecimal(r.substr(dash + 1, slash - dash - 1), end) &&
+         ParseDecimal(r.substr(slash + 1), total);
+}
+
+bool ParseRange(std::string_view v, std::uint64_t& start, std::optional<std::uint64_t>& end) {
+  if (v.substr(0, 6) != "bytes=") return false;
+  const std::string_view r = v.substr(6);
+  const auto dash = r.find('-');
+  if (dash == std::string_view::npos || r.find(',') != std::string_view::npos) return false;
+  if (!ParseDecimal(r.substr(0, dash), start)) return false;
+  if (dash + 1 == r.size()) {
+    end.reset();
+    return true;
+  }
+  std::uint64_t e = 0;
+  if (!ParseDecimal(r.substr(dash + 1), e) || e < start) return false;
+  end = e;
+  return true;
+}
+
 const char* HttpReason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status)).data();
 }
@@ -132,6 +232,7 @@ struct HttpServer::Impl {
   net::io_context ioc{1};
   net::thread_pool workers;
   std::optional<ssl::context> tls;
+  PinCheck pins;  // the TLS context points here
   tcp::acceptor acceptor{ioc};
   std::thread io_thread;
   std::atomic<bool> stopping{false};
@@ -193,8 +294,8 @@ struct HttpServer::Impl {
   }
 
   template <class Stream>
-  net::awaitable<void> Serve(Stream& stream, const std::string& peer, const std::string& cn,
-                             const std::string& cert_pem) {
+  net::awaitable<void> Serve(Stream& stream, const std::string& peer, const std::string& peer_id,
+                             const std::string& cn, const std::string& cert_pem) {
     beast::flat_buffer buffer;
     const std::uint64_t largest = LargestLimit();
     for (;;) {
@@ -219,6 +320,7 @@ struct HttpServer::Impl {
       } else {
         HttpRequest request;
         request.peer = peer;
+        request.peer_id = peer_id;
         request.peer_cert_cn = cn;
         request.peer_cert_pem = cert_pem;
         version = head.get().version();
@@ -336,7 +438,7 @@ struct HttpServer::Impl {
     const std::string peer = remote.address().to_string() + ":" + std::to_string(remote.port());
     if (!tls) {
       beast::tcp_stream stream(std::move(socket));
-      co_await Serve(stream, peer, {}, {});
+      co_await Serve(stream, peer, {}, {}, {});
       stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
       co_return;
     }
@@ -344,11 +446,20 @@ struct HttpServer::Impl {
     beast::get_lowest_layer(stream).expires_after(options.timeout);
     auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, kNoThrow);
     if (ec) co_return;
+    // The handshake accepted only a pinned key (VerifyPinned); the peer is
+    // whoever that key belongs to.
     X509* cert = SSL_get1_peer_certificate(stream.native_handle());
     const std::string cn = CertCommonName(cert);
     const std::string pem = CertPem(cert);
+    const std::string key = KeyDer(cert);
     X509_free(cert);
-    co_await Serve(stream, peer, cn, pem);
+    std::string peer_id;
+    if (pins.identify && !key.empty()) {
+      auto who = pins.identify(key);
+      if (!who) co_return;  // unpinned since the handshake: no longer a peer
+      peer_id = std::move(*who);
+    }
+    co_await Serve(stream, peer, peer_id, cn, pem);
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     auto [sec] = co_await stream.async_shutdown(kNoThrow);
     (void)sec;
@@ -373,7 +484,8 @@ Status HttpServer::Start() {
   auto& impl = *m_impl;
   if (impl.options.tls) {
     impl.tls.emplace(ssl::context::tls_server);
-    if (auto s = LoadTls(*impl.tls, *impl.options.tls, true); !s) return s;
+    impl.pins.identify = impl.options.identify_client;
+    if (auto s = LoadTls(*impl.tls, *impl.options.tls, true, impl.pins); !s) return s;
   }
   boost::system::error_code ec;
   const auto address = net::ip::make_address(impl.options.address, ec);
@@ -504,10 +616,15 @@ template <class ReqBody>
 Result<HttpResponse> Call(const Url& u, http::request<ReqBody>& req, const HttpClientOptions& options) {
   net::io_context ioc{1};
   std::optional<ssl::context> tls;
+  PinCheck pins;  // the TLS context points here
+  pins.keys = options.server_keys;
   if (u.tls) {
     tls.emplace(ssl::context::tls_client);
     if (options.tls) {
-      if (auto s = LoadTls(*tls, *options.tls, false); !s) return s.error();
+      if (auto s = LoadTls(*tls, *options.tls, false, pins); !s) return s.error();
+    } else if (pins.Any()) {
+      SSL_CTX_set_cert_verify_callback(tls->native_handle(), VerifyPinned, &pins);
+      tls->set_verify_mode(ssl::verify_peer);
     }
   }
   std::optional<Result<HttpResponse>> result;
@@ -537,7 +654,11 @@ Result<HttpResponse> Call(const Url& u, http::request<ReqBody>& req, const HttpC
     stream.next_layer().expires_after(options.timeout);
     auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, kNoThrow);
     if (hec) {
-      result = MakeError(Errc::kPermission, "TLS handshake with " + u.host + ":" + u.port + ": " + hec.message());
+      const bool unpinned = SSL_get_verify_result(stream.native_handle()) == X509_V_ERR_CERT_REJECTED;
+      result = MakeError(Errc::kPermission, "TLS handshake with " + u.host + ":" + u.port + ": " +
+                                                (unpinned ? "the server's certificate does not carry the public key "
+                                                            "pinned for it (" + hec.message() + ")"
+                                                          : hec.message()));
       co_return;
     }
     if (!options.expected_server_cn.empty()) {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "codes/result.h"
@@ -36,7 +37,11 @@ struct HttpRequest {
   std::filesystem::path body_file;
   std::uint64_t body_size = 0;  // bytes of the body, in memory or in the file
   std::string peer;            // "ip:port"
-  std::string peer_cert_cn;    // with mutual TLS: the client certificate's CN
+  // With mutual TLS: who the client is — the id HttpServerOptions::
+  // identify_client answered for the public key of its certificate. This,
+  // never a name in the certificate, is what authorises a peer.
+  std::string peer_id;
+  std::string peer_cert_cn;    // with mutual TLS: the client certificate's CN (for logs only)
   std::string peer_cert_pem;   // with mutual TLS: the client certificate
 };
 
@@ -56,12 +61,33 @@ std::string HeaderOf(const HttpRequest& request, const std::string& name);
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Peers are pinned, not chained: the other side is accepted when the public
+// key of the certificate it presents (its DER SubjectPublicKeyInfo) equals,
+// byte for byte, the key of a certificate configured for it. No CA, chain,
+// name or CN is looked at, so a certificate some node issued with its own
+// key for another node's name is worth nothing. A server refuses an
+// unknown client certificate in the handshake with the TLS alert
+// bad_certificate (42); a client refuses an unknown server certificate the
+// same way and the call fails (kPermission).
 struct TlsFiles {
-  std::string cert_file;       // PEM certificate chain
+  std::string cert_file;       // PEM certificate (chain) this side presents
   std::string key_file;        // PEM private key
-  std::string ca_file;         // PEM CAs (or peer certificates) trusted for the other side
+  // PEM certificates whose public keys are pinned for the other side (one
+  // or more in the file); empty: pins come from elsewhere (server:
+  // identify_client; client: server_keys) or, with none at all, the other
+  // side is not checked (a client only).
+  std::string ca_file;
   bool require_client_cert = true;  // server side: mutual TLS
 };
+
+// Server: who the client with this certificate key (DER
+// SubjectPublicKeyInfo) is, or nullopt for a stranger. Called on the I/O
+// thread during each handshake: must be quick and thread-safe.
+using IdentifyPeer = std::function<std::optional<std::string>(std::string_view key_der)>;
+
+// The public keys (DER SubjectPublicKeyInfo) of the certificates in a PEM
+// file or text, in order.
+Result<std::vector<std::string>> CertificateKeys(std::string_view pem);
 
 // Requests whose body goes to a file as it arrives instead of memory: a
 // request matches when its method is `method` and its path (the target
@@ -84,6 +110,10 @@ struct HttpServerOptions {
   std::filesystem::path spool_dir;  // REQUIRES: exists when spool_routes is not empty
   int worker_threads = 2;
   std::optional<TlsFiles> tls;
+  // With TLS and a required client certificate: pins the client (see
+  // TlsFiles); HttpRequest::peer_id is its answer. Unset: the keys of
+  // tls->ca_file are pinned and peer_id is left empty.
+  IdentifyPeer identify_client;
 };
 
 class HttpServer {
@@ -111,8 +141,14 @@ struct HttpClientOptions {
   // (a receiver answers a batch only once it has applied it); 0: `timeout`.
   std::chrono::milliseconds answer_timeout{0};
   std::size_t body_limit = 64 * 1024 * 1024;  // of a response held in memory
-  std::optional<TlsFiles> tls;  // client certificate and the CA for the server
-  std::string expected_server_cn;  // with TLS: the server certificate's CN must equal this
+  std::optional<TlsFiles> tls;  // client certificate, and the server's certificate(s) in ca_file
+  // With TLS: the server's certificate must carry one of these public keys
+  // (DER SubjectPublicKeyInfo), compared in full; when empty, the keys of
+  // tls->ca_file. The server is recognised by its key, never by its name.
+  std::vector<std::string> server_keys;
+  // With TLS, an extra check for tools and logs: the server certificate's
+  // CN must also equal this. It identifies nothing on its own.
+  std::string expected_server_cn;
   // When set, a 200 response's body is written to this file as it arrives
   // (up to file_body_limit bytes) and HttpResponse::body_file names it;
   // other answers stay in memory.
@@ -131,5 +167,14 @@ Result<HttpResponse> HttpCallFile(const std::string& method, const std::string& 
                                   const HttpClientOptions& options = {});
 
 const char* HttpReason(int status);
+
+// Exchange header values (exchange/PROTOCOL.md), parsed strictly: false
+// for anything else, nothing read past the value.
+// A decimal of 1 to 19 digits (X-Xf-Received, X-Xf-Qseq, sizes).
+bool ParseDecimal(std::string_view text, std::uint64_t& out);
+// Content-Range of a PUT part: "bytes START-END/TOTAL".
+bool ParseContentRange(std::string_view v, std::uint64_t& start, std::uint64_t& end, std::uint64_t& total);
+// Range of a GET: "bytes=START-" or "bytes=START-END" (one range, END ≥ START).
+bool ParseRange(std::string_view v, std::uint64_t& start, std::optional<std::uint64_t>& end);
 
 }  // namespace xf::exchange

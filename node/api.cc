@@ -9,10 +9,13 @@
 #include <sstream>
 
 #include "exchange/crypto.h"
+#include "exchange/receipt.h"
+#include "node/blob_transfer.h"
 #include "node/conformance.h"
 #include "node/conformance_html.h"
 #include "node/exchange_service.h"
 #include "schema/clocks.h"
+#include "schema/detail/text.h"
 #include "schema/json.h"
 #include "schema/validate.h"
 #include "schema/xml.h"
@@ -79,7 +82,15 @@ std::optional<std::string> QueryParam(const std::string& target, const std::stri
 
 }  // namespace
 
-Api::Api(ApiContext ctx) : m_ctx(std::move(ctx)), m_started(m_ctx.clock.Now()) {}
+Api::Api(ApiContext ctx)
+    : m_ctx(std::move(ctx)), m_started(m_ctx.clock.Now()), m_spool_dir(m_ctx.config.data_dir / "api-spool") {}
+
+std::vector<exchange::SpoolRoute> Api::SpoolRoutes() const {
+  return {{"PUT", "/v1/blobs/", m_ctx.config.limits.max_attachment_bytes},
+          {"POST", "/v1/exchange/import", exchange::BatchLimits{}.max_compressed},
+          // A receipt lists every event accepted: some 35 MB for a million.
+          {"POST", "/v1/exchange/receipts", std::uint64_t{64} << 20}};
+}
 
 bool Api::Authorised(const HttpRequest& request) const {
   const auto it = request.headers.find("authorization");
@@ -104,7 +115,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     // The methods each kind of path takes (RFC 9110: a 405 names them).
     const std::string path = request.target.substr(0, request.target.find('?'));
     r.headers["Allow"] = path == "/v1/cases" ? "POST"
-                         : StartsWith(path, "/v1/blobs/") ? "PUT"
+                         : StartsWith(path, "/v1/blobs/") ? "HEAD, GET, PUT"
                          : path.size() > 7 && path.substr(path.size() - 7) == "/events" ? "POST"
                          : path == "/healthz" ? "GET, HEAD" : "GET";
   }
@@ -161,14 +172,98 @@ HttpResponse Api::Route(const HttpRequest& request) {
     return Problem(404, "no such endpoint: " + path);
   }
   if (StartsWith(path, "/v1/blobs/")) {
-    if (m != "PUT") return Problem(405, "use PUT to upload an attachment");
-    return PutBlob(request, path.substr(10));
+    if (m != "PUT" && m != "HEAD" && m != "GET") return Problem(405, "use PUT to upload an attachment");
+    return Blob(request, path.substr(10));
   }
+  if (StartsWith(path, "/v1/exchange/")) return Offline(request, path);
   if (path == "/v1/conformance") {
     if (m != "GET") return Problem(405, "use GET");
     return GetConformance(request, false);
   }
+  if (StartsWith(path, "/v1/batches/")) {
+    if (m != "GET") return Problem(405, "use GET");
+    return GetBatch(path.substr(12));
+  }
+  if (path == "/v1/keys/reload") {
+    if (m != "POST") return Problem(405, "use POST");
+    if (!m_ctx.exchange) return Problem(503, "no exchange service");
+    if (auto s = m_ctx.exchange->ReloadTrust("asked through the local API (xfctl keys)"); !s) {
+      return Problem(422, s.error().message);
+    }
+    return Json(200, "{\"reloaded\":true,\"keys\":" + std::to_string(m_ctx.exchange->CurrentTrust()->Size()) + "}");
+  }
+  if (path == "/v1/directory") {
+    if (m != "PUT") return Problem(405, "use PUT with the signed directory and X-Xf-Signature");
+    if (!m_ctx.exchange) return Problem(503, "no exchange service");
+    const auto sig_it = request.headers.find("x-xf-signature");
+    auto sig = exchange::Base64Decode(sig_it == request.headers.end() ? "" : sig_it->second);
+    if (!sig || sig->empty()) return Problem(400, "missing or malformed X-Xf-Signature");
+    auto applied = m_ctx.exchange->OfferDirectory(request.body, *sig, "the local API (xfctl directory publish)");
+    if (!applied) {
+      const Errc c = applied.error().code;
+      return Problem(c == Errc::kPermission ? 403 : c == Errc::kInvalidArgument ? 400 : c == Errc::kLimit ? 413 : 503,
+                     applied.error().message);
+    }
+    const auto* d = m_ctx.exchange->CurrentTrust()->Directory();
+    return Json(200, std::string("{\"applied\":") + (*applied ? "true" : "false") +
+                         ",\"serial\":" + std::to_string(d ? d->serial : 0) + "}");
+  }
   return Problem(404, "no such endpoint: " + path);
+}
+
+HttpResponse Api::GetBatch(const std::string& batch_id) {
+  auto b = m_ctx.store.FindBatch(batch_id);
+  if (!b) return Problem(503, b.error().message);
+  if (!*b) return Problem(404, "no batch " + batch_id + " here");
+  auto rejections = m_ctx.store.RejectionsOf(batch_id);
+  if (!rejections) return Problem(503, rejections.error().message);
+  json::object o;
+  o["batch_id"] = (*b)->batch_id;
+  o["origin"] = (*b)->origin;
+  o["stream"] = (*b)->stream;
+  o["seq"] = (*b)->seq;
+  o["state"] = (*b)->state;
+  o["received_from"] = (*b)->received_from;
+  o["forward_to"] = (*b)->forward_to;
+  o["stored_at"] = (*b)->stored_at.ToString();
+  o["accepted"] = (*b)->accepted;
+  o["rejected"] = (*b)->rejected;
+  if (!(*b)->note.empty()) o["note"] = (*b)->note;
+  json::array list;
+  for (const auto& r : *rejections) {
+    list.push_back(json::object{{"event_id", r.rejection.event_id},
+                                {"rule", r.rejection.rule},
+                                {"field", r.rejection.field},
+                                {"reason", schema::detail::ValidUtf8(r.rejection.reason)},
+                                {"charged_to", r.charged_to},
+                                {"at", r.at.ToString()}});
+  }
+  o["rejections"] = std::move(list);
+  // What the next node answered, for a batch this node sent or passed on:
+  // its signed receipt's status and every record it refused, with reasons.
+  auto receipts = m_ctx.store.ReceiptsOf(batch_id);
+  if (!receipts) return Problem(503, receipts.error().message);
+  json::array sent;
+  for (const auto& r : *receipts) {
+    json::object x{{"link", r.link},
+                   {"delivered_at", r.delivered_at ? json::value(r.delivered_at->ToString()) : json::value(nullptr)}};
+    if (!r.last_error.empty() && !r.delivered_at) x["last_error"] = schema::detail::ValidUtf8(r.last_error);
+    if (auto receipt = exchange::ParseReceiptXml(r.receipt_xml); !r.receipt_xml.empty() && receipt) {
+      x["status"] = receipt->status;
+      x["accepted"] = receipt->accepted.size();
+      json::array refused;
+      for (const auto& rj : receipt->rejected) {
+        refused.push_back(json::object{{"event_id", rj.event_id},
+                                       {"rule", rj.rule},
+                                       {"field", rj.field},
+                                       {"reason", schema::detail::ValidUtf8(rj.reason)}});
+      }
+      x["rejected"] = std::move(refused);
+    }
+    sent.push_back(std::move(x));
+  }
+  o["receipts"] = std::move(sent);
+  return Json(200, json::serialize(o));
 }
 
 HttpResponse Api::PostCase(const HttpRequest& request) {
@@ -188,6 +283,7 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
     v.push_back({"R3", "registering_body", "registering_body '" + c.registering_body +
                                                "' is not this node (" + m_ctx.config.node_id + ")", c.case_id});
   }
+  CheckAttachments(c.attachments, c.case_id, v);
   if (!v.empty()) {
     CountRejections(v);
     return Unprocessable(v);
@@ -234,6 +330,7 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
   const Instant now = m_ctx.clock.Now();
   schema::Violations v =
       Merge(std::move(mapping), schema::ValidateEvent(e, m_ctx.codes, m_ctx.config.limits, now.ToDate()));
+  if (const auto* h = std::get_if<schema::Handling>(&e.body)) CheckAttachments(h->attachments, case_id, v);
   if (!v.empty()) {
     CountRejections(v);
     return Unprocessable(v);
@@ -261,32 +358,38 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
   return Json(201, json::serialize(o));
 }
 
-HttpResponse Api::PutBlob(const HttpRequest& request, const std::string& sha256) {
-  if (!schema::IsSha256Hex(sha256)) {
-    return Problem(400, "'" + sha256 + "' is not a SHA-256 in lowercase hex");
-  }
-  if (request.body.size() > m_ctx.config.limits.max_attachment_bytes) {
-    return Problem(413, "attachment larger than " + std::to_string(m_ctx.config.limits.max_attachment_bytes) + " bytes (R1)");
-  }
-  if (request.body.empty()) return Problem(400, "empty attachment");
-  if (const std::string actual = exchange::Sha256Hex(request.body); actual != sha256) {
-    return Unprocessable({{"R1", "sha256", "content hashes to " + actual + ", not " + sha256, sha256}});
-  }
-  if (m_ctx.blobs.Has(sha256) && m_ctx.store.HasBlob(sha256)) {
-    return Json(200, "{\"sha256\":\"" + sha256 + "\",\"stored\":false}");
-  }
-  if (auto s = m_ctx.blobs.Put(sha256, request.body); !s) {
-    if (s.error().code == Errc::kInvalidArgument) {
-      return Unprocessable({{"R1", "sha256", s.error().message, sha256}});
+HttpResponse Api::Blob(const HttpRequest& request, const std::string& sha256) {
+  BlobEndpoint endpoint{m_ctx.blobs, m_ctx.config.limits.max_attachment_bytes, m_spool_dir, false, true,
+                        // Held: on disk and recorded (a file a crash left unrecorded is recorded on upload).
+                        [this](const std::string& sha) { return m_ctx.blobs.Has(sha) && m_ctx.store.HasBlob(sha); },
+                        [this](const std::string& sha, std::uint64_t size) -> Status {
+                          if (auto s = m_ctx.store.RecordBlob(sha, size); !s) return s;
+                          ++m_blobs;
+                          if (m_ctx.exchange) m_ctx.exchange->Kick();  // a batch may be waiting for it
+                          return {};
+                        }};
+  return HandleBlobRequest(endpoint, request, sha256);
+}
+
+void Api::CheckAttachments(const std::vector<schema::Attachment>& attachments, const std::string& record,
+                           schema::Violations& v) const {
+  for (std::size_t i = 0; i < attachments.size(); ++i) {
+    const auto& a = attachments[i];
+    if (!schema::IsSha256Hex(a.sha256)) continue;  // R1 says so
+    const std::string field = "attachments[" + std::to_string(i) + "]";
+    auto size = m_ctx.blobs.Size(a.sha256);
+    if (!size) {
+      v.push_back({"R6", field + ".sha256",
+                   "attachment " + a.sha256 + " is not held here: upload it first (PUT /v1/blobs/" + a.sha256 +
+                       "), so that it can travel with the record",
+                   record});
+    } else if (*size != a.size) {
+      v.push_back({"R1", field + ".size",
+                   "size " + std::to_string(a.size) + " bytes, but the attachment " + a.sha256.substr(0, 12) +
+                       "… held here has " + std::to_string(*size),
+                   record});
     }
-    return Problem(503, s.error().message);
   }
-  if (auto s = m_ctx.store.RecordBlob(sha256, request.body.size()); !s) {
-    return Problem(503, s.error().message);
-  }
-  ++m_blobs;
-  return Json(201, "{\"sha256\":\"" + sha256 + "\",\"size\":" + std::to_string(request.body.size()) +
-                       ",\"stored\":true}");
 }
 
 HttpResponse Api::GetCase(const std::string& case_id) {
@@ -377,6 +480,7 @@ HttpResponse Api::GetMetrics() {
   metric("xfnode_blobs", "gauge", "Attachments held.", s.blobs);
   metric("xfnode_schema_version", "gauge", "Database schema version.", s.schema_version);
   metric("xfnode_uptime_seconds", "gauge", "Seconds since start.", m_ctx.clock.Now().seconds - m_started.seconds);
+  if (m_ctx.exchange) out << m_ctx.exchange->MetricsText();
   HttpResponse r = Json(200, out.str());
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return r;
@@ -456,7 +560,14 @@ HttpResponse Api::GetStatusPage() {
   b += "<div><dt>代码表</dt><dd>" + Escape(m_ctx.codes.Version()) + "</dd></div>";
   b += "<div><dt>启动于</dt><dd>" + Escape(html::ChinaTime(m_started)) + "</dd></div>";
   b += "<div><dt>当前时间</dt><dd>" + Escape(html::ChinaTime(now)) + "</dd></div>";
-  if (m_ctx.exchange) b += "<div><dt>交换端点</dt><dd>" + Escape(m_ctx.exchange->Url()) + "</dd></div>";
+  if (m_ctx.exchange) {
+    b += "<div><dt>交换端点</dt><dd>" + Escape(m_ctx.exchange->Url()) + "</dd></div>";
+    const auto* d = m_ctx.exchange->CurrentTrust()->Directory();
+    b += "<div><dt>签名目录</dt><dd id=\"meta-directory\" data-serial=\"" + count(d ? d->serial : 0) +
+         "\" data-stale=\"" + (d && d->Stale(now) ? "true" : "false") + "\">" +
+         (d ? "第 " + count(d->serial) + " 版" + (d->Stale(now) ? "（已过更新期限，仍在使用）" : "") : std::string("无")) +
+         "</dd></div>";
+  }
   b += "</dl><div class=\"bar-legend\"><a id=\"report-link\" href=\"/report.html\">当前合规报告（最近 " +
        count(c.conformance.period_days) +
        " 天）</a><a href=\"/metrics\">运行指标 /metrics</a><a href=\"/healthz\">健康检查 /healthz</a></div></header>\n";
@@ -530,6 +641,49 @@ HttpResponse Api::GetStatusPage() {
   }
   b += "</section>\n";
 
+  // Batches stored but held until their attachments come: which are missing.
+  const auto waiting = m_ctx.store.WaitingForAttachments();
+  b += "<section id=\"awaiting-attachments\" data-count=\"" + count(waiting.size()) +
+       "\"><h2>等待附件的批次<small>批次已验签并保存，所列附件到达后才应用并回执</small></h2>";
+  if (waiting.empty()) {
+    b += "<p class=\"empty\">无</p>";
+  } else {
+    b += "<div class=\"scroll\"><table class=\"grid list\"><thead><tr><th>批次</th><th>来自</th><th>缺少的附件</th>"
+         "<th>其后等待批次</th><th>开始</th></tr></thead><tbody>";
+    for (const auto& w : waiting) {
+      std::string missing;
+      for (const auto& sha : w.attachments) {
+        if (m_ctx.blobs.Has(sha) || m_ctx.blobs.Staged(sha)) continue;
+        missing += "<code data-sha256=\"" + Escape(sha) + "\">" + Escape(sha) + "</code> ";
+      }
+      b += "<tr data-batch=\"" + Escape(w.batch_id) + "\">" + Cell(w.batch_id) + Cell(w.received_from) +
+           "<td class=\"text wrap bad\">" + missing + "</td><td>" + count(w.held_behind) + "</td>" +
+           Cell(html::ChinaTime(w.since)) + "</tr>";
+    }
+    b += "</tbody></table></div>";
+  }
+  b += "</section>\n";
+
+  // Batches parked until their origin's key is known: origin, stream, how
+  // many, since when and why (the reason names keys, never a record).
+  const auto parked = m_ctx.store.Parked();
+  b += "<section id=\"parked\" data-count=\"" + count(parked.size()) +
+       "\"><h2>暂存批次<small>发起节点的公钥尚未知晓，无法验签；链路照常，公钥到达后自动验签并应用</small></h2>";
+  if (parked.empty()) {
+    b += "<p class=\"empty\">无</p>";
+  } else {
+    b += "<div class=\"scroll\"><table class=\"grid list\"><thead><tr><th>发起节点</th><th>批次流</th><th>批次数</th>"
+         "<th>最早序号</th><th>开始</th><th>原因</th></tr></thead><tbody>";
+    for (const auto& p : parked) {
+      b += "<tr data-origin=\"" + Escape(p.origin) + "\" data-stream=\"" + Escape(p.stream) + "\" data-batches=\"" +
+           count(p.batches) + "\">" + Cell(html::JurisdictionName(m_ctx.codes, p.origin)) + Cell(p.stream) + "<td>" +
+           count(p.batches) + "</td><td>" + count(p.first_seq) + "</td>" + Cell(html::ChinaTime(p.since)) +
+           "<td class=\"text wrap bad\">" + Escape(Cut(p.reason, 300)) + "</td></tr>";
+    }
+    b += "</tbody></table></div>";
+  }
+  b += "</section>\n";
+
   // Recent rejections of received records, newest first (a read-only
   // connection of its own). The reason text is not shown: it may quote the
   // record's values, and this page needs no token.
@@ -539,7 +693,8 @@ HttpResponse Api::GetStatusPage() {
   int shown = 0;
   if (auto db = sql::Db::OpenReadOnly(c.data_dir / "xfnode.db"); !db) {
     failed = db.error().message;
-  } else if (auto q = db->Prepare("SELECT at, origin, batch_id, event_id, rule, field FROM rejections "
+  } else if (auto q = db->Prepare("SELECT at, origin, batch_id, event_id, rule, field, "
+                                  "CASE WHEN charged_to <> '' THEN charged_to ELSE origin END FROM rejections "
                                   "ORDER BY rowid DESC LIMIT ?1",
                                   false);
              !q) {
@@ -554,9 +709,11 @@ HttpResponse Api::GetStatusPage() {
       }
       if (!*more) break;
       ++shown;
-      rows += "<tr data-rule=\"" + Escape(q->Text(4)) + "\" data-origin=\"" + Escape(q->Text(1)) + "\">" +
-              Cell(html::ChinaTime(Instant{q->Int(0)})) + Cell(html::JurisdictionName(m_ctx.codes, q->Text(1))) +
-              Cell(q->Text(2)) + Cell(q->Text(3)) + Cell(q->Text(4)) + Cell(q->Text(5).empty() ? "—" : q->Text(5)) +
+      rows += "<tr data-rule=\"" + Escape(q->Text(4)) + "\" data-origin=\"" + Escape(q->Text(1)) +
+              "\" data-charged=\"" + Escape(q->Text(6)) + "\">" + Cell(html::ChinaTime(Instant{q->Int(0)})) +
+              Cell(html::JurisdictionName(m_ctx.codes, q->Text(1))) + Cell(q->Text(2)) +
+              Cell(q->Text(3).empty() ? "（整批）" : q->Text(3)) + Cell(q->Text(4)) +
+              Cell(q->Text(5).empty() ? "—" : q->Text(5)) + Cell(html::JurisdictionName(m_ctx.codes, q->Text(6))) +
               "</tr>";
     }
   }
@@ -567,7 +724,7 @@ HttpResponse Api::GetStatusPage() {
     b += "<p class=\"empty\">无</p>";
   } else if (shown > 0) {
     b += "<div class=\"scroll\"><table class=\"grid list\"><thead><tr><th>时间</th><th>发起节点</th><th>批次</th>"
-         "<th>事件</th><th>规则</th><th>字段</th></tr></thead><tbody>" +
+         "<th>事件</th><th>规则</th><th>字段</th><th>责任节点</th></tr></thead><tbody>" +
          rows + "</tbody></table></div>";
   }
   b += "</section>\n";

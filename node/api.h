@@ -8,14 +8,20 @@
 // {"error": reason, "message": text}, and a rejected record is 422 with
 // {"error":"unprocessable","violations":[{rule, field, message, record}]}.
 //
+// Attachments (PUT /v1/blobs/{sha256}) are streamed to a file as they arrive
+// and may be sent in parts (Content-Range), as the exchange's are: a
+// server that runs Api must spool that route (Api::SpoolRoutes).
+//
 // Thread safety: Handle may be called from several threads at once.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "codes/calendar.h"
 #include "codes/codebook.h"
@@ -46,13 +52,26 @@ class Api {
  public:
   explicit Api(ApiContext ctx);
   exchange::HttpResponse Handle(const exchange::HttpRequest& request);
+  // The routes whose bodies go to files under SpoolDir() as they arrive.
+  std::vector<exchange::SpoolRoute> SpoolRoutes() const;
+  const std::filesystem::path& SpoolDir() const { return m_spool_dir; }
 
  private:
   exchange::HttpResponse Route(const exchange::HttpRequest& request);
   exchange::HttpResponse PostCase(const exchange::HttpRequest& request);
   exchange::HttpResponse PostEvent(const exchange::HttpRequest& request, const std::string& case_id);
-  exchange::HttpResponse PutBlob(const exchange::HttpRequest& request, const std::string& sha256);
+  // HEAD|GET|PUT /v1/blobs/{sha256} (node/blob_transfer.h): resumable, streamed to disk.
+  exchange::HttpResponse Blob(const exchange::HttpRequest& request, const std::string& sha256);
+  // /v1/exchange/…: the offline transfer (xfctl export/import, batch get)
+  // through the running node, so no other process writes its database
+  // (api_exchange.cc; node/README.md, "Local API").
+  exchange::HttpResponse Offline(const exchange::HttpRequest& request, const std::string& path);
+  // R6/R1 of the attachments a record names: each must be held here, its size as stored.
+  void CheckAttachments(const std::vector<schema::Attachment>& attachments, const std::string& record,
+                        schema::Violations& v) const;
   exchange::HttpResponse GetCase(const std::string& case_id);
+  // GET /v1/batches/{id}: a batch's state and every record it had refused, with reasons.
+  exchange::HttpResponse GetBatch(const std::string& batch_id);
   exchange::HttpResponse GetStatus();
   exchange::HttpResponse GetMetrics();
   exchange::HttpResponse GetStatusPage();
@@ -66,6 +85,7 @@ class Api {
   // Counters for /metrics.
   std::atomic<std::uint64_t> m_requests{0}, m_cases{0}, m_events{0}, m_blobs{0}, m_unauthorised{0},
       m_bad_requests{0};
+  std::filesystem::path m_spool_dir;  // DATA_DIR/api-spool: bodies of the spooled routes
   std::array<std::atomic<std::uint64_t>, 8> m_rejections{};  // by rule R1..R7 (index 1..7)
 };
 

@@ -400,7 +400,7 @@ Result<std::int64_t> EventsIn(const fs::path& file) {
 }  // namespace
 
 Result<BackupSummary> BackupDataDir(const fs::path& data_dir, const fs::path& dest,
-                                    const std::string& node_id) {
+                                    const std::string& node_id, bool live) {
   const fs::path source = data_dir / kDbName;
   std::error_code ec;
   if (!fs::is_regular_file(source, ec))
@@ -413,11 +413,11 @@ Result<BackupSummary> BackupDataDir(const fs::path& data_dir, const fs::path& de
   if (auto s = MakeDirs(dest); !s) return s.error();
   ::chmod(dest.c_str(), 0750);
 
-  // Read-write although it only reads: a read-only connection would leave
-  // -wal and -shm files behind in the data dir of a stopped node. Read-only
-  // when that is all this user may do.
-  auto src = sql::Db::Open(source);
-  if (!src) src = sql::Db::OpenReadOnly(source);
+  // A stopped node: read-write although it only reads, since a read-only
+  // connection would leave -wal and -shm files behind (read-only when that
+  // is all this user may do). A running node: read-only, never a second writer.
+  auto src = live ? sql::Db::OpenReadOnly(source) : sql::Db::Open(source);
+  if (!src && !live) src = sql::Db::OpenReadOnly(source);
   if (!src) return src.error();
   const fs::path copy = dest / kDbName;
   TempFile tmp(copy.string() + ".tmp");

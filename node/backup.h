@@ -38,8 +38,13 @@ struct BackupSummary {
 // must not exist or be an empty directory. Checks the copy with PRAGMA
 // integrity_check and the size of every blob. Safe while a node runs on
 // `data_dir`, and changes nothing there. `node_id` goes into backup.json.
+// `live`: a node runs on `data_dir`, so the source is opened read-only (a
+// reader, never a second writer: node/data_dir.h); otherwise read-write,
+// so that no -wal and -shm files are left behind (the caller holds the
+// data dir's lock then).
 Result<BackupSummary> BackupDataDir(const std::filesystem::path& data_dir,
-                                    const std::filesystem::path& dest, const std::string& node_id);
+                                    const std::filesystem::path& dest, const std::string& node_id,
+                                    bool live = false);
 
 struct RestoreOptions {
   bool force = false;   // replace a database that holds events; accept another node's backup

@@ -107,8 +107,8 @@ Status AppendFile(int fd, const std::filesystem::path& from, const std::string& 
 
 }  // namespace
 
-Status BlobStore::Place(std::string_view sha256, const std::filesystem::path& verified_tmp) const {
-  const auto final_path = PathOf(sha256);
+Status BlobStore::Place(std::string_view sha256, const std::filesystem::path& verified_tmp, bool stage) const {
+  const auto final_path = stage ? StagedPath(sha256) : PathOf(sha256);
   std::error_code ec;
   std::filesystem::create_directories(final_path.parent_path(), ec);
   if (ec) return MakeError(Errc::kIo, "cannot create " + final_path.parent_path().string());
@@ -121,7 +121,7 @@ Status BlobStore::Place(std::string_view sha256, const std::filesystem::path& ve
   return {};
 }
 
-Status BlobStore::PutFile(std::string_view sha256, const std::filesystem::path& file) const {
+Status BlobStore::PutFile(std::string_view sha256, const std::filesystem::path& file, bool stage) const {
   if (!schema::IsSha256Hex(sha256)) {
     return MakeError(Errc::kInvalidArgument, "'" + std::string(sha256) + "' is not a SHA-256 in lowercase hex");
   }
@@ -130,7 +130,7 @@ Status BlobStore::PutFile(std::string_view sha256, const std::filesystem::path& 
   if (*actual != sha256) {
     return MakeError(Errc::kInvalidArgument, "content hashes to " + *actual + ", not " + std::string(sha256));
   }
-  const auto final_path = PathOf(sha256);
+  const auto final_path = stage ? StagedPath(sha256) : PathOf(sha256);
   std::error_code ec;
   std::filesystem::create_directories(final_path.parent_path(), ec);
   if (ec) return MakeError(Errc::kIo, "cannot create " + final_path.parent_path().string());
@@ -144,7 +144,7 @@ Status BlobStore::PutFile(std::string_view sha256, const std::filesystem::path& 
     ::unlink(tmp.c_str());
     return s;
   }
-  return Place(sha256, tmp);
+  return Place(sha256, tmp, stage);
 }
 
 Result<std::uint64_t> BlobStore::Size(std::string_view sha256) const {
@@ -201,7 +201,73 @@ Status BlobStore::AppendPartial(std::string_view sha256, std::uint64_t offset,
   return s;
 }
 
-Status BlobStore::CommitPartial(std::string_view sha256) const {
+Status BlobStore::AppendPartialBytes(std::string_view sha256, std::uint64_t offset, std::string_view part) const {
+  if (!schema::IsSha256Hex(sha256)) {
+    return MakeError(Errc::kInvalidArgument, "'" + std::string(sha256) + "' is not a SHA-256 in lowercase hex");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(m_partial_dir, ec);
+  const auto tmp = m_partial_dir / (std::string(sha256) + ".part." + exchange::RandomHex(4));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(part.data(), static_cast<std::streamsize>(part.size()));
+    if (!out.flush()) {
+      std::filesystem::remove(tmp, ec);
+      return MakeError(Errc::kIo, "cannot write " + tmp.string());
+    }
+  }
+  auto s = AppendPartial(sha256, offset, tmp);
+  std::filesystem::remove(tmp, ec);
+  return s;
+}
+
+bool BlobStore::Staged(std::string_view sha256) const {
+  std::error_code ec;
+  return schema::IsSha256Hex(sha256) && std::filesystem::exists(StagedPath(sha256), ec);
+}
+
+Result<std::uint64_t> BlobStore::StagedSize(std::string_view sha256) const {
+  if (!Staged(sha256)) return MakeError(Errc::kNotFound, "blob " + std::string(sha256) + " is not staged here");
+  std::error_code ec;
+  const auto n = std::filesystem::file_size(StagedPath(sha256), ec);
+  if (ec) return MakeError(Errc::kIo, "cannot stat staged blob " + std::string(sha256));
+  return static_cast<std::uint64_t>(n);
+}
+
+Result<std::uint64_t> BlobStore::Claim(std::string_view sha256) const {
+  std::error_code ec;
+  if (Has(sha256)) {
+    if (Staged(sha256)) std::filesystem::remove(StagedPath(sha256), ec);
+    return Size(sha256);
+  }
+  auto size = StagedSize(sha256);
+  if (!size) return size.error();
+  // Into the blob directory's file system under a temporary name, then into place.
+  const auto tmp = PathOf(sha256).string() + ".tmp." + exchange::RandomHex(4);
+  std::filesystem::create_directories(PathOf(sha256).parent_path(), ec);
+  std::filesystem::rename(StagedPath(sha256), tmp, ec);
+  if (ec) {
+    if (Has(sha256)) return Size(sha256);  // claimed meanwhile by another thread
+    return MakeError(Errc::kIo, "cannot claim staged blob " + std::string(sha256) + ": " + ec.message());
+  }
+  if (auto s = Place(sha256, tmp); !s) return s.error();
+  return size;
+}
+
+std::size_t BlobStore::PurgeStaged(std::chrono::seconds max_age) const {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(m_staged_dir, ec)) return 0;
+  const auto now = std::filesystem::file_time_type::clock::now();
+  std::size_t removed = 0;
+  for (const auto& e : std::filesystem::directory_iterator(m_staged_dir, ec)) {
+    const auto t = std::filesystem::last_write_time(e.path(), ec);
+    if (ec || now - t < max_age) continue;
+    if (std::filesystem::remove(e.path(), ec)) ++removed;
+  }
+  return removed;
+}
+
+Status BlobStore::CommitPartial(std::string_view sha256, bool stage) const {
   std::lock_guard lock(m_partial_mutex);
   const auto path = m_partial_dir / std::string(sha256);
   auto actual = exchange::Sha256File(path);
@@ -213,12 +279,13 @@ Status BlobStore::CommitPartial(std::string_view sha256) const {
                                                  std::string(sha256) + "; the partial upload is discarded");
   }
   // Into the blob directory's file system, then into place.
-  const auto tmp = PathOf(sha256).string() + ".tmp." + exchange::RandomHex(4);
+  const auto final_path = stage ? StagedPath(sha256) : PathOf(sha256);
+  const auto tmp = final_path.string() + ".tmp." + exchange::RandomHex(4);
   std::error_code ec;
-  std::filesystem::create_directories(PathOf(sha256).parent_path(), ec);
+  std::filesystem::create_directories(final_path.parent_path(), ec);
   std::filesystem::rename(path, tmp, ec);
   if (ec) return MakeError(Errc::kIo, "cannot move the upload of " + std::string(sha256) + ": " + ec.message());
-  return Place(sha256, tmp);
+  return Place(sha256, tmp, stage);
 }
 
 }  // namespace xf::node

@@ -128,7 +128,7 @@ Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::p
     }
     r.OnlyKeys(root, "the configuration",
                {"node", "data_dir", "codes_dir", "api", "signing", "tls", "exchange", "parent",
-                "children", "limits", "rules", "conformance", "key_directory"});
+                "children", "limits", "rules", "conformance", "key_directory", "directory"});
 
     const auto node = root["node"];
     if (!node) r.Fail(root, "missing 'node' section (node.id, node.tier)");
@@ -189,6 +189,10 @@ Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::p
       c.batch_max_events = static_cast<std::size_t>(r.Int(e, "batch_events", static_cast<long long>(c.batch_max_events), 1, 1'000'000));
       c.batch_max_bytes = static_cast<std::size_t>(r.Int(e, "batch_bytes", static_cast<long long>(c.batch_max_bytes), 4096, 1ll << 30));
       c.retry_max_seconds = static_cast<int>(r.Int(e, "retry_max", c.retry_max_seconds, 1, 3600));
+    }
+    if (const auto d = root["directory"]) {
+      r.OnlyKeys(d, "directory", {"root_key"});
+      c.directory_root_key = r.Path(d, "root_key", "");
     }
     if (const auto p = root["parent"]) c.parent = r.Peer(p, "parent");
     if (const auto ch = root["children"]) {

@@ -64,6 +64,10 @@ struct NodeConfig {
   // verifies (its subtree and its ancestors); parent and children keys are
   // added from their entries.
   std::filesystem::path key_directory;
+  // The national root key (section `directory:`, xfctl init --root-key):
+  // what the signed directory must be signed with. Empty: this node takes
+  // no directory (exchange/PROTOCOL.md, "The signed directory").
+  std::filesystem::path directory_root_key;
   std::optional<PeerConfig> parent;
   std::vector<PeerConfig> children;
 

@@ -393,10 +393,14 @@ Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
       !s) {
     return s.error();
   }
-  // R1–R3, R6: what receipts rejected, by origin, rule and field.
+  // R1–R3, R6: what receipts rejected, by the node charged with it, rule
+  // and field. A forged record (another origin's event in a batch, a bad
+  // signature) is charged to the node that sent it, not to the origin it
+  // names (issue 12); rows from before that distinction name their origin.
   if (auto s = Query(db,
-                     "SELECT origin, rule, field, count(*) FROM rejections WHERE at >= ?1 AND at < ?2 "
-                     "GROUP BY origin, rule, field ORDER BY origin, rule, field",
+                     "SELECT CASE WHEN charged_to <> '' THEN charged_to ELSE origin END AS who, rule, field, count(*) "
+                     "FROM rejections WHERE at >= ?1 AND at < ?2 "
+                     "GROUP BY who, rule, field ORDER BY who, rule, field",
                      period,
                      [&](const sql::Stmt& q) {
                        r.rejections.push_back({q.Text(0), q.Text(1), q.Text(2), q.Int(3)});

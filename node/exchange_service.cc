@@ -10,6 +10,7 @@
 
 #include "exchange/batch.h"
 #include "exchange/routing.h"
+#include "node/blob_transfer.h"
 #include "node/node.h"
 #include "schema/validate.h"
 
@@ -47,6 +48,26 @@ int StatusFor(Errc c) {
   }
 }
 
+}  // namespace
+
+// 424: the batch is stored but held until these attachments come; no
+// receipt (PROTOCOL.md). Also the answer of the local API's import.
+exchange::HttpResponse AwaitingAttachments(const std::vector<std::string>& missing) {
+  json::object o;
+  o["error"] = exchange::HttpReason(424);
+  o["message"] = "the batch is held until the " + std::to_string(missing.size()) +
+                 " attachment(s) it names that are not here arrive (PUT …/blobs/{sha256}); then send it again";
+  json::array list;
+  for (const auto& sha : missing) list.emplace_back(sha);
+  o["missing_attachments"] = std::move(list);
+  HttpResponse r;
+  r.status = 424;
+  r.body = json::serialize(o);
+  return r;
+}
+
+namespace {
+
 // Attachments named by an event (registration and handling carry them).
 void CollectAttachments(const schema::Event& e, std::set<std::string>& out) {
   if (const auto* c = std::get_if<schema::CaseRegistration>(&e.body)) {
@@ -57,46 +78,6 @@ void CollectAttachments(const schema::Event& e, std::set<std::string>& out) {
 }
 
 }  // namespace
-
-// ---- key directory ----------------------------------------------------------
-
-Result<KeyDirectory> KeyDirectory::Load(const NodeConfig& config, const exchange::PublicKey& own) {
-  KeyDirectory d;
-  auto add = [&](const std::string& id, const std::filesystem::path& file) -> Status {
-    auto key = exchange::PublicKey::LoadPem(file);
-    if (!key) return MakeError(key.error().code, "key of " + id + ": " + key.error().message);
-    d.m_keys.insert_or_assign(id, std::move(key).value());
-    return {};
-  };
-  std::error_code ec;
-  if (!config.key_directory.empty() && std::filesystem::is_directory(config.key_directory, ec)) {
-    for (const auto& e : std::filesystem::directory_iterator(config.key_directory)) {
-      if (e.path().extension() != ".pub") continue;
-      const std::string id = e.path().stem().string();
-      if (!schema::IsNodeId(id)) continue;
-      if (auto s = add(id, e.path()); !s) return s.error();
-    }
-  }
-  auto peer = [&](const PeerConfig& p) -> Status {
-    if (p.public_key.empty()) return MakeError(Errc::kInvalidArgument, "peer " + p.id + " has no public_key");
-    return add(p.id, p.public_key);
-  };
-  if (config.parent) {
-    if (auto s = peer(*config.parent); !s) return s.error();
-  }
-  for (const auto& c : config.children) {
-    if (auto s = peer(c); !s) return s.error();
-  }
-  auto self = exchange::PublicKey::FromPem(own.Pem());
-  if (!self) return self.error();
-  d.m_keys.insert_or_assign(config.node_id, std::move(self).value());
-  return d;
-}
-
-const exchange::PublicKey* KeyDirectory::Find(const std::string& node_id) const {
-  const auto it = m_keys.find(node_id);
-  return it == m_keys.end() ? nullptr : &it->second;
-}
 
 // ---- service ----------------------------------------------------------------
 
@@ -111,20 +92,26 @@ Result<std::unique_ptr<ExchangeService>> ExchangeService::Create(const NodeConfi
                                                  exchange::SignAlgName(key->Alg()) + " key but signing.algorithm is " +
                                                  config.signing_algorithm);
   }
-  auto keys = KeyDirectory::Load(config, key->Public());
-  if (!keys) return keys.error();
   std::vector<std::string> children;
   for (const auto& c : config.children) children.push_back(c.id);
   store.SetRouting(config.node_id, children);
-  return std::unique_ptr<ExchangeService>(
-      new ExchangeService(config, codes, store, blobs, clock, std::move(key).value(), std::move(keys).value()));
+  std::unique_ptr<ExchangeService> service(
+      new ExchangeService(config, codes, store, blobs, clock, std::move(key).value()));
+  if (!config.directory_root_key.empty()) {
+    auto root = exchange::PublicKey::LoadPem(config.directory_root_key);
+    if (!root) return MakeError(root.error().code, "directory.root_key: " + root.error().message);
+    service->m_root_key.emplace(std::move(root).value());
+  }
+  if (auto s = service->LoadDirectory(); !s) return s.error();
+  auto trust = Trust::Load(config, service->m_key.Public(), service->m_directory);
+  if (!trust) return trust.error();
+  service->m_trust = std::move(trust).value();
+  return service;
 }
 
 ExchangeService::ExchangeService(const NodeConfig& config, const codes::CodeBook& codes, Store& store,
-                                 const BlobStore& blobs, const Clock& clock, exchange::PrivateKey key,
-                                 KeyDirectory keys)
-    : m_config(config), m_codes(codes), m_store(store), m_blobs(blobs), m_clock(clock),
-      m_key(std::move(key)), m_keys(std::move(keys)) {}
+                                 const BlobStore& blobs, const Clock& clock, exchange::PrivateKey key)
+    : m_config(config), m_codes(codes), m_store(store), m_blobs(blobs), m_clock(clock), m_key(std::move(key)) {}
 
 ExchangeService::~ExchangeService() { Stop(); }
 
@@ -137,21 +124,11 @@ const PeerConfig* ExchangeService::Peer(const std::string& id) const {
 }
 
 Status ExchangeService::Start() {
-  // Trust exactly the configured peers' certificates.
-  const auto bundle = m_config.data_dir / "peers.pem";
-  {
-    std::ofstream out(bundle, std::ios::trunc);
-    auto append = [&](const PeerConfig& p) {
-      std::ifstream in(p.certificate);
-      out << in.rdbuf() << "\n";
-    };
-    if (m_config.parent && !m_config.parent->certificate.empty()) append(*m_config.parent);
-    for (const auto& c : m_config.children) {
-      if (!c.certificate.empty()) append(c);
-    }
-    // Our own certificate too, so a bundle is never empty.
-    std::ifstream self(m_config.tls_cert);
-    out << self.rdbuf() << "\n";
+  // An old certificate still works (peers pin its key), but it says CA:TRUE.
+  if (auto own = exchange::LoadCertificate(m_config.tls_cert); own && own->is_ca) {
+    Log("warn", "this node's TLS certificate is of the old kind (CA:TRUE); re-issue it as an end-entity "
+                "certificate with the same key: xfctl tls reissue",
+        {{"certificate", m_config.tls_cert.string()}});
   }
   // Request bodies of batches and attachments go to files here as they
   // arrive; what a crash left behind is of no use to anyone.
@@ -161,10 +138,21 @@ Status ExchangeService::Start() {
     std::filesystem::create_directories(SpoolDir(), ec);
     if (ec) return MakeError(Errc::kIo, "cannot create " + SpoolDir().string() + ": " + ec.message());
   }
+  // Attachments peers sent that no verified batch has named for a day are
+  // dropped (node/blobs.h: staged blobs) — unless a batch is parked: its
+  // header cannot be read before it verifies, its sender counts it as
+  // delivered (held), and its attachments may be among the staged ones.
+  if (const auto parked = m_store.Parked(); !parked.empty()) {
+    Log("info", "staged attachments kept: batches are parked until their origin's key is known",
+        {{"parked_streams", std::to_string(parked.size())}});
+  } else if (const auto purged = m_blobs.PurgeStaged(std::chrono::hours(24)); purged > 0) {
+    Log("info", "staged attachments no batch named removed", {{"count", std::to_string(purged)}});
+  }
   auto summaries = summary::SummaryStore::Open(m_config.data_dir / "xfnode.db");
   if (!summaries) return summaries.error();
   m_summaries = std::make_unique<SummaryExchange>(
-      m_config, m_codes, m_clock, m_key, [this](const std::string& id) { return m_keys.Find(id); },
+      m_config, m_codes, m_clock, m_key,
+      [this](const std::string& id) { return CurrentTrust()->KeysOf(id, m_clock.Now()); },
       [this](const PeerConfig& p) { return ClientOptions(p); }, std::move(summaries).value());
   exchange::HttpServerOptions opts;
   opts.address = m_config.exchange_listen;
@@ -176,7 +164,12 @@ Status ExchangeService::Start() {
   opts.spool_routes = {{"POST", "/v1/exchange/batches", exchange::BatchLimits{}.max_compressed},
                        {"PUT", "/v1/exchange/blobs/", m_config.limits.max_attachment_bytes}};
   opts.worker_threads = 2;
-  opts.tls = exchange::TlsFiles{m_config.tls_cert.string(), m_config.tls_key.string(), bundle.string(), true};
+  // Peers are pinned by the key of their certificate (configuration or
+  // signed directory), looked up at every handshake: a change applies at once.
+  opts.tls = exchange::TlsFiles{m_config.tls_cert.string(), m_config.tls_key.string(), "", true};
+  opts.identify_client = [this](std::string_view key_der) {
+    return CurrentTrust()->PeerOfTlsKey(key_der, m_clock.Now());
+  };
   m_server = std::make_unique<exchange::HttpServer>(opts, [this](const HttpRequest& r) { return Handle(r); });
   if (auto s = m_server->Start(); !s) return MakeError(s.error().code, "exchange endpoint: " + s.error().message);
   {
@@ -186,6 +179,7 @@ Status ExchangeService::Start() {
     std::filesystem::rename(url_file.string() + ".tmp", url_file, ec);
   }
   m_sender = std::thread([this] { SenderLoop(); });
+  m_watcher = std::thread([this] { WatchKeys(); });
   Log("info", "exchange endpoint listening", {{"node", m_config.node_id}, {"url", Url()}});
   return {};
 }
@@ -197,6 +191,7 @@ void ExchangeService::Stop() {
   }
   m_wake.notify_all();
   if (m_sender.joinable()) m_sender.join();
+  if (m_watcher.joinable()) m_watcher.join();
   if (m_server) m_server->Stop();
 }
 
@@ -216,16 +211,41 @@ void ExchangeService::Kick() {
 // ---- receiving ---------------------------------------------------------------
 
 Result<SignedReceipt> ExchangeService::Receive(const Incoming& in) {
+  std::string field = "batch";
+  auto r = ReceiveChecked(in, field);
+  // A refusal is charged to the peer that sent the batch (it signed, or
+  // passed on, what cannot stand), never to the origin the batch names.
+  if (!r && (r.error().code == Errc::kPermission || r.error().code == Errc::kInvalidArgument) &&
+      Peer(in.from_peer) != nullptr) {
+    const std::string batch_id = !in.batch_id.empty() ? in.batch_id.substr(0, 200) : "";
+    if (auto s = m_store.RecordRefusal(batch_id, in.claimed_origin.substr(0, 40), in.from_peer,
+                                       {"", "R3", field, r.error().message});
+        !s) {
+      Log("error", "a refusal could not be recorded", {{"from", in.from_peer}, {"error", s.error().message}});
+    }
+  }
+  return r;
+}
+
+Result<SignedReceipt> ExchangeService::ReceiveChecked(const Incoming& in, std::string& field) {
   const std::string& origin = in.claimed_origin;
-  const exchange::PublicKey* key = m_keys.Find(origin);
-  if (key == nullptr) return MakeError(Errc::kPermission, "no public key is known here for origin '" + origin + "'");
   const PeerConfig* peer = Peer(in.from_peer);
   if (peer == nullptr) return MakeError(Errc::kPermission, "'" + in.from_peer + "' is not a peer of this node");
+  field = "origin";
+  if (!schema::IsNodeId(origin)) {
+    return MakeError(Errc::kPermission, "X-Xf-Origin '" + origin.substr(0, 40) + "' is not a node id");
+  }
   const bool from_parent = m_config.parent && m_config.parent->id == in.from_peer;
   if (!from_parent && !exchange::InSubtree(in.from_peer, origin)) {
     return MakeError(Errc::kPermission, "child " + in.from_peer + " may not send batches of origin " + origin +
                                             ", which is outside its subtree");
   }
+  // From the parent comes only what a node above this one signed.
+  if (from_parent && (origin == m_config.node_id || !exchange::InSubtree(origin, m_config.node_id))) {
+    return MakeError(Errc::kPermission, "the parent sent a batch of origin " + origin +
+                                            ", which is not a node above this one");
+  }
+  field = "batch";
   const exchange::BatchLimits limits;
   std::error_code ec;
   const std::uint64_t size = in.bytes_file.empty() ? in.bytes.size() : std::filesystem::file_size(in.bytes_file, ec);
@@ -233,10 +253,10 @@ Result<SignedReceipt> ExchangeService::Receive(const Incoming& in) {
   if (size > limits.max_compressed) {
     return MakeError(Errc::kLimit, "batch larger than " + std::to_string(limits.max_compressed) + " bytes");
   }
-  auto bad_signature = [&] {
-    return MakeError(Errc::kPermission, "the signature does not verify with the key of " + origin +
-                                            ": the batch was altered or not signed by its origin");
-  };
+  const Instant now = m_clock.Now();
+  const auto trust = CurrentTrust();
+  const auto keys = trust->KeysOf(origin, now);
+  const auto revoked = trust->RevokedKeysOf(origin);
   // A small batch file is read into memory and kept in the database like
   // any other; a large one stays a file from the wire to the batch directory.
   constexpr std::uint64_t kInlineBatchBytes = 256u << 10;
@@ -248,39 +268,88 @@ Result<SignedReceipt> ExchangeService::Receive(const Incoming& in) {
   }
   const std::string& mem = in.bytes_file.empty() ? in.bytes : small;
   VerifiedBytes verified{mem, {}, {}};
-  if (!in.bytes_file.empty() && size > kInlineBatchBytes) {
-    // One streaming pass: the signature (over SHA-256 for Ed25519, the
-    // bytes for SM2) and the hash the store keeps.
-    verified.file = in.bytes_file;
-    auto ok = exchange::VerifyFile(*key, in.bytes_file, in.signature, &verified.sha256);
-    if (!ok) return ok.error();
-    if (!*ok) return bad_signature();
-  } else {
-    if (!exchange::VerifyBytes(*key, mem, in.signature)) return bad_signature();
-    verified.sha256 = exchange::Sha256Hex(mem);
+  if (!in.bytes_file.empty() && size > kInlineBatchBytes) verified.file = in.bytes_file;
+  // Any of the keys (a rotation overlaps two). One streaming pass over a
+  // file per key: the signature (over SHA-256 for Ed25519, the bytes for
+  // SM2) and the hash the store keeps.
+  auto verifies = [&](const std::vector<Trust::KeyPtr>& with) -> Result<bool> {
+    for (const auto& key : with) {
+      if (!verified.file.empty()) {
+        auto ok = exchange::VerifyFile(*key, in.bytes_file, in.signature, &verified.sha256);
+        if (!ok) return ok.error();
+        if (*ok) return true;
+      } else if (exchange::VerifyBytes(*key, mem, in.signature)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  field = "signature";
+  auto ok = verifies(keys);
+  if (!ok) return ok.error();
+  if (!*ok) {
+    auto by_revoked = verifies(revoked);
+    if (!by_revoked) return by_revoked.error();
+    if (*by_revoked) {
+      return MakeError(Errc::kPermission, "the batch is signed with a key of " + origin +
+                                              " that the signed directory revokes");
+    }
+    // Nothing to verify with yet: parked, so the link goes on.
+    if (keys.empty()) return Park(in, trust->NoKeyReason(origin, now), mem, verified.file);
+    return MakeError(Errc::kPermission, "the signature does not verify with the key of " + origin +
+                                            ": the batch was altered or not signed by its origin");
   }
+  if (verified.file.empty()) verified.sha256 = exchange::Sha256Hex(mem);
+  field = "batch";
+  return ApplyAndFollow(verified, in.signature, in.events_signature, in.from_peer, origin);
+}
+
+Result<SignedReceipt> ExchangeService::ApplyAndFollow(const VerifiedBytes& verified, const std::string& signature,
+                                                      const std::string& events_signature,
+                                                      const std::string& from_peer, const std::string& origin) {
   exchange::BatchHeader header;
-  auto r = ApplyVerified(verified, in.signature, in.from_peer, &header, origin);
+  auto r = ApplyVerified(verified, signature, from_peer, &header, origin, events_signature);
   if (!r) return r;
   // Batches that waited for this one can follow now.
-  while (r->receipt.status == "applied") {
-    auto held = m_store.NextHeld(origin, header.stream);
+  if (r->receipt.status == "applied") ApplyHeld(origin, header.stream);
+  Kick();
+  return r;
+}
+
+void ExchangeService::ApplyHeld(const std::string& origin, const std::string& stream) {
+  for (;;) {
+    auto held = m_store.NextHeld(origin, stream);
     if (!held || !*held) break;
     const VerifiedBytes held_bytes{(*held)->bytes, (*held)->bytes_file, (*held)->bytes_sha256};
-    auto applied = ApplyVerified(held_bytes, (*held)->signature, (*held)->received_from, nullptr, origin);
+    auto applied = ApplyVerified(held_bytes, (*held)->signature, (*held)->received_from, nullptr, origin,
+                                 (*held)->events_signature);
     if (!applied) {
       Log("error", "a held batch could not be applied",
           {{"batch", (*held)->batch_id}, {"error", applied.error().message}});
       break;
     }
+    if (applied->receipt.status != "applied") break;  // it waits for its attachments
   }
-  Kick();
-  return r;
+}
+
+int ExchangeService::ApplyWaiting() {
+  int applied = 0;
+  for (const auto& w : m_store.WaitingForAttachments()) {
+    const bool complete = std::all_of(w.attachments.begin(), w.attachments.end(), [&](const std::string& sha) {
+      return m_blobs.Has(sha) || m_blobs.Staged(sha);
+    });
+    if (!complete) continue;
+    ApplyHeld(w.origin, w.stream);
+    ++applied;
+    Log("info", "a batch held for its attachments is complete and applied", {{"batch", w.batch_id}});
+  }
+  return applied;
 }
 
 Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes, const std::string& signature,
                                                      const std::string& from_peer, exchange::BatchHeader* header,
-                                                     const std::string& expected_origin) {
+                                                     const std::string& expected_origin,
+                                                     const std::string& events_signature) {
   const exchange::BatchLimits limits;
   // file → zstd → XML pull parser: nothing holds the whole batch.
   std::unique_ptr<exchange::ByteSource> raw;
@@ -310,6 +379,7 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
   in.bytes_file = bytes.file;
   in.bytes_sha256 = bytes.sha256;
   in.signature = signature;
+  in.events_signature = events_signature;
   in.received_from = from_peer;
   in.up = h.stream == exchange::kUpStream;
   if (in.up) {
@@ -320,6 +390,9 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
       return MakeError(Errc::kInvalidArgument, "unknown stream '" + h.stream + "'");
     }
     if (!from_parent) return MakeError(Errc::kPermission, "a down batch must come from the parent");
+    if (h.origin == m_config.node_id || !exchange::InSubtree(h.origin, m_config.node_id)) {
+      return MakeError(Errc::kPermission, "a down batch must be signed by a node above this one, not by " + h.origin);
+    }
     if (!exchange::InSubtree(m_config.node_id, h.destination)) {
       return MakeError(Errc::kPermission, "destination " + h.destination + " is not in this node's subtree");
     }
@@ -331,6 +404,24 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
       in.forward_to = *hop;
     }
   }
+
+  // A batch is complete only with every attachment its header names: those
+  // staged for it are claimed now that it verified; any still missing hold
+  // it (stored, not applied, no receipt) until they come.
+  for (const auto& sha : h.attachments) {
+    if (!schema::IsSha256Hex(sha)) {
+      return MakeError(Errc::kInvalidArgument, "the header names attachment '" + sha + "', which is not a SHA-256");
+    }
+    if (m_blobs.Has(sha)) continue;
+    if (!m_blobs.Staged(sha)) {
+      in.missing_attachments.push_back(sha);
+      continue;
+    }
+    auto size = m_blobs.Claim(sha);
+    if (!size) return size.error();
+    if (auto s = m_store.RecordBlob(sha, *size); !s) return s.error();
+  }
+  const std::set<std::string> named(h.attachments.begin(), h.attachments.end());
 
   // Parse and validate on this thread's helper while the store inserts: the
   // parser hands over chunks through a small bounded queue.
@@ -344,6 +435,32 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
   } pipe;
   constexpr std::size_t kChunk = 256, kQueued = 8;
   const Date today = m_clock.Now().ToDate();
+  // An event of another origin in a down batch stands only if it is held
+  // here already (the store compares the bytes) or its proof verifies with
+  // its origin's key: checked here, where the keys are.
+  const auto trust = CurrentTrust();
+  const Instant now = m_clock.Now();
+  auto check_proof = [&](Store::IncomingEvent& ie) {
+    const std::string id = ie.event.Id();
+    const auto& proofs = reader->Proofs();
+    const auto it = proofs.find(id);
+    if (it == proofs.end()) {
+      ie.proof_problem = "the batch has no proof for it";
+      return;
+    }
+    const auto keys = trust->KeysOf(ie.event.origin, now);
+    if (keys.empty()) {
+      ie.proof_problem = trust->NoKeyReason(ie.event.origin, now);
+      return;
+    }
+    for (const auto& key : keys) {
+      ie.proof_problem = exchange::CheckEventProof(it->second, id, ie.xml, *key);
+      if (ie.proof_problem.empty()) {
+        ie.proof_xml = exchange::EventProofXml(it->second);
+        return;
+      }
+    }
+  };
   std::thread parser([&] {
     std::vector<Store::IncomingEvent> chunk;
     auto hand_over = [&]() -> bool {
@@ -370,8 +487,23 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
       if (ie.violations.empty())
         ie.violations = schema::ValidateEvent(pe.event, m_codes, m_config.limits, today,
                                               schema::Provenance::kRecorded);
+      if (ie.violations.empty()) {
+        // R6: an attachment the event names travels with the batch (its
+        // header lists it) or is here already.
+        std::set<std::string> own;
+        CollectAttachments(pe.event, own);
+        for (const auto& sha : own) {
+          if (named.count(sha) == 0 && !m_blobs.Has(sha)) {
+            ie.violations.push_back({"R6", "attachments", "attachment " + sha +
+                                                              " is not listed in the batch header and not held here",
+                                     pe.event.Id()});
+            break;
+          }
+        }
+      }
       ie.event = std::move(pe.event);
       ie.xml = std::move(pe.xml);
+      if (!in.up && ie.event.origin != h.origin) check_proof(ie);
       chunk.push_back(std::move(ie));
       if (chunk.size() == kChunk && !hand_over()) return;
     }
@@ -407,6 +539,15 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
   };
   auto receipt = m_store.ApplyBatch(in, m_config.node_id);
   if (!receipt) return receipt.error();
+  if (receipt->status == Store::kAwaitingAttachments) {
+    Log("warn", "batch held until its attachments come",
+        {{"batch", h.batch_id}, {"from", from_peer}, {"missing", std::to_string(in.missing_attachments.size())},
+         {"first", in.missing_attachments.front()}});
+    SignedReceipt held;
+    held.receipt = std::move(receipt).value();
+    held.missing_attachments = std::move(in.missing_attachments);
+    return held;
+  }
   SignedReceipt out;
   out.xml = exchange::ReceiptXml(*receipt);
   auto sig = exchange::SignBytes(m_key, out.xml);
@@ -423,9 +564,9 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
 
 Status ExchangeService::AcceptReceipt(const std::string& link, std::uint64_t qseq, const std::string& receipt_xml,
                                       const std::string& signature) {
-  const exchange::PublicKey* key = m_keys.Find(link);
-  if (key == nullptr) return MakeError(Errc::kPermission, "no key for " + link);
-  if (!exchange::VerifyBytes(*key, receipt_xml, signature)) {
+  const auto keys = CurrentTrust()->KeysOf(link, m_clock.Now());
+  if (keys.empty()) return MakeError(Errc::kPermission, "no usable key for " + link);
+  if (!VerifyWithAny(keys, receipt_xml, signature)) {
     return MakeError(Errc::kPermission, "the receipt's signature does not verify with the key of " + link);
   }
   auto receipt = exchange::ParseReceiptXml(receipt_xml);
@@ -444,9 +585,12 @@ Status ExchangeService::AcceptReceipt(const std::string& link, std::uint64_t qse
 
 HttpResponse ExchangeService::Handle(const HttpRequest& request) {
   const std::string path = request.target.substr(0, request.target.find('?'));
-  const std::string& peer = request.peer_cert_cn;
-  if (Peer(peer) == nullptr) return Problem(403, "the client certificate ('" + peer + "') is not a configured peer");
+  // The peer is whoever the pinned key of its certificate belongs to
+  // (exchange/http.h); a stranger never gets past the TLS handshake.
+  const std::string& peer = request.peer_id;
+  if (Peer(peer) == nullptr) return Problem(403, "the client certificate is not that of a configured peer");
   if (path == "/v1/exchange/summaries") return m_summaries->Handle(request, peer);
+  if (path == "/v1/exchange/directory") return HandleDirectory(request, peer);
   if (path == "/v1/exchange/batches" && request.method == "POST") {
     Incoming in;
     // A spooled body stays a file (the server spools this route).
@@ -454,14 +598,21 @@ HttpResponse ExchangeService::Handle(const HttpRequest& request) {
     in.bytes_file = request.body_file;
     in.claimed_origin = exchange::HeaderOf(request, kOrigin);
     in.from_peer = peer;
+    in.batch_id = exchange::HeaderOf(request, kBatchId);
     auto sig = exchange::Base64Decode(exchange::HeaderOf(request, kSignature));
     if (!sig) return Problem(400, "missing or malformed X-Xf-Signature");
     in.signature = std::move(sig).value();
+    if (const std::string es = exchange::HeaderOf(request, exchange::header::kEventsSignature); !es.empty()) {
+      auto decoded = exchange::Base64Decode(es);
+      if (!decoded) return Problem(400, "malformed X-Xf-Events-Signature");
+      in.events_signature = std::move(decoded).value();
+    }
     auto r = Receive(in);
     if (!r) {
       Log("warn", "batch refused", {{"from", peer}, {"origin", in.claimed_origin}, {"reason", r.error().message}});
       return Problem(StatusFor(r.error().code), r.error().message);
     }
+    if (!r->missing_attachments.empty()) return AwaitingAttachments(r->missing_attachments);
     HttpResponse resp;
     resp.content_type = "application/xml";
     resp.body = std::move(r->xml);
@@ -485,6 +636,9 @@ HttpResponse ExchangeService::Handle(const HttpRequest& request) {
     resp.headers["X-Xf-Signature"] = exchange::Base64Encode((*item)->signature);
     resp.headers["X-Xf-Batch-Id"] = (*item)->batch_id;
     resp.headers["X-Xf-Qseq"] = std::to_string((*item)->qseq);
+    if (!(*item)->events_signature.empty()) {
+      resp.headers["X-Xf-Events-Signature"] = exchange::Base64Encode((*item)->events_signature);
+    }
     return resp;
   }
   if (path == "/v1/exchange/receipts" && request.method == "POST") {
@@ -510,171 +664,14 @@ HttpResponse ExchangeService::Handle(const HttpRequest& request) {
 
 // ---- attachments: HEAD, GET (Range), PUT (whole or resumable parts) --------
 
-namespace {
-
-bool ParseU64Text(std::string_view t, std::uint64_t& out) {
-  if (t.empty() || t.size() > 19 || t.find_first_not_of("0123456789") != std::string_view::npos) return false;
-  out = std::stoull(std::string(t));
-  return true;
-}
-
-// "bytes START-END/TOTAL"
-bool ParseContentRange(const std::string& v, std::uint64_t& start, std::uint64_t& end, std::uint64_t& total) {
-  if (v.rfind("bytes ", 0) != 0) return false;
-  const std::string r = v.substr(6);
-  const auto dash = r.find('-');
-  const auto slash = r.find('/');
-  if (dash == std::string::npos || slash == std::string::npos || slash < dash) return false;
-  return ParseU64Text(std::string_view(r).substr(0, dash), start) &&
-         ParseU64Text(std::string_view(r).substr(dash + 1, slash - dash - 1), end) &&
-         ParseU64Text(std::string_view(r).substr(slash + 1), total);
-}
-
-// "bytes=START-" or "bytes=START-END" (one range); false for anything else.
-bool ParseRange(const std::string& v, std::uint64_t& start, std::optional<std::uint64_t>& end) {
-  if (v.rfind("bytes=", 0) != 0) return false;
-  const std::string r = v.substr(6);
-  const auto dash = r.find('-');
-  if (dash == std::string::npos || r.find(',') != std::string::npos) return false;
-  if (!ParseU64Text(std::string_view(r).substr(0, dash), start)) return false;
-  if (dash + 1 == r.size()) {
-    end.reset();
-    return true;
-  }
-  std::uint64_t e = 0;
-  if (!ParseU64Text(std::string_view(r).substr(dash + 1), e) || e < start) return false;
-  end = e;
-  return true;
-}
-
-}  // namespace
-
 HttpResponse ExchangeService::HandleBlob(const HttpRequest& request, const std::string& sha) {
-  constexpr const char* kReceived = "X-Xf-Received";
-  const std::uint64_t max = m_config.limits.max_attachment_bytes;
-  if (request.method == "HEAD" || request.method == "GET") {
-    if (!m_blobs.Has(sha)) {
-      auto r = Problem(404, "blob " + sha + " is not here");
-      r.headers[kReceived] = std::to_string(m_blobs.PartialSize(sha));
-      return r;
-    }
-    auto size = m_blobs.Size(sha);
-    if (!size) return Problem(503, size.error().message);
-    HttpResponse resp;
-    resp.content_type = "application/octet-stream";
-    resp.headers["Accept-Ranges"] = "bytes";
-    resp.headers[kReceived] = std::to_string(*size);
-    if (request.method == "HEAD") return resp;
-    std::uint64_t start = 0;
-    std::optional<std::uint64_t> end;
-    if (ParseRange(exchange::HeaderOf(request, "range"), start, end)) {
-      if (start >= *size) {
-        auto r = Problem(416, "the blob has " + std::to_string(*size) + " bytes; the range starts at " +
-                                  std::to_string(start));
-        r.headers["Content-Range"] = "bytes */" + std::to_string(*size);
-        return r;
-      }
-      const std::uint64_t last = std::min(end.value_or(*size - 1), *size - 1);
-      auto data = m_blobs.GetRange(sha, start, last - start + 1);
-      if (!data) return Problem(503, data.error().message);
-      resp.status = 206;
-      resp.headers["Content-Range"] =
-          "bytes " + std::to_string(start) + "-" + std::to_string(last) + "/" + std::to_string(*size);
-      resp.body = std::move(data).value();
-      return resp;
-    }
-    resp.body_file = m_blobs.PathOf(sha);  // streamed from disk
-    return resp;
-  }
-  if (request.method != "PUT") return Problem(404, "no such exchange endpoint: " + request.method + " blobs");
-  if (m_blobs.Has(sha)) return HttpResponse{200, "application/json", "{\"stored\":false}", {}, {}};
-  // The body as a file (this route is spooled; a body in memory is written out).
-  std::filesystem::path body = request.body_file;
-  struct Remove {
-    std::filesystem::path p;
-    ~Remove() {
-      std::error_code ec;
-      if (!p.empty()) std::filesystem::remove(p, ec);
-    }
-  } temp;
-  if (body.empty()) {
-    temp.p = SpoolDir() / ("put-" + exchange::RandomHex(8));
-    std::ofstream(temp.p, std::ios::binary) << request.body;
-    body = temp.p;
-  }
-  const std::uint64_t size = request.body_size;
-  const std::string range = exchange::HeaderOf(request, "content-range");
-  if (range.empty()) {
-    if (size > max) return Problem(413, "attachment larger than " + std::to_string(max) + " bytes");
-    if (auto s = m_blobs.PutFile(sha, body); !s) return Problem(StatusFor(s.error().code), s.error().message);
-    if (auto s = m_store.RecordBlob(sha, size); !s) return Problem(503, s.error().message);
-    return HttpResponse{201, "application/json", "{\"stored\":true}", {}, {}};
-  }
-  std::uint64_t start = 0, end = 0, total = 0;
-  if (!ParseContentRange(range, start, end, total)) {
-    return Problem(400, "malformed Content-Range '" + range + "': expected bytes START-END/TOTAL");
-  }
-  if (total > max) return Problem(413, "attachment of " + std::to_string(total) + " bytes is larger than " +
-                                           std::to_string(max));
-  if (end < start || end >= total || end - start + 1 != size) {
-    return Problem(400, "Content-Range '" + range + "' does not fit a body of " + std::to_string(size) +
-                            " bytes and a total of " + std::to_string(total));
-  }
-  if (auto s = m_blobs.AppendPartial(sha, start, body); !s) {
-    auto r = Problem(s.error().code == Errc::kAlreadyExists ? 409 : StatusFor(s.error().code), s.error().message);
-    r.headers[kReceived] = std::to_string(m_blobs.PartialSize(sha));
-    return r;
-  }
-  if (end + 1 < total) {
-    HttpResponse r{202, "application/json", "{\"received\":" + std::to_string(end + 1) + "}", {}, {}};
-    r.headers[kReceived] = std::to_string(end + 1);
-    return r;
-  }
-  if (auto s = m_blobs.CommitPartial(sha); !s) return Problem(StatusFor(s.error().code), s.error().message);
-  if (auto s = m_store.RecordBlob(sha, total); !s) return Problem(503, s.error().message);
-  return HttpResponse{201, "application/json", "{\"stored\":true}", {}, {}};
-}
-
-bool ExchangeService::PushBlob(const std::string& sha, const PeerConfig& peer,
-                               const exchange::HttpClientOptions& opts) {
-  const std::string url = peer.url + "/v1/exchange/blobs/" + sha;
-  auto size = m_blobs.Size(sha);
-  if (!size) return false;
-  constexpr std::uint64_t kPart = 8u << 20;
-  for (int resync = 0; resync < 3; ++resync) {
-    auto head = exchange::HttpCall("HEAD", url, {}, "", opts);
-    if (!head) return false;
-    if (head->status == 200) return true;
-    if (head->status != 404) return false;
-    const auto it = head->headers.find("x-xf-received");
-    std::uint64_t from = 0;
-    if (it == head->headers.end() || *size == 0 || !ParseU64Text(it->second, from) || from > *size) {
-      // A receiver without resumable uploads (or an empty blob): the whole of it.
-      auto data = m_blobs.Get(sha);
-      if (!data) return false;
-      auto r = exchange::HttpCall("PUT", url, {{"content-type", "application/octet-stream"}}, *data, opts);
-      return r && (r->status == 200 || r->status == 201);
-    }
-    while (from < *size) {
-      const std::uint64_t n = std::min(kPart, *size - from);
-      auto part = m_blobs.GetRange(sha, from, n);
-      if (!part || part->size() != n) return false;
-      auto r = exchange::HttpCall("PUT", url,
-                                  {{"content-type", "application/octet-stream"},
-                                   {"content-range", "bytes " + std::to_string(from) + "-" +
-                                                         std::to_string(from + n - 1) + "/" + std::to_string(*size)}},
-                                  *part, opts);
-      if (!r) return false;  // later: the receiver keeps every part it acknowledged
-      if (r->status == 200 || r->status == 201) return true;
-      if (r->status == 409) break;  // out of step with the receiver: ask again where it stands
-      if (r->status != 202) {
-        Log("warn", "attachment refused", {{"blob", sha}, {"status", std::to_string(r->status)}, {"body", r->body}});
-        return false;
-      }
-      from += n;
-    }
-  }
-  return false;
+  // What a peer uploads is staged until a batch that verified names it.
+  BlobEndpoint endpoint{m_blobs, m_config.limits.max_attachment_bytes, SpoolDir(), true, false, {},
+                        [this](const std::string&, std::uint64_t) -> Status {
+                          Kick();  // a batch may be waiting for it
+                          return {};
+                        }};
+  return HandleBlobRequest(endpoint, request, sha);
 }
 
 // ---- sending -----------------------------------------------------------------
@@ -703,11 +700,18 @@ Result<int> ExchangeService::PackPending(bool all) {
       xml.push_back(e.xml);
     }
     h.attachments.assign(attachments.begin(), attachments.end());
-    auto bytes = exchange::Compress(exchange::BatchXml(h, xml));
+    // A down batch proves the events of other origins it carries (the
+    // case's history) with their origins' own signatures.
+    const bool down = stream != exchange::kUpStream;
+    auto bytes = exchange::Compress(exchange::BatchXml(h, xml, down ? ProofsFor(events) : std::vector<std::string>{}));
     if (!bytes) return bytes.error();
     auto sig = exchange::SignBytes(m_key, *bytes);
     if (!sig) return sig.error();
-    if (auto s = m_store.CommitOwnBatch(h, *bytes, *sig, link, events); !s) return s;
+    // This node's signature over the events themselves, so that any node
+    // holding the batch can later prove one of them (exchange/proof.h).
+    auto events_sig = exchange::SignEvents(m_key, h.batch_id, xml);
+    if (!events_sig) return events_sig.error();
+    if (auto s = m_store.CommitOwnBatch(h, *bytes, *sig, link, events, *events_sig); !s) return s;
     ++made;
     return {};
   };
@@ -747,8 +751,12 @@ Result<int> ExchangeService::PackPending(bool all) {
 exchange::HttpClientOptions ExchangeService::ClientOptions(const PeerConfig& peer) const {
   exchange::HttpClientOptions o;
   o.timeout = std::chrono::milliseconds(30000);
-  o.tls = exchange::TlsFiles{m_config.tls_cert.string(), m_config.tls_key.string(), peer.certificate.string(), false};
-  o.expected_server_cn = peer.id;
+  // The server must present the key pinned for this peer (its configured
+  // certificate, or one the signed directory lists); its name is not what
+  // identifies it.
+  o.tls = exchange::TlsFiles{m_config.tls_cert.string(), m_config.tls_key.string(), "", false};
+  o.server_keys = CurrentTrust()->TlsKeysOf(peer.id, m_clock.Now());
+  if (o.server_keys.empty()) o.server_keys.push_back("(no key is pinned for " + peer.id + ")");
   return o;
 }
 
@@ -762,14 +770,33 @@ bool ExchangeService::PushLink(const std::string& link, const PeerConfig& peer) 
     if (!item || !*item) return static_cast<bool>(item);
     const auto& it = **item;
     const auto opts = ClientOptions(peer);
-    // Attachments first, so the receiver holds what the batch names.
+    // Attachments first: the batch goes only once the receiver holds every
+    // one it names; a failed upload stops the link and is retried.
+    std::string blob_error;
     for (const auto& sha : it.attachments) {
-      if (m_blobs.Has(sha)) (void)PushBlob(sha, peer, opts);
+      if (!m_blobs.Has(sha)) {
+        blob_error = "attachment " + sha + " named by batch " + it.batch_id +
+                     " is not held here; upload it (PUT /v1/blobs/" + sha + ") and the batch goes on";
+        break;
+      }
+      if (auto s = UploadBlob(peer.url + "/v1/exchange/blobs/" + sha, sha, m_blobs.PathOf(sha), {}, opts); !s) {
+        blob_error = s.error().message + " (batch " + it.batch_id + " waits for it)";
+        break;
+      }
     }
-    const exchange::HttpHeaders headers{{"content-type", "application/zstd"},
-                                        {kOrigin, it.origin},
-                                        {kBatchId, it.batch_id},
-                                        {kSignature, exchange::Base64Encode(it.signature)}};
+    if (!blob_error.empty()) {
+      (void)m_store.MarkAttempt(link, it.qseq, blob_error);
+      Log("warn", "attachment not delivered; the batch is not sent, will retry",
+          {{"link", link}, {"batch", it.batch_id}, {"error", blob_error}});
+      return false;
+    }
+    exchange::HttpHeaders headers{{"content-type", "application/zstd"},
+                                  {kOrigin, it.origin},
+                                  {kBatchId, it.batch_id},
+                                  {kSignature, exchange::Base64Encode(it.signature)}};
+    if (!it.events_signature.empty()) {
+      headers[exchange::header::kEventsSignature] = exchange::Base64Encode(it.events_signature);
+    }
     // The receiver answers after it has applied the batch: a large one takes a while.
     auto batch_opts = opts;
     batch_opts.answer_timeout = std::chrono::minutes(30);
@@ -820,13 +847,29 @@ void ExchangeService::PullFromParent() {
     in.bytes_file = r->body_file;
     in.claimed_origin = r->headers[kOrigin];
     in.from_peer = parent.id;
+    in.batch_id = r->headers[kBatchId];
     auto sig = exchange::Base64Decode(r->headers[kSignature]);
     if (!sig) return;
     in.signature = *sig;
+    if (const auto es = r->headers.find(exchange::header::kEventsSignature); es != r->headers.end()) {
+      if (auto decoded = exchange::Base64Decode(es->second)) in.events_signature = std::move(decoded).value();
+    }
     auto receipt = Receive(in);
     if (!receipt) {
       Log("warn", "pulled batch refused", {{"batch", r->headers[kBatchId]}, {"reason", receipt.error().message}});
       return;
+    }
+    if (!receipt->missing_attachments.empty()) {
+      // Held for its attachments: fetch them from the parent (resumable),
+      // then pull the same batch again, which now applies.
+      for (const auto& sha : receipt->missing_attachments) {
+        if (auto s = DownloadBlob(parent.url + "/v1/exchange/blobs/" + sha, sha, m_blobs, true, opts); !s) {
+          Log("warn", "attachment of a pulled batch not fetched; will retry",
+              {{"batch", r->headers[kBatchId]}, {"blob", sha}, {"error", s.error().message}});
+          return;
+        }
+      }
+      continue;
     }
     auto ack = exchange::HttpCall("POST", parent.url + "/v1/exchange/receipts",
                                   {{"content-type", "application/xml"},
@@ -841,6 +884,7 @@ void ExchangeService::SenderLoop() {
   using clock = std::chrono::steady_clock;
   const auto interval = std::chrono::seconds(m_config.exchange_interval_seconds);
   auto next_pack = clock::now() + interval;
+  auto next_directory_pull = clock::now();
   bool first_round = true;
   for (;;) {
     bool kicked = false;
@@ -861,6 +905,9 @@ void ExchangeService::SenderLoop() {
     }
     const bool scheduled = clock::now() >= next_pack;
     const bool immediate = m_config.exchange_interval_seconds == 0;
+    // Batches held for attachments that have come meanwhile (an upload to
+    // the local API, a peer's PUT).
+    if (kicked || scheduled) ApplyWaiting();
     if (scheduled || immediate || kicked) {
       auto made = PackPending(scheduled || immediate);
       if (!made) Log("error", "packing failed", {{"error", made.error().message}});
@@ -883,11 +930,23 @@ void ExchangeService::SenderLoop() {
         m_retry_at[peer.id] = clock::now() + std::chrono::seconds(b);
       }
     };
+    // Batches parked for want of a key, once keys have changed.
+    if (m_retry_parked.exchange(false)) RetryParked();
     if (m_config.parent) push(*m_config.parent);
     // Summaries follow the batches, while the parent answers.
     if (m_config.parent && !m_retry_at.count(m_config.parent->id)) m_summaries->Tick();
-    for (const auto& c : m_config.children) push(c);
-    if (m_config.parent && m_config.parent->pull) PullFromParent();
+    for (const auto& c : m_config.children) {
+      push(c);
+      // The signed directory flows down every link.
+      if (!c.url.empty() && !c.pull && !m_retry_at.count(c.id)) PushDirectory(c);
+    }
+    if (m_config.parent && m_config.parent->pull) {
+      PullFromParent();
+      if (clock::now() >= next_directory_pull) {
+        PullDirectory();
+        next_directory_pull = clock::now() + std::chrono::seconds(10);
+      }
+    }
   }
 }
 
@@ -914,7 +973,49 @@ std::string ExchangeService::StatusJson() {
                                 {"since", g.since.ToString()}});
   }
   o["gaps"] = std::move(gaps);
-  o["keys"] = m_keys.Size();
+  // Batches stored but held until their attachments come, with what is missing.
+  json::array waiting;
+  for (const auto& w : m_store.WaitingForAttachments()) {
+    json::array missing;
+    for (const auto& sha : w.attachments) {
+      if (!m_blobs.Has(sha) && !m_blobs.Staged(sha)) missing.emplace_back(sha);
+    }
+    waiting.push_back(json::object{{"batch_id", w.batch_id},
+                                   {"origin", w.origin},
+                                   {"stream", w.stream},
+                                   {"seq", w.seq},
+                                   {"from", w.received_from},
+                                   {"missing_attachments", std::move(missing)},
+                                   {"held_behind", w.held_behind},
+                                   {"since", w.since.ToString()}});
+  }
+  o["awaiting_attachments"] = std::move(waiting);
+  // Batches kept until their origin's key is known: what, since when, why.
+  json::array parked;
+  for (const auto& p : m_store.Parked()) {
+    parked.push_back(json::object{{"origin", p.origin},
+                                  {"stream", p.stream},
+                                  {"batches", p.batches},
+                                  {"first_seq", p.first_seq},
+                                  {"since", p.since.ToString()},
+                                  {"reason", p.reason}});
+  }
+  o["parked"] = std::move(parked);
+  const auto trust = CurrentTrust();
+  o["keys"] = trust->Size();
+  if (const auto* d = trust->Directory()) {
+    const Instant now = m_clock.Now();
+    o["directory"] = json::object{{"serial", d->serial},
+                                  {"issued", d->issued.ToString()},
+                                  {"next_update", d->next_update.ToString()},
+                                  {"stale", d->Stale(now)},
+                                  {"code_version", d->code_version},
+                                  {"code_version_matches", d->code_version.empty() || d->code_version == m_codes.Version()},
+                                  {"nodes", d->nodes.size()},
+                                  {"revoked", d->revoked.size()}};
+  } else {
+    o["directory"] = nullptr;
+  }
   return json::serialize(o);
 }
 

@@ -12,11 +12,21 @@
 // pushed to; it fetches its queue itself. Offline transfer uses the same
 // Receive and AcceptReceipt entry points.
 //
-// Thread safety: Receive, AcceptReceipt, PackPending and Kick may be called
-// from any thread.
+// Trust (node/trust.h): peers are pinned by the public key of their TLS
+// certificate; batches, receipts and summaries verify with the keys of
+// their origin (configuration, key directory, signed directory). A batch
+// whose origin has no usable key yet is parked, not refused, so the link
+// it came on goes on; it is verified and applied when a key arrives
+// (ReloadTrust: xfctl keys add/remove, SIGHUP, a change in the key
+// directory, a newer signed directory). A refusal of a whole batch is
+// recorded against the peer that sent it.
+//
+// Thread safety: Receive, AcceptReceipt, PackPending, Kick, ReloadTrust and
+// OfferDirectory may be called from any thread.
 #pragma once
 
 #include <atomic>
+#include <optional>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -31,29 +41,27 @@
 #include "exchange/http.h"
 #include "exchange/receipt.h"
 #include "node/blobs.h"
+#include "exchange/directory.h"
 #include "node/config.h"
 #include "node/store.h"
 #include "node/summary_exchange.h"
+#include "node/trust.h"
 
 namespace xf::node {
-
-// Public keys by node id: the key directory folder (<id>.pub), the parent
-// and children entries, and this node's own key.
-class KeyDirectory {
- public:
-  static Result<KeyDirectory> Load(const NodeConfig& config, const exchange::PublicKey& own);
-  const exchange::PublicKey* Find(const std::string& node_id) const;
-  std::size_t Size() const { return m_keys.size(); }
-
- private:
-  std::map<std::string, exchange::PublicKey> m_keys;
-};
 
 struct SignedReceipt {
   exchange::Receipt receipt;
   std::string xml;
   std::string signature;
+  // Not empty: the batch verified and is stored, but it is held until these
+  // attachments (named by its header) are here; there is no receipt yet
+  // (xml and signature empty): the sender must not mark it delivered.
+  std::vector<std::string> missing_attachments;
 };
+
+// The answer to a batch held for its attachments: 424 with
+// {"error","message","missing_attachments":[sha256…]} (PROTOCOL.md).
+exchange::HttpResponse AwaitingAttachments(const std::vector<std::string>& missing);
 
 class ExchangeService {
  public:
@@ -77,10 +85,13 @@ class ExchangeService {
     // store's batch directory (so it must be a file the caller gives up,
     // such as a spooled request body, on the data dir's file system).
     std::filesystem::path bytes_file;
+    std::string batch_id;          // X-Xf-Batch-Id: the id a batch is parked under
+    std::string events_signature;  // X-Xf-Events-Signature (decoded), kept with the batch
   };
-  // Refusals of the whole batch: kPermission (unknown key, not entitled,
-  // bad signature), kInvalidArgument (malformed), kLimit (too large),
-  // kAlreadyExists (a different batch with the same sequence number).
+  // Refusals of the whole batch: kPermission (not entitled, bad or revoked
+  // signature), kInvalidArgument (malformed), kLimit (too large),
+  // kAlreadyExists (a different batch with the same sequence number). A
+  // batch whose origin has no usable key is parked: its receipt says held.
   Result<SignedReceipt> Receive(const Incoming& in);
   // A receipt for a batch queued on `link` (pull and offline): verified with
   // the link's key, then the batch is marked delivered.
@@ -90,16 +101,49 @@ class ExchangeService {
   // Packs what is pending into batches now (all of it when `all`, else only
   // full batches). Returns how many batches were made.
   Result<int> PackPending(bool all);
-  // Wakes the sender: a local event was committed.
+  // Wakes the sender: a local event was committed, or an attachment came
+  // (a batch waiting for it is then applied on the sender's thread).
   void Kick();
-  // {"url", "links":[…], "gaps":[…]} for /v1/status.
+  // Applies every stored batch whose attachments are all here now (and what
+  // waited behind it). Answers how many were applied.
+  int ApplyWaiting();
+  // {"url", "links":[…], "gaps":[…], "awaiting_attachments":[…], "parked":[…],
+  //  "directory":{…}} for /v1/status.
   std::string StatusJson();
+  // Prometheus lines of the exchange's own (parked batches, directory).
+  std::string MetricsText();
   const NodeConfig& Config() const { return m_config; }
+
+  // Reads keys and certificates again (configuration files, key directory,
+  // signed directory), then verifies and applies the parked batches whose
+  // origin has a key now. `why` goes to the log.
+  Status ReloadTrust(const std::string& why);
+  std::shared_ptr<const Trust> CurrentTrust() const;
+  // A signed directory (its bytes and the root's signature): verified with
+  // the national root key, kept and applied when newer than the one held,
+  // then passed on to the children. true: applied; false: not newer.
+  // kPermission: no root key configured, or the signature does not verify.
+  Result<bool> OfferDirectory(const std::string& bytes, const std::string& signature, const std::string& from);
 
  private:
   ExchangeService(const NodeConfig& config, const codes::CodeBook& codes, Store& store, const BlobStore& blobs,
-                  const Clock& clock, exchange::PrivateKey key, KeyDirectory keys);
+                  const Clock& clock, exchange::PrivateKey key);
   exchange::HttpResponse Handle(const exchange::HttpRequest& request);
+  // Receive without the bookkeeping of refusals; `field` names what a
+  // refusal is about ("signature", "origin", "batch").
+  Result<SignedReceipt> ReceiveChecked(const Incoming& in, std::string& field);
+  // Keeps a batch that cannot be verified yet (its bytes in `mem`, or the
+  // file `file`); its receipt says held.
+  Result<SignedReceipt> Park(const Incoming& in, const std::string& reason, const std::string& mem,
+                             const std::filesystem::path& file);
+  void RetryParked();
+  // The proofs (EventProofXml) for the events of other origins in a down batch.
+  std::vector<std::string> ProofsFor(const std::vector<StoredEvent>& events);
+  exchange::HttpResponse HandleDirectory(const exchange::HttpRequest& request, const std::string& peer);
+  Status LoadDirectory();  // at start: the directory kept in the data dir, if any
+  void PushDirectory(const PeerConfig& child);
+  void PullDirectory();
+  void WatchKeys();  // the key directory watch (a thread)
   // The bytes of a verified batch: in memory or in a file, with their SHA-256.
   struct VerifiedBytes {
     const std::string& bytes;
@@ -109,9 +153,14 @@ class ExchangeService {
   // REQUIRES: the signature was verified with the key of `expected_origin`.
   Result<SignedReceipt> ApplyVerified(const VerifiedBytes& bytes, const std::string& signature,
                                       const std::string& from_peer, exchange::BatchHeader* header,
-                                      const std::string& expected_origin);
+                                      const std::string& expected_origin, const std::string& events_signature = "");
+  // Verified bytes applied, then every held batch of the stream that is next.
+  Result<SignedReceipt> ApplyAndFollow(const VerifiedBytes& bytes, const std::string& signature,
+                                       const std::string& events_signature, const std::string& from_peer,
+                                       const std::string& origin);
+  // Applies the stored batches of (origin, stream) that are next, in order.
+  void ApplyHeld(const std::string& origin, const std::string& stream);
   exchange::HttpResponse HandleBlob(const exchange::HttpRequest& request, const std::string& sha);
-  bool PushBlob(const std::string& sha, const PeerConfig& peer, const exchange::HttpClientOptions& opts);
   std::filesystem::path SpoolDir() const { return m_config.data_dir / "spool"; }
   void SenderLoop();
   bool PushLink(const std::string& link, const PeerConfig& peer);  // false: stop for now (error)
@@ -125,7 +174,18 @@ class ExchangeService {
   const BlobStore& m_blobs;
   const Clock& m_clock;
   exchange::PrivateKey m_key;
-  KeyDirectory m_keys;
+  mutable std::mutex m_trust_mutex;  // guards m_trust and the directory's members
+  std::shared_ptr<const Trust> m_trust;
+  std::optional<exchange::PublicKey> m_root_key;          // the national root key, if configured
+  std::shared_ptr<const exchange::Directory> m_directory;  // the newest verified directory
+  std::string m_directory_bytes, m_directory_signature;
+  std::map<std::string, std::uint64_t> m_directory_sent;   // child → serial it has (sender thread)
+  std::mutex m_reload_mutex;  // one reload at a time, so the last to start is the last to swap
+  std::mutex m_offer_mutex;   // one signed directory taken at a time (its files written outside m_trust_mutex)
+  std::mutex m_retry_mutex;  // one retry of parked batches at a time
+  std::atomic<bool> m_retry_parked{false};  // the sender thread retries them (keys changed)
+  Instant m_stale_warned;                   // the last warning that the directory is stale (watcher)
+  std::thread m_watcher;
   std::unique_ptr<SummaryExchange> m_summaries;  // upward conformance summaries
   std::unique_ptr<exchange::HttpServer> m_server;
   std::mutex m_pack_mutex;  // one packer at a time: sequence numbers are minted in order

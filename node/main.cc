@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);  // not a stop: reload the keys
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -46,7 +47,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  for (;;) {
+    sigwait(&stop_signals, &sig);
+    if (sig != SIGHUP) break;
+    // SIGHUP: keys and certificates read again (key directory, peers'
+    // files, signed directory); parked batches retried.
+    (*node)->ReloadKeys("SIGHUP");
+  }
   xf::node::Log("info", "stopping", {{"signal", strsignal(sig)}});
   (*node)->Stop();
   return 0;

@@ -1,5 +1,7 @@
 #include "node/node.h"
 
+#include <sys/stat.h>
+
 #include <boost/json.hpp>
 #include <cstdio>
 #include <fstream>
@@ -37,8 +39,20 @@ Result<std::unique_ptr<Node>> Node::Start(NodeConfig config, const Clock& clock)
   std::unique_ptr<Node> n(new Node(std::move(config)));
   const auto& c = n->m_config;
   std::error_code ec;
-  std::filesystem::create_directories(c.data_dir, ec);
-  if (ec) return MakeError(Errc::kIo, "cannot create data_dir " + c.data_dir.string() + ": " + ec.message());
+  // ID numbers live here: private to the service whatever umask it was
+  // started with (the umask is process-wide; this is the process's start).
+  auto mask = SecureDataDir(c.data_dir);
+  if (!mask) return mask.error();
+  ::umask(*mask);
+  // One writer: a second xfnode, or an offline xfctl command, on the same data dir is refused.
+  auto lock = DataDirLock::Acquire(c.data_dir, "xfnode " + c.node_id);
+  if (!lock) {
+    return MakeError(lock.error().code,
+                     lock.error().message + (lock.error().code == Errc::kAlreadyExists
+                                                 ? "; stop it first (one process at a time writes a node's database)"
+                                                 : ""));
+  }
+  n->m_lock.emplace(std::move(lock).value());
 
   auto codes = codes::CodeBook::Load(c.codes_dir.empty() ? codes::DefaultDataDir() : c.codes_dir);
   if (!codes) return MakeError(codes.error().code, "code tables: " + codes.error().message);
@@ -77,6 +91,13 @@ Result<std::unique_ptr<Node>> Node::Start(NodeConfig config, const Clock& clock)
   opts.port = c.api_port;
   opts.body_limit = c.api_body_limit;
   opts.worker_threads = c.api_workers;
+  // Attachments (up to R1's limit) and imported batches stream to files as
+  // they arrive; what a crash left there is of no use.
+  opts.spool_routes = n->m_api->SpoolRoutes();
+  opts.spool_dir = n->m_api->SpoolDir();
+  std::filesystem::remove_all(opts.spool_dir, ec);
+  std::filesystem::create_directories(opts.spool_dir, ec);
+  if (ec) return MakeError(Errc::kIo, "cannot create " + opts.spool_dir.string() + ": " + ec.message());
   Api* api = n->m_api.get();
   n->m_server = std::make_unique<exchange::HttpServer>(
       opts, [api](const exchange::HttpRequest& r) { return api->Handle(r); });
@@ -100,6 +121,10 @@ std::string Node::ApiUrl() const {
   const std::string host = m_config.api_listen.find(':') != std::string::npos
                                ? "[" + m_config.api_listen + "]" : m_config.api_listen;
   return "http://" + host + ":" + std::to_string(m_server ? m_server->Port() : m_config.api_port);
+}
+
+void Node::ReloadKeys(const std::string& why) {
+  if (m_exchange) (void)m_exchange->ReloadTrust(why);
 }
 
 void Node::Stop() {

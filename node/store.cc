@@ -229,6 +229,31 @@ CREATE INDEX cases_by_initial ON cases(initial_case_id) WHERE initial_case_id <>
 CREATE TABLE projection_version(version INTEGER NOT NULL);
 INSERT INTO projection_version(version) VALUES(0);
 )sql",
+    // 8: trust (issue 12). Per batch: the origin's signature over its events
+    // (exchange/proof.h), the range of the origin's own event sequence
+    // numbers in it (to find the batch that carried an event), and a note
+    // (why a batch is parked: state 'parked', its origin's key unknown). The
+    // proofs of events of other origins received in down batches, kept to
+    // pass them on. Every rejection names the node it is charged to: the
+    // sender of a forged record, not the origin it claims (existing rows:
+    // their origin, as before).
+    R"sql(
+ALTER TABLE batches ADD COLUMN events_sig BLOB NOT NULL DEFAULT '';
+ALTER TABLE batches ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN note TEXT NOT NULL DEFAULT '';
+CREATE INDEX batches_carrying ON batches(origin, last_seq) WHERE events_sig <> '';
+CREATE INDEX batches_parked ON batches(origin, stream, seq) WHERE state = 'parked';
+CREATE TABLE event_proofs(
+  origin TEXT    NOT NULL,
+  seq    INTEGER NOT NULL,
+  proof  BLOB    NOT NULL,   -- EventProofXml, checked with the origin's key when received
+  PRIMARY KEY (origin, seq)
+) WITHOUT ROWID;
+ALTER TABLE rejections ADD COLUMN charged_to TEXT NOT NULL DEFAULT '';
+UPDATE rejections SET charged_to = origin;
+CREATE INDEX rejections_by_batch ON rejections(batch_id);
+)sql",
 };
 // The projection the columns of `cases` hold (migration 7 and later).
 constexpr int kProjectionVersion = 1;

@@ -130,7 +130,7 @@ class Store {
   // is on disk before anything sends it.
   Status CommitOwnBatch(const exchange::BatchHeader& header, const std::string& bytes,
                         const std::string& signature, const std::string& link,
-                        const std::vector<StoredEvent>& events);
+                        const std::vector<StoredEvent>& events, const std::string& events_signature = "");
 
   struct OutboxItem {
     std::string link;
@@ -142,6 +142,7 @@ class Store {
     std::string signature;
     std::vector<std::string> attachments;  // from the batch header
     int attempts = 0;
+    std::string events_signature;  // the origin's, when known (X-Xf-Events-Signature)
   };
   // The oldest batch not yet delivered on `link`, if any.
   Result<std::optional<OutboxItem>> NextUndelivered(const std::string& link);
@@ -157,6 +158,11 @@ class Store {
     schema::Event event;
     std::string xml;
     schema::Violations violations;  // R1–R3 found by the caller
+    // An event of another origin than the batch's (a down batch's case
+    // history): the proof that its origin signed it (EventProofXml), set
+    // only when the caller checked it with the origin's key; else why not.
+    std::string proof_xml;
+    std::string proof_problem;
   };
   struct Incoming {
     exchange::BatchHeader header;
@@ -168,9 +174,15 @@ class Store {
     std::filesystem::path bytes_file;
     std::string bytes_sha256;  // hex; empty: computed here from bytes
     std::string signature;
+    std::string events_signature;  // the origin's signature over its events (exchange/proof.h), or ""
     std::string received_from;  // the peer that sent it
     std::string forward_to;     // the link to pass it on to, or ""
     bool up = true;             // an "up" stream: every event must be the origin's own
+    // Attachments the header names that this node does not hold. Not empty:
+    // the batch is stored but not applied (state 'blobs' when it is next in
+    // its stream, else 'held'), and the receipt's status is
+    // kAwaitingAttachments — no receipt for the sender (PROTOCOL.md).
+    std::vector<std::string> missing_attachments;
     std::vector<IncomingEvent> events;
     // More events after `events`, a chunk at a time, while they are still
     // being parsed (on another thread): fills the vector and answers true,
@@ -178,25 +190,48 @@ class Store {
     std::function<Result<bool>(std::vector<IncomingEvent>&)> more;
   };
   // Applies a verified batch in one transaction: a duplicate changes
-  // nothing; a batch ahead of its stream is held; otherwise each good event
-  // is stored (R6: its case is known here or registered earlier in the
-  // batch; R7: it does not contradict what is held of its case, lenient),
-  // each bad one recorded with its rule, the stream advanced, and
-  // the batch queued for forwarding. Returns the receipt to sign.
+  // nothing (its receipt repeats the rejections recorded when it was
+  // applied); a batch ahead of its stream is held (its receipt names the
+  // records already known to be bad); otherwise each good event is stored
+  // (an event of another origin only when it is held here byte for byte or
+  // proven; a registration only with a case id in its origin's namespace;
+  // R6: its case is known here or registered earlier in the batch; R7: it
+  // does not contradict what is held of its case, lenient), each
+  // bad one recorded with its rule and the node it is charged to, the
+  // stream advanced, and the batch queued for forwarding. A batch parked
+  // here with the same bytes is taken out of the parking. Returns the
+  // receipt to sign.
   // Memory stays bounded whatever the batch's size: events are taken one
   // at a time from `more`, projections of the cases they touch are written
   // every few thousand events, and the receipt's accepted ids are kept as
   // runs (Receipt::accepted_runs).
   Result<exchange::Receipt> ApplyBatch(const Incoming& in, const std::string& self);
+  // Receipt::status of a batch ApplyBatch held for its attachments; never
+  // signed or sent.
+  static constexpr const char* kAwaitingAttachments = "awaiting_attachments";
   // A held batch that is now next in its stream, if any.
   struct HeldBatch {
     std::string batch_id, received_from, forward_to, bytes, signature;
     std::filesystem::path bytes_file;  // set (and bytes empty) when its bytes are in a file
     std::string bytes_sha256;
+    std::string events_signature;
   };
   // Where batch files are kept: "batches" beside the database file.
   const std::filesystem::path& BatchDir() const { return m_batch_dir; }
+  // The stored batch that is next in its stream (waiting behind a gap that
+  // has filled, or for its attachments), if any.
   Result<std::optional<HeldBatch>> NextHeld(const std::string& origin, const std::string& stream);
+
+  // Batches next in their stream, stored but waiting for attachments
+  // (state 'blobs'), oldest first.
+  struct WaitingBatch {
+    std::string batch_id, origin, stream, received_from;
+    std::uint64_t seq = 0;
+    std::vector<std::string> attachments;  // every one its header names
+    std::uint64_t held_behind = 0;         // batches of the stream stored behind it
+    Instant since;                         // when it was stored
+  };
+  std::vector<WaitingBatch> WaitingForAttachments();
 
   struct LinkStatus {
     std::string link;
@@ -213,9 +248,88 @@ class Store {
   };
   std::vector<LinkStatus> Links();
   std::vector<StreamGap> Gaps();
+
+  // ---- trust (store_trust.cc) -------------------------------------------
+
+  // A batch that cannot be verified yet (no usable key for its origin):
+  // its bytes kept (a file is moved into the batch directory) under the
+  // id it was sent with, until a key arrives. Same bytes again: nothing
+  // changes; different bytes under that id, or a batch held or applied
+  // already: kAlreadyExists.
+  struct Parking {
+    std::string batch_id, origin, stream;
+    std::uint64_t seq = 0;
+    std::string bytes;
+    std::filesystem::path bytes_file;
+    std::string bytes_sha256;
+    std::string signature, events_signature, received_from, reason;
+  };
+  Status ParkBatch(const Parking& p);
+  struct ParkedBatch {
+    std::string batch_id, origin, stream, received_from, reason, bytes, signature, events_signature, bytes_sha256;
+    std::uint64_t seq = 0;
+    std::filesystem::path bytes_file;
+    Instant since;
+  };
+  // Every parked batch of `origin` (all when empty), by origin, stream, seq.
+  Result<std::vector<ParkedBatch>> ParkedBatches(const std::string& origin = "");
+  // Drops a parked batch that will never verify (its file too).
+  Status DropParked(const std::string& batch_id);
+  struct ParkedGroup {
+    std::string origin, stream, reason;
+    std::uint64_t batches = 0;
+    std::uint64_t first_seq = 0;
+    Instant since;
+  };
+  std::vector<ParkedGroup> Parked();
+
+  // A whole batch refused before it could be read (bad signature, origin
+  // not entitled, malformed): recorded against the peer that sent it.
+  Status RecordRefusal(const std::string& batch_id, const std::string& origin, const std::string& charged_to,
+                       const exchange::Rejection& r);
+  struct BatchRecord {
+    std::string batch_id, origin, stream, state, received_from, forward_to, note;
+    std::uint64_t seq = 0, accepted = 0, rejected = 0;
+    Instant stored_at;
+  };
+  struct RecordedRejection {
+    exchange::Rejection rejection;
+    std::string charged_to;
+    Instant at;
+  };
+  Result<std::optional<BatchRecord>> FindBatch(const std::string& batch_id);
+  Result<std::vector<RecordedRejection>> RejectionsOf(const std::string& batch_id);
+  // The signed receipts this node holds for a batch it sent, per link.
+  struct HeldReceipt {
+    std::string link;
+    std::optional<Instant> delivered_at;
+    std::string receipt_xml;  // empty while undelivered
+    std::string last_error;
+  };
+  Result<std::vector<HeldReceipt>> ReceiptsOf(const std::string& batch_id);
+
+  // Proofs for events of other origins that go down (exchange/proof.h):
+  // one received with the event and kept, or the batches of the origin
+  // that carried it (with their events signature), to make one from.
+  Result<std::optional<std::string>> StoredProof(const std::string& origin, std::uint64_t seq);
+  struct Carrier {
+    std::string batch_id;
+    std::string bytes;
+    std::filesystem::path bytes_file;
+    std::string events_signature;
+  };
+  Result<std::vector<Carrier>> CarriersOf(const std::string& origin, std::uint64_t seq);
   // Batch bytes and signature by id (inspection, tests; a batch kept in a
   // file is read into memory).
   Result<std::pair<std::string, std::string>> BatchBytes(const std::string& batch_id);
+  // The same without reading a batch file: its path instead (to stream it).
+  struct StoredBatch {
+    std::string batch_id, origin, state;
+    std::string bytes;                 // unless in a file:
+    std::filesystem::path bytes_file;  // set (and bytes empty) when its bytes are this file
+    std::string signature;
+  };
+  Result<StoredBatch> GetBatch(const std::string& batch_id);
 
  private:
   Store(sql::Db db, const Clock& clock) : m_db(std::move(db)), m_clock(clock) {}

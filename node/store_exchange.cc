@@ -176,14 +176,23 @@ struct BytesRef {
   std::string sha256;
 };
 
+// What a batch row keeps beyond its header (migration 8).
+struct BatchTrust {
+  std::string events_sig;     // the origin's signature over its events
+  std::uint64_t first_seq = 0, last_seq = 0;  // the origin's own events in it
+  std::string note;
+};
+
 Status InsertBatch(sql::Db& db, const exchange::BatchHeader& h, const BytesRef& bytes,
                    const std::string& sig, const std::string& from, Instant now, const std::string& state,
-                   std::int64_t accepted, std::int64_t rejected, const std::string& forward_to) {
+                   std::int64_t accepted, std::int64_t rejected, const std::string& forward_to,
+                   const BatchTrust& trust = {}) {
   auto st = db.Prepare(
       "INSERT INTO batches(batch_id, origin, stream, seq, destination, created, code_version, record_count, "
       "received_from, stored_at, state, accepted, rejected, forward_to, bytes, signature, attachments, "
-      "bytes_file, bytes_sha256) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)");
+      "bytes_file, bytes_sha256, events_sig, first_seq, last_seq, note) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+      "?23)");
   if (!st) return st.error();
   st->Bind(1, h.batch_id).Bind(2, h.origin).Bind(3, h.stream).Bind(4, static_cast<std::int64_t>(h.seq))
       .Bind(5, h.destination).Bind(6, h.created.seconds).Bind(7, h.code_version)
@@ -193,7 +202,9 @@ Status InsertBatch(sql::Db& db, const exchange::BatchHeader& h, const BytesRef& 
       .BindBlob(16, sig);
   std::string attachments;
   for (const auto& a : h.attachments) attachments += (attachments.empty() ? "" : " ") + a;
-  st->Bind(17, attachments).Bind(18, bytes.file).Bind(19, bytes.sha256);
+  st->Bind(17, attachments).Bind(18, bytes.file).Bind(19, bytes.sha256).BindBlob(20, trust.events_sig)
+      .Bind(21, static_cast<std::int64_t>(trust.first_seq)).Bind(22, static_cast<std::int64_t>(trust.last_seq))
+      .Bind(23, trust.note);
   return st->Run();
 }
 
@@ -218,7 +229,8 @@ Status Enqueue(sql::Db& db, const std::string& link, const std::string& batch_id
 }  // namespace
 
 Status Store::CommitOwnBatch(const exchange::BatchHeader& h, const std::string& bytes, const std::string& sig,
-                             const std::string& link, const std::vector<StoredEvent>& events) {
+                             const std::string& link, const std::vector<StoredEvent>& events,
+                             const std::string& events_signature) {
   std::lock_guard lock(m_mutex);
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began();
@@ -250,8 +262,14 @@ Status Store::CommitOwnBatch(const exchange::BatchHeader& h, const std::string& 
     }
   }
   const Instant now = m_clock.Now();
+  BatchTrust trust{events_signature};
+  for (const auto& e : events) {
+    if (e.event.origin != h.origin) continue;
+    trust.first_seq = trust.first_seq == 0 ? e.event.seq : std::min(trust.first_seq, e.event.seq);
+    trust.last_seq = std::max(trust.last_seq, e.event.seq);
+  }
   if (auto s = InsertBatch(m_db, h, BytesRef{bytes, "", exchange::Sha256Hex(bytes)}, sig, "", now, "own",
-                           static_cast<std::int64_t>(events.size()), 0, link);
+                           static_cast<std::int64_t>(events.size()), 0, link, trust);
       !s) {
     return s;
   }
@@ -296,14 +314,15 @@ Result<std::vector<Store::OutboxItem>> ReadOutbox(sql::Stmt& q, const std::files
     std::istringstream words(q.Text(7));
     for (std::string w; words >> w;) it.attachments.push_back(w);
     if (const std::string file = q.Text(8); !file.empty()) it.bytes_file = batch_dir / file;
+    it.events_signature = q.Text(9);
     out.push_back(std::move(it));
   }
   return out;
 }
 
 constexpr const char* kOutboxSelect =
-    "SELECT o.link, o.qseq, o.batch_id, o.attempts, b.origin, b.bytes, b.signature, b.attachments, b.bytes_file "
-    "FROM outbox o "
+    "SELECT o.link, o.qseq, o.batch_id, o.attempts, b.origin, b.bytes, b.signature, b.attachments, b.bytes_file, "
+    "b.events_sig FROM outbox o "
     "JOIN batches b ON b.batch_id = o.batch_id WHERE o.link = ?1 AND o.delivered_at IS NULL "
     "ORDER BY o.qseq LIMIT ?2";
 
@@ -402,7 +421,8 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     q->Bind(1, h.origin).Bind(2, h.stream).Bind(3, static_cast<std::int64_t>(h.seq));
     auto row = q->Step();
     if (!row) return row.error();
-    if (*row) {
+    bool seen = *row;
+    if (seen) {
       std::string stored = q->Text(1);
       if (stored.empty()) {
         if (const std::string file = q->Text(2); !file.empty()) {
@@ -417,10 +437,33 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
         return MakeError(Errc::kAlreadyExists, "a different batch " + h.batch_id +
                                                    " (same origin, stream and sequence) is held here already");
       }
-      held_already = q->Text(0) == "held";
+      held_already = q->Text(0) == "held" || q->Text(0) == "blobs";
+      if (q->Text(0) == "parked") {
+        // Verified now: out of the parking, then on as if it had just come
+        // (its file, if any, is the one this batch is read from).
+        q->Reset();
+        auto del = m_db.Prepare("DELETE FROM batches WHERE origin = ?1 AND stream = ?2 AND seq = ?3 AND state = 'parked'");
+        if (!del) return del.error();
+        del->Bind(1, h.origin).Bind(2, h.stream).Bind(3, static_cast<std::int64_t>(h.seq));
+        if (auto s = del->Run(); !s) return s.error();
+        seen = false;
+      }
     }
-    if (*row && !held_already) {
+    if (seen && !held_already) {
       receipt.status = "duplicate";
+      // The reasons it was refused for when it was applied stand.
+      {
+        auto rj = m_db.Prepare("SELECT event_id, rule, field, reason FROM rejections WHERE batch_id = ?1 "
+                               "AND event_id <> '' ORDER BY rowid");
+        if (!rj) return rj.error();
+        rj->Bind(1, h.batch_id);
+        for (;;) {
+          auto r = rj->Step();
+          if (!r) return r.error();
+          if (!*r) break;
+          receipt.rejected.push_back({rj->Text(0), rj->Text(1), rj->Text(2), rj->Text(3)});
+        }
+      }
       auto ev = m_db.Prepare("SELECT 1 FROM events WHERE origin = ?1 AND seq = ?2");
       if (!ev) return ev.error();
       auto s = ForEachIncoming(in, [&](const IncomingEvent& e) -> Status {
@@ -449,6 +492,32 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     receipt.status = "duplicate";
     return receipt;
   }
+  if (!in.missing_attachments.empty()) {
+    // A batch is complete only with every attachment it names: stored (it
+    // verified), not applied, no receipt, until they are all here.
+    receipt.status = kAwaitingAttachments;
+    const char* state = h.seq == next ? "blobs" : "held";
+    if (held_already) {
+      auto st = m_db.Prepare("UPDATE batches SET state = ?2 WHERE batch_id = ?1 AND state <> ?2");
+      if (!st) return st.error();
+      st->Bind(1, h.batch_id).Bind(2, std::string(state));
+      if (auto s = st->Run(); !s) return s.error();
+    } else {
+      std::string file;
+      if (!in.bytes_file.empty()) {
+        auto placed = PlaceBatchFile(in);
+        if (!placed) return placed.error();
+        file = *placed;
+      }
+      if (auto s = InsertBatch(m_db, h, BytesRef{in.bytes, file, sha256}, in.signature, in.received_from, now,
+                               state, 0, 0, in.forward_to);
+          !s) {
+        return s.error();
+      }
+    }
+    if (auto s = txn.Commit(); !s) return s.error();
+    return receipt;
+  }
   std::string file;  // the bytes' name in the batch directory, when kept in a file
   if (!in.bytes_file.empty() && !(h.seq > next && held_already)) {
     auto placed = PlaceBatchFile(in);
@@ -457,20 +526,36 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
   }
   const BytesRef bytes{in.bytes, file, sha256};
   if (h.seq > next) {
-    // Out of sequence: keep the bytes, apply when the gap fills.
+    // Out of sequence: keep the bytes, apply when the gap fills. The
+    // receipt names the records already known to be bad (their form and
+    // codes, a foreign origin in an up batch); what depends on the order
+    // (R6, duplicates) is judged when the batch applies.
     receipt.status = "held";
+    auto listed = ForEachIncoming(in, [&](const IncomingEvent& ie) -> Status {
+      const std::string id = ie.event.Id();
+      if (in.up && ie.event.origin != h.origin) {
+        receipt.rejected.push_back({id, "R3", "origin", "an up batch from " + h.origin +
+                                                            " carries only its own events, not one of " + ie.event.origin});
+      } else if (!ie.violations.empty()) {
+        const auto& v = ie.violations.front();
+        receipt.rejected.push_back({id, v.rule, v.field, v.message});
+      }
+      return {};
+    });
+    if (!listed) return listed.error();
     if (held_already) return receipt;
-    if (auto s = InsertBatch(m_db, h, bytes, in.signature, in.received_from, now, "held", 0, 0, in.forward_to); !s) {
+    if (auto s = InsertBatch(m_db, h, bytes, in.signature, in.received_from, now, "held", 0, 0, in.forward_to,
+                             BatchTrust{in.events_signature});
+        !s) {
       return s.error();
     }
     if (auto s = txn.Commit(); !s) return s.error();
-    receipt.status = "held";
     return receipt;
   }
 
   if (held_already) {
     // It becomes an applied batch in this same transaction, never lost in between.
-    auto del = m_db.Prepare("DELETE FROM batches WHERE batch_id = ?1 AND state = 'held'");
+    auto del = m_db.Prepare("DELETE FROM batches WHERE batch_id = ?1 AND state IN ('held', 'blobs')");
     if (!del) return del.error();
     del->Bind(1, h.batch_id);
     if (auto s = del->Run(); !s) return s.error();
@@ -482,8 +567,13 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
       "INSERT INTO origins(origin, last_seq) VALUES(?1, ?2) "
       "ON CONFLICT(origin) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)");
   auto reject = m_db.Prepare(
-      "INSERT INTO rejections(batch_id, origin, event_id, rule, field, reason, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  if (!exists || !bump || !reject) return MakeError(Errc::kInternal, "prepare failed: " + m_db.ErrorMessage());
+      "INSERT INTO rejections(batch_id, origin, event_id, rule, field, reason, at, charged_to) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  auto keep_proof = m_db.Prepare("INSERT OR IGNORE INTO event_proofs(origin, seq, proof) VALUES(?1, ?2, ?3)");
+  if (!exists || !bump || !reject || !keep_proof) {
+    return MakeError(Errc::kInternal, "prepare failed: " + m_db.ErrorMessage());
+  }
+  BatchTrust trust{in.events_signature};
   // Memory stays bounded on a batch of a million events: the cases begun in
   // this batch keep their events here only until kFlushEvents have
   // gathered; then their projections are written (so the cases table knows
@@ -550,15 +640,22 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     arrived.pop_front();
     auto& e = ie.event;
     const std::string id = e.Id();
-    exchange::Rejection rej;
-    if (!ie.violations.empty()) {
-      const auto& v = ie.violations.front();
-      rej = {id, v.rule, v.field, v.message};
-    } else if (in.up && e.origin != h.origin) {
-      rej = {id, "R3", "origin", "an up batch from " + h.origin + " carries only its own events, not one of " + e.origin};
+    if (e.origin == h.origin) {
+      trust.first_seq = trust.first_seq == 0 ? e.seq : std::min(trust.first_seq, e.seq);
+      trust.last_seq = std::max(trust.last_seq, e.seq);
     }
+    exchange::Rejection rej;
+    // Who answers for a refused record: its origin when the record is
+    // provably the origin's (the batch's own events; another origin's event
+    // held here identically or proven), else the batch's signer, who put a
+    // record it cannot vouch for into a batch under its own signature.
+    std::string charged = e.origin;
+    const bool foreign = e.origin != h.origin;
     bool stored_already = false;
-    if (rej.rule.empty()) {
+    if (foreign && in.up) {
+      rej = {id, "R3", "origin", "an up batch from " + h.origin + " carries only its own events, not one of " + e.origin};
+      charged = h.origin;
+    } else {
       exists->Bind(1, e.origin).Bind(2, static_cast<std::int64_t>(e.seq));
       auto row = exists->Step();
       if (!row) return row.error();
@@ -566,18 +663,37 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
         stored_already = true;
         if (exists->Text(0) != ie.xml) {
           rej = {id, "R3", "", "event " + id + " differs from the event with that id held here"};
+          charged = h.origin;
         }
       }
       exists->Reset();
+      if (rej.rule.empty() && foreign && !stored_already && ie.proof_xml.empty()) {
+        rej = {id, "R3", "origin",
+               "event " + id + " of origin " + e.origin + " is not held here and does not carry " + e.origin +
+                   "'s signature (a proof in <proofs>)" + (ie.proof_problem.empty() ? "" : ": " + ie.proof_problem)};
+        charged = h.origin;
+      }
+    }
+    if (rej.rule.empty() && !ie.violations.empty()) {
+      const auto& v = ie.violations.front();
+      rej = {id, v.rule, v.field, v.message};
     }
     if (rej.rule.empty() && !stored_already) {
       if (e.origin == self) {
         rej = {id, "R3", "origin", "event " + id + " claims to come from this node, which has no such event"};
+        charged = h.origin;
       } else if (e.kind == schema::EventKind::kRegistration) {
-        auto known = CaseExistsLocked(e.case_id);
-        if (!known) return known.error();
-        if (*known || registered_here.count(e.case_id)) {
-          rej = {id, "R3", "case_id", "case " + e.case_id + " is registered here already by another event"};
+        // A registration mints its case id: only in its origin's namespace.
+        if (e.case_id.rfind(e.origin + "-", 0) != 0) {
+          rej = {id, "R3", "case_id",
+                 "case id " + e.case_id + " is not in the namespace of origin " + e.origin +
+                     " (a case registered at " + e.origin + " has an id beginning " + e.origin + "-)"};
+        } else {
+          auto known = CaseExistsLocked(e.case_id);
+          if (!known) return known.error();
+          if (*known || registered_here.count(e.case_id)) {
+            rej = {id, "R3", "case_id", "case " + e.case_id + " is registered here already by another event"};
+          }
         }
       } else {
         auto known = CaseExistsLocked(e.case_id);
@@ -604,7 +720,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     }
     if (!rej.rule.empty()) {
       reject->Bind(1, h.batch_id).Bind(2, e.origin).Bind(3, id).Bind(4, rej.rule).Bind(5, rej.field)
-          .Bind(6, rej.reason).Bind(7, now.seconds);
+          .Bind(6, rej.reason).Bind(7, now.seconds).Bind(8, charged);
       if (auto s = reject->Run(); !s) return s.error();
       receipt.rejected.push_back(std::move(rej));
       continue;
@@ -612,6 +728,10 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     receipt.Accept(e.origin, e.seq);
     if (stored_already) continue;
     if (auto s = InsertEventRow(e, ie.xml, now); !s) return s.error();
+    if (foreign && !ie.proof_xml.empty()) {
+      keep_proof->Bind(1, e.origin).Bind(2, static_cast<std::int64_t>(e.seq)).BindBlob(3, ie.proof_xml);
+      if (auto s = keep_proof->Run(); !s) return s.error();
+    }
     std::uint64_t& high = highest[e.origin];
     high = std::max(high, e.seq);
     if (e.kind == schema::EventKind::kRegistration) {
@@ -637,7 +757,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
   if (auto s = SetNextSeq(m_db, h.origin, h.stream, h.seq + 1); !s) return s.error();
   if (auto s = InsertBatch(m_db, h, bytes, in.signature, in.received_from, now, "applied",
                            static_cast<std::int64_t>(receipt.AcceptedCount()),
-                           static_cast<std::int64_t>(receipt.rejected.size()), in.forward_to);
+                           static_cast<std::int64_t>(receipt.rejected.size()), in.forward_to, trust);
       !s) {
     return s.error();
   }
@@ -651,17 +771,17 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
 Result<std::optional<Store::HeldBatch>> Store::NextHeld(const std::string& origin, const std::string& stream) {
   std::lock_guard lock(m_mutex);
   auto q = m_db.Prepare(
-      "SELECT b.batch_id, b.received_from, b.forward_to, b.bytes, b.signature, b.bytes_file, b.bytes_sha256 "
-      "FROM batches b "
+      "SELECT b.batch_id, b.received_from, b.forward_to, b.bytes, b.signature, b.bytes_file, b.bytes_sha256, "
+      "b.events_sig FROM batches b "
       "JOIN streams s ON s.origin = b.origin AND s.stream = b.stream AND s.next_seq = b.seq "
-      "WHERE b.origin = ?1 AND b.stream = ?2 AND b.state = 'held'");
+      "WHERE b.origin = ?1 AND b.stream = ?2 AND b.state IN ('held', 'blobs')");
   if (!q) return q.error();
   q->Bind(1, origin).Bind(2, stream);
   auto row = q->Step();
   if (!row) return row.error();
   if (!*row) return std::optional<HeldBatch>();
   // The held row stays until ApplyBatch replaces it, in one transaction.
-  HeldBatch held{q->Text(0), q->Text(1), q->Text(2), q->Text(3), q->Text(4), {}, q->Text(6)};
+  HeldBatch held{q->Text(0), q->Text(1), q->Text(2), q->Text(3), q->Text(4), {}, q->Text(6), q->Text(7)};
   if (const std::string file = q->Text(5); !file.empty()) held.bytes_file = m_batch_dir / file;
   return std::optional<HeldBatch>(std::move(held));
 }
@@ -695,6 +815,10 @@ std::vector<Store::StreamGap> Store::Gaps() {
   auto q = m_db.Prepare(
       "SELECT b.origin, b.stream, coalesce(s.next_seq, 1), count(*), min(b.stored_at) FROM batches b "
       "LEFT JOIN streams s ON s.origin = b.origin AND s.stream = b.stream WHERE b.state = 'held' "
+      // A stream whose next batch is here but waits for its attachments has
+      // no gap: WaitingForAttachments reports it.
+      "AND NOT EXISTS (SELECT 1 FROM batches w WHERE w.origin = b.origin AND w.stream = b.stream "
+      "AND w.state = 'blobs') "
       "GROUP BY b.origin, b.stream ORDER BY b.origin, b.stream",
       false);
   if (!q) return out;
@@ -703,6 +827,33 @@ std::vector<Store::StreamGap> Store::Gaps() {
     if (!row || !*row) break;
     out.push_back({q->Text(0), q->Text(1), static_cast<std::uint64_t>(q->Int(2)),
                    static_cast<std::uint64_t>(q->Int(3)), Instant{q->Int(4)}});
+  }
+  return out;
+}
+
+std::vector<Store::WaitingBatch> Store::WaitingForAttachments() {
+  std::lock_guard lock(m_mutex);
+  std::vector<WaitingBatch> out;
+  auto q = m_db.Prepare(
+      "SELECT w.batch_id, w.origin, w.stream, w.received_from, w.seq, w.attachments, w.stored_at, "
+      "(SELECT count(*) FROM batches b WHERE b.origin = w.origin AND b.stream = w.stream AND b.state = 'held') "
+      "FROM batches w WHERE w.state = 'blobs' ORDER BY w.stored_at, w.batch_id",
+      false);
+  if (!q) return out;
+  for (;;) {
+    auto row = q->Step();
+    if (!row || !*row) break;
+    WaitingBatch w;
+    w.batch_id = q->Text(0);
+    w.origin = q->Text(1);
+    w.stream = q->Text(2);
+    w.received_from = q->Text(3);
+    w.seq = static_cast<std::uint64_t>(q->Int(4));
+    std::istringstream words(q->Text(5));
+    for (std::string x; words >> x;) w.attachments.push_back(x);
+    w.since = Instant{q->Int(6)};
+    w.held_behind = static_cast<std::uint64_t>(q->Int(7));
+    out.push_back(std::move(w));
   }
   return out;
 }
@@ -723,6 +874,24 @@ Result<std::pair<std::string, std::string>> Store::BatchBytes(const std::string&
     return std::make_pair(ss.str(), q->Text(1));
   }
   return std::make_pair(q->Text(0), q->Text(1));
+}
+
+Result<Store::StoredBatch> Store::GetBatch(const std::string& batch_id) {
+  std::lock_guard lock(m_mutex);
+  auto q = m_db.Prepare("SELECT batch_id, origin, state, bytes, bytes_file, signature FROM batches WHERE batch_id = ?1",
+                        false);
+  if (!q) return q.error();
+  q->Bind(1, batch_id);
+  auto row = q->Step();
+  if (!row) return row.error();
+  if (!*row) return MakeError(Errc::kNotFound, "no batch " + batch_id);
+  StoredBatch b{q->Text(0), q->Text(1), q->Text(2), {}, {}, q->Text(5)};
+  if (const std::string file = q->Text(4); !file.empty()) {
+    b.bytes_file = m_batch_dir / file;
+  } else {
+    b.bytes = q->Text(3);
+  }
+  return b;
 }
 
 }  // namespace xf::node

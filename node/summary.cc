@@ -32,6 +32,33 @@ Result<Header> ParseHeader(std::string_view text) {
   if (now != nullptr && now->is_string()) at = Instant::Parse(now->get_string());
   if (!at) return MakeError(Errc::kInvalidArgument, "summary field now: missing or not a time");
   h.generated = *at;
+  // A summary is a whole report (node/conformance.schema.json): one with
+  // only node_id and now would replace a real one with nothing.
+  struct Member {
+    const char* name;
+    json::kind kind;
+  };
+  static constexpr Member kRequired[] = {
+      {"code_version", json::kind::string}, {"since", json::kind::string},
+      {"until", json::kind::string},        {"bounds", json::kind::object},
+      {"weights", json::kind::object},      {"overdue", json::kind::object},
+      {"origins", json::kind::array},       {"subtrees", json::kind::array},
+      {"rejections", json::kind::array},    {"late_events", json::kind::array},
+      {"gaps", json::kind::array},          {"children", json::kind::array},
+      {"silent_origins", json::kind::array}, {"repeats_without_initial", json::kind::array},
+      {"repeats_resolved_late", json::kind::array}, {"outdated_batches", json::kind::array},
+      {"legal_not_directed", json::kind::array}, {"days", json::kind::array},
+      {"reported", json::kind::array}};
+  std::string missing;
+  for (const auto& m : kRequired) {
+    const auto* v = o->if_contains(m.name);
+    if (v == nullptr || v->kind() != m.kind) missing += std::string(missing.empty() ? "" : ", ") + m.name;
+  }
+  if (!missing.empty()) {
+    return MakeError(Errc::kInvalidArgument,
+                     "summary is not a conformance report (node/CONFORMANCE.md): missing or of the wrong type: " +
+                         missing + "; an empty summary is not stored");
+  }
   return h;
 }
 

@@ -50,12 +50,14 @@ HttpResponse SummaryExchange::Handle(const HttpRequest& request, const std::stri
     return Answer(403, "child " + from_peer + " may not send the summary of '" + origin +
                            "', which is outside its subtree");
   }
-  const exchange::PublicKey* key = m_find_key(origin);
-  if (key == nullptr) return Answer(403, "no public key is known here for origin '" + origin + "'");
+  const auto keys = m_find_key(origin);
+  if (keys.empty()) return Answer(403, "no public key is known here for origin '" + origin + "'");
   auto sig = exchange::Base64Decode(exchange::HeaderOf(request, kSignature));
   if (!sig) return Answer(400, "missing or malformed X-Xf-Signature");
   if (request.body.size() > summary::kMaxBytes) return Answer(413, "summary larger than the limit");
-  if (!exchange::VerifyBytes(*key, request.body, *sig)) {
+  bool verified = false;
+  for (const auto& key : keys) verified = verified || exchange::VerifyBytes(*key, request.body, *sig);
+  if (!verified) {
     return Answer(403, "the summary's signature does not verify with the key of " + origin);
   }
   auto header = summary::ParseHeader(request.body);

@@ -8,8 +8,10 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "codes/codebook.h"
 #include "codes/date.h"
@@ -22,7 +24,9 @@ namespace xf::node {
 
 class SummaryExchange {
  public:
-  using FindKey = std::function<const exchange::PublicKey*(const std::string& node_id)>;
+  // The usable signing keys of a node (a rotation may overlap two).
+  using FindKey =
+      std::function<std::vector<std::shared_ptr<const exchange::PublicKey>>(const std::string& node_id)>;
   using ClientFor = std::function<exchange::HttpClientOptions(const PeerConfig&)>;
 
   SummaryExchange(const NodeConfig& config, const codes::CodeBook& codes, const Clock& clock,

@@ -40,6 +40,9 @@ class JsonWriter {
     m_o[name] = t.ToString();
   }
   void Flag(std::string_view name, bool b) { m_o[name] = b; }
+  void OptFlag(std::string_view name, const std::optional<bool>& b) {
+    if (b) m_o[name] = *b;
+  }
   void Count(std::string_view name, int n) { m_o[name] = n; }
   void Size(std::string_view name, std::uint64_t n) { m_o[name] = n; }
   template <class E>
@@ -162,6 +165,14 @@ class FieldReader {
     }
   }
   void Flag(std::string_view name, bool& b) {
+    if (!Take(name)) return;
+    if (m_val.is_bool()) {
+      b = m_val.get_bool();
+    } else {
+      WrongType(m_v, m_path, "true or false", m_val);
+    }
+  }
+  void OptFlag(std::string_view name, std::optional<bool>& b) {
     if (!Take(name)) return;
     if (m_val.is_bool()) {
       b = m_val.get_bool();

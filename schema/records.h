@@ -63,7 +63,9 @@ struct CaseRegistration {
   bool repeat = false;            // 初重件: false 初件, true 重件
   std::string initial_case_id;    // 初件编号 (required when repeat)
   bool first_at_this_body = true; // 本机构初次
-  bool first_nationally = true;   // 全国初次
+  // 全国初次: absent when the registering body does not know (nothing in the
+  // record says so); never assumed true. Written only when known.
+  std::optional<bool> first_nationally;
   bool skipped_level = false;     // 越级
   bool is_public = false;         // 公开
   bool anonymous = false;         // 匿名

@@ -82,6 +82,12 @@ std::size_t DecodeUtf8(std::string_view s, std::size_t i, char32_t& cp) {
 
 bool IsControl(char32_t cp) { return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F); }
 
+// Unicode non-characters (Unicode 15, §23.7): U+FDD0..U+FDEF and the last two
+// code points of every plane (U+FFFE, U+FFFF, U+1FFFE, …, U+10FFFF). They
+// are not text; XML cannot carry U+FFFE and U+FFFF at all, so a writer
+// would have to change them: refused instead.
+bool IsNoncharacter(char32_t cp) { return (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE; }
+
 std::string Hex(char32_t cp, int width) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%0*X", width, static_cast<unsigned>(cp));
@@ -104,7 +110,7 @@ std::string Quote(std::string_view s) {
       out += "\\x" + Hex(static_cast<unsigned char>(s[i]), 2);
       ++i;
     } else {
-      if (IsControl(cp)) {
+      if (IsControl(cp) || IsNoncharacter(cp)) {
         out += "\\u" + Hex(cp, 4);
       } else if (cp == '"' || cp == '\\') {
         out += '\\';
@@ -151,6 +157,10 @@ std::string TextProblem(std::string_view s, std::size_t max_chars, Lines lines) 
              std::to_string(chars + 1) +
              (lines == Lines::kMulti ? " (only line feed and tab are allowed)"
                                      : " (it must be a single line)");
+    }
+    if (IsNoncharacter(cp)) {
+      return "contains the Unicode non-character U+" + Hex(cp, 4) + " at character " +
+             std::to_string(chars + 1) + " (not text: refused, never replaced)";
     }
     i += len;
   }
@@ -245,9 +255,26 @@ std::string DivisionMessage(const codes::CodeBook& book, std::string_view code,
          "]";
 }
 
+// Codes and division codes are xs:string patterns in the XSD (white space
+// preserved, so "010101 " is not valid there either): white space around a
+// code is refused, and the message says that it is the white space.
+bool PaddedCode(Collector& out, const std::string& field, std::string_view code) {
+  constexpr std::string_view kSpace = " \t\n\r";
+  if (code.empty() || (kSpace.find(code.front()) == std::string_view::npos &&
+                       kSpace.find(code.back()) == std::string_view::npos)) {
+    return false;
+  }
+  out.Add("R3", field,
+          "code " + Quote(code) +
+              " has leading or trailing white space; a code has none (the XSD keeps white space in "
+              "codes, so it is not removed here either)");
+  return true;
+}
+
 // R2 for a coded field that is set. Returns true when valid.
 bool CheckCode(Collector& out, const codes::CodeBook& book, std::string_view table,
                const std::string& field, std::string_view code, Date on) {
+  if (PaddedCode(out, field, code)) return false;
   const codes::CodeCheck check = book.Check(table, code, on);
   if (check == codes::CodeCheck::kValid) return true;
   out.Add("R2", field, CodeMessage(book, table, book.Find(table, code), code, check, on));
@@ -274,6 +301,7 @@ bool RecordedPlaceKnown(const codes::CodeBook& book, std::string_view code) {
 // R2 for a division code of 6, 9 or 12 digits (问题属地, 住址行政区划).
 bool CheckPlaceCode(Collector& out, const codes::CodeBook& book, const std::string& field,
                     std::string_view code, Date on, Provenance provenance) {
+  if (PaddedCode(out, field, code)) return false;
   const codes::CodeCheck check = book.CheckPlace(code, on);
   if (check == codes::CodeCheck::kValid) return true;
   const bool well_formed =

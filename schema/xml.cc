@@ -44,6 +44,9 @@ class XmlWriter {
     Leaf(name, t.ToString());
   }
   void Flag(std::string_view name, bool b) { Leaf(name, b ? "true" : "false"); }
+  void OptFlag(std::string_view name, const std::optional<bool>& b) {
+    if (b) Flag(name, *b);
+  }
   void Count(std::string_view name, int n) { Leaf(name, std::to_string(n)); }
   void Size(std::string_view name, std::uint64_t n) { Leaf(name, std::to_string(n)); }
   template <class E>
@@ -216,6 +219,15 @@ class FieldReader {
         b = true;
       } else if (*t == "false") {
         b = false;
+      } else {
+        m_c.Violate(m_path, "not true or false: " + detail::Quote(*t));
+      }
+    }
+  }
+  void OptFlag(std::string_view name, std::optional<bool>& b) {
+    if (auto t = Scalar(name)) {
+      if (*t == "true" || *t == "false") {
+        b = *t == "true";
       } else {
         m_c.Violate(m_path, "not true or false: " + detail::Quote(*t));
       }

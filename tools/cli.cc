@@ -200,7 +200,8 @@ int RunCommandLine(const std::vector<CommandSpec>& commands, int argc, char** ar
   for (const auto& o : spec->options) {
     option_names.push_back(std::string("--") + o.name);
     if (o.value) {
-      app.add_option(std::string("--") + o.name, values[o.name]);
+      // Given twice, the last one counts (scripts append overrides).
+      app.add_option(std::string("--") + o.name, values[o.name])->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     } else {
       app.add_flag(std::string("--") + o.name, flags[o.name]);
     }

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "node/backup.h"
+#include "node/data_dir.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -47,13 +48,22 @@ int CmdBackup(const Args& args) {
     return 1;
   }
   const std::filesystem::path dest = std::filesystem::absolute(args.Positional()[0]);
-  auto r = node::BackupDataDir(config->data_dir, dest, config->node_id);
+  // A stopped node's data dir is locked for the copy; a running node's is
+  // read with a read-only connection (WAL readers never block its writes).
+  auto lock = node::DataDirLock::Acquire(config->data_dir, "xfctl backup");
+  if (!lock && lock.error().code != Errc::kAlreadyExists) {
+    std::cerr << "xfctl backup: " << lock.error().message << "\n";
+    return 1;
+  }
+  const bool live = !lock;
+  auto r = node::BackupDataDir(config->data_dir, dest, config->node_id, live);
   if (!r) {
     std::cerr << "xfctl backup: " << r.error().message << "\n";
     return 1;
   }
   std::cout << "backup of node " << config->node_id << " (" << config->data_dir.string()
-            << ") written to " << dest.string() << "; integrity_check ok\n";
+            << (live ? ", running: read-only" : "") << ") written to " << dest.string()
+            << "; integrity_check ok\n";
   PrintSummary(*r);
   return 0;
 }
@@ -73,9 +83,19 @@ int CmdRestore(const Args& args) {
     return 1;
   }
   // Replacing the database under a running node would lose its writes: never, even with --force.
-  if (std::string url; NodeRunning(*config, url)) {
-    std::cerr << "xfctl restore: a node is running on " << config->data_dir.string() << " (" << url
-              << " answers); stop it first (systemctl stop xfnode)\n";
+  // The data dir's lock is held for the whole restore, so no node starts meanwhile.
+  std::error_code ec;
+  std::filesystem::create_directories(config->data_dir, ec);
+  auto lock = node::DataDirLock::Acquire(config->data_dir, "xfctl restore");
+  if (!lock) {
+    std::string url;
+    std::cerr << "xfctl restore: "
+              << (lock.error().code == Errc::kAlreadyExists ? "a node is running (or another xfctl works) on " +
+                                                                  config->data_dir.string() + ": "
+                                                            : std::string())
+              << lock.error().message
+              << (NodeRunning(*config, url) ? " (its API answers at " + url + ")" : std::string())
+              << "; stop it first (systemctl stop xfnode)\n";
     return 1;
   }
   const std::filesystem::path src = std::filesystem::absolute(args.Positional()[0]);

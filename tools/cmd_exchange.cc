@@ -1,9 +1,15 @@
 // xfctl batch inspect|verify|get, export, import: batches as files.
 //
 // inspect/verify read a batch file and its signature with the libraries only
-// (no node needed). get, export and import open the node's own database and
-// exchange service (no network: Start() is never called), so the offline
-// path (网闸, removable media) goes through exactly the checks of a push.
+// (no node needed). get, export and import work on a node's database, and
+// one process at a time writes it (node/data_dir.h): when the node runs,
+// they go through its local API (/v1/exchange/…, the same Receive and
+// AcceptReceipt as a push); when it does not, they take the data dir's lock
+// and open its database and exchange service here (no network: Start() is
+// never called). Either way the offline path (网闸, removable media) goes
+// through exactly the checks of a push. See tools/README.md.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cstdlib>
@@ -15,7 +21,9 @@
 #include "exchange/batch.h"
 #include "exchange/crypto.h"
 #include "exchange/receipt.h"
+#include "node/blob_transfer.h"
 #include "node/blobs.h"
+#include "node/data_dir.h"
 #include "node/exchange_service.h"
 #include "node/store.h"
 #include "schema/detail/xsd.h"
@@ -29,9 +37,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The node's database, blobs and exchange service, opened by this process.
-// Members are destroyed in reverse order: the service before what it uses.
+// The node's database, blobs and exchange service, opened by this process
+// under the data dir's lock. Members are destroyed in reverse order: the
+// service before what it uses, the lock last.
 struct OpenNode {
+  std::optional<node::DataDirLock> lock;
   node::NodeConfig config;
   SystemClock clock;
   std::shared_ptr<const codes::CodeBook> codes;
@@ -43,8 +53,10 @@ struct OpenNode {
 // Opens the node's store; with `with_service`, also the exchange service and
 // its keys. Without it (reading only) the database must exist already; an
 // import may be the first thing a node on the far side of a 网闸 ever does.
-Result<std::unique_ptr<OpenNode>> Open(node::NodeConfig config, bool with_service) {
+// REQUIRES: `lock` is the data dir's lock.
+Result<std::unique_ptr<OpenNode>> Open(node::NodeConfig config, bool with_service, node::DataDirLock lock) {
   auto n = std::make_unique<OpenNode>();
+  n->lock.emplace(std::move(lock));
   n->config = std::move(config);
   const auto db = n->config.data_dir / "xfnode.db";
   std::error_code ec;
@@ -52,6 +64,9 @@ Result<std::unique_ptr<OpenNode>> Open(node::NodeConfig config, bool with_servic
     return MakeError(Errc::kNotFound,
                      "no database at " + db.string() + " (has this node ever run?)");
   }
+  auto mask = node::SecureDataDir(n->config.data_dir);
+  if (!mask) return mask.error();
+  ::umask(*mask);
   auto store = node::Store::Open(db, n->clock);
   if (!store) return MakeError(store.error().code, db.string() + ": " + store.error().message);
   n->store = std::move(store).value();
@@ -69,6 +84,61 @@ Result<std::unique_ptr<OpenNode>> Open(node::NodeConfig config, bool with_servic
   if (!service) return MakeError(service.error().code, "exchange: " + service.error().message);
   n->service = std::move(service).value();
   return n;
+}
+
+// Where an offline command works: the running node, through its local API,
+// or — none runs — the database opened here under the data dir's lock.
+struct Target {
+  std::optional<ApiTarget> api;
+  std::unique_ptr<OpenNode> local;
+  std::string holder;  // who holds the data dir when it is the API
+};
+
+Result<Target> Reach(const node::NodeConfig& config, bool with_service, const std::string& who) {
+  std::error_code ec;
+  fs::create_directories(config.data_dir, ec);
+  auto lock = node::DataDirLock::Acquire(config.data_dir, who);
+  Target t;
+  if (lock) {
+    auto n = Open(config, with_service, std::move(lock).value());
+    if (!n) return n.error();
+    t.local = std::move(n).value();
+    return t;
+  }
+  if (lock.error().code != Errc::kAlreadyExists) return lock.error();
+  // Someone writes the data dir. A running xfnode answers on its API: go through it.
+  t.holder = node::DataDirLock::Holder(config.data_dir).value_or("another process");
+  auto api = ApiOf(config);
+  if (api && WaitHealthy(api->url, 2)) {
+    t.api = std::move(api).value();
+    return t;
+  }
+  return MakeError(Errc::kUnavailable,
+                   lock.error().message + ", and no node answers at " + (api ? api->url : std::string("its API")) +
+                       "; one process at a time writes a node's database: wait for it, or stop it");
+}
+
+// A call to the running node's /v1/exchange/… API; the answer's "message" on failure.
+std::string Message(const exchange::HttpResponse& r) {
+  boost::system::error_code ec;
+  const auto v = json::parse(r.body, ec);
+  if (!ec && v.is_object() && v.as_object().contains("message") && v.at("message").is_string()) {
+    return std::string(v.at("message").as_string());
+  }
+  return "HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 300);
+}
+
+Result<exchange::HttpResponse> Call(const ApiTarget& api, const std::string& method, const std::string& path,
+                                    exchange::HttpHeaders headers, const fs::path& body_file = {},
+                                    const fs::path& response_file = {}) {
+  headers["authorization"] = "Bearer " + api.token;
+  exchange::HttpClientOptions opts;
+  opts.answer_timeout = std::chrono::minutes(30);  // an imported batch is answered once applied
+  opts.response_file = response_file;
+  auto r = body_file.empty() ? exchange::HttpCall(method, api.url + path, headers, "", opts)
+                             : exchange::HttpCallFile(method, api.url + path, headers, body_file, opts);
+  if (!r) return MakeError(Errc::kUnavailable, "the node at " + api.url + " did not answer: " + r.error().message);
+  return r;
 }
 
 // The XSD: $XF_SOURCE_DIR (tests), the installed share dir, the source tree.
@@ -323,26 +393,43 @@ int BatchGet(const Args& args) {
     std::cerr << "xfctl: " << config.error().message << "\n";
     return 2;
   }
-  auto n = Open(*config, false);
-  if (!n) {
-    std::cerr << "xfctl batch get: " << n.error().message << "\n";
-    return 1;
-  }
-  auto batch = (*n)->store->BatchBytes(id);
-  if (!batch) {
-    std::cerr << "xfctl batch get: " << batch.error().message << " at node " << config->node_id
-              << "\n";
-    return 1;
+  auto target = Reach(*config, false, "xfctl batch get");
+  if (!target) {
+    std::cerr << "xfctl batch get: " << target.error().message << "\n";
+    return target.error().code == Errc::kUnavailable ? 3 : 1;
   }
   std::error_code ec;
   fs::create_directories(*out, ec);
   const fs::path zst = fs::path(*out) / (id + ".zst");
   const fs::path sig = fs::path(*out) / (id + ".sig");
-  if (auto s = WriteFile(zst, batch->first); !s) {
-    std::cerr << "xfctl batch get: " << s.error().message << "\n";
-    return 1;
+  std::string signature;
+  if (target->api) {
+    // The running node streams it (a large batch is never read whole).
+    auto r = Call(*target->api, "GET", "/v1/exchange/batches/" + id, {}, {}, zst);
+    if (!r || r->status != 200) {
+      std::cerr << "xfctl batch get: " << (r ? Message(*r) : r.error().message) << " at node " << config->node_id
+                << "\n";
+      return r ? 1 : 3;
+    }
+    auto decoded = exchange::Base64Decode(r->headers["x-xf-signature"]);
+    if (!decoded) {
+      std::cerr << "xfctl batch get: the node sent no signature\n";
+      return 1;
+    }
+    signature = std::move(decoded).value();
+  } else {
+    auto batch = target->local->store->BatchBytes(id);
+    if (!batch) {
+      std::cerr << "xfctl batch get: " << batch.error().message << " at node " << config->node_id << "\n";
+      return 1;
+    }
+    if (auto s = WriteFile(zst, batch->first); !s) {
+      std::cerr << "xfctl batch get: " << s.error().message << "\n";
+      return 1;
+    }
+    signature = std::move(batch->second);
   }
-  if (auto s = WriteFile(sig, batch->second); !s) {
+  if (auto s = WriteFile(sig, signature); !s) {
     std::cerr << "xfctl batch get: " << s.error().message << "\n";
     return 1;
   }
@@ -389,22 +476,10 @@ int CmdExport(const Args& args) {
               << config->node_id << "\n";
     return 1;
   }
-  auto n = Open(*config, true);
-  if (!n) {
-    std::cerr << "xfctl export: " << n.error().message << "\n";
-    return 1;
-  }
-  auto& node = **n;
-  // Pack what is pending now, so nothing waits for the schedule.
-  auto made = node.service->PackPending(true);
-  if (!made) {
-    std::cerr << "xfctl export: packing failed: " << made.error().message << "\n";
-    return 1;
-  }
-  auto items = node.store->Undelivered(*link, 1u << 20);
-  if (!items) {
-    std::cerr << "xfctl export: " << items.error().message << "\n";
-    return 1;
+  auto target = Reach(*config, true, "xfctl export");
+  if (!target) {
+    std::cerr << "xfctl export: " << target.error().message << "\n";
+    return target.error().code == Errc::kUnavailable ? 3 : 1;
   }
   const fs::path dir = *out;
   std::error_code ec;
@@ -414,23 +489,114 @@ int CmdExport(const Args& args) {
               << "\n";
     return 1;
   }
+  // Pack what is pending now, so nothing waits for the schedule; then the
+  // link's undelivered batches, oldest first.
+  struct Item {
+    std::uint64_t qseq = 0;
+    std::string batch_id, origin, signature;
+    std::vector<std::string> attachments;
+    std::string events_signature;  // the origin's, over its events (exchange/proof.h), or ""
+  };
+  std::vector<Item> items;
+  std::int64_t made = 0;
+  if (target->api) {
+    const ApiTarget& api = *target->api;
+    auto packed = Call(api, "POST", "/v1/exchange/pack", {});
+    if (!packed || packed->status != 200) {
+      std::cerr << "xfctl export: packing failed: " << (packed ? Message(*packed) : packed.error().message) << "\n";
+      return packed ? 1 : 3;
+    }
+    made = json::parse(packed->body).at("packed").to_number<std::int64_t>();
+    auto listed = Call(api, "GET", "/v1/exchange/outbox?link=" + *link, {});
+    if (!listed || listed->status != 200) {
+      std::cerr << "xfctl export: " << (listed ? Message(*listed) : listed.error().message) << "\n";
+      return listed ? 1 : 3;
+    }
+    const json::value listing = json::parse(listed->body);
+    for (const auto& b : listing.at("batches").as_array()) {
+      const auto& o = b.as_object();
+      Item it;
+      it.qseq = static_cast<std::uint64_t>(o.at("qseq").to_number<std::int64_t>());
+      it.batch_id = std::string(o.at("batch_id").as_string());
+      it.origin = std::string(o.at("origin").as_string());
+      auto sig = exchange::Base64Decode(o.at("signature").as_string());
+      if (!sig) {
+        std::cerr << "xfctl export: the node sent a malformed signature for " << it.batch_id << "\n";
+        return 1;
+      }
+      it.signature = std::move(sig).value();
+      for (const auto& a : o.at("attachments").as_array()) it.attachments.emplace_back(a.as_string());
+      if (const auto* es = o.if_contains("events_signature"); es && es->is_string()) {
+        auto decoded = exchange::Base64Decode(es->as_string());
+        if (!decoded) {
+          std::cerr << "xfctl export: the node sent a malformed events signature for " << it.batch_id << "\n";
+          return 1;
+        }
+        it.events_signature = std::move(decoded).value();
+      }
+      items.push_back(std::move(it));
+    }
+  } else {
+    auto& node = *target->local;
+    auto packed = node.service->PackPending(true);
+    if (!packed) {
+      std::cerr << "xfctl export: packing failed: " << packed.error().message << "\n";
+      return 1;
+    }
+    made = *packed;
+    auto queued = node.store->Undelivered(*link, 1u << 20);
+    if (!queued) {
+      std::cerr << "xfctl export: " << queued.error().message << "\n";
+      return 1;
+    }
+    for (auto& q : *queued) {
+      items.push_back({q.qseq, q.batch_id, q.origin, q.signature, q.attachments, q.events_signature});
+    }
+  }
+  // Writes the batch's bytes to `file`: from the node (streamed), or copied here.
+  auto write_batch = [&](const Item& it, const fs::path& file) -> Status {
+    if (target->api) {
+      auto r = Call(*target->api, "GET", "/v1/exchange/batches/" + it.batch_id, {}, {}, file);
+      if (!r) return r.error();
+      if (r->status != 200) return MakeError(Errc::kIo, it.batch_id + ": " + Message(*r));
+      return {};
+    }
+    auto b = target->local->store->GetBatch(it.batch_id);
+    if (!b) return b.error();
+    if (!b->bytes_file.empty()) {
+      std::error_code cec;
+      fs::copy_file(b->bytes_file, file, fs::copy_options::overwrite_existing, cec);
+      if (cec) return MakeError(Errc::kIo, "cannot copy " + b->bytes_file.string() + ": " + cec.message());
+      return {};
+    }
+    return WriteFile(file, b->bytes);
+  };
+  // Copies attachment `sha` to `file`; kNotFound when this node does not hold it.
+  auto write_blob = [&](const std::string& sha, const fs::path& file) -> Status {
+    if (target->api) {
+      auto r = Call(*target->api, "GET", "/v1/blobs/" + sha, {}, {}, file);
+      if (!r) return r.error();
+      if (r->status == 404) return MakeError(Errc::kNotFound, "not held");
+      if (r->status != 200) return MakeError(Errc::kIo, sha + ": " + Message(*r));
+      return {};
+    }
+    if (!target->local->blobs->Has(sha)) return MakeError(Errc::kNotFound, "not held");
+    std::error_code cec;
+    fs::copy_file(target->local->blobs->PathOf(sha), file, fs::copy_options::overwrite_existing, cec);
+    if (cec) return MakeError(Errc::kIo, "cannot copy attachment " + sha + ": " + cec.message());
+    return {};
+  };
   std::size_t blobs = 0, missing = 0;
-  for (const auto& it : *items) {
+  for (const auto& it : items) {
     const std::string stem = std::to_string(it.qseq) + ".batch";
     json::object meta{{"batch_id", it.batch_id},
                       {"origin", it.origin},
                       {"from", config->node_id},
                       {"link", *link},
                       {"qseq", it.qseq}};
+    if (!it.events_signature.empty()) meta["events_signature"] = exchange::Base64Encode(it.events_signature);
     // The batch and signature first, the JSON last: a .json means the pair is complete.
-    // A batch kept in a file is copied as a file, never read whole.
-    if (!it.bytes_file.empty()) {
-      fs::copy_file(it.bytes_file, dir / (stem + ".zst"), fs::copy_options::overwrite_existing, ec);
-      if (ec) {
-        std::cerr << "xfctl export: cannot copy " << it.bytes_file.string() << ": " << ec.message() << "\n";
-        return 1;
-      }
-    } else if (auto s = WriteFile(dir / (stem + ".zst"), it.bytes); !s) {
+    if (auto s = write_batch(it, dir / (stem + ".zst")); !s) {
       std::cerr << "xfctl export: " << s.error().message << "\n";
       return 1;
     }
@@ -449,28 +615,30 @@ int CmdExport(const Args& args) {
         ++here;
         continue;
       }
-      auto data = node.blobs->Get(sha);
-      if (!data) {
-        ++missing;  // not held here: the receiver may have it already, or it follows later
+      if (auto s = write_blob(sha, dir / "blobs" / sha); !s) {
+        fs::remove(dir / "blobs" / sha, ec);
+        if (s.error().code != Errc::kNotFound) {
+          std::cerr << "xfctl export: " << s.error().message << "\n";
+          return 1;
+        }
+        // Not held here: the receiver holds the batch until it arrives, and says so.
+        std::cout << "  attachment " << sha << " of " << it.batch_id
+                  << " is not held here: the receiver will hold the batch until it arrives\n";
+        ++missing;
         continue;
-      }
-      if (auto s = WriteFile(dir / "blobs" / sha, *data); !s) {
-        std::cerr << "xfctl export: " << s.error().message << "\n";
-        return 1;
       }
       ++here;
       ++blobs;
     }
     std::cout << "  " << std::left << std::setw(5) << it.qseq << " " << std::setw(26) << it.batch_id
-              << " " << (it.bytes_file.empty() ? it.bytes.size() : fs::file_size(it.bytes_file, ec))
-              << " bytes, " << here << "/" << it.attachments.size()
-              << " attachments\n";
+              << " " << fs::file_size(dir / (stem + ".zst"), ec) << " bytes, " << here << "/"
+              << it.attachments.size() << " attachments\n";
   }
-  std::cout << "exported " << items->size() << " undelivered batch(es) for " << *link << " ("
-            << *made << " packed now, " << blobs << " attachment(s) copied"
+  std::cout << "exported " << items.size() << " undelivered batch(es) for " << *link << " ("
+            << made << " packed now, " << blobs << " attachment(s) copied"
             << (missing ? ", " + std::to_string(missing) + " not held here" : "") << ") to "
-            << dir.string() << "\n";
-  if (!items->empty()) {
+            << dir.string() << (target->api ? " through the running node" : "") << "\n";
+  if (!items.empty()) {
     std::cout << "on " << *link << ": xfctl import --node DIR --in " << dir.string() << "\n"
               << "then here: xfctl import --node " << config->file.parent_path().string()
               << " --receipts " << (dir / "receipts").string() << "\n";
@@ -488,7 +656,113 @@ struct ExportedBatch {
   json::object meta;
 };
 
-int ImportBatches(OpenNode& node, const fs::path& dir) {
+// What the receiving node made of one batch.
+struct Received {
+  std::string receipt_xml, receipt_sig;  // a receipt: applied, held (gap) or duplicate
+  std::optional<exchange::Receipt> receipt;
+  std::vector<std::string> missing;      // or: held until these attachments come (no receipt)
+  std::optional<Error> refused;          // or: refused whole
+};
+
+// What the exporting node wrote beside a batch (its .json).
+struct BatchMeta {
+  std::string origin, from, batch_id;
+  std::string events_signature;  // decoded; "" when the batch carries none
+};
+
+Received ReceiveBatch(Target& t, const fs::path& zst, const std::string& signature, const BatchMeta& meta) {
+  Received out;
+  if (t.api) {
+    std::map<std::string, std::string> headers{{"content-type", "application/zstd"},
+                                               {"x-xf-origin", meta.origin},
+                                               {"x-xf-from", meta.from},
+                                               {"x-xf-batch-id", meta.batch_id},
+                                               {"x-xf-signature", exchange::Base64Encode(signature)}};
+    if (!meta.events_signature.empty()) {
+      headers["x-xf-events-signature"] = exchange::Base64Encode(meta.events_signature);
+    }
+    auto r = Call(*t.api, "POST", "/v1/exchange/import", headers, zst);
+    if (!r) {
+      out.refused = r.error();
+      return out;
+    }
+    boost::system::error_code ec;
+    if (r->status == 424) {
+      const auto v = json::parse(r->body, ec);
+      if (!ec && v.is_object() && v.as_object().contains("missing_attachments")) {
+        for (const auto& x : v.at("missing_attachments").as_array()) out.missing.emplace_back(x.as_string());
+        return out;
+      }
+    }
+    if (r->status != 200) {
+      Errc code = r->status == 403 ? Errc::kPermission : r->status == 409 ? Errc::kAlreadyExists
+                : r->status == 413 ? Errc::kLimit : r->status >= 500 ? Errc::kUnavailable : Errc::kInvalidArgument;
+      out.refused = MakeError(code, Message(*r));
+      return out;
+    }
+    auto sig = exchange::Base64Decode(r->headers["x-xf-signature"]);
+    auto receipt = exchange::ParseReceiptXml(r->body);
+    if (!sig || !receipt) {
+      out.refused = MakeError(Errc::kInvalidArgument, "the node answered without a signed receipt");
+      return out;
+    }
+    out.receipt_xml = r->body;
+    out.receipt_sig = std::move(sig).value();
+    out.receipt = std::move(receipt).value();
+    return out;
+  }
+  auto& node = *t.local;
+  // The batch streams from a copy in the node's spool dir (the store may
+  // keep that copy as the batch's file); the medium is left as it was.
+  std::error_code ec;
+  const fs::path spool = node.config.data_dir / "spool";
+  fs::create_directories(spool, ec);
+  const fs::path copy = spool / ("import-" + exchange::RandomHex(8));
+  struct Remove {
+    fs::path p;
+    ~Remove() {
+      std::error_code ignored;
+      fs::remove(p, ignored);
+    }
+  } remove_copy{copy};
+  fs::copy_file(zst, copy, ec);
+  if (ec) {
+    out.refused = MakeError(Errc::kIo, "cannot copy " + zst.string() + " to " + copy.string() + ": " + ec.message());
+    return out;
+  }
+  node::ExchangeService::Incoming in{"", signature, meta.origin, meta.from, copy};
+  in.batch_id = meta.batch_id;
+  in.events_signature = meta.events_signature;
+  auto r = node.service->Receive(in);
+  if (!r) {
+    out.refused = r.error();
+    return out;
+  }
+  if (!r->missing_attachments.empty()) {
+    out.missing = std::move(r->missing_attachments);
+    return out;
+  }
+  out.receipt_xml = std::move(r->xml);
+  out.receipt_sig = std::move(r->signature);
+  out.receipt = std::move(r->receipt);
+  return out;
+}
+
+// Hands the receiving node an attachment a verified batch names, from the
+// medium; it checks the hash.
+Status ProvideBlob(Target& t, const std::string& sha, const fs::path& file) {
+  if (t.api) {
+    return node::UploadBlob(t.api->url + "/v1/blobs/" + sha, sha, file, {{"authorization", "Bearer " + t.api->token}},
+                            exchange::HttpClientOptions{});
+  }
+  // Staged: the batch claims it when it is received again.
+  return t.local->blobs->PutFile(sha, file, true);
+}
+
+// Exit status 4: nothing refused, but a batch is held for attachments not on the medium.
+constexpr int kHeldForAttachments = 4;
+
+int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir) {
   std::vector<ExportedBatch> batches;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
@@ -514,41 +788,24 @@ int ImportBatches(OpenNode& node, const fs::path& dir) {
   std::sort(batches.begin(), batches.end(),
             [](const auto& a, const auto& b) { return a.qseq < b.qseq; });
 
-  // Attachments first, so every batch finds what it names. Each is stored
-  // only if its content hashes to its name.
-  std::size_t blobs = 0;
-  for (const auto& e : fs::directory_iterator(dir / "blobs", ec)) {
-    const std::string sha = e.path().filename().string();
-    if (!schema::IsSha256Hex(sha) || node.blobs->Has(sha)) continue;
-    auto data = ReadFile(e.path(), node.config.limits.max_attachment_bytes);
-    if (!data) {
-      std::cerr << "  attachment " << sha << ": " << data.error().message << "\n";
-      continue;
-    }
-    if (auto s = node.blobs->Put(sha, *data); !s) {
-      std::cerr << "  attachment " << sha << " refused: " << s.error().message << "\n";
-      continue;
-    }
-    if (auto s = node.store->RecordBlob(sha, data->size()); !s) {
-      std::cerr << "xfctl import: " << s.error().message << "\n";
-      return 1;
-    }
-    ++blobs;
-  }
-
+  // Batch by batch, in queue order: a batch is received (verified) first,
+  // and only the attachments a verified batch names and the node lacks are
+  // taken from the medium — a refused batch leaves nothing behind. A batch
+  // whose attachments are neither held nor on the medium is held, without
+  // a receipt, until they come (a later import, an upload).
   const fs::path receipts = dir / "receipts";
   fs::create_directories(receipts, ec);
-  int refused = 0;
-  std::size_t accepted = 0, rejected = 0;
+  int refused = 0, held = 0;
+  std::size_t accepted = 0, rejected = 0, blobs = 0;
   for (const auto& b : batches) {
     const std::string batch_id = JsonString(b.meta, "batch_id");
     const std::string from = JsonString(b.meta, "from");
     const std::string link = JsonString(b.meta, "link");
     std::cout << "  " << std::left << std::setw(5) << b.qseq << " " << std::setw(26) << batch_id
               << " ";
-    if (!link.empty() && link != node.config.node_id) {
+    if (!link.empty() && link != config.node_id) {
       std::cout << "REFUSED: exported by " << from << " for " << link << ", not for this node ("
-                << node.config.node_id << ")\n";
+                << config.node_id << ")\n";
       ++refused;
       continue;
     }
@@ -558,32 +815,44 @@ int ImportBatches(OpenNode& node, const fs::path& dir) {
       ++refused;
       continue;
     }
-    // The batch streams from a copy in the node's spool dir (the store may
-    // keep that copy as the batch's file); the medium is left as it was.
-    const fs::path spool = node.config.data_dir / "spool";
-    fs::create_directories(spool, ec);
-    const fs::path copy = spool / ("import-" + exchange::RandomHex(8));
-    struct Remove {
-      fs::path p;
-      ~Remove() {
-        std::error_code ignored;
-        fs::remove(p, ignored);
+    BatchMeta meta{JsonString(b.meta, "origin"), from, batch_id, {}};
+    if (const std::string es = JsonString(b.meta, "events_signature"); !es.empty()) {
+      auto decoded = exchange::Base64Decode(es);
+      if (!decoded) {
+        std::cout << "REFUSED: the events signature in " << batch_id << ".json is not base64\n";
+        ++refused;
+        continue;
       }
-    } remove_copy{copy};
-    fs::copy_file(b.zst, copy, ec);
-    if (ec) {
-      std::cout << "REFUSED: cannot copy " << b.zst << " to " << copy.string() << ": " << ec.message() << "\n";
+      meta.events_signature = std::move(decoded).value();
+    }
+    Received r = ReceiveBatch(t, b.zst, *sig, meta);
+    if (!r.missing.empty()) {
+      bool provided = false;
+      for (const auto& sha : r.missing) {
+        const fs::path file = dir / "blobs" / sha;
+        if (!fs::exists(file, ec)) continue;
+        if (auto s = ProvideBlob(t, sha, file); !s) {
+          std::cout << "\n        attachment " << sha << " on the medium refused: " << s.error().message;
+          continue;
+        }
+        provided = true;
+        ++blobs;
+      }
+      if (provided) r = ReceiveBatch(t, b.zst, *sig, meta);
+    }
+    if (r.refused) {
+      std::cout << "REFUSED (" << ErrcName(r.refused->code) << "): " << r.refused->message << "\n";
       ++refused;
       continue;
     }
-    node::ExchangeService::Incoming in{"", std::move(sig).value(), JsonString(b.meta, "origin"), from, copy};
-    auto r = node.service->Receive(in);
-    if (!r) {
-      std::cout << "REFUSED (" << ErrcName(r.error().code) << "): " << r.error().message << "\n";
-      ++refused;
+    if (!r.missing.empty()) {
+      std::cout << "HELD: waiting for " << r.missing.size()
+                << " attachment(s) neither held here nor on the medium; no receipt until they come:\n";
+      for (const auto& sha : r.missing) std::cout << "        missing attachment " << sha << "\n";
+      ++held;
       continue;
     }
-    const auto& rc = r->receipt;
+    const auto& rc = *r.receipt;
     std::cout << rc.status << ", " << rc.AcceptedCount() << " accepted, " << rc.rejected.size()
               << " rejected\n";
     for (const auto& x : rc.rejected) {
@@ -593,33 +862,40 @@ int ImportBatches(OpenNode& node, const fs::path& dir) {
     accepted += rc.AcceptedCount();
     rejected += rc.rejected.size();
     const std::string stem = std::to_string(b.qseq) + ".receipt";
-    json::object meta{{"batch_id", rc.batch_id},
-                      {"receiver", node.config.node_id},
-                      {"link", node.config.node_id},
-                      {"qseq", b.qseq}};
-    Status s = WriteFile(receipts / (stem + ".xml"), r->xml);
-    if (s) s = WriteFile(receipts / (stem + ".sig"), r->signature);
-    if (s) s = WriteFile(receipts / (stem + ".json"), json::serialize(meta) + "\n");
+    json::object receipt_meta{{"batch_id", rc.batch_id},
+                              {"receiver", config.node_id},
+                              {"link", config.node_id},
+                              {"qseq", b.qseq}};
+    Status s = WriteFile(receipts / (stem + ".xml"), r.receipt_xml);
+    if (s) s = WriteFile(receipts / (stem + ".sig"), r.receipt_sig);
+    if (s) s = WriteFile(receipts / (stem + ".json"), json::serialize(receipt_meta) + "\n");
     if (!s) {
       std::cerr << "xfctl import: " << s.error().message << "\n";
       return 1;
     }
   }
-  std::cout << "imported " << batches.size() - static_cast<std::size_t>(refused) << " of "
-            << batches.size() << " batch(es) into " << node.config.node_id << ": " << accepted
-            << " record(s) accepted, " << rejected << " rejected, " << blobs
-            << " attachment(s) stored\n";
-  if (batches.size() > static_cast<std::size_t>(refused)) {
+  const std::size_t answered = batches.size() - static_cast<std::size_t>(refused + held);
+  std::cout << "imported " << answered << " of " << batches.size() << " batch(es) into " << config.node_id
+            << (t.api ? " through the running node" : "") << ": " << accepted << " record(s) accepted, "
+            << rejected << " rejected, " << blobs << " attachment(s) stored";
+  if (held > 0) std::cout << ", " << held << " held for missing attachments (see xfctl status)";
+  if (refused > 0) std::cout << ", " << refused << " refused";
+  std::cout << "\n";
+  if (answered > 0) {
     std::cout << "signed receipts in " << receipts.string()
               << " — take them back and run: xfctl import --node SENDER --receipts "
               << receipts.string() << "\n";
   }
-  return refused ? 1 : 0;
+  if (held > 0) {
+    std::cout << "a held batch is applied once its attachments come (a medium that carries them, or PUT "
+                 "/v1/blobs/{sha256}); import again then to write its receipt\n";
+  }
+  return refused ? 1 : held ? kHeldForAttachments : 0;
 }
 
 // ---- import --receipts --------------------------------------------------------
 
-int ImportReceipts(OpenNode& node, fs::path dir) {
+int ImportReceipts(Target& t, fs::path dir) {
   std::error_code ec;
   // Accept the export folder as well as its receipts/ folder.
   if (fs::is_directory(dir / "receipts", ec)) dir /= "receipts";
@@ -660,8 +936,24 @@ int ImportReceipts(OpenNode& node, fs::path dir) {
       ++failed;
       continue;
     }
-    if (auto s = node.service->AcceptReceipt(receiver, qseq, *xml, *sig); !s) {
-      std::cout << "FAILED: " << s.error().message << "\n";
+    Status accepted;
+    if (t.api) {
+      auto r = Call(*t.api, "POST", "/v1/exchange/receipts",
+                    {{"content-type", "application/xml"},
+                     {"x-xf-link", receiver},
+                     {"x-xf-qseq", std::to_string(qseq)},
+                     {"x-xf-signature", exchange::Base64Encode(*sig)}},
+                    dir / (stem + ".xml"));
+      if (!r) {
+        accepted = r.error();
+      } else if (r->status != 200) {
+        accepted = MakeError(Errc::kInvalidArgument, Message(*r));
+      }
+    } else {
+      accepted = t.local->service->AcceptReceipt(receiver, qseq, *xml, *sig);
+    }
+    if (!accepted) {
+      std::cout << "FAILED: " << accepted.error().message << "\n";
       ++failed;
       continue;
     }
@@ -703,12 +995,12 @@ int CmdImport(const Args& args) {
     std::cerr << "xfctl: " << config.error().message << "\n";
     return 2;
   }
-  auto n = Open(*config, true);
-  if (!n) {
-    std::cerr << "xfctl import: " << n.error().message << "\n";
-    return 1;
+  auto target = Reach(*config, true, in ? "xfctl import --in" : "xfctl import --receipts");
+  if (!target) {
+    std::cerr << "xfctl import: " << target.error().message << "\n";
+    return target.error().code == Errc::kUnavailable ? 3 : 1;
   }
-  return in ? ImportBatches(**n, *in) : ImportReceipts(**n, *receipts);
+  return in ? ImportBatches(*target, *config, *in) : ImportReceipts(*target, *receipts);
 }
 
 }  // namespace xf::tools

@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "exchange/crypto.h"
 #include "schema/validate.h"
@@ -68,7 +69,7 @@ struct Permission {
 // config and token through its group and owns its private keys and data;
 // members of the group xfnode may read the token and so use xfctl.
 std::vector<Permission> SystemPermissions(const Layout& l) {
-  return {
+  std::vector<Permission> out{
       {l.config_file.parent_path(), 0750, false},
       {l.config_file, 0640, false},
       {l.keys_dir, 0750, false},
@@ -79,6 +80,10 @@ std::vector<Permission> SystemPermissions(const Layout& l) {
       {l.keys_dir / "tls.crt", 0644, false},
       {l.token_file, 0640, false},
   };
+  if (std::error_code ec; std::filesystem::exists(l.keys_dir / "root.pub", ec)) {
+    out.push_back({l.keys_dir / "root.pub", 0644, false});
+  }
+  return out;
 }
 
 std::string ModeText(unsigned mode) {
@@ -92,7 +97,7 @@ std::string ModeText(unsigned mode) {
 int CmdInit(const Args& args) {
   if (auto u = args.Unknown({"dir", "system", "root", "user", "node-id", "tier", "name", "api-port",
                              "exchange-port", "alg", "force", "api-listen", "exchange-listen",
-                             "interval"});
+                             "interval", "root-key"});
       !u.empty()) {
     std::cerr << "xfctl init: " << u << "\n";
     return 2;
@@ -117,6 +122,16 @@ int CmdInit(const Args& args) {
               << "' is not a node id (a 6-digit division code, optionally followed by . and an "
                  "organisation code)\n";
     return 2;
+  }
+  // The national root key the signed directory is verified with.
+  std::optional<exchange::PublicKey> root_key;
+  if (auto root = args.Get("root-key")) {
+    auto k = exchange::PublicKey::LoadPem(*root);
+    if (!k) {
+      std::cerr << "xfctl init: --root-key: " << k.error().message << "\n";
+      return 2;
+    }
+    root_key.emplace(std::move(k).value());
   }
   const std::string tier = args.Get("tier", "county");
   const std::string alg_name = args.Get("alg", "ed25519");
@@ -152,6 +167,9 @@ int CmdInit(const Args& args) {
     return 1;
   }
   const bool had_data = fs::exists(l.data_dir, ec);
+  // Whatever umask this was started with, nothing below is created open to
+  // others; the modes that must differ are set explicitly.
+  ::umask(077);
   for (const auto& d : {l.keys_dir / "peers", l.keys_dir / "directory", l.data_dir}) {
     fs::create_directories(d, ec);
     if (ec) {
@@ -161,6 +179,9 @@ int CmdInit(const Args& args) {
     }
   }
   ::chmod(l.keys_dir.c_str(), system ? 0750 : 0700);
+  // The data dir holds ID numbers: 0700 (--system: 0750 with the service's
+  // group, below). xfnode keeps it so and creates its files 0600 within.
+  if (!system && !had_data) ::chmod(l.data_dir.c_str(), 0700);
 
   auto key = exchange::PrivateKey::Generate(*alg);
   if (!key) {
@@ -181,6 +202,12 @@ int CmdInit(const Args& args) {
       !s) {
     std::cerr << "xfctl init: " << s.error().message << "\n";
     return 1;
+  }
+  if (root_key) {
+    if (auto s = WriteFile(l.keys_dir / "root.pub", root_key->Pem()); !s) {
+      std::cerr << "xfctl init: " << s.error().message << "\n";
+      return 1;
+    }
   }
   if (auto s = WriteFile(l.token_file, exchange::RandomHex(24) + "\n", 0600); !s) {
     std::cerr << "xfctl init: " << s.error().message << "\n";
@@ -208,6 +235,10 @@ int CmdInit(const Args& args) {
           "\n  port: " + args.Get("exchange-port", "8641") +
           "\n  interval: " + args.Get("interval", "60") + "\n";
   yaml += "limits:\n  max_attachments: 5\n";
+  if (root_key) {
+    yaml += "directory:   # the signed directory of keys and certificates, from the national bureau\n"
+            "  root_key: " + l.Name(l.keys_dir / "root.pub") + "\n";
+  }
   if (auto s = WriteFile(l.config_file, yaml, 0640); !s) {
     std::cerr << "xfctl init: " << s.error().message << "\n";
     return 1;
@@ -255,7 +286,11 @@ int CmdInit(const Args& args) {
             << "  signing key  " << (l.keys_dir / "signing.key").string() << " (" << alg_name
             << ", fingerprint " << pub.Fingerprint().substr(0, 16) << "…)"
             << (system ? owner_note : "") << "\n"
-            << "  TLS          " << (l.keys_dir / "tls.crt").string() << "\n"
+            << "  TLS          " << (l.keys_dir / "tls.crt").string()
+            << " (end-entity; peers pin its key)\n"
+            << (root_key ? "  root key     " + (l.keys_dir / "root.pub").string() + " (fingerprint " +
+                               root_key->Fingerprint().substr(0, 16) + "…): verifies the signed directory\n"
+                         : std::string())
             << "  API token    " << l.token_file.string() << "\n"
             << "  data         " << l.data_dir.string() << (had_data ? " (kept as it was)" : "")
             << "\n";

@@ -49,6 +49,23 @@ int CmdPeer(const std::string& sub, const Args& args) {
     std::cerr << "xfctl peer add: " << k.error().message << "\n";
     return 1;
   }
+  // The certificate must be the peer's own: its CN is the node id given.
+  // (The node then pins it by its public key, never by the CN.)
+  auto info = exchange::LoadCertificate(*cert);
+  if (!info) {
+    std::cerr << "xfctl peer add: --cert: " << info.error().message << "\n";
+    return 1;
+  }
+  if (info->common_name != id) {
+    std::cerr << "xfctl peer add: the certificate " << *cert << " is for CN '" << info->common_name
+              << "', not for --id " << id << ": refusing to pin another node's certificate for " << id << "\n";
+    return 1;
+  }
+  if (info->is_ca) {
+    std::cerr << "xfctl peer add: note: " << *cert
+              << " is of the old kind (CA:TRUE); it is pinned all the same. Its node can re-issue it with "
+                 "the same key (xfctl tls reissue), which needs no change here.\n";
+  }
   const auto dir = config->file.parent_path();
   const auto key_to = dir / "keys" / "peers" / (id + ".pub");
   const auto cert_to = dir / "keys" / "peers" / (id + ".crt");
@@ -94,10 +111,36 @@ int CmdPeer(const std::string& sub, const Args& args) {
   return 0;
 }
 
+namespace {
+
+// Asks a running node to read its keys again; says what happened.
+void TellRunningNode(const node::NodeConfig& config, const char* cmd) {
+  auto api = ApiOf(config);
+  std::error_code ec;
+  if (!api || !std::filesystem::exists(config.data_dir / "api.url", ec)) {
+    std::cout << "the node is not running: it reads its keys when it starts\n";
+    return;
+  }
+  auto r = CallApi(*api, "POST", "/v1/keys/reload", "");
+  if (r && r->status == 200) {
+    std::cout << "the running node took the change at once (" << r->body << ")\n";
+  } else {
+    // It also watches the key directory, so the change still arrives.
+    std::cout << cmd << ": the node did not answer the reload ("
+              << (r ? "HTTP " + std::to_string(r->status) : r.error().message)
+              << "); it notices the key directory's change by itself within seconds, or on SIGHUP\n";
+  }
+}
+
+}  // namespace
+
 int CmdKeys(const std::string& sub, const Args& args) {
   const auto& pos = args.Positional();
-  if (sub != "add" || pos.size() != 2 || !schema::IsNodeId(pos[0])) {
-    std::cerr << "usage: xfctl keys add NODE-ID PUBLIC-KEY.pem --node DIR\n";
+  const bool add = sub == "add" && pos.size() == 2 && schema::IsNodeId(pos[0]);
+  const bool remove = sub == "remove" && pos.size() == 1 && schema::IsNodeId(pos[0]);
+  if (!add && !remove) {
+    std::cerr << "usage: xfctl keys add NODE-ID PUBLIC-KEY.pem --node DIR\n"
+                 "       xfctl keys remove NODE-ID --node DIR\n";
     return 2;
   }
   auto config = FindNode(args);
@@ -106,17 +149,36 @@ int CmdKeys(const std::string& sub, const Args& args) {
     return 2;
   }
   if (config->key_directory.empty()) {
-    std::cerr << "xfctl keys add: the configuration has no key_directory\n";
+    std::cerr << "xfctl keys " << sub << ": the configuration has no key_directory\n";
     return 1;
   }
-  if (auto k = exchange::PublicKey::LoadPem(pos[1]); !k) {
-    std::cerr << "xfctl keys add: " << k.error().message << "\n";
-    return 1;
+  const auto file = config->key_directory / (pos[0] + ".pub");
+  if (add) {
+    if (auto k = exchange::PublicKey::LoadPem(pos[1]); !k) {
+      std::cerr << "xfctl keys add: " << k.error().message << "\n";
+      return 1;
+    }
+    // Copied beside and renamed: the node's watch never reads half a key.
+    const auto tmp = config->key_directory / ("." + pos[0] + ".pub.tmp");
+    if (auto s = CopyFile(pos[1], tmp); !s) {
+      std::cerr << "xfctl keys add: " << s.error().message << "\n";
+      return 1;
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, file, ec);
+    if (ec) {
+      std::cerr << "xfctl keys add: cannot write " << file.string() << ": " << ec.message() << "\n";
+      return 1;
+    }
+  } else {
+    std::error_code ec;
+    if (!std::filesystem::remove(file, ec)) {
+      std::cerr << "xfctl keys remove: no key of " << pos[0] << " in " << config->key_directory.string()
+                << (ec ? ": " + ec.message() : std::string()) << "\n";
+      return 1;
+    }
   }
-  if (auto s = CopyFile(pos[1], config->key_directory / (pos[0] + ".pub")); !s) {
-    std::cerr << "xfctl keys add: " << s.error().message << "\n";
-    return 1;
-  }
+  TellRunningNode(*config, add ? "xfctl keys add" : "xfctl keys remove");
   return 0;
 }
 

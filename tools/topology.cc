@@ -293,13 +293,30 @@ void Topology::ReleaseAll() {
 }
 
 Status Topology::WriteStopScript() const {
-  std::string s = "#!/bin/sh\n# Stops the xfnode processes started by xfctl demo --keep.\n";
+  // Each node is found by its data dir, not by the pid this process
+  // started: a running xfnode holds the lock on DATA/xfnode.pid and has
+  // written its pid there (node/data_dir.h), so a node stopped and
+  // restarted by hand is stopped as well. A pid is signalled only while its
+  // pid file is locked and the process is an xfnode.
+  std::string s =
+      "#!/bin/sh\n"
+      "# Stops the xfnode processes of this xfctl demo --keep, also those restarted by hand:\n"
+      "# each node is found by the pid file its running xfnode holds locked in its data dir.\n"
+      "stop() {  # node id, data dir\n"
+      "  f=\"$2/xfnode.pid\"\n"
+      "  [ -r \"$f\" ] || return 0\n"
+      "  if command -v flock >/dev/null 2>&1 && flock -n \"$f\" true 2>/dev/null; then return 0; fi  # not running\n"
+      "  pid=$(sed -n 's/.*(pid \\([0-9][0-9]*\\)).*/\\1/p' \"$f\")\n"
+      "  [ -n \"$pid\" ] || return 0\n"
+      "  tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -q xfnode || return 0\n"
+      "  kill $pid && while kill -0 $pid 2>/dev/null; do sleep 0.1; done && echo \"stopped $1 (pid $pid)\"\n"
+      "}\n";
   for (const auto& n : m_nodes) {
-    if (!n.proc || n.proc->Pid() <= 0) continue;
-    s += "pid=" + std::to_string(n.proc->Pid()) + "; cfg='" + n.config.file.string() + "'\n" +
-         "if tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -qF -- \"$cfg\"; then\n"
-         "  kill $pid && while kill -0 $pid 2>/dev/null; do sleep 0.1; done && echo \"stopped " +
-         n.spec.id + " (pid $pid)\"\nfi\n";
+    std::string dir = n.config.data_dir.string();
+    std::string quoted = "'";
+    for (char c : dir) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    quoted += "'";
+    s += "stop " + n.spec.id + " " + quoted + "\n";
   }
   return WriteFile(m_dir / "stop.sh", s, 0755);
 }

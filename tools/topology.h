@@ -104,7 +104,8 @@ class Topology {
   Status Restart(const std::string& id);
   // Leaves every running node running (after WriteStopScript, say).
   void ReleaseAll();
-  // DIR/stop.sh: stops exactly the running nodes (checks each pid still runs its config).
+  // DIR/stop.sh: stops every node of the topology that runs, found by its
+  // data dir's pid file (so also a node restarted by hand), never another process.
   Status WriteStopScript() const;
 
   // REQUIRES: `id` is one of the topology's nodes.

@@ -97,8 +97,9 @@ Result<ApiTarget> ApiOf(const node::NodeConfig& config) {
 
 Result<exchange::HttpResponse> CallApi(const ApiTarget& api, const std::string& method,
                                        const std::string& path, const std::string& body,
-                                       const std::string& content_type) {
-  exchange::HttpHeaders h{{"authorization", "Bearer " + api.token}};
+                                       const std::string& content_type, const exchange::HttpHeaders& extra) {
+  exchange::HttpHeaders h = extra;
+  h["authorization"] = "Bearer " + api.token;
   if (!body.empty()) h["content-type"] = content_type;
   return exchange::HttpCall(method, api.url + path, h, body);
 }

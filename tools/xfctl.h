@@ -45,7 +45,8 @@ struct ApiTarget {
 Result<ApiTarget> ApiOf(const node::NodeConfig& config);
 Result<exchange::HttpResponse> CallApi(const ApiTarget& api, const std::string& method,
                                        const std::string& path, const std::string& body,
-                                       const std::string& content_type = "application/json");
+                                       const std::string& content_type = "application/json",
+                                       const exchange::HttpHeaders& extra = {});
 
 Result<std::string> ReadFile(const std::filesystem::path& file, std::size_t max_bytes = 64 << 20);
 Status WriteFile(const std::filesystem::path& file, const std::string& data, unsigned mode = 0644);
@@ -91,5 +92,7 @@ int CmdExport(const Args& args);
 int CmdImport(const Args& args);
 int CmdConformance(const Args& args);
 int CmdCodes(const std::string& sub, const Args& args);  // show, tables
+int CmdTls(const std::string& sub, const Args& args);        // reissue, show (cmd_trust.cc)
+int CmdDirectory(const std::string& sub, const Args& args);  // keygen, add, revoke, sign, publish, show
 
 }  // namespace xf::tools

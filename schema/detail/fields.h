@@ -7,6 +7,7 @@
 //   v.OptDay(name, std::optional<Date>&)
 //   v.Time(name, Instant&, Opt)            kOptional: seconds == 0 means absent
 //   v.Flag(name, bool&)
+//   v.OptFlag(name, std::optional<bool>&)  absent (unknown) unless given
 //   v.Count(name, int&)
 //   v.Size(name, std::uint64_t&)
 //   v.Choice(name, E&, names)              an enum; names[i] is the value i
@@ -87,7 +88,7 @@ void Fields(V& v, S& c) {
   v.Flag("repeat", c.repeat);
   v.Text("initial_case_id", c.initial_case_id, Opt::kOptional);
   v.Flag("first_at_this_body", c.first_at_this_body);
-  v.Flag("first_nationally", c.first_nationally);
+  v.OptFlag("first_nationally", c.first_nationally);
   v.Flag("skipped_level", c.skipped_level);
   v.Flag("is_public", c.is_public);
   v.Flag("anonymous", c.anonymous);

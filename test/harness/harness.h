@@ -54,6 +54,7 @@ class NodeProcess {
   void Kill();        // SIGKILL, and reap
   int Stop();         // SIGTERM, wait; the exit status
   bool Running();
+  int Pid() const { return m_pid; }  // -1 when not running
 
   const std::filesystem::path& Dir() const { return m_dir; }
   std::filesystem::path ConfigFile() const { return m_dir / "xfnode.yaml"; }

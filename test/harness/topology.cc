@@ -115,6 +115,9 @@ std::string QueryOne(const std::filesystem::path& node_dir, const std::string& s
 
 Topology::Topology(std::vector<std::string> ids, TopologyOptions options)
     : m_ids(std::move(ids)), m_options(std::move(options)) {
+  if (m_options.directory_root) {
+    Must(Xfctl({"directory", "keygen", "--out", RootKeyDir().string()}), "xfctl directory keygen");
+  }
   // Exchange ports are fixed before start (peers need each other's URL).
   std::set<std::uint16_t> ports;
   for (const auto& id : m_ids) {
@@ -123,10 +126,13 @@ Topology::Topology(std::vector<std::string> ids, TopologyOptions options)
     do {
       m.exchange_port = FreePort();
     } while (!ports.insert(m.exchange_port).second);
-    m.process = std::make_unique<NodeProcess>(
-        m_root.Path() / id, id, TierOf(id),
-        std::vector<std::string>{"--exchange-port", std::to_string(m.exchange_port), "--interval",
-                                 std::to_string(m_options.interval_seconds)});
+    std::vector<std::string> init{"--exchange-port", std::to_string(m.exchange_port), "--interval",
+                                  std::to_string(m_options.interval_seconds)};
+    if (m_options.directory_root) {
+      init.push_back("--root-key");
+      init.push_back((RootKeyDir() / "root.pub").string());
+    }
+    m.process = std::make_unique<NodeProcess>(m_root.Path() / id, id, TierOf(id), init);
     // exchange.retry_max: not an init option; set it in the file init wrote.
     const auto config = m_root.Path() / id / "xfnode.yaml";
     std::string yaml = ReadText(config);

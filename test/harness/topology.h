@@ -39,6 +39,10 @@ struct TopologyOptions {
   // Children linked only by files (xfctl export/import, 网闸): wired without
   // URLs on either side, so neither pushes to the other.
   std::set<std::string> offline;
+  // A national root key pair made first (xfctl directory keygen, under
+  // RootKeyDir()), and every node initialised with its public half
+  // (xfctl init --root-key): the nodes take a signed directory.
+  bool directory_root = false;
 };
 
 class Topology {
@@ -56,6 +60,8 @@ class Topology {
   NodeProcess& Node(const std::string& id);
   std::filesystem::path Dir(const std::string& id) const;
   std::filesystem::path Root() const { return m_root.Path(); }
+  // root.key and root.pub, with TopologyOptions::directory_root.
+  std::filesystem::path RootKeyDir() const { return m_root.Path() / "national-root"; }
   std::string ExchangeUrl(const std::string& id) const;  // https://127.0.0.1:PORT
   std::optional<std::string> ParentOf(const std::string& id) const;
 

@@ -63,11 +63,11 @@ TEST_CASE("codes upgrade: events stored under the old tables load, show and trav
     auto store = xf::node::Store::Open(t.Dir("110105") / "data" / "xfnode.db", clock);
     REQUIRE_MESSAGE(store, store.error().message);
     // 下城区, abolished in 2021, was still "current" in the old table; the ID
-    // number's address 440301 (深圳市市辖区) passed by its province; the
+    // number's address 449901 (no division, ever) passed by its province; the
     // address a development zone's township.
     auto a = OldCase(abolished, Date{2023, 5, 4});
     a.problem_place = "330103";
-    a.petitioners[0].id_number = "440301198001010018";
+    a.petitioners[0].id_number = "449901198001010019";
     a.petitioners[0].address_division = "130171010";
     REQUIRE((*store)->RegisterCase(a, "110105", "刘敏"));
     schema::Event accepted;
@@ -129,9 +129,9 @@ TEST_CASE("codes upgrade: events stored under the old tables load, show and trav
       error.find("110100 市辖区 is a statistical code (stat_division)") != std::string::npos,
       error);
   o["problem_place"] = "330105";
-  o["petitioners"].as_array()[0].as_object()["id_number"] = "440301198001010018";
+  o["petitioners"].as_array()[0].as_object()["id_number"] = "449901198001010019";
   CHECK(t.RegisterCase("110105", json::serialize(body), &error).empty());
-  CHECK_MESSAGE(error.find("address code 440301 was never a division code") != std::string::npos,
+  CHECK_MESSAGE(error.find("address code 449901 was never a division code") != std::string::npos,
                 error);
 
   // A first-generation number is accepted and travels with its 18-digit form.

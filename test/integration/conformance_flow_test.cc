@@ -150,6 +150,20 @@ std::string Post(Topology& t, const std::string& from, const std::string& to, co
   return receipt->status;
 }
 
+// PUTs an attachment to `to`'s exchange endpoint with `from`'s TLS identity,
+// as a sender does before its batch (a batch is held until it has them all).
+void PutBlob(Topology& t, const std::string& from, const std::string& to, const std::string& content) {
+  ex::HttpClientOptions opts;
+  const auto keys = t.Dir(from) / "keys";
+  opts.tls = ex::TlsFiles{(keys / "tls.crt").string(), (keys / "tls.key").string(),
+                          (t.Dir(to) / "keys" / "tls.crt").string(), false};
+  opts.expected_server_cn = to;
+  auto r = ex::HttpCall("PUT", t.ExchangeUrl(to) + "/v1/exchange/blobs/" + ex::Sha256Hex(content),
+                        {{"content-type", "application/octet-stream"}}, content, opts);
+  REQUIRE_MESSAGE(r, (r ? std::string() : r.error().message));
+  REQUIRE_MESSAGE((r->status == 201 || r->status == 200), r->body);
+}
+
 // Adds the report bounds of a test to a node's config before it starts.
 void SetBounds(Topology& t, const std::string& id) {
   const auto file = t.Dir(id) / "xfnode.yaml";
@@ -256,6 +270,7 @@ TEST_CASE("conformance: the national report names the misbehaving county, rule b
   // #3 (event 7) is never sent; #4 closes A.
   const Packed b4 = Pack(key, 4, {Closure(8, a, h1)}, version);
 
+  for (int i = 0; i < 6; ++i) PutBlob(t, kBad, "110100", "附件 " + std::to_string(i));
   CHECK(Post(t, kBad, "110100", b1) == "applied");
   CHECK(Post(t, kBad, "110100", b2) == "applied");
   CHECK(Post(t, kBad, "110100", b4) == "held");

@@ -112,15 +112,29 @@ TEST_CASE("summaries travel up signed by their origin and appear in the national
   a = PostSummary(t, "100000", "110000", "100000", forged, Sign(t, "100000", forged));
   CHECK(a.status == 403);
   CHECK(a.body.find("not a child") != std::string::npos);
+  // The county's real summary with another node id or time in it.
+  auto with = [&](const char* key, const std::string& value) {
+    auto o = json::parse(forged).as_object();
+    o[key] = value;
+    return json::serialize(o);
+  };
   // Signed by the county but claiming to be the province's summary.
-  a = PostSummary(t, "110000", "100000", "110105",
-                  R"({"node_id":"110000","now":"2026-01-01T00:00:00Z"})",
-                  Sign(t, "110105", R"({"node_id":"110000","now":"2026-01-01T00:00:00Z"})"));
+  const std::string claimed = with("node_id", "110000");
+  a = PostSummary(t, "110000", "100000", "110105", claimed, Sign(t, "110105", claimed));
   CHECK(a.status == 403);
   // A genuine but older summary changes nothing.
-  const std::string old_body = R"({"node_id":"110105","now":"2020-01-01T00:00:00Z"})";
+  const std::string old_body = with("now", "2020-01-01T00:00:00Z");
   a = PostSummary(t, "110000", "100000", "110105", old_body, Sign(t, "110105", old_body));
   CHECK(a.status == 200);
   CHECK(a.body.find("\"stored\":false") != std::string::npos);
+  CHECK(QueryOne(national, "SELECT json FROM summaries WHERE origin = '110105'") == forged);
+  // Issue 12: a newer but empty summary, properly signed by its origin, is
+  // refused and does not replace the report held.
+  const auto held_now = *xf::Instant::Parse(json::parse(forged).at("now").as_string());
+  const std::string empty =
+      R"({"node_id":"110105","now":")" + xf::Instant{held_now.seconds + 1}.ToString() + R"("})";
+  a = PostSummary(t, "110000", "100000", "110105", empty, Sign(t, "110105", empty));
+  CHECK(a.status == 400);
+  CHECK_MESSAGE(a.body.find("empty summary is not stored") != std::string::npos, a.body);
   CHECK(QueryOne(national, "SELECT json FROM summaries WHERE origin = '110105'") == forged);
 }

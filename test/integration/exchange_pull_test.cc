@@ -125,3 +125,34 @@ TEST_CASE("exchange: pull: the pulling county's own events still go up to its ci
   CHECK(t.CaseEventXml("110100", own) == t.CaseEventXml("110108", own));
   CHECK(t.CaseEventXml("110100", assigned) == t.CaseEventXml("110108", assigned));
 }
+
+// Issue 12: a pulled batch is complete only with its attachments. The
+// county fetches what it lacks from its city (resumable ranges), applies
+// the batch, and only then sends its receipt.
+TEST_CASE("exchange: pull: an assigned case's attachment comes down with it") {
+  Topology t = PullTopology();
+  REQUIRE(t.StartAll());
+  auto o = json::parse(xf::test::ReadText(xf::test::SourceDir() / "test" / "data" / "cases" / "valid" /
+                                          "visit-property-fee.json"))
+               .as_object();
+  o.erase("registering_body");
+  const std::string sha(o.at("attachments").at(0).at("sha256").as_string());
+  auto put = t.Node("110100").Call("PUT", "/v1/blobs/" + sha,
+                                   xf::test::ReadText(xf::test::SourceDir() / "test" / "data" / "blobs" / sha),
+                                   "application/octet-stream");
+  REQUIRE(put);
+  REQUIRE_MESSAGE(put->status == 201, put->body);
+  std::string error;
+  const std::string id = t.RegisterCase("110100", json::serialize(o), &error);
+  REQUIRE_MESSAGE(!id.empty(), error);
+  REQUIRE_MESSAGE(t.PostEvent("110100", id, Assign("110108"), &error) == 201, error);
+  WaitForCase(t, "110108", id, 2);
+  const auto blob = t.Dir("110108") / "data" / "blobs" / sha.substr(0, 2) / sha;
+  REQUIRE(std::filesystem::exists(blob));
+  CHECK(xf::exchange::Sha256Hex(xf::test::ReadText(blob)) == sha);
+  CHECK(QueryOne(t.Dir("110108"), "SELECT count(*) FROM blobs WHERE sha256 = ?1", {sha}) == "1");
+  REQUIRE(WaitUntil([&] {
+    return QueryOne(t.Dir("110100"), "SELECT count(*) FROM outbox WHERE link = '110108' AND delivered_at IS NULL") ==
+           "0";
+  }));
+}

@@ -206,18 +206,17 @@ TEST_CASE("stream: an attachment uploads in parts, resumes after an interruption
   REQUIRE(head);
   CHECK(head->status == 200);
   CHECK(head->headers["x-xf-received"] == "20000");
+  // Received whole, and staged: kept apart until a batch that verifies names
+  // it (issue 12: a refused batch stores nothing), so nobody reads it yet.
+  CHECK(xf::test::ReadText(n.t.Dir("110100") / "data" / "blobs-incoming" / sha) == content);
+  CHECK_FALSE(std::filesystem::exists(n.t.Dir("110100") / "data" / "blobs" / sha.substr(0, 2) / sha));
   auto whole = ex::HttpCall("GET", url2, {}, "", opts);
   REQUIRE(whole);
-  CHECK(whole->status == 200);
-  CHECK(whole->body == content);
-  auto tail = ex::HttpCall("GET", url2, {{"range", "bytes=15000-"}}, "", opts);
-  REQUIRE(tail);
-  CHECK(tail->status == 206);
-  CHECK(tail->headers["content-range"] == "bytes 15000-19999/20000");
-  CHECK(tail->body == content.substr(15000));
-  auto beyond = ex::HttpCall("GET", url2, {{"range", "bytes=20000-"}}, "", opts);
-  REQUIRE(beyond);
-  CHECK(beyond->status == 416);
+  CHECK(whole->status == 404);
+  // Sent again whole, it is not taken twice.
+  auto again = ex::HttpCall("PUT", url2, {{"content-type", "application/octet-stream"}}, content, opts);
+  REQUIRE(again);
+  CHECK(again->status == 200);
 
   // Content that does not hash to the name: refused when complete, and discarded.
   std::string wrong = content;

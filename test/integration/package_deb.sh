@@ -219,8 +219,10 @@ for _ in $(seq 1 200); do
   sleep 0.1
 done
 grep -q 110105 "$WORK/status.txt" || { cat "$WORK/xfnode.log" "$WORK/status.txt"; fail "xfctl status does not answer"; }
-# A sample case from the package, checked against the package's code tables.
+# A sample case from the package, checked against the package's code tables,
+# its attachment uploaded first (a case is registered only with it held: R6).
 "$R/usr/bin/xfctl" case add "$R/usr/share/xfnode/samples/cases/valid/visit-property-fee.json" \
+  --blobs "$R/usr/share/xfnode/samples/blobs" \
   --config "$R/etc/xfnode/xfnode.yaml" || fail "the installed node refused a sample case"
 "$R/usr/bin/xfctl" backup "$WORK/backup" --config "$R/etc/xfnode/xfnode.yaml" >"$WORK/backup.txt" ||
   fail "xfctl backup of the installed node failed"

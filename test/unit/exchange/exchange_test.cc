@@ -2,6 +2,8 @@
 // routing.
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 #include "exchange/batch.h"
 #include "exchange/crypto.h"
 #include "exchange/receipt.h"
@@ -182,4 +184,67 @@ TEST_CASE("exchange: base64 round-trips signatures of every length") {
   }
   CHECK_FALSE(Base64Decode("abc"));
   CHECK_FALSE(Base64Decode("!!!!"));
+}
+
+// Issue 12, hole 7: white space the XSD allows is accepted, as the XSD reads
+// it; white space it does not allow is refused with a message saying so.
+TEST_CASE("exchange: an indented batch parses like the compact one; white space the XSD keeps is refused by name") {
+  std::vector<std::string> xml;
+  for (std::uint64_t i = 1; i <= 2; ++i) xml.push_back(schema::EventToXml(Closure("110105", i, "110105-2026-000000" + std::to_string(i))));
+  BatchHeader h = Header(2);
+  h.attachments = {std::string(64, 'a'), std::string(64, 'b')};
+  const std::string compact = BatchXml(h, xml);
+  auto reference = ParseBatchXml(compact);
+  REQUIRE(reference);
+
+  // Line breaks and indentation between every element, as PROTOCOL.md shows a batch.
+  std::string indented = compact;
+  auto put = [&](const std::string& at, const std::string& with) {
+    for (std::size_t p = indented.find(at); p != std::string::npos; p = indented.find(at, p + with.size() + at.size())) {
+      indented.insert(p, with);
+    }
+  };
+  put("<header>", "\n");
+  for (const char* tag : {"<batch_id>", "<origin>", "<destination>", "<stream>", "<seq>", "<created>",
+                          "<code_version>", "<record_count>", "<attachments>", "<sha256>", "</attachments>",
+                          "</header>"}) {
+    put(tag, "\n    ");
+  }
+  put("<event ", "\n  ");
+  put("</batch>", "\n");
+  indented += "\n";
+  // Around values whose XSD type collapses white space (xs:unsignedLong, xs:dateTime, xs:unsignedInt).
+  indented.replace(indented.find("<seq>3</seq>"), 12, "<seq>\n 3 </seq>");
+  indented.replace(indented.find("<record_count>2<"), 16, "<record_count> 2\t<");
+  const std::string created = "<created>2026-03-01T10:00:00Z</created>";
+  indented.replace(indented.find(created), created.size(), "<created> 2026-03-01T10:00:00Z\n</created>");
+  REQUIRE(indented != compact);
+  auto parsed = ParseBatchXml(indented);
+  REQUIRE_MESSAGE(parsed, parsed.error().message);
+  CHECK(parsed->header.seq == 3);
+  CHECK(parsed->header.record_count == 2);
+  CHECK(parsed->header.created == reference->header.created);
+  CHECK(parsed->header.attachments == h.attachments);
+  REQUIRE(parsed->events.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) CHECK(parsed->events[i].xml == reference->events[i].xml);
+
+  // Around a value of an xs:string pattern type (node ids, tokens, hashes): not valid, and said so.
+  for (const auto& [from, to, element] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"<origin>110105<", "<origin> 110105<", "<origin>"},
+           {"<batch_id>110105-up-3<", "<batch_id>110105-up-3 <", "<batch_id>"},
+           {"<sha256>aaaa", "<sha256>\naaaa", "<sha256>"}}) {
+    CAPTURE(element);
+    std::string bad = compact;
+    bad.replace(bad.find(from), from.size(), to);
+    auto r = ParseBatchXml(bad);
+    REQUIRE_FALSE(r);
+    CHECK_MESSAGE(r.error().message.find(element) != std::string::npos, r.error().message);
+    CHECK_MESSAGE(r.error().message.find("white space") != std::string::npos, r.error().message);
+  }
+  // Text that is not white space between elements is still refused, quoted.
+  std::string junk = compact;
+  junk.insert(junk.find("<origin>"), "x");
+  auto r = ParseBatchXml(junk);
+  REQUIRE_FALSE(r);
+  CHECK_MESSAGE(r.error().message.find("unexpected text \"x\"") != std::string::npos, r.error().message);
 }

@@ -37,7 +37,9 @@ const fs::path kBlobs = fs::path(XF_SOURCE_DIR) / "test" / "data" / "blobs";
 
 class Fixture {
  public:
-  Fixture() : m_blobs(m_dir / "blobs") {
+  // With `sample_blobs`, the node holds every attachment of test/data/blobs
+  // already (as if uploaded), so that the sample cases register (R6).
+  explicit Fixture(bool sample_blobs = true) : m_blobs(m_dir / "blobs") {
     m_config.node_id = "110105";
     m_config.name = "北京市朝阳区信访局";
     m_config.tier = Tier::kCounty;
@@ -46,6 +48,13 @@ class Fixture {
     REQUIRE_MESSAGE(store.ok(), store.error().message);
     m_store = std::move(store).value();
     m_api = std::make_unique<Api>(ApiContext{m_config, testing::Book(), *m_store, m_blobs, m_clock, kToken});
+    if (sample_blobs) {
+      for (const auto& e : fs::directory_iterator(kBlobs)) {
+        const std::string sha = e.path().filename().string();
+        REQUIRE(m_blobs.PutFile(sha, e.path()));
+        REQUIRE(m_store->RecordBlob(sha, fs::file_size(e.path())));
+      }
+    }
   }
 
   HttpResponse Call(const std::string& method, const std::string& target, const std::string& body = "",
@@ -167,9 +176,22 @@ long long Metric(const std::string& text, const std::string& series) {
   return -1;
 }
 
+// PUT /v1/blobs/{sha256} of every attachment a case (JSON) names, from test/data/blobs:
+// a case is registered only with its attachments held (R6, issue 12).
+void UploadAttachments(Fixture& f, const std::string& case_json) {
+  const auto v = json::parse(case_json);
+  if (!v.is_object() || !v.as_object().contains("attachments")) return;
+  for (const auto& a : v.at("attachments").as_array()) {
+    const std::string sha(a.at("sha256").as_string());
+    const HttpResponse r = f.Call("PUT", "/v1/blobs/" + sha, ReadFile(kBlobs / sha));
+    REQUIRE_MESSAGE((r.status == 201 || r.status == 200), r.body);
+  }
+}
+
 std::string RegisterOne(Fixture& f, const std::string& json_body = "") {
   const std::string body =
       json_body.empty() ? Sample(kCases / "valid" / "visit-property-fee.json") : json_body;
+  UploadAttachments(f, body);
   const HttpResponse r = f.Call("POST", "/v1/cases", body);
   REQUIRE_MESSAGE(r.status == 201, r.body);
   return std::string(Body(r).at("case_id").as_string());
@@ -359,7 +381,7 @@ TEST_CASE("api: wrong methods are 405") {
       {"DELETE", "/v1/cases/" + id},
       {"POST", "/v1/cases/" + id},
       {"GET", "/v1/cases/" + id + "/events"},
-      {"GET", "/v1/blobs/" + std::string(64, 'a')},
+      {"DELETE", "/v1/blobs/" + std::string(64, 'a')},
       {"POST", "/v1/blobs/" + std::string(64, 'a')},
       {"POST", "/v1/status"},
       {"POST", "/healthz"},
@@ -383,7 +405,7 @@ TEST_CASE("api: a 405 says which methods are allowed") {
   Fixture f;
   CHECK(Header(f.Call("GET", "/v1/cases"), "Allow") == "POST");
   CHECK(Header(f.Call("POST", "/healthz"), "Allow").find("GET") != std::string::npos);
-  CHECK(Header(f.Call("GET", "/v1/blobs/" + std::string(64, 'a')), "Allow") == "PUT");
+  CHECK(Header(f.Call("POST", "/v1/blobs/" + std::string(64, 'a')), "Allow") == "HEAD, GET, PUT");
   CHECK(Header(f.Call("GET", "/v1/cases/110105-2026-0000001/events"), "Allow") == "POST");
   CHECK(Header(f.Call("DELETE", "/v1/cases/110105-2026-0000001"), "Allow") == "GET");
   CHECK(Header(f.Call("POST", "/metrics"), "Allow") == "GET");
@@ -590,7 +612,7 @@ TEST_CASE("api: an unknown event kind is reported as such") {
 }
 
 TEST_CASE("api: uploading attachments") {
-  Fixture f;
+  Fixture f(false);
   const std::string hash = "7987561696fd96d317d0726c0463134f139a0f0f15568aa642678442e69ff3bd";
   const std::string bytes = ReadFile(kBlobs / hash);
   REQUIRE(exchange::Sha256Hex(bytes) == hash);
@@ -630,7 +652,7 @@ TEST_CASE("api: uploading attachments") {
 }
 
 TEST_CASE("api: wrong bytes for a hash already stored are still refused") {
-  Fixture f;
+  Fixture f(false);
   const std::string bytes = "附件一";
   const std::string hash = exchange::Sha256Hex(bytes);
   REQUIRE(f.Call("PUT", "/v1/blobs/" + hash, bytes).status == 201);
@@ -641,13 +663,137 @@ TEST_CASE("api: wrong bytes for a hash already stored are still refused") {
 
 TEST_CASE("api: a blob on disk but not recorded is recorded on upload") {
   // E.g. a crash between writing the file and recording it.
-  Fixture f;
+  Fixture f(false);
   const std::string bytes = "附件二";
   const std::string hash = exchange::Sha256Hex(bytes);
   REQUIRE(f.blobs().Put(hash, bytes).ok());
   const HttpResponse r = f.Call("PUT", "/v1/blobs/" + hash, bytes);
   CHECK(r.status == 201);
   CHECK(f.store().HasBlob(hash));
+}
+
+// Issue 12: a record never names an attachment that no node holds.
+TEST_CASE("api: a case or a handling event naming an attachment not held here is refused (R6), naming it") {
+  Fixture f(false);
+  const std::string body = Sample(kCases / "valid" / "visit-property-fee.json");
+  const std::string sha = std::string(json::parse(body).at("attachments").at(0).at("sha256").as_string());
+  HttpResponse r = f.Call("POST", "/v1/cases", body);
+  REQUIRE(r.status == 422);
+  CHECK(RuleFields(Body(r)) == std::set<std::string>{"R6 attachments[0].sha256"});
+  CHECK_MESSAGE(r.body.find(sha) != std::string::npos, r.body);
+  CHECK(f.store().Stats().cases == 0);
+  // Uploaded, it registers.
+  UploadAttachments(f, body);
+  r = f.Call("POST", "/v1/cases", body);
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  const std::string id(Body(r).at("case_id").as_string());
+  // A size that is not the held attachment's is R1.
+  auto o = json::parse(body).as_object();
+  o["attachments"].as_array()[0].as_object()["size"] = 1;
+  r = f.Call("POST", "/v1/cases", json::serialize(o));
+  REQUIRE(r.status == 422);
+  CHECK(RuleFields(Body(r)) == std::set<std::string>{"R1 attachments[0].size"});
+  // A handling result's attachments likewise.
+  const std::string missing = exchange::Sha256Hex("答复意见书（未上传）");
+  const std::string handling =
+      R"({"kind":"handling","occurred_at":"2026-05-20T10:00:00+08:00","actor":"李明","method":"040100",)"
+      R"("body":"区农业农村局","reply":"已答复。","attachments":[{"sha256":")" + missing +
+      R"(","size":30,"media_type":"application/pdf","name":"答复意见书.pdf"}]})";
+  r = f.Call("POST", "/v1/cases/" + id + "/events", handling);
+  REQUIRE(r.status == 422);
+  CHECK(RuleFields(Body(r)) == std::set<std::string>{"R6 attachments[0].sha256"});
+  CHECK(f.store().Stats().events == 1);
+}
+
+TEST_CASE("api: first_nationally (全国初次) omitted is stored as not known, never as true") {
+  Fixture f;
+  auto o = json::parse(Sample(kCases / "valid" / "visit-property-fee.json")).as_object();
+  o.erase("first_nationally");
+  const std::string id = RegisterOne(f, json::serialize(o));
+  auto view = f.store().GetCase(id);
+  REQUIRE(view);
+  REQUIRE(view->events.size() == 1);
+  CHECK(view->events[0].xml.find("first_nationally") == std::string::npos);
+  const auto& c = std::get<schema::CaseRegistration>(view->events[0].event.body);
+  CHECK_FALSE(c.first_nationally.has_value());
+  const HttpResponse r = f.Call("GET", "/v1/cases/" + id);
+  REQUIRE(r.status == 200);
+  CHECK_FALSE(Body(r).at("state").at("case").as_object().contains("first_nationally"));
+  // Given, it is kept as given.
+  o["first_nationally"] = false;
+  auto given = f.store().GetCase(RegisterOne(f, json::serialize(o)));
+  REQUIRE(given);
+  CHECK(given->events[0].xml.find("<first_nationally>false</first_nationally>") != std::string::npos);
+}
+
+TEST_CASE("api: text with a Unicode non-character is refused with 422, not stored changed") {
+  Fixture f;
+  auto o = json::parse(Sample(kCases / "valid" / "visit-property-fee.json")).as_object();
+  o["summary"] = "物业费\xEF\xBF\xBE问题";  // U+FFFE
+  HttpResponse r = f.Call("POST", "/v1/cases", json::serialize(o));
+  REQUIRE(r.status == 422);
+  CHECK(RuleFields(Body(r)) == std::set<std::string>{"R3 summary"});
+  CHECK_MESSAGE(r.body.find("non-character U+FFFE") != std::string::npos, r.body);
+  // The same as the JSON escape a client would send, and U+FDD0 in a name.
+  r = f.Call("POST", "/v1/cases", R"({"summary":"a\uFFFFb"})");
+  CHECK(RuleFields(Body(r)).count("R3 summary") == 1);
+  o["summary"] = "物业费问题";
+  o["petitioners"].as_array()[0].as_object()["name"] = "张\xEF\xB7\x90三";
+  r = f.Call("POST", "/v1/cases", json::serialize(o));
+  REQUIRE(r.status == 422);
+  CHECK(RuleFields(Body(r)) == std::set<std::string>{"R3 petitioners[0].name"});
+  CHECK(f.store().Stats().cases == 0);
+}
+
+TEST_CASE("api: an attachment in parts: HEAD says what was received, Content-Range appends, the whole is hashed") {
+  Fixture f(false);
+  std::string bytes;
+  for (int i = 0; i < 3000; ++i) bytes += "附件第" + std::to_string(i) + "行\n";
+  const std::string sha = exchange::Sha256Hex(bytes);
+  const std::string total = std::to_string(bytes.size());
+  auto head = f.Call("HEAD", "/v1/blobs/" + sha);
+  CHECK(head.status == 404);
+  CHECK(Header(head, "X-Xf-Received") == "0");
+  const std::size_t cut = 10000;
+  HttpRequest part;
+  part.method = "PUT";
+  part.target = "/v1/blobs/" + sha;
+  part.headers = {{"authorization", "Bearer " + kToken},
+                  {"content-range", "bytes 0-" + std::to_string(cut - 1) + "/" + total}};
+  part.body = bytes.substr(0, cut);
+  HttpResponse r = f.Handle(part);
+  REQUIRE_MESSAGE(r.status == 202, r.body);
+  CHECK(Header(r, "X-Xf-Received") == std::to_string(cut));
+  head = f.Call("HEAD", "/v1/blobs/" + sha);
+  CHECK(head.status == 404);
+  CHECK(Header(head, "X-Xf-Received") == std::to_string(cut));
+  // A part that does not start where the node stands: 409 with where it stands.
+  part.headers["content-range"] = "bytes 5-" + std::to_string(cut + 4) + "/" + total;
+  part.body = bytes.substr(5, cut);
+  r = f.Handle(part);
+  CHECK(r.status == 409);
+  CHECK(Header(r, "X-Xf-Received") == std::to_string(cut));
+  part.headers["content-range"] = "bytes " + std::to_string(cut) + "-" + std::to_string(bytes.size() - 1) + "/" + total;
+  part.body = bytes.substr(cut);
+  r = f.Handle(part);
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  CHECK(f.blobs().Has(sha));
+  CHECK(f.store().HasBlob(sha));
+  CHECK(*f.blobs().Get(sha) == bytes);
+  head = f.Call("HEAD", "/v1/blobs/" + sha);
+  CHECK(head.status == 200);
+  CHECK(Header(head, "X-Xf-Received") == total);
+  // GET gives it back, whole or a range.
+  CHECK(f.Call("GET", "/v1/blobs/" + sha).body_file == f.blobs().PathOf(sha));
+  HttpRequest get{"GET", "/v1/blobs/" + sha, {{"authorization", "Bearer " + kToken}, {"range", "bytes=3-9"}}};
+  r = f.Handle(get);
+  CHECK(r.status == 206);
+  CHECK(Header(r, "Content-Range") == "bytes 3-9/" + total);
+  CHECK(r.body == bytes.substr(3, 7));
+  get.headers["range"] = "bytes=" + total + "-";
+  r = f.Handle(get);
+  CHECK(r.status == 416);
+  CHECK(Header(r, "Content-Range") == "bytes */" + total);
 }
 
 TEST_CASE("api: /metrics counts registrations and rejections") {

@@ -141,5 +141,38 @@ TEST_CASE("blobs: every attachment in test/data/blobs stores under its name") {
   CHECK(n > 0);
 }
 
+TEST_CASE("blobs: a staged blob is kept apart until claimed, then in place; unclaimed ones are purged") {
+  TempDir dir;
+  const BlobStore blobs(dir / "blobs");
+  testing::WriteFile(dir / "upload", kContent);
+  REQUIRE(blobs.PutFile(kHash, dir / "upload", true).ok());
+  CHECK(blobs.Staged(kHash));
+  CHECK_FALSE(blobs.Has(kHash));
+  CHECK(blobs.StagedSize(kHash).value() == kContent.size());
+  CHECK(testing::ReadFile(dir / "blobs-incoming" / kHash) == kContent);
+  // Wrong content is not staged either.
+  const std::string other = exchange::Sha256Hex("附件二");
+  CHECK_FALSE(blobs.PutFile(other, dir / "upload", true).ok());
+  CHECK_FALSE(blobs.Staged(other));
+  // A part by part upload can end staged too.
+  REQUIRE(blobs.AppendPartialBytes(other, 0, "附件").ok());
+  REQUIRE(blobs.AppendPartialBytes(other, 6, "二").ok());
+  REQUIRE(blobs.CommitPartial(other, true).ok());
+  CHECK(blobs.Staged(other));
+  // Claimed: in place, no longer staged; claiming again answers the size.
+  CHECK(blobs.Claim(kHash).value() == kContent.size());
+  CHECK(blobs.Has(kHash));
+  CHECK_FALSE(blobs.Staged(kHash));
+  CHECK(*blobs.Get(kHash) == kContent);
+  CHECK(blobs.Claim(kHash).value() == kContent.size());
+  CHECK(blobs.Claim(exchange::Sha256Hex("无")).error().code == Errc::kNotFound);
+  // Purge removes only what is older than the bound.
+  CHECK(blobs.PurgeStaged(std::chrono::hours(1)) == 0);
+  CHECK(blobs.Staged(other));
+  CHECK(blobs.PurgeStaged(std::chrono::seconds(0)) == 1);
+  CHECK_FALSE(blobs.Staged(other));
+  CHECK(blobs.Has(kHash));
+}
+
 }  // namespace
 }  // namespace xf::node

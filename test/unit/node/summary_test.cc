@@ -68,9 +68,18 @@ TEST_CASE("summaries: a database without the table is refused") {
   CHECK(s.error().message.find("summaries") != std::string::npos);
 }
 
+// A report's members (node/conformance.schema.json), empty, around node_id and now.
+std::string Report(const std::string& node_and_now) {
+  return "{" + node_and_now +
+         R"(,"code_version":"xf-codes-2026.1","since":"2026-10-21T16:00:00Z","until":"2026-11-20T08:00:00Z",)"
+         R"("bounds":{},"weights":{},"overdue":{},"origins":[],"subtrees":[],"rejections":[],"late_events":[],)"
+         R"("gaps":[],"children":[],"silent_origins":[],"repeats_without_initial":[],"repeats_resolved_late":[],)"
+         R"("outdated_batches":[],"legal_not_directed":[],"days":[],"reported":[]})";
+}
+
 TEST_CASE("summaries: header parsing is bounded and names the field") {
-  auto ok = summary::ParseHeader(R"({"node_id":"110105","now":"2026-11-20T08:00:00Z","origins":[]})");
-  REQUIRE(ok);
+  auto ok = summary::ParseHeader(Report(R"("node_id":"110105","now":"2026-11-20T08:00:00Z")"));
+  REQUIRE_MESSAGE(ok, ok.error().message);
   CHECK(ok->node_id == "110105");
   CHECK(ok->generated == *Instant::Parse("2026-11-20T08:00:00Z"));
 
@@ -87,6 +96,20 @@ TEST_CASE("summaries: header parsing is bounded and names the field") {
   auto big = summary::ParseHeader(std::string(summary::kMaxBytes + 1, ' '));
   REQUIRE_FALSE(big);
   CHECK(big.error().code == Errc::kLimit);
+}
+
+TEST_CASE("summaries: an empty summary (not a whole report) is refused, naming what it lacks") {
+  auto empty = summary::ParseHeader(R"({"node_id":"110105","now":"2026-11-20T08:00:00Z"})");
+  REQUIRE_FALSE(empty);
+  CHECK(empty.error().code == Errc::kInvalidArgument);
+  CHECK_MESSAGE(empty.error().message.find("empty summary is not stored") != std::string::npos, empty.error().message);
+  CHECK(empty.error().message.find("origins") != std::string::npos);
+  // One member of the wrong type is enough.
+  std::string wrong = Report(R"("node_id":"110105","now":"2026-11-20T08:00:00Z")");
+  wrong.replace(wrong.find(R"("gaps":[])"), 9, R"("gaps":{})");
+  auto r = summary::ParseHeader(wrong);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message.find("gaps") != std::string::npos);
 }
 
 }  // namespace

@@ -64,6 +64,41 @@ TEST_CASE("mapping: event JSON round trip gives the same bytes, every kind") {
   }
 }
 
+// Issue 12: 全国初次 omitted is not known, never true.
+TEST_CASE("mapping: first_nationally absent stays absent in JSON and XML; given stays given") {
+  CaseRegistration c = SingleCase();
+  c.first_nationally.reset();
+  const std::string json = CaseToJson(c);
+  CHECK(json.find("first_nationally") == std::string::npos);
+  const std::string xml = CaseToXml(c);
+  CHECK(xml.find("first_nationally") == std::string::npos);
+  Violations v;
+  CHECK_FALSE(Case(json, v).first_nationally.has_value());
+  auto from_xml = CaseFromXml(xml, v);
+  REQUIRE(from_xml);
+  CHECK_FALSE(from_xml->first_nationally.has_value());
+  CHECK(v.empty());
+  // null is absent too; true and false are kept as given, in both forms.
+  auto o = boost::json::parse(json).as_object();
+  o["first_nationally"] = nullptr;
+  CHECK_FALSE(Case(boost::json::serialize(o), v).first_nationally.has_value());
+  for (const bool given : {false, true}) {
+    o["first_nationally"] = given;
+    const CaseRegistration back = Case(boost::json::serialize(o), v);
+    REQUIRE(back.first_nationally.has_value());
+    CHECK(*back.first_nationally == given);
+    auto again = CaseFromXml(CaseToXml(back), v);
+    REQUIRE(again);
+    CHECK(again->first_nationally == back.first_nationally);
+    CHECK(CaseToJson(*again).find(given ? "\"first_nationally\":true" : "\"first_nationally\":false") !=
+          std::string::npos);
+  }
+  CHECK(v.empty());
+  o["first_nationally"] = "yes";
+  Case(boost::json::serialize(o), v);
+  CHECK(HasField(v, "first_nationally"));
+}
+
 TEST_CASE("mapping: XML to JSON to XML") {
   for (const auto& [name, e] : SampleEvents()) {
     CAPTURE(name);

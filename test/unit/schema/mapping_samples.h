@@ -43,6 +43,7 @@ inline CaseRegistration SingleCase() {
   c.content_category = "010101";
   c.purpose = "02";
   c.responsible_unit = "广州市天河区农业农村局";
+  c.first_nationally = true;  // given: 全国初次 has no default
   c.due_date = Date{2026, 5, 1};
   c.attachments.push_back({"73e8d8e3e242a85d08a43080aa1c40673a815c8f0a0dfae2a158c3393aa67f79", 614,
                            "application/pdf", "村务公开申请.pdf"});

@@ -80,7 +80,7 @@ TEST_CASE("mapping: case XML round trip gives the same bytes") {
   CHECK(back.petitioners[0].id_number_18.empty());
   CHECK(back.representatives == CollectiveCase().representatives);
   CHECK(back.repeat);
-  CHECK_FALSE(back.first_nationally);
+  CHECK(back.first_nationally == false);
   CHECK(back.attachments.at(1).size == 619);
   CHECK(back.registered_at == CollectiveCase().registered_at);
   CHECK(back.due_date == Date{2026, 4, 20});
@@ -110,14 +110,15 @@ TEST_CASE("mapping: canonical XML bytes") {
             "recorded=\"2026-03-04T02:00:42Z\" actor=\"李明\"><acceptance><decision>1</decision>"
             "<body>广州市天河区信访局</body><reason>属于本机关职权范围，依法予以受理。</reason>"
             "</acceptance></event>");
-  // Empty optional fields are left out; required ones and every flag stay.
+  // Empty optional fields are left out; required ones and every flag stay,
+  // but for first_nationally (全国初次), which is absent until known.
   CHECK(CaseToXml(CaseRegistration{}) ==
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<case " + kNs +
             "><received_date>1970-01-01</received_date><channel/><registrar/>"
             "<petitioner_count>1</petitioner_count><involved_count>1</involved_count>"
             "<summary/><requests/><problem_place/><content_category/><purpose/>"
             "<repeat>false</repeat><first_at_this_body>true</first_at_this_body>"
-            "<first_nationally>true</first_nationally><skipped_level>false</skipped_level>"
+            "<skipped_level>false</skipped_level>"
             "<is_public>false</is_public><anonymous>false</anonymous><joint>false</joint>"
             "</case>\n");
   // Instants are written in UTC whatever offset they were read with.

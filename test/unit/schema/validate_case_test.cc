@@ -537,6 +537,33 @@ TEST_CASE("validate: R3 text: UTF-8, control characters, lengths in code points"
     c.petitioners[0].name = "李\n建国";  // names are one line
     CHECK(Lines(Validate(c)) == "R3 petitioners[0].name\n");
   }
+  SUBCASE("Unicode non-characters are refused, never replaced (issue 12)") {
+    // U+FFFE, U+FFFF, U+FDD0, U+FDEF, U+1FFFE, U+10FFFF; and U+FFFD, U+FDCF, U+FDF0 beside them are text.
+    for (const char* nonchar : {"\xEF\xBF\xBE", "\xEF\xBF\xBF", "\xEF\xB7\x90", "\xEF\xB7\xAF",
+                                "\xF0\x9F\xBF\xBE", "\xF4\x8F\xBF\xBF"}) {
+      CAPTURE(nonchar);
+      c.summary = std::string("信访") + nonchar + "事项";
+      const Violations v = Validate(c);
+      REQUIRE(Lines(v) == "R3 summary\n");
+      CHECK_MESSAGE(v[0].message.find("non-character U+") != std::string::npos, v[0].message);
+      CHECK_MESSAGE(v[0].message.find("at character 3") != std::string::npos, v[0].message);
+      c.summary = "正常";
+      c.petitioners[0].address = std::string("路") + nonchar;
+      CHECK(Lines(Validate(c)) == "R3 petitioners[0].address\n");
+      c.petitioners[0].address.clear();
+    }
+    for (const char* text : {"\xEF\xBF\xBD", "\xEF\xB7\x8F", "\xEF\xB7\xB0", "\xF0\x9F\xBF\xBD"}) {
+      CAPTURE(text);
+      c.summary = std::string("信访") + text;
+      CHECK(Validate(c).empty());
+    }
+    c.summary = "正常";
+    // Quoted in a message, a non-character is escaped like a control character.
+    c.channel = "1\xEF\xBF\xBE";
+    const Violations v = Validate(c);
+    REQUIRE(v.size() == 1);
+    CHECK_MESSAGE(v[0].message.find("\\uFFFE") != std::string::npos, v[0].message);
+  }
   SUBCASE("names and other text") {
     c.petitioners[0].name = std::string(51, 'a');
     c.registrar = "买买提·艾力";
@@ -548,6 +575,17 @@ TEST_CASE("validate: R3 text: UTF-8, control characters, lengths in code points"
     const Violations v = Validate(c);
     REQUIRE(Lines(v) == "R2 channel\n");
     CHECK(v[0].message.find("\\xFF\\u0001") != std::string::npos);
+  }
+}
+
+TEST_CASE("validate: white space around a code is refused, and the message says it is the white space") {
+  CaseRegistration c = ValidCase();
+  c.content_category = c.content_category + " ";
+  c.problem_place = "\n" + c.problem_place;
+  const Violations v = Validate(c);
+  CHECK(Lines(v) == "R3 content_category\nR3 problem_place\n");
+  for (const auto& x : v) {
+    CHECK_MESSAGE(x.message.find("leading or trailing white space") != std::string::npos, x.message);
   }
 }
 

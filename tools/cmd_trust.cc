@@ -1,0 +1,446 @@
+// xfctl tls reissue|show and xfctl directory keygen|add|revoke|sign|publish|show:
+// a node's TLS certificate, and the national operator's signed directory
+// (exchange/PROTOCOL.md, "The signed directory").
+#include <boost/json.hpp>
+#include <iomanip>
+#include <iostream>
+
+#include "exchange/batch.h"
+#include "exchange/crypto.h"
+#include "exchange/directory.h"
+#include "schema/validate.h"
+#include "tools/xfctl.h"
+
+namespace xf::tools {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string Date(std::int64_t seconds) { return Instant{seconds}.ToString(); }
+
+// ---- tls ---------------------------------------------------------------------
+
+int TlsShow(const node::NodeConfig& c) {
+  auto info = exchange::LoadCertificate(c.tls_cert);
+  if (!info) {
+    std::cerr << "xfctl tls show: " << info.error().message << "\n";
+    return 1;
+  }
+  std::cout << "certificate  " << c.tls_cert.string() << "\n"
+            << "CN           " << info->common_name << "\n"
+            << "kind         "
+            << (info->is_ca ? "CA:TRUE — the old kind; re-issue it: xfctl tls reissue" : "end-entity (CA:FALSE)") << "\n"
+            << "valid        " << Date(info->not_before) << " … " << Date(info->not_after) << "\n"
+            << "key          sha256 " << info->key_fingerprint << " (what peers pin)\n";
+  return 0;
+}
+
+int TlsReissue(const node::NodeConfig& c, const Args& args) {
+  const bool new_key = args.Has("new-key");
+  const int days = std::stoi(args.Get("days", "3650"));
+  if (days < 1 || days > 36500) {
+    std::cerr << "xfctl tls reissue: --days must be between 1 and 36500\n";
+    return 2;
+  }
+  auto before = exchange::LoadCertificate(c.tls_cert);
+  std::error_code ec;
+  fs::copy_file(c.tls_cert, c.tls_cert.string() + ".old", fs::copy_options::overwrite_existing, ec);
+  if (ec) {
+    std::cerr << "xfctl tls reissue: cannot keep the old certificate: " << ec.message() << "\n";
+    return 1;
+  }
+  if (new_key) fs::copy_file(c.tls_key, c.tls_key.string() + ".old", fs::copy_options::overwrite_existing, ec);
+  if (auto s = exchange::MakeTlsIdentity(c.node_id, days, c.tls_key, c.tls_cert, !new_key); !s) {
+    std::cerr << "xfctl tls reissue: " << s.error().message << "\n";
+    return 1;
+  }
+  auto after = exchange::LoadCertificate(c.tls_cert);
+  if (!after) {
+    std::cerr << "xfctl tls reissue: " << after.error().message << "\n";
+    return 1;
+  }
+  std::cout << "re-issued " << c.tls_cert.string() << " for " << c.node_id << ": end-entity (CA:FALSE), valid until "
+            << Date(after->not_after) << "\n  (the old one kept as " << c.tls_cert.string() << ".old)\n";
+  if (!new_key && before && before->key_der == after->key_der) {
+    std::cout << "same key (sha256 " << after->key_fingerprint.substr(0, 16)
+              << "…): peers pin the key, so they need no change. Restart this node to present it.\n";
+  } else {
+    std::cout << "NEW key (sha256 " << after->key_fingerprint.substr(0, 16)
+              << "…): every peer must pin the new certificate — xfctl peer add … --cert " << c.tls_cert.string()
+              << " on each, or the national bureau lists it in the signed directory (xfctl directory add --cert).\n"
+                 "Restart this node to present it.\n";
+  }
+  return 0;
+}
+
+// ---- directory ---------------------------------------------------------------------
+
+Result<json::object> ReadSpec(const fs::path& file, bool may_be_missing) {
+  std::error_code ec;
+  if (may_be_missing && !fs::exists(file, ec)) return json::object{};
+  auto text = ReadFile(file, exchange::DirectoryLimits{}.max_bytes);
+  if (!text) return text.error();
+  boost::system::error_code jec;
+  auto v = json::parse(*text, jec);
+  if (jec || !v.is_object()) return MakeError(Errc::kInvalidArgument, file.string() + " is not a JSON object");
+  return std::move(v.as_object());
+}
+
+Status WriteSpec(const fs::path& file, const json::object& spec) {
+  return WriteFile(file, json::serialize(spec) + "\n");
+}
+
+json::object& NodeEntry(json::object& spec, const std::string& id) {
+  if (!spec["nodes"].is_array()) spec["nodes"] = json::array{};
+  auto& nodes = spec["nodes"].as_array();
+  for (auto& n : nodes) {
+    if (n.is_object() && n.as_object().if_contains("id") && n.as_object().at("id") == id.c_str()) {
+      return n.as_object();
+    }
+  }
+  nodes.push_back(json::object{{"id", id}, {"keys", json::array{}}, {"certificates", json::array{}}});
+  return nodes.back().as_object();
+}
+
+std::optional<std::string> CheckedTime(const Args& args, const char* name) {
+  auto t = args.Get(name);
+  if (!t) return std::nullopt;
+  if (!Instant::Parse(*t)) throw std::invalid_argument(std::string("--") + name + " wants an ISO 8601 time with an offset");
+  return t;
+}
+
+int DirectoryKeygen(const Args& args) {
+  const auto out = args.Get("out");
+  if (!out) {
+    std::cerr << "usage: xfctl directory keygen --out DIR [--alg ed25519|sm2]\n";
+    return 2;
+  }
+  auto alg = exchange::SignAlgFromName(args.Get("alg", "ed25519"));
+  if (!alg) {
+    std::cerr << "xfctl directory keygen: " << alg.error().message << "\n";
+    return 2;
+  }
+  std::error_code ec;
+  fs::create_directories(*out, ec);
+  if (fs::exists(fs::path(*out) / "root.key", ec)) {
+    std::cerr << "xfctl directory keygen: " << (fs::path(*out) / "root.key").string()
+              << " exists already; refusing to replace the national root key\n";
+    return 1;
+  }
+  auto key = exchange::PrivateKey::Generate(*alg);
+  if (!key) {
+    std::cerr << "xfctl directory keygen: " << key.error().message << "\n";
+    return 1;
+  }
+  if (auto s = key->SavePem(fs::path(*out) / "root.key"); !s) {
+    std::cerr << "xfctl directory keygen: " << s.error().message << "\n";
+    return 1;
+  }
+  if (auto s = WriteFile(fs::path(*out) / "root.pub", key->Public().Pem()); !s) {
+    std::cerr << "xfctl directory keygen: " << s.error().message << "\n";
+    return 1;
+  }
+  std::cout << "national root key: " << (fs::path(*out) / "root.key").string() << " (keep it offline, 0600)\n"
+            << "its public half:   " << (fs::path(*out) / "root.pub").string() << " (fingerprint "
+            << key->Public().Fingerprint().substr(0, 16) << "…): give it to every node, xfctl init --root-key\n";
+  return 0;
+}
+
+int DirectoryAdd(const Args& args) {
+  const auto spec_file = args.Get("spec");
+  const auto id = args.Get("id");
+  if (!spec_file || !id || !schema::IsNodeId(*id) || (!args.Has("key") && !args.Has("cert"))) {
+    std::cerr << "usage: xfctl directory add --spec FILE --id NODE-ID [--key SIGNING.pub] [--cert TLS.crt] "
+                 "[--not-before TIME] [--not-after TIME]\n";
+    return 2;
+  }
+  auto spec = ReadSpec(*spec_file, true);
+  if (!spec) {
+    std::cerr << "xfctl directory add: " << spec.error().message << "\n";
+    return 1;
+  }
+  json::object validity;
+  try {
+    if (auto t = CheckedTime(args, "not-before")) validity["not_before"] = *t;
+    if (auto t = CheckedTime(args, "not-after")) validity["not_after"] = *t;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "xfctl directory add: " << e.what() << "\n";
+    return 2;
+  }
+  auto& node = NodeEntry(*spec, *id);
+  if (auto key_file = args.Get("key")) {
+    auto k = exchange::PublicKey::LoadPem(*key_file);
+    if (!k) {
+      std::cerr << "xfctl directory add: " << k.error().message << "\n";
+      return 1;
+    }
+    json::object e = validity;
+    e["alg"] = exchange::SignAlgName(k->Alg());
+    e["public_key"] = k->Pem();
+    if (!node["keys"].is_array()) node["keys"] = json::array{};
+    node["keys"].as_array().push_back(std::move(e));
+    std::cout << "signing key of " << *id << " (sha256 " << k->Fingerprint().substr(0, 16) << "…) listed\n";
+  }
+  if (auto cert_file = args.Get("cert")) {
+    auto text = ReadFile(*cert_file, 64 * 1024);
+    auto info = text ? exchange::ReadCertificate(*text) : Result<exchange::CertificateInfo>(text.error());
+    if (!info) {
+      std::cerr << "xfctl directory add: " << info.error().message << "\n";
+      return 1;
+    }
+    if (info->common_name != *id) {
+      std::cerr << "xfctl directory add: the certificate is for CN '" << info->common_name << "', not " << *id << "\n";
+      return 1;
+    }
+    json::object e = validity;
+    e["certificate"] = *text;
+    if (!node["certificates"].is_array()) node["certificates"] = json::array{};
+    node["certificates"].as_array().push_back(std::move(e));
+    std::cout << "TLS certificate of " << *id << " (key sha256 " << info->key_fingerprint.substr(0, 16)
+              << "…) listed\n";
+  }
+  if (auto s = WriteSpec(*spec_file, *spec); !s) {
+    std::cerr << "xfctl directory add: " << s.error().message << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+int DirectoryRevoke(const Args& args) {
+  const auto spec_file = args.Get("spec");
+  if (!spec_file || (!args.Has("key") && !args.Has("cert") && !args.Has("fingerprint"))) {
+    std::cerr << "usage: xfctl directory revoke --spec FILE (--key PUB | --cert CRT | --fingerprint HEX) "
+                 "[--id NODE-ID] [--reason TEXT]\n";
+    return 2;
+  }
+  std::string fingerprint;
+  if (auto f = args.Get("fingerprint")) {
+    fingerprint = *f;
+  } else if (auto k = args.Get("key")) {
+    auto key = exchange::PublicKey::LoadPem(*k);
+    if (!key) {
+      std::cerr << "xfctl directory revoke: " << key.error().message << "\n";
+      return 1;
+    }
+    fingerprint = key->Fingerprint();
+  } else {
+    auto info = exchange::LoadCertificate(*args.Get("cert"));
+    if (!info) {
+      std::cerr << "xfctl directory revoke: " << info.error().message << "\n";
+      return 1;
+    }
+    fingerprint = info->key_fingerprint;
+  }
+  if (!schema::IsSha256Hex(fingerprint)) {
+    std::cerr << "xfctl directory revoke: '" << fingerprint << "' is not a SHA-256 fingerprint (64 hex digits)\n";
+    return 2;
+  }
+  auto spec = ReadSpec(*spec_file, true);
+  if (!spec) {
+    std::cerr << "xfctl directory revoke: " << spec.error().message << "\n";
+    return 1;
+  }
+  json::object r{{"fingerprint", fingerprint}, {"since", SystemClock().Now().ToString()}};
+  if (auto id = args.Get("id")) r["node"] = *id;
+  if (auto reason = args.Get("reason")) r["reason"] = *reason;
+  if (!(*spec)["revoked"].is_array()) (*spec)["revoked"] = json::array{};
+  (*spec)["revoked"].as_array().push_back(std::move(r));
+  if (auto s = WriteSpec(*spec_file, *spec); !s) {
+    std::cerr << "xfctl directory revoke: " << s.error().message << "\n";
+    return 1;
+  }
+  std::cout << "key sha256 " << fingerprint << " revoked in " << *spec_file << " (sign and publish it)\n";
+  return 0;
+}
+
+int DirectorySign(const Args& args) {
+  const auto spec_file = args.Get("spec");
+  const auto root_file = args.Get("root-key");
+  const auto serial = args.Get("serial");
+  const auto out = args.Get("out");
+  if (!spec_file || !root_file || !serial || !out) {
+    std::cerr << "usage: xfctl directory sign --spec FILE --root-key root.key --serial N --out DIR "
+                 "[--valid-days N] [--issued TIME] [--code-version V]\n";
+    return 2;
+  }
+  auto spec = ReadSpec(*spec_file, false);
+  if (!spec) {
+    std::cerr << "xfctl directory sign: " << spec.error().message << "\n";
+    return 1;
+  }
+  auto root = exchange::PrivateKey::LoadPem(*root_file);
+  if (!root) {
+    std::cerr << "xfctl directory sign: " << root.error().message << "\n";
+    return 1;
+  }
+  Instant issued = SystemClock().Now();
+  if (auto t = args.Get("issued")) {
+    auto i = Instant::Parse(*t);
+    if (!i) {
+      std::cerr << "xfctl directory sign: --issued wants an ISO 8601 time with an offset\n";
+      return 2;
+    }
+    issued = *i;
+  }
+  long long days = 0;
+  std::uint64_t n = 0;
+  try {
+    days = std::stoll(args.Get("valid-days", "7"));
+    n = std::stoull(*serial);
+  } catch (const std::exception&) {
+    std::cerr << "xfctl directory sign: --serial and --valid-days want whole numbers\n";
+    return 2;
+  }
+  json::object& s = *spec;
+  s["format"] = std::string(exchange::kDirectoryFormat);
+  s["serial"] = n;
+  s["issued"] = issued.ToString();
+  s["next_update"] = Instant{issued.seconds + days * 86400}.ToString();
+  if (auto cv = args.Get("code-version")) s["code_version"] = *cv;
+  // Through the node's own parser, then written in its canonical form: what
+  // is signed is exactly what every node will read.
+  auto d = exchange::ParseDirectory(json::serialize(s));
+  if (!d) {
+    std::cerr << "xfctl directory sign: " << d.error().message << "\n";
+    return 1;
+  }
+  const std::string bytes = exchange::DirectoryJson(*d);
+  auto sig = exchange::SignBytes(*root, bytes);
+  if (!sig) {
+    std::cerr << "xfctl directory sign: " << sig.error().message << "\n";
+    return 1;
+  }
+  std::error_code ec;
+  fs::create_directories(*out, ec);
+  if (auto w = WriteFile(fs::path(*out) / "directory.sig", *sig); !w) {
+    std::cerr << "xfctl directory sign: " << w.error().message << "\n";
+    return 1;
+  }
+  if (auto w = WriteFile(fs::path(*out) / "directory.json", bytes); !w) {
+    std::cerr << "xfctl directory sign: " << w.error().message << "\n";
+    return 1;
+  }
+  std::cout << "signed directory " << d->serial << " (" << d->nodes.size() << " nodes, " << d->revoked.size()
+            << " revoked, next update " << d->next_update.ToString() << ") in " << *out << "\n"
+            << "check it: openssl pkeyutl -verify -pubin -inkey root.pub -rawin -in <(openssl dgst -sha256 -binary "
+            << (fs::path(*out) / "directory.json").string() << ") -sigfile "
+            << (fs::path(*out) / "directory.sig").string() << "   (Ed25519)\n";
+  return 0;
+}
+
+int DirectoryPublish(const Args& args) {
+  const auto in = args.Get("in");
+  if (!in) {
+    std::cerr << "usage: xfctl directory publish --in DIR [--node DIR]\n";
+    return 2;
+  }
+  auto config = FindNode(args);
+  if (!config) {
+    std::cerr << "xfctl: " << config.error().message << "\n";
+    return 2;
+  }
+  auto bytes = ReadFile(fs::path(*in) / "directory.json", exchange::DirectoryLimits{}.max_bytes);
+  auto sig = ReadFile(fs::path(*in) / "directory.sig", 4096);
+  if (!bytes || !sig) {
+    std::cerr << "xfctl directory publish: " << (bytes ? sig.error().message : bytes.error().message) << "\n";
+    return 1;
+  }
+  auto api = ApiOf(*config);
+  if (!api) {
+    std::cerr << "xfctl directory publish: " << api.error().message << "\n";
+    return 1;
+  }
+  auto r = CallApi(*api, "PUT", "/v1/directory", *bytes, "application/json",
+                   {{"x-xf-signature", exchange::Base64Encode(*sig)}});
+  if (!r) {
+    std::cerr << "xfctl directory publish: the node does not answer (" << r.error().message
+              << "); start it and publish again\n";
+    return 1;
+  }
+  if (r->status != 200) {
+    std::cerr << "xfctl directory publish: refused (HTTP " << r->status << "): " << r->body << "\n";
+    return 1;
+  }
+  std::cout << "published to " << config->node_id << ": " << r->body
+            << "\nit flows down every link on the next exchange round\n";
+  return 0;
+}
+
+int DirectoryShow(const Args& args) {
+  const auto in = args.Get("in");
+  if (!in) {
+    std::cerr << "usage: xfctl directory show --in DIR [--root-pub root.pub]\n";
+    return 2;
+  }
+  auto bytes = ReadFile(fs::path(*in) / "directory.json", exchange::DirectoryLimits{}.max_bytes);
+  if (!bytes) {
+    std::cerr << "xfctl directory show: " << bytes.error().message << "\n";
+    return 1;
+  }
+  Result<exchange::Directory> d = exchange::ParseDirectory(*bytes);
+  if (auto root_file = args.Get("root-pub")) {
+    auto root = exchange::PublicKey::LoadPem(*root_file);
+    auto sig = ReadFile(fs::path(*in) / "directory.sig", 4096);
+    if (!root || !sig) {
+      std::cerr << "xfctl directory show: " << (root ? sig.error().message : root.error().message) << "\n";
+      return 1;
+    }
+    d = exchange::OpenDirectory(*bytes, *sig, *root);
+  }
+  if (!d) {
+    std::cerr << "xfctl directory show: " << d.error().message << "\n";
+    return 1;
+  }
+  const Instant now = SystemClock().Now();
+  std::cout << "directory    " << d->serial << (args.Has("root-pub") ? " (signature verified)" : " (not verified)")
+            << "\nissued       " << d->issued.ToString() << "\nnext update  " << d->next_update.ToString()
+            << (d->Stale(now) ? "  STALE" : "") << "\ncode tables  " << d->code_version << "\nnodes        "
+            << d->nodes.size() << "\n";
+  for (const auto& n : d->nodes) {
+    std::cout << "  " << std::left << std::setw(12) << n.id;
+    for (const auto& k : n.keys) {
+      std::cout << " key " << exchange::SignAlgName(k.alg) << " " << k.fingerprint.substr(0, 12) << "…"
+                << (d->IsRevoked(k.fingerprint) ? " REVOKED" : "");
+    }
+    for (const auto& c : n.certificates) {
+      std::cout << " tls " << c.fingerprint.substr(0, 12) << "…" << (d->IsRevoked(c.fingerprint) ? " REVOKED" : "");
+    }
+    std::cout << "\n";
+  }
+  std::cout << "revoked      " << d->revoked.size() << "\n";
+  for (const auto& r : d->revoked) {
+    std::cout << "  " << r.fingerprint << " " << r.node_id << " " << r.reason << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int CmdTls(const std::string& sub, const Args& args) {
+  if (auto u = args.Unknown({"node", "config", "new-key", "days"}); !u.empty() || (sub != "reissue" && sub != "show")) {
+    std::cerr << (u.empty() ? "" : "xfctl tls: " + u + "\n")
+              << "usage: xfctl tls reissue [--new-key] [--days N] [--node DIR]\n       xfctl tls show [--node DIR]\n";
+    return 2;
+  }
+  auto config = FindNode(args);
+  if (!config) {
+    std::cerr << "xfctl: " << config.error().message << "\n";
+    return 2;
+  }
+  return sub == "show" ? TlsShow(*config) : TlsReissue(*config, args);
+}
+
+int CmdDirectory(const std::string& sub, const Args& args) {
+  if (sub == "keygen") return DirectoryKeygen(args);
+  if (sub == "add") return DirectoryAdd(args);
+  if (sub == "revoke") return DirectoryRevoke(args);
+  if (sub == "sign") return DirectorySign(args);
+  if (sub == "publish") return DirectoryPublish(args);
+  if (sub == "show") return DirectoryShow(args);
+  std::cerr << "xfctl directory: unknown subcommand '" << sub << "' (keygen, add, revoke, sign, publish, show)\n";
+  return 2;
+}
+
+}  // namespace xf::tools
