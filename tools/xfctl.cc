@@ -1,6 +1,8 @@
 // xfctl: the operator's tool (design.md, "Interfaces").
 #include "tools/xfctl.h"
 
+#include "tools/cli.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -56,7 +58,7 @@ bool Args::Has(const std::string& flag) const { return m_options.count(flag) > 0
 std::string Args::Unknown(const std::vector<std::string>& known) const {
   std::string out;
   for (const auto& [k, v] : m_options) {
-    bool ok = false;
+    bool ok = k == "lang";  // everyone's option (tools/cli.h)
     for (const auto& n : known) ok = ok || n == k;
     if (!ok) out += (out.empty() ? "unknown option --" : ", --") + k;
   }
@@ -202,110 +204,7 @@ bool WaitHealthy(const std::string& url, int seconds) {
 
 }  // namespace xf::tools
 
-namespace xf::tools {
-int CmdBenchReport(const Args& args);  // tools/cmd_bench_report.cc
-int CmdBenchPropagate(const Args& args);  // tools/cmd_bench_propagate.cc
-}  // namespace xf::tools
-
-namespace {
-
-void Usage() {
-  std::cout << R"(xfctl — the xfnode operator's tool
-
-  xfctl init --dir DIR --node-id ID [--tier county] [--name NAME] [--api-port N]
-             [--exchange-port N] [--alg ed25519|sm2] [--root-key ROOT.pub] [--force]
-  xfctl init --system --node-id ID [--tier county] [--name NAME] [--force]
-             [--root DIR] [--user xfnode]         /etc/xfnode and /var/lib/xfnode for the service
-  xfctl status        [--node DIR | --config FILE]
-  xfctl case add FILE [--node DIR | --config FILE]     register a case (JSON or XML)
-  xfctl case import FILE|DIR…                         register many
-  xfctl case show ID
-  xfctl conformance [--node DIR | --config FILE] [--since YYYY-MM-DD] [--until YYYY-MM-DD]
-                    [--format text|json|html] [--out FILE]   rules R1–R7, lateness, gaps, rates, overdue, scores
-  xfctl conformance --batch FILE [--signature FILE --key ORIGIN.pub] [--format text|json]
-                                                      one batch file checked offline
-  xfctl case xml FILE.json                            the XML form of a case (no node needed)
-  xfctl codes show CODE [--table ID] [--on YYYY-MM-DD] [--codes-dir DIR]
-                                                      every period of a code, its successors
-  xfctl codes tables [--codes-dir DIR]                the code tables, versions, rows
-  xfctl peer add --as parent|child --id ID --key PEER.pub --cert PEER.crt [--url URL] [--pull]
-                                                      the certificate's CN must be ID; peers are
-                                                      pinned by the certificate's public key
-  xfctl keys add NODE-ID PUBLIC-KEY.pem              trust a further node's signing key (a running
-  xfctl keys remove NODE-ID                          node takes the change at once)
-  xfctl tls reissue [--new-key] [--days N]            this node's TLS certificate again, end-entity
-  xfctl tls show                                      (CA:FALSE); by default with the same key, so
-                                                      peers that pinned it need no change
-  xfctl directory keygen --out DIR [--alg ed25519|sm2]   the national root key pair (keep root.key offline)
-  xfctl directory add --spec FILE --id ID [--key PUB] [--cert CRT] [--not-before T] [--not-after T]
-  xfctl directory revoke --spec FILE (--key PUB | --cert CRT | --fingerprint HEX) [--id ID] [--reason TEXT]
-  xfctl directory sign --spec FILE --root-key root.key --serial N --out DIR [--valid-days N]
-                                                      DIR/directory.json and DIR/directory.sig
-  xfctl directory publish --in DIR [--node DIR]      hand it to the (national) node, which passes it down
-  xfctl directory show --in DIR [--root-pub root.pub]  verify and list
-  xfctl backup DEST    [--node DIR | --config FILE]     online copy: database and attachments
-  xfctl restore SRC    [--node DIR | --config FILE] [--force]   put a backup back (node stopped)
-  xfctl batch inspect FILE.zst [--sig FILE.sig]       header and events of a batch file
-  xfctl batch verify FILE.zst --sig FILE.sig --key ORIGIN.pub [--schema XSD]
-                                                      signature, XSD and header checks
-  xfctl batch get BATCH-ID --out DIR                  a stored batch as DIR/ID.zst and DIR/ID.sig
-  xfctl export --link PEER-ID --out DIR               undelivered batches for a peer, as files (网闸)
-  xfctl import --in DIR | --receipts DIR              apply exported batches / their receipts
-  xfctl demo [--dir DIR] [--keep]                     national–province–city–2 counties on loopback
-  xfctl bench intake [--n N] [--dir DIR]              intake rate vs raw SQLite insert rate
-  xfctl bench report [--events N] [--origins N] [--runs N]   conformance report over 1,000,000 events
-  xfctl bench propagate [--n N] [--events M] [--dir DIR]   county → national latency and throughput
-  xfctl version
-
-The node is found with --node DIR (DIR/xfnode.yaml), --config FILE, $XF_NODE,
-or /etc/xfnode/xfnode.yaml.
-)";
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  using namespace xf::tools;
-  if (argc < 2) {
-    Usage();
-    return 2;
-  }
-  const std::string cmd = argv[1];
-  if (cmd == "help" || cmd == "--help" || cmd == "-h") {
-    Usage();
-    return 0;
-  }
-  if (cmd == "version" || cmd == "--version") {
-    std::cout << "xfctl " << XF_VERSION << "\n";
-    return 0;
-  }
-  if (cmd == "init") return CmdInit(Args(argc, argv, 2));
-  if (cmd == "status") return CmdStatus(Args(argc, argv, 2));
-  if (cmd == "demo") return CmdDemo(Args(argc, argv, 2));
-  if (cmd == "backup") return CmdBackup(Args(argc, argv, 2));
-  if (cmd == "restore") return CmdRestore(Args(argc, argv, 2));
-  if (cmd == "export") return CmdExport(Args(argc, argv, 2));
-  if (cmd == "import") return CmdImport(Args(argc, argv, 2));
-  if (cmd == "conformance") return CmdConformance(Args(argc, argv, 2));
-  if (cmd == "case" || cmd == "bench" || cmd == "peer" || cmd == "keys" || cmd == "batch" ||
-      cmd == "codes" || cmd == "tls" || cmd == "directory") {
-    if (argc < 3) {
-      Usage();
-      return 2;
-    }
-    const std::string sub = argv[2];
-    const Args rest(argc, argv, 3);
-    if (cmd == "case") return CmdCase(sub, rest);
-    if (cmd == "peer") return CmdPeer(sub, rest);
-    if (cmd == "keys") return CmdKeys(sub, rest);
-    if (cmd == "batch") return CmdBatch(sub, rest);
-    if (cmd == "codes") return CmdCodes(sub, rest);
-    if (cmd == "tls") return CmdTls(sub, rest);
-    if (cmd == "directory") return CmdDirectory(sub, rest);
-    if (sub == "report") return CmdBenchReport(rest);  // tools/cmd_bench_report.cc
-    if (sub == "propagate") return CmdBenchPropagate(rest);  // tools/cmd_bench_propagate.cc
-    return CmdBench(sub, rest);
-  }
-  std::cerr << "xfctl: unknown command '" << cmd << "' (xfctl help)\n";
-  return 2;
+  // Every command, its options and help: tools/commands.cc; parsing: tools/cli.cc.
+  return xf::tools::RunCommandLine(xf::tools::Commands(), argc, argv);
 }

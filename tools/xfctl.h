@@ -22,6 +22,10 @@ class Args {
   std::string Get(const std::string& key, const std::string& def) const;
   bool Has(const std::string& flag) const;
   const std::vector<std::string>& Positional() const { return m_positional; }
+  // Words that are positional whatever they look like (the parser's, after "--").
+  void AddPositionals(const std::vector<std::string>& words) {
+    m_positional.insert(m_positional.end(), words.begin(), words.end());
+  }
   // Unknown options → error message naming them; empty when all are known.
   std::string Unknown(const std::vector<std::string>& known) const;
 

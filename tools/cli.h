@@ -1,0 +1,56 @@
+// xfctl's command line: every command, its options and its help, declared
+// once (tools/commands.cc) and parsed with CLI11 (tools/cli.cc, the only file
+// that includes it).
+//
+// What the parser promises, for every command and subcommand:
+// - `-h` / `--help` prints the usage and exits 0 before anything runs;
+// - an unknown option or command fails with exit 2 and names the closest
+//   valid one ("did you mean --node?");
+// - `xfctl` alone prints the command list and exits 2;
+// - the words are Chinese by default, English with `--lang en` (or
+//   XF_LANG=en); option names and values stay as typed.
+// A handler receives the parsed options as `Args` (tools/xfctl.h), exactly
+// as if they had been typed, and returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tools/xfctl.h"
+
+namespace xf::tools {
+
+// Words in both languages: zh is shown by default, en with --lang en.
+struct Words {
+  const char* zh;
+  const char* en;
+};
+
+struct OptionSpec {
+  const char* name;   // "node" for --node
+  const char* value;  // placeholder of its value ("DIR"), or nullptr for a flag
+  Words help;
+};
+
+struct CommandSpec {
+  const char* path;         // "case add": the words that select it
+  const char* positionals;  // usage of its positional arguments ("FILE|DIR…"), or ""
+  int min_positionals = 0;
+  int max_positionals = 0;  // -1: any number
+  Words summary;
+  std::vector<OptionSpec> options;
+  int (*run)(const Args&) = nullptr;
+};
+
+// Every command of xfctl, in the order `xfctl help` lists them.
+const std::vector<CommandSpec>& Commands();
+
+// Parses argv against `commands` and runs the selected handler; returns the
+// process exit code (0 help, 2 usage errors, else the handler's).
+int RunCommandLine(const std::vector<CommandSpec>& commands, int argc, char** argv);
+
+// True when this invocation's words are to be English: --lang en, else
+// XF_LANG=en…; Chinese otherwise.
+bool English(const Args& args);
+
+}  // namespace xf::tools
