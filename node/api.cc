@@ -3,12 +3,15 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 #include <boost/json.hpp>
 #include <set>
 #include <sstream>
 
 #include "exchange/crypto.h"
+#include "exchange/directory.h"
 #include "exchange/receipt.h"
 #include "node/blob_transfer.h"
 #include "node/conformance.h"
@@ -89,7 +92,9 @@ std::vector<exchange::SpoolRoute> Api::SpoolRoutes() const {
   return {{"PUT", "/v1/blobs/", m_ctx.config.limits.max_attachment_bytes},
           {"POST", "/v1/exchange/import", exchange::BatchLimits{}.max_compressed},
           // A receipt lists every event accepted: some 35 MB for a million.
-          {"POST", "/v1/exchange/receipts", std::uint64_t{64} << 20}};
+          {"POST", "/v1/exchange/receipts", std::uint64_t{64} << 20},
+          // A signed directory may be as large as the exchange takes one (exchange/directory.h).
+          {"PUT", "/v1/directory", exchange::DirectoryLimits{}.max_bytes}};
 }
 
 bool Api::Authorised(const HttpRequest& request) const {
@@ -198,7 +203,13 @@ HttpResponse Api::Route(const HttpRequest& request) {
     const auto sig_it = request.headers.find("x-xf-signature");
     auto sig = exchange::Base64Decode(sig_it == request.headers.end() ? "" : sig_it->second);
     if (!sig || sig->empty()) return Problem(400, "missing or malformed X-Xf-Signature");
-    auto applied = m_ctx.exchange->OfferDirectory(request.body, *sig, "the local API (xfctl directory publish)");
+    std::string bytes = request.body;
+    if (!request.body_file.empty()) {  // spooled: up to the directory's own limit, not api.body_limit
+      std::ifstream in(request.body_file, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      if (!in.good() && !in.eof()) return Problem(503, "cannot read the spooled directory");
+    }
+    auto applied = m_ctx.exchange->OfferDirectory(bytes, *sig, "the local API (xfctl directory publish)");
     if (!applied) {
       const Errc c = applied.error().code;
       return Problem(c == Errc::kPermission ? 403 : c == Errc::kInvalidArgument ? 400 : c == Errc::kLimit ? 413 : 503,
