@@ -106,9 +106,9 @@ struct Thresholds {
   // one side, the same name with the same phone or the same address), the
   // same county as problem place, content categories at most one level
   // apart, and a text similarity of at least:
-  double duplicate_text = 0.22;
+  double duplicate_text = 0.19;
   // ... or, the identity being the same ID number, at least:
-  double duplicate_text_same_id = 0.18;
+  double duplicate_text_same_id = 0.15;
   // ... plus this when the two texts name different details of one kind
   // (different amounts, villages, companies…); never when they differ in two
   // kinds:

@@ -218,7 +218,8 @@ void Usage() {
   xfctl status        [--node DIR | --config FILE]
   xfctl case add FILE [--node DIR | --config FILE]     register a case (JSON or XML)
   xfctl case import FILE|DIR…                         register many
-  xfctl case show ID
+  xfctl case show ID                                  the case, its events and its petitioners' timelines
+  xfctl case duplicates ID [--json]                   cases this node holds that may be the same petition
   xfctl conformance [--node DIR | --config FILE] [--since YYYY-MM-DD] [--until YYYY-MM-DD]
                     [--format text|json|html] [--out FILE]   rules R1–R6, lateness, gaps, 三率, scores
   xfctl conformance --batch FILE [--signature FILE --key ORIGIN.pub] [--format text|json]
@@ -238,6 +239,8 @@ void Usage() {
   xfctl bench intake [--n N] [--dir DIR]              intake rate vs raw SQLite insert rate
   xfctl bench report [--events N] [--origins N] [--runs N]   conformance report over 1,000,000 events
   xfctl bench propagate [--n N] [--events M] [--dir DIR]   county → national latency and throughput
+  xfctl bench dedup [--n N] [--seed S] [--cases C] [--checks K] [--dir DIR]
+                                                      判重: precision/recall on a labelled set; check time on C cases
   xfctl version
 
 The node is found with --node DIR (DIR/xfnode.yaml), --config FILE, $XF_NODE,
