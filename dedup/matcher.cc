@@ -400,7 +400,8 @@ std::vector<std::int64_t> PersonKeys(const Features& f) {
     if (!p.id18.empty()) keys.push_back(IdKey(p.id18));
     if (p.name.empty()) continue;
     for (const auto& phone : p.phones) keys.push_back(StableHash("phone|" + p.name + "|" + phone));
-    if (!p.address.empty()) {
+    keys.push_back(StableHash("county|" + p.name + "|" + PlaceSix(f.place)));
+    if (!p.address.empty() && p.id18.empty() && p.phones.empty()) {
       const std::u32string a = ToCodePoints(p.address);
       const std::size_t from = a.size() > 8 ? a.size() - 8 : 0;
       keys.push_back(StableHash("address|" + p.name + "|" + ToUtf8(std::u32string_view(a).substr(from))));
@@ -411,32 +412,53 @@ std::vector<std::int64_t> PersonKeys(const Features& f) {
   return keys;
 }
 
-std::vector<std::string> IndexTerms(const Features& f) {
+namespace {
+
+// A trigram's hash: its three code points (21 bits each) in one word, through
+// splitmix64's finaliser. Stored (it chooses the terms): never change it.
+std::uint64_t TrigramHash(char32_t a, char32_t b, char32_t c) {
+  std::uint64_t h = (static_cast<std::uint64_t>(a) << 42) ^ (static_cast<std::uint64_t>(b) << 21) ^ c;
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  h ^= h >> 31;
+  return h;
+}
+
+// The `k` trigrams of lowest hash of summary and requests, within clauses,
+// without repeats, place-prefixed.
+std::vector<std::string> LowestTrigrams(const Features& f, std::size_t k) {
   struct Gram {
     std::uint64_t hash;
-    std::string text;
+    const std::u32string* text;
+    std::size_t at;
   };
+  const std::u32string s = ToCodePoints(f.summary), r = ToCodePoints(f.requests);
   std::vector<Gram> grams;
-  for (const std::string* field : {&f.summary, &f.requests}) {
-    const std::u32string s = ToCodePoints(*field);
-    for (std::size_t i = 0; i + 2 < s.size(); ++i) {
-      if (s[i] == U' ' || s[i + 1] == U' ' || s[i + 2] == U' ') continue;  // within a clause
-      std::string g = ToUtf8(std::u32string_view(s).substr(i, 3));
-      const auto h = static_cast<std::uint64_t>(StableHash(g));
-      grams.push_back({h, std::move(g)});
+  grams.reserve(s.size() + r.size());
+  for (const std::u32string* text : {&s, &r}) {
+    for (std::size_t i = 0; i + 2 < text->size(); ++i) {
+      const char32_t a = (*text)[i], b = (*text)[i + 1], c = (*text)[i + 2];
+      if (a == U' ' || b == U' ' || c == U' ') continue;  // within a clause
+      grams.push_back({TrigramHash(a, b, c), text, i});
     }
   }
-  std::sort(grams.begin(), grams.end(), [](const Gram& a, const Gram& b) { return a.hash < b.hash; });
-  grams.erase(std::unique(grams.begin(), grams.end(), [](const Gram& a, const Gram& b) { return a.hash == b.hash; }),
+  std::sort(grams.begin(), grams.end(), [](const Gram& x, const Gram& y) { return x.hash < y.hash; });
+  grams.erase(std::unique(grams.begin(), grams.end(), [](const Gram& x, const Gram& y) { return x.hash == y.hash; }),
               grams.end());
-  // In hash order: the lowest kTermMinimum always, then those of the sample.
+  if (grams.size() > k) grams.resize(k);
   const std::string prefix = PlaceSix(f.place);
   std::vector<std::string> terms;
-  for (std::size_t i = 0; i < grams.size() && terms.size() < kTermMaximum; ++i) {
-    if (i < kTermMinimum || grams[i].hash % kTermSampling == 0) terms.push_back(prefix + grams[i].text);
-  }
+  terms.reserve(grams.size());
+  for (const auto& g : grams) terms.push_back(prefix + ToUtf8(std::u32string_view(*g.text).substr(g.at, 3)));
   return terms;
 }
+
+}  // namespace
+
+std::vector<std::string> IndexTerms(const Features& f) { return LowestTrigrams(f, kIndexTerms); }
+std::vector<std::string> QueryTerms(const Features& f) { return LowestTrigrams(f, kQueryTerms); }
 
 std::string JoinTerms(const std::vector<std::string>& terms) {
   std::string out;
@@ -483,13 +505,24 @@ void BigramWeights::Add(const Features& f) {
   grams.erase(std::unique(grams.begin(), grams.end()), grams.end());
   for (auto g : grams) ++m_df[g];
   ++m_documents;
+  m_by_df.clear();
+}
+
+void BigramWeights::Finish() {
+  m_by_df.resize(m_documents + 1);
+  for (std::size_t df = 0; df <= m_documents; ++df) m_by_df[df] = WeightOf(static_cast<std::uint32_t>(df));
+}
+
+double BigramWeights::WeightOf(std::uint32_t df) const {
+  if (m_documents < kMinDocuments) return 1.0;
+  return std::max(0.1, std::log((static_cast<double>(m_documents) + 1.0) / (static_cast<double>(df) + 0.5)));
 }
 
 double BigramWeights::Weight(std::uint64_t bigram) const {
   if (m_documents < kMinDocuments) return 1.0;
   const auto it = m_df.find(bigram);
-  const double df = it == m_df.end() ? 0.0 : it->second;
-  return std::max(0.1, std::log((static_cast<double>(m_documents) + 1.0) / (df + 0.5)));
+  const std::uint32_t df = it == m_df.end() ? 0 : it->second;
+  return df < m_by_df.size() ? m_by_df[df] : WeightOf(df);
 }
 
 Query::Query(Features f, const BigramWeights* weights, Thresholds t)

@@ -59,23 +59,28 @@ std::vector<Person> DecodePersons(std::string_view text, std::size_t max_persons
 std::int64_t StableHash(std::string_view bytes);
 
 // Keys under which a store finds the same petitioner: for each person, the
-// ID number (IdKey), the name with each phone, and the name with the last
+// ID number (IdKey), the name with each phone, the name with the county of
+// the problem place (an ID number missing and the phone changed), and — only
+// for a person with neither ID number nor phone — the name with the last
 // eight characters of the address. A key is a StableHash, so the store holds
 // no name, phone or ID number in its key index. Sorted, without repeats.
 std::vector<std::int64_t> PersonKeys(const Features& f);
 std::int64_t IdKey(std::string_view id18);
 
 // The index terms of the matter's text (for SQLite FTS5 with the unicode61
-// tokenizer): a sample of the character trigrams of summary and requests,
-// each prefixed with the 6-digit county part of the problem place, separated
-// by spaces — e.g. "110105拆迁补 110105偿款5". The sample is the trigrams whose
-// hash is 0 mod kTermSampling, plus the kTermMinimum of lowest hash, so two
-// texts that share trigrams share sampled terms, and a short text still has
-// some. At most kTermMaximum terms. A query uses the same terms.
-inline constexpr int kTermSampling = 4;
-inline constexpr std::size_t kTermMinimum = 6;
-inline constexpr std::size_t kTermMaximum = 64;
+// tokenizer): the kIndexTerms character trigrams of summary and requests
+// (within clauses) of lowest hash (a fixed mix of their code points) — a
+// bottom-k sketch — each prefixed
+// with the 6-digit county of the problem place, e.g. "110105拆迁补". Which
+// trigrams are kept depends on the trigrams, not on the text, so two texts
+// that share trigrams share terms; and a case costs the index kIndexTerms
+// postings whatever its length. QueryTerms are the same with kQueryTerms
+// (more read, nothing more written): a stored text's few terms are among a
+// similar query's lowest far more often than among its few.
+inline constexpr std::size_t kIndexTerms = 6;
+inline constexpr std::size_t kQueryTerms = 40;
 std::vector<std::string> IndexTerms(const Features& f);
+std::vector<std::string> QueryTerms(const Features& f);
 std::string JoinTerms(const std::vector<std::string>& terms);
 
 // How much a character bigram says about a matter: its inverse document
@@ -91,12 +96,17 @@ class BigramWeights {
   static constexpr std::size_t kMinDocuments = 200;
   // Counts each distinct bigram of the case's summary and requests once.
   void Add(const Features& f);
+  // Tabulates the logarithms once the sample is complete (Weight is then a
+  // lookup); optional: without it Weight computes them.
+  void Finish();
   // log((N + 1) / (df + 0.5)), at least 0.1; 1 for every bigram below kMinDocuments.
   double Weight(std::uint64_t bigram) const;
   std::size_t Documents() const { return m_documents; }
 
  private:
+  double WeightOf(std::uint32_t df) const;
   std::unordered_map<std::uint64_t, std::uint32_t> m_df;
+  std::vector<double> m_by_df;  // WeightOf(df) for df = 0..N, made by Finish
   std::size_t m_documents = 0;
 };
 

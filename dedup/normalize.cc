@@ -370,18 +370,45 @@ void AppendUtf8(std::string& out, char32_t cp) {
 }
 
 std::string ToUtf8(std::u32string_view cps) {
-  std::string out;
-  out.reserve(cps.size() * 3);
-  for (char32_t c : cps) AppendUtf8(out, c);
+  std::string out(cps.size() * 4, '\0');
+  std::size_t n = 0;
+  for (char32_t cp : cps) {
+    if (cp < 0x80) {
+      out[n++] = static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out[n++] = static_cast<char>(0xC0 | (cp >> 6));
+      out[n++] = static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out[n++] = static_cast<char>(0xE0 | (cp >> 12));
+      out[n++] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out[n++] = static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out[n++] = static_cast<char>(0xF0 | (cp >> 18));
+      out[n++] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out[n++] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out[n++] = static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+  out.resize(n);
   return out;
 }
 
 std::string NormalizeText(std::string_view utf8) {
   std::u32string s = ToCodePoints(utf8);
-  for (auto& c : s) c = Fold(c);
-  s = CanonDates(s);      // Arabic dates first: 2024.3.5 is a date, not a decimal
-  s = ConvertNumbers(s);  // then numerals and amounts
-  s = CanonDates(s);      // and the dates that were written in numerals
+  bool digits = false, numerals = false;
+  for (auto& c : s) {
+    c = Fold(c);
+    digits = digits || IsAsciiDigit(c);
+    numerals = numerals || CnDigit(c) >= 0 || CnUnit(c) > 0;
+  }
+  // Most of the work only where there are numbers (the text is then the same).
+  if (digits) s = CanonDates(s);  // Arabic dates first: 2024.3.5 is a date, not a decimal
+  if (numerals) {
+    s = ConvertNumbers(s);  // then numerals and amounts
+    s = CanonDates(s);      // and the dates that were written in numerals
+  } else if (digits) {
+    s = ConvertNumbers(s);  // thousands separators
+  }
   std::u32string kept;
   kept.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {

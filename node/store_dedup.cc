@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <map>
+#include <cmath>
 
 #include "dedup/normalize.h"
 #include "node/projection.h"
@@ -26,8 +26,8 @@ namespace {
 // ranking (those sharing the most terms). A check reads at most
 // keys × kPerKey + terms × kPerTerm postings, whatever the store's size.
 constexpr std::int64_t kPerKey = 200;
-constexpr std::int64_t kPerTerm = 500;
-constexpr std::size_t kTextCandidates = 60;
+constexpr std::int64_t kPerTerm = 250;
+constexpr std::size_t kTextCandidates = 40;
 // The bigram weights: from the newest kWeightSample cases, made again when
 // the index has grown by a tenth and a hundred cases since (so a young node's
 // weights follow it closely, a national node's every million cases or so).
@@ -67,7 +67,7 @@ std::int64_t Fingerprint(const schema::CaseRegistration& c) {
     s.push_back('\x1f');
   };
   add(c.registering_body);
-  add(c.received_date.ToString());
+  add(std::to_string(c.received_date.DaysSinceEpoch()));
   add(c.content_category);
   add(c.problem_place);
   add(c.summary);
@@ -278,6 +278,7 @@ Status Store::ReadyForDuplicateReads() {
     weights->Add(f);
   }
   m_dr.sample.Reset();
+  weights->Finish();
   m_weights = std::move(weights);
   m_weights_newest = newest;
   return {};
@@ -285,45 +286,55 @@ Status Store::ReadyForDuplicateReads() {
 
 Result<std::vector<Store::DuplicateCandidate>> Store::FindLocked(const dedup::Features& f, std::size_t limit) {
   // Retrieval: the same petitioner by key, the same matter by shared terms.
-  std::map<std::int64_t, int> by_key, by_text;
+  std::vector<std::int64_t> by_key;  // ids, a repeat per key that found them
+  auto read = [](sql::Stmt& q, std::vector<std::int64_t>& into) -> Status {
+    for (;;) {
+      auto r = q.Step();
+      if (!r) {
+        q.Reset();
+        return r.error();
+      }
+      if (!*r) break;
+      into.push_back(q.Int(0));
+    }
+    q.Reset();
+    return {};
+  };
   for (const auto key : dedup::PersonKeys(f)) {
     m_dr.by_key.Bind(1, key).Bind(2, kPerKey);
-    for (;;) {
-      auto r = m_dr.by_key.Step();
-      if (!r) {
-        m_dr.by_key.Reset();
-        return r.error();
-      }
-      if (!*r) break;
-      ++by_key[m_dr.by_key.Int(0)];
-    }
-    m_dr.by_key.Reset();
+    if (auto s = read(m_dr.by_key, by_key); !s) return s.error();
   }
-  const auto terms = dedup::IndexTerms(f);
+  // Each term's postings weigh by how rare the term is: a term few cases
+  // have says more than one in every letter of the county (log of the bound
+  // over the postings read, plus one).
+  const auto terms = dedup::QueryTerms(f);
+  std::vector<std::pair<std::int64_t, float>> by_text;  // (id, weight of the term that found it)
+  by_text.reserve(terms.size() * 64);
   for (const auto& t : terms) {
+    std::vector<std::int64_t> found;
     m_dr.by_term.Bind(1, "\"" + t + "\"").Bind(2, kPerTerm);
-    for (;;) {
-      auto r = m_dr.by_term.Step();
-      if (!r) {
-        m_dr.by_term.Reset();
-        return r.error();
-      }
-      if (!*r) break;
-      ++by_text[m_dr.by_term.Int(0)];
-    }
-    m_dr.by_term.Reset();
+    if (auto s = read(m_dr.by_term, found); !s) return s.error();
+    const auto weight = static_cast<float>(1.0 + std::log(static_cast<double>(kPerTerm + 1) / static_cast<double>(found.size() + 1)));
+    for (const auto id : found) by_text.emplace_back(id, weight);
   }
-  std::vector<std::int64_t> ids;
-  for (const auto& [id, n] : by_key) ids.push_back(id);
+  std::sort(by_key.begin(), by_key.end());
+  by_key.erase(std::unique(by_key.begin(), by_key.end()), by_key.end());
+  std::vector<std::int64_t> ids = by_key;
   {
-    std::vector<std::pair<int, std::int64_t>> text;  // (shared terms, id), most first, newest first
-    const int least = terms.size() > 3 ? 2 : 1;
-    for (const auto& [id, n] : by_text) {
-      if (n >= least && !by_key.count(id)) text.emplace_back(n, id);
+    // (weight of the shared terms, id): most first, newest first; those found by key are in already.
+    std::sort(by_text.begin(), by_text.end());
+    std::vector<std::pair<float, std::int64_t>> text;
+    for (std::size_t i = 0; i < by_text.size();) {
+      std::size_t j = i;
+      float weight = 0;
+      for (; j < by_text.size() && by_text[j].first == by_text[i].first; ++j) weight += by_text[j].second;
+      if (!std::binary_search(by_key.begin(), by_key.end(), by_text[i].first)) text.emplace_back(weight, by_text[i].first);
+      i = j;
     }
-    std::sort(text.begin(), text.end(), [](const auto& a, const auto& b) { return a > b; });
-    if (text.size() > kTextCandidates) text.resize(kTextCandidates);
-    for (const auto& [n, id] : text) ids.push_back(id);
+    const std::size_t keep = std::min(text.size(), kTextCandidates);
+    std::partial_sort(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(keep), text.end(),
+                      [](const auto& a, const auto& b) { return a > b; });
+    for (std::size_t i = 0; i < keep; ++i) ids.push_back(text[i].second);
   }
   // Ranking: the matcher on each candidate's stored features.
   const dedup::Query query(f, m_weights.get());

@@ -204,6 +204,7 @@ bool WaitHealthy(const std::string& url, int seconds) {
 namespace xf::tools {
 int CmdBenchReport(const Args& args);  // tools/cmd_bench_report.cc
 int CmdBenchPropagate(const Args& args);  // tools/cmd_bench_propagate.cc
+int CmdBenchDedup(const Args& args);  // tools/cmd_bench_dedup.cc
 }  // namespace xf::tools
 
 namespace {
@@ -286,6 +287,7 @@ int main(int argc, char** argv) {
     if (cmd == "batch") return CmdBatch(sub, rest);
     if (sub == "report") return CmdBenchReport(rest);  // tools/cmd_bench_report.cc
     if (sub == "propagate") return CmdBenchPropagate(rest);  // tools/cmd_bench_propagate.cc
+    if (sub == "dedup") return CmdBenchDedup(rest);  // tools/cmd_bench_dedup.cc
     return CmdBench(sub, rest);
   }
   std::cerr << "xfctl: unknown command '" << cmd << "' (xfctl help)\n";
