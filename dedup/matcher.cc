@@ -412,6 +412,22 @@ std::vector<std::int64_t> PersonKeys(const Features& f) {
   return keys;
 }
 
+std::vector<std::int64_t> BroadKeys(const Features& f) {
+  std::vector<std::int64_t> keys;
+  for (const auto& p : f.persons) {
+    if (p.name.empty()) continue;
+    keys.push_back(StableHash("county|" + p.name + "|" + PlaceSix(f.place)));
+    if (!p.address.empty() && p.id18.empty() && p.phones.empty()) {
+      const std::u32string a = ToCodePoints(p.address);
+      const std::size_t from = a.size() > 8 ? a.size() - 8 : 0;
+      keys.push_back(StableHash("address|" + p.name + "|" + ToUtf8(std::u32string_view(a).substr(from))));
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
 namespace {
 
 // A trigram's hash: its three code points (21 bits each) in one word, through

@@ -65,6 +65,9 @@ std::int64_t StableHash(std::string_view bytes);
 // eight characters of the address. A key is a StableHash, so the store holds
 // no name, phone or ID number in its key index. Sorted, without repeats.
 std::vector<std::int64_t> PersonKeys(const Features& f);
+// Those of PersonKeys that many people share (name + county, name + address):
+// a store reads fewer cases under them. Sorted.
+std::vector<std::int64_t> BroadKeys(const Features& f);
 std::int64_t IdKey(std::string_view id18);
 
 // The index terms of the matter's text (for SQLite FTS5 with the unicode61

@@ -22,10 +22,12 @@ namespace xf::node {
 
 namespace {
 
-// Retrieval bounds: per key, per term, and the text candidates kept for
-// ranking (those sharing the most terms). A check reads at most
-// keys × kPerKey + terms × kPerTerm postings, whatever the store's size.
+// Retrieval bounds: per key (fewer for a broad key), per term, and the text
+// candidates kept for ranking (those sharing the most, rarest terms). A check
+// reads at most keys × kPerKey + terms × kPerTerm postings and ranks at most
+// keys × kPerKey + kTextCandidates cases, whatever the store's size.
 constexpr std::int64_t kPerKey = 200;
+constexpr std::int64_t kPerBroadKey = 40;  // name + county, name + address: many share them
 constexpr std::int64_t kPerTerm = 250;
 constexpr std::size_t kTextCandidates = 40;
 // The bigram weights: from the newest kWeightSample cases, made again when
@@ -300,8 +302,10 @@ Result<std::vector<Store::DuplicateCandidate>> Store::FindLocked(const dedup::Fe
     q.Reset();
     return {};
   };
+  const auto broad = dedup::BroadKeys(f);
   for (const auto key : dedup::PersonKeys(f)) {
-    m_dr.by_key.Bind(1, key).Bind(2, kPerKey);
+    const bool is_broad = std::binary_search(broad.begin(), broad.end(), key);
+    m_dr.by_key.Bind(1, key).Bind(2, is_broad ? kPerBroadKey : kPerKey);
     if (auto s = read(m_dr.by_key, by_key); !s) return s.error();
   }
   // Each term's postings weigh by how rare the term is: a term few cases

@@ -232,6 +232,8 @@ TEST_CASE("matcher: keys, terms and the stored form of persons") {
   no_contact.persons[0].id18.clear();
   no_contact.persons[0].phones.clear();
   CHECK(PersonKeys(no_contact).size() == 2);  // name + county, and name + address: the handles left
+  CHECK(BroadKeys(no_contact) == PersonKeys(no_contact));  // both broad
+  CHECK(BroadKeys(a).size() == 1);                          // name + county
   // A stable hash: never changes (it is stored).
   CHECK(StableHash("") == StableHash(""));
   CHECK(StableHash("id|11010519491231002X") == IdKey("11010519491231002X"));
