@@ -119,7 +119,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   if (r.status == 405 && !r.headers.count("Allow")) {
     // The methods each kind of path takes (RFC 9110: a 405 names them).
     const std::string path = request.target.substr(0, request.target.find('?'));
-    r.headers["Allow"] = path == "/v1/cases" ? "POST"
+    r.headers["Allow"] = path == "/v1/cases" || path == "/v1/duplicates/check" ? "POST"
                          : StartsWith(path, "/v1/blobs/") ? "HEAD, GET, PUT"
                          : path.size() > 7 && path.substr(path.size() - 7) == "/events" ? "POST"
                          : path == "/healthz" ? "GET, HEAD" : "GET";
@@ -174,7 +174,20 @@ HttpResponse Api::Route(const HttpRequest& request) {
       if (m != "POST") return Problem(405, "use POST to add an event");
       return PostEvent(request, id);
     }
+    if (rest.substr(slash) == "/duplicates") {
+      if (m != "GET") return Problem(405, "use GET");
+      return GetCaseDuplicates(id);
+    }
     return Problem(404, "no such endpoint: " + path);
+  }
+  if (path == "/v1/duplicates/check") {
+    if (m != "POST") return Problem(405, "use POST with a registration to check it");
+    return PostDuplicatesCheck(request);
+  }
+  if (StartsWith(path, "/v1/petitioners/") && path.size() > 22 && path.substr(path.size() - 6) == "/cases" &&
+      path.find('/', 16) == path.size() - 6) {
+    if (m != "GET") return Problem(405, "use GET");
+    return GetPetitionerCases(path.substr(16, path.size() - 22));
   }
   if (StartsWith(path, "/v1/blobs/")) {
     if (m != "PUT" && m != "HEAD" && m != "GET") return Problem(405, "use PUT to upload an attachment");
@@ -316,6 +329,9 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
   o["case_id"] = stored->case_id;
   o["event_id"] = stored->Id();
   o["registered_at"] = std::get<schema::CaseRegistration>(stored->body).registered_at.ToString();
+  // Earlier cases that may be the same petition (判重, api_dedup.cc): the clerk
+  // decides, and links a repeat with repeat/initial_case_id.
+  o["candidates"] = json::parse(CandidatesJson(std::get<schema::CaseRegistration>(stored->body)));
   HttpResponse r = Json(201, json::serialize(o));
   r.headers["Location"] = "/v1/cases/" + stored->case_id;
   return r;

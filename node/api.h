@@ -77,6 +77,13 @@ class Api {
   exchange::HttpResponse GetStatusPage();
   // GET /v1/conformance (JSON) and GET /report.html (the same report as HTML).
   exchange::HttpResponse GetConformance(const exchange::HttpRequest& request, bool html);
+  // Duplicates, 判重 (api_dedup.cc): POST /v1/duplicates/check, GET
+  // /v1/cases/{id}/duplicates, GET /v1/petitioners/{id_number}/cases; and the
+  // "candidates" of a registration just stored (never a reason to refuse it).
+  exchange::HttpResponse PostDuplicatesCheck(const exchange::HttpRequest& request);
+  exchange::HttpResponse GetCaseDuplicates(const std::string& case_id);
+  exchange::HttpResponse GetPetitionerCases(const std::string& id_number);
+  std::string CandidatesJson(const schema::CaseRegistration& stored);
   bool Authorised(const exchange::HttpRequest& request) const;
   void CountRejections(const schema::Violations& v);
 

@@ -12,8 +12,15 @@ namespace xf::node {
 namespace {
 
 // Numbered migrations: migration i takes user_version i-1 to i. Never edit
-// a released migration; add a new one.
-const char* const kMigrations[] = {
+// a released migration; add a new one. A migration is SQL, and may add a
+// step in C++ run after it in the same transaction (data the SQL cannot make).
+struct Migration {
+  Migration(const char* s) : sql(s) {}  // NOLINT: a plain SQL migration, written as its string
+  Migration(const char* s, Status (*then)(sql::Db&)) : sql(s), code(then) {}
+  const char* sql;
+  Status (*code)(sql::Db&) = nullptr;
+};
+const Migration kMigrations[] = {
     // 1: the event log, the projection, case numbers, blobs.
     R"sql(
 CREATE TABLE events(
@@ -254,6 +261,31 @@ ALTER TABLE rejections ADD COLUMN charged_to TEXT NOT NULL DEFAULT '';
 UPDATE rejections SET charged_to = origin;
 CREATE INDEX rejections_by_batch ON rejections(batch_id);
 )sql",
+    // 9: the duplicate index (判重, node/store_dedup.cc, dedup/README.md): per
+    // case its normalised features, its petitioner keys (hashes) and its
+    // matter terms in FTS5; then every case already held is indexed, so an
+    // upgraded node finds the cases it stored before.
+    {R"sql(
+CREATE TABLE dedup_cases(
+  id            INTEGER PRIMARY KEY,  -- the rowid of dedup_terms, the id in dedup_keys
+  case_id       TEXT    NOT NULL UNIQUE,
+  node          TEXT    NOT NULL,     -- the registering body
+  received_date TEXT    NOT NULL,
+  category      TEXT    NOT NULL,
+  place         TEXT    NOT NULL,
+  persons       TEXT    NOT NULL,     -- dedup::EncodePersons
+  summary       TEXT    NOT NULL,     -- dedup::NormalizeText
+  requests      TEXT    NOT NULL,
+  fingerprint   INTEGER NOT NULL      -- of the registration's fields as written: re-indexed when it changes
+);
+CREATE TABLE dedup_keys(
+  key INTEGER NOT NULL,               -- dedup::PersonKeys: hashes, never a number in clear
+  id  INTEGER NOT NULL,
+  PRIMARY KEY (key, id)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE dedup_terms USING fts5(terms, content='', tokenize='unicode61', detail=none, columnsize=0);
+)sql",
+     &Store::IndexAllForDuplicates},
 };
 // The projection the columns of `cases` hold (migration 7 and later).
 constexpr int kProjectionVersion = 1;
@@ -342,9 +374,10 @@ Status Store::Migrate(int target) {
   while (m_version < target) {
     sql::Txn txn(m_db);
     if (!txn.Began()) return txn.Began();
-    if (auto s = m_db.Exec(kMigrations[m_version]); !s) {
-      return MakeError(Errc::kInternal, "migration " + std::to_string(m_version + 1) + ": " + s.error().message);
-    }
+    const Migration& step = kMigrations[m_version];
+    auto s = m_db.Exec(step.sql);
+    if (s && step.code) s = step.code(m_db);
+    if (!s) return MakeError(Errc::kInternal, "migration " + std::to_string(m_version + 1) + ": " + s.error().message);
     if (auto s = m_db.Exec("PRAGMA user_version = " + std::to_string(m_version + 1)); !s) return s;
     if (auto s = txn.Commit(); !s) return s;
     ++m_version;
@@ -387,7 +420,7 @@ Status Store::PrepareStatements() {
     if (!s) return s.error();
     *d.stmt = std::move(s).value();
   }
-  return {};
+  return PrepareDedupStatements();
 }
 
 Result<std::string> Store::AppendLocked(schema::Event& e) {
@@ -522,7 +555,8 @@ void BindCaseRow(sql::Stmt& up, const std::string& case_id, const CaseState& sta
 
 Status Store::WriteProjection(const std::string& case_id, const CaseState& state) {
   BindCaseRow(m_st.upsert_case, case_id, state);
-  return m_st.upsert_case.Run();
+  if (auto s = m_st.upsert_case.Run(); !s) return s;
+  return IndexForDuplicates(case_id, state.body);
 }
 
 void Store::SetChronology(std::shared_ptr<const codes::Calendar> calendar, codes::Counting counting) {

@@ -23,6 +23,7 @@
 #include "codes/calendar.h"
 #include "codes/date.h"
 #include "codes/result.h"
+#include "dedup/matcher.h"
 #include "exchange/batch.h"
 #include "exchange/receipt.h"
 #include "node/sqlite.h"
@@ -331,6 +332,47 @@ class Store {
   };
   Result<StoredBatch> GetBatch(const std::string& batch_id);
 
+  // ---- duplicates, 判重 (store_dedup.cc) ----------------------------------
+  // Every case's petitioner keys, matter terms and normalised features are
+  // indexed in the transaction that writes its projection (registration,
+  // local or from a batch, and every correction); see dedup/README.md.
+  // Reads go through a read-only connection of their own (opened on first
+  // use, serialised among themselves), so a check never blocks a writer.
+
+  struct DuplicateCandidate {
+    std::string case_id;
+    std::string node;  // the registering body
+    Date received_date;
+    dedup::Match match;  // score, decision (possible or duplicate), reasons
+  };
+  // The cases held here that may be the same petition as `c`, best first, at
+  // most `limit`; the case `c.case_id` itself is left out. Stores nothing.
+  Result<std::vector<DuplicateCandidate>> FindDuplicates(const schema::CaseRegistration& c, std::size_t limit = 10);
+  // The same for a case held here, as it reads now (corrections applied),
+  // earlier and later cases alike. kNotFound when the case is not held here.
+  Result<std::vector<DuplicateCandidate>> DuplicatesOf(std::string_view case_id, std::size_t limit = 10);
+
+  struct PetitionerCase {
+    std::string case_id;
+    std::string node;           // the registering body
+    Date received_date;
+    std::string problem_place;  // 问题属地
+    std::string content_category;
+    std::string state_json;     // the projection as the cases table keeps it (status, handler, clocks)
+  };
+  // Every case held here with a petitioner of this ID number (18 characters,
+  // or 15 digits), oldest first, at most `limit`. kInvalidArgument when it is
+  // neither.
+  Result<std::vector<PetitionerCase>> CasesOfPetitioner(std::string_view id_number, std::size_t limit = 1000);
+
+  // Writes the duplicate index of every case held (migration 10 runs it on
+  // the cases an older xfnode stored). REQUIRES: inside a transaction.
+  static Status IndexAllForDuplicates(sql::Db& db);
+
+  struct DedupWrite {  // statements of the index's writer (store_dedup.cc)
+    sql::Stmt find, insert, update, insert_key, delete_key, insert_terms, delete_terms;
+  };
+
  private:
   Store(sql::Db db, const Clock& clock) : m_db(std::move(db)), m_clock(clock) {}
   Status Migrate(int target);
@@ -352,6 +394,14 @@ class Store {
   Status InsertEventRow(const schema::Event& e, const std::string& xml, Instant stored_at);
   Status RefreshProjection(const std::string& case_id);
   Status WriteProjection(const std::string& case_id, const CaseState& state);
+  // Indexes the case for duplicate detection when what is indexed changed.
+  // REQUIRES: m_mutex held, inside a transaction (store_dedup.cc).
+  Status IndexForDuplicates(const std::string& case_id, const schema::CaseRegistration& body);
+  Status PrepareDedupStatements();
+  // The read connection and the weights, made or refreshed when due.
+  // REQUIRES: m_read_mutex held.
+  Status ReadyForDuplicateReads();
+  Result<std::vector<DuplicateCandidate>> FindLocked(const dedup::Features& f, std::size_t limit);
   Result<std::vector<StoredEvent>> EventsOfCase(std::string_view case_id);
 
   // Queues a local event to go down when its case's handler is below.
@@ -376,6 +426,16 @@ class Store {
     sql::Stmt next_seq, bump_origin, insert_event, events_of_case, has_case, upsert_case,
         next_case_no, bump_case_no, get_case, insert_blob, has_blob, initial_case, matter_closed;
   } m_st;
+  DedupWrite m_dw;
+
+  // Duplicate reads (store_dedup.cc): their own connection and statements.
+  std::mutex m_read_mutex;
+  std::optional<sql::Db> m_read;
+  struct DedupRead {
+    sql::Stmt by_key, by_term, row, row_of_case, newest, sample, timeline;
+  } m_dr;
+  std::shared_ptr<const dedup::BigramWeights> m_weights;
+  std::int64_t m_weights_newest = -1;  // the newest indexed case when the weights were made
 };
 
 }  // namespace xf::node

@@ -14,6 +14,18 @@ namespace json = boost::json;
 
 namespace {
 
+// An ID number as shown on a clerk's screen: the middle hidden.
+std::string Masked(const std::string& id) {
+  if (id.size() < 10) return id;
+  return id.substr(0, 6) + std::string(id.size() - 10, '*') + id.substr(id.size() - 4);
+}
+
+std::string Str(const json::object& o, const char* k) {
+  const auto* v = o.if_contains(k);
+  if (!v || v->is_null()) return "-";
+  return v->is_string() ? std::string(v->as_string()) : json::serialize(*v);
+}
+
 void PrintViolations(const std::string& body) {
   boost::system::error_code ec;
   const auto v = json::parse(body, ec);
@@ -76,12 +88,84 @@ int AddOne(const ApiTarget& api, const std::filesystem::path& file, const std::o
     const auto v = json::parse(r->body);
     if (!quiet) {
       std::cout << "registered " << v.at("case_id").as_string().c_str() << "  (" << file.filename().string() << ")\n";
+      // Earlier cases that may be the same petition: the clerk decides (link with repeat/initial_case_id).
+      if (const auto* list = v.as_object().if_contains("candidates"); list && list->is_array()) {
+        for (const auto& c : list->as_array()) {
+          const auto& o = c.as_object();
+          std::cout << "  " << (Str(o, "decision") == "duplicate" ? "duplicate of " : "possibly the same as ")
+                    << Str(o, "case_id") << " (" << Str(o, "received_date") << ", score " << Str(o, "score") << ")\n";
+        }
+      }
     }
     return 0;
   }
   std::cerr << "refused " << file.filename().string() << ": HTTP " << r->status << "\n";
   PrintViolations(r->body);
   return 1;
+}
+
+// xfctl case duplicates ID: the candidates for a stored case, best first.
+int CaseDuplicates(const ApiTarget& api, const std::string& id, bool as_json) {
+  auto r = CallApi(api, "GET", "/v1/cases/" + id + "/duplicates", "");
+  if (!r) {
+    std::cerr << "xfctl: " << r.error().message << " (is the node running?)\n";
+    return 3;
+  }
+  if (r->status != 200) {
+    std::cerr << "xfctl: HTTP " << r->status << ": " << r->body << "\n";
+    return 1;
+  }
+  if (as_json) {
+    std::cout << r->body << "\n";
+    return 0;
+  }
+  const auto v = json::parse(r->body).as_object();
+  const auto& list = v.at("candidates").as_array();
+  std::cout << "duplicates of " << id << " among the cases node " << Str(v, "node") << " holds: ";
+  if (list.empty()) {
+    std::cout << "none\n";
+    return 0;
+  }
+  std::cout << list.size() << "\n";
+  for (const auto& c : list) {
+    const auto& o = c.as_object();
+    std::string reasons;
+    for (const auto& x : o.at("reasons").as_array()) reasons += (reasons.empty() ? "" : "；") + std::string(x.as_string());
+    char score[16];
+    std::snprintf(score, sizeof score, "%.2f", o.at("score").to_number<double>());
+    std::cout << "  " << Str(o, "decision") << (Str(o, "decision") == "possible" ? "   " : "  ") << score << "  "
+              << Str(o, "case_id") << "  " << Str(o, "node") << "  " << Str(o, "received_date") << "\n    " << reasons
+              << "\n";
+  }
+  return 0;
+}
+
+// The timeline of each petitioner of a case who has an ID number.
+void PrintTimelines(const ApiTarget& api, const json::object& body, const std::string& case_id) {
+  const auto* list = body.if_contains("petitioners");
+  if (!list || !list->is_array()) return;
+  for (const auto& p : list->as_array()) {
+    if (!p.is_object()) continue;
+    const auto& po = p.as_object();
+    const std::string id = Str(po, "id_number");
+    if (id == "-" || id.empty()) continue;
+    auto r = CallApi(api, "GET", "/v1/petitioners/" + id + "/cases", "");
+    if (!r || r->status != 200) continue;
+    const json::value answer = json::parse(r->body);
+    const auto& cases = answer.at("cases").as_array();
+    std::cout << "timeline of " << Str(po, "name") << " (" << Masked(id) << "), " << cases.size()
+              << (cases.size() == 1 ? " case" : " cases") << " held here:\n";
+    for (const auto& c : cases) {
+      const auto& o = c.as_object();
+      std::cout << "  " << Str(o, "received_date") << "  " << Str(o, "case_id") << "  at " << Str(o, "node")
+                << "  place " << Str(o, "problem_place") << "  " << Str(o, "status");
+      if (Str(o, "due_date") != "-") std::cout << "  due " << Str(o, "due_date");
+      if (o.at("overdue").is_bool() && o.at("overdue").as_bool()) std::cout << " (overdue)";
+      if (Str(o, "closed_at") != "-") std::cout << "  closed " << Str(o, "closed_at");
+      if (Str(o, "case_id") == case_id) std::cout << "  ← this case";
+      std::cout << "\n";
+    }
+  }
 }
 
 }  // namespace
@@ -194,9 +278,17 @@ int CmdCase(const std::string& sub, const Args& args) {
       const auto& eo = e.as_object();
       std::cout << "  " << s(eo, "id") << "  " << s(eo, "kind") << "  " << s(eo, "occurred_at") << "\n";
     }
+    PrintTimelines(*api, body, s(v, "case_id"));
     return 0;
   }
-  std::cerr << "xfctl case: unknown subcommand '" << sub << "' (add, import, show, xml)\n";
+  if (sub == "duplicates") {
+    if (pos.size() != 1) {
+      std::cerr << "usage: xfctl case duplicates CASE-ID [--json]\n";
+      return 2;
+    }
+    return CaseDuplicates(*api, pos[0], args.Has("json"));
+  }
+  std::cerr << "xfctl case: unknown subcommand '" << sub << "' (add, import, show, duplicates, xml)\n";
   return 2;
 }
 

@@ -7,6 +7,7 @@ namespace xf::tools {
 
 int CmdBenchReport(const Args& args);     // tools/cmd_bench_report.cc
 int CmdBenchPropagate(const Args& args);  // tools/cmd_bench_propagate.cc
+int CmdBenchDedup(const Args& args);      // tools/cmd_bench_dedup.cc
 
 namespace {
 
@@ -53,6 +54,10 @@ const std::vector<CommandSpec>& Commands() {
        {"查看一件信访件：当前状态与全部事件", "show a case: its state and every event"},
        {kNode, kConfig, {"json", nullptr, {"输出原始 JSON", "print the raw JSON"}}},
        [](const Args& a) { return CmdCase("show", a); }},
+      {"case duplicates", "CASE-ID", 1, 1,
+       {"判重：本节点所存可能与该件为同一信访事项的信访件", "duplicates: cases this node holds that may be the same petition"},
+       {kNode, kConfig, {"json", nullptr, {"输出原始 JSON", "print the raw JSON"}}},
+       [](const Args& a) { return CmdCase("duplicates", a); }},
       {"case xml", "FILE.json", 1, 1,
        {"把 JSON 信访件转换为交换用 XML（无需节点）", "the XML form of a JSON case (no node needed)"},
        {},
@@ -210,6 +215,15 @@ const std::vector<CommandSpec>& Commands() {
         {"runs", "N", {"计算次数", "runs"}},
         {"dir", "DIR", {"数据库目录（保留以便复用）", "database directory (kept for reuse)"}}},
        CmdBenchReport},
+      {"bench dedup", "", 0, 0,
+       {"基准：判重的精确率、召回率（标注集），以及在大库上的判重耗时", "benchmark: duplicate detection precision and recall (labelled set), and check time on a large store"},
+       {{"n", "N", {"标注集的登记件数（默认 3000；0 跳过）", "registrations of the labelled set (default 3000; 0 skips it)"}},
+        {"seed", "S", {"标注集的随机种子", "the labelled set's seed"}},
+        {"cases", "C", {"在 C 件的库上测判重耗时", "time checks on a store of C cases"}},
+        {"checks", "K", {"测量的判重次数（默认 1000）", "checks timed (default 1000)"}},
+        {"dir", "DIR", {"库目录（保留以便复用）", "store directory (kept for reuse)"}},
+        {"reindex", nullptr, {"先计时重建索引（迁移 9）", "first time the index's migration (9)"}}},
+       CmdBenchDedup},
       {"bench propagate", "", 0, 0,
        {"基准：县到国家的时延与吞吐", "benchmark: county → national latency and throughput"},
        {{"n", "N", {"时延测量的信访件数", "cases for the latency measurement"}},
