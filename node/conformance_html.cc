@@ -244,12 +244,6 @@ std::string Duration(std::int64_t seconds) {
 
 namespace conformance {
 
-const char* Light(double score) {
-  if (score >= kGreenAt) return "green";
-  if (score >= kAmberAt) return "amber";
-  return "red";
-}
-
 namespace {
 
 using html::Escape;

@@ -229,6 +229,22 @@ CREATE INDEX cases_by_initial ON cases(initial_case_id) WHERE initial_case_id <>
 CREATE TABLE projection_version(version INTEGER NOT NULL);
 INSERT INTO projection_version(version) VALUES(0);
 )sql",
+    // 8–11: numbers the lead gave to other branches' migrations; empty here,
+    // replaced by theirs at merge.
+    "SELECT 1;",
+    "SELECT 1;",
+    "SELECT 1;",
+    "SELECT 1;",
+    // 12: the national report's drill-down and trends (node/CONFORMANCE.md,
+    // "Performance"): the events of one origin in a period, covering what the
+    // report counts (so a page of a province or a county reads only its own
+    // origins' events, and the monthly trends group by origin without
+    // reading the XML); and the cases of one origin (the rates, overdue
+    // clocks and open cases of a subtree without scanning every case).
+    R"sql(
+CREATE INDEX events_by_origin ON events(origin, stored_at, kind, occurred_at);
+CREATE INDEX cases_by_origin ON cases(origin);
+)sql",
 };
 // The projection the columns of `cases` hold (migration 7 and later).
 constexpr int kProjectionVersion = 1;
