@@ -713,6 +713,20 @@ Status BuildTree(sql::Db& db, const codes::CodeBook& book, const Options& o, con
       for (std::size_t m = 0; m < months; ++m) AddPoint(tree.trend[m], d->second.months[m]);
     }
   }
+  // A configured child below the page is a row even when nothing came from it
+  // (never heard from: silent).
+  for (const auto& c : r.children) {
+    if (!exchange::InSubtree(tree.node, c.id)) continue;
+    const auto [row_id, kind] = RowOf(tree.node, c.id);
+    if (index.try_emplace(row_id, rows.size()).second) {
+      TreeRow row;
+      row.kind = kind;
+      row.tally = EmptyTally(row_id);
+      row.trend.resize(months);
+      rows.push_back(std::move(row));
+      row_late.emplace_back();
+    }
+  }
   const std::int64_t bound = std::int64_t{o.timeliness_hours} * 3600;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     TreeRow& row = rows[i];
@@ -844,6 +858,7 @@ const char* Light(const Tally& t) {
 }
 
 Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
+  const bool since_asked = o.since.seconds != 0, until_asked = o.until.seconds != 0;
   // Instants are whole seconds: by default the period ends with the current
   // second, so what was stored in it (just now) is in.
   if (o.until.seconds == 0) o.until = Instant{o.now.seconds + 1};
@@ -861,7 +876,8 @@ Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
   r.repeat_grace_hours = o.repeat_grace_hours;
   r.silent_hours = o.silent_hours;
   r.scope = o.scope;
-  r.period_asked = o.period_asked;
+  r.since_asked = since_asked;
+  r.until_asked = until_asked;
   const std::int64_t bound = std::int64_t{o.timeliness_hours} * 3600;
   const auto limit = static_cast<std::int64_t>(o.max_listed);
   std::map<std::string, Tally> origins;

@@ -71,8 +71,6 @@ struct Options {
   SortBy sort = SortBy::kScore;
   int trend_months = 12;        // months of trends, ending with the month of `until` (0: none)
   VerifySummary verify;         // checks the children's signed summaries; empty: not checked
-  // Whether since or until were asked for (the links of the HTML page keep them).
-  bool period_asked = false;
 };
 
 // Options as the node's configuration sets them (rules: timeliness_hours,
@@ -324,7 +322,7 @@ struct Report {
   // The jurisdiction asked for ("" = everything held here) and, with
   // Options::tree, its drill-down.
   std::string scope;
-  bool period_asked = false;
+  bool since_asked = false, until_asked = false;  // given, not defaults (the page's links keep them)
   std::optional<Tree> tree;
   // How many rows each cut list has in all (the lists hold at most
   // max_listed): late_events, repeats_without_initial, repeats_resolved_late,

@@ -38,7 +38,6 @@ int CmdConformance(const Args& args) {
         return 2;
       }
       (std::string(key) == "since" ? o.since : o.until) = Instant::FromDate(*d);
-      o.period_asked = true;
     }
   }
   // The drill-down: --node-id ID (a jurisdiction of the tree), one page of
