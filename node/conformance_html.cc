@@ -113,7 +113,8 @@ td.bad,span.bad{color:var(--red);font-weight:600}
 td.score{font-weight:700;font-size:13px}
 .light{display:inline-block;width:12px;height:12px;border-radius:50%;vertical-align:-1px;margin-right:6px;border:1px solid rgba(0,0,0,.3)}
 .light.green{background:var(--green)}.light.amber{background:var(--amber)}.light.red{background:var(--red)}
-ul.ded{list-style:none;margin:0;padding:0;text-align:left;font-size:12px}
+ul.ded{list-style:none;margin:0;padding:0;text-align:left;font-size:12px;display:flex;flex-wrap:wrap;gap:0 10px;
+width:15em}
 ul.ded li{white-space:nowrap}
 .muted,small{color:var(--muted)}
 p.empty{color:var(--muted);margin:4px 0}
@@ -1395,6 +1396,10 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
            : a->field != b->field ? a->field < b->field
                                   : a->origin < b->origin;
   });
+  constexpr std::size_t kDetailRows = 200;  // the JSON has them all
+  const std::int64_t detail_hidden =
+      static_cast<std::int64_t>(detail.size()) - static_cast<std::int64_t>(std::min(detail.size(), kDetailRows));
+  if (detail.size() > kDetailRows) detail.resize(kDetailRows);
   for (const RejectionRow* x : detail) {
     rows += "<tr" + Attr("data-rule", x->rule) + Attr("data-field", x->field) +
             Attr("data-origin", x->origin) + " data-count=\"" + Count(x->count) + "\">" +
@@ -1402,7 +1407,7 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
             OriginTd(book, x->origin) + "<td>" + Count(x->count) + "</td></tr>";
   }
   ListSection(o, "rejections", "退回明细（按规则、字段、发起节点）", detail.size(), "",
-              "<th>规则</th><th>字段</th><th>发起节点</th><th>记录数</th>", rows);
+              "<th>规则</th><th>字段</th><th>发起节点</th><th>记录数</th>", rows, detail_hidden);
 
   o += "\n<footer id=\"weights\">由 xfnode " XF_VERSION " 生成。扣分权重（满分 100）：退回 " +
        Fixed1(weight::kRejections) + "、重件无初件 " + Fixed1(weight::kRepeat) + "、交换迟延 " +
