@@ -714,10 +714,30 @@ Status BuildTree(sql::Db& db, const codes::CodeBook& book, const Options& o, con
     }
   }
   // A configured child below the page is a row even when nothing came from it
-  // (never heard from: silent).
-  for (const auto& c : r.children) {
-    if (!exchange::InSubtree(tree.node, c.id)) continue;
-    const auto [row_id, kind] = RowOf(tree.node, c.id);
+  // (never heard from: silent), and so is a child that signed an account.
+  bool has_summaries = false;
+  if (auto s = Query(db, "SELECT 1 FROM sqlite_schema WHERE name = 'summaries'", nullptr,
+                     [&](const sql::Stmt&) { has_summaries = true; });
+      !s) {
+    return s;
+  }
+  std::vector<std::string> listed_children;
+  for (const auto& c : r.children) listed_children.push_back(c.id);
+  if (has_summaries) {
+    if (auto s = Query(db, "SELECT origin FROM summaries WHERE origin <> ?1", [&](sql::Stmt& q) { q.Bind(1, o.node_id); },
+                       [&](const sql::Stmt& q) {
+                         const std::string origin = q.Text(0);
+                         if (origin != tree.node && RowOf(tree.node, origin).first == origin) {
+                           listed_children.push_back(origin);
+                         }
+                       });
+        !s) {
+      return s;
+    }
+  }
+  for (const auto& id : listed_children) {
+    if (!exchange::InSubtree(tree.node, id)) continue;
+    const auto [row_id, kind] = RowOf(tree.node, id);
     if (index.try_emplace(row_id, rows.size()).second) {
       TreeRow row;
       row.kind = kind;
@@ -759,12 +779,6 @@ Status BuildTree(sql::Db& db, const codes::CodeBook& book, const Options& o, con
   if (rows.size() > o.max_rows) rows.resize(o.max_rows);
 
   // Their own signed accounts: each child's, and the jurisdiction's own.
-  bool has_summaries = false;
-  if (auto s = Query(db, "SELECT 1 FROM sqlite_schema WHERE name = 'summaries'", nullptr,
-                     [&](const sql::Stmt&) { has_summaries = true; });
-      !s) {
-    return s;
-  }
   if (has_summaries) {
     json::array wanted;
     for (const auto& row : rows) {
