@@ -484,6 +484,7 @@ HttpResponse Api::GetConformance(const HttpRequest& request, bool as_html) {
     o.page = static_cast<std::size_t>(n);
   }
   o.verify = summary::KeyFileVerifier(m_ctx.config);
+  o.calendar = m_ctx.calendar;  // loaded once at start; null: Compute loads the code book's
   auto report = conformance::ComputeFromFile(m_ctx.config.data_dir / "xfnode.db", m_ctx.codes, o);
   if (!report) return Problem(500, report.error().message);
   if (as_html) return HtmlPage(conformance::ToHtml(*report, m_ctx.codes));

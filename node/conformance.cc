@@ -35,13 +35,18 @@ constexpr const char* kRejectionRules[] = {"R1", "R2", "R3", "R6", "R7"};
 // <repeat>true</repeat> are cut open (text in the XML is escaped, so the tag
 // cannot be forged); the WHERE repeats the partial index events_repeats term
 // for term, so only those rows are read.
-constexpr const char* kRepeatsStored = R"sql(
+// `from` is "events", or for the report of one county (or department) the
+// events of its few origins by events_by_origin.
+std::string RepeatsStored(const std::string& from) {
+  return R"sql(
   SELECT origin, case_id, stored_at,
          substr(x, instr(x, '<initial_case_id>') + 17,
                 instr(x, '</initial_case_id>') - instr(x, '<initial_case_id>') - 17) AS initial
-  FROM (SELECT origin, case_id, stored_at, CAST(xml AS TEXT) AS x FROM events
+  FROM (SELECT origin, case_id, stored_at, CAST(xml AS TEXT) AS x FROM )sql" +
+         from + R"sql(
         WHERE kind = 'registration' AND instr(CAST(xml AS TEXT), '<repeat>true</repeat>') > 0
           AND stored_at >= ?1 AND stored_at < ?2)sql";
+}
 
 using Row = std::function<void(const sql::Stmt&)>;
 using Bind = std::function<void(sql::Stmt&)>;
@@ -904,6 +909,11 @@ Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
   const bool scoped_events = !scope.all && HasIndex(db, "events_by_origin");
   const std::string events_from = scoped_events ? "events INDEXED BY events_by_origin" : "events";
   const std::string cases_from = !scope.all && HasIndex(db, "cases_by_origin") ? "cases INDEXED BY cases_by_origin" : "cases";
+  // R4 reads the XML of repeat registrations: for the whole report those of
+  // the period through the partial index events_repeats, for a jurisdiction
+  // the registrations of its own origins (at most as many for a province).
+  const std::string repeats_from = events_from;
+  const std::string legal_cases = cases_from == "cases" ? "cases c" : "cases c INDEXED BY cases_by_origin";
 
   // The legal clocks count with the code book's holiday calendar (or the one given).
   std::optional<codes::Calendar> own_calendar;
@@ -1055,7 +1065,7 @@ Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
   // the WHERE repeats the partial index events_repeats term for term, so
   // only those rows are read.
   std::int64_t repeats_total = 0;
-  if (auto s = Query(db, std::string("SELECT origin, case_id, initial, stored_at FROM (") + kRepeatsStored +
+  if (auto s = Query(db, std::string("SELECT origin, case_id, initial, stored_at FROM (") + RepeatsStored(repeats_from) +
                              "\n  AND stored_at <= ?3" + ScopeSql(scope, "origin") + R"sql())
 WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.case_id = initial)
 ORDER BY stored_at, case_id)sql",
@@ -1080,7 +1090,7 @@ ORDER BY stored_at, case_id)sql",
   // is known now but was stored here after the repeat's grace window ended.
   std::int64_t resolved_total = 0;
   if (auto s = Query(db, std::string("SELECT r.origin, r.case_id, r.initial, r.stored_at, min(i.stored_at) FROM (") +
-                             kRepeatsStored + ScopeSql(scope, "origin") + R"sql()) r
+                             RepeatsStored(repeats_from) + ScopeSql(scope, "origin") + R"sql()) r
 JOIN events i ON i.case_id = r.initial AND i.kind = 'registration'
 GROUP BY r.origin, r.case_id HAVING min(i.stored_at) > r.stored_at + ?3
 ORDER BY r.stored_at, r.case_id)sql",
@@ -1161,7 +1171,7 @@ ORDER BY r.stored_at, r.case_id)sql",
     if (auto s = Query(db, "SELECT c.origin, c.case_id, c.content_category, " + w.Sql("x.stored_at") + R"sql( AS b,
        EXISTS (SELECT 1 FROM events h WHERE h.case_id = c.case_id AND h.kind = 'handling'
                AND instr(CAST(h.xml AS TEXT), '<method>07') > 0)
-FROM cases c CROSS JOIN events x ON x.case_id = c.case_id AND x.kind IN ('handling', 'closure')
+FROM )sql" + legal_cases + R"sql( CROSS JOIN events x ON x.case_id = c.case_id AND x.kind IN ('handling', 'closure')
 WHERE c.content_category IN (SELECT value FROM json_each(?3))
   AND x.stored_at >= ?1 AND x.stored_at < ?2)sql" + ScopeSql(scope, "c.origin") +
                                " GROUP BY c.case_id, b ORDER BY c.origin, c.case_id",
@@ -1197,17 +1207,29 @@ WHERE c.content_category IN (SELECT value FROM json_each(?3))
     return st.error();
   }
 
-  // Children: the last batch each one sent here.
-  for (const auto& child : o.children) {
-    ChildSeen c{child, std::nullopt, std::nullopt, true};
-    if (auto s = Query(db, "SELECT max(stored_at) FROM batches WHERE received_from = ?1",
-                       [&](sql::Stmt& q) { q.Bind(1, child); },
-                       [&](const sql::Stmt& q) {
-                         if (!q.IsNull(0)) c.last_batch = Instant{q.Int(0)};
-                       });
-        !s) {
-      return s.error();
+  // Children (those within the scope): the last batch each one sent here,
+  // in one scan of the batches.
+  std::map<std::string, Instant> last_from;
+  {
+    json::array ids;
+    for (const auto& child : o.children) {
+      if (o.scope.empty() || exchange::InSubtree(o.scope, child)) ids.emplace_back(child);
     }
+    if (!ids.empty()) {
+      if (auto s = Query(db,
+                         "SELECT received_from, max(stored_at) FROM batches "
+                         "WHERE received_from IN (SELECT value FROM json_each(?1)) GROUP BY received_from",
+                         [&](sql::Stmt& q) { q.Bind(1, json::serialize(ids)); },
+                         [&](const sql::Stmt& q) { last_from[q.Text(0)] = Instant{q.Int(1)}; });
+          !s) {
+        return s.error();
+      }
+    }
+  }
+  for (const auto& child : o.children) {
+    if (!o.scope.empty() && !exchange::InSubtree(o.scope, child)) continue;
+    ChildSeen c{child, std::nullopt, std::nullopt, true};
+    if (const auto it = last_from.find(child); it != last_from.end()) c.last_batch = it->second;
     if (c.last_batch) {
       c.silent_seconds = std::max<std::int64_t>(0, o.now.seconds - c.last_batch->seconds);
       c.silent = *c.silent_seconds > std::int64_t{o.silent_hours} * 3600;

@@ -2,7 +2,7 @@
 // national node's database of 1,000,000 events from 3,000 origins.
 //
 //   xfctl bench report [--events N] [--origins N] [--days D] [--runs N] [--summaries]
-//                      [--dir DIR | --node NODE-DIR]
+//                      [--dir DIR [--reuse] | --node NODE-DIR]
 //
 // The database is made by the real Store (migrations), then filled with SQL
 // in one transaction: every event is a real record (schema::EventToXml),
@@ -29,7 +29,8 @@
 // national page (drill-down, trends, accounts), a province's page and a
 // county's page. --node NODE-DIR fills the database of a node made by xfctl
 // init (not running) instead of a scratch directory, keys in its key
-// directory: start xfnode on it to browse /report.html.
+// directory: start xfnode on it to browse /report.html. --reuse times the
+// database an earlier run left in --dir without filling it again.
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -42,6 +43,7 @@
 
 #include <boost/json.hpp>
 
+#include "codes/calendar.h"
 #include "codes/codebook.h"
 #include "exchange/batch.h"
 #include "exchange/crypto.h"
@@ -462,7 +464,7 @@ Result<Signed> AddSummaries(const std::filesystem::path& file, const codes::Code
 }  // namespace
 
 int CmdBenchReport(const Args& args) {
-  if (auto u = args.Unknown({"events", "origins", "runs", "dir", "node", "days", "summaries"}); !u.empty()) {
+  if (auto u = args.Unknown({"events", "origins", "runs", "dir", "node", "days", "summaries", "reuse"}); !u.empty()) {
     std::cerr << "xfctl bench report: " << u << "\n";
     return 2;
   }
@@ -477,9 +479,9 @@ int CmdBenchReport(const Args& args) {
   const int runs = std::atoi(args.Get("runs", "3").c_str());
   const int days = std::atoi(args.Get("days", "40").c_str());
   if (events <= 0 || origins <= 0 || static_cast<std::size_t>(origins) > available || runs < 0 || days <= 0 ||
-      days > 3650 || (args.Has("dir") && args.Has("node"))) {
+      days > 3650 || (args.Has("dir") && args.Has("node")) || (args.Has("reuse") && !args.Has("dir"))) {
     std::cerr << "xfctl bench report: --events, --days positive (days ≤ 3650); --runs ≥ 0; --origins 1.." << available
-              << "; --dir or --node, not both\n";
+              << "; --dir or --node, not both; --reuse with --dir\n";
     return 2;
   }
   RemoveDir guard;
@@ -508,9 +510,11 @@ int CmdBenchReport(const Args& args) {
     guard.keep = true;
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    std::filesystem::remove(dir / "xfnode.db", ec);
-    std::filesystem::remove(dir / "xfnode.db-wal", ec);
-    std::filesystem::remove(dir / "xfnode.db-shm", ec);
+    if (!args.Has("reuse")) {
+      std::filesystem::remove(dir / "xfnode.db", ec);
+      std::filesystem::remove(dir / "xfnode.db-wal", ec);
+      std::filesystem::remove(dir / "xfnode.db-shm", ec);
+    }
   } else {
     char tmpl[] = "/tmp/xfnode-bench-report-XXXXXX";
     if (!::mkdtemp(tmpl)) {
@@ -533,10 +537,32 @@ int CmdBenchReport(const Args& args) {
       return 1;
     }
   }
-  const auto list = RealOrigins(**book, static_cast<std::size_t>(origins));
+  auto list = RealOrigins(**book, static_cast<std::size_t>(origins));
   const auto t_fill = Steady::now();
   std::int64_t n_events = 0;
-  {
+  if (args.Has("reuse")) {
+    // --reuse: time the database an earlier run left in --dir, as it is.
+    auto db = sql::Db::OpenReadOnly(file);
+    if (!db) {
+      std::cerr << "xfctl bench report: --reuse: " << db.error().message << "\n";
+      return 1;
+    }
+    list.clear();
+    auto q = db->Prepare("SELECT origin FROM origins ORDER BY origin", false);
+    auto n = db->Prepare("SELECT count(*) FROM events", false);
+    if (!q || !n || !n->Step()) {
+      std::cerr << "xfctl bench report: --reuse: cannot read " << file.string() << "\n";
+      return 1;
+    }
+    n_events = n->Int(0);
+    for (auto row = q->Step(); row && *row; row = q->Step()) list.push_back(q->Text(0));
+    if (list.empty()) {
+      std::cerr << "xfctl bench report: --reuse: no origins in " << file.string() << "\n";
+      return 1;
+    }
+    std::cout << "bench report: reusing " << file.string() << ": " << n_events << " events, " << list.size()
+              << " origins\n";
+  } else {
     auto db = sql::Db::Open(file);
     if (!db) {
       std::cerr << "xfctl bench: " << db.error().message << "\n";
@@ -565,7 +591,7 @@ int CmdBenchReport(const Args& args) {
               << Since(t_fill) << " s, " << std::filesystem::file_size(file, ec) / (1 << 20) << " MiB at "
               << file.string() << "\n";
   }
-  if (args.Has("summaries")) {
+  if (args.Has("summaries") && !args.Has("reuse")) {
     const auto t = Steady::now();
     auto n = AddSummaries(file, **book, now, list, keys_dir);
     if (!n) {
@@ -603,6 +629,13 @@ int CmdBenchReport(const Args& args) {
                                    {"national page", true, ""},
                                    {"province page " + province, true, province},
                                    {"county page " + county, true, county}};
+  // The pages as the node serves them: with the holiday calendar it loaded
+  // at start (the summary, as a node makes it, loads its own).
+  auto calendar = codes::Calendar::FromBook(**book);
+  if (!calendar) {
+    std::cerr << "xfctl bench report: " << calendar.error().message << "\n";
+    return 1;
+  }
   for (int i = 0; i < runs; ++i) {
     std::cout << "  run " << i + 1 << ":";
     for (auto& v : variants) {
@@ -610,6 +643,7 @@ int CmdBenchReport(const Args& args) {
       opts.tree = v.tree;
       opts.scope = v.scope;
       opts.verify = node::summary::KeyFileVerifier(config);
+      if (v.tree) opts.calendar = &*calendar;
       const auto t = Steady::now();
       const double cpu0 = CpuSeconds();
       auto report = node::conformance::ComputeFromFile(file, **book, opts);
