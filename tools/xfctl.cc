@@ -220,6 +220,7 @@ void Usage() {
   xfctl case import FILE|DIR…                         register many
   xfctl case show ID
   xfctl conformance [--node DIR | --config FILE] [--since YYYY-MM-DD] [--until YYYY-MM-DD]
+                    [--node-id ID] [--page N] [--q TEXT] [--sort score|id]
                     [--format text|json|html] [--out FILE]   rules R1–R7, lateness, gaps, rates, overdue, scores
   xfctl conformance --batch FILE [--signature FILE --key ORIGIN.pub] [--format text|json]
                                                       one batch file checked offline
@@ -239,7 +240,8 @@ void Usage() {
   xfctl import --in DIR | --receipts DIR              apply exported batches / their receipts
   xfctl demo [--dir DIR] [--keep]                     national–province–city–2 counties on loopback
   xfctl bench intake [--n N] [--dir DIR]              intake rate vs raw SQLite insert rate
-  xfctl bench report [--events N] [--origins N] [--runs N]   conformance report over 1,000,000 events
+  xfctl bench report [--events N] [--origins N] [--days D] [--summaries] [--runs N] [--dir DIR [--reuse] | --node DIR]
+                                                      conformance report over 1,000,000 events
   xfctl bench propagate [--n N] [--events M] [--dir DIR]   county → national latency and throughput
   xfctl version
 
