@@ -85,7 +85,10 @@ std::optional<std::string> UrlDecode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   auto hex = [](char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
   };
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
@@ -464,12 +467,14 @@ HttpResponse Api::GetConformance(const HttpRequest& request, bool as_html) {
   for (int i = 0; i < 3; ++i) {
     if (auto text = QueryParam(request.target, keys[i])) {
       auto d = UrlDecode(*text);
-      if (!d || d->size() > 200) return Problem(400, std::string(keys[i]) + ": malformed or too long");
+      if (!d || d->size() > 200)
+        return Problem(400, std::string(keys[i]) + ": malformed or too long");
       decoded[i] = std::move(*d);
     }
   }
   if (!decoded[0].empty() && !schema::IsNodeId(decoded[0])) {
-    return Problem(400, "node wants a node id (6 digits, or 6 digits.ORG), not '" + decoded[0] + "'");
+    return Problem(400,
+                   "node wants a node id (6 digits, or 6 digits.ORG), not '" + decoded[0] + "'");
   }
   o.scope = decoded[0];
   o.query = decoded[1];
@@ -480,7 +485,8 @@ HttpResponse Api::GetConformance(const HttpRequest& request, bool as_html) {
   if (auto page = QueryParam(request.target, "page")) {
     char* end = nullptr;
     const long n = std::strtol(page->c_str(), &end, 10);
-    if (page->empty() || *end != '\0' || n < 1 || n > 1000000) return Problem(400, "page wants a number from 1");
+    if (page->empty() || *end != '\0' || n < 1 || n > 1000000)
+      return Problem(400, "page wants a number from 1");
     o.page = static_cast<std::size_t>(n);
   }
   o.verify = summary::KeyFileVerifier(m_ctx.config);

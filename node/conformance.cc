@@ -212,13 +212,13 @@ struct Window {
     bool period = false;
     int month = -1;  // index into months, -1 before the first
   };
-  Instant start, until;               // [start, until)
-  std::vector<std::int64_t> cuts;     // instants, ascending, in (start, until)
-  std::vector<Bucket> buckets;        // cuts.size() + 1
-  Date dstart, duntil;                // the same for civil dates
+  Instant start, until;            // [start, until)
+  std::vector<std::int64_t> cuts;  // instants, ascending, in (start, until)
+  std::vector<Bucket> buckets;     // cuts.size() + 1
+  Date dstart, duntil;             // the same for civil dates
   std::vector<Date> dcuts;
   std::vector<Bucket> dbuckets;
-  std::vector<Date> months;           // first days, oldest first (empty: no trends)
+  std::vector<Date> months;  // first days, oldest first (empty: no trends)
 
   std::size_t BucketOf(std::int64_t t) const {
     return static_cast<std::size_t>(std::upper_bound(cuts.begin(), cuts.end(), t) - cuts.begin());
@@ -242,10 +242,14 @@ struct Window {
     return out + ")";
   }
   const Bucket* At(std::int64_t b) const {
-    return b >= 0 && static_cast<std::size_t>(b) < buckets.size() ? &buckets[static_cast<std::size_t>(b)] : nullptr;
+    return b >= 0 && static_cast<std::size_t>(b) < buckets.size()
+               ? &buckets[static_cast<std::size_t>(b)]
+               : nullptr;
   }
   const Bucket* DateAt(std::int64_t b) const {
-    return b >= 0 && static_cast<std::size_t>(b) < dbuckets.size() ? &dbuckets[static_cast<std::size_t>(b)] : nullptr;
+    return b >= 0 && static_cast<std::size_t>(b) < dbuckets.size()
+               ? &dbuckets[static_cast<std::size_t>(b)]
+               : nullptr;
   }
 };
 
@@ -286,14 +290,17 @@ Window MakeWindow(const Options& o) {
   std::sort(cuts.begin(), cuts.end());
   std::sort(dcuts.begin(), dcuts.end());
   for (auto c : cuts) {
-    if (c > w.start.seconds && c < w.until.seconds && (w.cuts.empty() || w.cuts.back() != c)) w.cuts.push_back(c);
+    if (c > w.start.seconds && c < w.until.seconds && (w.cuts.empty() || w.cuts.back() != c))
+      w.cuts.push_back(c);
   }
   for (const auto& d : dcuts) {
-    if (d > w.dstart && d < w.duntil && (w.dcuts.empty() || w.dcuts.back() != d)) w.dcuts.push_back(d);
+    if (d > w.dstart && d < w.duntil && (w.dcuts.empty() || w.dcuts.back() != d))
+      w.dcuts.push_back(d);
   }
   auto month_of = [&](Date lower) {
     int month = -1;
-    for (std::size_t i = 0; i < w.months.size() && w.months[i] <= lower; ++i) month = static_cast<int>(i);
+    for (std::size_t i = 0; i < w.months.size() && w.months[i] <= lower; ++i)
+      month = static_cast<int>(i);
     return month;
   };
   for (std::size_t b = 0; b <= w.cuts.size(); ++b) {
@@ -414,15 +421,19 @@ Tally EmptyTally(const std::string& id) {
 // Whether the database has an index (migration 12's are absent before it).
 bool HasIndex(sql::Db& db, const char* name) {
   bool found = false;
-  (void)Query(db, "SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1",
-              [&](sql::Stmt& q) { q.Bind(1, std::string_view(name)); }, [&](const sql::Stmt&) { found = true; });
+  (void)Query(
+      db, "SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1",
+      [&](sql::Stmt& q) { q.Bind(1, std::string_view(name)); },
+      [&](const sql::Stmt&) { found = true; });
   return found;
 }
 
 // Text of a column without a copy; empty for NULL. Valid until the next step.
 std::string_view View(const sql::Stmt& q, int col) {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), col));
-  return p == nullptr ? std::string_view() : std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(q.get(), col)));
+  return p == nullptr
+             ? std::string_view()
+             : std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(q.get(), col)));
 }
 
 // One scan of the cases (of the scope) for everything the report reads from
@@ -431,20 +442,37 @@ std::string_view View(const sql::Stmt& q, int col) {
 // evaluations and closures of each bucket (群众满意率, 参评率), and as of now
 // the open cases, the overdue clocks and the most days over. Each due day
 // is schema::ClockDue, the function xf_due calls (node/clock_sql.h).
-Status ReadCases(sql::Db& db, const codes::CodeBook& book, const Options& o, const Window& w, const ScopeRange& scope,
-                 const std::string& cases_from, std::map<std::string, Tally>& origins, Gather& gather, Report& r,
+Status ReadCases(sql::Db& db, const codes::CodeBook& book, const Options& o, const Window& w,
+                 const ScopeRange& scope, const std::string& cases_from,
+                 std::map<std::string, Tally>& origins, Gather& gather, Report& r,
                  std::set<int>& unknown_years) {
   const Date today = o.now.ToDate();
   const auto limit = static_cast<std::size_t>(o.max_listed);
   const auto satisfied = SatisfiedCodes(book);
   // Columns: 0 origin, 1 case_id, then the clock columns named in kDutyClocks, then the rest.
-  const char* const kColumns[] = {"origin", "case_id", "received_date", "routed", "notice_start", "decided",
-                                  "accepted", "completed", "review_requested", "review_decided",
-                                  "rereview_requested", "rereview_decided", "extension_days", "extension_on",
-                                  "closed", "eval_bureau", "eval_bureau_on", "eval_handler", "eval_handler_on",
+  const char* const kColumns[] = {"origin",
+                                  "case_id",
+                                  "received_date",
+                                  "routed",
+                                  "notice_start",
+                                  "decided",
+                                  "accepted",
+                                  "completed",
+                                  "review_requested",
+                                  "review_decided",
+                                  "rereview_requested",
+                                  "rereview_decided",
+                                  "extension_days",
+                                  "extension_on",
+                                  "closed",
+                                  "eval_bureau",
+                                  "eval_bureau_on",
+                                  "eval_handler",
+                                  "eval_handler_on",
                                   "anonymous"};
   std::string text = "SELECT ";
-  for (std::size_t i = 0; i < std::size(kColumns); ++i) text += (i ? ", " : "") + std::string(kColumns[i]);
+  for (std::size_t i = 0; i < std::size(kColumns); ++i)
+    text += (i ? ", " : "") + std::string(kColumns[i]);
   text += " FROM " + cases_from + " WHERE 1" + ScopeSql(scope, "origin");
   auto column = [&](std::string_view name) {
     for (std::size_t i = 0; i < std::size(kColumns); ++i) {
@@ -479,15 +507,19 @@ Status ReadCases(sql::Db& db, const codes::CodeBook& book, const Options& o, con
   std::vector<std::string> dcuts;
   for (const Date& d : w.dcuts) dcuts.push_back(d.ToString());
   auto bucket_of = [&](std::string_view day) {
-    return static_cast<std::size_t>(std::upper_bound(dcuts.begin(), dcuts.end(), day) - dcuts.begin());
+    return static_cast<std::size_t>(std::upper_bound(dcuts.begin(), dcuts.end(), day) -
+                                    dcuts.begin());
   };
-  const int c_ext_days = column("extension_days"), c_ext_on = column("extension_on"), c_closed = column("closed");
-  const int c_eb = column("eval_bureau"), c_ebo = column("eval_bureau_on"), c_eh = column("eval_handler"),
-            c_eho = column("eval_handler_on"), c_anon = column("anonymous"), c_accepted = column("accepted");
+  const int c_ext_days = column("extension_days"), c_ext_on = column("extension_on"),
+            c_closed = column("closed");
+  const int c_eb = column("eval_bureau"), c_ebo = column("eval_bureau_on"),
+            c_eh = column("eval_handler"), c_eho = column("eval_handler_on"),
+            c_anon = column("anonymous"), c_accepted = column("accepted");
 
   constexpr std::size_t kClocks = std::size(kDutyClocks);
   std::vector<OverdueCase> by_clock[kClocks];
-  for (const ClockColumns& c : kDutyClocks) r.overdue_totals[std::string(schema::InfoOf(c.clock).name)] = 0;
+  for (const ClockColumns& c : kDutyClocks)
+    r.overdue_totals[std::string(schema::InfoOf(c.clock).name)] = 0;
   std::string last_origin;
   Tally* tally = nullptr;
   bool have_origin = false;
@@ -533,7 +565,8 @@ Status ReadCases(sql::Db& db, const codes::CodeBook& book, const Options& o, con
         ext_days = static_cast<int>(q.Int(c_ext_days));
         ext_on = Date::Parse(View(q, c_ext_on));
       }
-      const codes::DueDay due = schema::ClockDue(c.columns->clock, *start, *o.calendar, o.counting, ext_days, ext_on);
+      const codes::DueDay due =
+          schema::ClockDue(c.columns->clock, *start, *o.calendar, o.counting, ext_days, ext_on);
       if (!due.complete) unknown_years.insert(due.unknown_year);
       const std::string due_text = due.day.ToString();
       if (rated && due_text >= dstart && due_text < duntil) {
@@ -558,18 +591,22 @@ Status ReadCases(sql::Db& db, const codes::CodeBook& book, const Options& o, con
     // 群众满意率 of each target: the cases whose latest evaluation of it is of
     // the bucket; satisfied when that evaluation is 非常满意 or 满意 (or maps to them).
     if (const std::string_view on = View(q, c_ebo); !on.empty() && on >= dstart && on < duntil) {
-      add(on, &Tally::satisfaction_bureau, &MonthPoint::satisfaction_bureau, satisfied.count(View(q, c_eb)) > 0);
+      add(on, &Tally::satisfaction_bureau, &MonthPoint::satisfaction_bureau,
+          satisfied.count(View(q, c_eb)) > 0);
     }
     if (const std::string_view on = View(q, c_eho); !on.empty() && on >= dstart && on < duntil) {
-      add(on, &Tally::satisfaction_handler, &MonthPoint::satisfaction_handler, satisfied.count(View(q, c_eh)) > 0);
+      add(on, &Tally::satisfaction_handler, &MonthPoint::satisfaction_handler,
+          satisfied.count(View(q, c_eh)) > 0);
     }
     // 参评率: of the cases closed in the bucket and open to evaluation (not
     // anonymous; for the handling body, accepted), those evaluated.
     if (const std::string_view closed = View(q, c_closed);
         !closed.empty() && closed >= dstart && closed < duntil && q.Int(c_anon) == 0) {
-      add(closed, &Tally::participation_bureau, &MonthPoint::participation_bureau, !View(q, c_eb).empty());
+      add(closed, &Tally::participation_bureau, &MonthPoint::participation_bureau,
+          !View(q, c_eb).empty());
       if (!q.IsNull(c_accepted)) {
-        add(closed, &Tally::participation_handler, &MonthPoint::participation_handler, !View(q, c_eh).empty());
+        add(closed, &Tally::participation_handler, &MonthPoint::participation_handler,
+            !View(q, c_eh).empty());
       }
     }
   });
@@ -579,7 +616,8 @@ Status ReadCases(sql::Db& db, const codes::CodeBook& book, const Options& o, con
   };
   for (auto& list : by_clock) {
     if (list.size() > limit) {
-      std::partial_sort(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(limit), list.end(), order);
+      std::partial_sort(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(limit), list.end(),
+                        order);
       list.resize(limit);
     } else {
       std::sort(list.begin(), list.end(), order);
@@ -598,9 +636,10 @@ Status ReadReported(sql::Db& db, const ScopeRange& scope, Report& r) {
   auto row = exists->Step();
   if (!row) return row.error();
   if (!*row) return {};
-  auto q = db.Prepare("SELECT origin, generated, received_from, stored_at, json FROM summaries WHERE origin <> ?1" +
-                          ScopeSql(scope, "origin") + " ORDER BY origin",
-                      false);
+  auto q = db.Prepare(
+      "SELECT origin, generated, received_from, stored_at, json FROM summaries WHERE origin <> ?1" +
+          ScopeSql(scope, "origin") + " ORDER BY origin",
+      false);
   if (!q) return q.error();
   q->Bind(1, r.node_id);
   for (;;) {
@@ -660,7 +699,9 @@ bool ContainsFolded(std::string_view hay, std::string_view needle) {
 Status BuildTree(sql::Db& db, const codes::CodeBook& book, const Options& o, const Window& w,
                  std::map<std::string, OriginData>& data, Report& r) {
   Tree tree;
-  tree.node = !o.scope.empty() ? o.scope : !o.node_id.empty() ? o.node_id : std::string(exchange::kRootNode);
+  tree.node = !o.scope.empty()     ? o.scope
+              : !o.node_id.empty() ? o.node_id
+                                   : std::string(exchange::kRootNode);
   for (std::string x = tree.node; !x.empty(); x = ParentOf(x)) {
     tree.path.insert(tree.path.begin(), x);
     if (x == o.node_id) break;
@@ -729,13 +770,15 @@ Status BuildTree(sql::Db& db, const codes::CodeBook& book, const Options& o, con
   std::vector<std::string> listed_children;
   for (const auto& c : r.children) listed_children.push_back(c.id);
   if (has_summaries) {
-    if (auto s = Query(db, "SELECT origin FROM summaries WHERE origin <> ?1", [&](sql::Stmt& q) { q.Bind(1, o.node_id); },
-                       [&](const sql::Stmt& q) {
-                         const std::string origin = q.Text(0);
-                         if (origin != tree.node && RowOf(tree.node, origin).first == origin) {
-                           listed_children.push_back(origin);
-                         }
-                       });
+    if (auto s = Query(
+            db, "SELECT origin FROM summaries WHERE origin <> ?1",
+            [&](sql::Stmt& q) { q.Bind(1, o.node_id); },
+            [&](const sql::Stmt& q) {
+              const std::string origin = q.Text(0);
+              if (origin != tree.node && RowOf(tree.node, origin).first == origin) {
+                listed_children.push_back(origin);
+              }
+            });
         !s) {
       return s;
     }
@@ -777,7 +820,8 @@ Status BuildTree(sql::Db& db, const codes::CodeBook& book, const Options& o, con
   auto rank = [](const TreeRow& x) { return x.kind == "self" ? 0 : x.kind == "subtree" ? 1 : 2; };
   std::stable_sort(rows.begin(), rows.end(), [&](const TreeRow& a, const TreeRow& b) {
     if (rank(a) != rank(b)) return rank(a) < rank(b);
-    if (o.sort == SortBy::kScore && rank(a) == 1 && a.tally.score != b.tally.score) return a.tally.score < b.tally.score;
+    if (o.sort == SortBy::kScore && rank(a) == 1 && a.tally.score != b.tally.score)
+      return a.tally.score < b.tally.score;
     return a.tally.id < b.tally.id;
   });
   tree.rows_total = rows.size();
@@ -791,22 +835,23 @@ Status BuildTree(sql::Db& db, const codes::CodeBook& book, const Options& o, con
     }
     if (tree.node != o.node_id) wanted.emplace_back(tree.node);
     std::map<std::string, Account> accounts;
-    auto st = Query(db,
-                    "SELECT origin, generated, received_from, stored_at, json, signature FROM summaries "
-                    "WHERE origin IN (SELECT value FROM json_each(?1)) AND origin <> ?2",
-                    [&](sql::Stmt& q) { q.Bind(1, json::serialize(wanted)).Bind(2, o.node_id); },
-                    [&](const sql::Stmt& q) {
-                      const std::string origin = q.Text(0);
-                      const std::string text = q.Text(4);
-                      auto read = ReadAccount(text, origin);
-                      Account a = read ? std::move(read).value() : Account{};
-                      a.node = origin;
-                      a.generated = Instant{q.Int(1)};
-                      a.received_from = q.Text(2);
-                      a.stored_at = Instant{q.Int(3)};
-                      if (o.verify) a.verified = o.verify(origin, text, q.Text(5));
-                      accounts[origin] = std::move(a);
-                    });
+    auto st = Query(
+        db,
+        "SELECT origin, generated, received_from, stored_at, json, signature FROM summaries "
+        "WHERE origin IN (SELECT value FROM json_each(?1)) AND origin <> ?2",
+        [&](sql::Stmt& q) { q.Bind(1, json::serialize(wanted)).Bind(2, o.node_id); },
+        [&](const sql::Stmt& q) {
+          const std::string origin = q.Text(0);
+          const std::string text = q.Text(4);
+          auto read = ReadAccount(text, origin);
+          Account a = read ? std::move(read).value() : Account{};
+          a.node = origin;
+          a.generated = Instant{q.Int(1)};
+          a.received_from = q.Text(2);
+          a.stored_at = Instant{q.Int(3)};
+          if (o.verify) a.verified = o.verify(origin, text, q.Text(5));
+          accounts[origin] = std::move(a);
+        });
     if (!st) return st;
     for (auto& row : rows) {
       if (row.kind != "subtree") continue;
@@ -827,7 +872,8 @@ Status BuildTree(sql::Db& db, const codes::CodeBook& book, const Options& o, con
   tree.page_size = std::max<std::size_t>(1, o.page_size);
   std::vector<const Tally*> matched;
   for (const Tally* t : in_subtree) {
-    if (o.query.empty() || ContainsFolded(html::JurisdictionName(book, t->id), o.query)) matched.push_back(t);
+    if (o.query.empty() || ContainsFolded(html::JurisdictionName(book, t->id), o.query))
+      matched.push_back(t);
   }
   std::stable_sort(matched.begin(), matched.end(), [&](const Tally* a, const Tally* b) {
     if (o.sort == SortBy::kScore && a->score != b->score) return a->score < b->score;
@@ -836,7 +882,8 @@ Status BuildTree(sql::Db& db, const codes::CodeBook& book, const Options& o, con
   tree.origins_matched = matched.size();
   tree.pages = std::max<std::size_t>(1, (matched.size() + tree.page_size - 1) / tree.page_size);
   tree.page = std::clamp<std::size_t>(o.page, 1, tree.pages);
-  for (std::size_t i = (tree.page - 1) * tree.page_size; i < matched.size() && i < tree.page * tree.page_size; ++i) {
+  for (std::size_t i = (tree.page - 1) * tree.page_size;
+       i < matched.size() && i < tree.page * tree.page_size; ++i) {
     ListedOrigin x;
     x.id = matched[i]->id;
     if (const auto d = data.find(x.id); d != data.end()) x.trend = d->second.months;
@@ -853,11 +900,12 @@ Status BuildTree(sql::Db& db, const codes::CodeBook& book, const Options& o, con
 
 std::string ParentOf(std::string_view id) {
   if (id == exchange::kRootNode) return "";
-  if (id.size() > 7 && id[6] == '.') return std::string(id.substr(0, 6));  // a department: its county
+  if (id.size() > 7 && id[6] == '.')
+    return std::string(id.substr(0, 6));  // a department: its county
   if (id.size() != 6) return std::string(exchange::kRootNode);
-  if (id.substr(2) == "0000") return std::string(exchange::kRootNode);   // a province
+  if (id.substr(2) == "0000") return std::string(exchange::kRootNode);     // a province
   if (id.substr(4) == "00") return std::string(id.substr(0, 2)) + "0000";  // a city
-  return std::string(id.substr(0, 4)) + "00";                            // a county
+  return std::string(id.substr(0, 4)) + "00";                              // a county
 }
 
 const char* SortName(SortBy s) { return s == SortBy::kId ? "id" : "score"; }
@@ -870,8 +918,10 @@ const char* Light(double score) {
 
 const char* Light(const Tally& t) {
   if (t.score < kAmberAt || t.overdue_max_days > kOverdueRedDays) return "red";
-  const bool share = t.overdue_cases > 0 && static_cast<double>(t.overdue_cases) >=
-                                               kOverdueAmberShare * static_cast<double>(std::max<std::int64_t>(1, t.open_cases));
+  const bool share =
+      t.overdue_cases > 0 &&
+      static_cast<double>(t.overdue_cases) >=
+          kOverdueAmberShare * static_cast<double>(std::max<std::int64_t>(1, t.open_cases));
   if (t.score < kGreenAt || share) return "amber";
   return "green";
 }
@@ -883,7 +933,8 @@ Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
   if (o.until.seconds == 0) o.until = Instant{o.now.seconds + 1};
   if (o.since.seconds == 0) o.since = Instant{o.until.seconds - std::int64_t{o.period_days} * kDay};
   if (!o.scope.empty() && !schema::IsNodeId(o.scope)) {
-    return MakeError(Errc::kInvalidArgument, "node '" + o.scope + "' is not a node id (6 digits, or 6 digits.ORG)");
+    return MakeError(Errc::kInvalidArgument,
+                     "node '" + o.scope + "' is not a node id (6 digits, or 6 digits.ORG)");
   }
   Report r;
   r.node_id = o.node_id;
@@ -908,12 +959,14 @@ Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
   // Where a scoped query reads: the per-origin indexes of migration 12 when present.
   const bool scoped_events = !scope.all && HasIndex(db, "events_by_origin");
   const std::string events_from = scoped_events ? "events INDEXED BY events_by_origin" : "events";
-  const std::string cases_from = !scope.all && HasIndex(db, "cases_by_origin") ? "cases INDEXED BY cases_by_origin" : "cases";
+  const std::string cases_from =
+      !scope.all && HasIndex(db, "cases_by_origin") ? "cases INDEXED BY cases_by_origin" : "cases";
   // R4 reads the XML of repeat registrations: for the whole report those of
   // the period through the partial index events_repeats, for a jurisdiction
   // the registrations of its own origins (at most as many for a province).
   const std::string repeats_from = events_from;
-  const std::string legal_cases = cases_from == "cases" ? "cases c" : "cases c INDEXED BY cases_by_origin";
+  const std::string legal_cases =
+      cases_from == "cases" ? "cases c" : "cases c INDEXED BY cases_by_origin";
 
   // The legal clocks count with the code book's holiday calendar (or the one given).
   std::optional<codes::Calendar> own_calendar;
@@ -963,8 +1016,9 @@ Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
     DayCount* day = nullptr;
     std::int64_t day_no = -1;
     if (auto s = Query(db,
-                       "SELECT origin, kind = 'registration', stored_at, occurred_at FROM " + events_from +
-                           " WHERE stored_at >= ?1 AND stored_at < ?2" + ScopeSql(scope, "origin"),
+                       "SELECT origin, kind = 'registration', stored_at, occurred_at FROM " +
+                           events_from + " WHERE stored_at >= ?1 AND stored_at < ?2" +
+                           ScopeSql(scope, "origin"),
                        window,
                        [&](const sql::Stmt& q) {
                          std::string origin = q.Text(0);
@@ -1003,56 +1057,68 @@ Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
     }
   }
   for (auto& [id, d] : gather.All()) {
-    if (auto it = origins.find(id); it != origins.end()) it->second.lateness = FoldLateness(d.late, bound);
+    if (auto it = origins.find(id); it != origins.end())
+      it->second.lateness = FoldLateness(d.late, bound);
   }
-  if (auto s = Query(db,
-                     "SELECT origin, seq, case_id, occurred_at, stored_at, stored_at - occurred_at AS late "
-                     "FROM " + events_from + " WHERE stored_at >= ?1 AND stored_at < ?2 AND stored_at - occurred_at > ?3" +
-                         ScopeSql(scope, "origin") + " ORDER BY late DESC, origin, seq LIMIT ?4",
-                     [&](sql::Stmt& q) { period(q); q.Bind(3, bound).Bind(4, limit); },
-                     [&](const sql::Stmt& q) {
-                       r.late_events.push_back({q.Text(0) + ":" + std::to_string(q.Int(1)), q.Text(2), q.Text(0),
-                                                Instant{q.Int(3)}, Instant{q.Int(4)}, q.Int(5)});
-                     });
+  if (auto s = Query(
+          db,
+          "SELECT origin, seq, case_id, occurred_at, stored_at, stored_at - occurred_at AS late "
+          "FROM " +
+              events_from +
+              " WHERE stored_at >= ?1 AND stored_at < ?2 AND stored_at - occurred_at > ?3" +
+              ScopeSql(scope, "origin") + " ORDER BY late DESC, origin, seq LIMIT ?4",
+          [&](sql::Stmt& q) {
+            period(q);
+            q.Bind(3, bound).Bind(4, limit);
+          },
+          [&](const sql::Stmt& q) {
+            r.late_events.push_back({q.Text(0) + ":" + std::to_string(q.Int(1)), q.Text(2),
+                                     q.Text(0), Instant{q.Int(3)}, Instant{q.Int(4)}, q.Int(5)});
+          });
       !s) {
     return s.error();
   }
   // R1–R3, R6, R7: what receipts rejected, by origin, rule and field.
-  if (auto s = Query(db,
-                     "SELECT origin, rule, field, count(*) FROM rejections WHERE at >= ?1 AND at < ?2" +
-                         ScopeSql(scope, "origin") + " GROUP BY origin, rule, field ORDER BY origin, rule, field",
-                     period,
-                     [&](const sql::Stmt& q) {
-                       r.rejections.push_back({q.Text(0), q.Text(1), q.Text(2), q.Int(3)});
-                       auto& t = TallyOf(origins, q.Text(0));
-                       t.rejections[q.Text(1)] += q.Int(3);
-                       t.rejections_total += q.Int(3);
-                     });
+  if (auto s =
+          Query(db,
+                "SELECT origin, rule, field, count(*) FROM rejections WHERE at >= ?1 AND at < ?2" +
+                    ScopeSql(scope, "origin") +
+                    " GROUP BY origin, rule, field ORDER BY origin, rule, field",
+                period,
+                [&](const sql::Stmt& q) {
+                  r.rejections.push_back({q.Text(0), q.Text(1), q.Text(2), q.Int(3)});
+                  auto& t = TallyOf(origins, q.Text(0));
+                  t.rejections[q.Text(1)] += q.Int(3);
+                  t.rejections_total += q.Int(3);
+                });
       !s) {
     return s.error();
   }
   // Rejections per civil day of the period, and per month.
-  if (auto s = Query(db,
-                     "SELECT (at + 28800) / 86400, count(*) FROM rejections WHERE at >= ?1 AND at < ?2" +
-                         ScopeSql(scope, "origin") + " GROUP BY 1",
-                     period,
-                     [&](const sql::Stmt& q) {
-                       DayCount& d = days[q.Int(0)];
-                       d.day = Date::FromDays(q.Int(0));
-                       d.rejections += q.Int(1);
-                     });
+  if (auto s =
+          Query(db,
+                "SELECT (at + 28800) / 86400, count(*) FROM rejections WHERE at >= ?1 AND at < ?2" +
+                    ScopeSql(scope, "origin") + " GROUP BY 1",
+                period,
+                [&](const sql::Stmt& q) {
+                  DayCount& d = days[q.Int(0)];
+                  d.day = Date::FromDays(q.Int(0));
+                  d.rejections += q.Int(1);
+                });
       !s) {
     return s.error();
   }
   for (auto& [n, d] : days) r.days.push_back(d);
   if (!w.months.empty()) {
     if (auto s = Query(db,
-                       "SELECT origin, " + w.Sql("at") + " AS b, count(*) FROM rejections WHERE at >= ?1 AND at < ?2" +
+                       "SELECT origin, " + w.Sql("at") +
+                           " AS b, count(*) FROM rejections WHERE at >= ?1 AND at < ?2" +
                            ScopeSql(scope, "origin") + " GROUP BY origin, b",
                        window,
                        [&](const sql::Stmt& q) {
                          if (const auto* b = w.At(q.Int(1))) {
-                           if (MonthPoint* m = gather.Month(q.Text(0), b->month)) m->rejections += q.Int(2);
+                           if (MonthPoint* m = gather.Month(q.Text(0), b->month))
+                             m->rejections += q.Int(2);
                          }
                        });
         !s) {
@@ -1065,55 +1131,65 @@ Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
   // the WHERE repeats the partial index events_repeats term for term, so
   // only those rows are read.
   std::int64_t repeats_total = 0;
-  if (auto s = Query(db, std::string("SELECT origin, case_id, initial, stored_at FROM (") + RepeatsStored(repeats_from) +
-                             "\n  AND stored_at <= ?3" + ScopeSql(scope, "origin") + R"sql())
+  if (auto s = Query(
+          db,
+          std::string("SELECT origin, case_id, initial, stored_at FROM (") +
+              RepeatsStored(repeats_from) + "\n  AND stored_at <= ?3" + ScopeSql(scope, "origin") +
+              R"sql())
 WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.case_id = initial)
 ORDER BY stored_at, case_id)sql",
-                     [&](sql::Stmt& q) {
-                       window(q);
-                       q.Bind(3, o.now.seconds - std::int64_t{o.repeat_grace_hours} * 3600);
-                     },
-                     [&](const sql::Stmt& q) {
-                       const Window::Bucket& b = w.buckets[w.BucketOf(q.Int(3))];
-                       if (MonthPoint* m = gather.Month(q.Text(0), b.month)) ++m->repeat_without_initial;
-                       if (!b.period) return;
-                       ++repeats_total;
-                       ++TallyOf(origins, q.Text(0)).repeat_without_initial;
-                       if (r.repeats_without_initial.size() < o.max_listed) {
-                         r.repeats_without_initial.push_back({q.Text(1), q.Text(2), q.Text(0), Instant{q.Int(3)}});
-                       }
-                     });
+          [&](sql::Stmt& q) {
+            window(q);
+            q.Bind(3, o.now.seconds - std::int64_t{o.repeat_grace_hours} * 3600);
+          },
+          [&](const sql::Stmt& q) {
+            const Window::Bucket& b = w.buckets[w.BucketOf(q.Int(3))];
+            if (MonthPoint* m = gather.Month(q.Text(0), b.month)) ++m->repeat_without_initial;
+            if (!b.period) return;
+            ++repeats_total;
+            ++TallyOf(origins, q.Text(0)).repeat_without_initial;
+            if (r.repeats_without_initial.size() < o.max_listed) {
+              r.repeats_without_initial.push_back(
+                  {q.Text(1), q.Text(2), q.Text(0), Instant{q.Int(3)}});
+            }
+          });
       !s) {
     return s.error();
   }
   // R4 resolved late: repeat registrations of the period whose initial case
   // is known now but was stored here after the repeat's grace window ended.
   std::int64_t resolved_total = 0;
-  if (auto s = Query(db, std::string("SELECT r.origin, r.case_id, r.initial, r.stored_at, min(i.stored_at) FROM (") +
-                             RepeatsStored(repeats_from) + ScopeSql(scope, "origin") + R"sql()) r
+  if (auto s = Query(
+          db,
+          std::string(
+              "SELECT r.origin, r.case_id, r.initial, r.stored_at, min(i.stored_at) FROM (") +
+              RepeatsStored(repeats_from) + ScopeSql(scope, "origin") + R"sql()) r
 JOIN events i ON i.case_id = r.initial AND i.kind = 'registration'
 GROUP BY r.origin, r.case_id HAVING min(i.stored_at) > r.stored_at + ?3
 ORDER BY r.stored_at, r.case_id)sql",
-                     [&](sql::Stmt& q) {
-                       period(q);
-                       q.Bind(3, std::int64_t{o.repeat_grace_hours} * 3600);
-                     },
-                     [&](const sql::Stmt& q) {
-                       ++resolved_total;
-                       ++TallyOf(origins, q.Text(0)).repeat_resolved_late;
-                       if (r.repeats_resolved_late.size() < o.max_listed) {
-                         r.repeats_resolved_late.push_back(
-                             {q.Text(1), q.Text(2), q.Text(0), Instant{q.Int(3)}, Instant{q.Int(4)}});
-                       }
-                     });
+          [&](sql::Stmt& q) {
+            period(q);
+            q.Bind(3, std::int64_t{o.repeat_grace_hours} * 3600);
+          },
+          [&](const sql::Stmt& q) {
+            ++resolved_total;
+            ++TallyOf(origins, q.Text(0)).repeat_resolved_late;
+            if (r.repeats_resolved_late.size() < o.max_listed) {
+              r.repeats_resolved_late.push_back(
+                  {q.Text(1), q.Text(2), q.Text(0), Instant{q.Int(3)}, Instant{q.Int(4)}});
+            }
+          });
       !s) {
     return s.error();
   }
   // Gaps: held batches wait behind a missing sequence number (now, not per period).
   if (auto s = Query(db,
-                     "SELECT b.origin, b.stream, coalesce(s.next_seq, 1), count(*), min(b.stored_at) FROM batches b "
-                     "LEFT JOIN streams s ON s.origin = b.origin AND s.stream = b.stream WHERE b.state = 'held'" +
-                         ScopeSql(scope, "b.origin") + " GROUP BY b.origin, b.stream ORDER BY b.origin, b.stream",
+                     "SELECT b.origin, b.stream, coalesce(s.next_seq, 1), count(*), "
+                     "min(b.stored_at) FROM batches b "
+                     "LEFT JOIN streams s ON s.origin = b.origin AND s.stream = b.stream WHERE "
+                     "b.state = 'held'" +
+                         ScopeSql(scope, "b.origin") +
+                         " GROUP BY b.origin, b.stream ORDER BY b.origin, b.stream",
                      nullptr,
                      [&](const sql::Stmt& q) {
                        Gap g{q.Text(0), q.Text(1), static_cast<std::uint64_t>(q.Int(2)), q.Int(3), Instant{q.Int(4)},
@@ -1129,34 +1205,45 @@ ORDER BY r.stored_at, r.case_id)sql",
   // Received batches, and those written against another code-table version,
   // per bucket of the window.
   const std::string version = book.Version();
-  if (auto s = Query(db,
-                     "SELECT origin, " + w.Sql("stored_at") +
-                         " AS b, count(*), sum(code_version <> ?3) FROM batches "
-                         "WHERE state <> 'own' AND stored_at >= ?1 AND stored_at < ?2" +
-                         ScopeSql(scope, "origin") + " GROUP BY origin, b",
-                     [&](sql::Stmt& q) { window(q); q.Bind(3, version); },
-                     [&](const sql::Stmt& q) {
-                       const auto* b = w.At(q.Int(1));
-                       if (b == nullptr) return;
-                       if (b->period) {
-                         auto& t = TallyOf(origins, q.Text(0));
-                         t.batches_received += q.Int(2);
-                         t.outdated_code_batches += q.Int(3);
-                       }
-                       if (MonthPoint* m = gather.Month(q.Text(0), b->month)) {
-                         m->batches += q.Int(2);
-                         m->outdated_batches += q.Int(3);
-                       }
-                     });
+  if (auto s = Query(
+          db,
+          "SELECT origin, " + w.Sql("stored_at") +
+              " AS b, count(*), sum(code_version <> ?3) FROM batches "
+              "WHERE state <> 'own' AND stored_at >= ?1 AND stored_at < ?2" +
+              ScopeSql(scope, "origin") + " GROUP BY origin, b",
+          [&](sql::Stmt& q) {
+            window(q);
+            q.Bind(3, version);
+          },
+          [&](const sql::Stmt& q) {
+            const auto* b = w.At(q.Int(1));
+            if (b == nullptr) return;
+            if (b->period) {
+              auto& t = TallyOf(origins, q.Text(0));
+              t.batches_received += q.Int(2);
+              t.outdated_code_batches += q.Int(3);
+            }
+            if (MonthPoint* m = gather.Month(q.Text(0), b->month)) {
+              m->batches += q.Int(2);
+              m->outdated_batches += q.Int(3);
+            }
+          });
       !s) {
     return s.error();
   }
-  if (auto s = Query(db,
-                     "SELECT batch_id, origin, code_version FROM batches WHERE state <> 'own' AND stored_at >= ?1 "
-                     "AND stored_at < ?2 AND code_version <> ?3" + ScopeSql(scope, "origin") +
-                         " ORDER BY stored_at, batch_id LIMIT ?4",
-                     [&](sql::Stmt& q) { period(q); q.Bind(3, version).Bind(4, limit); },
-                     [&](const sql::Stmt& q) { r.outdated_batches.push_back({q.Text(0), q.Text(1), q.Text(2)}); });
+  if (auto s = Query(
+          db,
+          "SELECT batch_id, origin, code_version FROM batches WHERE state <> 'own' AND stored_at "
+          ">= ?1 "
+          "AND stored_at < ?2 AND code_version <> ?3" +
+              ScopeSql(scope, "origin") + " ORDER BY stored_at, batch_id LIMIT ?4",
+          [&](sql::Stmt& q) {
+            period(q);
+            q.Bind(3, version).Bind(4, limit);
+          },
+          [&](const sql::Stmt& q) {
+            r.outdated_batches.push_back({q.Text(0), q.Text(1), q.Text(2)});
+          });
       !s) {
     return s.error();
   }
@@ -1168,42 +1255,49 @@ ORDER BY r.stored_at, r.case_id)sql",
   {
     std::set<std::string> in_period;
     std::set<std::pair<std::string, int>> in_month;
-    if (auto s = Query(db, "SELECT c.origin, c.case_id, c.content_category, " + w.Sql("x.stored_at") + R"sql( AS b,
+    if (auto s = Query(
+            db,
+            "SELECT c.origin, c.case_id, c.content_category, " + w.Sql("x.stored_at") + R"sql( AS b,
        EXISTS (SELECT 1 FROM events h WHERE h.case_id = c.case_id AND h.kind = 'handling'
                AND instr(CAST(h.xml AS TEXT), '<method>07') > 0)
-FROM )sql" + legal_cases + R"sql( CROSS JOIN events x ON x.case_id = c.case_id AND x.kind IN ('handling', 'closure')
+FROM )sql" + legal_cases +
+                R"sql( CROSS JOIN events x ON x.case_id = c.case_id AND x.kind IN ('handling', 'closure')
 WHERE c.content_category IN (SELECT value FROM json_each(?3))
-  AND x.stored_at >= ?1 AND x.stored_at < ?2)sql" + ScopeSql(scope, "c.origin") +
-                               " GROUP BY c.case_id, b ORDER BY c.origin, c.case_id",
-                       [&](sql::Stmt& q) { window(q); q.Bind(3, LegalCategories(book)); },
-                       [&](const sql::Stmt& q) {
-                         const auto* b = w.At(q.Int(3));
-                         if (b == nullptr) return;
-                         const std::string origin = q.Text(0), case_id = q.Text(1);
-                         const bool directed = q.Int(4) != 0;
-                         if (b->month >= 0 && in_month.insert({case_id, b->month}).second) {
-                           if (MonthPoint* m = gather.Month(origin, b->month)) {
-                             ++m->legal_handled;
-                             m->legal_not_directed += directed ? 0 : 1;
-                           }
-                         }
-                         if (!b->period || !in_period.insert(case_id).second) return;
-                         auto& t = TallyOf(origins, origin);
-                         ++t.legal_cases_handled;
-                         if (!directed) {
-                           ++t.legal_not_directed;
-                           ++legal_total;
-                           if (r.legal_not_directed.size() < o.max_listed) {
-                             r.legal_not_directed.push_back({case_id, origin, q.Text(2)});
-                           }
-                         }
-                       });
+  AND x.stored_at >= ?1 AND x.stored_at < ?2)sql" +
+                ScopeSql(scope, "c.origin") + " GROUP BY c.case_id, b ORDER BY c.origin, c.case_id",
+            [&](sql::Stmt& q) {
+              window(q);
+              q.Bind(3, LegalCategories(book));
+            },
+            [&](const sql::Stmt& q) {
+              const auto* b = w.At(q.Int(3));
+              if (b == nullptr) return;
+              const std::string origin = q.Text(0), case_id = q.Text(1);
+              const bool directed = q.Int(4) != 0;
+              if (b->month >= 0 && in_month.insert({case_id, b->month}).second) {
+                if (MonthPoint* m = gather.Month(origin, b->month)) {
+                  ++m->legal_handled;
+                  m->legal_not_directed += directed ? 0 : 1;
+                }
+              }
+              if (!b->period || !in_period.insert(case_id).second) return;
+              auto& t = TallyOf(origins, origin);
+              ++t.legal_cases_handled;
+              if (!directed) {
+                ++t.legal_not_directed;
+                ++legal_total;
+                if (r.legal_not_directed.size() < o.max_listed) {
+                  r.legal_not_directed.push_back({case_id, origin, q.Text(2)});
+                }
+              }
+            });
         !s) {
       return s.error();
     }
   }
   std::set<int> unknown_years;
-  if (auto st = ReadCases(db, book, o, w, scope, cases_from, origins, gather, r, unknown_years); !st) {
+  if (auto st = ReadCases(db, book, o, w, scope, cases_from, origins, gather, r, unknown_years);
+      !st) {
     return st.error();
   }
 
@@ -1216,11 +1310,12 @@ WHERE c.content_category IN (SELECT value FROM json_each(?3))
       if (o.scope.empty() || exchange::InSubtree(o.scope, child)) ids.emplace_back(child);
     }
     if (!ids.empty()) {
-      if (auto s = Query(db,
-                         "SELECT received_from, max(stored_at) FROM batches "
-                         "WHERE received_from IN (SELECT value FROM json_each(?1)) GROUP BY received_from",
-                         [&](sql::Stmt& q) { q.Bind(1, json::serialize(ids)); },
-                         [&](const sql::Stmt& q) { last_from[q.Text(0)] = Instant{q.Int(1)}; });
+      if (auto s = Query(
+              db,
+              "SELECT received_from, max(stored_at) FROM batches "
+              "WHERE received_from IN (SELECT value FROM json_each(?1)) GROUP BY received_from",
+              [&](sql::Stmt& q) { q.Bind(1, json::serialize(ids)); },
+              [&](const sql::Stmt& q) { last_from[q.Text(0)] = Instant{q.Int(1)}; });
           !s) {
         return s.error();
       }
@@ -1239,18 +1334,21 @@ WHERE c.content_category IN (SELECT value FROM json_each(?3))
 
   // Origins silent for longer than the bound, by their own last batch here.
   std::int64_t silent_total = 0;
-  if (auto s = Query(db, R"sql(
-SELECT origin, max(stored_at) AS last FROM batches WHERE received_from <> '')sql" + ScopeSql(scope, "origin") + R"sql(
+  if (auto s = Query(
+          db,
+          R"sql(
+SELECT origin, max(stored_at) AS last FROM batches WHERE received_from <> '')sql" +
+              ScopeSql(scope, "origin") + R"sql(
 GROUP BY origin HAVING ?1 - last > ?2 ORDER BY last, origin)sql",
-                     [&](sql::Stmt& q) {
-                       q.Bind(1, o.now.seconds).Bind(2, std::int64_t{o.silent_hours} * 3600);
-                     },
-                     [&](const sql::Stmt& q) {
-                       ++silent_total;
-                       if (r.silent_origins.size() < o.max_listed) {
-                         r.silent_origins.push_back({q.Text(0), Instant{q.Int(1)}, o.now.seconds - q.Int(1)});
-                       }
-                     });
+          [&](sql::Stmt& q) {
+            q.Bind(1, o.now.seconds).Bind(2, std::int64_t{o.silent_hours} * 3600);
+          },
+          [&](const sql::Stmt& q) {
+            ++silent_total;
+            if (r.silent_origins.size() < o.max_listed) {
+              r.silent_origins.push_back({q.Text(0), Instant{q.Int(1)}, o.now.seconds - q.Int(1)});
+            }
+          });
       !s) {
     return s.error();
   }
@@ -1286,7 +1384,8 @@ GROUP BY origin HAVING ?1 - last > ?2 ORDER BY last, origin)sql",
   for (const auto& child : children) {
     Tally sub = EmptyTally(child);
     for (const auto& [id, t] : origins) {
-      if (const auto it = mapping.find(id); it != mapping.end() && it->second == child) AddTally(sub, t);
+      if (const auto it = mapping.find(id); it != mapping.end() && it->second == child)
+        AddTally(sub, t);
     }
     if (auto it = sub_lateness.find(child); it != sub_lateness.end()) sub.lateness = it->second;
     for (const auto& c : r.children) {
@@ -1367,7 +1466,8 @@ bool RatesDiffer(const Rate& a, const Rate& b) {
 
 Result<Account> ReadAccount(std::string_view text, const std::string& node) {
   constexpr std::size_t kMax = 2u << 20;  // node/summary.h refuses larger summaries
-  if (text.size() > kMax) return MakeError(Errc::kLimit, "summary larger than " + std::to_string(kMax) + " bytes");
+  if (text.size() > kMax)
+    return MakeError(Errc::kLimit, "summary larger than " + std::to_string(kMax) + " bytes");
   json::parse_options opts;
   opts.max_depth = 16;
   boost::system::error_code ec;
@@ -1377,8 +1477,10 @@ Result<Account> ReadAccount(std::string_view text, const std::string& node) {
   if (doc == nullptr) return MakeError(Errc::kInvalidArgument, "summary is not a JSON object");
   Account a;
   a.node = node;
-  for (const auto& [key, into] : {std::pair<const char*, std::optional<Instant>*>{"since", &a.since}, {"until", &a.until}}) {
-    if (const auto* x = doc->if_contains(key); x != nullptr && x->is_string()) *into = Instant::Parse(x->get_string());
+  for (const auto& [key, into] :
+       {std::pair<const char*, std::optional<Instant>*>{"since", &a.since}, {"until", &a.until}}) {
+    if (const auto* x = doc->if_contains(key); x != nullptr && x->is_string())
+      *into = Instant::Parse(x->get_string());
   }
   a.tally.id = node;
   for (const char* rule : kRejectionRules) a.tally.rejections[rule] = 0;
@@ -1388,7 +1490,8 @@ Result<Account> ReadAccount(std::string_view text, const std::string& node) {
       const json::object* o = item.if_object();
       if (o == nullptr) continue;
       const json::value* id = o->if_contains("id");
-      if (id == nullptr || !id->is_string() || !exchange::InSubtree(node, id->get_string())) continue;
+      if (id == nullptr || !id->is_string() || !exchange::InSubtree(node, id->get_string()))
+        continue;
       Tally& t = a.tally;
       t.events_received += CountOf(o, "events_received");
       t.registrations += CountOf(o, "registrations");
@@ -1415,13 +1518,14 @@ Result<Account> ReadAccount(std::string_view text, const std::string& node) {
       t.legal_cases_handled += CountOf(legal, "handled");
       t.legal_not_directed += CountOf(legal, "not_directed");
       const json::object* rates = ObjectOf(o, "rates");
-      for (const auto& [name, rate] : {std::pair<const char*, Rate Tally::*>{"timely_acceptance", &Tally::timely_acceptance},
-                                       {"on_time_completion", &Tally::on_time_completion},
-                                       {"timely_routing", &Tally::timely_routing},
-                                       {"satisfaction_bureau", &Tally::satisfaction_bureau},
-                                       {"participation_bureau", &Tally::participation_bureau},
-                                       {"satisfaction_handler", &Tally::satisfaction_handler},
-                                       {"participation_handler", &Tally::participation_handler}}) {
+      for (const auto& [name, rate] :
+           {std::pair<const char*, Rate Tally::*>{"timely_acceptance", &Tally::timely_acceptance},
+            {"on_time_completion", &Tally::on_time_completion},
+            {"timely_routing", &Tally::timely_routing},
+            {"satisfaction_bureau", &Tally::satisfaction_bureau},
+            {"participation_bureau", &Tally::participation_bureau},
+            {"satisfaction_handler", &Tally::satisfaction_handler},
+            {"participation_handler", &Tally::participation_handler}}) {
         const json::object* x = ObjectOf(rates, name);
         const std::int64_t den = CountOf(x, "denominator");
         AddRate(t.*rate, {std::min(CountOf(x, "numerator"), den), den});
@@ -1444,13 +1548,20 @@ void CompareAccount(Account& a, const Tally& ours) {
   if (!a.readable) return;
   const Tally& theirs = a.tally;
   if (std::abs(theirs.score - ours.score) >= 1.0) a.differs.push_back("score");
-  if (CountsDiffer(theirs.events_received, ours.events_received)) a.differs.push_back("events_received");
-  if (CountsDiffer(theirs.rejections_total, ours.rejections_total)) a.differs.push_back("rejections");
-  if (CountsDiffer(theirs.lateness.over_bound, ours.lateness.over_bound)) a.differs.push_back("late");
-  if (a.overdue_reported && CountsDiffer(theirs.overdue_cases, ours.overdue_cases)) a.differs.push_back("overdue_cases");
-  if (RatesDiffer(theirs.timely_acceptance, ours.timely_acceptance)) a.differs.push_back("timely_acceptance");
-  if (RatesDiffer(theirs.on_time_completion, ours.on_time_completion)) a.differs.push_back("on_time_completion");
-  if (RatesDiffer(theirs.timely_routing, ours.timely_routing)) a.differs.push_back("timely_routing");
+  if (CountsDiffer(theirs.events_received, ours.events_received))
+    a.differs.push_back("events_received");
+  if (CountsDiffer(theirs.rejections_total, ours.rejections_total))
+    a.differs.push_back("rejections");
+  if (CountsDiffer(theirs.lateness.over_bound, ours.lateness.over_bound))
+    a.differs.push_back("late");
+  if (a.overdue_reported && CountsDiffer(theirs.overdue_cases, ours.overdue_cases))
+    a.differs.push_back("overdue_cases");
+  if (RatesDiffer(theirs.timely_acceptance, ours.timely_acceptance))
+    a.differs.push_back("timely_acceptance");
+  if (RatesDiffer(theirs.on_time_completion, ours.on_time_completion))
+    a.differs.push_back("on_time_completion");
+  if (RatesDiffer(theirs.timely_routing, ours.timely_routing))
+    a.differs.push_back("timely_routing");
 }
 
 Options OptionsFor(const NodeConfig& config, Instant now) {
@@ -1548,7 +1659,8 @@ json::object TallyJson(const Tally& t, bool subtree) {
                 {"participation_bureau", RateJson(t.participation_bureau)},
                 {"satisfaction_handler", RateJson(t.satisfaction_handler)},
                 {"participation_handler", RateJson(t.participation_handler)}};
-  o["overdue"] = {{"open_cases", t.open_cases}, {"cases", t.overdue_cases}, {"max_days", t.overdue_max_days}};
+  o["overdue"] = {
+      {"open_cases", t.open_cases}, {"cases", t.overdue_cases}, {"max_days", t.overdue_max_days}};
   o["light"] = Light(t);
   if (subtree) {
     o["last_batch"] = OptInstant(t.last_batch);
@@ -1574,7 +1686,8 @@ json::object PointJson(const MonthPoint& p) {
   return o;
 }
 
-json::array TrendJson(const std::vector<MonthPoint>& points, const std::vector<std::string>& months) {
+json::array TrendJson(const std::vector<MonthPoint>& points,
+                      const std::vector<std::string>& months) {
   json::array out;
   for (std::size_t i = 0; i < points.size(); ++i) {
     MonthPoint p = points[i];
@@ -1809,14 +1922,12 @@ std::string ToJson(const Report& r) {
   }
   tree["rows"] = std::move(rows);
   tree["rows_total"] = t.rows_total;
-  for (const auto& x : t.listed) listed.push_back({{"id", x.id}, {"trend", TrendJson(x.trend, t.months)}});
-  tree["origins"] = {{"sort", SortName(t.sort)},
-                     {"query", t.query},
-                     {"page", t.page},
-                     {"page_size", t.page_size},
-                     {"pages", t.pages},
-                     {"matched", t.origins_matched},
-                     {"listed", std::move(listed)}};
+  for (const auto& x : t.listed)
+    listed.push_back({{"id", x.id}, {"trend", TrendJson(x.trend, t.months)}});
+  tree["origins"] = {
+      {"sort", SortName(t.sort)},   {"query", t.query}, {"page", t.page},
+      {"page_size", t.page_size},   {"pages", t.pages}, {"matched", t.origins_matched},
+      {"listed", std::move(listed)}};
   o["tree"] = std::move(tree);
   return JsonText(o);
 }
@@ -1837,28 +1948,44 @@ std::string ToText(const Report& r, const codes::CodeBook* book) {
     s << " were counted with weekends only: the holiday calendar lacks "
       << (r.unknown_years.size() == 1 ? "that year" : "those years") << " (codes/README.md, \"holiday\")\n";
   }
-  auto name = [&](const std::string& id) { return book != nullptr ? html::JurisdictionName(*book, id) : id; };
+  auto name = [&](const std::string& id) {
+    return book != nullptr ? html::JurisdictionName(*book, id) : id;
+  };
   auto more = [&](const char* list, std::size_t shown) {
     const auto it = r.list_totals.find(list);
     if (it != r.list_totals.end() && it->second > static_cast<std::int64_t>(shown)) {
       s << "  …" << it->second - static_cast<std::int64_t>(shown) << " more\n";
     }
   };
-  auto table = [&](const std::string& title, const std::vector<const Tally*>& list, std::size_t hidden) {
+  auto table = [&](const std::string& title, const std::vector<const Tally*>& list,
+                   std::size_t hidden) {
     s << "\n" << title << "\n";
-    TextTable t({{"jurisdiction", false}, {"light", false}, {"score", true}, {"events", true}, {"rej", true},
-                 {"R4", true}, {"p50", true}, {"p95", true}, {"max", true}, {"late", true}, {"gaps", true},
-                 {"codes", true}, {"legal", true}, {"overdue", true}, {"", false}});
+    TextTable t({{"jurisdiction", false},
+                 {"light", false},
+                 {"score", true},
+                 {"events", true},
+                 {"rej", true},
+                 {"R4", true},
+                 {"p50", true},
+                 {"p95", true},
+                 {"max", true},
+                 {"late", true},
+                 {"gaps", true},
+                 {"codes", true},
+                 {"legal", true},
+                 {"overdue", true},
+                 {"", false}});
     for (const Tally* x : list) {
       std::ostringstream score;
       score << std::fixed << std::setprecision(1) << x->score;
       std::string overdue = std::to_string(x->overdue_cases) + "/" + std::to_string(x->open_cases);
       if (x->overdue_cases > 0) overdue += " (" + std::to_string(x->overdue_max_days) + "d)";
       t.Row({name(x->id), Light(*x), score.str(), std::to_string(x->events_received),
-             std::to_string(x->rejections_total), std::to_string(x->repeat_without_initial), Hours(x->lateness.p50),
-             Hours(x->lateness.p95), Hours(x->lateness.max), std::to_string(x->lateness.over_bound),
-             std::to_string(x->open_gaps), std::to_string(x->outdated_code_batches),
-             std::to_string(x->legal_not_directed), overdue, x->silent ? "SILENT" : ""});
+             std::to_string(x->rejections_total), std::to_string(x->repeat_without_initial),
+             Hours(x->lateness.p50), Hours(x->lateness.p95), Hours(x->lateness.max),
+             std::to_string(x->lateness.over_bound), std::to_string(x->open_gaps),
+             std::to_string(x->outdated_code_batches), std::to_string(x->legal_not_directed),
+             overdue, x->silent ? "SILENT" : ""});
     }
     if (list.empty()) {
       s << "  (none)\n";
@@ -1867,13 +1994,19 @@ std::string ToText(const Report& r, const codes::CodeBook* book) {
     t.Write(s);
     if (hidden > 0) s << "  …" << hidden << " more\n";
     s << "\n" << title << " the rates (numerator/denominator; - when nothing was due)\n";
-    TextTable rates({{"jurisdiction", false}, {"及时受理率", true}, {"按期办结率", true}, {"及时转送交办率", true},
-                     {"满意率·信访部门", true}, {"参评率·信访部门", true}, {"满意率·责任单位", true},
+    TextTable rates({{"jurisdiction", false},
+                     {"及时受理率", true},
+                     {"按期办结率", true},
+                     {"及时转送交办率", true},
+                     {"满意率·信访部门", true},
+                     {"参评率·信访部门", true},
+                     {"满意率·责任单位", true},
                      {"参评率·责任单位", true}});
     for (const Tally* x : list) {
       rates.Row({name(x->id), Percent(x->timely_acceptance), Percent(x->on_time_completion),
-                 Percent(x->timely_routing), Percent(x->satisfaction_bureau), Percent(x->participation_bureau),
-                 Percent(x->satisfaction_handler), Percent(x->participation_handler)});
+                 Percent(x->timely_routing), Percent(x->satisfaction_bureau),
+                 Percent(x->participation_bureau), Percent(x->satisfaction_handler),
+                 Percent(x->participation_handler)});
     }
     rates.Write(s);
     if (hidden > 0) s << "  …" << hidden << " more\n";
@@ -1882,20 +2015,29 @@ std::string ToText(const Report& r, const codes::CodeBook* book) {
     const Tree& tr = *r.tree;
     s << "\nJurisdiction " << name(tr.node) << " (";
     for (std::size_t i = 0; i < tr.path.size(); ++i) s << (i ? " > " : "") << tr.path[i];
-    s << "): " << std::fixed << std::setprecision(1) << tr.total.score << " " << Light(tr.total) << ", overdue "
-      << tr.total.overdue_cases << " of " << tr.total.open_cases << " open cases";
+    s << "): " << std::fixed << std::setprecision(1) << tr.total.score << " " << Light(tr.total)
+      << ", overdue " << tr.total.overdue_cases << " of " << tr.total.open_cases << " open cases";
     if (tr.total.overdue_cases > 0) s << " (most " << tr.total.overdue_max_days << " days)";
     s << "\n";
     std::vector<const Tally*> rows;
     for (const auto& x : tr.rows) rows.push_back(&x.tally);
-    table(std::string("Jurisdictions (") + (tr.sort == SortBy::kId ? "by id" : "worst first") + "):", rows,
-          tr.rows_total - tr.rows.size());
+    table(
+        std::string("Jurisdictions (") + (tr.sort == SortBy::kId ? "by id" : "worst first") + "):",
+        rows, tr.rows_total - tr.rows.size());
     bool any_account = tr.account.has_value();
     for (const auto& x : tr.rows) any_account = any_account || x.account.has_value();
     if (any_account) {
-      s << "\nTheir own signed accounts (upward summaries) beside this node's computation; * marks a difference:\n";
-      TextTable t({{"jurisdiction", false}, {"signature", false}, {"generated", false}, {"score", true},
-                   {"theirs", true}, {"events", true}, {"theirs", true}, {"rej", true}, {"theirs", true},
+      s << "\nTheir own signed accounts (upward summaries) beside this node's computation; * marks "
+           "a difference:\n";
+      TextTable t({{"jurisdiction", false},
+                   {"signature", false},
+                   {"generated", false},
+                   {"score", true},
+                   {"theirs", true},
+                   {"events", true},
+                   {"theirs", true},
+                   {"rej", true},
+                   {"theirs", true},
                    {"differs", false}});
       auto row = [&](const Tally& ours, const Account& a) {
         auto mark = [&](const char* field) {
@@ -1906,12 +2048,17 @@ std::string ToText(const Report& r, const codes::CodeBook* book) {
         their_score << std::fixed << std::setprecision(1) << a.tally.score;
         std::string differs;
         for (const auto& d : a.differs) differs += (differs.empty() ? "" : ",") + d;
-        t.Row({name(a.node), !a.verified ? "no key" : *a.verified ? "verified" : "NOT VERIFIED",
-               a.generated.ToString(), ours_score.str(), a.readable ? their_score.str() + mark("score") : "-",
+        t.Row({name(a.node),
+               !a.verified   ? "no key"
+               : *a.verified ? "verified"
+                             : "NOT VERIFIED",
+               a.generated.ToString(), ours_score.str(),
+               a.readable ? their_score.str() + mark("score") : "-",
                std::to_string(ours.events_received),
                a.readable ? std::to_string(a.tally.events_received) + mark("events_received") : "-",
                std::to_string(ours.rejections_total),
-               a.readable ? std::to_string(a.tally.rejections_total) + mark("rejections") : "-", differs});
+               a.readable ? std::to_string(a.tally.rejections_total) + mark("rejections") : "-",
+               differs});
       };
       if (tr.account) row(tr.total, *tr.account);
       for (const auto& x : tr.rows) {
@@ -1926,9 +2073,9 @@ std::string ToText(const Report& r, const codes::CodeBook* book) {
       if (auto it = by_id.find(x.id); it != by_id.end()) listed.push_back(it->second);
     }
     std::ostringstream title;
-    title << "Origins of " << tr.node << ", page " << tr.page << " of " << tr.pages << " (" << tr.origins_matched
-          << (tr.query.empty() ? " origins" : " matching '" + tr.query + "'") << ", "
-          << (tr.sort == SortBy::kId ? "by id" : "worst first") << "):";
+    title << "Origins of " << tr.node << ", page " << tr.page << " of " << tr.pages << " ("
+          << tr.origins_matched << (tr.query.empty() ? " origins" : " matching '" + tr.query + "'")
+          << ", " << (tr.sort == SortBy::kId ? "by id" : "worst first") << "):";
     const std::size_t after = std::min(tr.origins_matched, tr.page * tr.page_size);
     table(title.str(), listed, tr.origins_matched - after);
   } else {

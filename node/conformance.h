@@ -36,8 +36,8 @@ const char* SortName(SortBy s);  // "score", "id"
 
 // Checks a signed summary (node/summary.h) with its origin's key: true or
 // false, or nullopt when no key of that origin is known here.
-using VerifySummary =
-    std::function<std::optional<bool>(const std::string& origin, std::string_view bytes, std::string_view signature)>;
+using VerifySummary = std::function<std::optional<bool>(
+    const std::string& origin, std::string_view bytes, std::string_view signature)>;
 
 struct Options {
   Instant since;  // inclusive; Compute uses until − period_days when it is 0
@@ -64,13 +64,13 @@ struct Options {
   // one page of its origins. Off (as for the signed summary a node sends
   // up): the report without it.
   bool tree = false;
-  std::size_t page = 1;         // the page of origins listed, from 1
-  std::size_t page_size = 50;   // origins on a page
-  std::size_t max_rows = 200;   // jurisdiction rows of the tree shown (the rest counted)
-  std::string query;            // ?q=: list only origins whose id or name contains it
+  std::size_t page = 1;        // the page of origins listed, from 1
+  std::size_t page_size = 50;  // origins on a page
+  std::size_t max_rows = 200;  // jurisdiction rows of the tree shown (the rest counted)
+  std::string query;           // ?q=: list only origins whose id or name contains it
   SortBy sort = SortBy::kScore;
-  int trend_months = 12;        // months of trends, ending with the month of `until` (0: none)
-  VerifySummary verify;         // checks the children's signed summaries; empty: not checked
+  int trend_months = 12;  // months of trends, ending with the month of `until` (0: none)
+  VerifySummary verify;   // checks the children's signed summaries; empty: not checked
 };
 
 // Options as the node's configuration sets them (rules: timeliness_hours,
@@ -229,8 +229,8 @@ struct MonthPoint {
   std::string month;  // "YYYY-MM"
   std::int64_t events = 0, registrations = 0, late = 0, rejections = 0, repeat_without_initial = 0,
                batches = 0, outdated_batches = 0, legal_handled = 0, legal_not_directed = 0;
-  Rate timely_acceptance, on_time_completion, timely_routing, satisfaction_bureau, satisfaction_handler,
-      participation_bureau, participation_handler;
+  Rate timely_acceptance, on_time_completion, timely_routing, satisfaction_bureau,
+      satisfaction_handler, participation_bureau, participation_handler;
   std::optional<double> score;  // absent when the month had nothing to score
 };
 
@@ -242,9 +242,10 @@ struct Account {
   std::string received_from;  // the child it came through
   Instant generated, stored_at;
   std::optional<Instant> since, until;  // its period
-  std::optional<bool> verified;         // its signature checked now; nullopt: no key known here (or not checked)
-  bool readable = false;                // its JSON could be read; else no tally
-  bool overdue_reported = false;        // it names its overdue cases (nodes of an older release do not)
+  // Its signature checked now; nullopt: no key known here (or not checked).
+  std::optional<bool> verified;
+  bool readable = false;  // its JSON could be read; else no tally
+  bool overdue_reported = false;  // it names its overdue cases (nodes of an older release do not)
   Tally tally;
   // Where it differs from this node's own computation of the same
   // jurisdiction (CONFORMANCE.md, "Signed accounts"): "score",
@@ -262,7 +263,7 @@ void CompareAccount(Account& account, const Tally& ours);
 // A row of the drill-down: the jurisdiction's own records, a child's
 // subtree, or (on this node's own page) an origin outside its subtree.
 struct TreeRow {
-  std::string kind;  // "self", "subtree" or "other"
+  std::string kind;          // "self", "subtree" or "other"
   std::int64_t origins = 0;  // origins with records in it
   Tally tally;
   std::optional<Account> account;  // its own signed summary, when one is held
@@ -276,12 +277,14 @@ struct ListedOrigin {
 
 // The drill-down of one jurisdiction (national → province → city → county → origin).
 struct Tree {
-  std::string node;                // the jurisdiction
-  std::vector<std::string> path;   // from the top of this node's view down to `node`
-  Tally total;                     // all of its origins together
-  std::optional<Account> account;  // its own signed summary, when one is held (not on this node's own page)
-  std::vector<TreeRow> rows;       // "self" first, then the children in the order asked, then "other"; ≤ max_rows
-  std::size_t rows_total = 0;      // rows before the cut
+  std::string node;               // the jurisdiction
+  std::vector<std::string> path;  // from the top of this node's view down to `node`
+  Tally total;                    // all of its origins together
+  std::optional<Account>
+      account;  // its own signed summary, when one is held (not on this node's own page)
+  std::vector<TreeRow>
+      rows;  // "self" first, then the children in the order asked, then "other"; ≤ max_rows
+  std::size_t rows_total = 0;       // rows before the cut
   std::vector<std::string> months;  // "YYYY-MM", oldest first
   std::vector<MonthPoint> trend;    // of `total`
   // One page of its origins, filtered by the query, in the order asked.
@@ -322,7 +325,8 @@ struct Report {
   // The jurisdiction asked for ("" = everything held here) and, with
   // Options::tree, its drill-down.
   std::string scope;
-  bool since_asked = false, until_asked = false;  // given, not defaults (the page's links keep them)
+  bool since_asked = false,
+       until_asked = false;  // given, not defaults (the page's links keep them)
   std::optional<Tree> tree;
   // How many rows each cut list has in all (the lists hold at most
   // max_listed): late_events, repeats_without_initial, repeats_resolved_late,

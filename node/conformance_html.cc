@@ -354,8 +354,8 @@ std::string UrlEncode(std::string_view s) {
   std::string out;
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
+    if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
       out.push_back(ch);
     } else {
       out.push_back('%');
@@ -385,53 +385,66 @@ SortBy SortOf(const Report& r) { return r.tree ? r.tree->sort : SortBy::kScore; 
 // "…还有 N 个" under a cut list; nothing when nothing was cut.
 std::string More(std::int64_t hidden, std::string_view unit) {
   if (hidden <= 0) return "";
-  return "<p class=\"more\" data-more=\"" + Count(hidden) + "\">…还有 " + Count(hidden) + " " + std::string(unit) +
-         "</p>";
+  return "<p class=\"more\" data-more=\"" + Count(hidden) + "\">…还有 " + Count(hidden) + " " +
+         std::string(unit) + "</p>";
 }
 
 // How many more rows a list of the report has than it shows.
 std::int64_t Hidden(const Report& r, const std::string& list, std::size_t shown) {
   const auto it = r.list_totals.find(list);
-  return it == r.list_totals.end() ? 0 : std::max<std::int64_t>(0, it->second - static_cast<std::int64_t>(shown));
+  return it == r.list_totals.end()
+             ? 0
+             : std::max<std::int64_t>(0, it->second - static_cast<std::int64_t>(shown));
 }
 
 // A score per month as a small line (no text: nothing to clip); months
 // without anything to score break the line. The dashed line is the green mark.
-std::string Sparkline(const std::vector<MonthPoint>& trend, const std::vector<std::string>& months) {
+std::string Sparkline(const std::vector<MonthPoint>& trend,
+                      const std::vector<std::string>& months) {
   constexpr double kW = 120, kH = 26, kPad = 2;
   const std::size_t n = trend.size();
-  auto x_of = [&](std::size_t i) { return n <= 1 ? kW / 2 : kPad + (kW - 2 * kPad) * static_cast<double>(i) / static_cast<double>(n - 1); };
-  auto y_of = [&](double score) { return kPad + (kH - 2 * kPad) * (1 - std::clamp(score, 0.0, 100.0) / 100); };
+  auto x_of = [&](std::size_t i) {
+    return n <= 1 ? kW / 2
+                  : kPad + (kW - 2 * kPad) * static_cast<double>(i) / static_cast<double>(n - 1);
+  };
+  auto y_of = [&](double score) {
+    return kPad + (kH - 2 * kPad) * (1 - std::clamp(score, 0.0, 100.0) / 100);
+  };
   std::string points, tip, data;
-  std::string out = "<svg class=\"spark\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + Num(kW) + " " +
-                    Num(kH) + "\" width=\"" + Num(kW) + "\" height=\"" + Num(kH) + "\" role=\"img\"";
-  std::string body = "<line class=\"mark\" x1=\"0\" x2=\"" + Num(kW) + "\" y1=\"" + Num(y_of(kGreenAt)) + "\" y2=\"" +
-                     Num(y_of(kGreenAt)) + "\"/>";
+  std::string out = "<svg class=\"spark\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
+                    Num(kW) + " " + Num(kH) + "\" width=\"" + Num(kW) + "\" height=\"" + Num(kH) +
+                    "\" role=\"img\"";
+  std::string body = "<line class=\"mark\" x1=\"0\" x2=\"" + Num(kW) + "\" y1=\"" +
+                     Num(y_of(kGreenAt)) + "\" y2=\"" + Num(y_of(kGreenAt)) + "\"/>";
   auto flush = [&] {
     if (!points.empty()) body += "<polyline points=\"" + points + "\"/>";
     points.clear();
   };
   for (std::size_t i = 0; i < n; ++i) {
     const std::string month = i < months.size() ? months[i] : std::string();
-    data += (data.empty() ? "" : " ") + (trend[i].score ? Fixed1(*trend[i].score) : std::string("-"));
+    data +=
+        (data.empty() ? "" : " ") + (trend[i].score ? Fixed1(*trend[i].score) : std::string("-"));
     if (!trend[i].score) {
       flush();
       continue;
     }
     tip += (tip.empty() ? "" : "，") + month + " " + Fixed1(*trend[i].score);
     points += (points.empty() ? "" : " ") + Num(x_of(i)) + "," + Num(y_of(*trend[i].score));
-    body += "<circle cx=\"" + Num(x_of(i)) + "\" cy=\"" + Num(y_of(*trend[i].score)) + "\" r=\"1.6\"/>";
+    body +=
+        "<circle cx=\"" + Num(x_of(i)) + "\" cy=\"" + Num(y_of(*trend[i].score)) + "\" r=\"1.6\"/>";
   }
   flush();
-  out += Attr("data-scores", data) + "><title>各月评分：" + Escape(tip.empty() ? std::string("无数据") : tip) +
-         "</title>" + body + "</svg>";
+  out += Attr("data-scores", data) + "><title>各月评分：" +
+         Escape(tip.empty() ? std::string("无数据") : tip) + "</title>" + body + "</svg>";
   return out;
 }
 
 std::string VerifiedText(const Account& a) {
   return !a.verified ? "无公钥" : *a.verified ? "签名已验证" : "签名验证失败";
 }
-const char* VerifiedAttr(const Account& a) { return !a.verified ? "unknown" : *a.verified ? "true" : "false"; }
+const char* VerifiedAttr(const Account& a) {
+  return !a.verified ? "unknown" : *a.verified ? "true" : "false";
+}
 bool Differs(const Account& a, std::string_view field) {
   return std::find(a.differs.begin(), a.differs.end(), field) != a.differs.end();
 }
@@ -439,29 +452,32 @@ bool Differs(const Account& a, std::string_view field) {
 // One row of a jurisdiction table.
 struct JurRow {
   const Tally* tally;
-  std::string kind;                             // subtree, origin, self, other
+  std::string kind;                                // subtree, origin, self, other
   const std::vector<MonthPoint>* trend = nullptr;  // with the tree
   const Account* account = nullptr;
-  bool link = false;                            // drill down to it
+  bool link = false;  // drill down to it
 };
 
-void JurisdictionTable(std::string& o, const Report& r, const codes::CodeBook& book, std::string_view table_id,
-                       const std::vector<JurRow>& rows, bool with_trend, bool with_account) {
+void JurisdictionTable(std::string& o, const Report& r, const codes::CodeBook& book,
+                       std::string_view table_id, const std::vector<JurRow>& rows, bool with_trend,
+                       bool with_account) {
   o += "<div class=\"scroll\"><table class=\"grid jur\" id=\"";
   o += table_id;
-  o +=
-      "\"><thead><tr><th rowspan=\"2\">辖区</th><th rowspan=\"2\">评分</th><th "
-      "rowspan=\"2\">扣分</th>"
-      "<th colspan=\"3\">本期接收</th><th rowspan=\"2\">退回<small>R1–R3、R6、R7</small></th>"
-      "<th rowspan=\"2\">重件无初件<small>R4</small></th><th "
-      "colspan=\"4\">交换时延<small>R5</small></th>"
-      "<th rowspan=\"2\">序号<br>缺口</th><th rowspan=\"2\">静默</th><th "
-      "rowspan=\"2\">旧版代码<br>批次</th>"
-      "<th rowspan=\"2\">涉法涉诉<br>未导入</th><th rowspan=\"2\">超期件<small>在办件中</small></th>"
-      "<th rowspan=\"2\">及时受理率</th><th "
-      "rowspan=\"2\">按期办结率</th><th rowspan=\"2\">及时转送<br>交办率</th>"
-      "<th colspan=\"4\">群众满意率<small>参评率 = 已评价 ÷ 办结可评价</small></th>";
-  if (with_trend) o += "<th rowspan=\"2\">评分趋势<small>近 " + Count(static_cast<std::int64_t>(r.tree->months.size())) + " 个月</small></th>";
+  o += "\"><thead><tr><th rowspan=\"2\">辖区</th><th rowspan=\"2\">评分</th><th "
+       "rowspan=\"2\">扣分</th>"
+       "<th colspan=\"3\">本期接收</th><th rowspan=\"2\">退回<small>R1–R3、R6、R7</small></th>"
+       "<th rowspan=\"2\">重件无初件<small>R4</small></th><th "
+       "colspan=\"4\">交换时延<small>R5</small></th>"
+       "<th rowspan=\"2\">序号<br>缺口</th><th rowspan=\"2\">静默</th><th "
+       "rowspan=\"2\">旧版代码<br>批次</th>"
+       "<th rowspan=\"2\">涉法涉诉<br>未导入</th><th "
+       "rowspan=\"2\">超期件<small>在办件中</small></th>"
+       "<th rowspan=\"2\">及时受理率</th><th "
+       "rowspan=\"2\">按期办结率</th><th rowspan=\"2\">及时转送<br>交办率</th>"
+       "<th colspan=\"4\">群众满意率<small>参评率 = 已评价 ÷ 办结可评价</small></th>";
+  if (with_trend)
+    o += "<th rowspan=\"2\">评分趋势<small>近 " +
+         Count(static_cast<std::int64_t>(r.tree->months.size())) + " 个月</small></th>";
   if (with_account) o += "<th rowspan=\"2\">自报评分<small>签名汇总</small></th>";
   o += "</tr><tr><th>事件</th><th>登记</th><th>批次</th><th>中位数</th>"
        "<th>95%</th><th>最大</th><th>超时</th><th>信访部门</th><th>参评率</th><th>责任单位</th>"
@@ -470,25 +486,28 @@ void JurisdictionTable(std::string& o, const Report& r, const codes::CodeBook& b
     const Tally* t = row.tally;
     const std::string score = Fixed1(t->score);
     const char* light = Light(*t);
-    o += "<tr" + Attr("data-jurisdiction", t->id) + Attr("data-score", score) + Attr("data-light", light) +
-         Attr("data-kind", row.kind) + ">";
+    o += "<tr" + Attr("data-jurisdiction", t->id) + Attr("data-score", score) +
+         Attr("data-light", light) + Attr("data-kind", row.kind) + ">";
     std::string name = "<td class=\"name\" data-col=\"name\"";
-    if (const std::string path = html::DivisionPath(book, t->id); !path.empty()) name += Attr("title", path);
+    if (const std::string path = html::DivisionPath(book, t->id); !path.empty())
+      name += Attr("title", path);
     name += ">";
     const std::string label = Escape(html::JurisdictionName(book, t->id));
-    name += row.link ? "<a class=\"drill\"" + Attr("href", LinkTo(r, t->id, SortOf(r))) + Attr("data-node", t->id) +
-                           ">" + label + "</a>"
+    name += row.link ? "<a class=\"drill\"" + Attr("href", LinkTo(r, t->id, SortOf(r))) +
+                           Attr("data-node", t->id) + ">" + label + "</a>"
                      : label;
-    const char* suffix = row.kind == "subtree" && !r.tree ? "子树" : row.kind == "self" ? "本级"
-                         : row.kind == "other"                       ? "辖区外"
-                                                                      : "";
+    const char* suffix = row.kind == "subtree" && !r.tree ? "子树"
+                         : row.kind == "self"             ? "本级"
+                         : row.kind == "other"            ? "辖区外"
+                                                          : "";
     if (*suffix) name += std::string(" <small>") + suffix + "</small>";
     o += name + "</td>";
     std::string why;
-    if (t->overdue_max_days > kOverdueRedDays) why = "有信访件超期 " + Count(t->overdue_max_days) + " 日";
+    if (t->overdue_max_days > kOverdueRedDays)
+      why = "有信访件超期 " + Count(t->overdue_max_days) + " 日";
     o += "<td class=\"score\" data-col=\"score\"><span class=\"light " + std::string(light) + "\"" +
-         Attr("title", std::string(LightName(light)) + (why.empty() ? "" : "：" + why)) + "></span>" + Escape(score) +
-         "</td>";
+         Attr("title", std::string(LightName(light)) + (why.empty() ? "" : "：" + why)) +
+         "></span>" + Escape(score) + "</td>";
     std::string ded;
     for (const auto& [key, points] : t->deductions) {
       ded += "<li" + Attr("data-deduction", key) + Attr("data-points", Fixed1(points)) + ">" +
@@ -516,9 +535,11 @@ void JurisdictionTable(std::string& o, const Report& r, const codes::CodeBook& b
       o += Td("p95", html::Duration(l.p95), l.p95 > bound);
       o += Td("max", html::Duration(l.max), l.max > bound);
     }
-    o += Td("over", Count(l.over_bound) + "<small>/" + Count(l.events) + "</small>", l.over_bound > 0);
+    o += Td("over", Count(l.over_bound) + "<small>/" + Count(l.events) + "</small>",
+            l.over_bound > 0);
     std::string gaps = Count(t->open_gaps);
-    if (t->open_gaps > 0) gaps += "<small>最久 " + html::Duration(t->oldest_gap_seconds) + "</small>";
+    if (t->open_gaps > 0)
+      gaps += "<small>最久 " + html::Duration(t->oldest_gap_seconds) + "</small>";
     o += Td("gaps", gaps, t->open_gaps > 0);
     const ChildSeen* c = ChildOf(r, t->id);
     if (c == nullptr || (row.kind != "subtree")) {
@@ -529,22 +550,28 @@ void JurisdictionTable(std::string& o, const Report& r, const codes::CodeBook& b
         text = "从未收到";
       } else {
         const std::int64_t quiet = c->silent_seconds.value_or(0);
-        text = (c->silent ? "是 · " : "否 · ") + (quiet < 60 ? std::string("刚刚") : html::Duration(quiet) + "前");
+        text = (c->silent ? "是 · " : "否 · ") +
+               (quiet < 60 ? std::string("刚刚") : html::Duration(quiet) + "前");
       }
-      o += "<td data-col=\"silent\" data-silent=\"" + std::string(c->silent ? "true" : "false") + "\"" +
-           (c->silent ? " class=\"bad\"" : "");
+      o += "<td data-col=\"silent\" data-silent=\"" + std::string(c->silent ? "true" : "false") +
+           "\"" + (c->silent ? " class=\"bad\"" : "");
       if (c->last_batch) o += Attr("title", "最近批次 " + html::ChinaTime(*c->last_batch));
       o += ">" + Escape(text) + "</td>";
     }
-    o += Td("outdated", Count(t->outdated_code_batches) + "<small>/" + Count(t->batches_received) + "</small>",
+    o += Td("outdated",
+            Count(t->outdated_code_batches) + "<small>/" + Count(t->batches_received) + "</small>",
             t->outdated_code_batches > 0);
-    o += Td("legal", Count(t->legal_not_directed) + "<small>/" + Count(t->legal_cases_handled) + "</small>",
+    o += Td("legal",
+            Count(t->legal_not_directed) + "<small>/" + Count(t->legal_cases_handled) + "</small>",
             t->legal_not_directed > 0);
     {
-      std::string overdue = Count(t->overdue_cases) + "<small>/" + Count(t->open_cases) + "</small>";
-      if (t->overdue_cases > 0) overdue += "<small>最久 " + Count(t->overdue_max_days) + " 日</small>";
+      std::string overdue =
+          Count(t->overdue_cases) + "<small>/" + Count(t->open_cases) + "</small>";
+      if (t->overdue_cases > 0)
+        overdue += "<small>最久 " + Count(t->overdue_max_days) + " 日</small>";
       o += "<td data-col=\"overdue\"" + Attr("data-overdue", Count(t->overdue_cases)) +
-           Attr("data-open", Count(t->open_cases)) + Attr("data-max-days", Count(t->overdue_max_days)) +
+           Attr("data-open", Count(t->open_cases)) +
+           Attr("data-max-days", Count(t->overdue_max_days)) +
            (t->overdue_cases > 0 ? " class=\"bad\">" : ">") + overdue + "</td>";
     }
     o += RateCell("acceptance", t->timely_acceptance);
@@ -555,7 +582,8 @@ void JurisdictionTable(std::string& o, const Report& r, const codes::CodeBook& b
     o += RateCell("satisfaction-handler", t->satisfaction_handler);
     o += RateCell("participation-handler", t->participation_handler);
     if (with_trend) {
-      o += "<td data-col=\"trend\">" + (row.trend ? Sparkline(*row.trend, r.tree->months) : std::string()) + "</td>";
+      o += "<td data-col=\"trend\">" +
+           (row.trend ? Sparkline(*row.trend, r.tree->months) : std::string()) + "</td>";
     }
     if (with_account) {
       if (row.account == nullptr) {
@@ -564,12 +592,13 @@ void JurisdictionTable(std::string& o, const Report& r, const codes::CodeBook& b
         const Account& a = *row.account;
         std::string differs;
         for (const auto& d : a.differs) differs += (differs.empty() ? "" : " ") + d;
-        o += "<td data-col=\"reported\"" + Attr("data-verified", VerifiedAttr(a)) + Attr("data-differs", differs) +
+        o += "<td data-col=\"reported\"" + Attr("data-verified", VerifiedAttr(a)) +
+             Attr("data-differs", differs) +
              (a.readable ? Attr("data-reported-score", Fixed1(a.tally.score)) : std::string()) +
              Attr("title", VerifiedText(a) + " · " + html::ChinaTime(a.generated) +
                                (differs.empty() ? std::string() : " · 与本级计算不一致")) +
              (!a.differs.empty() || (a.verified && !*a.verified) ? " class=\"bad\">" : ">");
-        o += std::string(!a.verified ? "<span class=\"sig unknown\">?</span>"
+        o += std::string(!a.verified   ? "<span class=\"sig unknown\">?</span>"
                          : *a.verified ? "<span class=\"sig ok\">✓</span>"
                                        : "<span class=\"sig bad\">✗</span>");
         o += a.readable ? Escape(Fixed1(a.tally.score)) : std::string("无法读取");
@@ -591,7 +620,11 @@ double TextWidth(std::string_view text) {
   std::size_t wide = 0;
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+    const std::size_t len = c < 0x80           ? 1
+                            : (c >> 5) == 0x6  ? 2
+                            : (c >> 4) == 0xE  ? 3
+                            : (c >> 3) == 0x1E ? 4
+                                               : 1;
     if (DisplayWidth(text.substr(i, len)) == 2) ++wide;
     i += len;
   }
@@ -605,7 +638,11 @@ std::string FitText(const std::string& text, double pixels) {
   std::string out;
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+    const std::size_t len = c < 0x80           ? 1
+                            : (c >> 5) == 0x6  ? 2
+                            : (c >> 4) == 0xE  ? 3
+                            : (c >> 3) == 0x1E ? 4
+                                               : 1;
     const std::string next = out + text.substr(i, len);
     if (TextWidth(next + "…") > pixels) break;
     out = next;
@@ -734,9 +771,10 @@ void LatenessChart(std::string& o, const Report& r, const codes::CodeBook& book)
            "\" height=\"7\"><title>" + Escape(name) + " " + key + " " + Escape(html::Duration(v)) +
            "</title></rect>";
     }
-    const std::string figures = "中位 " + html::Duration(l.p50) + " · 95% " + html::Duration(l.p95) + " · 最大 " +
-                                html::Duration(l.max);
-    const std::string over = l.over_bound > 0 ? " · 超时 " + Count(l.over_bound) + "/" + Count(l.events) : "";
+    const std::string figures = "中位 " + html::Duration(l.p50) + " · 95% " +
+                                html::Duration(l.p95) + " · 最大 " + html::Duration(l.max);
+    const std::string over =
+        l.over_bound > 0 ? " · 超时 " + Count(l.over_bound) + "/" + Count(l.events) : "";
     o += "<text x=\"" + Num(text_x) + "\" y=\"" + Num(y + row_h / 2 + 4) + "\">" +
          Escape(FitText(figures, text_w - 12));
     if (!over.empty() && TextWidth(figures + over) <= text_w - 12) {
@@ -792,25 +830,27 @@ void TrendChart(std::string& o, const Report& r, const codes::CodeBook& book) {
   auto y_of = [&](double v) { return top + plot_h * (1 - std::clamp(v, 0.0, 100.0) / 100); };
   o += "<figure id=\"chart-trends\"" + Attr("data-node", tree.node) +
        Attr("data-months", Count(static_cast<std::int64_t>(n))) + "><figcaption>" +
-       Escape(html::JurisdictionName(book, tree.node)) +
-       " 各月评分与各项比率<small>近 " + Count(static_cast<std::int64_t>(n)) +
-       " 个月，按北京时间的自然月；当月至生成时为止；各月评分不含当下的序号缺口与静默</small></figcaption>";
-  o += "<svg id=\"svg-trends\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
-       Num(kChartWidth) + " " + Num(height) + "\" role=\"img\" aria-label=\"各月评分与比率\">";
+       Escape(html::JurisdictionName(book, tree.node)) + " 各月评分与各项比率<small>近 " +
+       Count(static_cast<std::int64_t>(n)) +
+       " 个月，按北京时间的自然月；当月至生成时为止；各月评分不含当下的序号缺口与静默</small></"
+       "figcaption>";
+  o +=
+      "<svg id=\"svg-trends\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
+      Num(kChartWidth) + " " + Num(height) + "\" role=\"img\" aria-label=\"各月评分与比率\">";
   for (int v = 0; v <= 100; v += 20) {
     const double y = y_of(v);
-    o += "<line class=\"" + std::string(v == 0 ? "axis" : "grid") + "\" x1=\"" + Num(left) + "\" x2=\"" +
-         Num(kChartWidth - right) + "\" y1=\"" + Num(y) + "\" y2=\"" + Num(y) + "\"/>";
-    o += "<text class=\"tick\" x=\"" + Num(left - 6) + "\" y=\"" + Num(y + 4) + "\" text-anchor=\"end\">" +
-         Count(v) + "</text>";
+    o += "<line class=\"" + std::string(v == 0 ? "axis" : "grid") + "\" x1=\"" + Num(left) +
+         "\" x2=\"" + Num(kChartWidth - right) + "\" y1=\"" + Num(y) + "\" y2=\"" + Num(y) + "\"/>";
+    o += "<text class=\"tick\" x=\"" + Num(left - 6) + "\" y=\"" + Num(y + 4) +
+         "\" text-anchor=\"end\">" + Count(v) + "</text>";
   }
   for (std::size_t i = 0; i < n; ++i) {
     o += "<text class=\"tick month\" x=\"" + Num(x_of(i)) + "\" y=\"" + Num(top + plot_h + 18) +
          "\" text-anchor=\"middle\">" + Escape(tree.months[i]) + "</text>";
   }
   for (const Series& s : series) {
-    o += "<g class=\"series\" data-series=\"" + std::string(s.key) + "\" style=\"stroke:" + s.color +
-         ";fill:" + s.color + "\">";
+    o += "<g class=\"series\" data-series=\"" + std::string(s.key) +
+         "\" style=\"stroke:" + s.color + ";fill:" + s.color + "\">";
     std::string points;
     auto flush = [&] {
       if (points.find(' ') != std::string::npos) o += "<polyline points=\"" + points + "\"/>";
@@ -823,9 +863,10 @@ void TrendChart(std::string& o, const Report& r, const codes::CodeBook& book) {
         continue;
       }
       points += (points.empty() ? "" : " ") + Num(x_of(i)) + "," + Num(y_of(*v));
-      o += "<circle" + Attr("data-month", tree.months[i]) + Attr("data-value", Num(*v)) + " cx=\"" + Num(x_of(i)) +
-           "\" cy=\"" + Num(y_of(*v)) + "\" r=\"3\"><title>" + Escape(tree.months[i]) + " " + s.label + " " +
-           Num(*v) + (std::string_view(s.key) == "score" ? "" : "%") + "</title></circle>";
+      o += "<circle" + Attr("data-month", tree.months[i]) + Attr("data-value", Num(*v)) + " cx=\"" +
+           Num(x_of(i)) + "\" cy=\"" + Num(y_of(*v)) + "\" r=\"3\"><title>" +
+           Escape(tree.months[i]) + " " + s.label + " " + Num(*v) +
+           (std::string_view(s.key) == "score" ? "" : "%") + "</title></circle>";
     }
     flush();
     o += "</g>";
@@ -838,7 +879,8 @@ void TrendChart(std::string& o, const Report& r, const codes::CodeBook& book) {
   }
   o += "</svg><div class=\"bar-legend\">";
   for (const Series& s : series) {
-    o += "<span><i class=\"sw\" style=\"background:" + std::string(s.color) + "\"></i>" + s.label + "</span>";
+    o += "<span><i class=\"sw\" style=\"background:" + std::string(s.color) + "\"></i>" + s.label +
+         "</span>";
   }
   o += "</div></figure>";
 }
@@ -918,7 +960,8 @@ void DaysChart(std::string& o, const Report& r) {
          Num(top + plot_h - y_of(d.late)) + "\"/>";
     if ((n - 1 - i) % label_every == 0) {
       // "MM-DD" is about 32 px wide: kept inside the drawing at both ends.
-      const double label_x = std::clamp(left + slot * (static_cast<double>(i) + 0.5), 20.0, kChartWidth - 20);
+      const double label_x =
+          std::clamp(left + slot * (static_cast<double>(i) + 0.5), 20.0, kChartWidth - 20);
       o += "<text class=\"tick\" x=\"" + Num(label_x) + "\" y=\"" + Num(top + plot_h + 16) +
            "\" text-anchor=\"middle\">" + iso.substr(5) + "</text>";
     }
@@ -950,8 +993,10 @@ void AccountsSection(std::string& o, const Report& r, const codes::CodeBook& boo
   }
   o += "<section id=\"accounts\" data-count=\"" + Count(static_cast<std::int64_t>(rows.size())) +
        "\" data-differ=\"" + Count(differ) + "\" data-unverified=\"" + Count(unverified) +
-       "\"><h2>下级自报的签名汇总<small>各节点每小时签名上报本辖区的合规报告；左为本节点据所收数据的计算，右为其自报；"
-       "≠ 表示不一致（评分差 ≥ 1 分、比率差 ≥ 1 个百分点、计数差超过 1% 且多于 1）；双方的统计期间与入库时间不同，"
+       "\"><h2>下级自报的签名汇总<small>"
+       "各节点每小时签名上报本辖区的合规报告；左为本节点据所收数据的计算，右为其自报；"
+       "≠ 表示不一致（评分差 ≥ 1 分、比率差 ≥ 1 个百分点、计数差超过 1% 且多于 "
+       "1）；双方的统计期间与入库时间不同，"
        "少量差异属正常</small></h2>";
   if (rows.empty()) {
     o += "<p class=\"empty\">未收到下级的签名汇总</p></section>\n";
@@ -961,7 +1006,8 @@ void AccountsSection(std::string& o, const Report& r, const codes::CodeBook& boo
        "<th rowspan=\"2\">辖区</th><th rowspan=\"2\">签名</th><th rowspan=\"2\">生成时间</th>"
        "<th rowspan=\"2\">自报统计期间</th><th rowspan=\"2\">经由</th>"
        "<th colspan=\"2\">评分</th><th colspan=\"2\">入库事件</th><th colspan=\"2\">退回</th>"
-       "<th colspan=\"2\">超时事件</th><th colspan=\"2\">超期件</th><th colspan=\"2\">及时受理率</th>"
+       "<th colspan=\"2\">超时事件</th><th colspan=\"2\">超期件</th><th "
+       "colspan=\"2\">及时受理率</th>"
        "<th colspan=\"2\">按期办结率</th><th colspan=\"2\">及时转送交办率</th></tr><tr>";
   for (int i = 0; i < 8; ++i) o += "<th>本级计算</th><th>自报</th>";
   o += "</tr></thead><tbody>";
@@ -975,8 +1021,9 @@ void AccountsSection(std::string& o, const Report& r, const codes::CodeBook& boo
          Escape(VerifiedText(*a)) + "</td>";
     o += "<td class=\"text\">" + Escape(html::ChinaTime(a->generated)) + "</td>";
     o += "<td class=\"text\">" +
-         (a->since && a->until ? Escape(html::ChinaTime(*a->since) + " 至 " + html::ChinaTime(*a->until))
-                               : std::string("—")) +
+         (a->since && a->until
+              ? Escape(html::ChinaTime(*a->since) + " 至 " + html::ChinaTime(*a->until))
+              : std::string("—")) +
          "</td>";
     o += "<td class=\"text\">" + Escape(a->received_from) + "</td>";
     auto pair = [&](std::string_view field, const std::string& mine, const std::string& theirs) {
@@ -987,7 +1034,8 @@ void AccountsSection(std::string& o, const Report& r, const codes::CodeBook& boo
     };
     auto rate = [](const Rate& x) {
       const auto v = x.Value();
-      return v ? Num(*v * 100) + "%<small>" + Count(x.numerator) + "/" + Count(x.denominator) + "</small>"
+      return v ? Num(*v * 100) + "%<small>" + Count(x.numerator) + "/" + Count(x.denominator) +
+                     "</small>"
                : std::string("<span class=\"muted\">—</span>");
     };
     const Tally& t = a->tally;
@@ -996,7 +1044,8 @@ void AccountsSection(std::string& o, const Report& r, const codes::CodeBook& boo
     pair("rejections", Count(ours->rejections_total), Count(t.rejections_total));
     pair("late", Count(ours->lateness.over_bound), Count(t.lateness.over_bound));
     pair("overdue_cases", Count(ours->overdue_cases),
-         a->overdue_reported ? Count(t.overdue_cases) : std::string("<span class=\"muted\">未报</span>"));
+         a->overdue_reported ? Count(t.overdue_cases)
+                             : std::string("<span class=\"muted\">未报</span>"));
     pair("timely_acceptance", rate(ours->timely_acceptance), rate(t.timely_acceptance));
     pair("on_time_completion", rate(ours->on_time_completion), rate(t.on_time_completion));
     pair("timely_routing", rate(ours->timely_routing), rate(t.timely_routing));
@@ -1008,11 +1057,12 @@ void AccountsSection(std::string& o, const Report& r, const codes::CodeBook& boo
 // The page links of the origins' list, the two orders, and how to search.
 void Pager(std::string& o, const Report& r) {
   const Tree& tree = *r.tree;
-  o += "<nav class=\"pager\" id=\"pager\" data-page=\"" + Count(static_cast<std::int64_t>(tree.page)) +
-       "\" data-pages=\"" + Count(static_cast<std::int64_t>(tree.pages)) + "\">";
+  o += "<nav class=\"pager\" id=\"pager\" data-page=\"" +
+       Count(static_cast<std::int64_t>(tree.page)) + "\" data-pages=\"" +
+       Count(static_cast<std::int64_t>(tree.pages)) + "\">";
   auto link = [&](std::size_t page, const std::string& text, const char* rel) {
-    o += "<a" + Attr("href", LinkTo(r, tree.node, tree.sort, page, tree.query)) + Attr("rel", rel) + ">" + text +
-         "</a>";
+    o += "<a" + Attr("href", LinkTo(r, tree.node, tree.sort, page, tree.query)) + Attr("rel", rel) +
+         ">" + text + "</a>";
   };
   if (tree.page > 1) {
     link(1, "« 首页", "first");
@@ -1031,11 +1081,12 @@ void Pager(std::string& o, const Report& r) {
     if (s == tree.sort) {
       o += "<b>" + std::string(label) + "</b>";
     } else {
-      o += "<a" + Attr("href", LinkTo(r, tree.node, s, 1, tree.query)) + Attr("data-sort", SortName(s)) + ">" +
-           label + "</a>";
+      o += "<a" + Attr("href", LinkTo(r, tree.node, s, 1, tree.query)) +
+           Attr("data-sort", SortName(s)) + ">" + label + "</a>";
     }
   }
-  o += "</span><span class=\"muted\">搜索：在地址后加 <code>&amp;q=</code>名称或编号（如 <code>?node=" +
+  o += "</span><span class=\"muted\">搜索：在地址后加 <code>&amp;q=</code>名称或编号（如 "
+       "<code>?node=" +
        Escape(UrlEncode(tree.node)) + "&amp;q=朝阳</code>）</span>";
   if (!tree.query.empty()) {
     o += "<a" + Attr("href", LinkTo(r, tree.node, tree.sort)) + " data-clear=\"q\">清除搜索</a>";
@@ -1050,8 +1101,8 @@ void Breadcrumb(std::string& o, const Report& r, const codes::CodeBook& book) {
   for (std::size_t i = 0; i < tree.path.size(); ++i) {
     const std::string name = Escape(html::JurisdictionName(book, tree.path[i]));
     if (i + 1 < tree.path.size()) {
-      o += "<li><a" + Attr("href", LinkTo(r, tree.path[i], tree.sort)) + Attr("data-node", tree.path[i]) + ">" +
-           name + "</a></li>";
+      o += "<li><a" + Attr("href", LinkTo(r, tree.path[i], tree.sort)) +
+           Attr("data-node", tree.path[i]) + ">" + name + "</a></li>";
     } else {
       o += "<li aria-current=\"page\"" + Attr("data-node", tree.path[i]) + ">" + name + "</li>";
     }
@@ -1064,7 +1115,8 @@ void Breadcrumb(std::string& o, const Report& r, const codes::CodeBook& book) {
 // <section id=ID data-count=N><h2>TITLE</h2> then the table, or "无".
 // `hidden`: rows of the list beyond those shown ("…还有 N 条" under it).
 void ListSection(std::string& o, std::string_view id, std::string_view title, std::size_t count,
-                 std::string_view note, std::string_view head, const std::string& rows, std::int64_t hidden = 0) {
+                 std::string_view note, std::string_view head, const std::string& rows,
+                 std::int64_t hidden = 0) {
   o += "<section id=\"";
   o += id;
   o += "\" data-count=\"" + Count(static_cast<std::int64_t>(count)) + "\" data-total=\"" +
@@ -1112,8 +1164,8 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
   o += "<h1>信访信息交换合规报告<small>xfnode conformance report</small></h1><dl class=\"meta\">";
   o += "<div><dt>节点</dt><dd id=\"meta-node\">" + Escape(node) + "</dd></div>";
   if (r.tree) {
-    o += "<div><dt>本页辖区</dt><dd id=\"meta-jurisdiction\"" + Attr("data-node", r.tree->node) + ">" +
-         Escape(html::JurisdictionName(book, r.tree->node)) + "</dd></div>";
+    o += "<div><dt>本页辖区</dt><dd id=\"meta-jurisdiction\"" + Attr("data-node", r.tree->node) +
+         ">" + Escape(html::JurisdictionName(book, r.tree->node)) + "</dd></div>";
   }
   o += "<div><dt>统计期间</dt><dd id=\"meta-period\">" + Escape(html::ChinaTime(r.since)) + " 至 " +
        Escape(html::ChinaTime(r.until)) + "</dd></div>";
@@ -1146,10 +1198,11 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
   }
   const std::string share = Count(static_cast<std::int64_t>(kOverdueAmberShare * 100)) + "%";
   o += "<div class=\"bar-legend\" id=\"legend\"><span><i class=\"light green\"></i>绿：评分 ≥ " +
-       Fixed1(kGreenAt) + "，且超期件少于在办件的 " + share + "</span><span><i class=\"light amber\"></i>黄：" +
-       Fixed1(kAmberAt) + " ≤ 评分 &lt; " + Fixed1(kGreenAt) + "，或超期件占在办件 ≥ " + share +
-       "</span><span><i class=\"light red\"></i>红：评分 &lt; " + Fixed1(kAmberAt) + "，或有信访件超期 " +
-       Count(kOverdueRedDays) + " 日以上</span></div>";
+       Fixed1(kGreenAt) + "，且超期件少于在办件的 " + share +
+       "</span><span><i class=\"light amber\"></i>黄：" + Fixed1(kAmberAt) + " ≤ 评分 &lt; " +
+       Fixed1(kGreenAt) + "，或超期件占在办件 ≥ " + share +
+       "</span><span><i class=\"light red\"></i>红：评分 &lt; " + Fixed1(kAmberAt) +
+       "，或有信访件超期 " + Count(kOverdueRedDays) + " 日以上</span></div>";
   if (r.tree) Breadcrumb(o, r, book);
   o += "</header>\n";
 
@@ -1169,41 +1222,46 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
     overdue = r.tree->total.overdue_cases;
     open = r.tree->total.open_cases;
   }
-  const std::int64_t origins_shown =
-      r.tree ? static_cast<std::int64_t>(r.tree->origins_matched) : static_cast<std::int64_t>(r.origins.size());
-  o += "<section class=\"cards\" id=\"summary\" data-events=\"" + Count(events) + "\" data-rejections=\"" +
-       Count(rejected) + "\" data-late=\"" + Count(late) + "\" data-overdue=\"" + Count(overdue) + "\">";
+  const std::int64_t origins_shown = r.tree ? static_cast<std::int64_t>(r.tree->origins_matched)
+                                            : static_cast<std::int64_t>(r.origins.size());
+  o += "<section class=\"cards\" id=\"summary\" data-events=\"" + Count(events) +
+       "\" data-rejections=\"" + Count(rejected) + "\" data-late=\"" + Count(late) +
+       "\" data-overdue=\"" + Count(overdue) + "\">";
   if (r.tree) {
     const char* light = Light(r.tree->total);
-    o += "<div id=\"card-score\"" + Attr("data-light", light) + Attr("data-score", Fixed1(r.tree->total.score)) +
+    o += "<div id=\"card-score\"" + Attr("data-light", light) +
+         Attr("data-score", Fixed1(r.tree->total.score)) +
          "><small>本辖区评分</small><b><span class=\"light " + std::string(light) + "\"></span>" +
          Fixed1(r.tree->total.score) + "</b></div>";
   }
-  o += "<div><small>发起节点</small><b>" + Count(r.tree && !r.tree->query.empty()
-                                                   ? static_cast<std::int64_t>(r.tree->origins_matched)
-                                                   : origins_shown) +
+  o += "<div><small>发起节点</small><b>" +
+       Count(r.tree && !r.tree->query.empty() ? static_cast<std::int64_t>(r.tree->origins_matched)
+                                              : origins_shown) +
        "</b></div>";
   o += "<div><small>入库事件</small><b>" + Count(events) + "</b></div>";
-  o += "<div><small>退回记录</small><b" + std::string(rejected ? " class=\"bad\"" : "") + ">" + Count(rejected) +
-       "</b></div>";
-  o += "<div><small>超时事件</small><b" + std::string(late ? " class=\"bad\"" : "") + ">" + Count(late) +
-       "</b></div>";
-  o += "<div><small>超期件 / 在办件</small><b" + std::string(overdue ? " class=\"bad\"" : "") + ">" +
-       Count(overdue) + " / " + Count(open) + "</b></div>";
-  o += "<div><small>序号缺口</small><b" + std::string(r.gaps.empty() ? "" : " class=\"bad\"") + ">" +
-       Count(static_cast<std::int64_t>(r.gaps.size())) + "</b></div>";
+  o += "<div><small>退回记录</small><b" + std::string(rejected ? " class=\"bad\"" : "") + ">" +
+       Count(rejected) + "</b></div>";
+  o += "<div><small>超时事件</small><b" + std::string(late ? " class=\"bad\"" : "") + ">" +
+       Count(late) + "</b></div>";
+  o += "<div><small>超期件 / 在办件</small><b" + std::string(overdue ? " class=\"bad\"" : "") +
+       ">" + Count(overdue) + " / " + Count(open) + "</b></div>";
+  o += "<div><small>序号缺口</small><b" + std::string(r.gaps.empty() ? "" : " class=\"bad\"") +
+       ">" + Count(static_cast<std::int64_t>(r.gaps.size())) + "</b></div>";
   std::int64_t silent = 0;
   for (const auto& c : r.children) silent += c.silent ? 1 : 0;
-  o += "<div><small>静默下级</small><b" + std::string(silent ? " class=\"bad\"" : "") + ">" + Count(silent) + "/" +
-       Count(static_cast<std::int64_t>(r.children.size())) + "</b></div></section>\n";
+  o += "<div><small>静默下级</small><b" + std::string(silent ? " class=\"bad\"" : "") + ">" +
+       Count(silent) + "/" + Count(static_cast<std::int64_t>(r.children.size())) +
+       "</b></div></section>\n";
 
   if (r.tree) {
     const Tree& tree = *r.tree;
     // The jurisdiction's own records and its children, each a link one level down.
-    o += "<section id=\"subtrees\" data-count=\"" + Count(static_cast<std::int64_t>(tree.rows.size())) +
-         "\" data-total=\"" + Count(static_cast<std::int64_t>(tree.rows_total)) + "\"><h2>本级与下级辖区<small>" +
+    o += "<section id=\"subtrees\" data-count=\"" +
+         Count(static_cast<std::int64_t>(tree.rows.size())) + "\" data-total=\"" +
+         Count(static_cast<std::int64_t>(tree.rows_total)) + "\"><h2>本级与下级辖区<small>" +
          Escape(html::JurisdictionName(book, tree.node)) + "；" +
-         (tree.sort == SortBy::kId ? "按编号" : "评分从低到高") + "；点击辖区名称查看下一级</small></h2>";
+         (tree.sort == SortBy::kId ? "按编号" : "评分从低到高") +
+         "；点击辖区名称查看下一级</small></h2>";
     if (tree.rows.empty()) {
       o += "<p class=\"empty\">期间内无数据</p>";
     } else {
@@ -1227,17 +1285,19 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
     // One page of the jurisdiction's origins.
     const std::size_t first = (tree.page - 1) * tree.page_size;
     const std::size_t after = std::min(tree.origins_matched, first + tree.listed.size());
-    o += "<section id=\"origins\" data-count=\"" + Count(static_cast<std::int64_t>(tree.listed.size())) +
-         "\" data-total=\"" + Count(static_cast<std::int64_t>(tree.origins_matched)) + "\" data-page=\"" +
+    o += "<section id=\"origins\" data-count=\"" +
+         Count(static_cast<std::int64_t>(tree.listed.size())) + "\" data-total=\"" +
+         Count(static_cast<std::int64_t>(tree.origins_matched)) + "\" data-page=\"" +
          Count(static_cast<std::int64_t>(tree.page)) + "\" data-pages=\"" +
          Count(static_cast<std::int64_t>(tree.pages)) + "\"><h2>各发起节点<small>" +
          Escape(html::JurisdictionName(book, tree.node)) + "辖区内 " +
          Count(static_cast<std::int64_t>(tree.origins_matched)) + " 个" +
-         (tree.query.empty() ? std::string() : "（名称或编号含“" + Escape(tree.query) + "”）") + "；" +
-         (tree.sort == SortBy::kId ? "按编号" : "评分从低到高") + "</small></h2>";
+         (tree.query.empty() ? std::string() : "（名称或编号含“" + Escape(tree.query) + "”）") +
+         "；" + (tree.sort == SortBy::kId ? "按编号" : "评分从低到高") + "</small></h2>";
     Pager(o, r);
     if (tree.listed.empty()) {
-      o += "<p class=\"empty\">" + std::string(tree.query.empty() ? "期间内无数据" : "无匹配的发起节点") + "</p>";
+      o += "<p class=\"empty\">" +
+           std::string(tree.query.empty() ? "期间内无数据" : "无匹配的发起节点") + "</p>";
     } else {
       std::map<std::string, const Tally*> by_id;
       for (const auto& t : r.origins) by_id[t.id] = &t;
@@ -1253,8 +1313,8 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
     o += "</section>\n";
   } else {
     // Per child subtree, in configuration order; per origin, worst first.
-    o += "<section id=\"subtrees\" data-count=\"" + Count(static_cast<std::int64_t>(r.subtrees.size())) +
-         "\"><h2>下级辖区（按子树汇总）</h2>";
+    o += "<section id=\"subtrees\" data-count=\"" +
+         Count(static_cast<std::int64_t>(r.subtrees.size())) + "\"><h2>下级辖区（按子树汇总）</h2>";
     if (r.subtrees.empty()) {
       o += "<p class=\"empty\">本节点未配置下级</p>";
     } else {
@@ -1262,15 +1322,17 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
       for (const auto& t : r.subtrees) rows.push_back({&t, "subtree"});
       JurisdictionTable(o, r, book, "table-subtrees", rows, false, false);
     }
-    o += "</section>\n<section id=\"origins\" data-count=\"" + Count(static_cast<std::int64_t>(r.origins.size())) +
+    o += "</section>\n<section id=\"origins\" data-count=\"" +
+         Count(static_cast<std::int64_t>(r.origins.size())) +
          "\"><h2>各发起节点<small>评分从低到高</small></h2>";
     if (r.origins.empty()) {
       o += "<p class=\"empty\">期间内无数据</p>";
     } else {
       std::vector<JurRow> rows;
       for (const auto& t : r.origins) rows.push_back({&t, "origin"});
-      std::stable_sort(rows.begin(), rows.end(),
-                       [](const JurRow& a, const JurRow& b) { return a.tally->score < b.tally->score; });
+      std::stable_sort(rows.begin(), rows.end(), [](const JurRow& a, const JurRow& b) {
+        return a.tally->score < b.tally->score;
+      });
       JurisdictionTable(o, r, book, "table-origins", rows, false, false);
     }
     o += "</section>\n";
@@ -1292,8 +1354,7 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
   ListSection(o, "late-events", "超时事件（R5）", r.late_events.size(), "最迟在前",
               "<th>事件</th><th>信访件</th><th>发起节点</th><th>发生时间</th><th>入库时间</"
               "th><th>迟延</th>",
-              rows,
-              Hidden(r, "late_events", r.late_events.size()));
+              rows, Hidden(r, "late_events", r.late_events.size()));
   rows.clear();
   for (const auto& x : r.repeats_without_initial) {
     rows += "<tr" + Attr("data-case", x.case_id) + ">" + TextTd(x.case_id) +
@@ -1353,8 +1414,7 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
   }
   ListSection(o, "legal", "涉法涉诉未导入法律程序", r.legal_not_directed.size(),
               "无办理方式 070000 导入法律程序", "<th>信访件</th><th>发起节点</th><th>内容分类</th>",
-              rows,
-              Hidden(r, "legal_not_directed", r.legal_not_directed.size()));
+              rows, Hidden(r, "legal_not_directed", r.legal_not_directed.size()));
 
   rows.clear();
   std::string totals;
@@ -1373,10 +1433,11 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
             TextTd(x.start.ToString()) + TextTd(x.due.ToString()) + "<td class=\"bad\">" + Count(x.days_over) +
             " 日</td></tr>";
   }
-  ListSection(o, "overdue", "超期信访件", r.overdue.size(),
-              (totals.empty() ? std::string("无") : totals) + "；截至生成时间，不限于统计期间",
-              "<th>信访件</th><th>发起节点</th><th>时限</th><th>起算日</th><th>期限届满</th><th>超期</th>", rows,
-              Hidden(r, "overdue", r.overdue.size()));
+  ListSection(
+      o, "overdue", "超期信访件", r.overdue.size(),
+      (totals.empty() ? std::string("无") : totals) + "；截至生成时间，不限于统计期间",
+      "<th>信访件</th><th>发起节点</th><th>时限</th><th>起算日</th><th>期限届满</th><th>超期</th>",
+      rows, Hidden(r, "overdue", r.overdue.size()));
 
   // Rejections: by rule, then by rule, field and origin.
   std::map<std::string, std::int64_t> by_rule;
@@ -1398,7 +1459,8 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
   });
   constexpr std::size_t kDetailRows = 200;  // the JSON has them all
   const std::int64_t detail_hidden =
-      static_cast<std::int64_t>(detail.size()) - static_cast<std::int64_t>(std::min(detail.size(), kDetailRows));
+      static_cast<std::int64_t>(detail.size()) -
+      static_cast<std::int64_t>(std::min(detail.size(), kDetailRows));
   if (detail.size() > kDetailRows) detail.resize(kDetailRows);
   for (const RejectionRow* x : detail) {
     rows += "<tr" + Attr("data-rule", x->rule) + Attr("data-field", x->field) +

@@ -48,10 +48,10 @@
 #include "exchange/batch.h"
 #include "exchange/crypto.h"
 #include "node/conformance.h"
-#include "node/summary.h"
 #include "node/projection.h"
 #include "node/sqlite.h"
 #include "node/store.h"
+#include "node/summary.h"
 #include "schema/xml.h"
 #include "tools/bench_data.h"
 #include "tools/xfctl.h"
@@ -122,9 +122,14 @@ constexpr Profile kProfiles[] = {{10, 5, 0, 0}, {30, 10, 0, 2}, {100, 40, 5, 20}
 
 class Generator {
  public:
-  Generator(sql::Db& db, Instant now, std::string code_version, std::vector<std::string> origins, int days)
-      : m_db(db), m_now(now), m_code_version(std::move(code_version)), m_origins(std::move(origins)),
-        m_next(m_origins.size()), m_days(days) {
+  Generator(sql::Db& db, Instant now, std::string code_version, std::vector<std::string> origins,
+            int days)
+      : m_db(db),
+        m_now(now),
+        m_code_version(std::move(code_version)),
+        m_origins(std::move(origins)),
+        m_next(m_origins.size()),
+        m_days(days) {
     for (auto& st : m_next) {
       const auto roll = m_rng() % 10;
       st.profile = &kProfiles[roll < 6 ? 0 : roll < 9 ? 1 : 2];
@@ -199,9 +204,11 @@ class Generator {
     const Profile& profile = *st.profile;
     // Registered in the last `days` days.
     const std::int64_t t0 =
-        m_now.seconds - kHour - static_cast<std::int64_t>(m_rng() % (static_cast<std::uint64_t>(m_days) * kDay));
+        m_now.seconds - kHour -
+        static_cast<std::int64_t>(m_rng() % (static_cast<std::uint64_t>(m_days) * kDay));
     char id[64];
-    std::snprintf(id, sizeof id, "%s-%04d-%07d", origin.c_str(), Instant{t0}.ToDate().year, ++st.case_no);
+    std::snprintf(id, sizeof id, "%s-%04d-%07d", origin.c_str(), Instant{t0}.ToDate().year,
+                  ++st.case_no);
     const std::string case_id = id;
 
     schema::CaseRegistration body;
@@ -257,7 +264,8 @@ class Generator {
     if (Chance(profile.undecided)) {
       // left undecided: overdue once its 15 days run out
     } else if (m_rng() % 100 >= 90) {
-      add(schema::EventKind::kAcceptance, t, schema::Acceptance{"2", origin, "不属于本机关职权范围，不予受理。"});
+      add(schema::EventKind::kAcceptance, t,
+          schema::Acceptance{"2", origin, "不属于本机关职权范围，不予受理。"});
     } else {
       add(schema::EventKind::kAcceptance, t, schema::Acceptance{"1", origin, "属于本机关职权范围，依法予以受理。"});
       t += kDay + static_cast<std::int64_t>(m_rng() % (70 * kDay));
@@ -391,8 +399,9 @@ struct Signed {
   std::string under_reporting, altered;
 };
 
-Result<Signed> AddSummaries(const std::filesystem::path& file, const codes::CodeBook& book, Instant now,
-                            const std::vector<std::string>& origins, const std::filesystem::path& keys_dir) {
+Result<Signed> AddSummaries(const std::filesystem::path& file, const codes::CodeBook& book,
+                            Instant now, const std::vector<std::string>& origins,
+                            const std::filesystem::path& keys_dir) {
   std::set<std::string> provinces, below;
   for (const auto& o : origins) {
     for (std::string up = node::conformance::ParentOf(o); !up.empty() && up != "100000";
@@ -430,7 +439,8 @@ Result<Signed> AddSummaries(const std::filesystem::path& file, const codes::Code
   auto db = sql::Db::Open(file);
   if (!db) return db.error();
   auto put = db->Prepare(
-      "INSERT OR REPLACE INTO summaries(origin, generated, json, signature, received_from, stored_at, sent) "
+      "INSERT OR REPLACE INTO summaries(origin, generated, json, signature, received_from, "
+      "stored_at, sent) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?2, 0)");
   if (!put) return put.error();
   for (auto& [id, text] : texts) {
@@ -453,7 +463,10 @@ Result<Signed> AddSummaries(const std::filesystem::path& file, const codes::Code
     }
     if (auto s = WriteFile(keys_dir / (id + ".pub"), key->Public().Pem()); !s) return s.error();
     const bool province = provinces.count(id) > 0;
-    put->Bind(1, id).Bind(2, now.seconds).Bind(3, text).BindBlob(4, *sig)
+    put->Bind(1, id)
+        .Bind(2, now.seconds)
+        .Bind(3, text)
+        .BindBlob(4, *sig)
         .Bind(5, province ? id : node::conformance::ParentOf(id));
     if (auto s = put->Run(); !s) return s.error();
     ++out.count;
@@ -464,7 +477,9 @@ Result<Signed> AddSummaries(const std::filesystem::path& file, const codes::Code
 }  // namespace
 
 int CmdBenchReport(const Args& args) {
-  if (auto u = args.Unknown({"events", "origins", "runs", "dir", "node", "days", "summaries", "reuse"}); !u.empty()) {
+  if (auto u =
+          args.Unknown({"events", "origins", "runs", "dir", "node", "days", "summaries", "reuse"});
+      !u.empty()) {
     std::cerr << "xfctl bench report: " << u << "\n";
     return 2;
   }
@@ -478,10 +493,12 @@ int CmdBenchReport(const Args& args) {
   const long long origins = std::atoll(args.Get("origins", "3000").c_str());
   const int runs = std::atoi(args.Get("runs", "3").c_str());
   const int days = std::atoi(args.Get("days", "40").c_str());
-  if (events <= 0 || origins <= 0 || static_cast<std::size_t>(origins) > available || runs < 0 || days <= 0 ||
-      days > 3650 || (args.Has("dir") && args.Has("node")) || (args.Has("reuse") && !args.Has("dir"))) {
-    std::cerr << "xfctl bench report: --events, --days positive (days ≤ 3650); --runs ≥ 0; --origins 1.." << available
-              << "; --dir or --node, not both; --reuse with --dir\n";
+  if (events <= 0 || origins <= 0 || static_cast<std::size_t>(origins) > available || runs < 0 ||
+      days <= 0 || days > 3650 || (args.Has("dir") && args.Has("node")) ||
+      (args.Has("reuse") && !args.Has("dir"))) {
+    std::cerr
+        << "xfctl bench report: --events, --days positive (days ≤ 3650); --runs ≥ 0; --origins 1.."
+        << available << "; --dir or --node, not both; --reuse with --dir\n";
     return 2;
   }
   RemoveDir guard;
@@ -498,11 +515,13 @@ int CmdBenchReport(const Args& args) {
     keys_dir = config.key_directory;
     if (std::filesystem::exists(dir / "xfnode.db")) {
       std::cerr << "xfctl bench report: " << (dir / "xfnode.db").string()
-                << " exists; --node fills only a new node's database (xfctl init, before the first start)\n";
+                << " exists; --node fills only a new node's database (xfctl init, before the first "
+                   "start)\n";
       return 1;
     }
     if (keys_dir.empty() && args.Has("summaries")) {
-      std::cerr << "xfctl bench report: the node's configuration has no key_directory for the summaries' keys\n";
+      std::cerr << "xfctl bench report: the node's configuration has no key_directory for the "
+                   "summaries' keys\n";
       return 1;
     }
   } else if (auto d = args.Get("dir")) {
@@ -560,8 +579,8 @@ int CmdBenchReport(const Args& args) {
       std::cerr << "xfctl bench report: --reuse: no origins in " << file.string() << "\n";
       return 1;
     }
-    std::cout << "bench report: reusing " << file.string() << ": " << n_events << " events, " << list.size()
-              << " origins\n";
+    std::cout << "bench report: reusing " << file.string() << ": " << n_events << " events, "
+              << list.size() << " origins\n";
   } else {
     auto db = sql::Db::Open(file);
     if (!db) {
@@ -585,10 +604,11 @@ int CmdBenchReport(const Args& args) {
     }
     n_events = gen.Events();
     std::error_code ec;
-    std::cout << "bench report: " << gen.Events() << " events (" << gen.Late() << " sent over 24 h), " << gen.Cases()
-              << " cases, " << gen.Rejected() << " rejections, " << gen.Batches() << " batches, " << list.size()
-              << " origins over " << days << " days; filled in " << std::fixed << std::setprecision(1)
-              << Since(t_fill) << " s, " << std::filesystem::file_size(file, ec) / (1 << 20) << " MiB at "
+    std::cout << "bench report: " << gen.Events() << " events (" << gen.Late()
+              << " sent over 24 h), " << gen.Cases() << " cases, " << gen.Rejected()
+              << " rejections, " << gen.Batches() << " batches, " << list.size() << " origins over "
+              << days << " days; filled in " << std::fixed << std::setprecision(1) << Since(t_fill)
+              << " s, " << std::filesystem::file_size(file, ec) / (1 << 20) << " MiB at "
               << file.string() << "\n";
   }
   if (args.Has("summaries") && !args.Has("reuse")) {
@@ -598,8 +618,9 @@ int CmdBenchReport(const Args& args) {
       std::cerr << "xfctl bench report: summaries: " << n.error().message << "\n";
       return 1;
     }
-    std::cout << "bench report: " << n->count << " signed summaries (keys in " << keys_dir.string() << ") in "
-              << std::setprecision(1) << Since(t) << " s; under-reporting rejections: " << n->under_reporting
+    std::cout << "bench report: " << n->count << " signed summaries (keys in " << keys_dir.string()
+              << ") in " << std::setprecision(1) << Since(t)
+              << " s; under-reporting rejections: " << n->under_reporting
               << "; altered after signing: " << n->altered << "\n";
   }
   if (runs == 0) return 0;
@@ -608,7 +629,8 @@ int CmdBenchReport(const Args& args) {
   o.node_id = "100000";
   for (const auto& x : list) {
     const std::string province = x.substr(0, 2) + "0000";
-    if (std::find(o.children.begin(), o.children.end(), province) == o.children.end()) o.children.push_back(province);
+    if (std::find(o.children.begin(), o.children.end(), province) == o.children.end())
+      o.children.push_back(province);
   }
   // A province and a county to page into: those of the first county-level origin.
   std::string county = list.front();
@@ -655,27 +677,29 @@ int CmdBenchReport(const Args& args) {
       }
       v.best = std::min(v.best, secs);
       v.total += secs;
-      std::cout << (&v == &variants.front() ? " " : "; ") << v.name << " " << std::setprecision(2) << secs
-                << " s (cpu " << cpu << " s";
+      std::cout << (&v == &variants.front() ? " " : "; ") << v.name << " " << std::setprecision(2)
+                << secs << " s (cpu " << cpu << " s";
       if (&v == &variants.front()) {
         std::int64_t measured = 0, late = 0;
         for (const auto& t2 : report->origins) {
           measured += t2.lateness.events;
           late += t2.lateness.over_bound;
         }
-        std::cout << "; " << report->origins.size() << " origins, " << measured << " events in the period, " << late
-                  << " late";
+        std::cout << "; " << report->origins.size() << " origins, " << measured
+                  << " events in the period, " << late << " late";
       } else if (report->tree) {
-        std::cout << "; " << report->tree->rows.size() << " rows, " << report->tree->origins_matched << " origins";
+        std::cout << "; " << report->tree->rows.size() << " rows, " << report->tree->origins_matched
+                  << " origins";
       }
       std::cout << ")";
     }
     std::cout << "\n";
   }
-  std::cout << "bench report: " << n_events << " events, " << list.size() << " origins, best of " << runs << ":";
+  std::cout << "bench report: " << n_events << " events, " << list.size() << " origins, best of "
+            << runs << ":";
   for (const auto& v : variants) {
-    std::cout << (&v == &variants.front() ? " " : "; ") << v.name << " " << std::setprecision(2) << v.best
-              << " s (mean " << v.total / runs << ")";
+    std::cout << (&v == &variants.front() ? " " : "; ") << v.name << " " << std::setprecision(2)
+              << v.best << " s (mean " << v.total / runs << ")";
   }
   std::cout << " (target < 10 s)\n";
   return 0;

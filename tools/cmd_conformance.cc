@@ -17,7 +17,8 @@ int CmdConformanceBatch(const Args& args);
 
 int CmdConformance(const Args& args) {
   if (args.Has("batch")) return CmdConformanceBatch(args);
-  if (auto u = args.Unknown({"node", "config", "since", "until", "format", "out", "node-id", "page", "q", "sort"});
+  if (auto u = args.Unknown(
+          {"node", "config", "since", "until", "format", "out", "node-id", "page", "q", "sort"});
       !u.empty()) {
     std::cerr << "xfctl conformance: " << u << "\n";
     return 2;

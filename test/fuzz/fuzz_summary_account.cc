@@ -17,12 +17,13 @@ void Check(std::string_view in, const char* node) {
   auto a = xf::node::conformance::ReadAccount(in, node);
   if (!a) return;
   const auto& t = a->tally;
-  if (t.events_received < 0 || t.rejections_total < 0 || t.lateness.over_bound < 0 || t.open_cases < 0 ||
-      t.overdue_cases < 0 || t.score < 0 || t.score > 100) {
+  if (t.events_received < 0 || t.rejections_total < 0 || t.lateness.over_bound < 0 ||
+      t.open_cases < 0 || t.overdue_cases < 0 || t.score < 0 || t.score > 100) {
     std::abort();
   }
-  for (const auto* r : {&t.timely_acceptance, &t.on_time_completion, &t.timely_routing, &t.satisfaction_bureau,
-                        &t.satisfaction_handler, &t.participation_bureau, &t.participation_handler}) {
+  for (const auto* r :
+       {&t.timely_acceptance, &t.on_time_completion, &t.timely_routing, &t.satisfaction_bureau,
+        &t.satisfaction_handler, &t.participation_bureau, &t.participation_handler}) {
     if (r->numerator < 0 || r->numerator > r->denominator) std::abort();
   }
   xf::node::conformance::Tally ours;

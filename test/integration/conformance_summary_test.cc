@@ -116,7 +116,8 @@ TEST_CASE("summaries travel up signed by their origin and appear in the national
   CHECK(province->at("verified").as_bool());
   CHECK(province->at("readable").as_bool());
   CHECK(province->at("received_from").as_string() == "110000");
-  auto city_page = Xfctl({"conformance", "--node", national.string(), "--node-id", "110100", "--format", "json"});
+  auto city_page = Xfctl(
+      {"conformance", "--node", national.string(), "--node-id", "110100", "--format", "json"});
   REQUIRE_MESSAGE(city_page.status == 0, city_page.output);
   const auto c = json::parse(city_page.output).as_object();
   const auto* county = account_of(c, "110105");
@@ -126,7 +127,8 @@ TEST_CASE("summaries travel up signed by their origin and appear in the national
   CHECK(county->at("received_from").as_string() == "110000");
   auto html = Xfctl({"conformance", "--node", national.string(), "--format", "html"});
   REQUIRE(html.status == 0);
-  CHECK(html.output.find("<tr data-account-node=\"110000\" data-verified=\"true\"") != std::string::npos);
+  CHECK(html.output.find("<tr data-account-node=\"110000\" data-verified=\"true\"") !=
+        std::string::npos);
 
   // Refusals, each with its reason, and nothing stored.
   const std::string forged = rows[1][2];

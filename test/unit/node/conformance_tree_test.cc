@@ -32,10 +32,12 @@ using testing::Book;
 using testing::TempDir;
 using testing::ValidCase;
 
-bool Has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+bool Has(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
 
-schema::Event Base(const std::string& origin, std::uint64_t seq, const std::string& case_id, schema::EventKind kind,
-                   const char* occurred) {
+schema::Event Base(const std::string& origin, std::uint64_t seq, const std::string& case_id,
+                   schema::EventKind kind, const char* occurred) {
   schema::Event e;
   e.origin = origin;
   e.seq = seq;
@@ -47,7 +49,8 @@ schema::Event Base(const std::string& origin, std::uint64_t seq, const std::stri
   return e;
 }
 
-schema::Event Reg(const std::string& origin, std::uint64_t seq, const std::string& case_id, const char* occurred) {
+schema::Event Reg(const std::string& origin, std::uint64_t seq, const std::string& case_id,
+                  const char* occurred) {
   auto e = Base(origin, seq, case_id, schema::EventKind::kRegistration, occurred);
   auto c = ValidCase();
   c.case_id = case_id;
@@ -59,15 +62,16 @@ schema::Event Reg(const std::string& origin, std::uint64_t seq, const std::strin
   return e;
 }
 
-schema::Event Accept(const std::string& origin, std::uint64_t seq, const std::string& case_id, const char* occurred) {
+schema::Event Accept(const std::string& origin, std::uint64_t seq, const std::string& case_id,
+                     const char* occurred) {
   auto e = Base(origin, seq, case_id, schema::EventKind::kAcceptance, occurred);
   e.body = schema::Acceptance{"1", origin, ""};
   return e;
 }
 
 // An "up" batch of `origin` stored at `at`, received from `via`.
-void Apply(Store& store, ManualClock& clock, const char* at, const std::string& origin, const std::string& via,
-           std::uint64_t seq, std::vector<schema::Event> events) {
+void Apply(Store& store, ManualClock& clock, const char* at, const std::string& origin,
+           const std::string& via, std::uint64_t seq, std::vector<schema::Event> events) {
   clock.Set(At(at));
   Store::Incoming in;
   in.header.origin = origin;
@@ -90,7 +94,8 @@ void Apply(Store& store, ManualClock& clock, const char* at, const std::string& 
   REQUIRE(receipt->status == "applied");
 }
 
-schema::Event Decline(const std::string& origin, std::uint64_t seq, const std::string& case_id, const char* occurred) {
+schema::Event Decline(const std::string& origin, std::uint64_t seq, const std::string& case_id,
+                      const char* occurred) {
   auto e = Base(origin, seq, case_id, schema::EventKind::kAcceptance, occurred);
   e.body = schema::Acceptance{"2", origin, "不予受理"};
   return e;
@@ -191,7 +196,8 @@ TEST_CASE("tree: ParentOf walks up the tree that InSubtree describes") {
   CHECK(conformance::ParentOf("110105.GAJ") == "110105");
   CHECK(conformance::ParentOf("110000.GAT") == "110000");
   CHECK(conformance::ParentOf("100000.GAB") == "100000");
-  for (const char* id : {"110105.GAJ", "110105", "110100", "110000", "419001", "100000.GAB", "110000.GAT"}) {
+  for (const char* id :
+       {"110105.GAJ", "110105", "110100", "110000", "419001", "100000.GAB", "110000.GAT"}) {
     CAPTURE(id);
     // Every ancestor holds the id, and nothing else above it does in between.
     for (std::string up = conformance::ParentOf(id); !up.empty(); up = conformance::ParentOf(up)) {
@@ -208,7 +214,8 @@ TEST_CASE("tree: national → province → city → county → origin, each leve
     REQUIRE(r.tree);
     CHECK(r.tree->node == "100000");
     CHECK(r.tree->path == std::vector<std::string>{"100000"});
-    // Worst score first: 120000 95 (及时受理率 0/1), 110000 96 (25 × 1/9 late, 5 × 1/4 not decided in time).
+    // Worst score first: 120000 95 (及时受理率 0/1), 110000 96 (25 × 1/9 late, 5 × 1/4 not decided
+    // in time).
     CHECK(RowIds(r) == std::vector<std::string>{"subtree:120000", "subtree:110000"});
     CHECK(Row(r, "120000").tally.score == doctest::Approx(95.0));
     CHECK(Row(r, "110000").tally.score == doctest::Approx(96.0));
@@ -218,7 +225,8 @@ TEST_CASE("tree: national → province → city → county → origin, each leve
     CHECK(Row(r, "110000").tally.events_received == 9);
     CHECK(Row(r, "110000").tally.registrations == 5);
     CHECK(Row(r, "110000").tally.lateness.over_bound == 1);  // F's registration
-    CHECK(Row(r, "110000").tally.timely_acceptance.numerator == 3);  // A, C, H; not B (F falls due 04-30)
+    CHECK(Row(r, "110000").tally.timely_acceptance.numerator ==
+          3);  // A, C, H; not B (F falls due 04-30)
     CHECK(Row(r, "110000").tally.timely_acceptance.denominator == 4);
     CHECK(r.tree->total.events_received == 11);
     CHECK(r.origins.size() == 5);
@@ -265,16 +273,18 @@ TEST_CASE("tree: national → province → city → county → origin, each leve
   }
   SUBCASE("a jurisdiction that is not a node id is refused") {
     auto o = Opts("11010X");
-    CHECK(conformance::ComputeFromFile(db.dir / "xfnode.db", Book(), o).error().code == Errc::kInvalidArgument);
+    CHECK(conformance::ComputeFromFile(db.dir / "xfnode.db", Book(), o).error().code ==
+          Errc::kInvalidArgument);
   }
 }
 
-TEST_CASE("tree: traffic lights turn red on a case long overdue and amber on a share of overdue cases") {
+TEST_CASE(
+    "tree: traffic lights turn red on a case long overdue and amber on a share of overdue cases") {
   Db db;
   const auto r = db.Report(Opts());
   // B: 受理告知 and 转送交办 due 03-17, 44 days before 04-30.
   const auto& county = *std::find_if(r.origins.begin(), r.origins.end(),
-                                      [](const conformance::Tally& t) { return t.id == "110105"; });
+                                     [](const conformance::Tally& t) { return t.id == "110105"; });
   CHECK(county.open_cases == 2);  // A and B: accepted is not closed
   CHECK(county.overdue_cases == 1);
   CHECK(county.overdue_max_days == 44);
@@ -291,13 +301,13 @@ TEST_CASE("tree: traffic lights turn red on a case long overdue and amber on a s
   CHECK(std::string(conformance::Light(other)) == "amber");
   // A green one: nothing overdue, score 100.
   const auto& good = *std::find_if(r.origins.begin(), r.origins.end(),
-                                    [](const conformance::Tally& t) { return t.id == "110108"; });
+                                   [](const conformance::Tally& t) { return t.id == "110108"; });
   CHECK(good.open_cases == 2);  // C accepted, D declined: neither closed, neither overdue
   CHECK(good.overdue_cases == 0);
   CHECK(std::string(conformance::Light(good)) == "green");
   // F's late registration: 110000's own records score 87.5 (25 × 1/2), amber.
   const auto& own = *std::find_if(r.origins.begin(), r.origins.end(),
-                                   [](const conformance::Tally& t) { return t.id == "110000"; });
+                                  [](const conformance::Tally& t) { return t.id == "110000"; });
   CHECK(own.score == doctest::Approx(87.5));
   CHECK(std::string(conformance::Light(own)) == "amber");
 
@@ -396,7 +406,7 @@ TEST_CASE("tree: trends per month, from one scan per table") {
   CHECK(Row(r, "120000").trend[11].events == 2);
   // The period leaves D out; the trends do not.
   const auto& d = *std::find_if(r.origins.begin(), r.origins.end(),
-                                 [](const conformance::Tally& t) { return t.id == "110108"; });
+                                [](const conformance::Tally& t) { return t.id == "110108"; });
   CHECK(d.events_received == 2);  // C only
   // Listed origins carry their months too.
   bool found = false;
@@ -416,7 +426,8 @@ TEST_CASE("tree: trends per month, from one scan per table") {
   CHECK(flat.origins.size() == r.origins.size());
   for (std::size_t i = 0; i < flat.origins.size(); ++i) {
     CHECK(flat.origins[i].events_received == r.origins[i].events_received);
-    CHECK(flat.origins[i].timely_acceptance.denominator == r.origins[i].timely_acceptance.denominator);
+    CHECK(flat.origins[i].timely_acceptance.denominator ==
+          r.origins[i].timely_acceptance.denominator);
     CHECK(flat.origins[i].score == r.origins[i].score);
   }
 }
@@ -441,14 +452,17 @@ TEST_CASE("tree: every cut list says how many it has in all") {
 }
 
 // A node's signed summary as the store keeps it.
-void PutSummary(const TempDir& dir, const std::string& origin, const std::string& text, const std::string& signature) {
+void PutSummary(const TempDir& dir, const std::string& origin, const std::string& text,
+                const std::string& signature) {
   testing::RawDb raw(dir / "xfnode.db");
   std::string quoted;
   for (char c : text) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-  REQUIRE(raw.Exec("INSERT INTO summaries(origin, generated, json, signature, received_from, stored_at) VALUES ('" +
+  REQUIRE(raw.Exec("INSERT INTO summaries(origin, generated, json, signature, received_from, "
+                   "stored_at) VALUES ('" +
                    origin + "', strftime('%s', '2026-04-29T23:00:00Z'), '" + quoted + "', X'" +
-                   (signature == "good" ? std::string("676f6f64") : std::string("626164")) + "', '" +
-                   origin.substr(0, 2) + "0000', strftime('%s', '2026-04-29T23:10:00Z'))") == SQLITE_OK);
+                   (signature == "good" ? std::string("676f6f64") : std::string("626164")) +
+                   "', '" + origin.substr(0, 2) +
+                   "0000', strftime('%s', '2026-04-29T23:10:00Z'))") == SQLITE_OK);
 }
 
 TEST_CASE("tree: the children's own signed accounts beside this node's computation") {
@@ -490,7 +504,9 @@ TEST_CASE("tree: the children's own signed accounts beside this node's computati
   CHECK(b->differs == std::vector<std::string>{"events_received"});
 
   // No key known: neither true nor false; and the page of 110000 carries its own account.
-  o.verify = [](const std::string&, std::string_view, std::string_view) { return std::optional<bool>(); };
+  o.verify = [](const std::string&, std::string_view, std::string_view) {
+    return std::optional<bool>();
+  };
   o.scope = "110000";
   const auto p = db.Report(o);
   REQUIRE(p.tree->account);
@@ -505,10 +521,15 @@ TEST_CASE("tree: the children's own signed accounts beside this node's computati
   CHECK(rows[0].at("account").at("differs").as_array().at(0).as_string() == "events_received");
   CHECK(rows[1].at("account").at("verified").as_bool() == true);
   const std::string page = conformance::ToHtml(r, Book());
-  CHECK(Has(page, "<tr data-account-node=\"120000\" data-verified=\"false\" data-differs=\"events_received\">"));
-  CHECK(Has(page, "<td data-field=\"events_received\" class=\"diff\">6<span class=\"diff-mark\">≠</span></td>"));
+  CHECK(Has(page,
+            "<tr data-account-node=\"120000\" data-verified=\"false\" "
+            "data-differs=\"events_received\">"));
+  CHECK(Has(page,
+            "<td data-field=\"events_received\" class=\"diff\">6<span "
+            "class=\"diff-mark\">≠</span></td>"));
   CHECK(Has(page, "<tr data-account-node=\"110000\" data-verified=\"true\" data-differs=\"\">"));
-  CHECK(Has(page, "<section id=\"accounts\" data-count=\"2\" data-differ=\"1\" data-unverified=\"1\">"));
+  CHECK(Has(page,
+            "<section id=\"accounts\" data-count=\"2\" data-differ=\"1\" data-unverified=\"1\">"));
   const std::string text = conformance::ToText(r, &Book());
   CHECK(Has(text, "NOT VERIFIED"));
   CHECK(Has(text, "6*"));
@@ -549,25 +570,37 @@ TEST_CASE("tree: JSON, text and HTML of a page") {
   REQUIRE(from != std::string::npos);
   std::istringstream lines(text.substr(text.find('\n', from) + 1));
   std::vector<std::size_t> widths;
-  for (std::string line; std::getline(lines, line) && !line.empty();) widths.push_back(conformance::DisplayWidth(line));
+  for (std::string line; std::getline(lines, line) && !line.empty();)
+    widths.push_back(conformance::DisplayWidth(line));
   REQUIRE(widths.size() == 3);  // the header, 110105 朝阳区 and 110108 海淀区
   for (auto w : widths) CHECK(w == widths[0]);
 
   // HTML: the way up, the way down, the trends, the page of origins.
   const std::string page = conformance::ToHtml(r, Book());
-  CHECK(Has(page, "<nav class=\"crumbs\" id=\"breadcrumb\" aria-label=\"辖区层级\"><ol>"
-                  "<li><a href=\"?node=100000&amp;since=2026-03-01\" data-node=\"100000\">100000 国家信访局</a></li>"
-                  "<li><a href=\"?node=110000&amp;since=2026-03-01\" data-node=\"110000\">110000 北京市</a></li>"
-                  "<li aria-current=\"page\" data-node=\"110100\">110100 北京市市辖区</li></ol></nav>"));
-  CHECK(Has(page, "<a class=\"drill\" href=\"?node=110105&amp;since=2026-03-01\" data-node=\"110105\">110105 朝阳区</a>"));
+  CHECK(Has(page,
+            "<nav class=\"crumbs\" id=\"breadcrumb\" aria-label=\"辖区层级\"><ol>"
+            "<li><a href=\"?node=100000&amp;since=2026-03-01\" data-node=\"100000\">100000 "
+            "国家信访局</a></li>"
+            "<li><a href=\"?node=110000&amp;since=2026-03-01\" data-node=\"110000\">110000 "
+            "北京市</a></li>"
+            "<li aria-current=\"page\" data-node=\"110100\">110100 北京市市辖区</li></ol></nav>"));
+  CHECK(Has(page,
+            "<a class=\"drill\" href=\"?node=110105&amp;since=2026-03-01\" "
+            "data-node=\"110105\">110105 朝阳区</a>"));
   // 110105 and its department: 及时受理率 2/3 → 98.3, red for B.
-  CHECK(Has(page, "<tr data-jurisdiction=\"110105\" data-score=\"98.3\" data-light=\"red\" data-kind=\"subtree\">"));
-  CHECK(Has(page, "data-col=\"overdue\" data-overdue=\"1\" data-open=\"2\" data-max-days=\"44\" class=\"bad\">"));
+  CHECK(Has(page,
+            "<tr data-jurisdiction=\"110105\" data-score=\"98.3\" data-light=\"red\" "
+            "data-kind=\"subtree\">"));
+  CHECK(Has(page,
+            "data-col=\"overdue\" data-overdue=\"1\" data-open=\"2\" data-max-days=\"44\" "
+            "class=\"bad\">"));
   CHECK(Has(page, "<figure id=\"chart-trends\" data-node=\"110100\" data-months=\"12\">"));
   CHECK(Has(page, "<g class=\"series\" data-series=\"score\""));
   CHECK(Has(page, "<circle data-month=\"2025-12\" data-value=\"100.0\""));
   CHECK(Has(page, "<svg class=\"spark\""));
-  CHECK(Has(page, "<section id=\"origins\" data-count=\"3\" data-total=\"3\" data-page=\"1\" data-pages=\"1\">"));
+  CHECK(Has(page,
+            "<section id=\"origins\" data-count=\"3\" data-total=\"3\" data-page=\"1\" "
+            "data-pages=\"1\">"));
   CHECK(Has(page, "<section id=\"accounts\" data-count=\"0\""));
   CHECK_FALSE(Has(page, "<script"));
 
@@ -576,8 +609,11 @@ TEST_CASE("tree: JSON, text and HTML of a page") {
   o.page = 2;
   o.query = "区";
   const std::string second = conformance::ToHtml(db.Report(o), Book());
-  CHECK(Has(second, "<a href=\"?node=110100&amp;since=2026-03-01&amp;q=%E5%8C%BA\" rel=\"first\">"));
-  CHECK(Has(second, "<a href=\"?node=110100&amp;since=2026-03-01&amp;q=%E5%8C%BA&amp;page=3\" rel=\"next\">"));
+  CHECK(
+      Has(second, "<a href=\"?node=110100&amp;since=2026-03-01&amp;q=%E5%8C%BA\" rel=\"first\">"));
+  CHECK(Has(
+      second,
+      "<a href=\"?node=110100&amp;since=2026-03-01&amp;q=%E5%8C%BA&amp;page=3\" rel=\"next\">"));
   CHECK(Has(second, "<p class=\"more\" data-more=\"1\">…还有 1 个</p>"));
 }
 
@@ -617,7 +653,8 @@ TEST_CASE("tree: GET /report.html and /v1/conformance take node, page, q and sor
   CHECK(get("/v1/conformance?node=abc").status == 400);
   CHECK(get("/v1/conformance?node=110000&sort=name").status == 400);
   CHECK(get("/v1/conformance?page=0").status == 400);
-  CHECK(get("/v1/conformance?q=%E6%9C").status == 200);   // a cut character: matched as bytes, nothing found
+  CHECK(get("/v1/conformance?q=%E6%9C").status ==
+        200);  // a cut character: matched as bytes, nothing found
   CHECK(get("/v1/conformance?q=%ZZ").status == 400);
 }
 
