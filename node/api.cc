@@ -114,7 +114,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   if (r.status == 405 && !r.headers.count("Allow")) {
     // The methods each kind of path takes (RFC 9110: a 405 names them).
     const std::string path = request.target.substr(0, request.target.find('?'));
-    r.headers["Allow"] = path == "/v1/cases" ? "POST"
+    r.headers["Allow"] = path == "/v1/cases" ? "GET, POST"
                          : StartsWith(path, "/v1/blobs/") ? "HEAD, GET, PUT"
                          : path.size() > 7 && path.substr(path.size() - 7) == "/events" ? "POST"
                          : path == "/healthz" ? "GET, HEAD" : "GET";
@@ -154,7 +154,8 @@ HttpResponse Api::Route(const HttpRequest& request) {
     return GetStatus();
   }
   if (path == "/v1/cases") {
-    if (m != "POST") return Problem(405, "use POST to register a case");
+    if (m == "GET") return ListCases(request);  // api_cases.cc
+    if (m != "POST") return Problem(405, "use POST to register a case, GET to list cases");
     return PostCase(request);
   }
   if (StartsWith(path, "/v1/cases/")) {
@@ -266,7 +267,31 @@ HttpResponse Api::GetBatch(const std::string& batch_id) {
   return Json(200, json::serialize(o));
 }
 
+namespace {
+
+// The answer to a registration (201), also what an Idempotency-Key keeps.
+std::string RegistrationAnswer(const schema::Event& stored) {
+  json::object o;
+  o["case_id"] = stored.case_id;
+  o["event_id"] = stored.Id();
+  o["registered_at"] = std::get<schema::CaseRegistration>(stored.body).registered_at.ToString();
+  return json::serialize(o);
+}
+
+std::string EventAnswer(const schema::Event& stored) {
+  json::object o;
+  o["case_id"] = stored.case_id;
+  o["event_id"] = stored.Id();
+  o["kind"] = std::string(schema::EventKindName(stored.kind));
+  return json::serialize(o);
+}
+
+}  // namespace
+
 HttpResponse Api::PostCase(const HttpRequest& request) {
+  // A retry with the key of a registration already answered gets that answer (api_cases.cc).
+  Store::Idempotency idempotency;
+  if (auto answered = IdempotencyOf(request, "POST /v1/cases", idempotency)) return *answered;
   schema::Violations mapping;
   auto parsed = IsXml(request) ? schema::CaseFromXml(request.body, mapping)
                                : schema::CaseFromJson(request.body, mapping);
@@ -289,8 +314,13 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
     return Unprocessable(v);
   }
   schema::Violations r7;
-  auto stored = m_ctx.store.RegisterCase(std::move(c), m_ctx.config.node_id, "", &r7);
+  std::optional<Store::IdempotentAnswer> first;
+  idempotency.replay = &first;
+  idempotency.answer = RegistrationAnswer;
+  auto stored = m_ctx.store.RegisterCase(std::move(c), m_ctx.config.node_id, "", &r7,
+                                         idempotency.key.empty() ? nullptr : &idempotency);
   if (!stored) {
+    if (first) return Replayed(request, idempotency, *first);  // its first try won the race
     if (!r7.empty()) {
       CountRejections(r7);
       return Unprocessable(r7);
@@ -301,16 +331,14 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
   ++m_cases;
   ++m_events;
   if (m_ctx.exchange) m_ctx.exchange->Kick();
-  json::object o;
-  o["case_id"] = stored->case_id;
-  o["event_id"] = stored->Id();
-  o["registered_at"] = std::get<schema::CaseRegistration>(stored->body).registered_at.ToString();
-  HttpResponse r = Json(201, json::serialize(o));
+  HttpResponse r = Json(201, first ? first->body : RegistrationAnswer(*stored));
   r.headers["Location"] = "/v1/cases/" + stored->case_id;
   return r;
 }
 
 HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_id) {
+  Store::Idempotency idempotency;
+  if (auto answered = IdempotencyOf(request, "POST /v1/cases/" + case_id + "/events", idempotency)) return *answered;
   schema::Violations mapping;
   auto parsed = schema::EventFromJson(request.body, mapping);
   if (!parsed) return Problem(parsed.error().code == Errc::kLimit ? 413 : 400, parsed.error().message);
@@ -336,8 +364,13 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
     return Unprocessable(v);
   }
   schema::Violations r7;
-  auto stored = m_ctx.store.AppendEvent(std::move(e), m_ctx.config.node_id, &r7);
+  std::optional<Store::IdempotentAnswer> first;
+  idempotency.replay = &first;
+  idempotency.answer = EventAnswer;
+  auto stored = m_ctx.store.AppendEvent(std::move(e), m_ctx.config.node_id, &r7,
+                                        idempotency.key.empty() ? nullptr : &idempotency);
   if (!stored) {
+    if (first) return Replayed(request, idempotency, *first);
     if (!r7.empty()) {  // R7: it contradicts the case's history held here
       CountRejections(r7);
       return Unprocessable(r7);
@@ -351,11 +384,7 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
   }
   ++m_events;
   if (m_ctx.exchange) m_ctx.exchange->Kick();
-  json::object o;
-  o["case_id"] = stored->case_id;
-  o["event_id"] = stored->Id();
-  o["kind"] = std::string(schema::EventKindName(stored->kind));
-  return Json(201, json::serialize(o));
+  return Json(201, first ? first->body : EventAnswer(*stored));
 }
 
 HttpResponse Api::Blob(const HttpRequest& request, const std::string& sha256) {
@@ -424,8 +453,10 @@ HttpResponse Api::GetCase(const std::string& case_id) {
     o["calendar_complete"] = c.due.complete;
     clocks.push_back(std::move(o));
   }
+  // 初件/重件: the case it repeats and the cases that repeat it (api_cases.cc).
   std::string out = "{\"case_id\":" + json::serialize(json::value(view->case_id)) +
-                    ",\"state\":" + view->state_json + ",\"clocks\":" + json::serialize(clocks) + ",\"events\":[";
+                    ",\"state\":" + view->state_json + ",\"clocks\":" + json::serialize(clocks) +
+                    ",\"links\":" + RepeatLinksJson(view->case_id, facts.initial_case_id) + ",\"events\":[";
   for (std::size_t i = 0; i < view->events.size(); ++i) {
     if (i) out += ',';
     out += schema::EventToJson(view->events[i].event);
