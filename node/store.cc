@@ -278,7 +278,7 @@ CREATE TABLE case_petitioners(
   first     INTEGER NOT NULL,   -- 第一信访人
   PRIMARY KEY (case_id, idx)
 ) WITHOUT ROWID;
-CREATE INDEX case_petitioners_by_id ON case_petitioners(id_number, case_id) WHERE id_number <> '';
+CREATE INDEX case_petitioners_by_id ON case_petitioners(id_number, case_id);
 CREATE INDEX cases_by_received ON cases(received_date, case_id);
 CREATE INDEX cases_by_status ON cases(status, received_date, case_id);
 CREATE INDEX cases_by_category ON cases(content_category, received_date, case_id);
