@@ -485,6 +485,12 @@ HttpResponse Api::GetStatus() {
   }
   o["origins"] = std::move(origins);
   if (m_ctx.exchange) o["exchange"] = json::parse(m_ctx.exchange->StatusJson());
+  // What each peer sent last (xfctl status): batches stored from it, the latest's time.
+  json::array received;
+  for (const auto& x : m_ctx.store.LastReceived()) {
+    received.push_back(json::object{{"from", x.from}, {"batches", x.batches}, {"last", x.last.ToString()}});
+  }
+  o["received"] = std::move(received);
   return Json(200, json::serialize(o));
 }
 

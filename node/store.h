@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -210,7 +211,10 @@ class Store {
   // at a time from `more`, projections of the cases they touch are written
   // every few thousand events, and the receipt's accepted ids are kept as
   // runs (Receipt::accepted_runs).
-  Result<exchange::Receipt> ApplyBatch(const Incoming& in, const std::string& self);
+  // `rejected_cases`, when given, gets the case id of each record refused
+  // while applying (event id → case id), for the log.
+  Result<exchange::Receipt> ApplyBatch(const Incoming& in, const std::string& self,
+                                       std::map<std::string, std::string>* rejected_cases = nullptr);
   // Receipt::status of a batch ApplyBatch held for its attachments; never
   // signed or sent.
   static constexpr const char* kAwaitingAttachments = "awaiting_attachments";
@@ -299,6 +303,15 @@ class Store {
   Result<CasePage> ListCases(const CaseQuery& q);
   // The cases held here that name `case_id` as their initial case (重件), by received date.
   Result<std::vector<CaseRow>> RepeatsOf(const std::string& case_id, Date today);
+
+  // What each peer sent last (xfctl status, GET /v1/status "received"):
+  // batches stored from it and the time of the latest.
+  struct Received {
+    std::string from;
+    std::int64_t batches = 0;
+    Instant last;
+  };
+  std::vector<Received> LastReceived();
 
   // Idempotency-Key (node/README.md): the first answer to a request made
   // with a key, stored in the same transaction as what it registered.

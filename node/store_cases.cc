@@ -296,4 +296,20 @@ Result<std::vector<Store::CaseRow>> Store::RepeatsOf(const std::string& case_id,
   return ReadRows(*q, *m_calendar, m_counting, today);
 }
 
+std::vector<Store::Received> Store::LastReceived() {
+  std::lock_guard lock(m_mutex);
+  std::vector<Received> out;
+  auto q = m_db.Prepare(
+      "SELECT received_from, count(*), max(stored_at) FROM batches WHERE received_from <> '' GROUP BY received_from "
+      "ORDER BY received_from",
+      false);
+  if (!q) return out;
+  for (;;) {
+    auto row = q->Step();
+    if (!row || !*row) break;
+    out.push_back({q->Text(0), q->Int(1), Instant{q->Int(2)}});
+  }
+  return out;
+}
+
 }  // namespace xf::node

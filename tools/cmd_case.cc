@@ -1,4 +1,4 @@
-// xfctl case add|import|show and xfctl status: clients of the local API.
+// xfctl case add|import (and list|show, cmd_case_view.cc): clients of the local API.
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cstdio>
@@ -271,44 +271,6 @@ int CmdCase(const std::string& sub, const Args& args) {
   if (sub == "show") return CaseShow(*config, *api, pos.at(0), args);
   std::cerr << "xfctl case: unknown subcommand '" << sub << "'\n";
   return 2;
-}
-
-int CmdStatus(const Args& args) {
-  auto config = FindNode(args);
-  if (!config) {
-    std::cerr << "xfctl: " << config.error().message << "\n";
-    return 2;
-  }
-  auto api = ApiOf(*config);
-  if (!api) {
-    std::cerr << "xfctl: " << api.error().message << "\n";
-    return 2;
-  }
-  auto r = CallApi(*api, "GET", "/v1/status", "");
-  if (!r) {
-    std::cerr << "xfctl: node " << config->node_id << " is not answering at " << api->url << ": "
-              << r.error().message << "\n";
-    return 3;
-  }
-  if (args.Has("json")) {
-    std::cout << r->body << "\n";
-    return r->status == 200 ? 0 : 1;
-  }
-  if (r->status != 200) {
-    std::cerr << "xfctl: HTTP " << r->status << ": " << r->body << "\n";
-    return 1;
-  }
-  const auto v = json::parse(r->body).as_object();
-  for (const auto& [k, val] : v) {
-    if (val.is_array()) continue;
-    std::cout << std::string(k) << std::string(k.size() < 16 ? 16 - k.size() : 1, ' ')
-              << (val.is_string() ? std::string(val.as_string()) : json::serialize(val)) << "\n";
-  }
-  for (const auto& o : v.at("origins").as_array()) {
-    std::cout << "origin          " << o.at("origin").as_string().c_str() << " up to seq "
-              << json::serialize(o.at("last_seq")) << "\n";
-  }
-  return 0;
 }
 
 }  // namespace xf::tools
