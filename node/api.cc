@@ -14,6 +14,7 @@
 #include "node/conformance.h"
 #include "node/conformance_html.h"
 #include "node/exchange_service.h"
+#include "node/node.h"  // Log
 #include "schema/clocks.h"
 #include "schema/detail/text.h"
 #include "schema/json.h"
@@ -101,11 +102,24 @@ bool Api::Authorised(const HttpRequest& request) const {
 }
 
 void Api::CountRejections(const schema::Violations& v) {
+  std::string rules;
   for (const auto& x : v) {
     if (x.rule.size() == 2 && x.rule[0] == 'R' && x.rule[1] >= '1' && x.rule[1] <= '7') {
       ++m_rejections[static_cast<std::size_t>(x.rule[1] - '0')];
     }
+    if (rules.find(x.rule) == std::string::npos) rules += (rules.empty() ? "" : ",") + x.rule;
   }
+  if (v.empty()) return;
+  // One line per record the local API refused (node/README.md, "Logs").
+  Log("warn", "本地接口拒收记录：" + v.front().rule + " " + v.front().field,
+      {{"event", "intake.rejected"},
+       {"rule", v.front().rule},
+       {"field", v.front().field},
+       {"rules", rules},
+       {"violations", std::to_string(v.size())},
+       {"origin", m_ctx.config.node_id},
+       {"case_id", v.front().record},
+       {"reason", v.front().message.substr(0, 500)}});
 }
 
 HttpResponse Api::Handle(const HttpRequest& request) {

@@ -127,6 +127,15 @@ TEST_CASE("log and status: a link's state changes are logged once each, not per 
   REQUIRE_FALSE(first.empty());
   REQUIRE(t.WaitForCase("110100", first, 1));
   REQUIRE(WaitUntil([&] { return t.PendingOut("110105") == 0; }));
+  // A registration the local API refuses: one line, with its rule and field.
+  auto bad = json::parse(Sample()).as_object();
+  bad["received_date"] = "2025-02-30";
+  std::string refusal;
+  CHECK(t.RegisterCase("110105", json::serialize(bad), &refusal).empty());
+  const auto intake = Events(t.Node("110105").Log(), "intake.rejected");
+  REQUIRE(intake.size() == 1);
+  CHECK(Str(intake[0], "rule") == "R3");
+  CHECK(Str(intake[0], "field") == "received_date");
   auto up = Events(t.Node("110105").Log(), "link.up");
   REQUIRE(up.size() == 1);
   CHECK(Str(up[0], "link") == "110100");
