@@ -19,6 +19,7 @@
 #include <chrono>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <map>
 #include <random>
 
@@ -30,6 +31,8 @@
 #include "node/store.h"
 #include "schema/xml.h"
 #include "tools/bench_data.h"
+#include "tools/cli.h"
+#include "tools/progress.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -100,9 +103,10 @@ class Generator {
   }
 
   // Generates cases until `events` events are stored.
-  Status Run(std::int64_t events) {
+  Status Run(std::int64_t events, Progress* progress = nullptr) {
     for (std::int64_t c = 0; m_events < events; ++c) {
       if (auto s = OneCase(static_cast<int>(c), events); !s) return s;
+      if (progress != nullptr && c % 256 == 0) progress->Set(static_cast<std::uint64_t>(m_events));
     }
     for (std::size_t o = 0; o < m_origins.size(); ++o) {
       if (auto s = FlushBatch(o, true); !s) return s;
@@ -367,6 +371,8 @@ int CmdBenchReport(const Args& args) {
       return 1;
     }
   }
+  Progress progress("基准：合规报告", "bench report", static_cast<std::uint64_t>(events), English(args));
+  progress.Step("生成全国数据库", "filling a national database");
   const auto t_fill = Steady::now();
   std::int64_t n_events = 0;
   {
@@ -380,7 +386,7 @@ int CmdBenchReport(const Args& args) {
     sql::Txn txn(*db);
     Status s = txn.Began();
     if (s) s = gen.Prepare();
-    if (s) s = gen.Run(events);
+    if (s) s = gen.Run(events, &progress);
     if (s) s = txn.Commit();
     if (!s) {
       std::cerr << "xfctl bench report: filling the database: " << s.error().message << "\n";
@@ -392,17 +398,22 @@ int CmdBenchReport(const Args& args) {
     }
     n_events = gen.Events();
     std::error_code ec;
-    std::cout << "bench report: " << gen.Events() << " events (" << gen.Late() << " sent over 24 h), " << gen.Cases()
-              << " cases, " << gen.Rejected() << " rejections, " << gen.Batches() << " batches, " << origins
-              << " origins; filled in " << std::fixed << std::setprecision(1) << Since(t_fill) << " s, "
-              << std::filesystem::file_size(file, ec) / (1 << 20) << " MiB at " << file.string() << "\n";
+    std::ostringstream line;
+    line << "bench report: " << gen.Events() << " events (" << gen.Late() << " sent over 24 h), " << gen.Cases()
+         << " cases, " << gen.Rejected() << " rejections, " << gen.Batches() << " batches, " << origins
+         << " origins; filled in " << std::fixed << std::setprecision(1) << Since(t_fill) << " s, "
+         << std::filesystem::file_size(file, ec) / (1 << 20) << " MiB at " << file.string();
+    progress.Say(line.str(), stdout);
   }
   node::conformance::Options o;
   o.now = now;
   o.node_id = "100000";
   for (int p : kProvinces) o.children.push_back(std::to_string(p) + "0000");
   double best = 1e9, total = 0;
+  progress.SetTotal(static_cast<std::uint64_t>(runs));
+  progress.Set(0);
   for (int i = 0; i < runs; ++i) {
+    progress.Step("计算报告 第 " + std::to_string(i + 1) + " 次", "computing the report, run " + std::to_string(i + 1));
     const auto t = Steady::now();
     const double cpu0 = CpuSeconds();
     auto report = node::conformance::ComputeFromFile(file, **book, o);
@@ -420,12 +431,15 @@ int CmdBenchReport(const Args& args) {
       late += t2.lateness.over_bound;
       gaps += t2.open_gaps;
     }
-    std::cout << "  run " << i + 1 << ": ComputeFromFile " << std::setprecision(2) << secs << " s (cpu " << cpu
-              << " s; "
-              << report->origins.size() << " origins, " << report->subtrees.size() << " subtrees, " << measured
-              << " events in the 30-day period, " << late << " late, " << gaps << " open gaps)\n";
+    std::ostringstream line;
+    line << std::fixed << "  run " << i + 1 << ": ComputeFromFile " << std::setprecision(2) << secs << " s (cpu " << cpu
+         << " s; " << report->origins.size() << " origins, " << report->subtrees.size() << " subtrees, " << measured
+         << " events in the 30-day period, " << late << " late, " << gaps << " open gaps)";
+    progress.Say(line.str(), stdout);
+    progress.Set(static_cast<std::uint64_t>(i + 1));
   }
-  std::cout << "bench report: " << n_events << " events, " << origins << " origins: best " << std::setprecision(2)
+  progress.Done();
+  std::cout << std::fixed << "bench report: " << n_events << " events, " << origins << " origins: best " << std::setprecision(2)
             << best << " s, mean " << total / runs << " s over " << runs << " runs (target < 10 s)\n";
   return 0;
 }

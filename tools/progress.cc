@@ -36,13 +36,34 @@ Progress::Progress(std::string zh, std::string en, std::uint64_t total, bool eng
                                           : ("：共 " + std::to_string(m_total)).c_str())
                              : (m_english ? ": started" : "：开始"));
     std::fflush(m_out);
-  } else {
+  } else if (m_mode == Mode::kBar) {
+    std::lock_guard lock(m_mutex);
     Draw(true);
+    m_ticker = std::thread([this] {
+      std::unique_lock lock(m_mutex);
+      while (!m_wake.wait_for(lock, std::chrono::milliseconds(250), [this] { return m_stop; })) Draw(true);
+    });
   }
 }
 
-Progress::~Progress() {
-  if (m_open) Done();
+Progress::~Progress() { Abandon(); }
+
+void Progress::StopTicker() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stop = true;
+  }
+  m_wake.notify_all();
+  if (m_ticker.joinable()) m_ticker.join();
+}
+
+void Progress::Abandon() {
+  StopTicker();
+  std::lock_guard lock(m_mutex);
+  if (!m_open) return;
+  if (m_mode == Mode::kBar && m_drawn) std::fputs("\n", m_out);
+  std::fflush(m_out);
+  m_open = false;
 }
 
 std::string Progress::Label() const {
@@ -59,6 +80,7 @@ std::string Progress::Elapsed() const {
 }
 
 void Progress::Step(const std::string& zh, const std::string& en) {
+  std::lock_guard lock(m_mutex);
   m_step = m_english ? en : zh;
   if (m_mode == Mode::kLines) {
     std::fprintf(m_out, "%s\n", Label().c_str());
@@ -69,12 +91,24 @@ void Progress::Step(const std::string& zh, const std::string& en) {
 }
 
 void Progress::SetTotal(std::uint64_t total) {
+  std::lock_guard lock(m_mutex);
   m_total = total;
-  m_tenth = m_total > 0 ? static_cast<int>(m_done * 10 / m_total) : 0;
+  m_done = 0;  // a new count starts
+  m_tenth = 0;
   Draw(true);
 }
 
+void Progress::Advance(std::uint64_t n) {
+  std::lock_guard lock(m_mutex);
+  SetLocked(m_done + n);
+}
+
 void Progress::Set(std::uint64_t done) {
+  std::lock_guard lock(m_mutex);
+  SetLocked(done);
+}
+
+void Progress::SetLocked(std::uint64_t done) {
   m_done = done;
   if (m_mode == Mode::kLines) {
     if (m_total == 0) return;
@@ -90,6 +124,7 @@ void Progress::Set(std::uint64_t done) {
 }
 
 void Progress::Say(const std::string& line, std::FILE* to) {
+  std::lock_guard lock(m_mutex);
   if (to == nullptr) to = m_out;
   if (m_mode == Mode::kBar && m_drawn && m_open) std::fputs("\r\x1b[K", m_out);
   std::fflush(m_out);
@@ -124,6 +159,8 @@ void Progress::Draw(bool force) {
 }
 
 void Progress::Done(const std::string& summary) {
+  StopTicker();
+  std::lock_guard lock(m_mutex);
   if (!m_open) return;
   if (m_mode == Mode::kBar) {
     if (m_total > 0) m_done = std::max(m_done, m_total);

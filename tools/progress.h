@@ -11,14 +11,19 @@
 //
 // XF_PROGRESS=off silences it; XF_PROGRESS=lines forces lines on a terminal.
 //
-// Thread safety: one thread at a time (Advance may come from a worker if the
-// caller serialises it).
+// On a terminal a thread of its own redraws the bar four times a second, so
+// a long step without items (computing a report) shows its time running.
+//
+// Thread safety: every method may be called from any thread.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <mutex>
 #include <string>
+#include <thread>
 
 namespace xf::tools {
 
@@ -26,17 +31,19 @@ class Progress {
  public:
   // `zh`/`en`: what the work is; total 0 when not known (a count is shown).
   Progress(std::string zh, std::string en, std::uint64_t total, bool english = false, std::FILE* out = stderr);
-  ~Progress();  // ends the bar (as Done) if still open
+  ~Progress();  // ends the bar if still open (Abandon): the work stopped short
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
   // A named step of the work: its own line when piped, the bar's label on a terminal.
   void Step(const std::string& zh, const std::string& en);
-  void Advance(std::uint64_t n = 1) { Set(m_done + n); }
+  void Advance(std::uint64_t n = 1);
   void Set(std::uint64_t done);
-  void SetTotal(std::uint64_t total);
+  void SetTotal(std::uint64_t total);  // a new count: done goes back to 0
   // The last line: what was done, how long it took.
   void Done(const std::string& summary = "");
+  // Ends the bar without a "done" line (the caller says what failed).
+  void Abandon();
   // Any other line to print while the bar is shown (it is redrawn after):
   // on `to` (stderr by default; stdout for results).
   void Say(const std::string& line, std::FILE* to = nullptr);
@@ -44,7 +51,10 @@ class Progress {
 
  private:
   enum class Mode { kBar, kLines, kOff };
+  // REQUIRES: m_mutex held.
   void Draw(bool force);
+  void SetLocked(std::uint64_t done);
+  void StopTicker();
   std::string Label() const;
   std::string Elapsed() const;
 
@@ -57,6 +67,10 @@ class Progress {
   bool m_drawn = false;
   int m_tenth = 0;  // lines mode: the last tenth reported
   std::chrono::steady_clock::time_point m_start, m_last_draw;
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  bool m_stop = false;
+  std::thread m_ticker;  // bar mode only
 };
 
 }  // namespace xf::tools
