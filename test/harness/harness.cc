@@ -73,6 +73,39 @@ CommandResult RunCommand(const std::vector<std::string>& args) {
   return r;
 }
 
+SplitResult RunCommandSplit(const std::vector<std::string>& args) {
+  // stderr to a file, stdout through a pipe: neither can block the other.
+  char tmpl[] = "/tmp/xf-stderr-XXXXXX";
+  const int errfd = ::mkstemp(tmpl);
+  if (errfd < 0) return {};
+  ::unlink(tmpl);
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return {};
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipefd[1], 1);
+    ::dup2(errfd, 2);
+    ::execvp(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(pipefd[1]);
+  SplitResult r;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) r.out.append(buf, static_cast<std::size_t>(n));
+  ::close(pipefd[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  ::lseek(errfd, 0, SEEK_SET);
+  while ((n = ::read(errfd, buf, sizeof buf)) > 0) r.err.append(buf, static_cast<std::size_t>(n));
+  ::close(errfd);
+  return r;
+}
+
 NodeProcess::NodeProcess(std::filesystem::path dir, std::string node_id, std::string tier,
                          std::vector<std::string> extra)
     : m_dir(std::move(dir)), m_node_id(std::move(node_id)) {

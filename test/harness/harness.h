@@ -38,6 +38,12 @@ struct CommandResult {
   std::string output;
 };
 CommandResult RunCommand(const std::vector<std::string>& argv);
+// The same with stdout and stderr apart (a table on stdout, progress on stderr).
+struct SplitResult {
+  int status = -1;
+  std::string out, err;
+};
+SplitResult RunCommandSplit(const std::vector<std::string>& argv);
 
 class NodeProcess {
  public:

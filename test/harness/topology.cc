@@ -72,7 +72,9 @@ bool WaitUntil(const std::function<bool()>& condition, std::chrono::seconds dead
 
 CommandResult Xfctl(const std::vector<std::string>& args) {
   const char* bin = std::getenv("XFCTL");
-  std::vector<std::string> argv{bin && *bin ? bin : "xfctl"};
+  // stdout and stderr come back together here: no progress lines among the
+  // output (test/integration/progress.sh tests them).
+  std::vector<std::string> argv{"env", "XF_PROGRESS=off", bin && *bin ? bin : "xfctl"};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv);
 }

@@ -326,7 +326,7 @@ TEST_CASE("attachments: R1's 50 MiB through the local API, streamed to disk, res
   std::ofstream(case_file) << json::serialize(c);
   auto added = Xfctl({"case", "add", case_file.string(), "--blobs", blobs.string(), "--node", node.Dir().string()});
   REQUIRE_MESSAGE(added.status == 0, added.output);
-  CHECK(added.output.find("registered 110105-") != std::string::npos);
+  CHECK(added.output.find("已登记 110105-") != std::string::npos);
   head = node.Call("HEAD", url_path);
   REQUIRE(head);
   CHECK(head->status == 200);
