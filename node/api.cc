@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 
@@ -17,6 +18,7 @@
 #include "node/conformance.h"
 #include "node/conformance_html.h"
 #include "node/exchange_service.h"
+#include "node/summary.h"
 #include "schema/clocks.h"
 #include "schema/detail/text.h"
 #include "schema/json.h"
@@ -81,6 +83,33 @@ std::optional<std::string> QueryParam(const std::string& target, const std::stri
     if (kv.compare(0, key.size() + 1, key + "=") == 0) return kv.substr(key.size() + 1);
   }
   return std::nullopt;
+}
+
+// A query value with %XX and '+' decoded (application/x-www-form-urlencoded);
+// nullopt when a %-escape is malformed.
+std::optional<std::string> UrlDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      const int a = hex(s[i + 1]), b = hex(s[i + 2]);
+      if (a < 0 || b < 0) return std::nullopt;
+      out.push_back(static_cast<char>(a * 16 + b));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -565,6 +594,38 @@ HttpResponse Api::GetConformance(const HttpRequest& request, bool as_html) {
       (std::string(key) == "since" ? o.since : o.until) = Instant::FromDate(*d);
     }
   }
+  // The drill-down (node/CONFORMANCE.md, "Drill-down"): ?node= a jurisdiction
+  // of the tree, ?page= of its origins, ?q= by id or name, ?sort=score|id.
+  o.tree = true;
+  std::string decoded[3];
+  const char* const keys[] = {"node", "q", "sort"};
+  for (int i = 0; i < 3; ++i) {
+    if (auto text = QueryParam(request.target, keys[i])) {
+      auto d = UrlDecode(*text);
+      if (!d || d->size() > 200)
+        return Problem(400, std::string(keys[i]) + ": malformed or too long");
+      decoded[i] = std::move(*d);
+    }
+  }
+  if (!decoded[0].empty() && !schema::IsNodeId(decoded[0])) {
+    return Problem(400,
+                   "node wants a node id (6 digits, or 6 digits.ORG), not '" + decoded[0] + "'");
+  }
+  o.scope = decoded[0];
+  o.query = decoded[1];
+  if (!decoded[2].empty() && decoded[2] != "score" && decoded[2] != "id") {
+    return Problem(400, "sort is score (worst first) or id");
+  }
+  o.sort = decoded[2] == "id" ? conformance::SortBy::kId : conformance::SortBy::kScore;
+  if (auto page = QueryParam(request.target, "page")) {
+    char* end = nullptr;
+    const long n = std::strtol(page->c_str(), &end, 10);
+    if (page->empty() || *end != '\0' || n < 1 || n > 1000000)
+      return Problem(400, "page wants a number from 1");
+    o.page = static_cast<std::size_t>(n);
+  }
+  o.verify = summary::KeyFileVerifier(m_ctx.config);
+  o.calendar = m_ctx.calendar;  // loaded once at start; null: Compute loads the code book's
   auto report = conformance::ComputeFromFile(m_ctx.config.data_dir / "xfnode.db", m_ctx.codes, o);
   if (!report) return Problem(500, report.error().message);
   if (as_html) return HtmlPage(conformance::ToHtml(*report, m_ctx.codes));

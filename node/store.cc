@@ -286,6 +286,16 @@ CREATE TABLE dedup_keys(
 CREATE VIRTUAL TABLE dedup_terms USING fts5(terms, content='', tokenize='unicode61', detail=none, columnsize=0);
 )sql",
      &Store::IndexAllForDuplicates},
+    // 10: the national report's drill-down and trends (node/CONFORMANCE.md,
+    // "Performance"): the events of one origin in a period, covering what the
+    // report counts (so a page of a province or a county reads only its own
+    // origins' events, and the monthly trends group by origin without
+    // reading the XML); and the cases of one origin (the rates, overdue
+    // clocks and open cases of a subtree without scanning every case).
+    R"sql(
+CREATE INDEX events_by_origin ON events(origin, stored_at, kind, occurred_at);
+CREATE INDEX cases_by_origin ON cases(origin);
+)sql",
 };
 // The projection the columns of `cases` hold (migration 7 and later).
 constexpr int kProjectionVersion = 1;
