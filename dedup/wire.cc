@@ -210,6 +210,23 @@ std::string Hex64(std::uint64_t v) {
   return s;
 }
 
+Question CheckQuestion(const Features& f, const Hasher& h, std::string key_id, std::string exclude,
+                       std::size_t limit) {
+  Question q;
+  q.kind = Kind::kCheck;
+  q.key_id = std::move(key_id);
+  q.exclude = std::move(exclude);
+  q.case_id = f.case_id;
+  q.limit = limit;
+  q.keys = PersonKeys(f, h);
+  q.broad_keys = BroadKeys(f, h);
+  q.terms = HashTerms(QueryTerms(f), h);
+  q.prepared = Prepare(f, h);
+  q.prepared.case_id.clear();
+  q.prepared.node.clear();
+  return q;
+}
+
 std::string QuestionJson(const Question& q) {
   json::object o;
   o["format"] = kQuestionFormat;

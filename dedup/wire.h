@@ -87,6 +87,12 @@ struct Answer {
   std::vector<TimelineEntry> cases;       // kTimeline, oldest first
 };
 
+// The question of a check (kCheck) for `f`, its numbers made with `h` (the
+// system key, named `key_id`): PersonKeys, BroadKeys, HashTerms of
+// QueryTerms and Prepare. `exclude` is the asker (its subtree it searched).
+Question CheckQuestion(const Features& f, const Hasher& h, std::string key_id, std::string exclude,
+                       std::size_t limit = 10);
+
 std::string QuestionJson(const Question& q);
 // kInvalidArgument naming the member at fault; kLimit past a limit.
 Result<Question> ParseQuestion(std::string_view json, const Limits& limits = {});

@@ -296,6 +296,28 @@ CREATE VIRTUAL TABLE dedup_terms USING fts5(terms, content='', tokenize='unicode
 CREATE INDEX events_by_origin ON events(origin, stored_at, kind, occurred_at);
 CREATE INDEX cases_by_origin ON cases(origin);
 )sql",
+    // 11–12: numbers the lead gave to other branches' migrations; empty here,
+    // replaced by theirs at merge.
+    "SELECT 1;",
+    "SELECT 1;",
+    // 13: duplicates across the hierarchy (issue 11, phase 2;
+    // node/store_dedup_system.cc, dedup/README.md "Phase 2"). The blind index
+    // of a node with children: the petitioner keys and text terms of every
+    // case it holds under the system key (numbers only; dedup/blind.h), to
+    // answer the questions of the levels below; and where the duplicate work
+    // stands (the key the blind index is under, the arrivals checked so far).
+    // Nothing to fill: the node builds the blind index when it has a key.
+    R"sql(
+CREATE TABLE dedup_blind(
+  key INTEGER NOT NULL,                -- dedup::PersonKeys and HashTerms(IndexTerms) under the system key
+  id  INTEGER NOT NULL,                -- dedup_cases.id
+  PRIMARY KEY (key, id)
+) WITHOUT ROWID;
+CREATE TABLE dedup_state(
+  name  TEXT PRIMARY KEY,              -- 'blind_key', 'checked_upto'
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 // The projection the columns of `cases` hold (migration 7 and later).
 constexpr int kProjectionVersion = 1;
