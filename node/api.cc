@@ -360,7 +360,7 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
   o["registered_at"] = std::get<schema::CaseRegistration>(stored->body).registered_at.ToString();
   // Earlier cases that may be the same petition (判重, api_dedup.cc): the clerk
   // decides, and links a repeat with repeat/initial_case_id.
-  o["candidates"] = json::parse(CandidatesJson(std::get<schema::CaseRegistration>(stored->body)));
+  AddCandidates(o, std::get<schema::CaseRegistration>(stored->body), "candidates_");
   HttpResponse r = Json(201, json::serialize(o));
   r.headers["Location"] = "/v1/cases/" + stored->case_id;
   return r;

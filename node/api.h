@@ -16,6 +16,7 @@
 #pragma once
 
 #include <array>
+#include <boost/json/fwd.hpp>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -26,6 +27,8 @@
 #include "codes/calendar.h"
 #include "codes/codebook.h"
 #include "codes/date.h"
+#include "dedup/blind.h"
+#include "dedup/wire.h"
 #include "exchange/http.h"
 #include "node/blobs.h"
 #include "node/config.h"
@@ -83,7 +86,13 @@ class Api {
   exchange::HttpResponse PostDuplicatesCheck(const exchange::HttpRequest& request);
   exchange::HttpResponse GetCaseDuplicates(const std::string& case_id);
   exchange::HttpResponse GetPetitionerCases(const std::string& id_number);
-  std::string CandidatesJson(const schema::CaseRegistration& stored);
+  // The candidates of `c` here and above into o["candidates"], with the
+  // answer's scope (o[prefix + "scope"], "searched", "unreachable").
+  void AddCandidates(boost::json::object& o, const schema::CaseRegistration& c, const char* scope_prefix);
+  boost::json::array CandidatesAbove(const dedup::Features& f, dedup::wire::Answer& above);
+  void Scope(boost::json::object& o, const dedup::wire::Answer& above, const char* prefix);
+  dedup::wire::Answer AskAbove(dedup::wire::Question q);
+  std::shared_ptr<const dedup::BlindKey> SystemKey();
   bool Authorised(const exchange::HttpRequest& request) const;
   void CountRejections(const schema::Violations& v);
 

@@ -424,6 +424,8 @@ class Store {
   // The candidates of features (FindDuplicates without the extraction).
   Result<std::vector<DuplicateCandidate>> FindFeatures(const dedup::Features& f, std::size_t limit = 10);
 
+  // The status of a case as its projection says ("" when not held).
+  Result<std::string> StatusOf(std::string_view case_id);
   // The duplicate notices (判重提示) held on a case, as its events say, oldest first.
   struct Notice {
     std::string event_id;

@@ -259,6 +259,16 @@ Result<std::vector<Store::DuplicateCandidate>> Store::FindFeatures(const dedup::
   return FindLocked(f, limit);
 }
 
+Result<std::string> Store::StatusOf(std::string_view case_id) {
+  std::lock_guard lock(m_mutex);
+  auto q = m_db.Prepare("SELECT status FROM cases WHERE case_id = ?1", false);
+  if (!q) return q.error();
+  q->Bind(1, case_id);
+  auto r = q->Step();
+  if (!r) return r.error();
+  return *r ? q->Text(0) : std::string();
+}
+
 Result<std::vector<Store::Notice>> Store::NoticesOf(std::string_view case_id) {
   std::lock_guard lock(m_mutex);
   auto events = EventsOfCase(case_id);
