@@ -24,6 +24,7 @@ namespace {
 
 constexpr const char* kKeyFile = "dedup.key";
 constexpr std::size_t kArrivalsPerPass = 500;
+constexpr std::size_t kBlindPerTransaction = 2000;
 constexpr std::size_t kNoticeCandidates = 10;  // schema's bound on one notice
 
 HttpResponse Answer(int status, std::string body) {
@@ -235,6 +236,12 @@ Result<std::size_t> DedupExchange::RunOnce() {
     if (auto s = FetchKey(); !s) return std::size_t{0};  // the parent is not reachable yet: next time
   }
   if (m_config.children.empty() || !Key()) return std::size_t{0};
+  // The blind index first (the levels below ask with it), a chunk per transaction.
+  for (;;) {
+    auto n = m_store.IndexBlindPending(kBlindPerTransaction);
+    if (!n) return n.error();
+    if (*n == 0 || m_stopping) break;
+  }
   return CheckArrivals();
 }
 
@@ -254,6 +261,7 @@ Result<std::size_t> DedupExchange::CheckArrivals() {
     if (!arrivals) return arrivals.error();
     if (arrivals->empty()) break;
     for (const auto& a : *arrivals) {
+      if (m_stopping) return notices;
       auto found = m_store.FindFeatures(a.features, kNoticeCandidates);
       if (!found) return found.error();
       const std::string branch = Branch(m_config.children, a.features.node);

@@ -12,6 +12,10 @@
 //   turn, within the hops and the time left (X-Xf-Dedup-Hops,
 //   X-Xf-Dedup-Budget-Ms). A level that does not answer in time is named in
 //   `unreachable`: the caller still has what the others said.
+// - The blind index: a node with children indexes its cases under the key on
+//   its worker, after the commits (Store::IndexBlindPending), so applying a
+//   batch does not pay for it; a case is found by the levels below once the
+//   worker has caught up (in the order cases were indexed).
 // - Checking arrivals: a node with children checks every case it indexes
 //   against what it holds, after the commits, on its worker thread; a pair
 //   registered in the subtrees of two different children (or one here) is
@@ -22,6 +26,7 @@
 // Thread safety: every public method may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -101,7 +106,7 @@ class DedupExchange {
   std::mutex m_run_mutex;  // one pass at a time
   std::condition_variable m_wake;
   bool m_woken = false;
-  bool m_stopping = false;
+  std::atomic<bool> m_stopping{false};
   std::thread m_worker;
 };
 

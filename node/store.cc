@@ -305,8 +305,9 @@ CREATE INDEX cases_by_origin ON cases(origin);
     // of a node with children: the petitioner keys and text terms of every
     // case it holds under the system key (numbers only; dedup/blind.h), to
     // answer the questions of the levels below; and where the duplicate work
-    // stands (the key the blind index is under, the arrivals checked so far).
-    // Nothing to fill: the node builds the blind index when it has a key.
+    // stands (the key the blind index is under, the cases indexed under it
+    // and the arrivals checked so far). Nothing to fill: the node's dedup
+    // worker builds the blind index when it has a key.
     R"sql(
 CREATE TABLE dedup_blind(
   key INTEGER NOT NULL,                -- dedup::PersonKeys and HashTerms(IndexTerms) under the system key
@@ -314,7 +315,7 @@ CREATE TABLE dedup_blind(
   PRIMARY KEY (key, id)
 ) WITHOUT ROWID;
 CREATE TABLE dedup_state(
-  name  TEXT PRIMARY KEY,              -- 'blind_key', 'checked_upto'
+  name  TEXT PRIMARY KEY,              -- 'blind_key', 'blind_upto', 'checked_upto'
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",

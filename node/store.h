@@ -385,10 +385,14 @@ class Store {
   // concerned; a notice goes down to the node that registered its case.
 
   // Sets the system key. A node with children (SetRouting first) indexes its
-  // cases under it: when the blind index is under another key or none, all
-  // of them again, in one transaction. Then every case indexed is indexed
-  // blind too.
+  // cases under it: when the blind index is under another key or none, it
+  // is emptied and made again from the first case by IndexBlindPending. A
+  // correction re-indexes its case blind in its own transaction.
   Status SetBlindKey(std::shared_ptr<const dedup::BlindKey> key);
+  // Indexes blind at most `max` cases not yet indexed (dedup_state
+  // 'blind_upto'), in one transaction: the dedup worker's, after the
+  // commits, so that applying a batch does not pay for it. Answers how many.
+  Result<std::size_t> IndexBlindPending(std::size_t max);
   std::shared_ptr<const dedup::BlindKey> BlindKey() const;
   // Cases indexed blind (dedup_blind's distinct ids; tests, status).
   Result<std::int64_t> BlindIndexed();

@@ -109,8 +109,9 @@ Status detail::WriteBlind(sql::Stmt& st, const dedup::Features& f, std::int64_t 
 namespace {
 
 // Inserts or replaces the case's entry, unless what it is made of is unchanged.
-// With `blind` (a node with children holding the system key) its blind index
-// entries too (store_dedup_system.cc).
+// With `blind` (a node with children holding the system key), a replaced
+// entry's blind index entries too; a new case is indexed blind after the
+// commit, by the dedup worker (Store::IndexBlindPending), off the apply path.
 // REQUIRES: inside a transaction.
 Status Index(Store::DedupWrite& w, const std::string& case_id, const schema::CaseRegistration& body,
              const dedup::BlindKey* blind = nullptr) {
@@ -122,6 +123,7 @@ Status Index(Store::DedupWrite& w, const std::string& case_id, const schema::Cas
     return row.error();
   }
   std::int64_t id = 0;
+  const bool replaced = *row;
   if (*row) {
     if (w.find.Int(1) == fingerprint) {
       w.find.Reset();
@@ -171,7 +173,7 @@ Status Index(Store::DedupWrite& w, const std::string& case_id, const schema::Cas
     w.insert_terms.Bind(1, id).Bind(2, terms);
     if (auto s = w.insert_terms.Run(); !s) return s;
   }
-  if (blind != nullptr) {
+  if (blind != nullptr && replaced) {
     if (auto s = detail::WriteBlind(w.insert_blind, f, id, *blind); !s) return s;
   }
   return {};

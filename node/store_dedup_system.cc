@@ -16,6 +16,7 @@ namespace {
 
 constexpr const char* kStateKey = "blind_key";
 constexpr const char* kStateChecked = "checked_upto";
+constexpr const char* kStateBlindUpto = "blind_upto";
 
 Result<std::optional<std::string>> ReadState(sql::Db& db, const char* name) {
   auto q = db.Prepare("SELECT value FROM dedup_state WHERE name = ?1", false);
@@ -34,58 +35,64 @@ Status WriteState(sql::Db& db, const char* name, const std::string& value) {
   return q->Run();
 }
 
-// Indexes blind the cases of dedup_cases with an id above `after`.
-Status IndexBlindAfter(sql::Db& db, std::int64_t after, const dedup::BlindKey& key) {
+// Indexes blind at most `max` cases of dedup_cases with an id above
+// `after`; answers the last id indexed (`after` when none).
+Result<std::int64_t> IndexBlindAfter(sql::Db& db, std::int64_t after, std::size_t max, const dedup::BlindKey& key) {
   auto rows = db.Prepare(
       "SELECT id, case_id, node, received_date, category, place, persons, summary, requests FROM dedup_cases "
-      "WHERE id > ?1 ORDER BY id",
+      "WHERE id > ?1 ORDER BY id LIMIT ?2",
       false);
   auto ins = db.Prepare("INSERT OR IGNORE INTO dedup_blind(key, id) VALUES(?1, ?2)", false);
   if (!rows) return rows.error();
   if (!ins) return ins.error();
-  rows->Bind(1, after);
+  rows->Bind(1, after).Bind(2, static_cast<std::int64_t>(max));
+  std::int64_t last = after;
   for (;;) {
     auto r = rows->Step();
     if (!r) return r.error();
     if (!*r) break;
     const dedup::Features f = detail::RowFeatures(*rows, 1);
-    if (auto s = detail::WriteBlind(*ins, f, rows->Int(0), key); !s) return s;
+    last = rows->Int(0);
+    if (auto s = detail::WriteBlind(*ins, f, last, key); !s) return s.error();
   }
-  return {};
+  return last;
 }
 
 }  // namespace
 
 Status Store::SetBlindKey(std::shared_ptr<const dedup::BlindKey> key) {
   std::lock_guard lock(m_mutex);
-  if (!key) {
-    m_blind.reset();
-    return {};
+  if (key && !m_children.empty()) {
+    auto held = ReadState(m_db, kStateKey);
+    if (!held) return held.error();
+    if (!*held || **held != key->Id()) {
+      // Under another key or none: made again from the first case, by IndexBlindPending.
+      sql::Txn txn(m_db);
+      if (!txn.Began()) return txn.Began();
+      if (auto s = m_db.Exec("DELETE FROM dedup_blind"); !s) return s;
+      if (auto s = WriteState(m_db, kStateKey, key->Id()); !s) return s;
+      if (auto s = WriteState(m_db, kStateBlindUpto, "0"); !s) return s;
+      if (auto s = txn.Commit(); !s) return s;
+    }
   }
-  if (m_children.empty()) {  // a leaf asks; it answers nobody
-    m_blind = std::move(key);
-    return {};
-  }
-  sql::Txn txn(m_db);
-  if (!txn.Began()) return txn.Began();
-  auto held = ReadState(m_db, kStateKey);
-  if (!held) return held.error();
-  std::int64_t after = 0;
-  if (*held && **held == key->Id()) {
-    // Under this key already: only what was indexed while the node had no key.
-    auto q = m_db.Prepare("SELECT coalesce(max(id), 0) FROM dedup_blind", false);
-    if (!q) return q.error();
-    auto r = q->Step();
-    if (!r) return r.error();
-    after = q->Int(0);
-  } else {
-    if (auto s = m_db.Exec("DELETE FROM dedup_blind"); !s) return s;
-    if (auto s = WriteState(m_db, kStateKey, key->Id()); !s) return s;
-  }
-  if (auto s = IndexBlindAfter(m_db, after, *key); !s) return s;
-  if (auto s = txn.Commit(); !s) return s;
   m_blind = std::move(key);
   return {};
+}
+
+Result<std::size_t> Store::IndexBlindPending(std::size_t max) {
+  std::lock_guard lock(m_mutex);
+  if (!m_blind || m_children.empty()) return std::size_t{0};
+  sql::Txn txn(m_db);
+  if (!txn.Began()) return txn.Began().error();
+  auto upto = ReadState(m_db, kStateBlindUpto);
+  if (!upto) return upto.error();
+  const std::int64_t after = *upto ? std::stoll(**upto) : 0;
+  auto last = IndexBlindAfter(m_db, after, max, *m_blind);
+  if (!last) return last.error();
+  if (*last == after) return std::size_t{0};
+  if (auto s = WriteState(m_db, kStateBlindUpto, std::to_string(*last)); !s) return s.error();
+  if (auto s = txn.Commit(); !s) return s.error();
+  return static_cast<std::size_t>(*last - after);  // ids, near enough the cases (a few ids may be gone)
 }
 
 std::shared_ptr<const dedup::BlindKey> Store::BlindKey() const {

@@ -90,8 +90,9 @@ TEST_CASE("dedup hierarchy: one letter to two counties is found at the city and 
   CHECK(first.at("candidates_scope").as_string() == "system");
   CHECK(first.at("candidates").as_array().empty());
   REQUIRE(t.WaitForCase("110100", a, 1));
-  // The city holds it blind (numbers only) for the questions of the counties.
-  CHECK(QueryOne(t.Dir("110100"), "SELECT count(DISTINCT id) FROM dedup_blind") == "1");
+  // The city indexes it blind (numbers only) for the questions of the
+  // counties, on its worker after the commit.
+  REQUIRE(WaitUntil([&] { return QueryOne(t.Dir("110100"), "SELECT count(DISTINCT id) FROM dedup_blind") == "1"; }));
 
   // The check the second county's clerk runs before registering: found at the city.
   const auto check = Call(t, "110108", "POST", "/v1/duplicates/check", json::serialize(SameLetterElsewhere()));

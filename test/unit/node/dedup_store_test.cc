@@ -416,11 +416,16 @@ dedup::wire::Question FromCounty(const schema::CaseRegistration& c, const dedup:
 TEST_CASE("dedup store: the blind index of a node with children answers a question from below") {
   Fixture f;
   f.store->SetRouting("110100", {"110105", "110108"});
-  const std::string first = f.Register(Letter(), "110105");  // before the key: indexed when it comes
+  const std::string first = f.Register(Letter(), "110105");  // before the key
   const auto key = SystemKey();
   REQUIRE(f.store->SetBlindKey(key));
+  CHECK(*f.store->BlindIndexed() == 0);  // not in the writer's transactions: by the worker, after
+  CHECK(*f.store->IndexBlindPending(100) == 1);
   CHECK(*f.store->BlindIndexed() == 1);
-  const std::string wages = f.Register(Wages(), "110105");  // after: in its own transaction
+  const std::string wages = f.Register(Wages(), "110105");
+  CHECK(*f.store->BlindIndexed() == 1);
+  CHECK(*f.store->IndexBlindPending(100) == 1);
+  CHECK(*f.store->IndexBlindPending(100) == 0);  // nothing left
   CHECK(*f.store->BlindIndexed() == 2);
   {
     RawDb raw(f.dir / "xfnode.db");
@@ -464,6 +469,9 @@ TEST_CASE("dedup store: the blind index of a node with children answers a questi
 
   // A new key: the index is made again under it.
   REQUIRE(f.store->SetBlindKey(other));
+  CHECK(*f.store->BlindIndexed() == 0);
+  CHECK(*f.store->IndexBlindPending(1) == 1);  // a chunk at a time
+  CHECK(*f.store->IndexBlindPending(100) == 1);
   auto again = f.store->FindBlind(FromCounty(Rewrite(), *other), *other);
   REQUIRE(again);
   REQUIRE(!again->empty());
@@ -473,13 +481,47 @@ TEST_CASE("dedup store: the blind index of a node with children answers a questi
   f.store->SetRouting("110100", {"110105", "110108"});
   REQUIRE(f.store->SetBlindKey(other));
   CHECK(*f.store->BlindIndexed() == 2);
+  CHECK(*f.store->IndexBlindPending(100) == 0);
 }
 
 TEST_CASE("dedup store: a leaf keeps no blind index") {
   Fixture f;
   REQUIRE(f.store->SetBlindKey(SystemKey()));
   f.Register(Letter());
+  CHECK(*f.store->IndexBlindPending(100) == 0);
   CHECK(*f.store->BlindIndexed() == 0);
+}
+
+TEST_CASE("dedup store: a correction re-indexes its case blind in its own transaction") {
+  Fixture f;
+  f.store->SetRouting("110100", {"110105", "110108"});
+  const auto key = SystemKey();
+  REQUIRE(f.store->SetBlindKey(key));
+  const std::string wages = f.Register(Wages(), "110105");
+  REQUIRE(*f.store->IndexBlindPending(100) == 1);
+  RawDb raw(f.dir / "xfnode.db");
+  const std::string before = raw.Scalar("SELECT group_concat(key) FROM (SELECT key FROM dedup_blind ORDER BY key)");
+  schema::Event fix;
+  fix.case_id = wages;
+  fix.kind = schema::EventKind::kCorrection;
+  fix.actor = "王晓梅";
+  schema::Correction c;
+  c.supersedes = "110105:1";
+  c.fields = {{"petitioners[0].phone", "13900001111"}};
+  c.reason = "电话更正";
+  fix.body = c;
+  REQUIRE(f.store->AppendEvent(fix, "110105").ok());
+  const std::string after = raw.Scalar("SELECT group_concat(key) FROM (SELECT key FROM dedup_blind ORDER BY key)");
+  CHECK(after != before);
+  // The new phone is found from below; the old one no longer is.
+  auto now = Wages();
+  now.petitioners[0].id_number.clear();
+  now.petitioners[0].phone = "13900001111";
+  auto found = f.store->FindBlind(FromCounty(now, *key), *key);
+  REQUIRE(found);
+  REQUIRE(!found->empty());
+  CHECK((*found)[0].candidate.case_id == wages);
+  CHECK((*found)[0].candidate.match.reasons.front() == "同一姓名和联系电话");
 }
 
 }  // namespace
