@@ -159,6 +159,19 @@ TEST_CASE("dedup hierarchy: one letter to two counties is found at the city and 
   }
   CHECK_MESSAGE(has_a, json::serialize(timeline));
 
+  // The duplicate figures of the conformance report: the city's own notices;
+  // the first county's report counts those on its cases.
+  const auto report = Call(t, "110100", "GET", "/v1/conformance");
+  const auto& dup = report.at("duplicates").as_object();
+  CHECK(dup.at("notices").as_int64() == 4);
+  CHECK(dup.at("found_here").as_int64() == 4);
+  CHECK(dup.at("cases_noticed").as_int64() == 3);
+  CHECK(dup.at("by_finder").at("110100").as_int64() == 4);
+  CHECK(dup.at("linked_repeats").as_int64() == 0);
+  const auto county_report = Call(t, "110105", "GET", "/v1/conformance");
+  CHECK(county_report.at("duplicates").at("notices").as_int64() == 2);
+  CHECK(county_report.at("duplicates").at("found_here").as_int64() == 0);
+
   // The city down: the county still registers and answers from what it holds, and says so.
   t.Kill("110100");
   auto third = SameLetterElsewhere();
