@@ -18,6 +18,7 @@
 #include "node/conformance.h"
 #include "node/conformance_html.h"
 #include "node/exchange_service.h"
+#include "node/node.h"  // Log
 #include "node/summary.h"
 #include "schema/clocks.h"
 #include "schema/detail/text.h"
@@ -135,11 +136,24 @@ bool Api::Authorised(const HttpRequest& request) const {
 }
 
 void Api::CountRejections(const schema::Violations& v) {
+  std::string rules;
   for (const auto& x : v) {
     if (x.rule.size() == 2 && x.rule[0] == 'R' && x.rule[1] >= '1' && x.rule[1] <= '7') {
       ++m_rejections[static_cast<std::size_t>(x.rule[1] - '0')];
     }
+    if (rules.find(x.rule) == std::string::npos) rules += (rules.empty() ? "" : ",") + x.rule;
   }
+  if (v.empty()) return;
+  // One line per record the local API refused (node/README.md, "Logs").
+  Log("warn", "本地接口拒收记录：" + v.front().rule + " " + v.front().field,
+      {{"event", "intake.rejected"},
+       {"rule", v.front().rule},
+       {"field", v.front().field},
+       {"rules", rules},
+       {"violations", std::to_string(v.size())},
+       {"origin", m_ctx.config.node_id},
+       {"case_id", v.front().record},
+       {"reason", v.front().message.substr(0, 500)}});
 }
 
 HttpResponse Api::Handle(const HttpRequest& request) {
@@ -148,7 +162,8 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   if (r.status == 405 && !r.headers.count("Allow")) {
     // The methods each kind of path takes (RFC 9110: a 405 names them).
     const std::string path = request.target.substr(0, request.target.find('?'));
-    r.headers["Allow"] = path == "/v1/cases" || path == "/v1/duplicates/check" ? "POST"
+    r.headers["Allow"] = path == "/v1/cases" ? "GET, POST"
+                         : path == "/v1/duplicates/check" ? "POST"
                          : StartsWith(path, "/v1/blobs/") ? "HEAD, GET, PUT"
                          : path.size() > 7 && path.substr(path.size() - 7) == "/events" ? "POST"
                          : path == "/healthz" ? "GET, HEAD" : "GET";
@@ -188,7 +203,8 @@ HttpResponse Api::Route(const HttpRequest& request) {
     return GetStatus();
   }
   if (path == "/v1/cases") {
-    if (m != "POST") return Problem(405, "use POST to register a case");
+    if (m == "GET") return ListCases(request);  // api_cases.cc
+    if (m != "POST") return Problem(405, "use POST to register a case, GET to list cases");
     return PostCase(request);
   }
   if (StartsWith(path, "/v1/cases/")) {
@@ -319,7 +335,31 @@ HttpResponse Api::GetBatch(const std::string& batch_id) {
   return Json(200, json::serialize(o));
 }
 
+namespace {
+
+// The answer to a registration (201), also what an Idempotency-Key keeps.
+std::string RegistrationAnswer(const schema::Event& stored) {
+  json::object o;
+  o["case_id"] = stored.case_id;
+  o["event_id"] = stored.Id();
+  o["registered_at"] = std::get<schema::CaseRegistration>(stored.body).registered_at.ToString();
+  return json::serialize(o);
+}
+
+std::string EventAnswer(const schema::Event& stored) {
+  json::object o;
+  o["case_id"] = stored.case_id;
+  o["event_id"] = stored.Id();
+  o["kind"] = std::string(schema::EventKindName(stored.kind));
+  return json::serialize(o);
+}
+
+}  // namespace
+
 HttpResponse Api::PostCase(const HttpRequest& request) {
+  // A retry with the key of a registration already answered gets that answer (api_cases.cc).
+  Store::Idempotency idempotency;
+  if (auto answered = IdempotencyOf(request, "POST /v1/cases", idempotency)) return *answered;
   schema::Violations mapping;
   auto parsed = IsXml(request) ? schema::CaseFromXml(request.body, mapping)
                                : schema::CaseFromJson(request.body, mapping);
@@ -342,8 +382,13 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
     return Unprocessable(v);
   }
   schema::Violations r7;
-  auto stored = m_ctx.store.RegisterCase(std::move(c), m_ctx.config.node_id, "", &r7);
+  std::optional<Store::IdempotentAnswer> first;
+  idempotency.replay = &first;
+  idempotency.answer = RegistrationAnswer;
+  auto stored = m_ctx.store.RegisterCase(std::move(c), m_ctx.config.node_id, "", &r7,
+                                         idempotency.key.empty() ? nullptr : &idempotency);
   if (!stored) {
+    if (first) return Replayed(request, idempotency, *first);  // its first try won the race
     if (!r7.empty()) {
       CountRejections(r7);
       return Unprocessable(r7);
@@ -354,19 +399,24 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
   ++m_cases;
   ++m_events;
   if (m_ctx.exchange) m_ctx.exchange->Kick();
-  json::object o;
-  o["case_id"] = stored->case_id;
-  o["event_id"] = stored->Id();
-  o["registered_at"] = std::get<schema::CaseRegistration>(stored->body).registered_at.ToString();
   // Earlier cases that may be the same petition (判重, api_dedup.cc): the clerk
-  // decides, and links a repeat with repeat/initial_case_id.
-  AddCandidates(o, std::get<schema::CaseRegistration>(stored->body), "candidates_");
-  HttpResponse r = Json(201, json::serialize(o));
+  // decides, and links a repeat with repeat/initial_case_id. What an
+  // Idempotency-Key keeps is the registration's answer without them (a replay
+  // answers that, byte for byte; GET /v1/cases/{id}/duplicates has them now).
+  std::string answer = first ? first->body : RegistrationAnswer(*stored);
+  if (!first) {
+    json::object o = json::parse(answer).as_object();
+    AddCandidates(o, std::get<schema::CaseRegistration>(stored->body), "candidates_");
+    answer = json::serialize(o);
+  }
+  HttpResponse r = Json(201, answer);
   r.headers["Location"] = "/v1/cases/" + stored->case_id;
   return r;
 }
 
 HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_id) {
+  Store::Idempotency idempotency;
+  if (auto answered = IdempotencyOf(request, "POST /v1/cases/" + case_id + "/events", idempotency)) return *answered;
   schema::Violations mapping;
   auto parsed = schema::EventFromJson(request.body, mapping);
   if (!parsed) return Problem(parsed.error().code == Errc::kLimit ? 413 : 400, parsed.error().message);
@@ -396,8 +446,13 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
     return Unprocessable(v);
   }
   schema::Violations r7;
-  auto stored = m_ctx.store.AppendEvent(std::move(e), m_ctx.config.node_id, &r7);
+  std::optional<Store::IdempotentAnswer> first;
+  idempotency.replay = &first;
+  idempotency.answer = EventAnswer;
+  auto stored = m_ctx.store.AppendEvent(std::move(e), m_ctx.config.node_id, &r7,
+                                        idempotency.key.empty() ? nullptr : &idempotency);
   if (!stored) {
+    if (first) return Replayed(request, idempotency, *first);
     if (!r7.empty()) {  // R7: it contradicts the case's history held here
       CountRejections(r7);
       return Unprocessable(r7);
@@ -411,11 +466,7 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
   }
   ++m_events;
   if (m_ctx.exchange) m_ctx.exchange->Kick();
-  json::object o;
-  o["case_id"] = stored->case_id;
-  o["event_id"] = stored->Id();
-  o["kind"] = std::string(schema::EventKindName(stored->kind));
-  return Json(201, json::serialize(o));
+  return Json(201, first ? first->body : EventAnswer(*stored));
 }
 
 HttpResponse Api::Blob(const HttpRequest& request, const std::string& sha256) {
@@ -484,8 +535,10 @@ HttpResponse Api::GetCase(const std::string& case_id) {
     o["calendar_complete"] = c.due.complete;
     clocks.push_back(std::move(o));
   }
+  // 初件/重件: the case it repeats and the cases that repeat it (api_cases.cc).
   std::string out = "{\"case_id\":" + json::serialize(json::value(view->case_id)) +
-                    ",\"state\":" + view->state_json + ",\"clocks\":" + json::serialize(clocks) + ",\"events\":[";
+                    ",\"state\":" + view->state_json + ",\"clocks\":" + json::serialize(clocks) +
+                    ",\"links\":" + RepeatLinksJson(view->case_id, facts.initial_case_id) + ",\"events\":[";
   for (std::size_t i = 0; i < view->events.size(); ++i) {
     if (i) out += ',';
     out += schema::EventToJson(view->events[i].event);
@@ -514,6 +567,12 @@ HttpResponse Api::GetStatus() {
   }
   o["origins"] = std::move(origins);
   if (m_ctx.exchange) o["exchange"] = json::parse(m_ctx.exchange->StatusJson());
+  // What each peer sent last (xfctl status): batches stored from it, the latest's time.
+  json::array received;
+  for (const auto& x : m_ctx.store.LastReceived()) {
+    received.push_back(json::object{{"from", x.from}, {"batches", x.batches}, {"last", x.last.ToString()}});
+  }
+  o["received"] = std::move(received);
   return Json(200, json::serialize(o));
 }
 

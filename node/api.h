@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,18 @@ class Api {
   void Scope(boost::json::object& o, const dedup::wire::Answer& above, const char* prefix);
   dedup::wire::Answer AskAbove(dedup::wire::Question q);
   std::shared_ptr<const dedup::BlindKey> SystemKey();
+  // api_cases.cc: GET /v1/cases (the case list); the repeat links of a case
+  // for GET /v1/cases/{id}; Idempotency-Key on POST /v1/cases and
+  // /v1/cases/{id}/events: IdempotencyOf reads the header into `out` and
+  // answers at once for a malformed key (400), a key used for another
+  // request (422) or one already answered (the first answer); Replayed is
+  // that answer.
+  exchange::HttpResponse ListCases(const exchange::HttpRequest& request);
+  std::string RepeatLinksJson(const std::string& case_id, const std::string& initial_case_id);
+  std::optional<exchange::HttpResponse> IdempotencyOf(const exchange::HttpRequest& request, const std::string& route,
+                                                      Store::Idempotency& out);
+  exchange::HttpResponse Replayed(const exchange::HttpRequest& request, const Store::Idempotency& asked,
+                                  const Store::IdempotentAnswer& first);
   bool Authorised(const exchange::HttpRequest& request) const;
   void CountRejections(const schema::Violations& v);
 

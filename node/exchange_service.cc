@@ -547,7 +547,8 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
     if (pipe.error) return *pipe.error;
     return false;
   };
-  auto receipt = m_store.ApplyBatch(in, m_config.node_id);
+  std::map<std::string, std::string> rejected_cases;
+  auto receipt = m_store.ApplyBatch(in, m_config.node_id, &rejected_cases);
   if (!receipt) return receipt.error();
   if (receipt->status == Store::kAwaitingAttachments) {
     Log("warn", "batch held until its attachments come",
@@ -564,11 +565,7 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
   if (!sig) return sig.error();
   out.signature = std::move(sig).value();
   out.receipt = std::move(receipt).value();
-  if (!out.receipt.rejected.empty()) {
-    Log("warn", "batch records rejected",
-        {{"batch", h.batch_id}, {"from", from_peer}, {"rejected", std::to_string(out.receipt.rejected.size())},
-         {"first", out.receipt.rejected.front().rule + " " + out.receipt.rejected.front().reason}});
-  }
+  LogApplied(h, from_peer, out.receipt, rejected_cases);
   return out;
 }
 
@@ -771,7 +768,8 @@ exchange::HttpClientOptions ExchangeService::ClientOptions(const PeerConfig& pee
   return o;
 }
 
-bool ExchangeService::PushLink(const std::string& link, const PeerConfig& peer) {
+bool ExchangeService::PushLink(const std::string& link, const PeerConfig& peer, std::string* failure,
+                               int* delivered) {
   for (;;) {
     {
       std::lock_guard lock(m_mutex);
@@ -797,8 +795,7 @@ bool ExchangeService::PushLink(const std::string& link, const PeerConfig& peer) 
     }
     if (!blob_error.empty()) {
       (void)m_store.MarkAttempt(link, it.qseq, blob_error);
-      Log("warn", "attachment not delivered; the batch is not sent, will retry",
-          {{"link", link}, {"batch", it.batch_id}, {"error", blob_error}});
+      if (failure != nullptr) *failure = blob_error;
       return false;
     }
     exchange::HttpHeaders headers{{"content-type", "application/zstd"},
@@ -831,9 +828,10 @@ bool ExchangeService::PushLink(const std::string& link, const PeerConfig& peer) 
     }
     if (!error.empty()) {
       (void)m_store.MarkAttempt(link, it.qseq, error);
-      Log("warn", "push failed; will retry", {{"link", link}, {"batch", it.batch_id}, {"error", error}});
+      if (failure != nullptr) *failure = "batch " + it.batch_id + ": " + error;
       return false;
     }
+    if (delivered != nullptr) ++*delivered;
   }
 }
 
@@ -931,7 +929,11 @@ void ExchangeService::SenderLoop() {
       if (peer.url.empty() || (peer.pull && !is_parent)) return;
       const auto now = clock::now();
       if (!kicked && m_retry_at.count(peer.id) && now < m_retry_at[peer.id]) return;
-      if (PushLink(peer.id, peer)) {
+      std::string failure;
+      int delivered = 0;
+      const bool ok = PushLink(peer.id, peer, &failure, &delivered);
+      LinkState(peer.id, ok, delivered, failure);
+      if (ok) {
         m_backoff.erase(peer.id);
         m_retry_at.erase(peer.id);
       } else {
@@ -959,6 +961,68 @@ void ExchangeService::SenderLoop() {
       }
     }
   }
+}
+
+// ---- the log: per record refused, per batch applied, per link state change
+
+void ExchangeService::LogApplied(const exchange::BatchHeader& h, const std::string& from_peer,
+                                 const exchange::Receipt& receipt,
+                                 const std::map<std::string, std::string>& rejected_cases) {
+  if (receipt.status == "duplicate") return;  // logged when it was applied
+  if (receipt.status == "held") {
+    // Its records are judged (and refusals logged) when it applies.
+    Log("info", "批次暂存：等待同一批次流中缺失的前序批次",
+        {{"event", "batch.held"}, {"batch", h.batch_id}, {"origin", h.origin}, {"stream", h.stream},
+         {"seq", std::to_string(h.seq)}, {"from", from_peer}});
+    return;
+  }
+  // One line per record refused (rule, field, origin, case, batch), then the batch.
+  for (const auto& r : receipt.rejected) {
+    const auto c = rejected_cases.find(r.event_id);
+    const std::string origin = r.event_id.substr(0, r.event_id.find(':'));
+    Log("warn", "记录被拒收：" + r.rule + (r.field.empty() ? "" : " " + r.field) + "（批次 " + h.batch_id + "）",
+        {{"event", "record.rejected"},
+         {"rule", r.rule},
+         {"field", r.field},
+         {"origin", origin},
+         {"case_id", c == rejected_cases.end() ? std::string() : c->second},
+         {"event_id", r.event_id},
+         {"batch", h.batch_id},
+         {"from", from_peer},
+         {"reason", r.reason.substr(0, 500)}});
+  }
+  const std::size_t accepted = receipt.AcceptedCount();
+  Log(receipt.rejected.empty() ? "info" : "warn",
+      "批次已应用：接收 " + std::to_string(accepted) + " 条，拒收 " + std::to_string(receipt.rejected.size()) + " 条",
+      {{"event", "batch.applied"},
+       {"batch", h.batch_id},
+       {"origin", h.origin},
+       {"stream", h.stream},
+       {"seq", std::to_string(h.seq)},
+       {"from", from_peer},
+       {"records", std::to_string(accepted + receipt.rejected.size())},
+       {"accepted", std::to_string(accepted)},
+       {"rejected", std::to_string(receipt.rejected.size())}});
+}
+
+void ExchangeService::LinkState(const std::string& link, bool ok, int delivered, const std::string& failure) {
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping) return;  // a push cut short by the stop is no state of the link
+  }
+  const auto known = m_link_up.find(link);
+  if (ok) {
+    // Up: once something was delivered after it was down (or for the first time).
+    if (delivered == 0 || (known != m_link_up.end() && known->second)) return;
+    m_link_up[link] = true;
+    Log("info", known == m_link_up.end() ? "链路连通：批次已送达 " + link : "链路恢复：批次又送达 " + link,
+        {{"event", "link.up"}, {"link", link}, {"delivered", std::to_string(delivered)}});
+    return;
+  }
+  if (known != m_link_up.end() && !known->second) return;  // down already: no line per retry
+  m_link_up[link] = false;
+  Log("warn", "链路中断：批次无法送达 " + link + "，将按退避重试，恢复时另记一行",
+      {{"event", "link.down"}, {"link", link}, {"error", failure.substr(0, 500)}});
 }
 
 std::string ExchangeService::StatusJson() {

@@ -166,7 +166,14 @@ class ExchangeService {
   exchange::HttpResponse HandleBlob(const exchange::HttpRequest& request, const std::string& sha);
   std::filesystem::path SpoolDir() const { return m_config.data_dir / "spool"; }
   void SenderLoop();
-  bool PushLink(const std::string& link, const PeerConfig& peer);  // false: stop for now (error)
+  // false: stop for now (the error in *failure); *delivered counts the batches delivered.
+  bool PushLink(const std::string& link, const PeerConfig& peer, std::string* failure = nullptr,
+                int* delivered = nullptr);
+  // The log (node/README.md, "Logs"): a line per record refused and per
+  // batch applied; a line when a link goes down or up, never per retry.
+  void LogApplied(const exchange::BatchHeader& h, const std::string& from_peer, const exchange::Receipt& receipt,
+                  const std::map<std::string, std::string>& rejected_cases);
+  void LinkState(const std::string& link, bool ok, int delivered, const std::string& failure);
   void PullFromParent();
   exchange::HttpClientOptions ClientOptions(const PeerConfig& peer) const;
   const PeerConfig* Peer(const std::string& id) const;
@@ -200,6 +207,7 @@ class ExchangeService {
   std::thread m_sender;
   std::map<std::string, std::chrono::steady_clock::time_point> m_retry_at;
   std::map<std::string, int> m_backoff;
+  std::map<std::string, bool> m_link_up;  // sender thread: the last state logged per link
 };
 
 }  // namespace xf::node

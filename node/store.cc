@@ -296,9 +296,45 @@ CREATE VIRTUAL TABLE dedup_terms USING fts5(terms, content='', tokenize='unicode
 CREATE INDEX events_by_origin ON events(origin, stored_at, kind, occurred_at);
 CREATE INDEX cases_by_origin ON cases(origin);
 )sql",
-    // 11–12: numbers the lead gave to other branches' migrations; empty here,
-    // replaced by theirs at merge.
-    "SELECT 1;",
+    // 11: the case list and idempotent intake (issue 15; store_cases.cc,
+    // node/README.md "The case list", "Idempotency-Key"). The petitioners of
+    // each case's projection, to find a person's cases by ID number (the
+    // 18-character form); indexes for each filter of GET /v1/cases and its
+    // order (newest received first), and one per duty clock over the cases
+    // where it runs, so "overdue" reads only those; the first answer to
+    // each request made with an Idempotency-Key. The petitioners of the
+    // cases already held are written by the re-projection that
+    // projection_version 2 asks for (Store::Open).
+    R"sql(
+CREATE TABLE case_petitioners(
+  case_id   TEXT    NOT NULL,
+  idx       INTEGER NOT NULL,   -- its place in the registration's list
+  name      TEXT    NOT NULL,
+  id_number TEXT    NOT NULL,   -- the 18-character form; '' when none
+  first     INTEGER NOT NULL,   -- 第一信访人
+  PRIMARY KEY (case_id, idx)
+) WITHOUT ROWID;
+CREATE INDEX case_petitioners_by_id ON case_petitioners(id_number, case_id);
+CREATE INDEX cases_by_received ON cases(received_date, case_id);
+CREATE INDEX cases_by_status ON cases(status, received_date, case_id);
+CREATE INDEX cases_by_category ON cases(content_category, received_date, case_id);
+CREATE INDEX cases_open_route ON cases(received_date) WHERE routed IS NULL AND closed IS NULL;
+CREATE INDEX cases_open_notice ON cases(notice_start) WHERE decided IS NULL AND closed IS NULL;
+CREATE INDEX cases_open_handle ON cases(accepted) WHERE completed IS NULL AND closed IS NULL;
+CREATE INDEX cases_open_review ON cases(review_requested) WHERE review_decided IS NULL AND closed IS NULL;
+CREATE INDEX cases_open_rereview ON cases(rereview_requested) WHERE rereview_decided IS NULL AND closed IS NULL;
+CREATE TABLE idempotency(
+  key      TEXT    PRIMARY KEY,  -- as the client sent it
+  route    TEXT    NOT NULL,     -- 'POST /v1/cases', 'POST /v1/cases/{id}/events'
+  request  TEXT    NOT NULL,     -- SHA-256 of route, content type and body
+  status   INTEGER NOT NULL,
+  body     TEXT    NOT NULL,     -- the first answer, byte for byte
+  case_id  TEXT    NOT NULL,
+  at       INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
+    // 12: the number the lead gave to another branch's migration; empty
+    // here, replaced by theirs at merge.
     "SELECT 1;",
     // 13: duplicates across the hierarchy (issue 11, phase 2;
     // node/store_dedup_system.cc, dedup/README.md "Phase 2"). The blind index
@@ -320,8 +356,9 @@ CREATE TABLE dedup_state(
 ) WITHOUT ROWID;
 )sql",
 };
-// The projection the columns of `cases` hold (migration 7 and later).
-constexpr int kProjectionVersion = 1;
+// The projection the columns of `cases` hold (migration 7 and later);
+// 2: with the petitioners of each case in case_petitioners (migration 11).
+constexpr int kProjectionVersion = 2;
 constexpr int kLatest = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
 
 Error TooNew(int version) {
@@ -357,6 +394,7 @@ Result<std::unique_ptr<Store>> Store::OpenAtVersion(const std::filesystem::path&
   if (!db) return db.error();
   std::unique_ptr<Store> store(new Store(std::move(db).value(), clock));
   store->m_batch_dir = db_file.parent_path() / "batches";
+  store->m_db_file = db_file;
   if (auto s = store->Migrate(version); !s) return s.error();
   if (store->m_version == kLatest) {
     if (auto s = store->PrepareStatements(); !s) return s.error();
@@ -453,7 +491,8 @@ Status Store::PrepareStatements() {
     if (!s) return s.error();
     *d.stmt = std::move(s).value();
   }
-  return PrepareDedupStatements();
+  if (Status s = PrepareDedupStatements(); !s.ok()) return s;
+  return PrepareCaseStatements();
 }
 
 Result<std::string> Store::AppendLocked(schema::Event& e) {
@@ -589,7 +628,8 @@ void BindCaseRow(sql::Stmt& up, const std::string& case_id, const CaseState& sta
 Status Store::WriteProjection(const std::string& case_id, const CaseState& state) {
   BindCaseRow(m_st.upsert_case, case_id, state);
   if (auto s = m_st.upsert_case.Run(); !s) return s;
-  return IndexForDuplicates(case_id, state.body);
+  if (Status s = IndexForDuplicates(case_id, state.body); !s.ok()) return s;
+  return WritePetitioners(case_id, state);
 }
 
 void Store::SetChronology(std::shared_ptr<const codes::Calendar> calendar, codes::Counting counting) {
@@ -629,7 +669,8 @@ schema::Violations Store::ChronologyLocked(
 }
 
 Result<schema::Event> Store::RegisterCase(schema::CaseRegistration c, const std::string& node_id,
-                                          const std::string& actor, schema::Violations* refused) {
+                                          const std::string& actor, schema::Violations* refused,
+                                          const Idempotency* idempotency) {
   std::lock_guard lock(m_mutex);
   const Instant now = m_clock.Now();
   if (c.registering_body.empty()) c.registering_body = node_id;
@@ -637,6 +678,15 @@ Result<schema::Event> Store::RegisterCase(schema::CaseRegistration c, const std:
   schema::CompleteIdNumbers(c);  // the 18-digit form beside a 15-digit ID number
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began().error();
+  if (idempotency != nullptr) {
+    // A retry that raced its first try: the first one's answer, nothing new.
+    auto stored = IdempotentLocked(*idempotency);
+    if (!stored) return stored.error();
+    if (*stored) {
+      if (idempotency->replay != nullptr) *idempotency->replay = std::move(*stored);
+      return MakeError(Errc::kAlreadyExists, "Idempotency-Key " + idempotency->key + " was used already");
+    }
+  }
   if (c.case_id.empty()) {
     const int year = c.registered_at.ToDate().year;
     auto& q = m_st.next_case_no;
@@ -677,15 +727,26 @@ Result<schema::Event> Store::RegisterCase(schema::CaseRegistration c, const std:
   }
   auto xml = AppendLocked(e);
   if (!xml) return xml.error();
+  if (idempotency != nullptr) {
+    if (auto s = StoreIdempotentLocked(*idempotency, e, 201); !s) return s.error();
+  }
   if (auto s = txn.Commit(); !s) return s.error();
   return e;
 }
 
 Result<schema::Event> Store::AppendEvent(schema::Event e, const std::string& node_id,
-                                         schema::Violations* refused) {
+                                         schema::Violations* refused, const Idempotency* idempotency) {
   std::lock_guard lock(m_mutex);
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began().error();
+  if (idempotency != nullptr) {
+    auto stored = IdempotentLocked(*idempotency);
+    if (!stored) return stored.error();
+    if (*stored) {
+      if (idempotency->replay != nullptr) *idempotency->replay = std::move(*stored);
+      return MakeError(Errc::kAlreadyExists, "Idempotency-Key " + idempotency->key + " was used already");
+    }
+  }
   auto known = CaseExistsLocked(e.case_id);
   if (!known) return known.error();
   if (!*known) return MakeError(Errc::kNotFound, "case " + e.case_id + " is not known here");
@@ -706,6 +767,9 @@ Result<schema::Event> Store::AppendEvent(schema::Event e, const std::string& nod
   }
   auto xml = AppendLocked(e);
   if (!xml) return xml.error();
+  if (idempotency != nullptr) {
+    if (auto s = StoreIdempotentLocked(*idempotency, e, 201); !s) return s.error();
+  }
   if (auto s = txn.Commit(); !s) return s.error();
   return e;
 }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,6 +31,7 @@
 #include "exchange/receipt.h"
 #include "node/sqlite.h"
 #include "schema/chronology.h"
+#include "schema/clocks.h"
 #include "schema/records.h"
 #include "schema/violation.h"
 
@@ -69,6 +71,8 @@ void BindCaseRow(sql::Stmt& upsert, const std::string& case_id, const CaseState&
 
 class Store {
  public:
+  struct Idempotency;  // below, "the case list and idempotent intake"
+  ~Store();
   // Opens or creates the database and runs the pending migrations. Fails
   // when the file was written by a newer xfnode (its schema version is
   // higher than this build knows): a downgrade must not touch it.
@@ -92,7 +96,8 @@ class Store {
   // received after it, is refused with kInvalidArgument and the violations
   // in *refused (when given). REQUIRES: the registration has been validated.
   Result<schema::Event> RegisterCase(schema::CaseRegistration c, const std::string& node_id,
-                                     const std::string& actor, schema::Violations* refused = nullptr);
+                                     const std::string& actor, schema::Violations* refused = nullptr,
+                                     const Idempotency* idempotency = nullptr);
 
   // Appends a later event recorded at this node for a case it holds;
   // origin, seq and recorded_at are assigned here. kNotFound when the case
@@ -100,7 +105,8 @@ class Store {
   // contradicts what this node holds of the case (R7, strict), checked in
   // the same transaction that would store it.
   Result<schema::Event> AppendEvent(schema::Event e, const std::string& node_id,
-                                    schema::Violations* refused = nullptr);
+                                    schema::Violations* refused = nullptr,
+                                    const Idempotency* idempotency = nullptr);
 
   bool HasCase(std::string_view case_id);
   Result<CaseView> GetCase(std::string_view case_id);
@@ -208,7 +214,10 @@ class Store {
   // at a time from `more`, projections of the cases they touch are written
   // every few thousand events, and the receipt's accepted ids are kept as
   // runs (Receipt::accepted_runs).
-  Result<exchange::Receipt> ApplyBatch(const Incoming& in, const std::string& self);
+  // `rejected_cases`, when given, gets the case id of each record refused
+  // while applying (event id → case id), for the log.
+  Result<exchange::Receipt> ApplyBatch(const Incoming& in, const std::string& self,
+                                       std::map<std::string, std::string>* rejected_cases = nullptr);
   // Receipt::status of a batch ApplyBatch held for its attachments; never
   // signed or sent.
   static constexpr const char* kAwaitingAttachments = "awaiting_attachments";
@@ -251,6 +260,84 @@ class Store {
   };
   std::vector<LinkStatus> Links();
   std::vector<StreamGap> Gaps();
+
+  // ---- the case list and idempotent intake (store_cases.cc) -------------
+
+  // GET /v1/cases: the cases held here, newest received first, a page at a
+  // time. Every filter is optional; they combine with AND. Runs on a
+  // read-only connection of its own (never blocks a writer), with indexes
+  // for each filter (migration 11; node/README.md, "The case list").
+  struct CaseQuery {
+    std::vector<std::string> statuses;       // any of these (CaseState::status); empty: any
+    std::optional<Date> received_from;       // 信访日期 on or after
+    std::optional<Date> received_to;         // 信访日期 on or before
+    std::optional<bool> overdue;             // true: a duty clock overdue on `today`; false: none
+    std::string category;                    // 内容分类: a code, or a prefix of 2 or 4 digits
+    std::string id_number;                   // a petitioner's 公民身份号码, 18-character form
+    std::optional<bool> repeat;              // true: 重件 only; false: 初件 only
+    std::size_t limit = 50;                  // rows per page, 1–500
+    // Continue after this row (the cursor of the previous page): the
+    // received date and case id of its last row.
+    std::optional<std::pair<Date, std::string>> after;
+    Date today;                              // overdue as of this day (UTC+8)
+  };
+  // The open duty clock that falls due first (schema/clocks.h).
+  struct NextDue {
+    schema::Clock clock;
+    Date start;
+    Date due;
+    std::int64_t days_left = 0;  // due − today; negative: overdue by that many days
+  };
+  struct CaseRow {
+    std::string case_id, registering_body, status, content_category, problem_place, initial_case_id;
+    Date received_date;
+    std::string first_petitioner;  // name of the first petitioner ("" when anonymous)
+    std::int64_t event_count = 0;
+    Instant updated_at;
+    std::optional<Date> closed;
+    std::optional<NextDue> next_due;  // none when no duty clock is open
+    std::int64_t overdue_days = 0;    // the most overdue open duty clock, 0 when none
+  };
+  struct CasePage {
+    std::int64_t total = 0;           // every case the filters select, over all pages
+    std::vector<CaseRow> rows;
+    std::optional<std::pair<Date, std::string>> next;  // the cursor of the next page, if any
+  };
+  Result<CasePage> ListCases(const CaseQuery& q);
+  // The cases held here that name `case_id` as their initial case (重件), by received date.
+  Result<std::vector<CaseRow>> RepeatsOf(const std::string& case_id, Date today);
+
+  // What each peer sent last (xfctl status, GET /v1/status "received"):
+  // batches stored from it and the time of the latest.
+  struct Received {
+    std::string from;
+    std::int64_t batches = 0;
+    Instant last;
+  };
+  std::vector<Received> LastReceived();
+
+  // Idempotency-Key (node/README.md): the first answer to a request made
+  // with a key, stored in the same transaction as what it registered.
+  struct IdempotentAnswer {
+    std::string route;     // "POST /v1/cases", "POST /v1/cases/{id}/events"
+    std::string request;   // SHA-256 (hex) of what was asked: route, content type, body
+    int status = 0;
+    std::string body;      // the answer, byte for byte
+    std::string case_id;
+  };
+  // The answer stored under `key`, if any.
+  Result<std::optional<IdempotentAnswer>> FindIdempotent(const std::string& key);
+  // With RegisterCase/AppendEvent: the key and the request; `answer` makes
+  // the answer's body from the stored event, inside the transaction (it
+  // must not call back into the Store). When the key is stored already
+  // (a request racing its retry), nothing is registered: kAlreadyExists,
+  // and *replay holds the stored answer.
+  struct Idempotency {
+    std::string key;
+    IdempotentAnswer request;  // route and request set; status, body and case_id filled here
+    std::function<std::string(const schema::Event&)> answer;
+    std::optional<IdempotentAnswer>* replay = nullptr;
+  };
 
   // ---- trust (store_trust.cc) -------------------------------------------
 
@@ -377,8 +464,8 @@ class Store {
 
   // ---- duplicates across the hierarchy (store_dedup_system.cc) ----------
   // With the system key (dedup/blind.h), a node with children keeps a blind
-  // index of every case it holds (dedup_blind, migration 13), written in the
-  // transaction that indexes the case, to answer the questions of the levels
+  // index of every case it holds (dedup_blind, migration 13), written by the
+  // dedup worker after the commits, to answer the questions of the levels
   // below (dedup/wire.h). It checks the cases that arrive from below against
   // the rest of what it holds, after the commits (node/dedup_exchange.h),
   // and records what it finds as duplicate notices (判重提示) on the cases
@@ -439,7 +526,7 @@ class Store {
   Result<std::vector<Notice>> NoticesOf(std::string_view case_id);
 
  private:
-  Store(sql::Db db, const Clock& clock) : m_db(std::move(db)), m_clock(clock) {}
+  Store(sql::Db db, const Clock& clock);
   Status Migrate(int target);
   Status PrepareStatements();
   // Re-projects every case when the projection's columns are older than
@@ -475,6 +562,14 @@ class Store {
                                                     const std::function<void(sql::Stmt&, std::size_t)>& bind_term);
   // The blind reads' statements and weights. REQUIRES: m_read_mutex held.
   Status ReadyForBlindReads(const dedup::BlindKey& key);
+  // store_cases.cc: the petitioners of a case's projection (case_petitioners),
+  // the statements of the case list and of idempotent intake.
+  Status WritePetitioners(const std::string& case_id, const CaseState& state);
+  Status PrepareCaseStatements();
+  // REQUIRES: m_mutex held, inside a transaction. The stored answer for the
+  // key (checked against the request), or nullopt when the key is new.
+  Result<std::optional<IdempotentAnswer>> IdempotentLocked(const Idempotency& i);
+  Status StoreIdempotentLocked(const Idempotency& i, const schema::Event& stored, int status);
   Result<std::vector<StoredEvent>> EventsOfCase(std::string_view case_id);
 
   // Queues a local event to go down when its case's handler is below.
@@ -490,6 +585,12 @@ class Store {
   std::shared_ptr<const codes::Calendar> m_calendar = std::make_shared<codes::Calendar>();
   codes::Counting m_counting = codes::Counting::kCalendarDays;
   std::filesystem::path m_batch_dir;
+  std::filesystem::path m_db_file;
+  // The case list's read-only connection, with the legal clocks in SQL
+  // (store_cases.cc); opened on first use.
+  struct CaseReader;
+  std::mutex m_reader_mutex;
+  std::unique_ptr<CaseReader> m_reader;
   std::string m_self;
   std::vector<std::string> m_children;
   // The system key the blind index is written under (a node with children;
@@ -500,7 +601,8 @@ class Store {
   int m_version = 0;
   struct Statements {
     sql::Stmt next_seq, bump_origin, insert_event, events_of_case, has_case, upsert_case,
-        next_case_no, bump_case_no, get_case, insert_blob, has_blob, initial_case, matter_closed;
+        next_case_no, bump_case_no, get_case, insert_blob, has_blob, initial_case, matter_closed,
+        delete_petitioners, insert_petitioner, find_idempotent, insert_idempotent;
   } m_st;
   DedupWrite m_dw;
 

@@ -402,7 +402,8 @@ Result<std::string> Store::PlaceBatchFile(const Incoming& in) {
   return name;
 }
 
-Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::string& self) {
+Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::string& self,
+                                            std::map<std::string, std::string>* rejected_cases) {
   std::lock_guard lock(m_mutex);
   const auto& h = in.header;
   const Instant now = m_clock.Now();
@@ -728,6 +729,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
       reject->Bind(1, h.batch_id).Bind(2, e.origin).Bind(3, id).Bind(4, rej.rule).Bind(5, rej.field)
           .Bind(6, rej.reason).Bind(7, now.seconds).Bind(8, charged);
       if (auto s = reject->Run(); !s) return s.error();
+      if (rejected_cases != nullptr) (*rejected_cases)[id] = e.case_id;
       receipt.rejected.push_back(std::move(rej));
       continue;
     }

@@ -37,6 +37,7 @@
 #include <chrono>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <map>
 #include <random>
 #include <set>
@@ -54,6 +55,8 @@
 #include "node/summary.h"
 #include "schema/xml.h"
 #include "tools/bench_data.h"
+#include "tools/cli.h"
+#include "tools/progress.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -157,9 +160,10 @@ class Generator {
   }
 
   // Generates cases until `events` events are stored.
-  Status Run(std::int64_t events) {
+  Status Run(std::int64_t events, Progress* progress = nullptr) {
     for (std::int64_t c = 0; m_events < events; ++c) {
       if (auto s = OneCase(static_cast<int>(c), events); !s) return s;
+      if (progress != nullptr && c % 256 == 0) progress->Set(static_cast<std::uint64_t>(m_events));
     }
     for (std::size_t o = 0; o < m_origins.size(); ++o) {
       if (auto s = FlushBatch(o, true); !s) return s;
@@ -557,6 +561,8 @@ int CmdBenchReport(const Args& args) {
     }
   }
   auto list = RealOrigins(**book, static_cast<std::size_t>(origins));
+  Progress progress("基准：合规报告", "bench report", static_cast<std::uint64_t>(events), English(args));
+  progress.Step("生成全国数据库", "filling a national database");
   const auto t_fill = Steady::now();
   std::int64_t n_events = 0;
   if (args.Has("reuse")) {
@@ -592,7 +598,7 @@ int CmdBenchReport(const Args& args) {
     sql::Txn txn(*db);
     Status s = txn.Began();
     if (s) s = gen.Prepare();
-    if (s) s = gen.Run(events);
+    if (s) s = gen.Run(events, &progress);
     if (s) s = txn.Commit();
     if (!s) {
       std::cerr << "xfctl bench report: filling the database: " << s.error().message << "\n";
@@ -604,12 +610,12 @@ int CmdBenchReport(const Args& args) {
     }
     n_events = gen.Events();
     std::error_code ec;
-    std::cout << "bench report: " << gen.Events() << " events (" << gen.Late()
-              << " sent over 24 h), " << gen.Cases() << " cases, " << gen.Rejected()
-              << " rejections, " << gen.Batches() << " batches, " << list.size() << " origins over "
-              << days << " days; filled in " << std::fixed << std::setprecision(1) << Since(t_fill)
-              << " s, " << std::filesystem::file_size(file, ec) / (1 << 20) << " MiB at "
-              << file.string() << "\n";
+    std::ostringstream line;
+    line << "bench report: " << gen.Events() << " events (" << gen.Late() << " sent over 24 h), " << gen.Cases()
+         << " cases, " << gen.Rejected() << " rejections, " << gen.Batches() << " batches, " << list.size()
+         << " origins over " << days << " days; filled in " << std::fixed << std::setprecision(1) << Since(t_fill)
+         << " s, " << std::filesystem::file_size(file, ec) / (1 << 20) << " MiB at " << file.string();
+    progress.Say(line.str(), stdout);
   }
   if (args.Has("summaries") && !args.Has("reuse")) {
     const auto t = Steady::now();
@@ -658,8 +664,12 @@ int CmdBenchReport(const Args& args) {
     std::cerr << "xfctl bench report: " << calendar.error().message << "\n";
     return 1;
   }
+  progress.SetTotal(static_cast<std::uint64_t>(runs));
+  progress.Set(0);
   for (int i = 0; i < runs; ++i) {
-    std::cout << "  run " << i + 1 << ":";
+    progress.Step("计算报告 第 " + std::to_string(i + 1) + " 次", "computing the report, run " + std::to_string(i + 1));
+    std::ostringstream line;
+    line << "  run " << i + 1 << ":";
     for (auto& v : variants) {
       auto opts = o;
       opts.tree = v.tree;
@@ -677,24 +687,25 @@ int CmdBenchReport(const Args& args) {
       }
       v.best = std::min(v.best, secs);
       v.total += secs;
-      std::cout << (&v == &variants.front() ? " " : "; ") << v.name << " " << std::setprecision(2)
-                << secs << " s (cpu " << cpu << " s";
+      line << (&v == &variants.front() ? " " : "; ") << v.name << " " << std::setprecision(2) << secs << " s (cpu "
+           << cpu << " s";
       if (&v == &variants.front()) {
         std::int64_t measured = 0, late = 0;
         for (const auto& t2 : report->origins) {
           measured += t2.lateness.events;
           late += t2.lateness.over_bound;
         }
-        std::cout << "; " << report->origins.size() << " origins, " << measured
-                  << " events in the period, " << late << " late";
+        line << "; " << report->origins.size() << " origins, " << measured << " events in the period, " << late
+             << " late";
       } else if (report->tree) {
-        std::cout << "; " << report->tree->rows.size() << " rows, " << report->tree->origins_matched
-                  << " origins";
+        line << "; " << report->tree->rows.size() << " rows, " << report->tree->origins_matched << " origins";
       }
-      std::cout << ")";
+      line << ")";
     }
-    std::cout << "\n";
+    progress.Say(line.str(), stdout);
+    progress.Set(static_cast<std::uint64_t>(i + 1));
   }
+  progress.Done();
   std::cout << "bench report: " << n_events << " events, " << list.size() << " origins, best of "
             << runs << ":";
   for (const auto& v : variants) {

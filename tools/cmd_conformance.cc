@@ -8,6 +8,8 @@
 #include "node/conformance.h"
 #include "node/conformance_html.h"
 #include "node/summary.h"
+#include "tools/cli.h"
+#include "tools/progress.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -67,26 +69,36 @@ int CmdConformance(const Args& args) {
     std::cerr << "xfctl conformance: --format is text, json or html\n";
     return 2;
   }
+  // Steps on stderr (a bar on a terminal): the report itself goes to stdout or --out.
+  Progress progress("合规报告", "conformance report", 0, English(args));
+  progress.Step("读取代码表", "code tables");
   auto book = codes::CodeBook::Load(config->codes_dir.empty() ? codes::DefaultDataDir() : config->codes_dir);
   if (!book) {
+    progress.Abandon();
     std::cerr << "xfctl: code tables: " << book.error().message << "\n";
     return 1;
   }
+  progress.Step("计算", "computing");
   auto report = node::conformance::ComputeFromFile(config->data_dir / "xfnode.db", **book, o);
   if (!report) {
+    progress.Abandon();
     std::cerr << "xfctl: " << report.error().message << "\n";
     return 1;
   }
+  progress.Step("生成 " + format, "rendering " + format);
   const std::string out = format == "json"   ? node::conformance::ToJson(*report) + "\n"
                           : format == "html" ? node::conformance::ToHtml(*report, **book)
                                              : node::conformance::ToText(*report, book->get());
   if (auto file = args.Get("out")) {
     if (auto s = WriteFile(*file, out); !s) {
+      progress.Abandon();
       std::cerr << "xfctl: " << s.error().message << "\n";
       return 1;
     }
+    progress.Done(*file);
     return 0;
   }
+  progress.Done();
   std::cout << out;
   return 0;
 }

@@ -274,10 +274,15 @@ TEST_CASE("dedup api: xfctl case duplicates and the timeline in xfctl case show"
 
   out = RunCommand({Xfctl(), "case", "show", a, "--node", node_dir});
   CHECK_MESSAGE(out.status == 0, out.output);
+  CHECK(out.output.find("信访人 王秀兰（110105********0465）的信访记录") != std::string::npos);
+  CHECK(out.output.find(a + "  登记机构 110105") != std::string::npos);
+  CHECK(out.output.find("← 本件") != std::string::npos);
+  CHECK(out.output.find(kId) == std::string::npos);  // the number is not printed whole
+  out = RunCommand({Xfctl(), "case", "show", a, "--node", node_dir, "--lang", "en"});
+  CHECK_MESSAGE(out.status == 0, out.output);
   CHECK(out.output.find("timeline of 王秀兰 (110105********0465)") != std::string::npos);
   CHECK(out.output.find(a + "  at 110105") != std::string::npos);
   CHECK(out.output.find("← this case") != std::string::npos);
-  CHECK(out.output.find(kId) == std::string::npos);  // the number is not printed whole
 
   out = RunCommand({Xfctl(), "case", "duplicates", "110105-2025-9999999", "--node", node_dir});
   CHECK(out.status == 1);

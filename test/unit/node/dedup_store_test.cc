@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "dedup/labelled.h"
 #include "exchange/batch.h"
@@ -271,13 +272,40 @@ TEST_CASE("dedup store: upgrading to migration 9 indexes the cases an older xfno
   REQUIRE(f.store->AppendEvent(fix, "110105").ok());
   f.store.reset();
   {
-    // The database as the xfnode before migration 9 left it.
+    // The database as the xfnode before migration 9 left it: every table and
+    // index a database of version 8 does not have is dropped (migration 9's
+    // and those of every later migration).
+    TempDir v8;
+    { REQUIRE(Store::OpenAtVersion(v8 / "xfnode.db", f.clock, 8).ok()); }
+    std::set<std::string> known;
+    {
+      RawDb old(v8 / "xfnode.db");
+      for (int i = 0;; ++i) {
+        const std::string name =
+            old.Scalar("SELECT name FROM sqlite_master ORDER BY name LIMIT 1 OFFSET " + std::to_string(i));
+        if (name.empty()) break;
+        known.insert(name);
+      }
+    }
     RawDb raw(f.dir / "xfnode.db");
-    // (Migration 10's indexes came later still.)
-    REQUIRE(raw.Exec("DROP TABLE dedup_terms; DROP TABLE dedup_keys; DROP TABLE dedup_cases; "
-                     "DROP INDEX events_by_origin; DROP INDEX cases_by_origin; DROP TABLE dedup_blind; "
-                     "DROP TABLE dedup_state; PRAGMA user_version = 8;") ==
-            SQLITE_OK);
+    std::vector<std::pair<std::string, std::string>> later;  // (type, name)
+    for (int i = 0;; ++i) {
+      const std::string row = raw.Scalar(
+          "SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL "
+          "ORDER BY type DESC, name LIMIT 1 OFFSET " + std::to_string(i));
+      if (row.empty()) break;
+      const auto sp = row.find(' ');
+      if (!known.count(row.substr(sp + 1))) later.emplace_back(row.substr(0, sp), row.substr(sp + 1));
+    }
+    REQUIRE(!later.empty());
+    for (const auto& [type, name] : later) {
+      // An FTS5 table's shadow tables go with it; a dropped table takes its indexes.
+      if (raw.Scalar("SELECT count(*) FROM sqlite_master WHERE name = '" + name + "'") == "0") continue;
+      REQUIRE_MESSAGE(raw.Exec("DROP " + std::string(type == "table" ? "TABLE" : "INDEX") + " \"" + name + "\"") ==
+                          SQLITE_OK,
+                      raw.Error());
+    }
+    REQUIRE(raw.Exec("PRAGMA user_version = 8;") == SQLITE_OK);
   }
   f.Reopen();
   CHECK(f.store->Stats().schema_version == Store::LatestSchemaVersion());
