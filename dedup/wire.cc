@@ -551,4 +551,50 @@ Result<Answer> ParseAnswer(std::string_view text, const Limits& limits) {
   return a;
 }
 
+std::string KeyDocumentJson(const KeyDocument& k) {
+  static const char* d = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : k.secret) {
+    hex.push_back(d[c >> 4]);
+    hex.push_back(d[c & 15]);
+  }
+  json::object o;
+  o["format"] = kKeyFormat;
+  o["key_id"] = k.key_id;
+  o["key"] = hex;
+  return json::serialize(o);
+}
+
+Result<KeyDocument> ParseKeyDocument(std::string_view text) {
+  if (text.size() > kMaxKeyDocument) {
+    return MakeError(Errc::kLimit, "the key document is larger than " + std::to_string(kMaxKeyDocument) + " bytes");
+  }
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return MakeError(Errc::kInvalidArgument, "the key document is not a JSON object");
+  const auto& o = v.as_object();
+  const auto* format = o.if_contains("format");
+  if (!format || !format->is_string() || format->as_string() != kKeyFormat) {
+    return MakeError(Errc::kInvalidArgument, "format: not " + std::string(kKeyFormat));
+  }
+  const auto* id = o.if_contains("key_id");
+  if (!id || !id->is_string() || id->as_string().empty() || id->as_string().size() > 64 ||
+      !std::all_of(id->as_string().begin(), id->as_string().end(), [](char c) { return c > ' ' && c < 127; })) {
+    return MakeError(Errc::kInvalidArgument, "key_id: 1 to 64 printable ASCII characters");
+  }
+  const auto* key = o.if_contains("key");
+  if (!key || !key->is_string() || key->as_string().size() != 64) {
+    return MakeError(Errc::kInvalidArgument, "key: 64 lowercase hex digits");
+  }
+  KeyDocument k;
+  k.key_id = std::string(id->as_string());
+  const auto& hex = key->as_string();
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    if (!IsHexDigit(hex[i]) || !IsHexDigit(hex[i + 1])) return MakeError(Errc::kInvalidArgument, "key: 64 lowercase hex digits");
+    auto val = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+    k.secret.push_back(static_cast<char>(val(hex[i]) * 16 + val(hex[i + 1])));
+  }
+  return k;
+}
+
 }  // namespace xf::dedup::wire

@@ -102,4 +102,17 @@ Result<Answer> ParseAnswer(std::string_view json, const Limits& limits = {});
 // 16 lowercase hex digits.
 std::string Hex64(std::uint64_t v);
 
+// The system key as a node keeps it (DATA_DIR/dedup.key) and a parent
+// answers it to a child (GET /v1/exchange/dedup/key):
+// {"format":"xfnode-dedup-key-1","key_id":…,"key":<64 lowercase hex>}.
+inline constexpr std::string_view kKeyFormat = "xfnode-dedup-key-1";
+inline constexpr std::size_t kMaxKeyDocument = 4096;
+struct KeyDocument {
+  std::string key_id;  // 1–64 printable ASCII characters
+  std::string secret;  // 32 bytes
+};
+std::string KeyDocumentJson(const KeyDocument& k);
+// kLimit past kMaxKeyDocument bytes; kInvalidArgument naming the member at fault.
+Result<KeyDocument> ParseKeyDocument(std::string_view json);
+
 }  // namespace xf::dedup::wire

@@ -42,60 +42,6 @@ HttpResponse Problem(int status, const std::string& message) {
   return Answer(status, json::serialize(o));
 }
 
-std::string Hex(std::string_view bytes) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(d[c >> 4]);
-    out.push_back(d[c & 15]);
-  }
-  return out;
-}
-
-Result<std::string> Unhex(std::string_view hex) {
-  if (hex.size() % 2 != 0) return MakeError(Errc::kInvalidArgument, "odd length");
-  std::string out;
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    auto v = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      return -1;
-    };
-    const int a = v(hex[i]), b = v(hex[i + 1]);
-    if (a < 0 || b < 0) return MakeError(Errc::kInvalidArgument, "not lowercase hex");
-    out.push_back(static_cast<char>(a * 16 + b));
-  }
-  return out;
-}
-
-// {"key_id","key":hex}: the key file's form and the key endpoint's answer.
-std::string KeyJson(const std::string& key_id, const std::string& secret) {
-  json::object o;
-  o["format"] = "xfnode-dedup-key-1";
-  o["key_id"] = key_id;
-  o["key"] = Hex(secret);
-  return json::serialize(o);
-}
-
-Result<std::pair<std::string, std::string>> ParseKeyJson(std::string_view text) {
-  if (text.size() > 4096) return MakeError(Errc::kLimit, "the key document is larger than 4096 bytes");
-  boost::system::error_code ec;
-  const json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return MakeError(Errc::kInvalidArgument, "the key document is not a JSON object");
-  const auto& o = v.as_object();
-  const auto* id = o.if_contains("key_id");
-  const auto* key = o.if_contains("key");
-  if (!id || !id->is_string() || id->as_string().empty() || id->as_string().size() > 64) {
-    return MakeError(Errc::kInvalidArgument, "key_id: a string of 1 to 64 characters");
-  }
-  if (!key || !key->is_string()) return MakeError(Errc::kInvalidArgument, "key: 64 lowercase hex digits");
-  auto secret = Unhex(key->as_string());
-  if (!secret || secret->size() != dedup::BlindKey::kBytes) {
-    return MakeError(Errc::kInvalidArgument, "key: 64 lowercase hex digits");
-  }
-  return std::make_pair(std::string(id->as_string()), std::move(secret).value());
-}
-
 std::string Score(double s) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "%.2f", std::clamp(s, 0.0, 1.0));
@@ -140,7 +86,7 @@ Status DedupExchange::UseKey(std::string secret, std::string key_id, bool write)
     const auto tmp = file.string() + ".tmp";
     {
       std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
-      out << KeyJson(key_id, secret) << "\n";
+      out << dedup::wire::KeyDocumentJson({key_id, secret}) << "\n";
       if (!out) return MakeError(Errc::kIo, "cannot write " + tmp);
     }
     ::chmod(tmp.c_str(), 0600);
@@ -161,9 +107,9 @@ Status DedupExchange::LoadOrMakeKey() {
   if (in) {
     std::stringstream ss;
     ss << in.rdbuf();
-    auto parsed = ParseKeyJson(ss.str());
+    auto parsed = dedup::wire::ParseKeyDocument(ss.str());
     if (!parsed) return MakeError(parsed.error().code, file.string() + ": " + parsed.error().message);
-    return UseKey(std::move(parsed->second), std::move(parsed->first), false);
+    return UseKey(std::move(parsed->secret), std::move(parsed->key_id), false);
   }
   if (m_config.parent) return {};  // fetched from the parent by the worker
   // The national bureau (or a node that has no parent): the system key is made here.
@@ -187,11 +133,11 @@ Status DedupExchange::FetchKey() {
   if (r->status != 200) {
     return MakeError(Errc::kUnavailable, "HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 200));
   }
-  auto parsed = ParseKeyJson(r->body);
+  auto parsed = dedup::wire::ParseKeyDocument(r->body);
   if (!parsed) return MakeError(parsed.error().code, "the parent's key: " + parsed.error().message);
   Log("info", "took the system key of duplicate detection (判重系统密钥) from the parent",
-      {{"key_id", parsed->first}, {"parent", m_config.parent->id}});
-  return UseKey(std::move(parsed->second), std::move(parsed->first), true);
+      {{"key_id", parsed->key_id}, {"parent", m_config.parent->id}});
+  return UseKey(std::move(parsed->secret), std::move(parsed->key_id), true);
 }
 
 Status DedupExchange::Start() {
