@@ -333,6 +333,28 @@ CREATE TABLE idempotency(
   at       INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // 12: the number the lead gave to another branch's migration; empty
+    // here, replaced by theirs at merge.
+    "SELECT 1;",
+    // 13: duplicates across the hierarchy (issue 11, phase 2;
+    // node/store_dedup_system.cc, dedup/README.md "Phase 2"). The blind index
+    // of a node with children: the petitioner keys and text terms of every
+    // case it holds under the system key (numbers only; dedup/blind.h), to
+    // answer the questions of the levels below; and where the duplicate work
+    // stands (the key the blind index is under, the cases indexed under it
+    // and the arrivals checked so far). Nothing to fill: the node's dedup
+    // worker builds the blind index when it has a key.
+    R"sql(
+CREATE TABLE dedup_blind(
+  key INTEGER NOT NULL,                -- dedup::PersonKeys and HashTerms(IndexTerms) under the system key
+  id  INTEGER NOT NULL,                -- dedup_cases.id
+  PRIMARY KEY (key, id)
+) WITHOUT ROWID;
+CREATE TABLE dedup_state(
+  name  TEXT PRIMARY KEY,              -- 'blind_key', 'blind_upto', 'checked_upto'
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 // The projection the columns of `cases` hold (migration 7 and later);
 // 2: with the petitioners of each case in case_petitioners (migration 11).
