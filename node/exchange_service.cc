@@ -494,9 +494,9 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
         CollectAttachments(pe.event, own);
         for (const auto& sha : own) {
           if (named.count(sha) == 0 && !m_blobs.Has(sha)) {
-            ie.violations.push_back({"R6", "attachments", "attachment " + sha +
-                                                              " is not listed in the batch header and not held here",
-                                     pe.event.Id()});
+            ie.violations.push_back({"R6", "attachments", "附件 " + sha + " 既不在批次头中，本节点也没有",
+                                     pe.event.Id(),
+                                     "attachment " + sha + " is not listed in the batch header and not held here"});
             break;
           }
         }
