@@ -86,7 +86,7 @@ xf::test::CommandResult Run(const std::vector<std::string>& args, int expect) {
   return r;
 }
 
-const char* kThroughNode = "through the running node";
+const char* kThroughNode = "经运行中的节点";  // the words of export and import (Chinese by default)
 
 }  // namespace
 
