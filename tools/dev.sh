@@ -47,7 +47,7 @@ configure_and_build() {  # build-dir, extra cmake args…
 }
 
 run_tests() {  # build-dir
-  ctest --test-dir "$1" --output-on-failure --parallel "$JOBS" --timeout 900
+  ctest --test-dir "$1" --output-on-failure --parallel "$JOBS" --timeout $((900 * ${XF_TEST_TIME_SCALE:-1}))
 }
 
 # Runs every target listed in build-fuzz/fuzz-targets.txt ("name seed…") for
@@ -125,11 +125,12 @@ case "$cmd" in
   sanitize)
     deps
     configure_and_build "${XF_BUILD_ASAN:-$ROOT/build-asan}" -DXF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests "${XF_BUILD_ASAN:-$ROOT/build-asan}" ;;
+    # The harness's failure bounds (XF_TEST_TIME_SCALE): sanitized processes are slower.
+    XF_TEST_TIME_SCALE=${XF_TEST_TIME_SCALE:-3} ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests "${XF_BUILD_ASAN:-$ROOT/build-asan}" ;;
   tsan)
     deps
     configure_and_build "${XF_BUILD_TSAN:-$ROOT/build-tsan}" -DXF_TSAN=ON
-    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_tests "${XF_BUILD_TSAN:-$ROOT/build-tsan}" ;;
+    XF_TEST_TIME_SCALE=${XF_TEST_TIME_SCALE:-6} TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_tests "${XF_BUILD_TSAN:-$ROOT/build-tsan}" ;;
   fuzz)
     deps "${FUZZ_PACKAGES[@]}"
     fdir=${XF_BUILD_FUZZ:-$ROOT/build-fuzz}

@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -26,6 +28,12 @@ std::string XfnodeBin() { return Env("XFNODE", "xfnode"); }
 std::string XfctlBin() { return Env("XFCTL", "xfctl"); }
 
 }  // namespace
+
+std::chrono::seconds Patience(std::chrono::seconds bound) {
+  const char* scale = std::getenv("XF_TEST_TIME_SCALE");
+  const long n = scale != nullptr ? std::strtol(scale, nullptr, 10) : 1;
+  return bound * std::clamp(n, 1L, 100L);
+}
 
 TempDir::TempDir(const std::string& prefix) {
   std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
@@ -136,7 +144,7 @@ bool NodeProcess::Start() {
   }
   ::close(fd);
   m_pid = pid;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline = std::chrono::steady_clock::now() + Patience(std::chrono::seconds(30));
   while (std::chrono::steady_clock::now() < deadline) {
     if (!Running()) return false;
     if (std::filesystem::exists(m_dir / "data" / "api.url", ec)) {

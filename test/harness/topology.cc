@@ -1,5 +1,6 @@
 #include "test/harness/topology.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -62,7 +63,7 @@ std::uint16_t FreePort() {
 }
 
 bool WaitUntil(const std::function<bool()>& condition, std::chrono::seconds deadline) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
+  const auto until = std::chrono::steady_clock::now() + Patience(deadline);
   for (;;) {
     if (condition()) return true;
     if (std::chrono::steady_clock::now() >= until) return false;
