@@ -151,7 +151,7 @@ void Api::CountRejections(const schema::Violations& v) {
        {"violations", std::to_string(v.size())},
        {"origin", m_ctx.config.node_id},
        {"case_id", v.front().record},
-       {"reason", v.front().message.substr(0, 500)}});
+       {"reason", schema::Message(v.front(), true).substr(0, 500)}});
 }
 
 HttpResponse Api::Handle(const HttpRequest& request) {
