@@ -1724,12 +1724,6 @@ json::value AccountJson(const std::optional<Account>& a) {
   return o;
 }
 
-std::string Hours(std::int64_t seconds) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(1) << static_cast<double>(seconds) / 3600 << "h";
-  return s.str();
-}
-
 std::string Percent(const Rate& r) {
   const auto v = r.Value();
   if (!v) return "-";
