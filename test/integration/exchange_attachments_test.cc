@@ -264,7 +264,7 @@ TEST_CASE("attachments: a registration naming an attachment no node holds is ref
 
 namespace {
 
-std::string ProcStatus(int pid, const std::string& key) {
+[[maybe_unused]] std::string ProcStatus(int pid, const std::string& key) {
   std::istringstream in(ReadText("/proc/" + std::to_string(pid) + "/status"));
   for (std::string line; std::getline(in, line);) {
     if (line.rfind(key + ":", 0) == 0) return line;
@@ -273,7 +273,7 @@ std::string ProcStatus(int pid, const std::string& key) {
 }
 
 // The running xfnode's pid, from the pid file it holds in its data dir.
-int NodePid(const fs::path& node_dir) {
+[[maybe_unused]] int NodePid(const fs::path& node_dir) {
   const std::string text = ReadText(node_dir / "data" / "xfnode.pid");
   const auto at = text.find("(pid ");
   REQUIRE(at != std::string::npos);
