@@ -171,6 +171,7 @@ Status ExchangeService::Start() {
   };
   m_server = std::make_unique<exchange::HttpServer>(opts, [this](const HttpRequest& r) { return Handle(r); });
   if (auto s = m_server->Start(); !s) return MakeError(s.error().code, "exchange endpoint: " + s.error().message);
+  m_bound_port = m_server->Port();
   {
     const auto url_file = m_config.data_dir / "exchange.url";
     std::ofstream(url_file.string() + ".tmp", std::ios::trunc) << Url() << "\n";
@@ -196,7 +197,7 @@ void ExchangeService::Stop() {
 
 std::string ExchangeService::Url() const {
   return "https://" + m_config.exchange_listen + ":" +
-         std::to_string(m_server ? m_server->Port() : m_config.exchange_port);
+         std::to_string(m_bound_port != 0 ? m_bound_port.load() : m_config.exchange_port);
 }
 
 void ExchangeService::Kick() {

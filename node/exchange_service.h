@@ -195,6 +195,9 @@ class ExchangeService {
   std::thread m_watcher;
   std::unique_ptr<SummaryExchange> m_summaries;  // upward conformance summaries
   std::unique_ptr<exchange::HttpServer> m_server;
+  // The port the exchange endpoint is bound to, 0 before it listens: read by
+  // Url() on the local API's threads while Start() may still be running.
+  std::atomic<std::uint16_t> m_bound_port{0};
   std::mutex m_pack_mutex;  // one packer at a time: sequence numbers are minted in order
   std::mutex m_mutex;
   std::condition_variable m_wake;
