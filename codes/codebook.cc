@@ -460,10 +460,10 @@ std::vector<const CodeEntry*> CodeBook::Entries(std::string_view table) const {
 namespace {
 
 // "A", "A and B", "A, B and C".
-std::string JoinAnd(const std::vector<std::string>& items) {
+std::string JoinAnd(const std::vector<std::string>& items, bool zh = false) {
   std::string out;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += i + 1 == items.size() ? " and " : ", ";
+    if (i > 0) out += zh ? "、" : i + 1 == items.size() ? " and " : ", ";
     out += items[i];
   }
   return out;
@@ -477,7 +477,7 @@ int EndYear(const CodeEntry& e) {
 
 }  // namespace
 
-std::string CodeBook::WhyNotValid(std::string_view table, std::string_view code, Date on) const {
+std::string CodeBook::WhyNotValid(std::string_view table, std::string_view code, Date on, bool zh) const {
   const Tab* t = FindTab(table);
   const auto periods = Periods(table, code);
   if (t == nullptr || periods.empty() || Check(table, code, on) == CodeCheck::kValid) return {};
@@ -498,8 +498,9 @@ std::string CodeBook::WhyNotValid(std::string_view table, std::string_view code,
 
   if (on < periods.front().valid_from) {
     const CodeEntry& first = periods.front();
-    return std::string(code) + " " + first.label + " is in use only from " +
-           (years ? std::to_string(first.valid_from.year) : first.valid_from.ToString());
+    const std::string from = years ? std::to_string(first.valid_from.year) : first.valid_from.ToString();
+    if (zh) return std::string(code) + " " + first.label + " 自 " + from + (years ? " 年" : " ") + "起才启用";
+    return std::string(code) + " " + first.label + " is in use only from " + from;
   }
   // The period that ended last before the date.
   const CodeEntry* ended = nullptr;
@@ -507,8 +508,8 @@ std::string CodeBook::WhyNotValid(std::string_view table, std::string_view code,
     if (p.valid_to && *p.valid_to <= on) ended = &p;
   }
   if (ended == nullptr) return {};  // not reached: the code is not valid and not before its start
-  const std::string when =
-      years ? "in " + std::to_string(EndYear(*ended)) : "on " + ended->valid_to->ToString();
+  const std::string when = zh ? (years ? "于 " + std::to_string(EndYear(*ended)) + " 年" : "于 " + ended->valid_to->ToString() + " ")
+                              : (years ? "in " + std::to_string(EndYear(*ended)) : "on " + ended->valid_to->ToString());
 
   // The successors at the end of the period, and those followed to the codes
   // in force on the date (a successor may itself have been replaced since).
@@ -543,6 +544,24 @@ std::string CodeBook::WhyNotValid(std::string_view table, std::string_view code,
   }
 
   std::string out = std::string(code) + " " + ended->label;
+  if (zh) {
+    if (ended->end == EndKind::kChanged && !direct.empty()) {
+      out += " 已" + when + "由 " + JoinAnd(direct, true) + " 取代";
+      if (!now.empty() && now != direct) out += "；其区域现属 " + JoinAnd(now, true);
+    } else if (ended->end == EndKind::kAbolished || ended->end == EndKind::kChanged) {
+      out += " 已" + when + "撤销";
+      if (!now.empty()) {
+        out += "；其区域现属 " + JoinAnd(now, true);
+      } else if (!direct.empty()) {
+        out += "；其区域划入 " + JoinAnd(direct, true);
+      }
+    } else {
+      out += " 已" + when + "停用";
+      if (!ended->note.empty()) out += "（" + ended->note + "）";
+      if (!now.empty()) out += "；其区域现属 " + JoinAnd(now, true);
+    }
+    return out;
+  }
   if (ended->end == EndKind::kChanged && !direct.empty()) {
     out += " was replaced by " + JoinAnd(direct) + " " + when;
     if (!now.empty() && now != direct) out += "; its area is now " + JoinAnd(now);

@@ -161,7 +161,8 @@ class CodeBook {
   // Successors are followed to the codes in force on the date. Years are
   // given for a year-precision table, else days ("retired on 2010-07-01").
   // Empty when the code is valid on the date, or the table or code is unknown.
-  std::string WhyNotValid(std::string_view table, std::string_view code, Date on) const;
+  // zh: the same in Chinese ("330103 下城区 已于 2021 年撤销；其区域现属 330105 拱墅区").
+  std::string WhyNotValid(std::string_view table, std::string_view code, Date on, bool zh = false) const;
 
   // A place (问题属地, 住址) of 6, 9 or 12 digits: the 6-digit part must be a
   // valid division (GB/T 2260, the ministry's list) on the date; a 9-digit

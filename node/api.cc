@@ -18,6 +18,7 @@
 #include "node/conformance.h"
 #include "node/conformance_html.h"
 #include "node/exchange_service.h"
+#include "node/lang.h"
 #include "node/node.h"  // Log
 #include "node/summary.h"
 #include "schema/clocks.h"
@@ -41,16 +42,13 @@ HttpResponse Json(int status, std::string body) {
   return r;
 }
 
-HttpResponse Problem(int status, const std::string& message) {
-  json::object o;
-  o["error"] = exchange::HttpReason(status);
-  o["message"] = message;
-  return Json(status, json::serialize(o));
-}
+// "use GET": a 405's words.
+HttpResponse UseOnly(const std::string& zh, const std::string& en) { return Problem(405, "请使用 " + zh, "use " + en); }
 
 // {"error": …, "violations": [...]}; ViolationsToJson gives {"violations": [...]}.
+// Both words of each violation: Handle keeps the one asked for (lang.h).
 HttpResponse WithViolations(int status, const schema::Violations& v) {
-  const std::string list = schema::ViolationsToJson(v);
+  const std::string list = schema::ViolationsToJson(v, schema::Words::kBoth);
   return Json(status, std::string("{\"error\":\"") + exchange::HttpReason(status) + "\"," + list.substr(1));
 }
 
@@ -153,12 +151,13 @@ void Api::CountRejections(const schema::Violations& v) {
        {"violations", std::to_string(v.size())},
        {"origin", m_ctx.config.node_id},
        {"case_id", v.front().record},
-       {"reason", v.front().message.substr(0, 500)}});
+       {"reason", schema::Message(v.front(), true).substr(0, 500)}});
 }
 
 HttpResponse Api::Handle(const HttpRequest& request) {
   ++m_requests;
   HttpResponse r = Route(request);
+  Localise(r, English(request));  // the words the request asked for (lang.h)
   if (r.status == 405 && !r.headers.count("Allow")) {
     // The methods each kind of path takes (RFC 9110: a 405 names them).
     const std::string path = request.target.substr(0, request.target.find('?'));
@@ -176,35 +175,36 @@ HttpResponse Api::Route(const HttpRequest& request) {
   std::string path = request.target.substr(0, request.target.find('?'));
   const std::string& m = request.method;
   if (path == "/healthz") {
-    if (m != "GET" && m != "HEAD") return Problem(405, "use GET");
+    if (m != "GET" && m != "HEAD") return UseOnly("GET", "GET");
     return Json(200, "{\"status\":\"ok\"}");
   }
   if (path == "/metrics") {
-    if (m != "GET") return Problem(405, "use GET");
+    if (m != "GET") return UseOnly("GET", "GET");
     return GetMetrics();
   }
   if (path == "/") {
-    if (m != "GET") return Problem(405, "use GET");
+    if (m != "GET") return UseOnly("GET", "GET");
     return GetStatusPage();
   }
   if (path == "/report.html") {
-    if (m != "GET") return Problem(405, "use GET");
+    if (m != "GET") return UseOnly("GET", "GET");
     return GetConformance(request, true);
   }
-  if (!StartsWith(path, "/v1/")) return Problem(404, "no such endpoint: " + path);
+  if (!StartsWith(path, "/v1/")) return Problem(404, "没有这个接口：" + path, "no such endpoint: " + path);
   if (!Authorised(request)) {
     ++m_unauthorised;
-    HttpResponse r = Problem(401, "missing or wrong bearer token (Authorization: Bearer <token>)");
+    HttpResponse r = Problem(401, "缺少令牌或令牌错误（Authorization: Bearer <token>）",
+                             "missing or wrong bearer token (Authorization: Bearer <token>)");
     r.headers["WWW-Authenticate"] = "Bearer realm=\"xfnode\"";
     return r;
   }
   if (path == "/v1/status") {
-    if (m != "GET") return Problem(405, "use GET");
+    if (m != "GET") return UseOnly("GET", "GET");
     return GetStatus();
   }
   if (path == "/v1/cases") {
     if (m == "GET") return ListCases(request);  // api_cases.cc
-    if (m != "POST") return Problem(405, "use POST to register a case, GET to list cases");
+    if (m != "POST") return UseOnly("POST 登记信访件，GET 列出信访件", "POST to register a case, GET to list cases");
     return PostCase(request);
   }
   if (StartsWith(path, "/v1/cases/")) {
@@ -212,80 +212,80 @@ HttpResponse Api::Route(const HttpRequest& request) {
     const auto slash = rest.find('/');
     const std::string id = rest.substr(0, slash);
     if (slash == std::string::npos) {
-      if (m != "GET") return Problem(405, "use GET");
+      if (m != "GET") return UseOnly("GET", "GET");
       return GetCase(id);
     }
     if (rest.substr(slash) == "/events") {
-      if (m != "POST") return Problem(405, "use POST to add an event");
+      if (m != "POST") return UseOnly("POST 添加事件", "POST to add an event");
       return PostEvent(request, id);
     }
     if (rest.substr(slash) == "/duplicates") {
-      if (m != "GET") return Problem(405, "use GET");
+      if (m != "GET") return UseOnly("GET", "GET");
       return GetCaseDuplicates(id);
     }
-    return Problem(404, "no such endpoint: " + path);
+    return Problem(404, "没有这个接口：" + path, "no such endpoint: " + path);
   }
   if (path == "/v1/duplicates/check") {
-    if (m != "POST") return Problem(405, "use POST with a registration to check it");
+    if (m != "POST") return UseOnly("POST 提交登记内容以查重", "POST with a registration to check it");
     return PostDuplicatesCheck(request);
   }
   if (StartsWith(path, "/v1/petitioners/") && path.size() > 22 && path.substr(path.size() - 6) == "/cases" &&
       path.find('/', 16) == path.size() - 6) {
-    if (m != "GET") return Problem(405, "use GET");
+    if (m != "GET") return UseOnly("GET", "GET");
     return GetPetitionerCases(path.substr(16, path.size() - 22));
   }
   if (StartsWith(path, "/v1/blobs/")) {
-    if (m != "PUT" && m != "HEAD" && m != "GET") return Problem(405, "use PUT to upload an attachment");
+    if (m != "PUT" && m != "HEAD" && m != "GET") return UseOnly("PUT 上传附件", "PUT to upload an attachment");
     return Blob(request, path.substr(10));
   }
   if (StartsWith(path, "/v1/exchange/")) return Offline(request, path);
   if (path == "/v1/conformance") {
-    if (m != "GET") return Problem(405, "use GET");
+    if (m != "GET") return UseOnly("GET", "GET");
     return GetConformance(request, false);
   }
   if (StartsWith(path, "/v1/batches/")) {
-    if (m != "GET") return Problem(405, "use GET");
+    if (m != "GET") return UseOnly("GET", "GET");
     return GetBatch(path.substr(12));
   }
   if (path == "/v1/keys/reload") {
-    if (m != "POST") return Problem(405, "use POST");
-    if (!m_ctx.exchange) return Problem(503, "no exchange service");
+    if (m != "POST") return UseOnly("POST", "POST");
+    if (!m_ctx.exchange) return Problem(503, "交换服务未运行", "no exchange service");
     if (auto s = m_ctx.exchange->ReloadTrust("asked through the local API (xfctl keys)"); !s) {
-      return Problem(422, s.error().message);
+      return Problem(422, "无法重新载入密钥：" + s.error().message, s.error().message);
     }
     return Json(200, "{\"reloaded\":true,\"keys\":" + std::to_string(m_ctx.exchange->CurrentTrust()->Size()) + "}");
   }
   if (path == "/v1/directory") {
-    if (m != "PUT") return Problem(405, "use PUT with the signed directory and X-Xf-Signature");
-    if (!m_ctx.exchange) return Problem(503, "no exchange service");
+    if (m != "PUT") return UseOnly("PUT 提交签名的目录和 X-Xf-Signature", "PUT with the signed directory and X-Xf-Signature");
+    if (!m_ctx.exchange) return Problem(503, "交换服务未运行", "no exchange service");
     const auto sig_it = request.headers.find("x-xf-signature");
     auto sig = exchange::Base64Decode(sig_it == request.headers.end() ? "" : sig_it->second);
-    if (!sig || sig->empty()) return Problem(400, "missing or malformed X-Xf-Signature");
+    if (!sig || sig->empty()) return Problem(400, "缺少 X-Xf-Signature 或格式不对", "missing or malformed X-Xf-Signature");
     std::string bytes = request.body;
     if (!request.body_file.empty()) {  // spooled: up to the directory's own limit, not api.body_limit
       std::ifstream in(request.body_file, std::ios::binary);
       bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-      if (!in.good() && !in.eof()) return Problem(503, "cannot read the spooled directory");
+      if (!in.good() && !in.eof()) return Problem(503, "无法读取暂存的目录", "cannot read the spooled directory");
     }
     auto applied = m_ctx.exchange->OfferDirectory(bytes, *sig, "the local API (xfctl directory publish)");
     if (!applied) {
       const Errc c = applied.error().code;
       return Problem(c == Errc::kPermission ? 403 : c == Errc::kInvalidArgument ? 400 : c == Errc::kLimit ? 413 : 503,
-                     applied.error().message);
+                     "目录未采用：" + applied.error().message, applied.error().message);
     }
     const auto* d = m_ctx.exchange->CurrentTrust()->Directory();
     return Json(200, std::string("{\"applied\":") + (*applied ? "true" : "false") +
                          ",\"serial\":" + std::to_string(d ? d->serial : 0) + "}");
   }
-  return Problem(404, "no such endpoint: " + path);
+  return Problem(404, "没有这个接口：" + path, "no such endpoint: " + path);
 }
 
 HttpResponse Api::GetBatch(const std::string& batch_id) {
   auto b = m_ctx.store.FindBatch(batch_id);
-  if (!b) return Problem(503, b.error().message);
-  if (!*b) return Problem(404, "no batch " + batch_id + " here");
+  if (!b) return Problem(503, "无法读取批次：" + b.error().message, b.error().message);
+  if (!*b) return Problem(404, "本节点没有批次 " + batch_id, "no batch " + batch_id + " here");
   auto rejections = m_ctx.store.RejectionsOf(batch_id);
-  if (!rejections) return Problem(503, rejections.error().message);
+  if (!rejections) return Problem(503, "无法读取拒收记录：" + rejections.error().message, rejections.error().message);
   json::object o;
   o["batch_id"] = (*b)->batch_id;
   o["origin"] = (*b)->origin;
@@ -311,7 +311,7 @@ HttpResponse Api::GetBatch(const std::string& batch_id) {
   // What the next node answered, for a batch this node sent or passed on:
   // its signed receipt's status and every record it refused, with reasons.
   auto receipts = m_ctx.store.ReceiptsOf(batch_id);
-  if (!receipts) return Problem(503, receipts.error().message);
+  if (!receipts) return Problem(503, "无法读取回执：" + receipts.error().message, receipts.error().message);
   json::array sent;
   for (const auto& r : *receipts) {
     json::object x{{"link", r.link},
@@ -363,18 +363,23 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
   schema::Violations mapping;
   auto parsed = IsXml(request) ? schema::CaseFromXml(request.body, mapping)
                                : schema::CaseFromJson(request.body, mapping);
-  if (!parsed) return Problem(parsed.error().code == Errc::kLimit ? 413 : 400, parsed.error().message);
+  if (!parsed) return Problem(parsed.error().code == Errc::kLimit ? 413 : 400, "无法读取请求内容：" + parsed.error().message,
+                                   parsed.error().message);
   schema::CaseRegistration c = std::move(parsed).value();
   const Date today = m_ctx.clock.Now().ToDate();
   schema::Violations v = Merge(std::move(mapping), schema::ValidateCase(c, m_ctx.codes, m_ctx.config.limits, today));
   // A case id supplied by the caller must be one this node may mint.
   if (!c.case_id.empty() && !StartsWith(c.case_id, m_ctx.config.node_id + "-")) {
-    v.push_back({"R3", "case_id", "case id '" + c.case_id + "' must begin with this node's id " +
-                                      m_ctx.config.node_id + "- (leave it empty to have one minted)", c.case_id});
+    v.push_back({"R3", "case_id",
+                 "信访件编号 '" + c.case_id + "' 必须以本节点编号 " + m_ctx.config.node_id + "- 开头（留空则由本节点编号）",
+                 c.case_id,
+                 "case id '" + c.case_id + "' must begin with this node's id " + m_ctx.config.node_id +
+                     "- (leave it empty to have one minted)"});
   }
   if (!c.registering_body.empty() && c.registering_body != m_ctx.config.node_id) {
-    v.push_back({"R3", "registering_body", "registering_body '" + c.registering_body +
-                                               "' is not this node (" + m_ctx.config.node_id + ")", c.case_id});
+    v.push_back({"R3", "registering_body",
+                 "登记机构 '" + c.registering_body + "' 不是本节点（" + m_ctx.config.node_id + "）", c.case_id,
+                 "registering_body '" + c.registering_body + "' is not this node (" + m_ctx.config.node_id + ")"});
   }
   CheckAttachments(c.attachments, c.case_id, v);
   if (!v.empty()) {
@@ -393,8 +398,8 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
       CountRejections(r7);
       return Unprocessable(r7);
     }
-    if (stored.error().code == Errc::kAlreadyExists) return Problem(409, stored.error().message);
-    return Problem(503, "not stored: " + stored.error().message);
+    if (stored.error().code == Errc::kAlreadyExists) return Problem(409, "已存在：" + stored.error().message, stored.error().message);
+    return Problem(503, "未保存：" + stored.error().message, "not stored: " + stored.error().message);
   }
   ++m_cases;
   ++m_events;
@@ -419,12 +424,14 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
   if (auto answered = IdempotencyOf(request, "POST /v1/cases/" + case_id + "/events", idempotency)) return *answered;
   schema::Violations mapping;
   auto parsed = schema::EventFromJson(request.body, mapping);
-  if (!parsed) return Problem(parsed.error().code == Errc::kLimit ? 413 : 400, parsed.error().message);
+  if (!parsed) return Problem(parsed.error().code == Errc::kLimit ? 413 : 400, "无法读取请求内容：" + parsed.error().message,
+                                   parsed.error().message);
   schema::Event e = std::move(parsed).value();
   const bool kind_refused =
       std::any_of(mapping.begin(), mapping.end(), [](const auto& x) { return x.field == "kind"; });
   if (e.kind == schema::EventKind::kRegistration && !kind_refused) {
-    mapping.push_back({"R3", "kind", "a registration is posted to /v1/cases, not as an event", case_id});
+    mapping.push_back({"R3", "kind", "登记应提交到 /v1/cases，而不是作为事件提交", case_id,
+                       "a registration is posted to /v1/cases, not as an event"});
   }
   if (e.kind == schema::EventKind::kDuplicateNotice && !kind_refused) {
     mapping.push_back({"R3", "kind", "a duplicate notice (判重提示) is made by the levels above as they check cases, "
@@ -458,11 +465,12 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
       return Unprocessable(r7);
     }
     if (stored.error().code == Errc::kNotFound) {
-      schema::Violations r6{{"R6", "case_id", "case " + case_id + " is not known here", case_id}};
+      schema::Violations r6{
+          {"R6", "case_id", "本节点没有信访件 " + case_id, case_id, "case " + case_id + " is not known here"}};
       CountRejections(r6);
       return WithViolations(404, r6);
     }
-    return Problem(503, "not stored: " + stored.error().message);
+    return Problem(503, "未保存：" + stored.error().message, "not stored: " + stored.error().message);
   }
   ++m_events;
   if (m_ctx.exchange) m_ctx.exchange->Kick();
@@ -491,14 +499,17 @@ void Api::CheckAttachments(const std::vector<schema::Attachment>& attachments, c
     auto size = m_ctx.blobs.Size(a.sha256);
     if (!size) {
       v.push_back({"R6", field + ".sha256",
+                   "本节点没有附件 " + a.sha256 + "：请先上传（PUT /v1/blobs/" + a.sha256 + "），附件才能随记录交换",
+                   record,
                    "attachment " + a.sha256 + " is not held here: upload it first (PUT /v1/blobs/" + a.sha256 +
-                       "), so that it can travel with the record",
-                   record});
+                       "), so that it can travel with the record"});
     } else if (*size != a.size) {
       v.push_back({"R1", field + ".size",
+                   "大小为 " + std::to_string(a.size) + " 字节，但本节点所存附件 " + a.sha256.substr(0, 12) + "… 有 " +
+                       std::to_string(*size) + " 字节",
+                   record,
                    "size " + std::to_string(a.size) + " bytes, but the attachment " + a.sha256.substr(0, 12) +
-                       "… held here has " + std::to_string(*size),
-                   record});
+                       "… held here has " + std::to_string(*size)});
     }
   }
 }
@@ -506,8 +517,8 @@ void Api::CheckAttachments(const std::vector<schema::Attachment>& attachments, c
 HttpResponse Api::GetCase(const std::string& case_id) {
   auto view = m_ctx.store.GetCase(case_id);
   if (!view) {
-    if (view.error().code == Errc::kNotFound) return Problem(404, view.error().message);
-    return Problem(500, view.error().message);
+    if (view.error().code == Errc::kNotFound) return Problem(404, "本节点没有信访件 " + case_id, view.error().message);
+    return Problem(500, "无法读取信访件：" + view.error().message, view.error().message);
   }
   // The legal clocks, counted with the calendar in force now.
   static const codes::Calendar kNoHolidays;
@@ -649,7 +660,7 @@ HttpResponse Api::GetConformance(const HttpRequest& request, bool as_html) {
   for (const char* key : {"since", "until"}) {
     if (auto text = QueryParam(request.target, key)) {
       const auto d = Date::Parse(*text);
-      if (!d) return Problem(400, std::string(key) + " wants YYYY-MM-DD");
+      if (!d) return Problem(400, std::string(key) + " 应为日期 YYYY-MM-DD", std::string(key) + " wants YYYY-MM-DD");
       (std::string(key) == "since" ? o.since : o.until) = Instant::FromDate(*d);
     }
   }
@@ -662,31 +673,31 @@ HttpResponse Api::GetConformance(const HttpRequest& request, bool as_html) {
     if (auto text = QueryParam(request.target, keys[i])) {
       auto d = UrlDecode(*text);
       if (!d || d->size() > 200)
-        return Problem(400, std::string(keys[i]) + ": malformed or too long");
+        return Problem(400, std::string(keys[i]) + "：格式不对或太长", std::string(keys[i]) + ": malformed or too long");
       decoded[i] = std::move(*d);
     }
   }
   if (!decoded[0].empty() && !schema::IsNodeId(decoded[0])) {
-    return Problem(400,
+    return Problem(400, "node 应为节点编号（6 位数字，或 6 位数字.机构代码），而不是 '" + decoded[0] + "'",
                    "node wants a node id (6 digits, or 6 digits.ORG), not '" + decoded[0] + "'");
   }
   o.scope = decoded[0];
   o.query = decoded[1];
   if (!decoded[2].empty() && decoded[2] != "score" && decoded[2] != "id") {
-    return Problem(400, "sort is score (worst first) or id");
+    return Problem(400, "sort 只能是 score（最差在前）或 id", "sort is score (worst first) or id");
   }
   o.sort = decoded[2] == "id" ? conformance::SortBy::kId : conformance::SortBy::kScore;
   if (auto page = QueryParam(request.target, "page")) {
     char* end = nullptr;
     const long n = std::strtol(page->c_str(), &end, 10);
     if (page->empty() || *end != '\0' || n < 1 || n > 1000000)
-      return Problem(400, "page wants a number from 1");
+      return Problem(400, "page 应为从 1 起的数字", "page wants a number from 1");
     o.page = static_cast<std::size_t>(n);
   }
   o.verify = summary::KeyFileVerifier(m_ctx.config);
   o.calendar = m_ctx.calendar;  // loaded once at start; null: Compute loads the code book's
   auto report = conformance::ComputeFromFile(m_ctx.config.data_dir / "xfnode.db", m_ctx.codes, o);
-  if (!report) return Problem(500, report.error().message);
+  if (!report) return Problem(500, "无法计算报告：" + report.error().message, report.error().message);
   if (as_html) return HtmlPage(conformance::ToHtml(*report, m_ctx.codes));
   return Json(200, conformance::ToJson(*report));
 }

@@ -8,6 +8,7 @@
 #include "exchange/crypto.h"
 #include "node/api.h"
 #include "node/case_text.h"
+#include "node/lang.h"
 #include "schema/validate.h"
 
 namespace xf::node {
@@ -17,11 +18,6 @@ using exchange::HttpRequest;
 using exchange::HttpResponse;
 
 namespace {
-
-bool English(const HttpRequest& r) {
-  const auto it = r.headers.find("accept-language");
-  return it != r.headers.end() && it->second.rfind("en", 0) == 0;
-}
 
 HttpResponse JsonAnswer(int status, std::string body) {
   HttpResponse r;

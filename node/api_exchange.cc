@@ -25,8 +25,12 @@ HttpResponse Answer(int status, json::object o) {
   return r;
 }
 
-HttpResponse Refused(int status, const std::string& message, Errc code) {
-  return Answer(status, json::object{{"error", exchange::HttpReason(status)}, {"message", message}, {"code", ErrcName(code)}});
+// Both words: Api::Handle keeps the one the request asked for (node/lang.h).
+HttpResponse Refused(int status, const std::string& zh, const std::string& en, Errc code) {
+  return Answer(status, json::object{{"error", exchange::HttpReason(status)},
+                                     {"message", zh},
+                                     {"message_en", en},
+                                     {"code", ErrcName(code)}});
 }
 
 HttpResponse Refused(const Error& e) {
@@ -39,7 +43,7 @@ HttpResponse Refused(const Error& e) {
     case Errc::kNotFound: status = 404; break;
     default: break;
   }
-  return Refused(status, e.message, e.code);
+  return Refused(status, "交换操作未完成：" + e.message, e.message, e.code);
 }
 
 std::optional<std::string> Query(const std::string& target, const std::string& key) {
@@ -56,7 +60,7 @@ std::optional<std::string> Query(const std::string& target, const std::string& k
 }
 
 HttpResponse NotAllowed(const char* allow) {
-  HttpResponse r = Refused(405, std::string("use ") + allow, Errc::kInvalidArgument);
+  HttpResponse r = Refused(405, std::string("请使用 ") + allow, std::string("use ") + allow, Errc::kInvalidArgument);
   r.headers["Allow"] = allow;
   return r;
 }
@@ -69,7 +73,7 @@ bool Digits(const std::string& s) {
 
 HttpResponse Api::Offline(const HttpRequest& request, const std::string& path) {
   ExchangeService* x = m_ctx.exchange;
-  if (x == nullptr) return Refused(503, "the exchange service of this node is not running", Errc::kUnavailable);
+  if (x == nullptr) return Refused(503, "本节点的交换服务未运行", "the exchange service of this node is not running", Errc::kUnavailable);
   const std::string& m = request.method;
   if (path == "/v1/exchange/pack") {
     if (m != "POST") return NotAllowed("POST");
@@ -80,7 +84,7 @@ HttpResponse Api::Offline(const HttpRequest& request, const std::string& path) {
   if (path == "/v1/exchange/outbox") {
     if (m != "GET") return NotAllowed("GET");
     const auto link = Query(request.target, "link");
-    if (!link || link->empty()) return Refused(400, "give the link: ?link=PEER-ID", Errc::kInvalidArgument);
+    if (!link || link->empty()) return Refused(400, "请指定链路：?link=对端节点编号", "give the link: ?link=PEER-ID", Errc::kInvalidArgument);
     auto items = m_ctx.store.Undelivered(*link, 1u << 20);
     if (!items) return Refused(items.error());
     json::array list;
@@ -118,14 +122,15 @@ HttpResponse Api::Offline(const HttpRequest& request, const std::string& path) {
     in.from_peer = exchange::HeaderOf(request, "x-xf-from");
     auto sig = exchange::Base64Decode(exchange::HeaderOf(request, "x-xf-signature"));
     if (!sig || in.claimed_origin.empty() || in.from_peer.empty()) {
-      return Refused(400, "give X-Xf-Origin, X-Xf-From (the peer that exported it) and X-Xf-Signature",
+      return Refused(400, "请提供 X-Xf-Origin、X-Xf-From（导出它的对端）和 X-Xf-Signature",
+                     "give X-Xf-Origin, X-Xf-From (the peer that exported it) and X-Xf-Signature",
                      Errc::kInvalidArgument);
     }
     in.signature = std::move(sig).value();
     in.batch_id = exchange::HeaderOf(request, "x-xf-batch-id");
     if (const std::string es = exchange::HeaderOf(request, "x-xf-events-signature"); !es.empty()) {
       auto decoded = exchange::Base64Decode(es);
-      if (!decoded) return Refused(400, "X-Xf-Events-Signature is not base64", Errc::kInvalidArgument);
+      if (!decoded) return Refused(400, "X-Xf-Events-Signature 不是 base64", "X-Xf-Events-Signature is not base64", Errc::kInvalidArgument);
       in.events_signature = std::move(decoded).value();
     }
     auto r = x->Receive(in);
@@ -143,7 +148,8 @@ HttpResponse Api::Offline(const HttpRequest& request, const std::string& path) {
     const std::string qseq = exchange::HeaderOf(request, "x-xf-qseq");
     auto sig = exchange::Base64Decode(exchange::HeaderOf(request, "x-xf-signature"));
     if (!sig || link.empty() || !Digits(qseq)) {
-      return Refused(400, "give X-Xf-Link (the receiver), X-Xf-Qseq and X-Xf-Signature", Errc::kInvalidArgument);
+      return Refused(400, "请提供 X-Xf-Link（接收方）、X-Xf-Qseq 和 X-Xf-Signature",
+                     "give X-Xf-Link (the receiver), X-Xf-Qseq and X-Xf-Signature", Errc::kInvalidArgument);
     }
     std::string xml = request.body;
     if (!request.body_file.empty()) {  // spooled (the route may carry a receipt larger than api.body_limit)
@@ -153,7 +159,7 @@ HttpResponse Api::Offline(const HttpRequest& request, const std::string& path) {
     if (auto s = x->AcceptReceipt(link, std::stoull(qseq), xml, *sig); !s) return Refused(s.error());
     return Answer(200, json::object{{"delivered", true}});
   }
-  return Refused(404, "no such endpoint: " + path, Errc::kNotFound);
+  return Refused(404, "没有这个接口：" + path, "no such endpoint: " + path, Errc::kNotFound);
 }
 
 }  // namespace xf::node

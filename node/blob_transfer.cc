@@ -1,4 +1,5 @@
 #include "node/blob_transfer.h"
+#include "node/lang.h"
 
 #include <boost/json.hpp>
 #include <fstream>
@@ -18,16 +19,6 @@ namespace {
 
 constexpr const char* kReceived = "X-Xf-Received";
 
-HttpResponse Problem(int status, const std::string& message) {
-  json::object o;
-  o["error"] = exchange::HttpReason(status);
-  o["message"] = message;
-  HttpResponse r;
-  r.status = status;
-  r.body = json::serialize(o);
-  return r;
-}
-
 HttpResponse Stored(int status, const std::string& sha, std::uint64_t size, bool stored) {
   json::object o;
   o["sha256"] = sha;
@@ -40,9 +31,9 @@ HttpResponse Stored(int status, const std::string& sha, std::uint64_t size, bool
 }
 
 // Content that is not what its name says: 400, or 422 R1 on the local API.
-HttpResponse WrongContent(const BlobEndpoint& e, const std::string& sha, const std::string& message) {
-  if (!e.violations) return Problem(400, message);
-  const std::string list = schema::ViolationsToJson({{"R1", "sha256", message, sha}});
+HttpResponse WrongContent(const BlobEndpoint& e, const std::string& sha, const std::string& zh, const std::string& en) {
+  if (!e.violations) return Problem(400, zh, en);
+  const std::string list = schema::ViolationsToJson({{"R1", "sha256", zh, sha, en}}, schema::Words::kBoth);
   HttpResponse r;
   r.status = 422;
   r.body = "{\"error\":\"" + std::string(exchange::HttpReason(422)) + "\"," + list.substr(1);
@@ -75,7 +66,7 @@ Result<std::uint64_t> HeldSize(const BlobEndpoint& e, const std::string& sha) {
 
 HttpResponse Complete(const BlobEndpoint& e, const std::string& sha, std::uint64_t size) {
   if (e.on_stored) {
-    if (auto s = e.on_stored(sha, size); !s) return Problem(503, s.error().message);
+    if (auto s = e.on_stored(sha, size); !s) return Problem(503, "无法记录附件：" + s.error().message, s.error().message);
   }
   return Stored(201, sha, size, true);
 }
@@ -83,18 +74,18 @@ HttpResponse Complete(const BlobEndpoint& e, const std::string& sha, std::uint64
 }  // namespace
 
 HttpResponse HandleBlobRequest(const BlobEndpoint& e, const HttpRequest& request, const std::string& sha) {
-  if (!schema::IsSha256Hex(sha)) return Problem(400, "'" + sha + "' is not a SHA-256 in lowercase hex");
+  if (!schema::IsSha256Hex(sha)) return Problem(400, "'" + sha + "' 不是小写十六进制的 SHA-256", "'" + sha + "' is not a SHA-256 in lowercase hex");
   const std::uint64_t max = e.max_bytes;
   if (request.method == "HEAD" || request.method == "GET") {
     const bool held = Held(e, sha);
     // A staged blob is received (HEAD) but not held for anyone to read (GET).
     if (!held || (request.method == "GET" && !e.blobs.Has(sha))) {
-      auto r = Problem(404, "blob " + sha + " is not here");
+      auto r = Problem(404, "本节点没有附件 " + sha, "blob " + sha + " is not here");
       r.headers[kReceived] = std::to_string(e.blobs.PartialSize(sha));
       return r;
     }
     auto size = HeldSize(e, sha);
-    if (!size) return Problem(503, size.error().message);
+    if (!size) return Problem(503, "无法读取附件：" + size.error().message, size.error().message);
     HttpResponse resp;
     resp.content_type = "application/octet-stream";
     resp.headers["Accept-Ranges"] = "bytes";
@@ -104,14 +95,14 @@ HttpResponse HandleBlobRequest(const BlobEndpoint& e, const HttpRequest& request
     std::optional<std::uint64_t> end;
     if (ParseRange(exchange::HeaderOf(request, "range"), start, end)) {
       if (start >= *size) {
-        auto r = Problem(416, "the blob has " + std::to_string(*size) + " bytes; the range starts at " +
-                                  std::to_string(start));
+        auto r = Problem(416, "附件有 " + std::to_string(*size) + " 字节；请求的范围从 " + std::to_string(start) + " 开始",
+                         "the blob has " + std::to_string(*size) + " bytes; the range starts at " + std::to_string(start));
         r.headers["Content-Range"] = "bytes */" + std::to_string(*size);
         return r;
       }
       const std::uint64_t last = std::min(end.value_or(*size - 1), *size - 1);
       auto data = e.blobs.GetRange(sha, start, last - start + 1);
-      if (!data) return Problem(503, data.error().message);
+      if (!data) return Problem(503, "无法读取附件：" + data.error().message, data.error().message);
       resp.status = 206;
       resp.headers["Content-Range"] =
           "bytes " + std::to_string(start) + "-" + std::to_string(last) + "/" + std::to_string(*size);
@@ -121,7 +112,7 @@ HttpResponse HandleBlobRequest(const BlobEndpoint& e, const HttpRequest& request
     resp.body_file = e.blobs.PathOf(sha);  // streamed from disk
     return resp;
   }
-  if (request.method != "PUT") return Problem(405, "use HEAD, GET or PUT");
+  if (request.method != "PUT") return Problem(405, "请使用 HEAD、GET 或 PUT", "use HEAD, GET or PUT");
   // The body as a file (the route is spooled; a body in memory is written out).
   std::filesystem::path body = request.body_file;
   struct Remove {
@@ -137,42 +128,53 @@ HttpResponse HandleBlobRequest(const BlobEndpoint& e, const HttpRequest& request
     temp.p = e.spool_dir / ("put-" + exchange::RandomHex(8));
     std::ofstream out(temp.p, std::ios::binary);
     out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
-    if (!out.flush()) return Problem(503, "cannot spool the body to " + temp.p.string());
+    if (!out.flush()) return Problem(503, "无法暂存请求内容到 " + temp.p.string(), "cannot spool the body to " + temp.p.string());
     body = temp.p;
   }
   const std::uint64_t size = request.body_file.empty() ? request.body.size() : request.body_size;
   const std::string range = exchange::HeaderOf(request, "content-range");
   if (range.empty()) {
     if (size > max) {
-      return Problem(413, "attachment of " + std::to_string(size) + " bytes is larger than " + std::to_string(max) +
-                              " bytes (R1, limits.max_attachment_bytes)");
+      return Problem(413,
+                     "附件 " + std::to_string(size) + " 字节，超过上限 " + std::to_string(max) +
+                         " 字节（R1，limits.max_attachment_bytes）",
+                     "attachment of " + std::to_string(size) + " bytes is larger than " + std::to_string(max) +
+                         " bytes (R1, limits.max_attachment_bytes)");
     }
-    if (size == 0) return Problem(400, "empty attachment");
+    if (size == 0) return Problem(400, "附件为空", "empty attachment");
     auto actual = exchange::Sha256File(body);
-    if (!actual) return Problem(503, actual.error().message);
-    if (*actual != sha) return WrongContent(e, sha, "content hashes to " + *actual + ", not " + sha);
+    if (!actual) return Problem(503, "无法计算附件的哈希：" + actual.error().message, actual.error().message);
+    if (*actual != sha) return WrongContent(e, sha, "内容的哈希为 " + *actual + "，不是 " + sha, "content hashes to " + *actual + ", not " + sha);
     if (Held(e, sha)) return Stored(200, sha, size, false);
     if (auto s = e.blobs.PutFile(sha, body, e.stage); !s) {
-      if (s.error().code == Errc::kInvalidArgument) return WrongContent(e, sha, s.error().message);
-      return Problem(StatusFor(s.error().code), s.error().message);
+      if (s.error().code == Errc::kInvalidArgument) return WrongContent(e, sha, "附件内容不对：" + s.error().message, s.error().message);
+      return Problem(StatusFor(s.error().code), "无法保存附件：" + s.error().message, s.error().message);
     }
     return Complete(e, sha, size);
   }
   std::uint64_t start = 0, end = 0, total = 0;
   if (!ParseContentRange(range, start, end, total)) {
-    return Problem(400, "malformed Content-Range '" + range + "': expected bytes START-END/TOTAL");
+    return Problem(400, "Content-Range '" + range + "' 格式不对：应为 bytes START-END/TOTAL",
+                   "malformed Content-Range '" + range + "': expected bytes START-END/TOTAL");
   }
   if (total > max) {
-    return Problem(413, "attachment of " + std::to_string(total) + " bytes is larger than " + std::to_string(max) +
-                            " bytes (R1, limits.max_attachment_bytes)");
+    return Problem(413,
+                   "附件 " + std::to_string(total) + " 字节，超过上限 " + std::to_string(max) +
+                       " 字节（R1，limits.max_attachment_bytes）",
+                   "attachment of " + std::to_string(total) + " bytes is larger than " + std::to_string(max) +
+                       " bytes (R1, limits.max_attachment_bytes)");
   }
   if (end < start || end >= total || end - start + 1 != size) {
-    return Problem(400, "Content-Range '" + range + "' does not fit a body of " + std::to_string(size) +
-                            " bytes and a total of " + std::to_string(total));
+    return Problem(400,
+                   "Content-Range '" + range + "' 与 " + std::to_string(size) + " 字节的内容和总长 " +
+                       std::to_string(total) + " 不符",
+                   "Content-Range '" + range + "' does not fit a body of " + std::to_string(size) +
+                       " bytes and a total of " + std::to_string(total));
   }
   if (Held(e, sha)) return Stored(200, sha, total, false);
   if (auto s = e.blobs.AppendPartial(sha, start, body); !s) {
-    auto r = Problem(s.error().code == Errc::kAlreadyExists ? 409 : StatusFor(s.error().code), s.error().message);
+    auto r = Problem(s.error().code == Errc::kAlreadyExists ? 409 : StatusFor(s.error().code),
+                     "无法保存附件的这一部分：" + s.error().message, s.error().message);
     r.headers[kReceived] = std::to_string(e.blobs.PartialSize(sha));
     return r;
   }
@@ -184,8 +186,8 @@ HttpResponse HandleBlobRequest(const BlobEndpoint& e, const HttpRequest& request
     return r;
   }
   if (auto s = e.blobs.CommitPartial(sha, e.stage); !s) {
-    if (s.error().code == Errc::kInvalidArgument) return WrongContent(e, sha, s.error().message);
-    return Problem(StatusFor(s.error().code), s.error().message);
+    if (s.error().code == Errc::kInvalidArgument) return WrongContent(e, sha, "附件内容不对：" + s.error().message, s.error().message);
+    return Problem(StatusFor(s.error().code), "无法保存附件：" + s.error().message, s.error().message);
   }
   return Complete(e, sha, total);
 }

@@ -83,6 +83,19 @@ std::string ClockLabel(schema::Clock clock, bool english) {
   return Find(kClocks, schema::InfoOf(clock).name, true);
 }
 
+std::string Duration(std::int64_t seconds, bool english) {
+  if (seconds < 0) seconds = 0;
+  const std::int64_t days = seconds / 86400;
+  if (days == 0) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(seconds) / 3600);
+    return std::string(buf) + (english ? " h" : " 小时");
+  }
+  const std::int64_t hours = seconds % 86400 / 3600;
+  if (english) return std::to_string(days) + " d " + std::to_string(hours) + " h";
+  return std::to_string(days) + " 天 " + std::to_string(hours) + " 小时";
+}
+
 std::string LocalTime(Instant t) {
   const std::int64_t local = t.seconds + kTimeZoneOffset;
   std::int64_t days = local / 86400, rest = local % 86400;

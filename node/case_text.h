@@ -7,6 +7,7 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,10 @@ std::string LocalTime(Instant t);
 // Days as people say them: "还剩 12 天", "今天到期", "超期 30 天"
 // ("12 days left", "due today", "30 days overdue").
 std::string DaysLeft(std::int64_t days_left, bool english = false);
+
+// A length of time in days and hours, never in seconds: "27 天 9 小时",
+// "5.5 小时" under a day ("27 d 9 h", "5.5 h"); negative as zero.
+std::string Duration(std::int64_t seconds, bool english = false);
 
 // 110105195807220465 → 110105********0465; shorter or odd values keep only
 // their last 4 characters visible.

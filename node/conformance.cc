@@ -1,4 +1,5 @@
 #include "node/conformance.h"
+#include "node/case_text.h"
 
 #include <algorithm>
 #include <charconv>
@@ -1757,12 +1758,6 @@ json::value AccountJson(const std::optional<Account>& a) {
   return o;
 }
 
-std::string Hours(std::int64_t seconds) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(1) << static_cast<double>(seconds) / 3600 << "h";
-  return s.str();
-}
-
 std::string Percent(const Rate& r) {
   const auto v = r.Value();
   if (!v) return "-";
@@ -1983,21 +1978,46 @@ std::string ToJson(const Report& r) {
   return JsonText(o);
 }
 
-std::string ToText(const Report& r, const codes::CodeBook* book) {
+// The traffic light's word: 绿/黄/红 (green/amber/red).
+std::string LightLabel(const char* light, bool en) {
+  if (en) return light;
+  const std::string_view l(light);
+  return l == "green" ? "绿" : l == "amber" ? "黄" : l == "red" ? "红" : std::string(light);
+}
+
+std::string ToText(const Report& r, const codes::CodeBook* book, bool en) {
   std::ostringstream s;
-  s << "Conformance report of node " << r.node_id << " (code tables " << r.code_version << ")\n"
-    << "period " << r.since.ToString() << " .. " << r.until.ToString() << ", as of " << r.now.ToString() << "\n"
-    << "bounds: timeliness " << r.timeliness_hours << "h, repeat grace " << r.repeat_grace_hours << "h, silent "
-    << r.silent_hours << "h\n"
-    << "legal clocks: " << (r.counting == codes::Counting::kWorkingDays ? "working days" : "calendar days")
-    << ", holiday calendar " << (r.calendar_version.empty() ? std::string("(none)") : r.calendar_version);
+  // The words in Chinese, or in English when en.
+  auto W = [en](const char* zh, const char* english) { return std::string(en ? english : zh); };
+  auto Hours = [en](std::int64_t seconds) { return text::Duration(seconds, en); };
+  auto Light = [&](const Tally& t) { return LightLabel(conformance::Light(t), en); };
+  auto At = [](Instant t) { return text::LocalTime(t); };
+  if (en) {
+    s << "Conformance report of node " << r.node_id << " (code tables " << r.code_version << ")\n"
+      << "period " << At(r.since) << " .. " << At(r.until) << ", as of " << At(r.now) << "\n"
+      << "bounds: timeliness " << Hours(r.timeliness_hours * 3600) << ", repeat grace "
+      << Hours(r.repeat_grace_hours * 3600) << ", silent " << Hours(r.silent_hours * 3600) << "\n"
+      << "legal clocks: " << (r.counting == codes::Counting::kWorkingDays ? "working days" : "calendar days")
+      << ", holiday calendar " << (r.calendar_version.empty() ? std::string("(none)") : r.calendar_version);
+  } else {
+    s << "节点 " << r.node_id << " 的规范性报告（代码表 " << r.code_version << "）\n"
+      << "统计期 " << At(r.since) << " 至 " << At(r.until) << "，截至 " << At(r.now) << "\n"
+      << "界限：及时性 " << Hours(r.timeliness_hours * 3600) << "，重件宽限 " << Hours(r.repeat_grace_hours * 3600)
+      << "，沉默 " << Hours(r.silent_hours * 3600) << "\n"
+      << "法定时限：" << (r.counting == codes::Counting::kWorkingDays ? "工作日" : "自然日") << "，节假日历 "
+      << (r.calendar_version.empty() ? std::string("（无）") : r.calendar_version);
+  }
   if (!r.calendar_years.empty()) s << " (" << r.calendar_years.front() << "-" << r.calendar_years.back() << ")";
   s << "\n";
   if (!r.unknown_years.empty()) {
-    s << "WARNING: due dates in";
-    for (int y : r.unknown_years) s << " " << y;
-    s << " were counted with weekends only: the holiday calendar lacks "
-      << (r.unknown_years.size() == 1 ? "that year" : "those years") << " (codes/README.md, \"holiday\")\n";
+    std::string years;
+    for (int y : r.unknown_years) years += " " + std::to_string(y);
+    if (en) {
+      s << "WARNING: due dates in" << years << " were counted with weekends only: the holiday calendar lacks "
+        << (r.unknown_years.size() == 1 ? "that year" : "those years") << " (codes/README.md, \"holiday\")\n";
+    } else {
+      s << "警告：" << years.substr(1) << " 年的到期日只按周末计算：节假日历缺少这些年份（codes/README.md，\"holiday\"）\n";
+    }
   }
   auto name = [&](const std::string& id) {
     return book != nullptr ? html::JurisdictionName(*book, id) : id;
@@ -2005,47 +2025,47 @@ std::string ToText(const Report& r, const codes::CodeBook* book) {
   auto more = [&](const char* list, std::size_t shown) {
     const auto it = r.list_totals.find(list);
     if (it != r.list_totals.end() && it->second > static_cast<std::int64_t>(shown)) {
-      s << "  …" << it->second - static_cast<std::int64_t>(shown) << " more\n";
+      s << "  …" << (en ? "" : "另有 ") << it->second - static_cast<std::int64_t>(shown) << (en ? " more" : " 项") << "\n";
     }
   };
   auto table = [&](const std::string& title, const std::vector<const Tally*>& list,
                    std::size_t hidden) {
     s << "\n" << title << "\n";
-    TextTable t({{"jurisdiction", false},
-                 {"light", false},
-                 {"score", true},
-                 {"events", true},
-                 {"rej", true},
+    TextTable t({{W("辖区", "jurisdiction"), false},
+                 {W("信号灯", "light"), false},
+                 {W("得分", "score"), true},
+                 {W("事件", "events"), true},
+                 {W("拒收", "rej"), true},
                  {"R4", true},
-                 {"p50", true},
-                 {"p95", true},
-                 {"max", true},
-                 {"late", true},
-                 {"gaps", true},
-                 {"codes", true},
-                 {"legal", true},
-                 {"overdue", true},
+                 {W("延迟中位", "p50"), true},
+                 {W("延迟p95", "p95"), true},
+                 {W("最大延迟", "max"), true},
+                 {W("超时", "late"), true},
+                 {W("缺口", "gaps"), true},
+                 {W("旧代码", "codes"), true},
+                 {W("涉法", "legal"), true},
+                 {W("超期", "overdue"), true},
                  {"", false}});
     for (const Tally* x : list) {
       std::ostringstream score;
       score << std::fixed << std::setprecision(1) << x->score;
       std::string overdue = std::to_string(x->overdue_cases) + "/" + std::to_string(x->open_cases);
-      if (x->overdue_cases > 0) overdue += " (" + std::to_string(x->overdue_max_days) + "d)";
+      if (x->overdue_cases > 0) overdue += " (" + std::to_string(x->overdue_max_days) + W(" 天", "d") + ")";
       t.Row({name(x->id), Light(*x), score.str(), std::to_string(x->events_received),
              std::to_string(x->rejections_total), std::to_string(x->repeat_without_initial),
              Hours(x->lateness.p50), Hours(x->lateness.p95), Hours(x->lateness.max),
              std::to_string(x->lateness.over_bound), std::to_string(x->open_gaps),
              std::to_string(x->outdated_code_batches), std::to_string(x->legal_not_directed),
-             overdue, x->silent ? "SILENT" : ""});
+             overdue, x->silent ? W("沉默", "SILENT") : ""});
     }
     if (list.empty()) {
-      s << "  (none)\n";
+      s << W("  （无）\n", "  (none)\n");
       return;
     }
     t.Write(s);
-    if (hidden > 0) s << "  …" << hidden << " more\n";
-    s << "\n" << title << " the rates (numerator/denominator; - when nothing was due)\n";
-    TextTable rates({{"jurisdiction", false},
+    if (hidden > 0) s << "  …" << (en ? "" : "另有 ") << hidden << (en ? " more" : " 项") << "\n";
+    s << "\n" << title << W("各项比率（分子/分母；无应办事项为 -）\n", " the rates (numerator/denominator; - when nothing was due)\n");
+    TextTable rates({{W("辖区", "jurisdiction"), false},
                      {"及时受理率", true},
                      {"按期办结率", true},
                      {"及时转送交办率", true},
@@ -2060,36 +2080,43 @@ std::string ToText(const Report& r, const codes::CodeBook* book) {
                  Percent(x->participation_handler)});
     }
     rates.Write(s);
-    if (hidden > 0) s << "  …" << hidden << " more\n";
+    if (hidden > 0) s << "  …" << (en ? "" : "另有 ") << hidden << (en ? " more" : " 项") << "\n";
   };
   if (r.tree) {
     const Tree& tr = *r.tree;
-    s << "\nJurisdiction " << name(tr.node) << " (";
+    s << W("\n辖区 ", "\nJurisdiction ") << name(tr.node) << " (";
     for (std::size_t i = 0; i < tr.path.size(); ++i) s << (i ? " > " : "") << tr.path[i];
-    s << "): " << std::fixed << std::setprecision(1) << tr.total.score << " " << Light(tr.total)
-      << ", overdue " << tr.total.overdue_cases << " of " << tr.total.open_cases << " open cases";
-    if (tr.total.overdue_cases > 0) s << " (most " << tr.total.overdue_max_days << " days)";
+    s << "): " << std::fixed << std::setprecision(1) << tr.total.score << " " << Light(tr.total);
+    if (en) {
+      s << ", overdue " << tr.total.overdue_cases << " of " << tr.total.open_cases << " open cases";
+      if (tr.total.overdue_cases > 0) s << " (most " << tr.total.overdue_max_days << " days)";
+    } else {
+      s << "，未办结 " << tr.total.open_cases << " 件中超期 " << tr.total.overdue_cases << " 件";
+      if (tr.total.overdue_cases > 0) s << "（最长超期 " << tr.total.overdue_max_days << " 天）";
+    }
     s << "\n";
     std::vector<const Tally*> rows;
     for (const auto& x : tr.rows) rows.push_back(&x.tally);
     table(
-        std::string("Jurisdictions (") + (tr.sort == SortBy::kId ? "by id" : "worst first") + "):",
+        en ? std::string("Jurisdictions (") + (tr.sort == SortBy::kId ? "by id" : "worst first") + "):"
+           : std::string("下级辖区（") + (tr.sort == SortBy::kId ? "按编号" : "最差在前") + "）：",
         rows, tr.rows_total - tr.rows.size());
     bool any_account = tr.account.has_value();
     for (const auto& x : tr.rows) any_account = any_account || x.account.has_value();
     if (any_account) {
-      s << "\nTheir own signed accounts (upward summaries) beside this node's computation; * marks "
-           "a difference:\n";
-      TextTable t({{"jurisdiction", false},
-                   {"signature", false},
-                   {"generated", false},
-                   {"score", true},
-                   {"theirs", true},
-                   {"events", true},
-                   {"theirs", true},
-                   {"rej", true},
-                   {"theirs", true},
-                   {"differs", false}});
+      s << W("\n下级自报的签名汇总（上报摘要）与本节点计算并列；* 表示不一致：\n",
+             "\nTheir own signed accounts (upward summaries) beside this node's computation; * marks "
+             "a difference:\n");
+      TextTable t({{W("辖区", "jurisdiction"), false},
+                   {W("签名", "signature"), false},
+                   {W("生成时间", "generated"), false},
+                   {W("得分", "score"), true},
+                   {W("自报", "theirs"), true},
+                   {W("事件", "events"), true},
+                   {W("自报", "theirs"), true},
+                   {W("拒收", "rej"), true},
+                   {W("自报", "theirs"), true},
+                   {W("不一致", "differs"), false}});
       auto row = [&](const Tally& ours, const Account& a) {
         auto mark = [&](const char* field) {
           return std::find(a.differs.begin(), a.differs.end(), field) != a.differs.end() ? "*" : "";
@@ -2100,10 +2127,10 @@ std::string ToText(const Report& r, const codes::CodeBook* book) {
         std::string differs;
         for (const auto& d : a.differs) differs += (differs.empty() ? "" : ",") + d;
         t.Row({name(a.node),
-               !a.verified   ? "no key"
-               : *a.verified ? "verified"
-                             : "NOT VERIFIED",
-               a.generated.ToString(), ours_score.str(),
+               !a.verified   ? W("无密钥", "no key")
+               : *a.verified ? W("已验证", "verified")
+                             : W("验证未通过", "NOT VERIFIED"),
+               At(a.generated), ours_score.str(),
                a.readable ? their_score.str() + mark("score") : "-",
                std::to_string(ours.events_received),
                a.readable ? std::to_string(a.tally.events_received) + mark("events_received") : "-",
@@ -2124,80 +2151,107 @@ std::string ToText(const Report& r, const codes::CodeBook* book) {
       if (auto it = by_id.find(x.id); it != by_id.end()) listed.push_back(it->second);
     }
     std::ostringstream title;
-    title << "Origins of " << tr.node << ", page " << tr.page << " of " << tr.pages << " ("
-          << tr.origins_matched << (tr.query.empty() ? " origins" : " matching '" + tr.query + "'")
-          << ", " << (tr.sort == SortBy::kId ? "by id" : "worst first") << "):";
+    if (en) {
+      title << "Origins of " << tr.node << ", page " << tr.page << " of " << tr.pages << " ("
+            << tr.origins_matched << (tr.query.empty() ? " origins" : " matching '" + tr.query + "'")
+            << ", " << (tr.sort == SortBy::kId ? "by id" : "worst first") << "):";
+    } else {
+      title << tr.node << " 的来源节点，第 " << tr.page << " / " << tr.pages << " 页（"
+            << (tr.query.empty() ? "" : "匹配 '" + tr.query + "' 的") << tr.origins_matched << " 个，"
+            << (tr.sort == SortBy::kId ? "按编号" : "最差在前") << "）：";
+    }
     const std::size_t after = std::min(tr.origins_matched, tr.page * tr.page_size);
     table(title.str(), listed, tr.origins_matched - after);
   } else {
     std::vector<const Tally*> list;
     for (const auto& x : r.origins) list.push_back(&x);
-    table("Per origin:", list, 0);
+    table(W("各来源节点：", "Per origin:"), list, 0);
     list.clear();
     for (const auto& x : r.subtrees) list.push_back(&x);
-    if (!list.empty()) table("Per child subtree:", list, 0);
+    if (!list.empty()) table(W("各下级子树：", "Per child subtree:"), list, 0);
   }
   if (!r.rejections.empty()) {
-    s << "\nRejections:\n";
-    TextTable t({{"origin", false}, {"rule", false}, {"field", false}, {"count", true}});
+    s << W("\n拒收：\n", "\nRejections:\n");
+    TextTable t({{W("来源", "origin"), false}, {W("规则", "rule"), false}, {W("字段", "field"), false}, {W("次数", "count"), true}});
     for (const auto& x : r.rejections) t.Row({x.origin, x.rule, x.field.empty() ? "-" : x.field, std::to_string(x.count)});
     t.Write(s);
   }
   if (!r.late_events.empty()) {
-    s << "\nEvents over the " << r.timeliness_hours << "h bound (worst first):\n";
-    TextTable t({{"event", false}, {"case", false}, {"occurred", false}, {"stored", false}, {"late", true}});
+    s << (en ? "\nEvents over the " + Hours(r.timeliness_hours * 3600) + " bound (worst first):\n"
+             : "\n超过 " + Hours(r.timeliness_hours * 3600) + " 界限的事件（最差在前）：\n");
+    TextTable t({{W("事件", "event"), false}, {W("信访件", "case"), false}, {W("发生", "occurred"), false},
+                 {W("存入", "stored"), false}, {W("延迟", "late"), true}});
     for (const auto& x : r.late_events) {
-      t.Row({x.event_id, x.case_id, x.occurred_at.ToString(), x.stored_at.ToString(), Hours(x.lateness_seconds)});
+      t.Row({x.event_id, x.case_id, At(x.occurred_at), At(x.stored_at), Hours(x.lateness_seconds)});
     }
     t.Write(s);
     more("late_events", r.late_events.size());
   }
   if (!r.repeats_without_initial.empty()) {
-    s << "\nRepeat cases whose initial case is unknown here (R4):\n";
+    s << W("\n本节点不知其初件的重件（R4）：\n", "\nRepeat cases whose initial case is unknown here (R4):\n");
     for (const auto& x : r.repeats_without_initial) {
-      s << "  " << x.case_id << " names " << x.initial_case_id << " (from " << x.origin << ")\n";
+      if (en) {
+        s << "  " << x.case_id << " names " << x.initial_case_id << " (from " << x.origin << ")\n";
+      } else {
+        s << "  " << x.case_id << " 的初件为 " << x.initial_case_id << "（来自 " << x.origin << "）\n";
+      }
     }
     more("repeats_without_initial", r.repeats_without_initial.size());
   }
   if (!r.repeats_resolved_late.empty()) {
-    s << "\nRepeat cases whose initial case arrived after the grace window (R4, kept late):\n";
+    s << W("\n初件在宽限期后才到的重件（R4，迟到但保留）：\n",
+           "\nRepeat cases whose initial case arrived after the grace window (R4, kept late):\n");
     for (const auto& x : r.repeats_resolved_late) {
-      s << "  " << x.case_id << " stored " << x.stored_at.ToString() << ", its initial " << x.initial_case_id
-        << " only " << x.initial_stored_at.ToString() << " (from " << x.origin << ")\n";
+      if (en) {
+        s << "  " << x.case_id << " stored " << At(x.stored_at) << ", its initial " << x.initial_case_id << " only "
+          << At(x.initial_stored_at) << " (from " << x.origin << ")\n";
+      } else {
+        s << "  " << x.case_id << " 存入于 " << At(x.stored_at) << "，其初件 " << x.initial_case_id << " 直到 "
+          << At(x.initial_stored_at) << " 才到（来自 " << x.origin << "）\n";
+      }
     }
     more("repeats_resolved_late", r.repeats_resolved_late.size());
   }
   if (!r.gaps.empty()) {
-    s << "\nGaps in sequences:\n";
+    s << W("\n序列缺口：\n", "\nGaps in sequences:\n");
     for (const auto& x : r.gaps) {
-      s << "  " << x.origin << " " << x.stream << " missing #" << x.next_seq << ", " << x.held
-        << " batch(es) held, open " << Hours(x.open_seconds) << "\n";
+      if (en) {
+        s << "  " << x.origin << " " << x.stream << " missing #" << x.next_seq << ", " << x.held
+          << " batch(es) held, open " << Hours(x.open_seconds) << "\n";
+      } else {
+        s << "  " << x.origin << " " << x.stream << " 缺 #" << x.next_seq << "，暂存 " << x.held << " 个批次，已持续 "
+          << Hours(x.open_seconds) << "\n";
+      }
     }
   }
   if (!r.children.empty()) {
-    s << "\nChildren:\n";
+    s << W("\n下级节点：\n", "\nChildren:\n");
     for (const auto& x : r.children) {
-      s << "  " << x.id << " last batch " << (x.last_batch ? x.last_batch->ToString() : std::string("never"))
-        << (x.silent ? "  SILENT" : "") << "\n";
+      s << "  " << x.id << W(" 最近批次 ", " last batch ") << (x.last_batch ? At(*x.last_batch) : W("从未", "never"))
+        << (x.silent ? W("  沉默", "  SILENT") : "") << "\n";
     }
   }
   if (!r.silent_origins.empty()) {
-    s << "\nOrigins silent for more than " << r.silent_hours << "h (by their last batch here):\n";
+    s << (en ? "\nOrigins silent for more than " + Hours(r.silent_hours * 3600) + " (by their last batch here):\n"
+             : "\n沉默超过 " + Hours(r.silent_hours * 3600) + " 的来源节点（按其最近到达本节点的批次）：\n");
     for (const auto& x : r.silent_origins) {
-      s << "  " << x.origin << " last batch " << x.last_batch.ToString() << ", silent " << Hours(x.silent_seconds)
-        << "\n";
+      s << "  " << x.origin << W(" 最近批次 ", " last batch ") << At(x.last_batch) << W("，已沉默 ", ", silent ")
+        << Hours(x.silent_seconds) << "\n";
     }
     more("silent_origins", r.silent_origins.size());
   }
   if (!r.outdated_batches.empty()) {
-    s << "\nBatches written against another code-table version (this node has " << r.code_version << "):\n";
+    s << (en ? "\nBatches written against another code-table version (this node has " + r.code_version + "):\n"
+             : "\n按其他代码表版本编写的批次（本节点为 " + r.code_version + "）：\n");
     for (const auto& x : r.outdated_batches) s << "  " << x.batch_id << " " << x.code_version << "\n";
     more("outdated_batches", r.outdated_batches.size());
   }
   std::int64_t overdue_total = 0;
   for (const auto& [clock, n] : r.overdue_totals) overdue_total += n;
   if (overdue_total > 0) {
-    s << "\nOverdue as of " << r.now.ToDate().ToString() << " (a step not taken by the last day of its clock, case not closed):";
+    s << (en ? "\nOverdue as of " + r.now.ToDate().ToString() +
+                   " (a step not taken by the last day of its clock, case not closed):"
+             : "\n截至 " + r.now.ToDate().ToString() + " 超期（某一步骤在其时限最后一天前未完成，且未办结）：");
     const char* sep = " ";
     for (const auto& info : schema::Clocks()) {
       if (auto it = r.overdue_totals.find(std::string(info.name)); it != r.overdue_totals.end()) {
@@ -2206,8 +2260,8 @@ std::string ToText(const Report& r, const codes::CodeBook* book) {
       }
     }
     s << "\n";
-    TextTable t({{"case", false}, {"origin", false}, {"clock", false}, {"start", false}, {"due", false},
-                 {"days over", true}});
+    TextTable t({{W("信访件", "case"), false}, {W("来源", "origin"), false}, {W("时限", "clock"), false},
+                 {W("起算", "start"), false}, {W("到期", "due"), false}, {W("超期天数", "days over"), true}});
     for (const auto& x : r.overdue) {
       const auto clock = schema::ClockFromName(x.clock);
       t.Row({x.case_id, x.origin, clock ? std::string(schema::InfoOf(*clock).label) : x.clock, x.start.ToString(),
@@ -2217,19 +2271,25 @@ std::string ToText(const Report& r, const codes::CodeBook* book) {
     more("overdue", r.overdue.size());
   }
   if (!r.reported.empty()) {
-    s << "\nSigned summaries from below (each node's own report, as of when it made it):\n";
+    s << W("\n下级上报的签名汇总（各节点自己的报告，以其生成时为准）：\n",
+           "\nSigned summaries from below (each node's own report, as of when it made it):\n");
     for (const auto& x : r.reported) {
-      s << "  " << x.origin << " as of " << x.generated.ToString() << " (via " << x.received_from << "):";
+      if (en) {
+        s << "  " << x.origin << " as of " << At(x.generated) << " (via " << x.received_from << "):";
+      } else {
+        s << "  " << x.origin << " 截至 " << At(x.generated) << "（经 " << x.received_from << "）：";
+      }
       for (const auto& sc : x.scores) {
-        s << " " << (sc.subtree ? "subtree " : "") << sc.id << " " << std::fixed << std::setprecision(1) << sc.score;
+        s << " " << (sc.subtree ? W("子树 ", "subtree ") : "") << sc.id << " " << std::fixed << std::setprecision(1)
+          << sc.score;
       }
       s << "\n";
     }
   }
   if (!r.legal_not_directed.empty()) {
-    s << "\n涉法涉诉 cases not directed into legal procedure (070000):\n";
+    s << W("\n未导入法律程序的涉法涉诉信访件（070000）：\n", "\n涉法涉诉 cases not directed into legal procedure (070000):\n");
     for (const auto& x : r.legal_not_directed) {
-      s << "  " << x.case_id << " (" << x.content_category << ", from " << x.origin << ")\n";
+      s << "  " << x.case_id << " (" << x.content_category << W("，来自 ", ", from ") << x.origin << ")\n";
     }
     more("legal_not_directed", r.legal_not_directed.size());
   }

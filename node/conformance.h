@@ -372,8 +372,10 @@ Result<Report> ComputeFromFile(const std::filesystem::path& db_file, const codes
 std::string ToJson(const Report& r);
 // Plain text for a terminal: tables whose columns line up (DisplayWidth);
 // with a code book, jurisdictions are named ("110105 朝阳区"). With a tree,
-// its rows and one page of origins instead of every origin.
-std::string ToText(const Report& r, const codes::CodeBook* book = nullptr);
+// its rows and one page of origins instead of every origin. Headings and
+// column names in Chinese, in English when en; times in the node's time zone
+// with the offset, durations in days and hours (node/case_text.h).
+std::string ToText(const Report& r, const codes::CodeBook* book = nullptr, bool en = false);
 
 // The columns a UTF-8 text takes on a terminal: East Asian wide and
 // full-width characters (CJK, 全角 punctuation) two, other characters one,

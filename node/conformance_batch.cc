@@ -1,4 +1,5 @@
 #include "node/conformance_batch.h"
+#include "node/case_text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -79,7 +80,8 @@ Result<BatchCheck> CheckBatch(std::string_view file_bytes, const codes::CodeBook
   } else if (file_bytes.size() > options.max_xml_bytes) {
     return MakeError(Errc::kLimit, "the file is larger than " + std::to_string(options.max_xml_bytes) + " bytes");
   } else {
-    c.notes.push_back({"", "", "", "the file is plain XML, not a zstd frame: a receiver takes only the compressed form"});
+    c.notes.push_back({"", "", "", "文件是未压缩的 XML，不是 zstd 帧：接收方只接受压缩形式",
+                       "the file is plain XML, not a zstd frame: a receiver takes only the compressed form"});
   }
 
   exchange::BatchLimits limits;
@@ -111,23 +113,24 @@ Result<BatchCheck> CheckBatch(std::string_view file_bytes, const codes::CodeBook
     const std::string id = e.Id();
     ++c.records;
     std::vector<Finding> found;
-    auto add = [&](std::string rule, std::string field, std::string message) {
-      found.push_back({std::move(rule), std::move(field), id, std::move(message)});
+    auto add = [&](std::string rule, std::string field, std::string zh, std::string en) {
+      found.push_back({std::move(rule), std::move(field), id, std::move(zh), std::move(en)});
     };
     // R1–R3, exactly as a receiver judges the record.
     schema::Violations v = pe.violations;
     if (v.empty())
       v = schema::ValidateEvent(e, book, options.limits, options.today,
                                 schema::Provenance::kRecorded);
-    for (auto& x : v) add(std::move(x.rule), std::move(x.field), std::move(x.message));
+    for (auto& x : v) add(std::move(x.rule), std::move(x.field), x.message, schema::Message(x, true));
     if (up && e.origin != h.origin) {
-      add("R3", "origin", "an up batch from " + h.origin + " carries only its own events, not one of " + e.origin);
+      add("R3", "origin", "来自 " + h.origin + " 的上行批次只能带它自己的事件，不能带 " + e.origin + " 的",
+          "an up batch from " + h.origin + " carries only its own events, not one of " + e.origin);
     }
-    if (!event_ids.insert(id).second) add("R3", "", "event " + id + " appears twice in the batch");
+    if (!event_ids.insert(id).second) add("R3", "", "事件 " + id + " 在批次中出现两次", "event " + id + " appears twice in the batch");
     position.try_emplace(id, index);
     if (e.kind == schema::EventKind::kRegistration) {
       if (!registrations_seen.insert(e.case_id).second) {
-        add("R3", "case_id", "case " + e.case_id + " is registered twice in the batch");
+        add("R3", "case_id", "信访件 " + e.case_id + " 在批次中登记了两次", "case " + e.case_id + " is registered twice in the batch");
       } else if (found.empty()) {
         registered.emplace(e.case_id, index);
       }
@@ -141,7 +144,7 @@ Result<BatchCheck> CheckBatch(std::string_view file_bytes, const codes::CodeBook
       auto& history = histories[e.case_id];
       if (found.empty()) {
         for (auto& x : schema::CheckChronology(history, e, chronology)) {
-          add(std::move(x.rule), std::move(x.field), std::move(x.message));
+          add(std::move(x.rule), std::move(x.field), x.message, schema::Message(x, true));
         }
       }
       if (found.empty()) history.push_back(e);
@@ -159,12 +162,15 @@ Result<BatchCheck> CheckBatch(std::string_view file_bytes, const codes::CodeBook
       const bool valid = registered.count(p.case_id) > 0;
       record_findings.push_back(
           {"R6", "case_id", p.event_id,
+           valid ? "事件 " + p.event_id + " 在批次中排在其信访件 " + p.case_id + " 的登记之前"
+                 : "事件 " + p.event_id + " 所属信访件 " + p.case_id + " 在本批次中的登记本身被拒收",
            valid ? "event " + p.event_id + " comes before the registration of its case " + p.case_id +
                        " in the batch"
                  : "event " + p.event_id + " refers to case " + p.case_id +
                        ", whose registration in this batch is itself rejected"});
     } else {
       c.notes.push_back({"R6", "case_id", p.event_id,
+                         "信访件 " + p.case_id + " 未在本批次中登记：无法离线检查（接收方须已知此件）",
                          "case " + p.case_id +
                              " is not registered in this batch: cannot be checked offline (the receiver must "
                              "know it already)"});
@@ -173,6 +179,7 @@ Result<BatchCheck> CheckBatch(std::string_view file_bytes, const codes::CodeBook
   for (const auto& [p, initial] : repeats) {
     if (!registrations_seen.count(initial)) {
       c.notes.push_back({"R4", "initial_case_id", p.event_id,
+                         "重件 " + p.case_id + " 的初件 " + initial + " 不在本批次中：无法离线检查（接收方须在宽限期内知道它）",
                          "repeat case " + p.case_id + " names initial case " + initial +
                              ", which is not in this batch: cannot be checked offline (the receiver must know "
                              "it within the grace window)"});
@@ -204,6 +211,7 @@ Result<BatchCheck> CheckBatch(std::string_view file_bytes, const codes::CodeBook
   if (h.code_version != c.local_code_version) {
     c.code_version_outdated = true;
     c.violations.push_back({"codes", "code_version", "",
+                            "按代码表 " + h.code_version + " 编写；本地代码表为 " + c.local_code_version,
                             "written against code tables " + h.code_version + "; the local code book is " +
                                 c.local_code_version});
   }
@@ -212,11 +220,13 @@ Result<BatchCheck> CheckBatch(std::string_view file_bytes, const codes::CodeBook
     c.signature_valid = exchange::VerifyBytes(*key, file_bytes, *signature);
     if (!*c.signature_valid) {
       c.violations.push_back({"signature", "", "",
+                              "签名无法用所给的 " + c.signature_algorithm + " 公钥验证：内容被改动或并非由其签名（接收方会拒收该批次）",
                               "the signature does not verify with the given " + c.signature_algorithm +
                                   " key: the bytes were altered or not signed by it (a receiver refuses the batch)"});
     }
   } else {
-    c.notes.push_back({"", "", "", "signature not checked (give --signature FILE --key ORIGIN.pub)"});
+    c.notes.push_back({"", "", "", "未检查签名（请给出 --signature FILE --key ORIGIN.pub）",
+                       "signature not checked (give --signature FILE --key ORIGIN.pub)"});
   }
   ScoreBatch(c);
   return c;
@@ -280,43 +290,67 @@ std::string BatchCheckToJson(const BatchCheck& c) {
   return JsonText(o);
 }
 
-std::string BatchCheckToText(const BatchCheck& c) {
+std::string BatchCheckToText(const BatchCheck& c, bool en) {
   const auto& h = c.header;
+  auto W = [en](const char* zh, const char* english) { return std::string(en ? english : zh); };
+  auto words = [en](const Finding& f) -> const std::string& {
+    return en && !f.message_en.empty() ? f.message_en : f.message;
+  };
   std::ostringstream s;
   std::ostringstream score;
   score << std::fixed << std::setprecision(1) << c.score;
-  s << "Batch " << h.batch_id << " from " << h.origin << " to " << h.destination << " (stream " << h.stream
-    << ", seq " << h.seq << "), created " << h.created.ToString() << "\n"
-    << "code tables " << h.code_version << (c.code_version_outdated ? " (OUTDATED: the local book is " : " (local ")
-    << c.local_code_version << ")\n"
-    << "signature " << (!c.signature_valid ? "not checked" : *c.signature_valid ? "valid" : "DOES NOT VERIFY")
-    << (c.signature_valid ? " (" + c.signature_algorithm + ")" : std::string()) << "\n"
-    << c.records << " records, " << c.records_with_violations << " with violations (R1 " << c.violations_by_rule.at("R1")
-    << ", R2 " << c.violations_by_rule.at("R2") << ", R3 " << c.violations_by_rule.at("R3") << ", R6 "
-    << c.violations_by_rule.at("R6") << "); " << c.lateness.over_bound << " over the " << c.timeliness_hours
-    << "h bound (max " << c.lateness.max << " s)\n"
-    << "score " << score.str();
+  const std::string bound = text::Duration(c.timeliness_hours * 3600, en), max = text::Duration(c.lateness.max, en);
+  if (en) {
+    s << "Batch " << h.batch_id << " from " << h.origin << " to " << h.destination << " (stream " << h.stream
+      << ", seq " << h.seq << "), created " << text::LocalTime(h.created) << "\n"
+      << "code tables " << h.code_version << (c.code_version_outdated ? " (OUTDATED: the local book is " : " (local ")
+      << c.local_code_version << ")\n"
+      << "signature " << (!c.signature_valid ? "not checked" : *c.signature_valid ? "valid" : "DOES NOT VERIFY")
+      << (c.signature_valid ? " (" + c.signature_algorithm + ")" : std::string()) << "\n"
+      << c.records << " records, " << c.records_with_violations << " with violations (R1 "
+      << c.violations_by_rule.at("R1") << ", R2 " << c.violations_by_rule.at("R2") << ", R3 "
+      << c.violations_by_rule.at("R3") << ", R6 " << c.violations_by_rule.at("R6") << "); " << c.lateness.over_bound
+      << " over the " << bound << " bound (max " << max << ")\n"
+      << "score " << score.str();
+  } else {
+    s << "批次 " << h.batch_id << "，从 " << h.origin << " 到 " << h.destination << "（流 " << h.stream << "，序号 "
+      << h.seq << "），生成于 " << text::LocalTime(h.created) << "\n"
+      << "代码表 " << h.code_version << (c.code_version_outdated ? "（已过时：本地代码表为 " : "（本地 ")
+      << c.local_code_version << "）\n"
+      << "签名 " << (!c.signature_valid ? "未检查" : *c.signature_valid ? "有效" : "验证未通过")
+      << (c.signature_valid ? "（" + c.signature_algorithm + "）" : std::string()) << "\n"
+      << c.records << " 条记录，" << c.records_with_violations << " 条违规（R1 " << c.violations_by_rule.at("R1")
+      << "，R2 " << c.violations_by_rule.at("R2") << "，R3 " << c.violations_by_rule.at("R3") << "，R6 "
+      << c.violations_by_rule.at("R6") << "）；" << c.lateness.over_bound << " 条超过 " << bound << " 界限（最长 "
+      << max << "）\n"
+      << "得分 " << score.str();
+  }
   for (const auto& [k, v] : c.deductions) s << "  −" << v << " " << k;
   s << "\n";
   if (!c.violations.empty()) {
-    s << "\nViolations (rule field record: message):\n";
+    s << W("\n违规（规则 字段 记录：说明）：\n", "\nViolations (rule field record: message):\n");
     for (const auto& f : c.violations) {
-      s << "  " << f.rule << " " << (f.field.empty() ? "-" : f.field) << " " << (f.record.empty() ? "batch" : f.record)
-        << ": " << f.message << "\n";
+      s << "  " << f.rule << " " << (f.field.empty() ? "-" : f.field) << " "
+        << (f.record.empty() ? W("批次", "batch") : f.record) << ": " << words(f) << "\n";
     }
   }
   if (!c.late.empty()) {
-    s << "\nLate records (R5, relative to the batch's created time):\n";
+    s << W("\n迟到的记录（R5，相对于批次的生成时间）：\n", "\nLate records (R5, relative to the batch's created time):\n");
     for (const auto& x : c.late) {
-      s << "  " << x.event_id << " case " << x.case_id << " occurred " << x.occurred_at.ToString() << ", "
-        << x.lateness_seconds << " s before the batch\n";
+      if (en) {
+        s << "  " << x.event_id << " case " << x.case_id << " occurred " << text::LocalTime(x.occurred_at) << ", "
+          << text::Duration(x.lateness_seconds, true) << " before the batch\n";
+      } else {
+        s << "  " << x.event_id << " 信访件 " << x.case_id << " 发生于 " << text::LocalTime(x.occurred_at) << "，早于批次 "
+          << text::Duration(x.lateness_seconds) << "\n";
+      }
     }
   }
   if (!c.notes.empty()) {
-    s << "\nNotes (not violations):\n";
+    s << W("\n备注（不算违规）：\n", "\nNotes (not violations):\n");
     for (const auto& f : c.notes) {
-      s << "  " << (f.rule.empty() ? "-" : f.rule) << " " << (f.record.empty() ? "batch" : f.record) << ": "
-        << f.message << "\n";
+      s << "  " << (f.rule.empty() ? "-" : f.rule) << " " << (f.record.empty() ? W("批次", "batch") : f.record) << ": "
+        << words(f) << "\n";
     }
   }
   return s.str();

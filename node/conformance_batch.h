@@ -50,7 +50,8 @@ struct Finding {
   std::string rule;     // R1 … R7, "codes", "signature"
   std::string field;    // path in the record; "" for the whole record or batch
   std::string record;   // event id "<origin>:<seq>"; "" for the batch itself
-  std::string message;
+  std::string message;     // for people, in Chinese
+  std::string message_en;  // the same in English
 };
 
 struct LateRecord {
@@ -89,6 +90,8 @@ Result<BatchCheck> CheckBatch(std::string_view file_bytes, const codes::CodeBook
                               const exchange::PublicKey* key = nullptr);
 
 std::string BatchCheckToJson(const BatchCheck& c);
-std::string BatchCheckToText(const BatchCheck& c);
+// Headings in Chinese, in English when en; times in the node's time zone,
+// lateness in days and hours.
+std::string BatchCheckToText(const BatchCheck& c, bool en = false);
 
 }  // namespace xf::node::conformance

@@ -120,7 +120,7 @@ Status DedupExchange::LoadOrMakeKey() {
   const Date today = m_clock.Now().ToDate();
   char id[64];
   std::snprintf(id, sizeof id, "%s-%04d%02d%02d", m_config.node_id.c_str(), today.year, today.month, today.day);
-  Log("info", "made the system key of duplicate detection (判重系统密钥)", {{"key_id", id}});
+  Log("info", "已生成判重系统密钥", {{"key_id", id}});
   return UseKey(std::move(secret), id, true);
 }
 
@@ -135,7 +135,7 @@ Status DedupExchange::FetchKey() {
   }
   auto parsed = dedup::wire::ParseKeyDocument(r->body);
   if (!parsed) return MakeError(parsed.error().code, "the parent's key: " + parsed.error().message);
-  Log("info", "took the system key of duplicate detection (判重系统密钥) from the parent",
+  Log("info", "已从上级取得判重系统密钥",
       {{"key_id", parsed->key_id}, {"parent", m_config.parent->id}});
   return UseKey(std::move(parsed->secret), std::move(parsed->key_id), true);
 }
@@ -172,7 +172,7 @@ void DedupExchange::Loop() {
       m_woken = false;
     }
     auto n = RunOnce();
-    if (!n) Log("warn", "duplicate check of arrivals failed; will retry", {{"error", n.error().message}});
+    if (!n) Log("warn", "到达信访件的判重检查失败，稍后重试", {{"error", n.error().message}});
   }
 }
 
@@ -277,7 +277,7 @@ Result<std::size_t> DedupExchange::CheckArrivals() {
     }
   }
   if (notices > 0) {
-    Log("info", "duplicate notices (判重提示) recorded for cases that arrived", {{"notices", std::to_string(notices)}});
+    Log("info", "已为到达的信访件记录判重提示", {{"notices", std::to_string(notices)}});
     if (m_kick) m_kick();
   }
   return notices;

@@ -126,8 +126,7 @@ const PeerConfig* ExchangeService::Peer(const std::string& id) const {
 Status ExchangeService::Start() {
   // An old certificate still works (peers pin its key), but it says CA:TRUE.
   if (auto own = exchange::LoadCertificate(m_config.tls_cert); own && own->is_ca) {
-    Log("warn", "this node's TLS certificate is of the old kind (CA:TRUE); re-issue it as an end-entity "
-                "certificate with the same key: xfctl tls reissue",
+    Log("warn", "本节点的 TLS 证书是旧式的（CA:TRUE）；请用同一密钥重新签发为终端实体证书：xfctl tls reissue",
         {{"certificate", m_config.tls_cert.string()}});
   }
   // Request bodies of batches and attachments go to files here as they
@@ -143,10 +142,10 @@ Status ExchangeService::Start() {
   // header cannot be read before it verifies, its sender counts it as
   // delivered (held), and its attachments may be among the staged ones.
   if (const auto parked = m_store.Parked(); !parked.empty()) {
-    Log("info", "staged attachments kept: batches are parked until their origin's key is known",
+    Log("info", "暂存的附件保留：批次暂停，等待其来源节点的密钥",
         {{"parked_streams", std::to_string(parked.size())}});
   } else if (const auto purged = m_blobs.PurgeStaged(std::chrono::hours(24)); purged > 0) {
-    Log("info", "staged attachments no batch named removed", {{"count", std::to_string(purged)}});
+    Log("info", "已删除无批次引用的暂存附件", {{"count", std::to_string(purged)}});
   }
   auto summaries = summary::SummaryStore::Open(m_config.data_dir / "xfnode.db");
   if (!summaries) return summaries.error();
@@ -189,7 +188,7 @@ Status ExchangeService::Start() {
   m_sender = std::thread([this] { SenderLoop(); });
   m_watcher = std::thread([this] { WatchKeys(); });
   if (auto s = m_dedup->Start(); !s) return MakeError(s.error().code, "duplicate detection: " + s.error().message);
-  Log("info", "exchange endpoint listening", {{"node", m_config.node_id}, {"url", Url()}});
+  Log("info", "交换接口开始监听", {{"node", m_config.node_id}, {"url", Url()}});
   return {};
 }
 
@@ -232,7 +231,7 @@ Result<SignedReceipt> ExchangeService::Receive(const Incoming& in) {
     if (auto s = m_store.RecordRefusal(batch_id, in.claimed_origin.substr(0, 40), in.from_peer,
                                        {"", "R3", field, r.error().message});
         !s) {
-      Log("error", "a refusal could not be recorded", {{"from", in.from_peer}, {"error", s.error().message}});
+      Log("error", "无法记录一次拒收", {{"from", in.from_peer}, {"error", s.error().message}});
     }
   }
   return r;
@@ -335,7 +334,7 @@ void ExchangeService::ApplyHeld(const std::string& origin, const std::string& st
     auto applied = ApplyVerified(held_bytes, (*held)->signature, (*held)->received_from, nullptr, origin,
                                  (*held)->events_signature);
     if (!applied) {
-      Log("error", "a held batch could not be applied",
+      Log("error", "无法应用一个暂存的批次",
           {{"batch", (*held)->batch_id}, {"error", applied.error().message}});
       break;
     }
@@ -352,7 +351,7 @@ int ExchangeService::ApplyWaiting() {
     if (!complete) continue;
     ApplyHeld(w.origin, w.stream);
     ++applied;
-    Log("info", "a batch held for its attachments is complete and applied", {{"batch", w.batch_id}});
+    Log("info", "等待附件的批次已齐全并已应用", {{"batch", w.batch_id}});
   }
   return applied;
 }
@@ -505,9 +504,9 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
         CollectAttachments(pe.event, own);
         for (const auto& sha : own) {
           if (named.count(sha) == 0 && !m_blobs.Has(sha)) {
-            ie.violations.push_back({"R6", "attachments", "attachment " + sha +
-                                                              " is not listed in the batch header and not held here",
-                                     pe.event.Id()});
+            ie.violations.push_back({"R6", "attachments", "附件 " + sha + " 既不在批次头中，本节点也没有",
+                                     pe.event.Id(),
+                                     "attachment " + sha + " is not listed in the batch header and not held here"});
             break;
           }
         }
@@ -552,7 +551,7 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
   auto receipt = m_store.ApplyBatch(in, m_config.node_id, &rejected_cases);
   if (!receipt) return receipt.error();
   if (receipt->status == Store::kAwaitingAttachments) {
-    Log("warn", "batch held until its attachments come",
+    Log("warn", "批次暂存，等待其附件到达",
         {{"batch", h.batch_id}, {"from", from_peer}, {"missing", std::to_string(in.missing_attachments.size())},
          {"first", in.missing_attachments.front()}});
     SignedReceipt held;
@@ -618,7 +617,7 @@ HttpResponse ExchangeService::Handle(const HttpRequest& request) {
     }
     auto r = Receive(in);
     if (!r) {
-      Log("warn", "batch refused", {{"from", peer}, {"origin", in.claimed_origin}, {"reason", r.error().message}});
+      Log("warn", "批次被拒收", {{"from", peer}, {"origin", in.claimed_origin}, {"reason", r.error().message}});
       return Problem(StatusFor(r.error().code), r.error().message);
     }
     if (!r->missing_attachments.empty()) return AwaitingAttachments(r->missing_attachments);
@@ -866,7 +865,7 @@ void ExchangeService::PullFromParent() {
     }
     auto receipt = Receive(in);
     if (!receipt) {
-      Log("warn", "pulled batch refused", {{"batch", r->headers[kBatchId]}, {"reason", receipt.error().message}});
+      Log("warn", "拉取的批次被拒收", {{"batch", r->headers[kBatchId]}, {"reason", receipt.error().message}});
       return;
     }
     if (!receipt->missing_attachments.empty()) {
@@ -874,7 +873,7 @@ void ExchangeService::PullFromParent() {
       // then pull the same batch again, which now applies.
       for (const auto& sha : receipt->missing_attachments) {
         if (auto s = DownloadBlob(parent.url + "/v1/exchange/blobs/" + sha, sha, m_blobs, true, opts); !s) {
-          Log("warn", "attachment of a pulled batch not fetched; will retry",
+          Log("warn", "拉取的批次的附件未取到；稍后重试",
               {{"batch", r->headers[kBatchId]}, {"blob", sha}, {"error", s.error().message}});
           return;
         }
@@ -920,7 +919,7 @@ void ExchangeService::SenderLoop() {
     if (kicked || scheduled) ApplyWaiting();
     if (scheduled || immediate || kicked) {
       auto made = PackPending(scheduled || immediate);
-      if (!made) Log("error", "packing failed", {{"error", made.error().message}});
+      if (!made) Log("error", "打包失败", {{"error", made.error().message}});
       if (scheduled) next_pack = clock::now() + interval;
     }
     auto push = [&](const PeerConfig& peer) {

@@ -125,7 +125,7 @@ Status ExchangeService::ReloadTrust(const std::string& why) {
   }
   auto trust = Trust::Load(m_config, m_key.Public(), directory);
   if (!trust) {
-    Log("error", "keys not reloaded; the previous ones stay in use", {{"why", why}, {"error", trust.error().message}});
+    Log("error", "密钥未重新载入；继续使用原有密钥", {{"why", why}, {"error", trust.error().message}});
     return trust.error();
   }
   const std::size_t keys = (*trust)->Size();
@@ -133,7 +133,7 @@ Status ExchangeService::ReloadTrust(const std::string& why) {
     std::lock_guard lock(m_trust_mutex);
     m_trust = std::move(trust).value();
   }
-  Log("info", "keys reloaded", {{"why", why}, {"keys", std::to_string(keys)}});
+  Log("info", "密钥已重新载入", {{"why", why}, {"keys", std::to_string(keys)}});
   reload.unlock();
   // Parked batches whose origin has a key now are retried on the sender
   // thread (or here, when there is none: an offline command).
@@ -178,7 +178,7 @@ Result<SignedReceipt> ExchangeService::Park(const Incoming& in, const std::strin
     p.bytes_sha256 = exchange::Sha256Hex(mem);
   }
   if (auto s = m_store.ParkBatch(p); !s) return s.error();
-  Log("warn", "batch parked until its origin's key is known; the link goes on",
+  Log("warn", "批次暂停，等待其来源节点的密钥；链路继续运行",
       {{"batch", in.batch_id}, {"from", in.from_peer}, {"reason", reason}});
   SignedReceipt out;
   out.receipt.batch_id = in.batch_id;
@@ -196,7 +196,7 @@ void ExchangeService::RetryParked() {
   std::lock_guard retry(m_retry_mutex);
   auto parked = m_store.ParkedBatches();
   if (!parked) {
-    Log("error", "parked batches cannot be read", {{"error", parked.error().message}});
+    Log("error", "无法读取暂停的批次", {{"error", parked.error().message}});
     return;
   }
   const auto trust = CurrentTrust();
@@ -223,7 +223,7 @@ void ExchangeService::RetryParked() {
       return false;
     };
     auto refuse = [&](const std::string& why) {
-      Log("warn", "a parked batch is refused", {{"batch", b.batch_id}, {"from", b.received_from}, {"reason", why}});
+      Log("warn", "一个暂停的批次被拒收", {{"batch", b.batch_id}, {"from", b.received_from}, {"reason", why}});
       (void)m_store.RecordRefusal(b.batch_id, b.origin, b.received_from, {"", "R3", "signature", why});
       (void)m_store.DropParked(b.batch_id);
     };
@@ -239,7 +239,7 @@ void ExchangeService::RetryParked() {
       if (r.error().code == Errc::kPermission || r.error().code == Errc::kInvalidArgument) {
         refuse(r.error().message);
       } else {
-        Log("error", "a parked batch could not be applied; it stays parked",
+        Log("error", "一个暂停的批次无法应用；继续暂停",
             {{"batch", b.batch_id}, {"error", r.error().message}});
         waiting.insert(stream_key);
       }
@@ -248,7 +248,7 @@ void ExchangeService::RetryParked() {
     // Applied or held now; a batch whose header names another id than it
     // was parked under leaves its parking row here.
     (void)m_store.DropParked(b.batch_id);
-    Log("info", "a parked batch is verified now", {{"batch", b.batch_id}, {"status", r->receipt.status}});
+    Log("info", "一个暂停的批次现已验证", {{"batch", b.batch_id}, {"status", r->receipt.status}});
   }
 }
 
@@ -316,8 +316,7 @@ std::vector<std::string> ExchangeService::ProofsFor(const std::vector<StoredEven
       }
     }
     if (proof.empty()) {
-      Log("warn", "an event of another origin goes down without its origin's signature; a node that does not hold "
-                  "it will refuse it",
+      Log("warn", "其他来源的事件下行时没有其来源节点的签名；没有该事件的节点会拒收它",
           {{"event", id}});
       continue;
     }
@@ -333,20 +332,20 @@ Status ExchangeService::LoadDirectory() {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return {};
   if (!m_root_key) {
-    Log("warn", "a signed directory is in the data dir but no directory.root_key is configured: it is not used",
+    Log("warn", "数据目录中有签名目录，但未配置 directory.root_key：不使用它",
         {{"file", file.string()}});
     return {};
   }
   auto bytes = ReadAll(file, exchange::DirectoryLimits{}.max_bytes);
   auto sig = ReadAll(m_config.data_dir / kDirectorySigFile, 4096);
   if (!bytes || !sig) {
-    Log("warn", "the signed directory kept here cannot be read; waiting for the parent's",
+    Log("warn", "本地保存的签名目录无法读取；等待上级发来的目录",
         {{"file", file.string()}});
     return {};
   }
   auto d = exchange::OpenDirectory(*bytes, *sig, *m_root_key);
   if (!d) {
-    Log("warn", "the signed directory kept here does not verify; waiting for the parent's",
+    Log("warn", "本地保存的签名目录验证未通过；等待上级发来的目录",
         {{"file", file.string()}, {"error", d.error().message}});
     return {};
   }
@@ -371,7 +370,7 @@ Result<bool> ExchangeService::OfferDirectory(const std::string& bytes, const std
     std::lock_guard lock(m_trust_mutex);
     if (m_directory && m_directory->serial >= serial) {
       if (m_directory->serial == serial && m_directory_bytes != bytes) {
-        Log("warn", "a different signed directory with the serial held here was offered and ignored",
+        Log("warn", "收到与本地序号相同但内容不同的签名目录，已忽略",
             {{"serial", std::to_string(serial)}, {"from", from}});
       }
       return false;
@@ -388,15 +387,15 @@ Result<bool> ExchangeService::OfferDirectory(const std::string& bytes, const std
     m_directory_signature = signature;
   }
   const Instant now = m_clock.Now();
-  Log("info", "signed directory applied", {{"serial", std::to_string(serial)}, {"from", from}});
+  Log("info", "签名目录已采用", {{"serial", std::to_string(serial)}, {"from", from}});
   {
     std::lock_guard lock(m_trust_mutex);
     if (m_directory->Stale(now)) {
-      Log("warn", "the signed directory is past its next_update: it is used, but a newer one is due",
+      Log("warn", "签名目录已过 next_update：仍在使用，但应有更新的目录",
           {{"serial", std::to_string(serial)}, {"next_update", m_directory->next_update.ToString()}});
     }
     if (!m_directory->code_version.empty() && m_directory->code_version != m_codes.Version()) {
-      Log("warn", "the signed directory names other code tables than this node's",
+      Log("warn", "签名目录所列代码表与本节点的不同",
           {{"directory", m_directory->code_version}, {"here", m_codes.Version()}});
     }
   }
@@ -449,7 +448,7 @@ void ExchangeService::PushDirectory(const PeerConfig& child) {
                               bytes, ClientOptions(child));
   if (!r) return;  // not reachable: again on the next round
   if (r->status != 200) {
-    Log("warn", "a child did not take the signed directory",
+    Log("warn", "下级节点未接受签名目录",
         {{"child", child.id}, {"status", std::to_string(r->status)}, {"body", r->body.substr(0, 300)}});
   }
   m_directory_sent[child.id] = serial;  // answered: not sent again until a newer one
@@ -470,7 +469,7 @@ void ExchangeService::PullDirectory() {
   auto sig = exchange::Base64Decode(r->headers["x-xf-signature"]);
   if (!sig) return;
   if (auto applied = OfferDirectory(r->body, *sig, parent.id); !applied) {
-    Log("warn", "the parent's signed directory was not taken", {{"error", applied.error().message}});
+    Log("warn", "未采用上级的签名目录", {{"error", applied.error().message}});
   }
 }
 
@@ -494,8 +493,7 @@ void ExchangeService::WatchKeys() {
     std::lock_guard lock(m_trust_mutex);
     if (m_directory && m_directory->Stale(now) && now.seconds - m_stale_warned.seconds >= 3600) {
       m_stale_warned = now;
-      Log("warn", "the signed directory is past its next_update: it is still used; a newer one is due from the "
-                  "national bureau",
+      Log("warn", "签名目录已过 next_update：仍在使用；国家信访局应发布更新的目录",
           {{"serial", std::to_string(m_directory->serial)}, {"next_update", m_directory->next_update.ToString()}});
     }
   }

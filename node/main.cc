@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     // files, signed directory); parked batches retried.
     (*node)->ReloadKeys("SIGHUP");
   }
-  xf::node::Log("info", "stopping", {{"signal", strsignal(sig)}});
+  xf::node::Log("info", "正在停止", {{"signal", strsignal(sig)}});
   (*node)->Stop();
   return 0;
 }

@@ -63,7 +63,7 @@ Result<std::unique_ptr<Node>> Node::Start(NodeConfig config, const Clock& clock)
   // A year without its notice counts weekends only: say so while there is time to add it.
   for (const int year : {clock.Now().ToDate().year, clock.Now().ToDate().year + 1}) {
     if (!n->m_calendar->Covers(year)) {
-      Log("warn", "the holiday calendar lacks a year: its due dates count weekends only",
+      Log("warn", "节假日历缺少某一年：该年的到期日只按周末计算",
           {{"year", std::to_string(year)},
            {"calendar", n->m_calendar->Version().empty() ? std::string("(none)") : n->m_calendar->Version()},
            {"fix", "add the 国务院办公厅 notice of that year to codes/data/holiday.csv (codes/README.md)"}});
@@ -111,7 +111,7 @@ Result<std::unique_ptr<Node>> Node::Start(NodeConfig config, const Clock& clock)
   }
   std::filesystem::rename(url_file.string() + ".tmp", url_file, ec);
   if (auto s = n->m_exchange->Start(); !s) return s.error();
-  Log("info", "local API listening",
+  Log("info", "本地接口开始监听",
       {{"node", c.node_id}, {"url", n->ApiUrl()}, {"codes", n->m_codes->Version()},
        {"schema_version", std::to_string(Store::LatestSchemaVersion())}});
   return n;

@@ -97,7 +97,7 @@ Status ApplyCorrection(schema::CaseRegistration& body, const std::string& path, 
   auto parsed = schema::CaseFromJson(json::serialize(doc), v);
   if (!parsed || !v.empty()) {
     return MakeError(Errc::kInvalidArgument,
-                     "'" + value + "' does not fit " + path + (v.empty() ? "" : ": " + v.front().message));
+                     "'" + value + "' does not fit " + path + (v.empty() ? "" : ": " + schema::Message(v.front(), true)));
   }
   parsed->case_id = body.case_id;
   body = std::move(parsed).value();

@@ -721,7 +721,7 @@ Result<schema::Event> Store::RegisterCase(schema::CaseRegistration c, const std:
   e.actor = actor.empty() ? c.registrar : actor;
   e.body = std::move(c);
   if (schema::Violations r7 = ChronologyLocked({}, e, true); !r7.empty()) {
-    const std::string message = "R7 " + r7.front().field + ": " + r7.front().message;
+    const std::string message = "R7 " + r7.front().field + ": " + schema::Message(r7.front(), true);
     if (refused != nullptr) *refused = std::move(r7);
     return MakeError(Errc::kInvalidArgument, message);
   }
@@ -760,7 +760,7 @@ Result<schema::Event> Store::AppendEvent(schema::Event e, const std::string& nod
     history.reserve(held->size());
     for (auto& se : *held) history.push_back(std::move(se.event));
     if (schema::Violations r7 = ChronologyLocked(history, e, true); !r7.empty()) {
-      const std::string message = "R7 " + r7.front().field + ": " + r7.front().message;
+      const std::string message = "R7 " + r7.front().field + ": " + schema::Message(r7.front(), true);
       if (refused != nullptr) *refused = std::move(r7);
       return MakeError(Errc::kInvalidArgument, message);
     }

@@ -545,7 +545,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
                                                             " carries only its own events, not one of " + ie.event.origin});
       } else if (!ie.violations.empty()) {
         const auto& v = ie.violations.front();
-        receipt.rejected.push_back({id, v.rule, v.field, v.message});
+        receipt.rejected.push_back({id, v.rule, v.field, schema::Message(v, true)});  // receipts: English (PROTOCOL.md)
       }
       return {};
     });
@@ -683,7 +683,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     }
     if (rej.rule.empty() && !ie.violations.empty()) {
       const auto& v = ie.violations.front();
-      rej = {id, v.rule, v.field, v.message};
+      rej = {id, v.rule, v.field, schema::Message(v, true)};
     }
     if (rej.rule.empty() && !stored_already) {
       if (e.origin == self) {
@@ -722,7 +722,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
         history = *h;
       }
       if (schema::Violations r7 = ChronologyLocked(*history, e, false, pending_initial); !r7.empty()) {
-        rej = {id, "R7", r7.front().field, r7.front().message};
+        rej = {id, "R7", r7.front().field, schema::Message(r7.front(), true)};
       }
     }
     if (!rej.rule.empty()) {

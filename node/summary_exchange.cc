@@ -110,17 +110,17 @@ void SummaryExchange::Tick() {
     std::lock_guard lock(m_mutex);
     auto l = m_store.LastOwn(m_config.node_id);
     if (!l) {
-      Log("error", "summaries: " + l.error().message, {});
+      Log("error", "汇总：" + l.error().message, {});
       return;
     }
     last = *l;
   }
   const Instant now = m_clock.Now();
   if (!last || now.seconds - last->seconds >= std::int64_t{m_config.conformance.summary_minutes} * 60) {
-    if (auto s = MakeOwn(); !s) Log("error", "could not make the conformance summary", {{"error", s.error().message}});
+    if (auto s = MakeOwn(); !s) Log("error", "无法生成规范性汇总", {{"error", s.error().message}});
   }
   if (auto s = PushUnsent(*m_config.parent); !s) {
-    Log("warn", "summary push failed; will retry", {{"link", m_config.parent->id}, {"error", s.error().message}});
+    Log("warn", "汇总上报失败；稍后重试", {{"link", m_config.parent->id}, {"error", s.error().message}});
   }
 }
 
@@ -145,7 +145,7 @@ Status SummaryExchange::PushUnsent(const PeerConfig& parent) {
     if (r->status != 200) {
       // Refused for good (no key, outside the subtree, …): retrying the same
       // bytes cannot help; the next summary will be tried again.
-      Log("warn", "summary refused by the parent",
+      Log("warn", "汇总被上级拒收",
           {{"origin", s.origin}, {"status", std::to_string(r->status)}, {"answer", r->body.substr(0, 300)}});
     }
     std::lock_guard lock(m_mutex);

@@ -109,13 +109,48 @@ const char* KindName(const json::value& v) {
   return "a value";
 }
 
-void Violate(Violations& v, std::string field, std::string message) {
-  v.push_back(Violation{"R3", std::move(field), std::move(message), ""});
+// The kind of a JSON value in Chinese, for messages.
+const char* KindNameZh(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "布尔值";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_:
+      return "数字";
+    case json::kind::string:
+      return "字符串";
+    case json::kind::array:
+      return "数组";
+    case json::kind::object:
+      return "对象";
+  }
+  return "值";
+}
+
+// What a field expects, in Chinese (the English words are the key).
+const char* ExpectedZh(std::string_view en) {
+  if (en == "a string") return "字符串";
+  if (en == "an object") return "对象";
+  if (en == "an integer") return "整数";
+  if (en == "a non-negative integer") return "非负整数";
+  if (en == "an array of objects") return "对象数组";
+  if (en == "an array of strings") return "字符串数组";
+  if (en == "true or false") return "true 或 false";
+  return "其他类型";
+}
+
+// An R3 violation of the mapping, in Chinese (zh) and English (en).
+void Violate(Violations& v, std::string field, std::string zh, std::string en) {
+  v.push_back(Violation{"R3", std::move(field), std::move(zh), "", std::move(en)});
 }
 
 void WrongType(Violations& v, const std::string& path, const char* expected,
                const json::value& got) {
-  Violate(v, path, std::string("expected ") + expected + ", got " + KindName(got));
+  Violate(v, path, std::string("应为") + ExpectedZh(expected) + "，实为" + KindNameZh(got),
+          std::string("expected ") + expected + ", got " + KindName(got));
 }
 
 template <class T>
@@ -141,7 +176,7 @@ class FieldReader {
       if (auto x = Date::Parse(*str)) {
         d = *x;
       } else {
-        Violate(m_v, m_path, "not a date (YYYY-MM-DD): " + detail::Quote(*str));
+        Violate(m_v, m_path, "不是日期（YYYY-MM-DD）：" + detail::Quote(*str), "not a date (YYYY-MM-DD): " + detail::Quote(*str));
       }
     }
   }
@@ -150,7 +185,7 @@ class FieldReader {
       if (auto x = Date::Parse(*str)) {
         d = *x;
       } else {
-        Violate(m_v, m_path, "not a date (YYYY-MM-DD): " + detail::Quote(*str));
+        Violate(m_v, m_path, "不是日期（YYYY-MM-DD）：" + detail::Quote(*str), "not a date (YYYY-MM-DD): " + detail::Quote(*str));
       }
     }
   }
@@ -159,7 +194,7 @@ class FieldReader {
       if (auto x = Instant::Parse(*str)) {
         i = *x;
       } else {
-        Violate(m_v, m_path,
+        Violate(m_v, m_path, "不是带时区偏移的时间（YYYY-MM-DDThh:mm:ss+08:00）：" + detail::Quote(*str),
                 "not a time with a UTC offset (YYYY-MM-DDThh:mm:ss+08:00): " + detail::Quote(*str));
       }
     }
@@ -187,7 +222,7 @@ class FieldReader {
     } else if (m_val.is_uint64() && m_val.get_uint64() <= INT_MAX) {
       n = static_cast<int>(m_val.get_uint64());
     } else if (m_val.is_number()) {
-      Violate(m_v, m_path, "not an integer in range: " + json::serialize(m_val));
+      Violate(m_v, m_path, "不是范围内的整数：" + json::serialize(m_val), "not an integer in range: " + json::serialize(m_val));
     } else {
       WrongType(m_v, m_path, "an integer", m_val);
     }
@@ -199,7 +234,7 @@ class FieldReader {
     } else if (m_val.is_int64() && m_val.get_int64() >= 0) {
       n = static_cast<std::uint64_t>(m_val.get_int64());
     } else if (m_val.is_number()) {
-      Violate(m_v, m_path, "not a non-negative integer: " + json::serialize(m_val));
+      Violate(m_v, m_path, "不是非负整数：" + json::serialize(m_val), "not a non-negative integer: " + json::serialize(m_val));
     } else {
       WrongType(m_v, m_path, "a non-negative integer", m_val);
     }
@@ -211,9 +246,8 @@ class FieldReader {
       if (it != names.end()) {
         e = static_cast<E>(it - names.begin());
       } else {
-        Violate(m_v, m_path,
-                "not \"" + std::string(names[0]) + "\" or \"" + std::string(names[1]) +
-                    "\": " + detail::Quote(*str));
+        const std::string choices = "\"" + std::string(names[0]) + "\" or \"" + std::string(names[1]) + "\"";
+        Violate(m_v, m_path, "不是 " + choices + "：" + detail::Quote(*str), "not " + choices + ": " + detail::Quote(*str));
       }
     }
   }
@@ -290,7 +324,7 @@ std::vector<std::string_view> ReadObject(const json::object& o, T& rec, const st
   std::vector<std::string_view> seen;
   for (const auto& kv : o) {
     if (!ReadField(kv.key(), kv.value(), rec, path, v, seen)) {
-      Violate(v, Join(path, kv.key()), "unknown field " + detail::Quote(kv.key()));
+      Violate(v, Join(path, kv.key()), "未知字段 " + detail::Quote(kv.key()), "unknown field " + detail::Quote(kv.key()));
     }
   }
   return seen;
@@ -299,7 +333,7 @@ std::vector<std::string_view> ReadObject(const json::object& o, T& rec, const st
 void RequireReceivedDate(const std::vector<std::string_view>& seen, const std::string& path,
                          Violations& v) {
   if (std::find(seen.begin(), seen.end(), "received_date") == seen.end()) {
-    Violate(v, Join(path, "received_date"), "required: received_date is missing");
+    Violate(v, Join(path, "received_date"), "缺少必填字段 received_date", "required: received_date is missing");
   }
 }
 
@@ -377,14 +411,14 @@ Result<Event> EventFromJson(std::string_view text, Violations& violations) {
 
   bool kind_ok = false;
   if (const auto* k = o.if_contains("kind"); k == nullptr || k->is_null()) {
-    Violate(v, "kind", "required: kind is missing");
+    Violate(v, "kind", "缺少必填字段 kind", "required: kind is missing");
   } else if (!k->is_string()) {
     WrongType(v, "kind", "a string", *k);
   } else if (auto kind = EventKindFromName(k->get_string())) {
     e.kind = *kind;
     kind_ok = true;
   } else {
-    Violate(v, "kind", "unknown event kind " + detail::Quote(k->get_string()));
+    Violate(v, "kind", "未知的事件类型 " + detail::Quote(k->get_string()), "unknown event kind " + detail::Quote(k->get_string()));
   }
   e.body = detail::MakeBody(detail::BodyIndexOf(e.kind));
   const auto* body_val = o.if_contains("body");
@@ -418,9 +452,8 @@ Result<Event> EventFromJson(std::string_view text, Violations& violations) {
       if (auto t = Instant::Parse(val.get_string())) {
         out = *t;
       } else {
-        Violate(v, path,
-                "not a time with a UTC offset (YYYY-MM-DDThh:mm:ss+08:00): " +
-                    detail::Quote(val.get_string()));
+        Violate(v, path, "不是带时区偏移的时间（YYYY-MM-DDThh:mm:ss+08:00）：" + detail::Quote(val.get_string()),
+                "not a time with a UTC offset (YYYY-MM-DDThh:mm:ss+08:00): " + detail::Quote(val.get_string()));
       }
     };
     if (key == "kind") continue;
@@ -452,23 +485,24 @@ Result<Event> EventFromJson(std::string_view text, Violations& violations) {
       if (!kind_ok) continue;
       for (const auto& bkv : val.get_object()) {
         if (!read_body_field(bkv.key(), bkv.value(), "body")) {
-          Violate(v, Join("body", bkv.key()), "unknown field " + detail::Quote(bkv.key()));
+          Violate(v, Join("body", bkv.key()), "未知字段 " + detail::Quote(bkv.key()), "unknown field " + detail::Quote(bkv.key()));
         }
       }
     } else if (nested) {
-      Violate(v, path, "unknown field " + detail::Quote(key));
+      Violate(v, path, "未知字段 " + detail::Quote(key), "unknown field " + detail::Quote(key));
     } else if (kind_ok && !read_body_field(key, val, "")) {
-      Violate(v, path,
-              "unknown field " + detail::Quote(key) + " for kind " +
-                  std::string(EventKindName(e.kind)));
+      const std::string kind(EventKindName(e.kind));
+      Violate(v, path, "事件类型 " + kind + " 没有字段 " + detail::Quote(key),
+              "unknown field " + detail::Quote(key) + " for kind " + kind);
     }
   }
-  if (!have_occurred) Violate(v, "occurred_at", "required: occurred_at is missing");
+  if (!have_occurred) Violate(v, "occurred_at", "缺少必填字段 occurred_at", "required: occurred_at is missing");
   if (kind_ok && e.kind == EventKind::kRegistration) {
     RequireReceivedDate(body_seen, nested ? "body" : "", v);
   }
   if (have_id && id != e.Id()) {
-    Violate(v, "id", "id " + detail::Quote(id) + " is not origin:seq " + detail::Quote(e.Id()));
+    Violate(v, "id", "id " + detail::Quote(id) + " 不是 origin:seq " + detail::Quote(e.Id()),
+            "id " + detail::Quote(id) + " is not origin:seq " + detail::Quote(e.Id()));
   }
   SetRecord(v, first, e.origin.empty() ? std::string() : e.Id());
   return e;
@@ -488,13 +522,14 @@ std::string EventToJson(const Event& e) {
   return json::serialize(o);
 }
 
-std::string ViolationsToJson(const Violations& violations) {
+std::string ViolationsToJson(const Violations& violations, Words words) {
   json::array a;
   for (const auto& x : violations) {
     json::object o;
     o["rule"] = detail::ValidUtf8(x.rule);
     o["field"] = detail::ValidUtf8(x.field);
-    o["message"] = detail::ValidUtf8(x.message);
+    o["message"] = detail::ValidUtf8(Message(x, words == Words::kEnglish));
+    if (words == Words::kBoth) o["message_en"] = detail::ValidUtf8(Message(x, true));
     if (!x.record.empty()) o["record"] = detail::ValidUtf8(x.record);
     a.emplace_back(std::move(o));
   }

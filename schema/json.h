@@ -28,6 +28,10 @@ Result<Event> EventFromJson(std::string_view json, Violations& violations);
 // "recorded_at","actor","body":{…}}.
 std::string EventToJson(const Event& e);
 
-std::string ViolationsToJson(const Violations& v);
+// {"violations":[{rule, field, message, record}]}: `message` in Chinese
+// (kChinese), in English (kEnglish), or Chinese with "message_en" beside it
+// (kBoth, for an answer the local API localises later: node/lang.h).
+enum class Words { kChinese, kEnglish, kBoth };
+std::string ViolationsToJson(const Violations& v, Words words = Words::kChinese);
 
 }  // namespace xf::schema

@@ -114,8 +114,9 @@ struct ReadCtx {
   XmlPull& p;
   Violations& v;
 
-  void Violate(std::string field, std::string message) {
-    v.push_back(Violation{"R3", std::move(field), std::move(message), ""});
+  // An R3 violation of the mapping, in Chinese (zh) and English (en).
+  void Violate(std::string field, std::string zh, std::string en) {
+    v.push_back(Violation{"R3", std::move(field), std::move(zh), "", std::move(en)});
   }
 };
 
@@ -135,7 +136,8 @@ std::string Indexed(std::string_view path, std::size_t i) {
 void CheckNoAttributes(ReadCtx& c, std::string_view path) {
   for (const auto& a : c.p.Attrs()) {
     if (a.ns == kXsiNamespace) continue;
-    c.Violate(std::string(path), "unexpected attribute " + a.name + " on <" + c.p.Name() + ">");
+    c.Violate(std::string(path), "<" + c.p.Name() + "> 上有意外的属性 " + a.name,
+              "unexpected attribute " + a.name + " on <" + c.p.Name() + ">");
   }
 }
 
@@ -155,7 +157,7 @@ std::optional<std::string> ReadLeaf(ReadCtx& c, const std::string& path) {
         }
         break;
       case Tok::kStart:
-        c.Violate(path, "element <" + c.p.Name() + "> not allowed inside a value");
+        c.Violate(path, "值中不允许元素 <" + c.p.Name() + ">", "element <" + c.p.Name() + "> not allowed inside a value");
         if (!c.p.Skip()) return std::nullopt;
         break;
       case Tok::kEnd:
@@ -190,7 +192,7 @@ class FieldReader {
       if (auto x = Date::Parse(*t)) {
         d = *x;
       } else {
-        m_c.Violate(m_path, "not a date (YYYY-MM-DD): " + detail::Quote(*t));
+        m_c.Violate(m_path, "不是日期（YYYY-MM-DD）：" + detail::Quote(*t), "not a date (YYYY-MM-DD): " + detail::Quote(*t));
       }
     }
   }
@@ -199,7 +201,7 @@ class FieldReader {
       if (auto x = Date::Parse(*t)) {
         d = *x;
       } else {
-        m_c.Violate(m_path, "not a date (YYYY-MM-DD): " + detail::Quote(*t));
+        m_c.Violate(m_path, "不是日期（YYYY-MM-DD）：" + detail::Quote(*t), "not a date (YYYY-MM-DD): " + detail::Quote(*t));
       }
     }
   }
@@ -208,7 +210,7 @@ class FieldReader {
       if (auto x = Instant::Parse(*t)) {
         i = *x;
       } else {
-        m_c.Violate(m_path,
+        m_c.Violate(m_path, "不是带时区偏移的时间（YYYY-MM-DDThh:mm:ssZ）：" + detail::Quote(*t),
                     "not a time with a UTC offset (YYYY-MM-DDThh:mm:ssZ): " + detail::Quote(*t));
       }
     }
@@ -220,7 +222,7 @@ class FieldReader {
       } else if (*t == "false") {
         b = false;
       } else {
-        m_c.Violate(m_path, "not true or false: " + detail::Quote(*t));
+        m_c.Violate(m_path, "不是 true 或 false：" + detail::Quote(*t), "not true or false: " + detail::Quote(*t));
       }
     }
   }
@@ -229,7 +231,7 @@ class FieldReader {
       if (*t == "true" || *t == "false") {
         b = *t == "true";
       } else {
-        m_c.Violate(m_path, "not true or false: " + detail::Quote(*t));
+        m_c.Violate(m_path, "不是 true 或 false：" + detail::Quote(*t), "not true or false: " + detail::Quote(*t));
       }
     }
   }
@@ -238,7 +240,7 @@ class FieldReader {
       if (auto x = detail::ParseInt(*t)) {
         n = *x;
       } else {
-        m_c.Violate(m_path, "not an integer: " + detail::Quote(*t));
+        m_c.Violate(m_path, "不是整数：" + detail::Quote(*t), "not an integer: " + detail::Quote(*t));
       }
     }
   }
@@ -247,7 +249,7 @@ class FieldReader {
       if (auto x = detail::ParseUint64(*t)) {
         n = *x;
       } else {
-        m_c.Violate(m_path, "not a non-negative integer: " + detail::Quote(*t));
+        m_c.Violate(m_path, "不是非负整数：" + detail::Quote(*t), "not a non-negative integer: " + detail::Quote(*t));
       }
     }
   }
@@ -258,8 +260,8 @@ class FieldReader {
       if (it != names.end()) {
         e = static_cast<E>(it - names.begin());
       } else {
-        m_c.Violate(m_path, "not " + std::string(names[0]) + " or " + std::string(names[1]) + ": " +
-                                detail::Quote(*t));
+        const std::string choices = std::string(names[0]) + " or " + std::string(names[1]);
+        m_c.Violate(m_path, "不是 " + choices + "：" + detail::Quote(*t), "not " + choices + ": " + detail::Quote(*t));
       }
     }
   }
@@ -286,7 +288,7 @@ class FieldReader {
     m_matched = true;
     m_path = Join(m_prefix, name);
     if (std::find(m_seen.begin(), m_seen.end(), name) != m_seen.end()) {
-      m_c.Violate(m_path, "<" + m_want + "> appears more than once");
+      m_c.Violate(m_path, "<" + m_want + "> 出现了不止一次", "<" + m_want + "> appears more than once");
       m_c.p.Skip();
       return false;
     }
@@ -308,12 +310,12 @@ class FieldReader {
     for (;;) {
       switch (m_c.p.Next()) {
         case Tok::kText:
-          if (!detail::IsXmlSpace(m_c.p.Text())) m_c.Violate(m_path, "unexpected text");
+          if (!detail::IsXmlSpace(m_c.p.Text())) m_c.Violate(m_path, "意外的文本", "unexpected text");
           break;
         case Tok::kStart:
           if (m_c.p.Name() != item || !detail::IsOurs(m_c.p.Ns())) {
-            m_c.Violate(m_path, "unexpected element <" + m_c.p.Name() + ">, expected <" +
-                                    std::string(item) + ">");
+            m_c.Violate(m_path, "意外的元素 <" + m_c.p.Name() + ">，应为 <" + std::string(item) + ">",
+                        "unexpected element <" + m_c.p.Name() + ">, expected <" + std::string(item) + ">");
             if (!m_c.p.Skip()) return;
           } else {
             read_item(Indexed(m_path, i++));
@@ -348,19 +350,20 @@ std::vector<std::string_view> ReadRecord(ReadCtx& c, T& rec, const std::string& 
   for (;;) {
     switch (c.p.Next()) {
       case Tok::kText:
-        if (!detail::IsXmlSpace(c.p.Text())) c.Violate(path, "unexpected text");
+        if (!detail::IsXmlSpace(c.p.Text())) c.Violate(path, "意外的文本", "unexpected text");
         break;
       case Tok::kStart: {
         if (!detail::IsOurs(c.p.Ns())) {
-          c.Violate(Join(path, c.p.Name()), "element <" + c.p.Name() + "> in namespace " +
-                                                detail::Quote(c.p.Ns()) + " not allowed");
+          c.Violate(Join(path, c.p.Name()),
+                    "不允许命名空间 " + detail::Quote(c.p.Ns()) + " 中的元素 <" + c.p.Name() + ">",
+                    "element <" + c.p.Name() + "> in namespace " + detail::Quote(c.p.Ns()) + " not allowed");
           c.p.Skip();
           break;
         }
         FieldReader r(c, c.p.Name(), path, seen);
         detail::Fields(r, rec);
         if (!r.matched()) {
-          c.Violate(Join(path, c.p.Name()), "unknown element <" + c.p.Name() + ">");
+          c.Violate(Join(path, c.p.Name()), "未知元素 <" + c.p.Name() + ">", "unknown element <" + c.p.Name() + ">");
           c.p.Skip();
         }
         break;
@@ -381,7 +384,7 @@ std::vector<std::string_view> ReadRecord(ReadCtx& c, T& rec, const std::string& 
 void ReadCase(ReadCtx& c, CaseRegistration& rec, const std::string& path) {
   const auto seen = ReadRecord(c, rec, path);
   if (!c.p.Failed() && std::find(seen.begin(), seen.end(), "received_date") == seen.end()) {
-    c.Violate(Join(path, "received_date"), "required: <received_date> is missing");
+    c.Violate(Join(path, "received_date"), "缺少必填元素 <received_date>", "required: <received_date> is missing");
   }
 }
 
@@ -449,7 +452,7 @@ Event ReadEvent(XmlPull& p, Violations& violations) {
     if (a.ns == kXsiNamespace) continue;
     const auto* it = std::find(std::begin(kAttrs), std::end(kAttrs), a.name);
     if (!a.ns.empty() || it == std::end(kAttrs)) {
-      c.Violate(a.name, "unexpected attribute " + a.name + " on <event>");
+      c.Violate(a.name, "<event> 上有意外的属性 " + a.name, "unexpected attribute " + a.name + " on <event>");
       continue;
     }
     const auto k = static_cast<std::size_t>(it - std::begin(kAttrs));
@@ -466,7 +469,7 @@ Event ReadEvent(XmlPull& p, Violations& violations) {
         if (auto n = ParseUint64(trimmed)) {
           e.seq = *n;
         } else {
-          c.Violate("seq", "not a non-negative integer: " + Quote(a.value));
+          c.Violate("seq", "不是非负整数：" + Quote(a.value), "not a non-negative integer: " + Quote(a.value));
         }
         break;
       case 3:
@@ -477,7 +480,7 @@ Event ReadEvent(XmlPull& p, Violations& violations) {
           e.kind = *kind;
           kind_ok = true;
         } else {
-          c.Violate("kind", "unknown event kind " + Quote(a.value));
+          c.Violate("kind", "未知的事件类型 " + Quote(a.value), "unknown event kind " + Quote(a.value));
         }
         break;
       case 5:
@@ -485,7 +488,7 @@ Event ReadEvent(XmlPull& p, Violations& violations) {
         if (auto t = Instant::Parse(trimmed)) {
           (k == 5 ? e.occurred_at : e.recorded_at) = *t;
         } else {
-          c.Violate(std::string(kFields[k]),
+          c.Violate(std::string(kFields[k]), "不是带时区偏移的时间（YYYY-MM-DDThh:mm:ssZ）：" + Quote(a.value),
                     "not a time with a UTC offset (YYYY-MM-DDThh:mm:ssZ): " + Quote(a.value));
         }
         break;
@@ -496,7 +499,7 @@ Event ReadEvent(XmlPull& p, Violations& violations) {
   }
   for (std::size_t k = 0; k < std::size(kAttrs); ++k) {
     if (!have[k]) {
-      c.Violate(std::string(kFields[k]),
+      c.Violate(std::string(kFields[k]), "缺少 <event> 的必填属性 " + std::string(kAttrs[k]),
                 "required: attribute " + std::string(kAttrs[k]) + " of <event> is missing");
     }
   }
@@ -505,15 +508,15 @@ Event ReadEvent(XmlPull& p, Violations& violations) {
   for (bool open = true; open && !p.Failed();) {
     switch (p.Next()) {
       case Tok::kText:
-        if (!IsXmlSpace(p.Text())) c.Violate("body", "unexpected text in <event>");
+        if (!IsXmlSpace(p.Text())) c.Violate("body", "<event> 中有意外的文本", "unexpected text in <event>");
         break;
       case Tok::kStart: {
         const auto idx = IsOurs(p.Ns()) ? BodyIndexFromName(p.Name()) : std::nullopt;
         if (!idx) {
-          c.Violate(p.Name(), "unknown element <" + p.Name() + "> in <event>");
+          c.Violate(p.Name(), "<event> 中有未知元素 <" + p.Name() + ">", "unknown element <" + p.Name() + "> in <event>");
           p.Skip();
         } else if (body_index) {
-          c.Violate("body", "more than one body element in <event>");
+          c.Violate("body", "<event> 中有不止一个内容元素", "more than one body element in <event>");
           p.Skip();
         } else {
           body_index = idx;
@@ -546,16 +549,18 @@ Event ReadEvent(XmlPull& p, Violations& violations) {
     // The kind is already reported; assume the one the body implies.
     if (body_index) e.kind = KindOfBodyIndex(*body_index);
   } else if (!body_index) {
-    c.Violate("body", "required: a <" + std::string(kBodyNames[BodyIndexOf(e.kind)]) +
-                          "> element for kind " + std::string(EventKindName(e.kind)));
+    const std::string body(kBodyNames[BodyIndexOf(e.kind)]), kind(EventKindName(e.kind));
+    c.Violate("body", "事件类型 " + kind + " 缺少必填元素 <" + body + ">",
+              "required: a <" + body + "> element for kind " + kind);
     e.body = MakeBody(BodyIndexOf(e.kind));
   } else if (*body_index != BodyIndexOf(e.kind)) {
-    c.Violate("kind", "kind " + std::string(EventKindName(e.kind)) + " does not match body <" +
-                          std::string(kBodyNames[*body_index]) + ">");
+    const std::string kind(EventKindName(e.kind)), body(kBodyNames[*body_index]);
+    c.Violate("kind", "事件类型 " + kind + " 与内容元素 <" + body + "> 不符",
+              "kind " + kind + " does not match body <" + body + ">");
     e.body = MakeBody(BodyIndexOf(e.kind));
   }
   if (have[0] && have[1] && have[2] && id != e.Id()) {
-    c.Violate("id", "id " + Quote(id) + " is not origin:seq " + Quote(e.Id()));
+    c.Violate("id", "id " + Quote(id) + " 不是 origin:seq " + Quote(e.Id()), "id " + Quote(id) + " is not origin:seq " + Quote(e.Id()));
   }
   SetRecord(violations, first_violation, have[1] && have[2] ? e.Id() : std::string());
   return e;

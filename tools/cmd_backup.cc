@@ -13,11 +13,18 @@ namespace xf::tools {
 
 namespace {
 
-void PrintSummary(const node::BackupSummary& s) {
-  std::cout << "  schema version  " << s.schema_version << "\n"
-            << "  cases           " << s.cases << "\n"
-            << "  events          " << s.events << "\n"
-            << "  attachments     " << s.blobs << " (" << s.blob_bytes << " bytes)\n";
+void PrintSummary(const node::BackupSummary& s, bool en) {
+  if (en) {
+    std::cout << "  schema version  " << s.schema_version << "\n"
+              << "  cases           " << s.cases << "\n"
+              << "  events          " << s.events << "\n"
+              << "  attachments     " << s.blobs << " (" << s.blob_bytes << " bytes)\n";
+  } else {
+    std::cout << "  数据库版本  " << s.schema_version << "\n"
+              << "  信访件      " << s.cases << "\n"
+              << "  事件        " << s.events << "\n"
+              << "  附件        " << s.blobs << "（" << s.blob_bytes << " 字节）\n";
+  }
 }
 
 // True when DATA_DIR/api.url names a node that answers /healthz.
@@ -83,10 +90,14 @@ int CmdBackup(const Args& args) {
     return 1;
   }
   progress.Done();
-  std::cout << "backup of node " << config->node_id << " (" << config->data_dir.string()
-            << (live ? ", running: read-only" : "") << ") written to " << dest.string()
-            << "; integrity_check ok\n";
-  PrintSummary(*r);
+  if (English(args)) {
+    std::cout << "backup of node " << config->node_id << " (" << config->data_dir.string()
+              << (live ? ", running: read-only" : "") << ") written to " << dest.string() << "; integrity_check ok\n";
+  } else {
+    std::cout << "节点 " << config->node_id << "（" << config->data_dir.string() << (live ? "，运行中：只读" : "")
+              << "）的备份已写入 " << dest.string() << "；integrity_check ok\n";
+  }
+  PrintSummary(*r, English(args));
   return 0;
 }
 
@@ -117,7 +128,7 @@ int CmdRestore(const Args& args) {
                                                             : std::string())
               << lock.error().message
               << (NodeRunning(*config, url) ? " (its API answers at " + url + ")" : std::string())
-              << "; stop it first (systemctl stop xfnode)\n";
+              << (English(args) ? "; stop it first (systemctl stop xfnode)\n" : "；请先停止它（systemctl stop xfnode）\n");
     return 1;
   }
   const std::filesystem::path src = std::filesystem::absolute(args.Positional()[0]);
@@ -133,12 +144,18 @@ int CmdRestore(const Args& args) {
     return 1;
   }
   progress.Done();
-  std::cout << "restored " << src.string() << " into " << config->data_dir.string()
-            << "; integrity_check ok\n";
-  PrintSummary(r->restored);
-  if (!r->previous_db.empty())
-    std::cout << "  the previous database is kept as " << r->previous_db.string() << "\n";
-  std::cout << "start the node; it migrates an older database as it starts\n";
+  const bool en = English(args);
+  if (en) {
+    std::cout << "restored " << src.string() << " into " << config->data_dir.string() << "; integrity_check ok\n";
+  } else {
+    std::cout << "已将 " << src.string() << " 恢复到 " << config->data_dir.string() << "；integrity_check ok\n";
+  }
+  PrintSummary(r->restored, en);
+  if (!r->previous_db.empty()) {
+    std::cout << (en ? "  the previous database is kept as " : "  原数据库保留为 ") << r->previous_db.string() << "\n";
+  }
+  std::cout << (en ? "start the node; it migrates an older database as it starts\n"
+                   : "请启动节点；旧版数据库会在启动时自动迁移\n");
   return 0;
 }
 

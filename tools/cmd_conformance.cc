@@ -88,7 +88,7 @@ int CmdConformance(const Args& args) {
   progress.Step("生成 " + format, "rendering " + format);
   const std::string out = format == "json"   ? node::conformance::ToJson(*report) + "\n"
                           : format == "html" ? node::conformance::ToHtml(*report, **book)
-                                             : node::conformance::ToText(*report, book->get());
+                                             : node::conformance::ToText(*report, book->get(), English(args));
   if (auto file = args.Get("out")) {
     if (auto s = WriteFile(*file, out); !s) {
       progress.Abandon();

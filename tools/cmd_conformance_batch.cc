@@ -13,6 +13,7 @@
 #include "codes/codebook.h"
 #include "exchange/crypto.h"
 #include "node/conformance_batch.h"
+#include "tools/cli.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -78,7 +79,7 @@ int CmdConformanceBatch(const Args& args) {
     return 1;
   }
   const std::string out = format == "json" ? node::conformance::BatchCheckToJson(*check) + "\n"
-                                           : node::conformance::BatchCheckToText(*check);
+                                           : node::conformance::BatchCheckToText(*check, English(args));
   if (auto path = args.Get("out")) {
     if (auto s = WriteFile(*path, out); !s) {
       std::cerr << "xfctl: " << s.error().message << "\n";

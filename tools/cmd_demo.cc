@@ -19,6 +19,7 @@
 #include "codes/codebook.h"
 #include "node/conformance.h"
 #include "node/conformance_html.h"
+#include "tools/cli.h"
 #include "tools/topology.h"
 #include "tools/xfctl.h"
 
@@ -160,11 +161,16 @@ void PrintInitialised(const Topology& t) {
   }
 }
 
-void PrintWired(const Topology& t) {
+void PrintWired(const Topology& t, bool en) {
   std::string links;
   for (const auto& [parent, child] : t.Links()) links += "  " + parent + " ⇄ " + child + " ";
-  std::cout << links << "\n  every node holds the signing keys of all " << t.Nodes().size()
-            << " (relays never re-sign: a batch is verified with its origin's key at every level)\n";
+  if (en) {
+    std::cout << links << "\n  every node holds the signing keys of all " << t.Nodes().size()
+              << " (relays never re-sign: a batch is verified with its origin's key at every level)\n";
+  } else {
+    std::cout << links << "\n  每个节点都持有全部 " << t.Nodes().size()
+              << " 个节点的签名公钥（中转节点从不重新签名：每一级都用来源节点的公钥验证批次）\n";
+  }
 }
 
 void PrintStarted(const Topology& t) {
@@ -189,7 +195,7 @@ Result<std::vector<fs::path>> SampleFiles(const fs::path& samples) {
 
 // Step 4: the samples, half at each county.
 Result<std::vector<Tracked>> RegisterSamples(const Topology& t, const std::vector<fs::path>& files,
-                                             const fs::path& samples) {
+                                             const fs::path& samples, bool en) {
   std::vector<Tracked> tracked;
   for (std::size_t i = 0; i < files.size(); ++i) {
     const std::string at = kCounties[i % std::size(kCounties)];
@@ -202,7 +208,7 @@ Result<std::vector<Tracked>> RegisterSamples(const Topology& t, const std::vecto
                        files[i].filename().string() + " refused at " + at + ": " + id.error().message);
     }
     Tracked k{*id, at, files[i].filename().string(), {"100000", "110000", "110100", at}, "", {}};
-    std::cout << "  " << k.case_id << "  at " << at << "  " << Cut(summary, 22) << "\n";
+    std::cout << "  " << k.case_id << (en ? "  at " : "  登记于 ") << at << "  " << Cut(summary, 22) << "\n";
     tracked.push_back(std::move(k));
   }
   return tracked;
@@ -210,7 +216,7 @@ Result<std::vector<Tracked>> RegisterSamples(const Topology& t, const std::vecto
 
 // Step 5: the national bureau assigns (交办) a case to 海淀区: it goes down
 // the path 100000 → 110000 → 110100 → 110108 and nowhere else.
-Result<Tracked> AssignDown(const Topology& t, const fs::path& file, const fs::path& samples) {
+Result<Tracked> AssignDown(const Topology& t, const fs::path& file, const fs::path& samples, bool en) {
   const auto& national = t.Node("100000");
   const Date due = SystemClock().Now().ToDate().AddDays(30);
   auto c = ReadCase(file);
@@ -230,8 +236,12 @@ Result<Tracked> AssignDown(const Topology& t, const fs::path& file, const fs::pa
     return MakeError(Errc::kInvalidArgument,
                      "the assignment was refused: " + (r ? r->body : r.error().message));
   }
-  std::cout << "== 5. the national bureau registers " << *id << " and assigns (交办) it to "
-            << kAssignTarget << ", due " << due.ToString() << "\n";
+  if (en) {
+    std::cout << "== 5. the national bureau registers " << *id << " and assigns (交办) it to " << kAssignTarget
+              << ", due " << due.ToString() << "\n";
+  } else {
+    std::cout << "== 5. 国家信访局登记 " << *id << " 并交办给 " << kAssignTarget << "，限 " << due.ToString() << " 前办结\n";
+  }
   return Tracked{*id, "100000", std::string("交办 → ") + kAssignTarget, {"100000", "110000", "110100", kAssignTarget},
                  kAssignTarget, {}};
 }
@@ -258,15 +268,20 @@ std::size_t FindNewCopies(const Topology& t, std::vector<Tracked>& tracked) {
 }
 
 // Step 6: until every copy is in place, a node exits, the time is up or Ctrl-C.
-std::size_t WaitForCopies(Topology& t, std::vector<Tracked>& tracked, std::chrono::steady_clock::time_point start) {
+std::size_t WaitForCopies(Topology& t, std::vector<Tracked>& tracked, std::chrono::steady_clock::time_point start,
+                          bool en) {
   const std::size_t want = CopiesWanted(tracked);
   const auto deadline = start + std::chrono::seconds(kWaitSeconds);
   std::size_t arrived = 0, shown = 0;
   while (!InterruptGuard::Interrupted()) {
     arrived += FindNewCopies(t, tracked);
     if (arrived != shown) {
-      std::cout << "  after " << Seconds(std::chrono::steady_clock::now() - start) << ": " << arrived << "/"
-                << want << " in place\n";
+      const auto after = Seconds(std::chrono::steady_clock::now() - start);
+      if (en) {
+        std::cout << "  after " << after << ": " << arrived << "/" << want << " in place\n";
+      } else {
+        std::cout << "  " << after << " 后：已到位 " << arrived << "/" << want << "\n";
+      }
       shown = arrived;
     }
     if (arrived == want || std::chrono::steady_clock::now() >= deadline || !t.AllRunning()) break;
@@ -295,9 +310,9 @@ std::vector<std::string> FindProblems(const Topology& t, std::vector<Tracked>& t
   return problems;
 }
 
-void PrintWhereEachCaseIs(const Topology& t, const std::vector<Tracked>& tracked) {
-  std::cout << "\n== where each case is (✓ held, · not held)\n  " << std::left << std::setw(22) << "case"
-            << std::setw(8) << "from";
+void PrintWhereEachCaseIs(const Topology& t, const std::vector<Tracked>& tracked, bool en) {
+  std::cout << (en ? "\n== where each case is (✓ held, · not held)\n  " : "\n== 各信访件的位置（✓ 已存，· 未存）\n  ")
+            << std::left << std::setw(22) << "case" << std::setw(8) << "from";
   for (const auto& n : t.Nodes()) std::cout << std::setw(8) << n.Id();
   std::cout << "\n";
   for (const auto& k : tracked) {
@@ -309,16 +324,21 @@ void PrintWhereEachCaseIs(const Topology& t, const std::vector<Tracked>& tracked
     }
     std::cout << k.note << "\n";
   }
-  std::cout << "  (✗ held where it does not belong, ? missing)\n";
+  std::cout << (en ? "  (✗ held where it does not belong, ? missing)\n" : "  （✗ 存在了不该存的节点，? 缺失）\n");
 }
 
 void PrintOutcome(Topology& t, const std::vector<std::string>& problems, std::size_t want,
-                  const std::string& waited) {
+                  const std::string& waited, bool en) {
   if (problems.empty()) {
-    std::cout << "\nall " << want << " copies arrived in " << waited
-              << ": each county's cases reached 110100, 110000 and 100000; the assigned case reached 110000, "
-                 "110100 and "
-              << kAssignTarget << ", not 110105\n";
+    if (en) {
+      std::cout << "\nall " << want << " copies arrived in " << waited
+                << ": each county's cases reached 110100, 110000 and 100000; the assigned case reached 110000, "
+                   "110100 and "
+                << kAssignTarget << ", not 110105\n";
+    } else {
+      std::cout << "\n全部 " << want << " 份副本在 " << waited << " 内到达：两县的信访件都到了 110100、110000 和 "
+                << "100000；交办件到了 110000、110100 和 " << kAssignTarget << "，没有到 110105\n";
+    }
     return;
   }
   std::cout << "\n";
@@ -328,32 +348,35 @@ void PrintOutcome(Topology& t, const std::vector<std::string>& problems, std::si
   }
 }
 
-void PrintLinksAndStatusPages(const Topology& t) {
-  std::cout << "\n== batches exchanged (GET /v1/status: per link, queued and delivered)\n";
+void PrintLinksAndStatusPages(const Topology& t, bool en) {
+  std::cout << (en ? "\n== batches exchanged (GET /v1/status: per link, queued and delivered)\n"
+                   : "\n== 已交换的批次（GET /v1/status：每条链路的待发和已送达）\n");
   for (const auto& n : t.Nodes()) std::cout << "  " << n.Id() << "  " << LinkReport(n) << "\n";
-  std::cout << "\n== status pages (GET /; the API needs the bearer token in the file named)\n";
+  std::cout << (en ? "\n== status pages (GET /; the API needs the bearer token in the file named)\n"
+                   : "\n== 状态页（GET /；接口需要所列文件中的令牌）\n");
   for (const auto& n : t.Nodes()) {
     std::cout << "  " << n.Id() << "  " << std::left << std::setw(9) << n.spec.tier << n.api.url << "/   token "
               << n.config.api_token_file.string() << "\n";
   }
 }
 
-void LeaveRunningOrStop(Topology& t, bool keep) {
+void LeaveRunningOrStop(Topology& t, bool keep, bool en) {
   if (!keep) {
     t.StopAll();
-    std::cout << "(the nodes are stopped; xfctl demo --keep leaves them running; data in " << t.Dir().string()
-              << ")\n";
+    std::cout << (en ? "(the nodes are stopped; xfctl demo --keep leaves them running; data in "
+                     : "（节点已停止；xfctl demo --keep 会让它们继续运行；数据在 ")
+              << t.Dir().string() << (en ? ")\n" : "）\n");
     return;
   }
   if (auto s = t.WriteStopScript(); !s) std::cerr << "xfctl demo: " << s.error().message << "\n";
-  std::cout << "left running (pids";
+  std::cout << (en ? "left running (pids" : "继续运行（pid");
   for (const auto& n : t.Nodes()) std::cout << " " << n.proc->Pid();
-  std::cout << "); exchange endpoints:";
+  std::cout << (en ? "); exchange endpoints:" : "）；交换接口：");
   for (const auto& n : t.Nodes()) std::cout << " " << n.ExchangeUrl();
-  std::cout << "\n  try:  xfctl status --node " << t.Node("110108").dir.string()
+  std::cout << (en ? "\n  try:  " : "\n  试试：") << "xfctl status --node " << t.Node("110108").dir.string()
             << "\n        xfctl batch get 110105-up-1 --node " << t.Node("100000").dir.string()
-            << " --out /tmp/batches   (then check it as the README shows)"
-            << "\n  stop: sh " << (t.Dir() / "stop.sh").string() << "\n";
+            << " --out /tmp/batches   " << (en ? "(then check it as the README shows)" : "（再按 README 所示检查它）")
+            << (en ? "\n  stop: sh " : "\n  停止：sh ") << (t.Dir() / "stop.sh").string() << "\n";
   t.ReleaseAll();
 }
 
@@ -375,18 +398,30 @@ Result<std::filesystem::path> WriteNationalReport(const TopologyNode& national) 
   return file;
 }
 
-void PrintWhereToLook(const Topology& t, bool keep) {
+void PrintWhereToLook(const Topology& t, bool keep, bool en) {
   const auto& national = t.Node("100000");
-  const char* later = keep ? "" : "   (while the nodes run: xfctl demo --keep)";
-  std::cout << "\n== where to look (national bureau " << national.Id() << ")\n"
-            << "  status page        " << national.StatusPageUrl() << later << "\n"
-            << "  live report        " << national.api.url << "/report.html" << later << "\n";
+  const char* later = keep ? "" : en ? "   (while the nodes run: xfctl demo --keep)" : "   （节点运行时可看：xfctl demo --keep）";
   auto file = WriteNationalReport(national);
+  if (en) {
+    std::cout << "\n== where to look (national bureau " << national.Id() << ")\n"
+              << "  status page        " << national.StatusPageUrl() << later << "\n"
+              << "  live report        " << national.api.url << "/report.html" << later << "\n";
+    if (file) {
+      std::cout << "  conformance report " << file->string() << "  (HTML; xfctl conformance --node "
+                << national.dir.string() << " --format html)\n";
+    } else {
+      std::cout << "  conformance report could not be written: " << file.error().message << "\n";
+    }
+    return;
+  }
+  std::cout << "\n== 去哪里看（国家信访局 " << national.Id() << "）\n"
+            << "  状态页    " << national.StatusPageUrl() << later << "\n"
+            << "  实时报告  " << national.api.url << "/report.html" << later << "\n";
   if (file) {
-    std::cout << "  conformance report " << file->string() << "  (HTML; xfctl conformance --node "
-              << national.dir.string() << " --format html)\n";
+    std::cout << "  规范性报告 " << file->string() << "  （HTML；xfctl conformance --node " << national.dir.string()
+              << " --format html）\n";
   } else {
-    std::cout << "  conformance report could not be written: " << file.error().message << "\n";
+    std::cout << "  规范性报告未能写出：" << file.error().message << "\n";
   }
 }
 
@@ -399,46 +434,61 @@ int CmdDemo(const Args& args) {
     return 2;
   }
   const bool keep = args.Has("keep");
+  const bool en = English(args);
   auto dir = DemoDir(args);
   if (!dir) return Fail(dir.error().message);
   auto topology = Topology::Plan(*dir, DemoNodes(), {.exchange_interval_seconds = kIntervalSeconds});
   if (!topology) return Fail(topology.error().message);
   Topology& t = *topology;
 
-  std::cout << "xfctl demo: five xfnode processes exchanging signed batches over mutual TLS on "
-               "127.0.0.1\n\n"
-            << "== 1. initialising the nodes in " << dir->string() << " (xfctl init, exchange every "
-            << kIntervalSeconds << " s)\n";
+  if (en) {
+    std::cout << "xfctl demo: five xfnode processes exchanging signed batches over mutual TLS on "
+                 "127.0.0.1\n\n"
+              << "== 1. initialising the nodes in " << dir->string() << " (xfctl init, exchange every "
+              << kIntervalSeconds << " s)\n";
+  } else {
+    std::cout << "xfctl demo：五个 xfnode 进程在 127.0.0.1 上通过双向 TLS 交换签名批次\n\n"
+              << "== 1. 在 " << dir->string() << " 初始化节点（xfctl init，每 " << kIntervalSeconds << " 秒交换一次）\n";
+  }
   if (auto s = t.Init(); !s) return Fail(s.error().message);
   PrintInitialised(t);
 
-  std::cout << "== 2. wiring each parent and child (xfctl peer add, both sides) and sharing signing keys "
-               "(xfctl keys add)\n";
+  std::cout << (en ? "== 2. wiring each parent and child (xfctl peer add, both sides) and sharing signing keys "
+                     "(xfctl keys add)\n"
+                   : "== 2. 连接每对上下级（双方各执行 xfctl peer add）并分发签名公钥（xfctl keys add）\n");
   if (auto s = t.Wire(); !s) return Fail(s.error().message);
   if (auto s = t.ShareKeys(); !s) return Fail(s.error().message);
-  PrintWired(t);
+  PrintWired(t, en);
 
   // Stop the nodes on Ctrl-C too: they run in their own process groups.
   const InterruptGuard interrupts;
-  std::cout << "== 3. starting the nodes\n";
+  std::cout << (en ? "== 3. starting the nodes\n" : "== 3. 启动节点\n");
   if (auto s = t.StartAll(); !s) return Fail(s.error().message);
   PrintStarted(t);
 
   const auto samples = SamplesDir();
   auto files = SampleFiles(samples);
   if (!files) return Fail(files.error().message);
-  std::cout << "== 4. registering " << files->size() << " sample cases (POST /v1/cases), half at each county\n";
-  auto tracked = RegisterSamples(t, *files, samples);
+  if (en) {
+    std::cout << "== 4. registering " << files->size() << " sample cases (POST /v1/cases), half at each county\n";
+  } else {
+    std::cout << "== 4. 登记 " << files->size() << " 件样例信访件（POST /v1/cases），两县各一半\n";
+  }
+  auto tracked = RegisterSamples(t, *files, samples, en);
   if (!tracked) return Fail(tracked.error().message);
-  auto assigned = AssignDown(t, files->back(), samples);
+  auto assigned = AssignDown(t, files->back(), samples, en);
   if (!assigned) return Fail(assigned.error().message);
   tracked->push_back(std::move(assigned).value());
 
   const std::size_t want = CopiesWanted(*tracked);
-  std::cout << "== 6. waiting for the exchange: " << want << " copies must arrive (up to " << kWaitSeconds
-            << " s)\n";
+  if (en) {
+    std::cout << "== 6. waiting for the exchange: " << want << " copies must arrive (up to " << kWaitSeconds
+              << " s)\n";
+  } else {
+    std::cout << "== 6. 等待交换：须到达 " << want << " 份副本（最多等 " << kWaitSeconds << " 秒）\n";
+  }
   const auto start = std::chrono::steady_clock::now();
-  const std::size_t arrived = WaitForCopies(t, *tracked, start);
+  const std::size_t arrived = WaitForCopies(t, *tracked, start, en);
   const auto waited = Seconds(std::chrono::steady_clock::now() - start);
   if (InterruptGuard::Interrupted()) {
     t.StopAll();
@@ -446,16 +496,16 @@ int CmdDemo(const Args& args) {
     return 130;
   }
   const auto problems = FindProblems(t, *tracked);
-  PrintWhereEachCaseIs(t, *tracked);
-  PrintOutcome(t, problems, want, waited);
-  PrintLinksAndStatusPages(t);
-  LeaveRunningOrStop(t, keep);
+  PrintWhereEachCaseIs(t, *tracked, en);
+  PrintOutcome(t, problems, want, waited, en);
+  PrintLinksAndStatusPages(t, en);
+  LeaveRunningOrStop(t, keep, en);
   if (!problems.empty()) {
     std::cerr << "xfctl demo: " << arrived << " of " << want << " copies arrived in " << waited << "; "
               << problems.size() << " case(s) are not where they should be\n";
     return 1;
   }
-  PrintWhereToLook(t, keep);
+  PrintWhereToLook(t, keep, en);
   return 0;
 }
 

@@ -366,10 +366,11 @@ int BatchVerify(const Args& args) {
     }
   }
   if (!failures.empty()) {
-    std::cout << file.string() << ": " << failures.size() << " check(s) failed\n";
+    std::cout << file.string() << ": " << failures.size()
+              << (English(args) ? " check(s) failed\n" : " 项检查未通过\n");
     return 1;
   }
-  std::cout << file.string() << ": verified\n";
+  std::cout << file.string() << (English(args) ? ": verified\n" : "：验证通过\n");
   return 0;
 }
 
@@ -475,7 +476,8 @@ int CmdExport(const Args& args) {
     return 2;
   }
   if (PeerOf(*config, *link) == nullptr) {
-    std::cerr << "xfctl export: " << *link << " is neither the parent nor a child of "
+    std::cerr << "xfctl export: " << *link
+              << (English(args) ? " is neither the parent nor a child of " : " 既不是上级也不是下级：")
               << config->node_id << "\n";
     return 1;
   }
@@ -637,8 +639,9 @@ int CmdExport(const Args& args) {
           return 1;
         }
         // Not held here: the receiver holds the batch until it arrives, and says so.
-        line << "  attachment " << sha << " of " << it.batch_id
-                  << " is not held here: the receiver will hold the batch until it arrives\n";
+        line << (English(args) ? "  attachment " + sha + " of " + it.batch_id +
+                                     " is not held here: the receiver will hold the batch until it arrives\n"
+                               : "  批次 " + it.batch_id + " 的附件 " + sha + " 本节点没有：接收方会暂存该批次，直到附件到达\n");
         ++missing;
         continue;
       }
@@ -646,17 +649,25 @@ int CmdExport(const Args& args) {
       ++blobs;
     }
     line << "  " << std::left << std::setw(5) << it.qseq << " " << std::setw(26) << it.batch_id
-              << " " << fs::file_size(dir / (stem + ".zst"), ec) << " bytes, " << here << "/"
-              << it.attachments.size() << " attachments\n";
+              << " " << fs::file_size(dir / (stem + ".zst"), ec) << (English(args) ? " bytes, " : " 字节，") << here
+              << "/" << it.attachments.size() << (English(args) ? " attachments\n" : " 个附件\n");
   }
   progress.Done();
-  std::cout << "exported " << items.size() << " undelivered batch(es) for " << *link << " ("
-            << made << " packed now, " << blobs << " attachment(s) copied"
-            << (missing ? ", " + std::to_string(missing) + " not held here" : "") << ") to "
-            << dir.string() << (target->api ? " through the running node" : "") << "\n";
+  const bool en = English(args);
+  if (en) {
+    std::cout << "exported " << items.size() << " undelivered batch(es) for " << *link << " (" << made
+              << " packed now, " << blobs << " attachment(s) copied"
+              << (missing ? ", " + std::to_string(missing) + " not held here" : "") << ") to " << dir.string()
+              << (target->api ? " through the running node" : "") << "\n";
+  } else {
+    std::cout << "已导出发往 " << *link << " 的未送达批次 " << items.size() << " 个（本次打包 " << made << " 个，复制附件 "
+              << blobs << " 个" << (missing ? "，本节点没有 " + std::to_string(missing) + " 个" : "") << "）到 "
+              << dir.string() << (target->api ? "（经运行中的节点）" : "") << "\n";
+  }
   if (!items.empty()) {
-    std::cout << "on " << *link << ": xfctl import --node DIR --in " << dir.string() << "\n"
-              << "then here: xfctl import --node " << config->file.parent_path().string()
+    std::cout << (en ? "on " : "在 ") << *link << (en ? ": " : "：") << "xfctl import --node DIR --in " << dir.string()
+              << "\n"
+              << (en ? "then here: " : "然后在本节点：") << "xfctl import --node " << config->file.parent_path().string()
               << " --receipts " << (dir / "receipts").string() << "\n";
   }
   return 0;
@@ -832,14 +843,14 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
     line << "  " << std::left << std::setw(5) << b.qseq << " " << std::setw(26) << batch_id
               << " ";
     if (!link.empty() && link != config.node_id) {
-      line << "REFUSED: exported by " << from << " for " << link << ", not for this node ("
-                << config.node_id << ")\n";
+      line << (english ? "REFUSED: exported by " + from + " for " + link + ", not for this node (" + config.node_id + ")\n"
+                       : "拒收（REFUSED）：由 " + from + " 导出给 " + link + "，不是给本节点（" + config.node_id + "）\n");
       ++refused;
       continue;
     }
     auto sig = ReadFile(fs::path(b.zst).replace_extension(".sig"), 4096);
     if (!sig) {
-      line << "REFUSED: " << sig.error().message << "\n";
+      line << (english ? "REFUSED: " : "拒收（REFUSED）：") << sig.error().message << "\n";
       ++refused;
       continue;
     }
@@ -847,7 +858,8 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
     if (const std::string es = JsonString(b.meta, "events_signature"); !es.empty()) {
       auto decoded = exchange::Base64Decode(es);
       if (!decoded) {
-        line << "REFUSED: the events signature in " << batch_id << ".json is not base64\n";
+        line << (english ? "REFUSED: the events signature in " + batch_id + ".json is not base64\n"
+                         : "拒收（REFUSED）：" + batch_id + ".json 中的事件签名不是 base64\n");
         ++refused;
         continue;
       }
@@ -860,7 +872,9 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
         const fs::path file = dir / "blobs" / sha;
         if (!fs::exists(file, ec)) continue;
         if (auto s = ProvideBlob(t, sha, file); !s) {
-          line << "\n        attachment " << sha << " on the medium refused: " << s.error().message;
+          line << (english ? "\n        attachment " + sha + " on the medium refused: "
+                           : "\n        介质上的附件 " + sha + " 被拒收：")
+               << s.error().message;
           continue;
         }
         provided = true;
@@ -869,22 +883,30 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
       if (provided) r = ReceiveBatch(t, b.zst, *sig, meta);
     }
     if (r.refused) {
-      line << "REFUSED (" << ErrcName(r.refused->code) << "): " << r.refused->message << "\n";
+      line << (english ? "REFUSED (" : "拒收（REFUSED，") << ErrcName(r.refused->code) << (english ? "): " : "）：")
+           << r.refused->message << "\n";
       ++refused;
       continue;
     }
     if (!r.missing.empty()) {
-      line << "HELD: waiting for " << r.missing.size()
-                << " attachment(s) neither held here nor on the medium; no receipt until they come:\n";
-      for (const auto& sha : r.missing) line << "        missing attachment " << sha << "\n";
+      if (english) {
+        line << "HELD: waiting for " << r.missing.size()
+             << " attachment(s) neither held here nor on the medium; no receipt until they come:\n";
+      } else {
+        line << "暂存（HELD）：等待 " << r.missing.size() << " 个本节点和介质上都没有的附件；附件到达前不出回执：\n";
+      }
+      for (const auto& sha : r.missing) line << (english ? "        missing attachment " : "        缺少附件 ") << sha << "\n";
       ++held;
       continue;
     }
     const auto& rc = *r.receipt;
-    line << rc.status << ", " << rc.AcceptedCount() << " accepted, " << rc.rejected.size()
-              << " rejected\n";
+    if (english) {
+      line << rc.status << ", " << rc.AcceptedCount() << " accepted, " << rc.rejected.size() << " rejected\n";
+    } else {
+      line << rc.status << "，接收 " << rc.AcceptedCount() << " 条，拒收 " << rc.rejected.size() << " 条\n";
+    }
     for (const auto& x : rc.rejected) {
-      line << "        rejected " << (x.event_id.empty() ? "(batch)" : x.event_id) << " "
+      line << (english ? "        rejected " : "        拒收 ") << (x.event_id.empty() ? (english ? "(batch)" : "（批次）") : x.event_id) << " "
                 << x.rule << (x.field.empty() ? "" : " " + x.field) << ": " << x.reason << "\n";
     }
     accepted += rc.AcceptedCount();
@@ -904,20 +926,32 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
   }
   progress.Done();
   const std::size_t answered = batches.size() - static_cast<std::size_t>(refused + held);
-  std::cout << "imported " << answered << " of " << batches.size() << " batch(es) into " << config.node_id
-            << (t.api ? " through the running node" : "") << ": " << accepted << " record(s) accepted, "
-            << rejected << " rejected, " << blobs << " attachment(s) stored";
-  if (held > 0) std::cout << ", " << held << " held for missing attachments (see xfctl status)";
-  if (refused > 0) std::cout << ", " << refused << " refused";
+  if (english) {
+    std::cout << "imported " << answered << " of " << batches.size() << " batch(es) into " << config.node_id
+              << (t.api ? " through the running node" : "") << ": " << accepted << " record(s) accepted, " << rejected
+              << " rejected, " << blobs << " attachment(s) stored";
+    if (held > 0) std::cout << ", " << held << " held for missing attachments (see xfctl status)";
+    if (refused > 0) std::cout << ", " << refused << " refused";
+  } else {
+    std::cout << "已向 " << config.node_id << (t.api ? "（经运行中的节点）" : "") << "导入 " << batches.size() << " 个批次中的 "
+              << answered << " 个：接收记录 " << accepted << " 条，拒收 " << rejected << " 条，保存附件 " << blobs << " 个";
+    if (held > 0) std::cout << "，" << held << " 个因缺附件暂存（见 xfctl status）";
+    if (refused > 0) std::cout << "，拒收批次 " << refused << " 个";
+  }
   std::cout << "\n";
   if (answered > 0) {
-    std::cout << "signed receipts in " << receipts.string()
-              << " — take them back and run: xfctl import --node SENDER --receipts "
-              << receipts.string() << "\n";
+    if (english) {
+      std::cout << "signed receipts in " << receipts.string()
+                << " — take them back and run: xfctl import --node SENDER --receipts " << receipts.string() << "\n";
+    } else {
+      std::cout << "签名回执在 " << receipts.string() << "，带回发送方后执行：xfctl import --node 发送方 --receipts "
+                << receipts.string() << "\n";
+    }
   }
   if (held > 0) {
-    std::cout << "a held batch is applied once its attachments come (a medium that carries them, or PUT "
-                 "/v1/blobs/{sha256}); import again then to write its receipt\n";
+    std::cout << (english ? "a held batch is applied once its attachments come (a medium that carries them, or PUT "
+                            "/v1/blobs/{sha256}); import again then to write its receipt\n"
+                          : "暂存的批次在附件到达后（带有附件的介质，或 PUT /v1/blobs/{sha256}）即应用；届时再导入一次以写出回执\n");
   }
   return refused ? 1 : held ? kHeldForAttachments : 0;
 }
@@ -973,7 +1007,7 @@ int ImportReceipts(Target& t, fs::path dir, bool english) {
     auto xml = ReadFile(dir / (stem + ".xml"), 64 << 20);
     auto sig = ReadFile(dir / (stem + ".sig"), 4096);
     if (!xml || !sig) {
-      line << "FAILED: " << (!xml ? xml.error().message : sig.error().message) << "\n";
+      line << (english ? "FAILED: " : "失败（FAILED）：") << (!xml ? xml.error().message : sig.error().message) << "\n";
       ++failed;
       continue;
     }
@@ -994,27 +1028,37 @@ int ImportReceipts(Target& t, fs::path dir, bool english) {
       accepted = t.local->service->AcceptReceipt(receiver, qseq, *xml, *sig);
     }
     if (!accepted) {
-      line << "FAILED: " << accepted.error().message << "\n";
+      line << (english ? "FAILED: " : "失败（FAILED）：") << accepted.error().message << "\n";
       ++failed;
       continue;
     }
     ++delivered;
     auto receipt = exchange::ParseReceiptXml(*xml);
-    line << "delivered to " << receiver;
+    line << (english ? "delivered to " : "已送达 ") << receiver;
     if (receipt) {
-      line << " (" << receipt->status << ", " << receipt->accepted.size() << " accepted, "
-                << receipt->rejected.size() << " rejected)";
+      if (english) {
+        line << " (" << receipt->status << ", " << receipt->accepted.size() << " accepted, " << receipt->rejected.size()
+             << " rejected)";
+      } else {
+        line << "（" << receipt->status << "，接收 " << receipt->accepted.size() << " 条，拒收 " << receipt->rejected.size()
+             << " 条）";
+      }
     }
     line << "\n";
     if (receipt) {
       for (const auto& x : receipt->rejected) {
-        line << "        rejected " << (x.event_id.empty() ? "(batch)" : x.event_id) << " "
-                  << x.rule << (x.field.empty() ? "" : " " + x.field) << ": " << x.reason << "\n";
+        line << (english ? "        rejected " : "        拒收 ")
+             << (x.event_id.empty() ? (english ? "(batch)" : "（批次）") : x.event_id) << " " << x.rule
+             << (x.field.empty() ? "" : " " + x.field) << ": " << x.reason << "\n";
       }
     }
   }
   progress.Done();
-  std::cout << delivered << " receipt(s) accepted, " << failed << " failed\n";
+  if (english) {
+    std::cout << delivered << " receipt(s) accepted, " << failed << " failed\n";
+  } else {
+    std::cout << "回执接收 " << delivered << " 个，失败 " << failed << " 个\n";
+  }
   return failed ? 1 : 0;
 }
 

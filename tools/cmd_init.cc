@@ -352,32 +352,48 @@ int CmdInit(const Args& args) {
         return 1;
       }
     }
-    owner_note = user.usable ? " (owner " + user_name + ")"
-                             : std::string(" (owned by uid ") + std::to_string(::geteuid()) + ": " +
-                                   (::geteuid() != 0 ? "not run as root" : "no user " + user_name) +
-                                   ", so the service may not read them)";
+    if (English(args)) {
+      owner_note = user.usable ? " (owner " + user_name + ")"
+                               : std::string(" (owned by uid ") + std::to_string(::geteuid()) + ": " +
+                                     (::geteuid() != 0 ? "not run as root" : "no user " + user_name) +
+                                     ", so the service may not read them)";
+    } else {
+      owner_note = user.usable ? "（属主 " + user_name + "）"
+                               : std::string("（属主为 uid ") + std::to_string(::geteuid()) + "：" +
+                                     (::geteuid() != 0 ? "不是以 root 运行" : "没有用户 " + user_name) +
+                                     "，服务可能读不到它们）";
+    }
   }
 
-  std::cout << "node " << *node_id << " (" << tier << ") initialised"
-            << (system ? " for the xfnode service" : " in " + l.config_file.parent_path().string())
-            << "\n"
-            << "  config       " << l.config_file.string()
-            << (system ? " (" + ModeText(0640) + ")" : "") << "\n"
-            << "  signing key  " << (l.keys_dir / "signing.key").string() << " (" << alg_name
-            << ", fingerprint " << pub.Fingerprint().substr(0, 16) << "…)"
-            << (system ? owner_note : "") << "\n"
-            << "  TLS          " << (l.keys_dir / "tls.crt").string()
-            << " (end-entity; peers pin its key)\n"
-            << (root_key ? "  root key     " + (l.keys_dir / "root.pub").string() + " (fingerprint " +
-                               root_key->Fingerprint().substr(0, 16) + "…): verifies the signed directory\n"
-                         : std::string())
-            << "  API token    " << l.token_file.string() << "\n"
-            << "  data         " << l.data_dir.string() << (had_data ? " (kept as it was)" : "")
-            << "\n";
-  if (system) {
-    std::cout << "start it with: systemctl enable --now xfnode\n";
+  if (English(args)) {
+    std::cout << "node " << *node_id << " (" << tier << ") initialised"
+              << (system ? " for the xfnode service" : " in " + l.config_file.parent_path().string()) << "\n"
+              << "  config       " << l.config_file.string() << (system ? " (" + ModeText(0640) + ")" : "") << "\n"
+              << "  signing key  " << (l.keys_dir / "signing.key").string() << " (" << alg_name << ", fingerprint "
+              << pub.Fingerprint().substr(0, 16) << "…)" << (system ? owner_note : "") << "\n"
+              << "  TLS          " << (l.keys_dir / "tls.crt").string() << " (end-entity; peers pin its key)\n"
+              << (root_key ? "  root key     " + (l.keys_dir / "root.pub").string() + " (fingerprint " +
+                                 root_key->Fingerprint().substr(0, 16) + "…): verifies the signed directory\n"
+                           : std::string())
+              << "  API token    " << l.token_file.string() << "\n"
+              << "  data         " << l.data_dir.string() << (had_data ? " (kept as it was)" : "") << "\n";
+    std::cout << "start it with: "
+              << (system ? std::string("systemctl enable --now xfnode") : "xfnode --config " + l.config_file.string())
+              << "\n";
   } else {
-    std::cout << "start it with: xfnode --config " << l.config_file.string() << "\n";
+    std::cout << "节点 " << *node_id << "（" << TierWords(tier) << "，" << tier << "）已初始化"
+              << (system ? "，供 xfnode 服务使用" : "，位于 " + l.config_file.parent_path().string()) << "\n"
+              << "  配置        " << l.config_file.string() << (system ? "（" + ModeText(0640) + "）" : "") << "\n"
+              << "  签名密钥    " << (l.keys_dir / "signing.key").string() << "（" << alg_name << "，指纹 "
+              << pub.Fingerprint().substr(0, 16) << "…）" << (system ? owner_note : "") << "\n"
+              << "  TLS 证书    " << (l.keys_dir / "tls.crt").string() << "（终端实体证书；对端固定其密钥）\n"
+              << (root_key ? "  根公钥      " + (l.keys_dir / "root.pub").string() + "（指纹 " +
+                                 root_key->Fingerprint().substr(0, 16) + "…）：用于验证签名目录\n"
+                           : std::string())
+              << "  接口令牌    " << l.token_file.string() << "\n"
+              << "  数据        " << l.data_dir.string() << (had_data ? "（保留原有数据）" : "") << "\n";
+    std::cout << "启动：" << (system ? std::string("systemctl enable --now xfnode") : "xfnode --config " + l.config_file.string())
+              << "\n";
   }
   return 0;
 }

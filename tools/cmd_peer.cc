@@ -58,14 +58,20 @@ int CmdPeer(const std::string& sub, const Args& args) {
     return 1;
   }
   if (info->common_name != id) {
-    std::cerr << "xfctl peer add: the certificate " << *cert << " is for CN '" << info->common_name
-              << "', not for --id " << id << ": refusing to pin another node's certificate for " << id << "\n";
+    std::cerr << (English(args) ? "xfctl peer add: the certificate " + *cert + " is for CN '" + info->common_name +
+                                      "', not for --id " + id + ": refusing to pin another node's certificate for " +
+                                      id + "\n"
+                                : "xfctl peer add: 证书 " + *cert + " 的 CN 是 '" + info->common_name + "'，不是 --id " +
+                                      id + "：拒绝为 " + id + " 固定其他节点的证书\n");
     return 1;
   }
   if (info->is_ca) {
-    std::cerr << "xfctl peer add: note: " << *cert
-              << " is of the old kind (CA:TRUE); it is pinned all the same. Its node can re-issue it with "
-                 "the same key (xfctl tls reissue), which needs no change here.\n";
+    std::cerr << (English(args) ? "xfctl peer add: note: " + *cert +
+                                      " is of the old kind (CA:TRUE); it is pinned all the same. Its node can re-issue "
+                                      "it with the same key (xfctl tls reissue), which needs no change here.\n"
+                                : "xfctl peer add: 提示：" + *cert +
+                                      " 是旧式证书（CA:TRUE）；照样固定。其节点可用同一密钥重新签发（xfctl tls "
+                                      "reissue），这里无需改动。\n");
   }
   const auto dir = config->file.parent_path();
   const auto key_to = dir / "keys" / "peers" / (id + ".pub");
@@ -104,12 +110,19 @@ int CmdPeer(const std::string& sub, const Args& args) {
     return 1;
   }
   if (auto check = node::LoadConfig(config->file.string() + ".tmp"); !check) {
-    std::cerr << "xfctl peer add: the new configuration does not load: " << check.error().message << "\n";
+    std::cerr << (English(args) ? "xfctl peer add: the new configuration does not load: "
+                                : "xfctl peer add: 新配置无法载入：")
+              << check.error().message << "\n";
     return 1;
   }
   std::filesystem::rename(config->file.string() + ".tmp", config->file);
-  std::cout << role << " " << id << " added to " << config->file.string() << " (restart the node to use it)\n";
   const bool en = English(args);
+  if (en) {
+    std::cout << role << " " << id << " added to " << config->file.string() << " (restart the node to use it)\n";
+  } else {
+    std::cout << "已将" << (role == "parent" ? "上级 " : "下级 ") << id << " 加入 " << config->file.string()
+              << "（重启节点后生效）\n";
+  }
   if (!args.Get("url")) {
     // Added all the same (an air-gapped link has no URL), but say what it means.
     if (role == "parent") {
@@ -130,21 +143,24 @@ int CmdPeer(const std::string& sub, const Args& args) {
 namespace {
 
 // Asks a running node to read its keys again; says what happened.
-void TellRunningNode(const node::NodeConfig& config, const char* cmd) {
+void TellRunningNode(const node::NodeConfig& config, const char* cmd, bool en) {
   auto api = ApiOf(config);
   std::error_code ec;
   if (!api || !std::filesystem::exists(config.data_dir / "api.url", ec)) {
-    std::cout << "the node is not running: it reads its keys when it starts\n";
+    std::cout << (en ? "the node is not running: it reads its keys when it starts\n" : "节点未运行：它在启动时读取密钥\n");
     return;
   }
   auto r = CallApi(*api, "POST", "/v1/keys/reload", "");
   if (r && r->status == 200) {
-    std::cout << "the running node took the change at once (" << r->body << ")\n";
+    std::cout << (en ? "the running node took the change at once (" : "运行中的节点已立即采用这一变更（") << r->body
+              << (en ? ")\n" : "）\n");
   } else {
     // It also watches the key directory, so the change still arrives.
-    std::cout << cmd << ": the node did not answer the reload ("
-              << (r ? "HTTP " + std::to_string(r->status) : r.error().message)
-              << "); it notices the key directory's change by itself within seconds, or on SIGHUP\n";
+    const std::string why = r ? "HTTP " + std::to_string(r->status) : r.error().message;
+    std::cout << cmd
+              << (en ? ": the node did not answer the reload (" + why +
+                           "); it notices the key directory's change by itself within seconds, or on SIGHUP\n"
+                     : "：节点未响应重新载入（" + why + "）；它会在几秒内自行发现密钥目录的变化，或在收到 SIGHUP 时载入\n");
   }
 }
 
@@ -165,7 +181,8 @@ int CmdKeys(const std::string& sub, const Args& args) {
     return 2;
   }
   if (config->key_directory.empty()) {
-    std::cerr << "xfctl keys " << sub << ": the configuration has no key_directory\n";
+    std::cerr << "xfctl keys " << sub
+              << (English(args) ? ": the configuration has no key_directory\n" : "：配置中没有 key_directory\n");
     return 1;
   }
   const auto file = config->key_directory / (pos[0] + ".pub");
@@ -189,12 +206,13 @@ int CmdKeys(const std::string& sub, const Args& args) {
   } else {
     std::error_code ec;
     if (!std::filesystem::remove(file, ec)) {
-      std::cerr << "xfctl keys remove: no key of " << pos[0] << " in " << config->key_directory.string()
-                << (ec ? ": " + ec.message() : std::string()) << "\n";
+      std::cerr << (English(args) ? "xfctl keys remove: no key of " + pos[0] + " in "
+                                  : "xfctl keys remove: " + pos[0] + " 的密钥不在 ")
+                << config->key_directory.string() << (ec ? ": " + ec.message() : std::string()) << "\n";
       return 1;
     }
   }
-  TellRunningNode(*config, add ? "xfctl keys add" : "xfctl keys remove");
+  TellRunningNode(*config, add ? "xfctl keys add" : "xfctl keys remove", English(args));
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "exchange/crypto.h"
 #include "exchange/directory.h"
 #include "schema/validate.h"
+#include "tools/cli.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -22,18 +23,28 @@ std::string Date(std::int64_t seconds) { return Instant{seconds}.ToString(); }
 
 // ---- tls ---------------------------------------------------------------------
 
-int TlsShow(const node::NodeConfig& c) {
+int TlsShow(const node::NodeConfig& c, bool en) {
   auto info = exchange::LoadCertificate(c.tls_cert);
   if (!info) {
     std::cerr << "xfctl tls show: " << info.error().message << "\n";
     return 1;
   }
-  std::cout << "certificate  " << c.tls_cert.string() << "\n"
-            << "CN           " << info->common_name << "\n"
-            << "kind         "
-            << (info->is_ca ? "CA:TRUE — the old kind; re-issue it: xfctl tls reissue" : "end-entity (CA:FALSE)") << "\n"
-            << "valid        " << Date(info->not_before) << " … " << Date(info->not_after) << "\n"
-            << "key          sha256 " << info->key_fingerprint << " (what peers pin)\n";
+  if (en) {
+    std::cout << "certificate  " << c.tls_cert.string() << "\n"
+              << "CN           " << info->common_name << "\n"
+              << "kind         "
+              << (info->is_ca ? "CA:TRUE — the old kind; re-issue it: xfctl tls reissue" : "end-entity (CA:FALSE)")
+              << "\n"
+              << "valid        " << Date(info->not_before) << " … " << Date(info->not_after) << "\n"
+              << "key          sha256 " << info->key_fingerprint << " (what peers pin)\n";
+  } else {
+    std::cout << "证书      " << c.tls_cert.string() << "\n"
+              << "CN        " << info->common_name << "\n"
+              << "类型      "
+              << (info->is_ca ? "CA:TRUE——旧式证书；请重新签发：xfctl tls reissue" : "终端实体证书（CA:FALSE）") << "\n"
+              << "有效期    " << Date(info->not_before) << " … " << Date(info->not_after) << "\n"
+              << "密钥      sha256 " << info->key_fingerprint << "（对端固定的就是它）\n";
+  }
   return 0;
 }
 
@@ -61,16 +72,28 @@ int TlsReissue(const node::NodeConfig& c, const Args& args) {
     std::cerr << "xfctl tls reissue: " << after.error().message << "\n";
     return 1;
   }
-  std::cout << "re-issued " << c.tls_cert.string() << " for " << c.node_id << ": end-entity (CA:FALSE), valid until "
-            << Date(after->not_after) << "\n  (the old one kept as " << c.tls_cert.string() << ".old)\n";
-  if (!new_key && before && before->key_der == after->key_der) {
-    std::cout << "same key (sha256 " << after->key_fingerprint.substr(0, 16)
-              << "…): peers pin the key, so they need no change. Restart this node to present it.\n";
+  const bool en = English(args);
+  const std::string fp = after->key_fingerprint.substr(0, 16);
+  if (en) {
+    std::cout << "re-issued " << c.tls_cert.string() << " for " << c.node_id << ": end-entity (CA:FALSE), valid until "
+              << Date(after->not_after) << "\n  (the old one kept as " << c.tls_cert.string() << ".old)\n";
   } else {
-    std::cout << "NEW key (sha256 " << after->key_fingerprint.substr(0, 16)
+    std::cout << "已为 " << c.node_id << " 重新签发 " << c.tls_cert.string() << "：终端实体证书（CA:FALSE），有效期至 "
+              << Date(after->not_after) << "\n  （旧证书保留为 " << c.tls_cert.string() << ".old）\n";
+  }
+  if (!new_key && before && before->key_der == after->key_der) {
+    std::cout << (en ? "same key (sha256 " + fp + "…): peers pin the key, so they need no change. Restart this node to "
+                       "present it.\n"
+                     : "密钥不变（sha256 " + fp + "…）：对端固定的是密钥，无需改动。重启本节点后使用新证书。\n");
+  } else if (en) {
+    std::cout << "NEW key (sha256 " << fp
               << "…): every peer must pin the new certificate — xfctl peer add … --cert " << c.tls_cert.string()
               << " on each, or the national bureau lists it in the signed directory (xfctl directory add --cert).\n"
                  "Restart this node to present it.\n";
+  } else {
+    std::cout << "新密钥（sha256 " << fp << "…）：每个对端都须固定新证书——在各对端执行 xfctl peer add … --cert "
+              << c.tls_cert.string() << "，或由国家信访局将其列入签名目录（xfctl directory add --cert）。\n"
+              << "重启本节点后使用新证书。\n";
   }
   return 0;
 }
@@ -142,9 +165,15 @@ int DirectoryKeygen(const Args& args) {
     std::cerr << "xfctl directory keygen: " << s.error().message << "\n";
     return 1;
   }
-  std::cout << "national root key: " << (fs::path(*out) / "root.key").string() << " (keep it offline, 0600)\n"
-            << "its public half:   " << (fs::path(*out) / "root.pub").string() << " (fingerprint "
-            << key->Public().Fingerprint().substr(0, 16) << "…): give it to every node, xfctl init --root-key\n";
+  if (English(args)) {
+    std::cout << "national root key: " << (fs::path(*out) / "root.key").string() << " (keep it offline, 0600)\n"
+              << "its public half:   " << (fs::path(*out) / "root.pub").string() << " (fingerprint "
+              << key->Public().Fingerprint().substr(0, 16) << "…): give it to every node, xfctl init --root-key\n";
+  } else {
+    std::cout << "国家根密钥：" << (fs::path(*out) / "root.key").string() << "（离线保管，权限 0600）\n"
+              << "其公钥：    " << (fs::path(*out) / "root.pub").string() << "（指纹 "
+              << key->Public().Fingerprint().substr(0, 16) << "…）：发给每个节点，xfctl init --root-key\n";
+  }
   return 0;
 }
 
@@ -181,7 +210,8 @@ int DirectoryAdd(const Args& args) {
     e["public_key"] = k->Pem();
     if (!node["keys"].is_array()) node["keys"] = json::array{};
     node["keys"].as_array().push_back(std::move(e));
-    std::cout << "signing key of " << *id << " (sha256 " << k->Fingerprint().substr(0, 16) << "…) listed\n";
+    std::cout << (English(args) ? "signing key of " + *id + " (sha256 " + k->Fingerprint().substr(0, 16) + "…) listed\n"
+                                : "已列入 " + *id + " 的签名密钥（sha256 " + k->Fingerprint().substr(0, 16) + "…）\n");
   }
   if (auto cert_file = args.Get("cert")) {
     auto text = ReadFile(*cert_file, 64 * 1024);
@@ -191,15 +221,19 @@ int DirectoryAdd(const Args& args) {
       return 1;
     }
     if (info->common_name != *id) {
-      std::cerr << "xfctl directory add: the certificate is for CN '" << info->common_name << "', not " << *id << "\n";
+      std::cerr << (English(args) ? "xfctl directory add: the certificate is for CN '" + info->common_name + "', not " + *id
+                                  : "xfctl directory add: 证书的 CN 是 '" + info->common_name + "'，不是 " + *id)
+                << "\n";
       return 1;
     }
     json::object e = validity;
     e["certificate"] = *text;
     if (!node["certificates"].is_array()) node["certificates"] = json::array{};
     node["certificates"].as_array().push_back(std::move(e));
-    std::cout << "TLS certificate of " << *id << " (key sha256 " << info->key_fingerprint.substr(0, 16)
-              << "…) listed\n";
+    std::cout << (English(args) ? "TLS certificate of " + *id + " (key sha256 " + info->key_fingerprint.substr(0, 16) +
+                                      "…) listed\n"
+                                : "已列入 " + *id + " 的 TLS 证书（密钥 sha256 " + info->key_fingerprint.substr(0, 16) +
+                                      "…）\n");
   }
   if (auto s = WriteSpec(*spec_file, *spec); !s) {
     std::cerr << "xfctl directory add: " << s.error().message << "\n";
@@ -251,7 +285,8 @@ int DirectoryRevoke(const Args& args) {
     std::cerr << "xfctl directory revoke: " << s.error().message << "\n";
     return 1;
   }
-  std::cout << "key sha256 " << fingerprint << " revoked in " << *spec_file << " (sign and publish it)\n";
+  std::cout << (English(args) ? "key sha256 " + fingerprint + " revoked in " + *spec_file + " (sign and publish it)\n"
+                              : "已在 " + *spec_file + " 中吊销密钥 sha256 " + fingerprint + "（请签名并发布）\n");
   return 0;
 }
 
@@ -322,9 +357,14 @@ int DirectorySign(const Args& args) {
     std::cerr << "xfctl directory sign: " << w.error().message << "\n";
     return 1;
   }
-  std::cout << "signed directory " << d->serial << " (" << d->nodes.size() << " nodes, " << d->revoked.size()
-            << " revoked, next update " << d->next_update.ToString() << ") in " << *out << "\n"
-            << "check it: openssl pkeyutl -verify -pubin -inkey root.pub -rawin -in <(openssl dgst -sha256 -binary "
+  if (English(args)) {
+    std::cout << "signed directory " << d->serial << " (" << d->nodes.size() << " nodes, " << d->revoked.size()
+              << " revoked, next update " << d->next_update.ToString() << ") in " << *out << "\n";
+  } else {
+    std::cout << "签名目录 " << d->serial << "（" << d->nodes.size() << " 个节点，吊销 " << d->revoked.size()
+              << " 个，下次更新 " << d->next_update.ToString() << "）在 " << *out << "\n";
+  }
+  std::cout << (English(args) ? "check it: " : "核对：") << "openssl pkeyutl -verify -pubin -inkey root.pub -rawin -in <(openssl dgst -sha256 -binary "
             << (fs::path(*out) / "directory.json").string() << ") -sigfile "
             << (fs::path(*out) / "directory.sig").string() << "   (Ed25519)\n";
   return 0;
@@ -363,8 +403,12 @@ int DirectoryPublish(const Args& args) {
     std::cerr << "xfctl directory publish: refused (HTTP " << r->status << "): " << r->body << "\n";
     return 1;
   }
-  std::cout << "published to " << config->node_id << ": " << r->body
-            << "\nit flows down every link on the next exchange round\n";
+  if (English(args)) {
+    std::cout << "published to " << config->node_id << ": " << r->body
+              << "\nit flows down every link on the next exchange round\n";
+  } else {
+    std::cout << "已发布到 " << config->node_id << "：" << r->body << "\n下一轮交换时沿每条链路下发\n";
+  }
   return 0;
 }
 
@@ -429,7 +473,7 @@ int CmdTls(const std::string& sub, const Args& args) {
     std::cerr << "xfctl: " << config.error().message << "\n";
     return 2;
   }
-  return sub == "show" ? TlsShow(*config) : TlsReissue(*config, args);
+  return sub == "show" ? TlsShow(*config, English(args)) : TlsReissue(*config, args);
 }
 
 int CmdDirectory(const std::string& sub, const Args& args) {

@@ -118,7 +118,7 @@ TEST_CASE("codes upgrade: events stored under the old tables load, show and trav
   o["problem_place"] = "330103";
   std::string error;
   CHECK(t.RegisterCase("110105", json::serialize(body), &error).empty());
-  CHECK_MESSAGE(error.find("330103 下城区 was abolished in 2021; its area is now 330105 拱墅区") !=
+  CHECK_MESSAGE(error.find("330103 下城区 已于 2021 年撤销；其区域现属 330105 拱墅区") !=
                     std::string::npos,
                 error);
   CHECK(error.find("\"rule\":\"R2\"") != std::string::npos);
@@ -126,12 +126,12 @@ TEST_CASE("codes upgrade: events stored under the old tables load, show and trav
   o["problem_place"] = "110100";
   CHECK(t.RegisterCase("110105", json::serialize(body), &error).empty());
   CHECK_MESSAGE(
-      error.find("110100 市辖区 is a statistical code (stat_division)") != std::string::npos,
+      error.find("110100 市辖区 是统计用区划代码（stat_division）") != std::string::npos,
       error);
   o["problem_place"] = "330105";
   o["petitioners"].as_array()[0].as_object()["id_number"] = "449901198001010019";
   CHECK(t.RegisterCase("110105", json::serialize(body), &error).empty());
-  CHECK_MESSAGE(error.find("address code 449901 was never a division code") != std::string::npos,
+  CHECK_MESSAGE(error.find("地址码 449901 从来不是行政区划代码") != std::string::npos,
                 error);
 
   // A first-generation number is accepted and travels with its 18-digit form.

@@ -86,7 +86,7 @@ xf::test::CommandResult Run(const std::vector<std::string>& args, int expect) {
   return r;
 }
 
-const char* kThroughNode = "through the running node";
+const char* kThroughNode = "经运行中的节点";  // the words of export and import (Chinese by default)
 
 }  // namespace
 
@@ -226,12 +226,12 @@ TEST_CASE("one writer: offline commands go through a running node, take the lock
   }
   auto offline = Run({"import", "--node", city, "--in", usb2.string()}, 0);
   CHECK_MESSAGE(offline.output.find(kThroughNode) == std::string::npos, offline.output);
-  CHECK_MESSAGE(offline.output.find("applied, 1 accepted") != std::string::npos, offline.output);
+  CHECK_MESSAGE(offline.output.find("applied，接收 1 条") != std::string::npos, offline.output);
   CHECK(QueryOne(t.Dir("110100"), "SELECT count(*) FROM batches WHERE origin = '110108'") == "2");
   Run({"batch", "get", "110108-up-2", "--node", city, "--out", (t.Root() / "got2").string()}, 0);
   // The receipts go back to the running county through its API.
   auto receipts = Run({"import", "--node", county, "--receipts", (usb2 / "receipts").string()}, 0);
-  CHECK(receipts.output.find("delivered to 110100") != std::string::npos);
+  CHECK(receipts.output.find("已送达 110100") != std::string::npos);
   CHECK(Undelivered(t, "110108", "110100") == "0");
   // And the city starts again, holding both.
   REQUIRE(t.Start("110100"));

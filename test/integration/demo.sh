@@ -31,20 +31,20 @@ timeout 300 "$XFCTL" demo --dir "$dir" >"$out" 2>&1 || rc=$?
 (( rc == 0 )) || fail "xfctl demo exited $rc"
 
 expect() { grep -qE -- "$1" "$out" || fail "no line matching: $1"; }
-expect '^== 1\. initialising the nodes'
+expect '^== 1\. 在 .* 初始化节点'
 for id in 100000 110000 110100 110105 110108; do
   expect "^  $id  pid [0-9]+ +api http://127\.0\.0\.1:[0-9]+ +exchange https://127\.0\.0\.1:[0-9]+"
   expect "^  $id  [a-z]+ +http://127\.0\.0\.1:[0-9]+/ +token "
 done
-expect '^== 4\. registering [0-9]+ sample cases'
-expect '^== 5\. the national bureau registers 100000-[0-9]{4}-[0-9]{7} and assigns \(交办\) it to 110108'
-expect '^all [0-9]+ copies arrived in [0-9.]+ s'
+expect '^== 4\. 登记 [0-9]+ 件样例信访件'
+expect '^== 5\. 国家信访局登记 100000-[0-9]{4}-[0-9]{7} 并交办给 110108'
+expect '^全部 [0-9]+ 份副本在 [0-9.]+ s 内到达'
 # The last lines: where to look (the national bureau's status page).
-expect '^== where to look \(national bureau 100000\)'
-expect '^  status page +http://127\.0\.0\.1:[0-9]+/( |$)'
-expect '^  live report +http://127\.0\.0\.1:[0-9]+/report\.html( |$)'
-expect '^  conformance report /.*/report\.html '
-report=$(sed -nE 's/^  conformance report (\/[^ ]*report\.html) .*/\1/p' "$out")
+expect '^== 去哪里看（国家信访局 100000）'
+expect '^  状态页 +http://127\.0\.0\.1:[0-9]+/( |$)'
+expect '^  实时报告 +http://127\.0\.0\.1:[0-9]+/report\.html( |$)'
+expect '^  规范性报告 /.*/report\.html '
+report=$(sed -nE 's/^  规范性报告 (\/[^ ]*report\.html) .*/\1/p' "$out")
 [[ -s $report ]] || fail "no report at '$report'"
 for want in '<html lang="zh-CN"' '110105' '110108' '<svg'; do
   grep -qF -- "$want" "$report" || fail "the report lacks $want"

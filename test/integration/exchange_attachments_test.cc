@@ -107,7 +107,7 @@ TEST_CASE("attachments: an air-gap import missing an attachment is held, says so
 
   auto held = Run({"import", "--node", city, "--in", usb1.string()}, 4);
   CHECK_MESSAGE(held.output.find("HELD") != std::string::npos, held.output);
-  CHECK_MESSAGE(held.output.find("missing attachment " + sha) != std::string::npos, held.output);
+  CHECK_MESSAGE(held.output.find("缺少附件 " + sha) != std::string::npos, held.output);
   CHECK_FALSE(fs::exists(usb1 / "receipts" / "1.receipt.xml"));  // nothing lets the county mark it delivered
   CHECK_FALSE(t.HasCase("110100", id));
   // Said on /v1/status and on the status page, and no gap is claimed.
@@ -132,7 +132,7 @@ TEST_CASE("attachments: an air-gap import missing an attachment is held, says so
   {
     std::ofstream(usb1 / "blobs" / sha, std::ios::binary) << "不是这个附件";
     auto again = Run({"import", "--node", city, "--in", usb1.string()}, 4);
-    CHECK_MESSAGE(again.output.find("attachment " + sha + " on the medium refused") != std::string::npos, again.output);
+    CHECK_MESSAGE(again.output.find("介质上的附件 " + sha + " 被拒收") != std::string::npos, again.output);
     CHECK_MESSAGE(again.output.find("hashes to") != std::string::npos, again.output);
     CHECK_FALSE(StagedOrHeld(t, "110100", sha));
     CHECK_FALSE(t.HasCase("110100", id));
@@ -144,7 +144,7 @@ TEST_CASE("attachments: an air-gap import missing an attachment is held, says so
   REQUIRE(fs::exists(usb2 / "blobs" / sha));
   auto applied = Run({"import", "--node", city, "--in", usb2.string()}, 0);
   CHECK_MESSAGE(applied.output.find("110108-up-1") != std::string::npos, applied.output);
-  CHECK_MESSAGE(applied.output.find("applied, 1 accepted") != std::string::npos, applied.output);
+  CHECK_MESSAGE(applied.output.find("applied，接收 1 条") != std::string::npos, applied.output);
   REQUIRE(fs::exists(usb2 / "receipts" / "1.receipt.xml"));
   CHECK(t.HasCase("110100", id));
   CHECK(HoldsBlob(t, "110100", sha));

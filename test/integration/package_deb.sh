@@ -226,7 +226,7 @@ grep -q 110105 "$WORK/status.txt" || { cat "$WORK/xfnode.log" "$WORK/status.txt"
   --config "$R/etc/xfnode/xfnode.yaml" || fail "the installed node refused a sample case"
 "$R/usr/bin/xfctl" backup "$WORK/backup" --config "$R/etc/xfnode/xfnode.yaml" >"$WORK/backup.txt" ||
   fail "xfctl backup of the installed node failed"
-grep -Eq 'cases +1$' "$WORK/backup.txt" || { cat "$WORK/backup.txt"; fail "the backup does not hold the case"; }
+grep -Eq '信访件 +1$' "$WORK/backup.txt" || { cat "$WORK/backup.txt"; fail "the backup does not hold the case"; }
 kill "$NODE_PID"
 wait "$NODE_PID" || true
 NODE_PID=

@@ -66,13 +66,13 @@ has "$work/tty" "此前已登记 $n 件"
 # Export, import, receipts: their steps, the per-batch lines on stdout.
 "$XFCTL" export --node "$work/county" --link 110100 --out "$work/usb" >"$work/out" 2>"$work/err"
 has "$work/err" "导出批次：完成"
-has "$work/out" "exported "
+has "$work/out" "已导出发往 110100 的未送达批次"
 "$XFCTL" import --node "$work/city" --in "$work/usb" >"$work/out" 2>"$work/err"
 has "$work/err" "导入批次：完成"
 has "$work/out" "applied"
 "$XFCTL" import --node "$work/county" --receipts "$work/usb/receipts" >"$work/out" 2>"$work/err"
 has "$work/err" "导入回执：完成"
-has "$work/out" "delivered to 110100"
+has "$work/out" "已送达 110100"
 
 # Backup (online) and restore (stopped): each step.
 "$XFCTL" backup "$work/backup" --node "$work/city" >"$work/out" 2>"$work/err"

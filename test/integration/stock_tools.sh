@@ -17,6 +17,8 @@ set -euo pipefail
 : "${XFNODE:?XFNODE must name the xfnode binary}"
 : "${XF_SOURCE_DIR:?XF_SOURCE_DIR must point at the repository root}"
 export XFNODE
+# The checks below read xfctl's English words (Chinese is the default: --lang en / XF_LANG=en).
+export XF_LANG=en
 for tool in zstd xmllint openssl sha256sum; do
   command -v "$tool" >/dev/null || { echo "stock_tools: $tool not found" >&2; exit 1; }
 done

@@ -184,7 +184,7 @@ TEST_CASE("trust: a stale directory is still used, with a warning; a forged or o
     REQUIRE(m);
     CHECK(m->body.find("xfnode_directory_stale 1") != std::string::npos);
     CHECK(m->body.find("xfnode_directory_serial 5") != std::string::npos);
-    REQUIRE(WaitUntil([&] { return t.Node(id).Log().find("past its next_update") != std::string::npos; }));
+    REQUIRE(WaitUntil([&] { return t.Node(id).Log().find("已过 next_update") != std::string::npos; }));
   }
   // It keeps working.
   std::string error;

@@ -92,7 +92,7 @@ TEST_CASE("trust: a key added to a running relay takes effect at once; meanwhile
   const auto r = Xfctl({"keys", "add", "110108", (t.Dir("110108") / "keys" / "signing.pub").string(), "--node",
                         t.Dir("110000").string()});
   REQUIRE_MESSAGE(r.status == 0, r.output);
-  CHECK_MESSAGE(r.output.find("took the change at once") != std::string::npos, r.output);
+  CHECK_MESSAGE(r.output.find("运行中的节点已立即采用这一变更") != std::string::npos, r.output);
   REQUIRE_MESSAGE(t.WaitForCase("100000", p.parked_case, 1), t.Node("110000").Log());
   CHECK(t.CaseEventXml("100000", p.parked_case) == t.CaseEventXml("110108", p.parked_case));
   CHECK(Parked(t, "110000").empty());

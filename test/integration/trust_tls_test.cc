@@ -132,7 +132,7 @@ TEST_CASE("trust: xfctl peer add refuses a certificate whose CN is not the --id 
                         (t.Dir("110105") / "keys" / "signing.pub").string(), "--cert",
                         (t.Dir("110105") / "keys" / "tls.crt").string(), "--url", "https://127.0.0.1:1"});
   CHECK(r.status != 0);
-  CHECK_MESSAGE(r.output.find("CN '110105'") != std::string::npos, r.output);
+  CHECK_MESSAGE(r.output.find("CN 是 '110105'") != std::string::npos, r.output);
   CHECK(xf::test::ReadText(t.Dir("110100") / "xfnode.yaml").find("110108") == std::string::npos);
 }
 
@@ -167,7 +167,7 @@ TEST_CASE("trust: a node with an old CA:TRUE certificate keeps working, and xfct
   t.Stop("110105");
   const auto r = Xfctl({"tls", "reissue", "--node", t.Dir("110105").string()});
   REQUIRE_MESSAGE(r.status == 0, r.output);
-  CHECK_MESSAGE(r.output.find("same key") != std::string::npos, r.output);
+  CHECK_MESSAGE(r.output.find("密钥不变") != std::string::npos, r.output);
   auto now = ex::LoadCertificate(keys / "tls.crt");
   REQUIRE(now);
   CHECK_FALSE(now->is_ca);

@@ -72,4 +72,17 @@ rc=0
   --cert "$work/city2/keys/tls.crt" --url https://127.0.0.1:9 >/dev/null 2>"$work/err" || rc=$?
 [ "$rc" -eq 1 ] || fail "peer add with another node's certificate exited $rc"
 grep -qF "440100" "$work/err" || fail "the refusal does not name the certificate's CN: $(cat "$work/err")"
+grep -qF "拒绝为 110100 固定其他节点的证书" "$work/err" || fail "the refusal is not in Chinese: $(cat "$work/err")"
+# The same command's words in both languages (Chinese by default, --lang en or XF_LANG=en).
+grep -qE "^已将上级 110100 加入 .*county/xfnode\.yaml（重启节点后生效）$" <<<"$out" ||
+  fail "peer add did not say in Chinese what it did: $out"
+out=$("$XFCTL" peer add --lang en --node "$work/county" --as parent --id 110100 --key "$work/city/keys/signing.pub" \
+      --cert "$work/city/keys/tls.crt" --url https://127.0.0.1:9 2>"$work/err") || fail "peer add --lang en refused"
+grep -qE "^parent 110100 added to .*county/xfnode\.yaml \(restart the node to use it\)$" <<<"$out" ||
+  fail "peer add --lang en did not say it in English: $out"
+rc=0
+XF_LANG=en "$XFCTL" peer add --node "$work/county" --as parent --id 110100 --key "$work/city/keys/signing.pub" \
+  --cert "$work/city2/keys/tls.crt" --url https://127.0.0.1:9 >/dev/null 2>"$work/err" || rc=$?
+[ "$rc" -eq 1 ] || fail "XF_LANG=en peer add with another node's certificate exited $rc"
+grep -qF "is for CN '440100', not for --id 110100" "$work/err" || fail "the refusal is not in English: $(cat "$work/err")"
 echo "xfctl init and peer add: ok"

@@ -557,9 +557,9 @@ TEST_CASE("api: events that contradict the case's history are 422 with rule R7, 
   };
   CHECK(refused(R"({"kind":"acceptance","occurred_at":"2026-05-01T10:00:00+08:00","actor":"张敏","decision":"1"})",
                 "occurred_at")
-            .find("before the case was received") != std::string::npos);
+            .find("早于信访日期") != std::string::npos);
   CHECK(refused(R"({"kind":"closure","occurred_at":"2026-06-01T10:00:00+08:00","actor":"张敏"})", "occurred_at")
-            .find("without an acceptance decision") != std::string::npos);
+            .find("没有本节点所存的受理决定") != std::string::npos);
   REQUIRE(f.Call("POST", events,
                  R"({"kind":"acceptance","occurred_at":"2026-05-12T10:00:00+08:00","actor":"张敏","decision":"1"})")
               .status == 201);
@@ -568,10 +568,10 @@ TEST_CASE("api: events that contradict the case's history are 422 with rule R7, 
       R"("reason":"需实地核查","approver":"陈主任","notified_on":"2026-06-01"})";
   const HttpResponse first = f.Call("POST", events, extension);
   REQUIRE_MESSAGE(first.status == 201, first.body);
-  CHECK(refused(extension, "kind").find("second extension") != std::string::npos);
+  CHECK(refused(extension, "kind").find("第二次延期") != std::string::npos);
   CHECK(refused(R"({"kind":"review","occurred_at":"2026-06-01T10:00:00+08:00","actor":"张敏","step":"request"})",
                 "occurred_at")
-            .find("without a written reply") != std::string::npos);
+            .find("没有本节点所存的书面答复意见") != std::string::npos);
   CHECK(f.store().Stats().events == 3);  // the registration, the acceptance, the extension
   CHECK(Metric(f.Anonymous("GET", "/metrics").body, "xfnode_rejections_total{rule=\"R7\"}") == 4);
 
@@ -733,7 +733,7 @@ TEST_CASE("api: text with a Unicode non-character is refused with 422, not store
   HttpResponse r = f.Call("POST", "/v1/cases", json::serialize(o));
   REQUIRE(r.status == 422);
   CHECK(RuleFields(Body(r)) == std::set<std::string>{"R3 summary"});
-  CHECK_MESSAGE(r.body.find("non-character U+FFFE") != std::string::npos, r.body);
+  CHECK_MESSAGE(r.body.find("非字符 U+FFFE") != std::string::npos, r.body);
   // The same as the JSON escape a client would send, and U+FDD0 in a name.
   r = f.Call("POST", "/v1/cases", R"({"summary":"a\uFFFFb"})");
   CHECK(RuleFields(Body(r)).count("R3 summary") == 1);
@@ -910,6 +910,63 @@ TEST_CASE("api: the status page escapes what it shows") {
   const HttpResponse page = f.Anonymous("GET", "/");
   CHECK(page.body.find("<script>") == std::string::npos);
   CHECK(page.body.find("&lt;script&gt;") != std::string::npos);
+}
+
+
+TEST_CASE("api: words in Chinese by default, in English with Accept-Language: en; rule and field the same") {
+  Fixture f;
+  auto o = json::parse(Sample(kCases / "valid" / "visit-property-fee.json")).as_object();
+  o.erase("registering_body");
+  o["summary"] = "";
+  o["channel"] = "999";
+  const std::string body = json::serialize(o);
+  const exchange::HttpHeaders auth{{"authorization", "Bearer " + kToken}};
+  auto with = [&](const std::string& language) {
+    exchange::HttpHeaders h = auth;
+    if (!language.empty()) h["accept-language"] = language;
+    return h;
+  };
+  auto message_of = [](const json::object& b, const std::string& field) {
+    for (const auto& v : b.at("violations").as_array()) {
+      if (v.at("field").as_string() == field) return std::string(v.at("message").as_string());
+    }
+    return std::string("(no violation of ") + field + ")";
+  };
+  // 422: each violation's message in the language asked for, rule and field alike.
+  const HttpResponse zh = f.Call("POST", "/v1/cases", body, with(""));
+  const HttpResponse zh_cn = f.Call("POST", "/v1/cases", body, with("zh-CN,zh;q=0.9,en;q=0.8"));
+  const HttpResponse en = f.Call("POST", "/v1/cases", body, with("en-US,en;q=0.9"));
+  REQUIRE(zh.status == 422);
+  REQUIRE(en.status == 422);
+  CHECK(RuleFields(Body(zh)) == RuleFields(Body(en)));
+  CHECK(RuleFields(Body(zh)) == std::set<std::string>{"R2 channel", "R3 summary"});
+  CHECK(message_of(Body(zh), "summary") == "概况为必填项");
+  CHECK(message_of(Body(zh_cn), "summary") == "概况为必填项");
+  CHECK(message_of(Body(en), "summary") == "summary (概况) is required");
+  CHECK(message_of(Body(zh), "channel").find("代码表中无此代码 [unknown_code]") != std::string::npos);
+  CHECK(message_of(Body(en), "channel").find("no such code in the table [unknown_code]") != std::string::npos);
+  CHECK(zh.body.find("message_en") == std::string::npos);  // one language per answer
+  CHECK(en.body.find("message_en") == std::string::npos);
+  // 404 and 405: the same.
+  const HttpResponse missing_zh = f.Call("GET", "/v1/cases/110105-2026-9999999", "", with(""));
+  const HttpResponse missing_en = f.Call("GET", "/v1/cases/110105-2026-9999999", "", with("en"));
+  REQUIRE(missing_zh.status == 404);
+  REQUIRE(missing_en.status == 404);
+  CHECK(Body(missing_zh).at("message").as_string() == "本节点没有信访件 110105-2026-9999999");
+  CHECK(Body(missing_en).at("message").as_string().find("110105-2026-9999999") != std::string::npos);
+  CHECK(Body(missing_en).at("message").as_string().find("本节点") == std::string::npos);
+  CHECK(Body(missing_zh).at("error").as_string() == Body(missing_en).at("error").as_string());
+  CHECK(Body(f.Call("GET", "/v1/nothing", "", with(""))).at("message").as_string() == "没有这个接口：/v1/nothing");
+  CHECK(Body(f.Call("GET", "/v1/nothing", "", with("en"))).at("message").as_string() ==
+        "no such endpoint: /v1/nothing");
+  CHECK(Body(f.Call("DELETE", "/v1/status", "", with(""))).at("message").as_string() == "请使用 GET");
+  CHECK(Body(f.Call("DELETE", "/v1/status", "", with("en"))).at("message").as_string() == "use GET");
+  // 401 before the token is checked.
+  CHECK(Body(f.Call("GET", "/v1/status", "", {})).at("message").as_string().find("令牌") != std::string::npos);
+  CHECK(Body(f.Call("GET", "/v1/status", "", {{"accept-language", "en"}}))
+            .at("message")
+            .as_string()
+            .find("bearer token") != std::string::npos);
 }
 
 }  // namespace

@@ -193,10 +193,17 @@ TEST_CASE("conformance --batch: every record judged as a receiver would, latenes
     CHECK(doc.at("lateness").at("p95_seconds").as_int64() == 96 * 3600);
   }
   SUBCASE("text") {
-    const std::string text = conformance::BatchCheckToText(c);
+    const std::string text = conformance::BatchCheckToText(c, true);
     CHECK(text.find("score 82.5") != std::string::npos);
     CHECK(text.find("110105:7") != std::string::npos);
     CHECK(text.find("cannot be checked offline") != std::string::npos);
+    CHECK(text.find("4 d 0 h") != std::string::npos);  // the worst lateness, 96 hours, in days and hours
+    const std::string zh = conformance::BatchCheckToText(c);
+    CHECK(zh.find("得分 82.5") != std::string::npos);
+    CHECK(zh.find("110105:7") != std::string::npos);
+    CHECK(zh.find("无法离线检查") != std::string::npos);
+    CHECK(zh.find("4 天 0 小时") != std::string::npos);
+    CHECK(zh.find("cannot be checked offline") == std::string::npos);
   }
 }
 

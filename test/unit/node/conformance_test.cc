@@ -384,9 +384,15 @@ TEST_CASE("conformance: counts, percentiles, rates and scores per origin and sub
     CHECK(doc.at("calendar").at("counting").as_string() == "calendar");
     CHECK(doc.at("calendar").at("years").as_array().size() == 7);
     CHECK(doc.at("calendar").at("unknown_years").as_array().empty());
-    const std::string text = conformance::ToText(r);
+    const std::string text = conformance::ToText(r, nullptr, true);
+    const std::string zh = conformance::ToText(r);
     CHECK(text.find("110105-2026-0000002") != std::string::npos);
     CHECK(text.find("SILENT") != std::string::npos);
+    CHECK(zh.find("110105-2026-0000002") != std::string::npos);
+    CHECK(zh.find("沉默") != std::string::npos);
+    CHECK(zh.find("各来源节点：各项比率") != std::string::npos);
+    CHECK(zh.find("超期天数") != std::string::npos);
+    CHECK(zh.find(" s\n") == std::string::npos);  // durations in days and hours, never seconds
     // Every table lines up: the rates table's last column is right-aligned, so
     // each of its lines ends at the same display column (CJK headers count two).
     const auto from = text.find("Per origin: the rates");

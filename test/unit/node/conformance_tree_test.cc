@@ -445,8 +445,9 @@ TEST_CASE("tree: every cut list says how many it has in all") {
   const std::string page = conformance::ToHtml(r, Book());
   CHECK(Has(page, "<section id=\"overdue\" data-count=\"2\" data-total=\"4\">"));
   CHECK(Has(page, "<p class=\"more\" data-more=\"2\">…还有 2 条</p>"));
-  const std::string text = conformance::ToText(r, &Book());
+  const std::string text = conformance::ToText(r, &Book(), true);
   CHECK(Has(text, "  …2 more\n"));
+  CHECK(Has(conformance::ToText(r, &Book()), "  …另有 2 项\n"));
   const auto doc = json::parse(conformance::ToJson(r)).as_object();
   CHECK(doc.at("list_totals").at("overdue").as_int64() == 4);
 }
@@ -530,9 +531,10 @@ TEST_CASE("tree: the children's own signed accounts beside this node's computati
   CHECK(Has(page, "<tr data-account-node=\"110000\" data-verified=\"true\" data-differs=\"\">"));
   CHECK(Has(page,
             "<section id=\"accounts\" data-count=\"2\" data-differ=\"1\" data-unverified=\"1\">"));
-  const std::string text = conformance::ToText(r, &Book());
+  const std::string text = conformance::ToText(r, &Book(), true);
   CHECK(Has(text, "NOT VERIFIED"));
   CHECK(Has(text, "6*"));
+  CHECK(Has(conformance::ToText(r, &Book()), "验证未通过"));
 
   // A summary that is not JSON is shown as unreadable, not as a failure.
   auto bad = conformance::ReadAccount("{\"origins\": [", "110000");
@@ -563,17 +565,31 @@ TEST_CASE("tree: JSON, text and HTML of a page") {
   CHECK(tree.at("rows").as_array().at(0).at("trend").as_array().size() == 12);
   CHECK(tree.at("origins").at("matched").as_int64() == 3);
 
-  // Text: named jurisdictions whose columns line up (a CJK character is two columns).
-  const std::string text = conformance::ToText(r, &Book());
-  CHECK(Has(text, "Jurisdiction 110100 北京市市辖区 (100000 > 110000 > 110100)"));
-  const auto from = text.find("Jurisdictions (worst first): the rates");
-  REQUIRE(from != std::string::npos);
-  std::istringstream lines(text.substr(text.find('\n', from) + 1));
-  std::vector<std::size_t> widths;
-  for (std::string line; std::getline(lines, line) && !line.empty();)
-    widths.push_back(conformance::DisplayWidth(line));
-  REQUIRE(widths.size() == 3);  // the header, 110105 朝阳区 and 110108 海淀区
-  for (auto w : widths) CHECK(w == widths[0]);
+  // Text: named jurisdictions whose columns line up (a CJK character is two
+  // columns), in Chinese by default and in English when asked.
+  const std::string en = conformance::ToText(r, &Book(), true);
+  const std::string zh = conformance::ToText(r, &Book());
+  CHECK(Has(en, "Jurisdiction 110100 北京市市辖区 (100000 > 110000 > 110100)"));
+  CHECK(Has(zh, "辖区 110100 北京市市辖区 (100000 > 110000 > 110100)"));
+  CHECK(Has(en, "Conformance report of node "));
+  CHECK(Has(zh, "的规范性报告（代码表 "));
+  CHECK(Has(zh, " +08:00"));  // times in the node's time zone, the offset shown
+  CHECK_FALSE(Has(zh, "Jurisdictions"));
+  for (const auto& [text, heading] : {std::pair{en, std::string("Jurisdictions (worst first): the rates")},
+                                      std::pair{zh, std::string("下级辖区（最差在前）：各项比率")}}) {
+    CAPTURE(heading);
+    const auto from = text.find(heading);
+    REQUIRE(from != std::string::npos);
+    std::istringstream lines(text.substr(text.find('\n', from) + 1));
+    std::vector<std::size_t> widths;
+    for (std::string line; std::getline(lines, line) && !line.empty();)
+      widths.push_back(conformance::DisplayWidth(line));
+    REQUIRE(widths.size() == 3);  // the header, 110105 朝阳区 and 110108 海淀区
+    for (auto w : widths) CHECK(w == widths[0]);
+  }
+  CHECK(Has(zh, "辖区"));
+  CHECK(Has(zh, "得分"));
+  CHECK(Has(en, "jurisdiction"));
 
   // HTML: the way up, the way down, the trends, the page of origins.
   const std::string page = conformance::ToHtml(r, Book());

@@ -274,7 +274,8 @@ TEST_CASE("R7: one extension, made after acceptance and before the 60 days run o
   h.Extend("2024-08-20", 30);
   const Violations second = Check(h, h.Make(EventKind::kExtension, "2024-08-25", Extension{5, "x", "y", D("2024-08-25")}), false);
   CHECK(Fields(second) == "kind\n");
-  CHECK(second[0].message.find("second extension") != std::string::npos);
+  CHECK(second[0].message_en.find("second extension") != std::string::npos);
+  CHECK(second[0].message.find("第二次延期") != std::string::npos);
 }
 
 TEST_CASE("R7: 复查 without a reply, before it was received, or after its 30 days") {
@@ -292,7 +293,7 @@ TEST_CASE("R7: 复查 without a reply, before it was received, or after its 30 d
   CHECK(Check(h, request("2024-04-17")).empty());
   const Violations late = Check(h, request("2024-04-18"), false);
   CHECK(Fields(late) == "occurred_at\n");
-  CHECK(late[0].message.find("2024-04-17") != std::string::npos);
+  CHECK(late[0].message_en.find("2024-04-17") != std::string::npos);
   // Without a delivery date the reply's own day counts: a reply of 1 October 2025
   // is open until 31 October (a Friday).
   History g("2025-08-01");
@@ -383,7 +384,7 @@ TEST_CASE("R7: a repeat case naming itself, or an initial case received after it
   };
   const Violations v = Check(none, reg, false, initial);
   CHECK(Fields(v) == "initial_case_id\n");
-  CHECK(v[0].message.find("2024-07-05") != std::string::npos);
+  CHECK(v[0].message_en.find("2024-07-05") != std::string::npos);
   const auto earlier = [](const std::string&) -> std::optional<InitialCase> {
     return InitialCase{D("2024-06-05"), std::nullopt};
   };

@@ -24,7 +24,7 @@ bool HasField(const Violations& v, std::string_view field) {
 
 std::string Fields(const Violations& v) {
   std::string s;
-  for (const auto& x : v) s += x.rule + " " + x.field + ": " + x.message + "\n";
+  for (const auto& x : v) s += x.rule + " " + x.field + ": " + x.message_en + "\n";
   return s;
 }
 
@@ -333,6 +333,14 @@ TEST_CASE("mapping: ViolationsToJson") {
       R"({"violations":[{"rule":"R3","field":"petitioners[0].id_number",)"
       R"("message":"check character is '1', expected 'X'","record":"440106-2026-0000123"},)"
       R"({"rule":"R1","field":"attachments","message":"6 attachments; at most 5 are allowed"}]})");
+  // Both languages: Chinese by default, English when asked, both for the API to choose later.
+  const Violations two = {{"R3", "summary", "概况为必填项", "", "summary (概况) is required"}};
+  CHECK(ViolationsToJson(two) == R"({"violations":[{"rule":"R3","field":"summary","message":"概况为必填项"}]})");
+  CHECK(ViolationsToJson(two, Words::kEnglish) ==
+        R"({"violations":[{"rule":"R3","field":"summary","message":"summary (概况) is required"}]})");
+  CHECK(ViolationsToJson(two, Words::kBoth) ==
+        R"({"violations":[{"rule":"R3","field":"summary","message":"概况为必填项",)"
+        R"("message_en":"summary (概况) is required"}]})");
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ bool HasField(const Violations& v, std::string_view field) {
 
 std::string Fields(const Violations& v) {
   std::string s;
-  for (const auto& x : v) s += x.rule + " " + x.field + ": " + x.message + "\n";
+  for (const auto& x : v) s += x.rule + " " + x.field + ": " + x.message_en + "\n";
   return s;
 }
 

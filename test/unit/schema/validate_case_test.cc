@@ -51,8 +51,8 @@ TEST_CASE("validate: R1 at most max_attachments") {
   REQUIRE(v.size() == 1);
   CHECK(v[0].rule == "R1");
   CHECK(v[0].field == "attachments");
-  CHECK(v[0].message.find('6') != std::string::npos);
-  CHECK(v[0].message.find('5') != std::string::npos);
+  CHECK(v[0].message_en.find('6') != std::string::npos);
+  CHECK(v[0].message_en.find('5') != std::string::npos);
 
   RecordLimits limits;
   limits.max_attachments = 6;
@@ -76,7 +76,7 @@ TEST_CASE("validate: R1 each attachment") {
     c.attachments[3].sha256 = c.attachments[1].sha256;
     const Violations v = Validate(c);
     CHECK(Lines(v) == "R1 attachments[3].sha256\n");
-    CHECK(v[0].message.find("attachments[1]") != std::string::npos);
+    CHECK(v[0].message_en.find("attachments[1]") != std::string::npos);
   }
   SUBCASE("size") {
     c.attachments[0].size = 0;
@@ -89,7 +89,7 @@ TEST_CASE("validate: R1 each attachment") {
     c.attachments[3].media_type = "";
     const Violations v = Validate(c);
     CHECK(Lines(v) == "R1 attachments[2].media_type\nR1 attachments[3].media_type\n");
-    CHECK(v[0].message.find("application/x-msdownload") != std::string::npos);
+    CHECK(v[0].message_en.find("application/x-msdownload") != std::string::npos);
     RecordLimits limits;
     limits.media_types.push_back("application/x-msdownload");
     CHECK(Lines(Validate(c, limits)) == "R1 attachments[3].media_type\n");
@@ -135,14 +135,14 @@ TEST_CASE("validate: R2 every coded field of a case") {
   // The message names the table, the code, the date and why.
   const Violation* channel = Find(v, "channel");
   REQUIRE(channel != nullptr);
-  CHECK(channel->message.find("来访") != std::string::npos);
-  CHECK(channel->message.find("channel") != std::string::npos);
-  CHECK(channel->message.find("2026-02-16") != std::string::npos);
-  CHECK(channel->message.find(codes::CodeCheckName(codes::CodeCheck::kUnknownCode)) !=
+  CHECK(channel->message_en.find("来访") != std::string::npos);
+  CHECK(channel->message_en.find("channel") != std::string::npos);
+  CHECK(channel->message_en.find("2026-02-16") != std::string::npos);
+  CHECK(channel->message_en.find(codes::CodeCheckName(codes::CodeCheck::kUnknownCode)) !=
         std::string::npos);
   const codes::TableInfo* info = Book().Table(codes::table::kChannel);
   REQUIRE(info != nullptr);
-  CHECK(channel->message.find(info->title) != std::string::npos);
+  CHECK(channel->message_en.find(info->title) != std::string::npos);
 }
 
 TEST_CASE("validate: R2 optional codes may be empty") {
@@ -184,12 +184,12 @@ TEST_CASE("validate: R2 a retired division is valid through its last year, refus
   REQUIRE(Lines(v) == "R2 problem_place\nR2 petitioners[0].address_division\n");
   for (const Violation& x : v) {
     CHECK(x.record == "110105-2022-0000001");
-    CHECK(x.message.find("330103 下城区 was abolished in 2021; its area is now 330105 拱墅区") !=
+    CHECK(x.message_en.find("330103 下城区 was abolished in 2021; its area is now 330105 拱墅区") !=
           std::string::npos);
-    CHECK(x.message.find("2022-01-01") != std::string::npos);
-    CHECK(x.message.find(codes::CodeCheckName(codes::CodeCheck::kRetired)) != std::string::npos);
+    CHECK(x.message_en.find("2022-01-01") != std::string::npos);
+    CHECK(x.message_en.find(codes::CodeCheckName(codes::CodeCheck::kRetired)) != std::string::npos);
   }
-  CHECK(v[0].message ==
+  CHECK(v[0].message_en ==
         "中华人民共和国行政区划代码 (division): code \"330103\" is not valid on 2022-01-01: 330103 "
         "下城区 "
         "was abolished in 2021; its area is now 330105 拱墅区 [retired]");
@@ -198,7 +198,7 @@ TEST_CASE("validate: R2 a retired division is valid through its last year, refus
   c.petitioners[0].address_division.clear();
   const Violations v2 = Validate(c);
   REQUIRE(Lines(v2) == "R2 problem_place\n");
-  CHECK(v2[0].message.find("its area is now 330102 上城区 and 330114 钱塘区") != std::string::npos);
+  CHECK(v2[0].message_en.find("its area is now 330102 上城区 and 330114 钱塘区") != std::string::npos);
 }
 
 TEST_CASE("validate: R2 codes are checked on the received date, not today") {
@@ -215,9 +215,9 @@ TEST_CASE("validate: R2 codes are checked on the received date, not today") {
   c.received_date = Date{1992, 12, 31};
   Violations v = Validate(c);
   REQUIRE(Lines(v) == "R2 problem_place\n");
-  CHECK(v[0].message.find(codes::CodeCheckName(codes::CodeCheck::kNotYetValid)) !=
+  CHECK(v[0].message_en.find(codes::CodeCheckName(codes::CodeCheck::kNotYetValid)) !=
         std::string::npos);
-  CHECK(v[0].message.find("440582 潮阳市 is in use only from 1993") != std::string::npos);
+  CHECK(v[0].message_en.find("440582 潮阳市 is in use only from 1993") != std::string::npos);
   c.received_date = Date{1993, 1, 1};
   CHECK(Validate(c).empty());
   c.received_date = Date{2003, 12, 31};
@@ -225,7 +225,7 @@ TEST_CASE("validate: R2 codes are checked on the received date, not today") {
   c.received_date = Date{2004, 1, 1};
   v = Validate(c);
   REQUIRE(Lines(v) == "R2 problem_place\n");
-  CHECK(v[0].message.find("440582 潮阳市 was abolished in 2003; its area is now 440513 潮阳区 and "
+  CHECK(v[0].message_en.find("440582 潮阳市 was abolished in 2003; its area is now 440513 潮阳区 and "
                           "440514 潮南区") != std::string::npos);
   c.received_date = kToday;  // valid on no later date either
   CHECK(Lines(Validate(c)) == "R2 problem_place\n");
@@ -239,7 +239,7 @@ TEST_CASE("validate: R2 places are checked against the ministry's list, not stat
     c.problem_place = place;
     const Violations v = Validate(c);
     REQUIRE(Lines(v) == "R2 problem_place\n");
-    CHECK(v[0].message.find("is a statistical code (stat_division), not a GB/T 2260 division") !=
+    CHECK(v[0].message_en.find("is a statistical code (stat_division), not a GB/T 2260 division") !=
           std::string::npos);
   }
   // 西沙区, 南沙区 (三沙市) from 2020.
@@ -253,7 +253,7 @@ TEST_CASE("validate: R2 places are checked against the ministry's list, not stat
   c.problem_place = "110105999";
   const Violations v = Validate(c);
   REQUIRE(Lines(v) == "R2 problem_place\n");
-  CHECK(v[0].message.find("(stat_division)") != std::string::npos);
+  CHECK(v[0].message_en.find("(stat_division)") != std::string::npos);
 }
 
 TEST_CASE("validate: R2 records from elsewhere keep the places their tables accepted") {
@@ -302,14 +302,14 @@ TEST_CASE("validate: R3 ID numbers on a case") {
     c.involved_count = 2;
     const Violations v = Validate(c);
     REQUIRE(Lines(v) == "R3 petitioners[1].id_number\n");
-    CHECK(v[0].message == "the same ID number as petitioners[0]");
+    CHECK(v[0].message_en == "the same ID number as petitioners[0]");
   }
   SUBCASE("born after the petition was received") {
     p.id_number = "110105202602200025";  // 2026-02-20; received 2026-02-16
     const Violations v = Validate(c);
     REQUIRE(Lines(v) == "R3 petitioners[0].id_number\n");
     CHECK(
-        v[0].message ==
+        v[0].message_en ==
         "ID number (公民身份号码): birth date 2026-02-20 is after the received date (2026-02-16)");
   }
   SUBCASE("莱芜 and residence permits") {
@@ -337,7 +337,7 @@ TEST_CASE("validate: R3 required fields") {
   CHECK(Lines(v) ==
         "R3 registrar\nR3 channel\nR3 purpose\nR3 content_category\nR3 problem_place\n"
         "R3 petitioners[0].name\nR3 petitioners[0].gender\nR3 summary\nR3 requests\n");
-  for (const Violation& x : v) CHECK(x.message.find("required") != std::string::npos);
+  for (const Violation& x : v) CHECK(x.message_en.find("required") != std::string::npos);
 }
 
 TEST_CASE("validate: R3 an anonymous petition may leave the name empty") {
@@ -400,11 +400,11 @@ TEST_CASE("validate: R3 ID numbers carry the reason") {
   c.petitioners[0].id_number = "440524188001010015";
   Violations v = Validate(c);
   REQUIRE(Lines(v) == "R3 petitioners[0].id_number\n");
-  CHECK(v[0].message.find("expected '4'") != std::string::npos);
+  CHECK(v[0].message_en.find("expected '4'") != std::string::npos);
   c.petitioners[0].id_number = "11010519491231002x";
   v = Validate(c);
   REQUIRE(Lines(v) == "R3 petitioners[0].id_number\n");
-  CHECK(v[0].message.find("uppercase") != std::string::npos);
+  CHECK(v[0].message_en.find("uppercase") != std::string::npos);
 }
 
 TEST_CASE("validate: R3 phone numbers") {
@@ -510,7 +510,7 @@ TEST_CASE("validate: R3 text: UTF-8, control characters, lengths in code points"
     c.summary += "访";
     const Violations v = Validate(c);
     REQUIRE(Lines(v) == "R3 summary\n");
-    CHECK(v[0].message.find("2001") != std::string::npos);
+    CHECK(v[0].message_en.find("2001") != std::string::npos);
   }
   SUBCASE("invalid UTF-8") {
     c.requests = "要求\xE8\xAE";  // truncated sequence
@@ -545,8 +545,8 @@ TEST_CASE("validate: R3 text: UTF-8, control characters, lengths in code points"
       c.summary = std::string("信访") + nonchar + "事项";
       const Violations v = Validate(c);
       REQUIRE(Lines(v) == "R3 summary\n");
-      CHECK_MESSAGE(v[0].message.find("non-character U+") != std::string::npos, v[0].message);
-      CHECK_MESSAGE(v[0].message.find("at character 3") != std::string::npos, v[0].message);
+      CHECK_MESSAGE(v[0].message_en.find("non-character U+") != std::string::npos, v[0].message_en);
+      CHECK_MESSAGE(v[0].message_en.find("at character 3") != std::string::npos, v[0].message_en);
       c.summary = "正常";
       c.petitioners[0].address = std::string("路") + nonchar;
       CHECK(Lines(Validate(c)) == "R3 petitioners[0].address\n");
@@ -562,7 +562,7 @@ TEST_CASE("validate: R3 text: UTF-8, control characters, lengths in code points"
     c.channel = "1\xEF\xBF\xBE";
     const Violations v = Validate(c);
     REQUIRE(v.size() == 1);
-    CHECK_MESSAGE(v[0].message.find("\\uFFFE") != std::string::npos, v[0].message);
+    CHECK_MESSAGE(v[0].message_en.find("\\uFFFE") != std::string::npos, v[0].message_en);
   }
   SUBCASE("names and other text") {
     c.petitioners[0].name = std::string(51, 'a');
@@ -574,7 +574,7 @@ TEST_CASE("validate: R3 text: UTF-8, control characters, lengths in code points"
     c.channel = "\xFF\x01";
     const Violations v = Validate(c);
     REQUIRE(Lines(v) == "R2 channel\n");
-    CHECK(v[0].message.find("\\xFF\\u0001") != std::string::npos);
+    CHECK(v[0].message_en.find("\\xFF\\u0001") != std::string::npos);
   }
 }
 
@@ -585,7 +585,7 @@ TEST_CASE("validate: white space around a code is refused, and the message says 
   const Violations v = Validate(c);
   CHECK(Lines(v) == "R3 content_category\nR3 problem_place\n");
   for (const auto& x : v) {
-    CHECK_MESSAGE(x.message.find("leading or trailing white space") != std::string::npos, x.message);
+    CHECK_MESSAGE(x.message_en.find("leading or trailing white space") != std::string::npos, x.message_en);
   }
 }
 
@@ -605,7 +605,7 @@ TEST_CASE("validate: all violations are reported at once") {
         "R3 summary\nR3 initial_case_id\nR1 attachments\nR1 attachments[2].media_type\n");
   for (const Violation& x : v) {
     CHECK(x.record == "110105-2026-0000009");
-    CHECK(!x.message.empty());
+    CHECK(!x.message_en.empty());
   }
 }
 
@@ -659,9 +659,48 @@ TEST_CASE("validate: arbitrary bytes in every field give printable messages") {
     c.received_date = Date::FromDays(static_cast<std::int64_t>(next() % 40000) - 10000);
     for (const Violation& v : Validate(c)) {
       CAPTURE(v.field);
+      CHECK(IsUtf8(v.message_en));
+      CHECK(!v.message_en.empty());
       CHECK(IsUtf8(v.message));
       CHECK(!v.message.empty());
     }
+  }
+}
+
+TEST_CASE("validate: every message in Chinese (message) and English (message_en)") {
+  CaseRegistration c = ValidCase();
+  c.channel = "999";
+  c.summary.clear();
+  c.problem_place = "330103";
+  c.received_date = Date{2022, 3, 1};
+  c.petitioners[0].id_number = "44052418800101001";
+  const Violations v = Validate(c);
+  const Violation* channel = Find(v, "channel");
+  REQUIRE(channel != nullptr);
+  CHECK(channel->rule == "R2");
+  CHECK(channel->message.find("代码 \"999\" 在 2022-03-01 无效：代码表中无此代码 [unknown_code]") != std::string::npos);
+  CHECK(channel->message_en.find("code \"999\" is not valid on 2022-03-01: no such code in the table [unknown_code]") !=
+        std::string::npos);
+  const Violation* summary = Find(v, "summary");
+  REQUIRE(summary != nullptr);
+  CHECK(summary->message == "概况为必填项");
+  CHECK(summary->message_en == "summary (概况) is required");
+  const Violation* place = Find(v, "problem_place");
+  REQUIRE(place != nullptr);
+  CHECK(place->message.find("330103 下城区 已于 2021 年撤销；其区域现属 330105 拱墅区") != std::string::npos);
+  CHECK(place->message_en.find("330103 下城区 was abolished in 2021; its area is now 330105 拱墅区") !=
+        std::string::npos);
+  const Violation* id = Find(v, "petitioners[0].id_number");
+  REQUIRE(id != nullptr);
+  CHECK(id->message == "公民身份号码：须为 18 个字符，实有 17 个（第一代号码为 15 位数字）");
+  CHECK(id->message_en == "ID number (公民身份号码): must be 18 characters, got 17 (or 15 digits for a first-generation number)");
+  // Every violation has both.
+  for (const Violation& x : v) {
+    CHECK_FALSE(x.message.empty());
+    CHECK_FALSE(x.message_en.empty());
+    CHECK(x.message != x.message_en);
+    CHECK(Message(x, true) == x.message_en);
+    CHECK(Message(x, false) == x.message);
   }
 }
 

@@ -50,7 +50,7 @@ std::set<std::string> Check(const fs::path& file, std::string& messages) {
   std::set<std::string> lines;
   for (const Violation& v : violations) {
     lines.insert(v.rule + " " + v.field);
-    messages += v.rule + " " + v.field + ": " + v.message + "\n";
+    messages += v.rule + " " + v.field + ": " + v.message_en + "\n";
   }
   return lines;
 }

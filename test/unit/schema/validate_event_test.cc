@@ -118,8 +118,8 @@ TEST_CASE("validate: event envelope") {
     e.kind = EventKind::kAcceptance;
     const Violations v = Validate(e);
     REQUIRE(Lines(v) == "R3 kind\n");
-    CHECK(v[0].message.find("acceptance") != std::string::npos);
-    CHECK(v[0].message.find("closure") != std::string::npos);
+    CHECK(v[0].message_en.find("acceptance") != std::string::npos);
+    CHECK(v[0].message_en.find("closure") != std::string::npos);
     // Review and re-review share a body.
     CHECK(Validate(MakeEvent(EventKind::kReReview, Review{})).empty());
   }
@@ -145,7 +145,7 @@ TEST_CASE("validate: event envelope") {
     e.recorded_at.seconds += 1;
     const Violations v = Validate(e);
     REQUIRE(Lines(v) == "R3 recorded_at\n");
-    CHECK(v[0].message.find("after today") != std::string::npos);
+    CHECK(v[0].message_en.find("after today") != std::string::npos);
   }
   SUBCASE("actor text") {
     e.actor = "a\x01";
@@ -171,7 +171,7 @@ TEST_CASE("validate: acceptance") {
   e.occurred_at = *Instant::Parse("2026-02-19T17:00:00Z");
   const Violations v = Validate(e);
   REQUIRE(Lines(v) == "R2 decision\n");
-  CHECK(v[0].message.find("2026-02-20") != std::string::npos);
+  CHECK(v[0].message_en.find("2026-02-20") != std::string::npos);
 }
 
 TEST_CASE("validate: transfer") {
@@ -243,7 +243,7 @@ TEST_CASE("validate: extension (延期)") {
   e.body = Extension{31, "复杂", "张主任", Date{2026, 2, 20}};
   const Violations v = Validate(e);
   REQUIRE(Lines(v) == "R3 days\n");
-  CHECK(v[0].message.find("1 to 30 days") != std::string::npos);
+  CHECK(v[0].message_en.find("1 to 30 days") != std::string::npos);
   e.body = Extension{0, "复杂", "张主任", Date{2026, 2, 20}};
   CHECK(Lines(Validate(e)) == "R3 days\n");
   e.body = Extension{1, "复杂", "张主任", Date{2026, 2, 19}};
