@@ -8,6 +8,7 @@
 
 #include "dedup/normalize.h"
 #include "node/api.h"
+#include "node/lang.h"
 #include "node/exchange_service.h"
 #include "schema/json.h"
 #include "schema/xml.h"
@@ -27,11 +28,10 @@ HttpResponse JsonAnswer(int status, std::string body) {
   return r;
 }
 
-HttpResponse Refusal(int status, const std::string& message) {
-  json::object o;
-  o["error"] = exchange::HttpReason(status);
-  o["message"] = message;
-  return JsonAnswer(status, json::serialize(o));
+// The words of a refusal in both languages (node/lang.h: Api::Handle keeps
+// the one asked for); `detail` is a lower layer's text, quoted as it is.
+HttpResponse Refusal(int status, const std::string& detail) {
+  return Problem(status, "判重请求未完成：" + detail, detail);
 }
 
 // The candidates to show for one check, best first.
@@ -166,11 +166,12 @@ HttpResponse Api::PostDuplicatesCheck(const HttpRequest& request) {
   for (const auto& p : c.petitioners) something = something || !p.name.empty() || !p.id_number.empty() || !p.phone.empty();
   if (!something) {
     return JsonAnswer(422, std::string("{\"error\":\"") + exchange::HttpReason(422) +
-                               "\",\"violations\":[{\"rule\":\"R3\",\"field\":\"\",\"message\":\"nothing to match "
-                               "(无可比对的内容): give a petitioner, or the summary and requests\"}]}");
+                               "\",\"violations\":[{\"rule\":\"R3\",\"field\":\"\",\"message\":\"无可比对的内容：请填写信访人，"
+                               "或问题概况和诉求\",\"message_en\":\"nothing to match (无可比对的内容): give a petitioner, or the "
+                               "summary and requests\"}]}");
   }
   if (auto found = m_ctx.store.FindDuplicates(c, 1); !found) {
-    return Refusal(503, "duplicate check failed: " + found.error().message);
+    return Problem(503, "判重检查失败：" + found.error().message, "duplicate check failed: " + found.error().message);
   }
   json::object o;
   o["node"] = m_ctx.config.node_id;
@@ -182,7 +183,7 @@ HttpResponse Api::GetCaseDuplicates(const std::string& case_id) {
   auto found = m_ctx.store.DuplicatesOf(case_id, kCandidates);
   if (!found) {
     if (found.error().code == Errc::kNotFound) return Refusal(404, found.error().message);
-    return Refusal(503, "duplicate check failed: " + found.error().message);
+    return Problem(503, "判重检查失败：" + found.error().message, "duplicate check failed: " + found.error().message);
   }
   json::object o;
   o["case_id"] = case_id;

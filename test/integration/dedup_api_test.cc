@@ -242,6 +242,19 @@ TEST_CASE("dedup api: what the check refuses, and the methods") {
   r = n.node.Call("POST", "/v1/duplicates/check", "{\"channel\":\"100\"}");
   REQUIRE(r);
   CHECK(r->status == 422);
+  // The clerk's words in Chinese, English when asked; the rule beside them.
+  const auto zh = json::parse(r->body).at("violations").at(0).as_object();
+  CHECK(zh.at("rule") == "R3");
+  CHECK(std::string(zh.at("message").as_string()).find("无可比对的内容：请填写信访人") == 0);
+  CHECK(!zh.contains("message_en"));
+  auto en = xf::exchange::HttpCall("POST", n.node.Url() + "/v1/duplicates/check",
+                                   {{"authorization", "Bearer " + n.node.Token()},
+                                    {"content-type", "application/json"},
+                                    {"accept-language", "en"}},
+                                   "{\"channel\":\"100\"}");
+  REQUIRE(en);
+  CHECK(en->status == 422);
+  CHECK(std::string(json::parse(en->body).at("violations").at(0).at("message").as_string()).find("nothing to match") == 0);
   r = n.node.Call("GET", "/v1/duplicates/check");
   REQUIRE(r);
   CHECK(r->status == 405);
