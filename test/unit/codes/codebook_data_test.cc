@@ -1,7 +1,6 @@
 // The shipped tables in codes/data, loaded through CodeBook.
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <set>
 #include <string>
 #include <vector>
@@ -30,15 +29,10 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-TEST_CASE("the shipped set loads quickly and holds every table the records use") {
-  const auto start = std::chrono::steady_clock::now();
+// How long the load takes is measured by `xfctl bench`, never asserted here.
+TEST_CASE("the shipped set loads and holds every table the records use") {
   auto r = CodeBook::Load(SourceDataDir());
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
   REQUIRE_MESSAGE(r.ok(), r.error().message);
-  MESSAGE("loading codes/data took " << ms << " ms");
-  CHECK(ms < 5000);  // ~0.1 s optimised; generous for Debug and sanitizer builds
 
   const CodeBook& book = *r.value();
   CHECK(book.Version() == "xf-codes-2026.2");
