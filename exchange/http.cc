@@ -231,6 +231,7 @@ struct HttpServer::Impl {
   HttpHandler handler;
   net::io_context ioc{1};
   net::thread_pool workers;
+  std::optional<net::thread_pool> readers;  // GET and HEAD, when read_worker_threads > 0
   std::optional<ssl::context> tls;
   PinCheck pins;  // the TLS context points here
   tcp::acceptor acceptor{ioc};
@@ -242,12 +243,15 @@ struct HttpServer::Impl {
   Impl(HttpServerOptions o, HttpHandler h)
       : options(std::move(o)),
         handler(std::move(h)),
-        workers(static_cast<std::size_t>(std::max(1, options.worker_threads))) {}
+        workers(static_cast<std::size_t>(std::max(1, options.worker_threads))) {
+    if (options.read_worker_threads > 0) readers.emplace(static_cast<std::size_t>(options.read_worker_threads));
+  }
 
   net::awaitable<HttpResponse> RunHandler(const HttpRequest& request) {
     // Run the handler on a worker; resume here on the I/O thread.
+    const bool read = readers && (request.method == "GET" || request.method == "HEAD");
     co_return co_await net::co_spawn(
-        workers,
+        read ? readers->get_executor() : workers.get_executor(),
         [this, &request]() -> net::awaitable<HttpResponse> {
           try {
             co_return handler(request);
@@ -520,6 +524,7 @@ void HttpServer::Stop() {
   impl.ioc.stop();
   if (impl.io_thread.joinable()) impl.io_thread.join();
   impl.workers.join();
+  if (impl.readers) impl.readers->join();
 }
 
 // ---- client ----------------------------------------------------------------

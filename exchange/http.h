@@ -109,6 +109,10 @@ struct HttpServerOptions {
   std::vector<SpoolRoute> spool_routes;
   std::filesystem::path spool_dir;  // REQUIRES: exists when spool_routes is not empty
   int worker_threads = 2;
+  // GET and HEAD run on a pool of their own, so that reads are answered
+  // while every worker of the other methods waits (for a store writer,
+  // say); 0: they share worker_threads.
+  int read_worker_threads = 2;
   std::optional<TlsFiles> tls;
   // With TLS and a required client certificate: pins the client (see
   // TlsFiles); HttpRequest::peer_id is its answer. Unset: the keys of

@@ -1001,6 +1001,16 @@ std::string ExchangeService::StatusJson() {
                                   {"reason", p.reason}});
   }
   o["parked"] = std::move(parked);
+  // Batches being applied now: reading ahead (parser), then writing.
+  json::array applying;
+  for (const auto& a : m_store.Applying()) {
+    applying.push_back(json::object{{"batch_id", a.batch_id},
+                                    {"from", a.from},
+                                    {"phase", a.phase},
+                                    {"events", a.events},
+                                    {"since", a.since.ToString()}});
+  }
+  o["applying"] = std::move(applying);
   const auto trust = CurrentTrust();
   o["keys"] = trust->Size();
   if (const auto* d = trust->Directory()) {
