@@ -4,7 +4,16 @@
 // Server: one I/O thread runs the coroutine sessions (accept, read with a
 // time-out and a body limit, write); each request's handler runs on a
 // separate pool of worker threads, so SQLite and CPU-heavy work never block
-// the I/O thread. Handlers must be thread-safe.
+// the I/O thread. Handlers must be thread-safe. Connections are kept alive
+// and may be pipelined: while a request's handler runs, the next request on
+// the same connection is already read (its body spooled); the handlers of
+// one connection run one after the other and their answers go out in order,
+// each as soon as its handler returns.
+//
+// Client: HttpPeer keeps one connection to one peer (keep-alive, TLS built
+// once, sessions resumed) and can pipeline requests on it; HttpCall and
+// HttpCallFile make one request, over a fresh connection or over an
+// HttpPeer's (HttpClientOptions::peer).
 #pragma once
 
 #include <chrono>
@@ -18,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codes/env.h"
 #include "codes/result.h"
 
 namespace xf::exchange {
@@ -158,10 +168,84 @@ struct HttpClientOptions {
   // other answers stay in memory.
   std::filesystem::path response_file;
   std::uint64_t file_body_limit = std::uint64_t{2} << 30;
+  // Network faults (tests): consulted before each connection. Null: none.
+  const Env* env = nullptr;
+  // Set: HttpCall and HttpCallFile go over this peer's persistent
+  // connection (the URL's host and port must be its own); its TLS context
+  // and pins are used, those above ignored. REQUIRES: used by one thread.
+  class HttpPeer* peer = nullptr;
 };
 
-// A blocking request on a fresh connection. `url` is "http://host:port/path"
-// or "https://…". Fails with kUnavailable when the peer cannot be reached.
+// One peer, one persistent connection: made when first needed and again
+// when it drops (a request that failed on a reused connection before any
+// answer came is sent once more on a new one, so a connection the server
+// closed while idle costs nothing). With TLS the context is built once, the
+// server's certificate key is pinned (server_keys, or the keys of
+// tls->ca_file) and the session is resumed on reconnection. A change of the
+// pinned keys (SetServerKeys) drops the connection and the session: a
+// resumed session is never used to skip a check the new pins would fail.
+//
+// Thread safety: one thread at a time calls it; Cancel from any thread.
+class HttpPeer {
+ public:
+  // `base_url`: "https://host:port" or "http://host:port".
+  HttpPeer(const std::string& base_url, HttpClientOptions options);
+  ~HttpPeer();
+  HttpPeer(const HttpPeer&) = delete;
+  HttpPeer& operator=(const HttpPeer&) = delete;
+
+  struct Request {
+    std::string method;
+    std::string target;  // path and query
+    HttpHeaders headers;
+    std::string body;
+    std::filesystem::path body_file;  // set: the body is this file, streamed
+    // For the first byte of the answer; 0: HttpClientOptions::answer_timeout.
+    std::chrono::milliseconds answer_timeout{0};
+    // Set: a 200 answer's body goes to this file (HttpClientOptions::response_file).
+    std::filesystem::path response_file;
+  };
+  Result<HttpResponse> Call(const Request& request);
+
+  // Pipelining: requests from `next` (nullopt: none now) are written one
+  // after the other without waiting for their answers, at most `window`
+  // unanswered; each answer goes to `on_answer` in order as it comes. When
+  // `on_answer` answers false, no further request is taken (those written
+  // already are still answered). Ends when `next` has nothing and every
+  // written request is answered, or on a failure of the connection: every
+  // request written and not answered then gets the error in `on_answer`,
+  // in order, and the error is returned. `next` may block (it runs on the
+  // calling thread, between writes).
+  using NextRequest = std::function<std::optional<Request>()>;
+  using OnAnswer = std::function<bool(Result<HttpResponse>)>;
+  Status Pipeline(const NextRequest& next, const OnAnswer& on_answer, std::size_t window);
+
+  // The public keys (DER SubjectPublicKeyInfo) the server must present.
+  void SetServerKeys(std::vector<std::string> keys);
+  // Whether something accepts a TCP connection at the peer's address now
+  // (no TLS, no request): a cheap probe while the peer is down.
+  bool Reachable(std::chrono::milliseconds timeout);
+  void Close();   // drops the connection (the session is kept)
+  // From any thread: what runs now fails (kUnavailable) and so does every
+  // later call, for good.
+  void Cancel();
+
+  struct Stats {
+    std::uint64_t connections = 0;  // made (TCP, and TLS when https)
+    std::uint64_t resumed = 0;      // of those, TLS sessions resumed
+    std::uint64_t requests = 0;     // written
+  };
+  Stats GetStats() const;
+  const std::string& BaseUrl() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+// A blocking request on a fresh connection (or options.peer's). `url` is
+// "http://host:port/path" or "https://…". Fails with kUnavailable when the
+// peer cannot be reached.
 Result<HttpResponse> HttpCall(const std::string& method, const std::string& url,
                               const HttpHeaders& headers, const std::string& body,
                               const HttpClientOptions& options = {});
