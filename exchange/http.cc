@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <deque>
 #include <fstream>
+#include <list>
 #include <sstream>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -233,6 +235,22 @@ const char* HttpReason(int status) {
 struct HttpServer::Impl {
   HttpServerOptions options;
   HttpHandler handler;
+  // An open connection, in the registry (I/O thread only). Declared
+  // before the io_context: sessions it destroys unregister themselves.
+  struct Conn {
+    std::string ip;
+    beast::tcp_stream* tcp = nullptr;
+    bool waiting = true;  // for a request's header (or the TLS handshake)
+    int busy = 0;         // requests read and not yet answered
+    std::chrono::steady_clock::time_point since;  // of the current wait
+    bool Idle() const { return waiting && busy == 0; }
+  };
+  std::list<Conn> conns;                        // oldest first
+  std::map<std::string, std::size_t> per_peer;  // open connections by address
+  std::size_t max_connections = 0;              // in effect (Start)
+  std::atomic<std::size_t> open_count{0};
+  std::atomic<std::uint64_t> refused_count{0}, evicted_count{0}, accept_errors{0}, timed_out{0}, ambiguous{0};
+
   net::io_context ioc{1};
   net::thread_pool workers;
   std::optional<net::thread_pool> readers;  // GET and HEAD, when read_worker_threads > 0
@@ -290,7 +308,68 @@ struct HttpServer::Impl {
   struct Client {
     std::string address;  // "ip:port"
     std::string peer_id, cn, cert_pem;
+    Conn* conn = nullptr;
   };
+
+  static void CloseConn(Conn& c) {
+    boost::system::error_code ignored;
+    c.tcp->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    c.tcp->socket().close(ignored);
+  }
+
+  // Closes the connection that has waited longest for a request, of `ip`
+  // when given; false when none waits.
+  bool EvictIdle(const std::string* ip) {
+    for (auto& c : conns) {
+      if (c.Idle() && c.tcp != nullptr && (ip == nullptr || c.ip == *ip) && c.tcp->socket().is_open()) {
+        CloseConn(c);
+        ++evicted_count;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Room for a new connection from `ip`: made by closing an idle one when
+  // at a limit; false: none to close, the new one is refused.
+  bool Admit(const std::string& ip) {
+    if (options.max_connections_per_peer > 0 && per_peer[ip] >= options.max_connections_per_peer) {
+      if (!EvictIdle(&ip)) return false;
+    }
+    if (conns.size() >= max_connections) {
+      if (!EvictIdle(nullptr)) return false;
+    }
+    return true;
+  }
+
+  // The request's framing must be unambiguous (RFC 9112 §6.1, §6.3): one
+  // Transfer-Encoding that is exactly "chunked", without Content-Length,
+  // or at most one Content-Length. Anything else is how requests are
+  // smuggled past another parser: 400 and the connection closed.
+  template <class Fields>
+  static std::optional<std::string> AmbiguousFraming(const Fields& fields) {
+    int te = 0, cl = 0;
+    std::string te_value;
+    for (const auto& f : fields) {
+      if (f.name() == http::field::transfer_encoding) {
+        ++te;
+        te_value = std::string(f.value());
+      } else if (f.name() == http::field::content_length) {
+        ++cl;
+      }
+    }
+    if (cl > 1) return "more than one Content-Length";
+    if (te > 1) return "more than one Transfer-Encoding";
+    if (te == 1) {
+      std::string v;
+      for (char ch : te_value) {
+        if (ch != ' ' && ch != '\t') v += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      }
+      if (v != "chunked") return "Transfer-Encoding '" + te_value + "' (only 'chunked' is taken)";
+      if (cl > 0) return "both Transfer-Encoding and Content-Length";
+    }
+    return std::nullopt;
+  }
 
   // One request read from a connection: to hand to the handler, or to
   // answer at once (`answer`).
@@ -304,19 +383,48 @@ struct HttpServer::Impl {
     std::filesystem::path spooled;  // a spooled body: removed once handled, unless moved away
   };
 
+  // Reads a request's body at no less than options.min_rate on average:
+  // its deadline is body_grace + bytes so far / min_rate from its start,
+  // moved on by what arrives, never restarted by a byte.
+  template <class Stream, class Parser>
+  net::awaitable<boost::system::error_code> ReadBodyAtRate(Stream& stream, beast::flat_buffer& buffer,
+                                                           Parser& parser) {
+    const auto start = std::chrono::steady_clock::now();
+    const double rate = static_cast<double>(std::max<std::uint64_t>(1, options.min_rate));
+    std::uint64_t got = 0;
+    while (!parser.is_done()) {
+      const auto earned = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(static_cast<double>(got) / rate));
+      beast::get_lowest_layer(stream).expires_at(start + options.body_grace + earned);
+      auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, kNoThrow);
+      if (ec == beast::error::timeout) ++timed_out;
+      if (ec) co_return ec;
+      got += n;
+    }
+    co_return boost::system::error_code{};
+  }
+
   // Reads the next request. nullopt: nothing more comes on this connection
   // (the client closed it, went quiet past the time-out, or the server
   // stops).
   template <class Stream>
-  net::awaitable<std::optional<Parsed>> ReadRequest(Stream& stream, beast::flat_buffer& buffer, const Client& who) {
+  net::awaitable<std::optional<Parsed>> ReadRequest(Stream& stream, beast::flat_buffer& buffer, const Client& who,
+                                                    bool first) {
     const std::uint64_t largest = LargestLimit();
     // The header first: its route decides where the body goes and its limit.
     http::request_parser<http::empty_body> head;
     head.body_limit(largest);
     head.header_limit(16 * 1024);
-    beast::get_lowest_layer(stream).expires_after(options.timeout);
+    // The whole header within the time-out, whatever trickles in meanwhile.
+    if (who.conn != nullptr) {
+      who.conn->waiting = true;
+      who.conn->since = std::chrono::steady_clock::now();
+    }
+    beast::get_lowest_layer(stream).expires_after(first ? options.header_timeout : options.idle_timeout);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, head, kNoThrow);
     (void)n;
+    if (who.conn != nullptr) who.conn->waiting = false;
+    if (ec == beast::error::timeout) ++timed_out;
     if (ec == http::error::end_of_stream || stopping) co_return std::nullopt;
     Parsed p;
     if (ec) {
@@ -325,6 +433,25 @@ struct HttpServer::Impl {
       p.answer = std::move(answer);
       p.close = true;
       co_return p;
+    }
+    if (auto why = AmbiguousFraming(head.get())) {
+      ++ambiguous;
+      p.answer = ErrorResponse(400, "ambiguous message framing: " + *why);
+      p.close = true;
+      co_return p;
+    }
+    if (options.check_header) {
+      // Before any byte of the body: a request refused here (no token,
+      // say) costs the server nothing more.
+      HttpRequest h;
+      FillRequest(h, head.get());
+      h.peer = who.address;
+      h.peer_id = who.peer_id;
+      if (auto refused = options.check_header(h)) {
+        p.answer = std::move(*refused);
+        p.close = true;
+        co_return p;
+      }
     }
     HttpRequest& request = p.request;
     request.peer = who.address;
@@ -350,17 +477,28 @@ struct HttpServer::Impl {
       boost::system::error_code oec;
       parser.get().body().open(file.c_str(), beast::file_mode::write_new, oec);
       if (oec) {
+        if (options.on_problem) options.on_problem("cannot spool a request body in " + options.spool_dir.string() + ": " + oec.message());
         p.answer = ErrorResponse(503, "cannot spool the body: " + oec.message());
         p.close = true;
         co_return p;
       }
       p.spooled = file;
-      const auto rec = co_await ReadBody(stream, buffer, parser, options.timeout);
+      const auto rec = co_await ReadBodyAtRate(stream, buffer, parser);
       parser.get().body().close();
       if (rec) {
         std::error_code rm;
         std::filesystem::remove(file, rm);
         p.spooled.clear();
+        if (rec.category() == boost::system::system_category() &&
+            (rec.value() == ENOSPC || rec.value() == EIO || rec.value() == EDQUOT || rec.value() == EFBIG ||
+             rec.value() == EROFS)) {
+          // The disk, not the client: say so (PROTOCOL.md: 503, try later).
+          const std::string what = "cannot spool the body to " + options.spool_dir.string() + ": " + rec.message();
+          if (options.on_problem) options.on_problem(what);
+          p.answer = ErrorResponse(503, what);
+          p.close = true;
+          co_return p;
+        }
         auto answer = ReadErrorAnswer(rec, limit);
         if (!answer) co_return std::nullopt;
         p.answer = std::move(answer);
@@ -375,7 +513,7 @@ struct HttpServer::Impl {
     }
     http::request_parser<http::string_body> parser{std::move(head)};
     parser.body_limit(limit);
-    const auto rec = co_await ReadBody(stream, buffer, parser, options.timeout);
+    const auto rec = co_await ReadBodyAtRate(stream, buffer, parser);
     if (rec) {
       auto answer = ReadErrorAnswer(rec, limit);
       if (!answer) co_return std::nullopt;
@@ -455,11 +593,22 @@ struct HttpServer::Impl {
   net::awaitable<void> Serve(Stream& stream, const Client& who) {
     beast::flat_buffer buffer;
     net::steady_timer wake(ioc);
-    auto current = co_await ReadRequest(stream, buffer, who);
+    auto current = co_await ReadRequest(stream, buffer, who, true);
     while (current) {
       Parsed& p = *current;
       HttpResponse response;
       bool handled = false;
+      if (who.conn != nullptr) ++who.conn->busy;
+      // Busy until its answer is written: then the connection only waits
+      // for the next request (and may be closed to make room, or at stop).
+      struct Answered {
+        Conn* c;
+        void Done() {
+          if (c != nullptr) --c->busy;
+          c = nullptr;
+        }
+        ~Answered() { Done(); }
+      } answered{who.conn};
       if (p.answer) {
         response = std::move(*p.answer);
         handled = true;
@@ -472,7 +621,7 @@ struct HttpServer::Impl {
       bool reading = false, read_done = false;
       if (keep) {
         reading = true;
-        net::co_spawn(ioc, ReadRequest(stream, buffer, who),
+        net::co_spawn(ioc, ReadRequest(stream, buffer, who, false),
                       [&next, &read_done, &wake](std::exception_ptr, std::optional<Parsed> got) {
                         next = std::move(got);
                         read_done = true;
@@ -482,6 +631,7 @@ struct HttpServer::Impl {
       while (!handled) co_await Sleep(wake);
       const bool keep_after = keep && !stopping;
       const auto wec = co_await WriteResponse(stream, response, p, keep_after);
+      answered.Done();
       if (!wec && p.close) co_await LingeringClose(beast::get_lowest_layer(stream));
       if (wec || !keep_after) {
         if (reading) {
@@ -525,7 +675,26 @@ struct HttpServer::Impl {
     }
   }
 
-  net::awaitable<void> Session(tcp::socket socket) {
+  // Keeps a connection in the registry for as long as its session runs.
+  struct Registered {
+    Impl* impl;
+    std::list<Conn>::iterator it;
+    Registered(Impl* i, std::string ip, beast::tcp_stream& tcp) : impl(i) {
+      impl->conns.push_back(Conn{std::move(ip), &tcp, true, 0, std::chrono::steady_clock::now()});
+      it = std::prev(impl->conns.end());
+      ++impl->per_peer[it->ip];
+      ++impl->open_count;
+    }
+    ~Registered() {
+      if (--impl->per_peer[it->ip] == 0) impl->per_peer.erase(it->ip);
+      impl->conns.erase(it);
+      --impl->open_count;
+    }
+    Registered(const Registered&) = delete;
+    Registered& operator=(const Registered&) = delete;
+  };
+
+  net::awaitable<void> Session(tcp::socket socket, std::string ip) {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);  // answers go at once
     const auto remote = socket.remote_endpoint(ignored);
@@ -533,12 +702,16 @@ struct HttpServer::Impl {
     who.address = remote.address().to_string() + ":" + std::to_string(remote.port());
     if (!tls) {
       beast::tcp_stream stream(std::move(socket));
+      Registered reg(this, ip, stream);
+      who.conn = &*reg.it;
       co_await Serve(stream, who);
       stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
       co_return;
     }
     ssl::stream<beast::tcp_stream> stream(std::move(socket), *tls);
-    beast::get_lowest_layer(stream).expires_after(options.timeout);
+    Registered reg(this, ip, beast::get_lowest_layer(stream));
+    who.conn = &*reg.it;
+    beast::get_lowest_layer(stream).expires_after(options.header_timeout);
     auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, kNoThrow);
     if (ec) co_return;
     // The handshake accepted only a pinned key (VerifyPinned); the peer is
@@ -563,11 +736,35 @@ struct HttpServer::Impl {
   }
 
   net::awaitable<void> Listen() {
+    net::steady_timer pause(ioc);
+    auto delay = std::chrono::milliseconds(50);
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
-      if (stopping) co_return;
-      if (ec) continue;
-      net::co_spawn(ioc, Session(std::move(socket)), net::detached);
+      if (stopping || ec == net::error::operation_aborted) co_return;
+      if (ec) {
+        // No descriptor (EMFILE, ENFILE) or memory for a new connection:
+        // accepting again at once would fail the same way, in a loop that
+        // spins a core. Close a connection that only waits, and pause.
+        ++accept_errors;
+        EvictIdle(nullptr);
+        pause.expires_after(delay);
+        auto [wec] = co_await pause.async_wait(kNoThrow);
+        (void)wec;
+        delay = std::min(delay * 2, std::chrono::milliseconds(1000));
+        continue;
+      }
+      delay = std::chrono::milliseconds(50);
+      boost::system::error_code rec;
+      const auto remote = socket.remote_endpoint(rec);
+      if (rec) continue;  // gone already
+      std::string ip = remote.address().to_string();
+      if (!Admit(ip)) {
+        ++refused_count;
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
+      net::co_spawn(ioc, Session(std::move(socket), std::move(ip)), net::detached);
     }
   }
 };
@@ -601,6 +798,14 @@ Status HttpServer::Start() {
                                     std::to_string(impl.options.port) + ": " + ec.message());
   }
   impl.port = impl.acceptor.local_endpoint().port();
+  // Never more connections than descriptors allow: each listener of the
+  // process keeps to a third of them (what is left is for the store, its
+  // files and the peers this node calls).
+  impl.max_connections = impl.options.max_connections;
+  if (rlimit rl{}; ::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    const auto fds = static_cast<std::size_t>(rl.rlim_cur);
+    impl.max_connections = std::min(impl.max_connections, std::max<std::size_t>(4, fds > 96 ? (fds - 96) / 3 : 4));
+  }
   net::co_spawn(impl.ioc, impl.Listen(), net::detached);
   impl.io_thread = std::thread([&impl] { impl.ioc.run(); });
   impl.running = true;
@@ -614,14 +819,47 @@ void HttpServer::Stop() {
   if (!impl.running) return;
   impl.running = false;
   impl.stopping = true;
+  // Stop accepting; close what only waits for a request; let the requests
+  // in progress be answered (a batch being applied finishes and its
+  // receipt goes), within drain_timeout.
   net::post(impl.ioc, [&impl] {
     boost::system::error_code ignored;
     impl.acceptor.close(ignored);
+    for (auto& c : impl.conns) {
+      if (c.Idle()) Impl::CloseConn(c);
+    }
   });
+  const auto deadline = std::chrono::steady_clock::now() + impl.options.drain_timeout;
+  while (impl.open_count.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    net::post(impl.ioc, [&impl] {
+      for (auto& c : impl.conns) {
+        if (c.Idle()) Impl::CloseConn(c);
+      }
+    });
+  }
   impl.ioc.stop();
   if (impl.io_thread.joinable()) impl.io_thread.join();
+  // What waits in the queues was never started: dropped (its client sees
+  // the connection close and sends it again). A handler running finishes.
+  impl.workers.stop();
   impl.workers.join();
-  if (impl.readers) impl.readers->join();
+  if (impl.readers) {
+    impl.readers->stop();
+    impl.readers->join();
+  }
+}
+
+HttpServer::Stats HttpServer::GetStats() const {
+  Stats s;
+  s.open = m_impl->open_count.load();
+  s.max_connections = m_impl->max_connections;
+  s.refused = m_impl->refused_count.load();
+  s.evicted = m_impl->evicted_count.load();
+  s.accept_errors = m_impl->accept_errors.load();
+  s.timed_out = m_impl->timed_out.load();
+  s.ambiguous = m_impl->ambiguous.load();
+  return s;
 }
 
 // ---- client ----------------------------------------------------------------

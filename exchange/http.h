@@ -128,6 +128,36 @@ struct HttpServerOptions {
   // TlsFiles); HttpRequest::peer_id is its answer. Unset: the keys of
   // tls->ca_file are pinned and peer_id is left empty.
   IdentifyPeer identify_client;
+
+  // ---- limits: no flood of connections or slow client takes the server down
+  // Connections open at once, and from one address (0: no such limit). At
+  // a limit, the connection that has waited longest for a request is
+  // closed to make room; with none waiting, the new one is closed. The
+  // total is also kept under a third of the descriptor limit
+  // (RLIMIT_NOFILE), so that accept never meets EMFILE from connections
+  // alone; when it does meet it (or ENFILE), the server closes a waiting
+  // connection and pauses accepting (50 ms, doubling to 1 s): it never spins.
+  std::size_t max_connections = 1024;
+  std::size_t max_connections_per_peer = 0;
+  // The whole header of a connection's first request (and its TLS
+  // handshake) within header_timeout; of a later one, within idle_timeout.
+  std::chrono::seconds header_timeout{10};
+  std::chrono::seconds idle_timeout{30};
+  // A body arrives at min_rate bytes/s on average: its deadline is
+  // body_grace + (bytes received) / min_rate after its start, so a byte
+  // earns time but never restarts the clock.
+  std::chrono::seconds body_grace{10};
+  std::uint64_t min_rate = 16 * 1024;
+  // Called on the I/O thread with a request's method, target and headers
+  // (no body) before any byte of its body is read: an answer refuses the
+  // request at once (the connection then closes). Quick and thread-safe.
+  std::function<std::optional<HttpResponse>(const HttpRequest&)> check_header;
+  // Stop() waits this long for the requests in progress to be answered.
+  std::chrono::seconds drain_timeout{20};
+  // A line for the operator when the server itself cannot take a request
+  // (a spooled body cannot be written: ENOSPC, EIO — answered 503). Any
+  // thread; unset: nothing is said.
+  std::function<void(const std::string&)> on_problem;
 };
 
 class HttpServer {
@@ -141,8 +171,22 @@ class HttpServer {
   // cannot be bound or the TLS files cannot be loaded.
   Status Start();
   std::uint16_t Port() const;
-  // Stops accepting, closes sessions, joins the threads. Idempotent.
+  // Stops accepting, closes the connections that wait for a request,
+  // lets the requests in progress finish and be answered (bounded by
+  // drain_timeout), drops queued ones not started, joins the threads.
+  // Idempotent.
   void Stop();
+
+  struct Stats {
+    std::size_t open = 0;             // connections now
+    std::size_t max_connections = 0;  // the limit in effect
+    std::uint64_t refused = 0;        // closed at once: at a limit, none to make room
+    std::uint64_t evicted = 0;        // waiting connections closed to make room
+    std::uint64_t accept_errors = 0;  // accept failed (EMFILE, …): paused
+    std::uint64_t timed_out = 0;      // header, idle or body deadline passed
+    std::uint64_t ambiguous = 0;      // requests refused for ambiguous framing
+  };
+  Stats GetStats() const;  // any thread
 
  private:
   struct Impl;

@@ -92,6 +92,15 @@ std::vector<exchange::SpoolRoute> Api::SpoolRoutes() const {
           {"POST", "/v1/exchange/receipts", std::uint64_t{64} << 20}};
 }
 
+std::optional<HttpResponse> Api::CheckHeader(const HttpRequest& head) {
+  const std::string path = head.target.substr(0, head.target.find('?'));
+  if (!StartsWith(path, "/v1/") || Authorised(head)) return std::nullopt;
+  ++m_unauthorised;
+  HttpResponse r = Problem(401, "missing or wrong bearer token (Authorization: Bearer <token>)");
+  r.headers["WWW-Authenticate"] = "Bearer realm=\"xfnode\"";
+  return r;
+}
+
 bool Api::Authorised(const HttpRequest& request) const {
   const auto it = request.headers.find("authorization");
   if (it == request.headers.end() || m_ctx.token.empty()) return false;

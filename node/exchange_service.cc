@@ -184,6 +184,11 @@ Status ExchangeService::Start() {
   opts.spool_routes = {{"POST", "/v1/exchange/batches", exchange::BatchLimits{}.max_compressed},
                        {"PUT", "/v1/exchange/blobs/", m_config.limits.max_attachment_bytes}};
   opts.worker_threads = 2;
+  // Children are many (77 at national) and each keeps one connection;
+  // strangers never get past the handshake, which must end within header_timeout.
+  opts.max_connections = 1024;
+  opts.max_connections_per_peer = 256;
+  opts.on_problem = [](const std::string& what) { Log("error", what + " (answered 503)", {{"endpoint", "exchange"}}); };
   // Peers are pinned by the key of their certificate (configuration or
   // signed directory), looked up at every handshake: a change applies at once.
   opts.tls = exchange::TlsFiles{m_config.tls_cert.string(), m_config.tls_key.string(), "", true};
@@ -208,9 +213,7 @@ Status ExchangeService::Start() {
   if (auto s = m_server->Start(); !s) return MakeError(s.error().code, "exchange endpoint: " + s.error().message);
   {
     const auto url_file = m_config.data_dir / "exchange.url";
-    std::ofstream(url_file.string() + ".tmp", std::ios::trunc) << Url() << "\n";
-    std::error_code ec;
-    std::filesystem::rename(url_file.string() + ".tmp", url_file, ec);
+    (void)WriteFileAtomically(*m_env, url_file, Url() + "\n", 0644);
   }
   for (auto& [id, link] : m_links) {
     Link* l = link.get();

@@ -30,6 +30,7 @@
 
 #include "codes/calendar.h"
 #include "codes/date.h"
+#include "codes/env.h"
 #include "codes/result.h"
 #include "exchange/batch.h"
 #include "exchange/receipt.h"
@@ -124,6 +125,10 @@ class Store {
   // whose handler lies below is queued to go down to it. Call once, before
   // any write.
   void SetRouting(std::string self, std::vector<std::string> children);
+  // The file system the store places batch files through (codes/env.h):
+  // tests inject ENOSPC or EIO there. REQUIRES: called before the store is
+  // used from other threads; `env` outlives the store. Default: Env::Default().
+  void SetEnv(Env& env) { m_env = &env; }
 
   // This node's events not yet in an "up" batch, in sequence order, at most
   // `max_events` / about `max_bytes` of XML.
@@ -443,6 +448,7 @@ class Store {
   std::shared_ptr<const codes::Calendar> m_calendar = std::make_shared<codes::Calendar>();
   codes::Counting m_counting = codes::Counting::kCalendarDays;
   std::filesystem::path m_batch_dir;
+  Env* m_env = &Env::Default();
   std::string m_self;
   std::vector<std::string> m_children;
   sql::Db m_db;

@@ -94,16 +94,6 @@ Status ForEach(Feed& feed, const std::function<Status(const Store::IncomingEvent
 constexpr std::size_t kReadAheadBytes = 8u << 20;
 constexpr std::size_t kReadAheadEvents = 4096;
 
-// fsync of a file or a directory.
-Status SyncPath(const std::filesystem::path& p, bool dir) {
-  const int fd = ::open(p.c_str(), (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return MakeError(Errc::kIo, "cannot open " + p.string() + ": " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return MakeError(Errc::kIo, "cannot fsync " + p.string() + ": " + std::strerror(errno));
-  return {};
-}
-
 // Keeps the leading events whose XML fits in `max_bytes` (at least one).
 void TrimToBytes(std::vector<StoredEvent>& events, std::size_t max_bytes) {
   std::size_t bytes = 0;
@@ -436,17 +426,18 @@ Result<std::string> Store::PlaceBatchFile(const Incoming& in) {
   // The bytes reach the disk before the name does, and the name before the
   // commit that refers to it. A crash in between leaves an unreferenced
   // file, which nothing reads.
-  if (auto s = SyncPath(in.bytes_file, false); !s) return s.error();
   const std::string name = in.header.batch_id + "." + exchange::RandomHex(4) + ".zst";
   const auto target = m_batch_dir / name;
-  std::filesystem::rename(in.bytes_file, target, ec);
-  if (ec) {
+  // Through the Env (codes/env.h): a full or failing disk is an error
+  // here, named, before anything is committed.
+  if (auto s = m_env->SyncFile(in.bytes_file); !s) return s.error();
+  if (auto s = m_env->Rename(in.bytes_file, target); !s) {
     // Another file system: copy, then sync the copy.
     std::filesystem::copy_file(in.bytes_file, target, ec);
     if (ec) return MakeError(Errc::kIo, "cannot store batch file " + target.string() + ": " + ec.message());
-    if (auto s = SyncPath(target, false); !s) return s.error();
+    if (auto s2 = m_env->SyncFile(target); !s2) return s2.error();
   }
-  if (auto s = SyncPath(m_batch_dir, true); !s) return s.error();
+  if (auto s = m_env->SyncDir(m_batch_dir); !s) return s.error();
   return name;
 }
 

@@ -9,13 +9,16 @@
 #include <doctest/doctest.h>
 
 #include <condition_variable>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "codes/env.h"
 #include "exchange/batch.h"
+#include "exchange/crypto.h"
 #include "node/store.h"
 #include "schema/xml.h"
 #include "test/unit/node/node_fixture.h"
@@ -274,4 +277,43 @@ TEST_CASE("store load: a database of schema 8 gets its counts from what it holds
   CHECK(s.blobs == 0);
 }
 
+}  // namespace xf::node
+
+namespace xf::node {
+namespace {
+
+TEST_CASE("store: a full disk as a batch file is placed — a named I/O error, nothing stored; applied once there is room") {
+  TempDir dir;
+  ManualClock clock(At("2026-03-01T10:00:00Z"));
+  auto store = OpenStore(dir / "xfnode.db", clock);
+  store->SetRouting(kSelf, {kCounty});
+  FaultEnv env(At("2026-03-01T10:00:00Z"));
+  store->SetEnv(env);
+  // The spooled body's fsync fails as on a full disk (ENOSPC).
+  env.FailFiles("spool", FileOp::kSync, ENOSPC);
+  std::filesystem::create_directories(dir / "spool");
+  Store::Incoming in = UpBatch(1, 2);
+  for (std::uint64_t i = 1; i <= 2; ++i) in.events.push_back(CountyCase(i));
+  in.bytes_file = dir / "spool" / "body-1";
+  std::ofstream(in.bytes_file) << in.bytes;
+  in.bytes_sha256 = exchange::Sha256Hex(in.bytes);
+  in.bytes.clear();
+  auto r = store->ApplyBatch(in, kSelf);
+  REQUIRE_FALSE(r.ok());
+  CAPTURE(r.error().message);
+  CHECK(r.error().code == Errc::kIo);  // the exchange endpoint answers it 503
+  CHECK(r.error().message.find("No space left on device") != std::string::npos);
+  CHECK(r.error().message.find("body-1") != std::string::npos);
+  CHECK(env.Injected() == 1);
+  RawDb raw(dir / "xfnode.db");
+  CHECK(raw.Scalar("SELECT count(*) FROM events") == "0");
+  CHECK(std::filesystem::exists(in.bytes_file));  // still the sender's to send again
+  // Room again: the same batch applies.
+  env.ClearFileFaults();
+  auto again = store->ApplyBatch(in, kSelf);
+  REQUIRE_MESSAGE(again.ok(), again.error().message);
+  CHECK(raw.Scalar("SELECT count(*) FROM events") == "2");
+}
+
+}  // namespace
 }  // namespace xf::node
