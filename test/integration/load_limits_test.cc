@@ -60,10 +60,13 @@ bool ReadUntilClosed(const Socket& s, std::string& got, std::chrono::millisecond
   const auto deadline = std::chrono::steady_clock::now() + wait;
   char buf[4096];
   for (;;) {
+    // At least one look, however short the wait.
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
     pollfd p{s.fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    if (::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count()))) <= 0) {
+      if (left.count() <= 0) return false;
+      continue;
+    }
     const ssize_t n = ::recv(s.fd, buf, sizeof buf, 0);
     if (n == 0) return true;
     if (n < 0) return errno == ECONNRESET;
