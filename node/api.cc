@@ -3,17 +3,23 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include <boost/json.hpp>
 #include <set>
 #include <sstream>
 
 #include "exchange/crypto.h"
+#include "exchange/directory.h"
 #include "exchange/receipt.h"
 #include "node/blob_transfer.h"
 #include "node/conformance.h"
 #include "node/conformance_html.h"
 #include "node/exchange_service.h"
+#include "node/node.h"  // Log
+#include "node/summary.h"
 #include "schema/clocks.h"
 #include "schema/detail/text.h"
 #include "schema/json.h"
@@ -80,6 +86,33 @@ std::optional<std::string> QueryParam(const std::string& target, const std::stri
   return std::nullopt;
 }
 
+// A query value with %XX and '+' decoded (application/x-www-form-urlencoded);
+// nullopt when a %-escape is malformed.
+std::optional<std::string> UrlDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      const int a = hex(s[i + 1]), b = hex(s[i + 2]);
+      if (a < 0 || b < 0) return std::nullopt;
+      out.push_back(static_cast<char>(a * 16 + b));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Api::Api(ApiContext ctx)
@@ -89,7 +122,9 @@ std::vector<exchange::SpoolRoute> Api::SpoolRoutes() const {
   return {{"PUT", "/v1/blobs/", m_ctx.config.limits.max_attachment_bytes},
           {"POST", "/v1/exchange/import", exchange::BatchLimits{}.max_compressed},
           // A receipt lists every event accepted: some 35 MB for a million.
-          {"POST", "/v1/exchange/receipts", std::uint64_t{64} << 20}};
+          {"POST", "/v1/exchange/receipts", std::uint64_t{64} << 20},
+          // A signed directory may be as large as the exchange takes one (exchange/directory.h).
+          {"PUT", "/v1/directory", exchange::DirectoryLimits{}.max_bytes}};
 }
 
 std::optional<HttpResponse> Api::CheckHeader(const HttpRequest& head) {
@@ -110,11 +145,24 @@ bool Api::Authorised(const HttpRequest& request) const {
 }
 
 void Api::CountRejections(const schema::Violations& v) {
+  std::string rules;
   for (const auto& x : v) {
     if (x.rule.size() == 2 && x.rule[0] == 'R' && x.rule[1] >= '1' && x.rule[1] <= '7') {
       ++m_rejections[static_cast<std::size_t>(x.rule[1] - '0')];
     }
+    if (rules.find(x.rule) == std::string::npos) rules += (rules.empty() ? "" : ",") + x.rule;
   }
+  if (v.empty()) return;
+  // One line per record the local API refused (node/README.md, "Logs").
+  Log("warn", "本地接口拒收记录：" + v.front().rule + " " + v.front().field,
+      {{"event", "intake.rejected"},
+       {"rule", v.front().rule},
+       {"field", v.front().field},
+       {"rules", rules},
+       {"violations", std::to_string(v.size())},
+       {"origin", m_ctx.config.node_id},
+       {"case_id", v.front().record},
+       {"reason", v.front().message.substr(0, 500)}});
 }
 
 HttpResponse Api::Handle(const HttpRequest& request) {
@@ -123,7 +171,8 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   if (r.status == 405 && !r.headers.count("Allow")) {
     // The methods each kind of path takes (RFC 9110: a 405 names them).
     const std::string path = request.target.substr(0, request.target.find('?'));
-    r.headers["Allow"] = path == "/v1/cases" ? "POST"
+    r.headers["Allow"] = path == "/v1/cases" ? "GET, POST"
+                         : path == "/v1/duplicates/check" ? "POST"
                          : StartsWith(path, "/v1/blobs/") ? "HEAD, GET, PUT"
                          : path.size() > 7 && path.substr(path.size() - 7) == "/events" ? "POST"
                          : path == "/healthz" ? "GET, HEAD" : "GET";
@@ -163,7 +212,8 @@ HttpResponse Api::Route(const HttpRequest& request) {
     return GetStatus();
   }
   if (path == "/v1/cases") {
-    if (m != "POST") return Problem(405, "use POST to register a case");
+    if (m == "GET") return ListCases(request);  // api_cases.cc
+    if (m != "POST") return Problem(405, "use POST to register a case, GET to list cases");
     return PostCase(request);
   }
   if (StartsWith(path, "/v1/cases/")) {
@@ -178,7 +228,20 @@ HttpResponse Api::Route(const HttpRequest& request) {
       if (m != "POST") return Problem(405, "use POST to add an event");
       return PostEvent(request, id);
     }
+    if (rest.substr(slash) == "/duplicates") {
+      if (m != "GET") return Problem(405, "use GET");
+      return GetCaseDuplicates(id);
+    }
     return Problem(404, "no such endpoint: " + path);
+  }
+  if (path == "/v1/duplicates/check") {
+    if (m != "POST") return Problem(405, "use POST with a registration to check it");
+    return PostDuplicatesCheck(request);
+  }
+  if (StartsWith(path, "/v1/petitioners/") && path.size() > 22 && path.substr(path.size() - 6) == "/cases" &&
+      path.find('/', 16) == path.size() - 6) {
+    if (m != "GET") return Problem(405, "use GET");
+    return GetPetitionerCases(path.substr(16, path.size() - 22));
   }
   if (StartsWith(path, "/v1/blobs/")) {
     if (m != "PUT" && m != "HEAD" && m != "GET") return Problem(405, "use PUT to upload an attachment");
@@ -207,7 +270,13 @@ HttpResponse Api::Route(const HttpRequest& request) {
     const auto sig_it = request.headers.find("x-xf-signature");
     auto sig = exchange::Base64Decode(sig_it == request.headers.end() ? "" : sig_it->second);
     if (!sig || sig->empty()) return Problem(400, "missing or malformed X-Xf-Signature");
-    auto applied = m_ctx.exchange->OfferDirectory(request.body, *sig, "the local API (xfctl directory publish)");
+    std::string bytes = request.body;
+    if (!request.body_file.empty()) {  // spooled: up to the directory's own limit, not api.body_limit
+      std::ifstream in(request.body_file, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      if (!in.good() && !in.eof()) return Problem(503, "cannot read the spooled directory");
+    }
+    auto applied = m_ctx.exchange->OfferDirectory(bytes, *sig, "the local API (xfctl directory publish)");
     if (!applied) {
       const Errc c = applied.error().code;
       return Problem(c == Errc::kPermission ? 403 : c == Errc::kInvalidArgument ? 400 : c == Errc::kLimit ? 413 : 503,
@@ -275,7 +344,31 @@ HttpResponse Api::GetBatch(const std::string& batch_id) {
   return Json(200, json::serialize(o));
 }
 
+namespace {
+
+// The answer to a registration (201), also what an Idempotency-Key keeps.
+std::string RegistrationAnswer(const schema::Event& stored) {
+  json::object o;
+  o["case_id"] = stored.case_id;
+  o["event_id"] = stored.Id();
+  o["registered_at"] = std::get<schema::CaseRegistration>(stored.body).registered_at.ToString();
+  return json::serialize(o);
+}
+
+std::string EventAnswer(const schema::Event& stored) {
+  json::object o;
+  o["case_id"] = stored.case_id;
+  o["event_id"] = stored.Id();
+  o["kind"] = std::string(schema::EventKindName(stored.kind));
+  return json::serialize(o);
+}
+
+}  // namespace
+
 HttpResponse Api::PostCase(const HttpRequest& request) {
+  // A retry with the key of a registration already answered gets that answer (api_cases.cc).
+  Store::Idempotency idempotency;
+  if (auto answered = IdempotencyOf(request, "POST /v1/cases", idempotency)) return *answered;
   schema::Violations mapping;
   auto parsed = IsXml(request) ? schema::CaseFromXml(request.body, mapping)
                                : schema::CaseFromJson(request.body, mapping);
@@ -298,8 +391,13 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
     return Unprocessable(v);
   }
   schema::Violations r7;
-  auto stored = m_ctx.store.RegisterCase(std::move(c), m_ctx.config.node_id, "", &r7);
+  std::optional<Store::IdempotentAnswer> first;
+  idempotency.replay = &first;
+  idempotency.answer = RegistrationAnswer;
+  auto stored = m_ctx.store.RegisterCase(std::move(c), m_ctx.config.node_id, "", &r7,
+                                         idempotency.key.empty() ? nullptr : &idempotency);
   if (!stored) {
+    if (first) return Replayed(request, idempotency, *first);  // its first try won the race
     if (!r7.empty()) {
       CountRejections(r7);
       return Unprocessable(r7);
@@ -310,16 +408,24 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
   ++m_cases;
   ++m_events;
   if (m_ctx.exchange) m_ctx.exchange->Kick();
-  json::object o;
-  o["case_id"] = stored->case_id;
-  o["event_id"] = stored->Id();
-  o["registered_at"] = std::get<schema::CaseRegistration>(stored->body).registered_at.ToString();
-  HttpResponse r = Json(201, json::serialize(o));
+  // Earlier cases that may be the same petition (判重, api_dedup.cc): the clerk
+  // decides, and links a repeat with repeat/initial_case_id. What an
+  // Idempotency-Key keeps is the registration's answer without them (a replay
+  // answers that, byte for byte; GET /v1/cases/{id}/duplicates has them now).
+  std::string answer = first ? first->body : RegistrationAnswer(*stored);
+  if (!first) {
+    json::object o = json::parse(answer).as_object();
+    o["candidates"] = json::parse(CandidatesJson(std::get<schema::CaseRegistration>(stored->body)));
+    answer = json::serialize(o);
+  }
+  HttpResponse r = Json(201, answer);
   r.headers["Location"] = "/v1/cases/" + stored->case_id;
   return r;
 }
 
 HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_id) {
+  Store::Idempotency idempotency;
+  if (auto answered = IdempotencyOf(request, "POST /v1/cases/" + case_id + "/events", idempotency)) return *answered;
   schema::Violations mapping;
   auto parsed = schema::EventFromJson(request.body, mapping);
   if (!parsed) return Problem(parsed.error().code == Errc::kLimit ? 413 : 400, parsed.error().message);
@@ -345,8 +451,13 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
     return Unprocessable(v);
   }
   schema::Violations r7;
-  auto stored = m_ctx.store.AppendEvent(std::move(e), m_ctx.config.node_id, &r7);
+  std::optional<Store::IdempotentAnswer> first;
+  idempotency.replay = &first;
+  idempotency.answer = EventAnswer;
+  auto stored = m_ctx.store.AppendEvent(std::move(e), m_ctx.config.node_id, &r7,
+                                        idempotency.key.empty() ? nullptr : &idempotency);
   if (!stored) {
+    if (first) return Replayed(request, idempotency, *first);
     if (!r7.empty()) {  // R7: it contradicts the case's history held here
       CountRejections(r7);
       return Unprocessable(r7);
@@ -360,11 +471,7 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
   }
   ++m_events;
   if (m_ctx.exchange) m_ctx.exchange->Kick();
-  json::object o;
-  o["case_id"] = stored->case_id;
-  o["event_id"] = stored->Id();
-  o["kind"] = std::string(schema::EventKindName(stored->kind));
-  return Json(201, json::serialize(o));
+  return Json(201, first ? first->body : EventAnswer(*stored));
 }
 
 HttpResponse Api::Blob(const HttpRequest& request, const std::string& sha256) {
@@ -433,8 +540,10 @@ HttpResponse Api::GetCase(const std::string& case_id) {
     o["calendar_complete"] = c.due.complete;
     clocks.push_back(std::move(o));
   }
+  // 初件/重件: the case it repeats and the cases that repeat it (api_cases.cc).
   std::string out = "{\"case_id\":" + json::serialize(json::value(view->case_id)) +
-                    ",\"state\":" + view->state_json + ",\"clocks\":" + json::serialize(clocks) + ",\"events\":[";
+                    ",\"state\":" + view->state_json + ",\"clocks\":" + json::serialize(clocks) +
+                    ",\"links\":" + RepeatLinksJson(view->case_id, facts.initial_case_id) + ",\"events\":[";
   for (std::size_t i = 0; i < view->events.size(); ++i) {
     if (i) out += ',';
     out += schema::EventToJson(view->events[i].event);
@@ -463,6 +572,12 @@ HttpResponse Api::GetStatus() {
   }
   o["origins"] = std::move(origins);
   if (m_ctx.exchange) o["exchange"] = json::parse(m_ctx.exchange->StatusJson());
+  // What each peer sent last (xfctl status): batches stored from it, the latest's time.
+  json::array received;
+  for (const auto& x : m_ctx.store.LastReceived()) {
+    received.push_back(json::object{{"from", x.from}, {"batches", x.batches}, {"last", x.last.ToString()}});
+  }
+  o["received"] = std::move(received);
   return Json(200, json::serialize(o));
 }
 
@@ -543,6 +658,38 @@ HttpResponse Api::GetConformance(const HttpRequest& request, bool as_html) {
       (std::string(key) == "since" ? o.since : o.until) = Instant::FromDate(*d);
     }
   }
+  // The drill-down (node/CONFORMANCE.md, "Drill-down"): ?node= a jurisdiction
+  // of the tree, ?page= of its origins, ?q= by id or name, ?sort=score|id.
+  o.tree = true;
+  std::string decoded[3];
+  const char* const keys[] = {"node", "q", "sort"};
+  for (int i = 0; i < 3; ++i) {
+    if (auto text = QueryParam(request.target, keys[i])) {
+      auto d = UrlDecode(*text);
+      if (!d || d->size() > 200)
+        return Problem(400, std::string(keys[i]) + ": malformed or too long");
+      decoded[i] = std::move(*d);
+    }
+  }
+  if (!decoded[0].empty() && !schema::IsNodeId(decoded[0])) {
+    return Problem(400,
+                   "node wants a node id (6 digits, or 6 digits.ORG), not '" + decoded[0] + "'");
+  }
+  o.scope = decoded[0];
+  o.query = decoded[1];
+  if (!decoded[2].empty() && decoded[2] != "score" && decoded[2] != "id") {
+    return Problem(400, "sort is score (worst first) or id");
+  }
+  o.sort = decoded[2] == "id" ? conformance::SortBy::kId : conformance::SortBy::kScore;
+  if (auto page = QueryParam(request.target, "page")) {
+    char* end = nullptr;
+    const long n = std::strtol(page->c_str(), &end, 10);
+    if (page->empty() || *end != '\0' || n < 1 || n > 1000000)
+      return Problem(400, "page wants a number from 1");
+    o.page = static_cast<std::size_t>(n);
+  }
+  o.verify = summary::KeyFileVerifier(m_ctx.config);
+  o.calendar = m_ctx.calendar;  // loaded once at start; null: Compute loads the code book's
   auto report = conformance::ComputeFromFile(m_ctx.config.data_dir / "xfnode.db", m_ctx.codes, o);
   if (!report) return Problem(500, report.error().message);
   if (as_html) return HtmlPage(conformance::ToHtml(*report, m_ctx.codes));

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,25 @@ class Api {
   exchange::HttpResponse GetStatusPage();
   // GET /v1/conformance (JSON) and GET /report.html (the same report as HTML).
   exchange::HttpResponse GetConformance(const exchange::HttpRequest& request, bool html);
+  // Duplicates, 判重 (api_dedup.cc): POST /v1/duplicates/check, GET
+  // /v1/cases/{id}/duplicates, GET /v1/petitioners/{id_number}/cases; and the
+  // "candidates" of a registration just stored (never a reason to refuse it).
+  exchange::HttpResponse PostDuplicatesCheck(const exchange::HttpRequest& request);
+  exchange::HttpResponse GetCaseDuplicates(const std::string& case_id);
+  exchange::HttpResponse GetPetitionerCases(const std::string& id_number);
+  std::string CandidatesJson(const schema::CaseRegistration& stored);
+  // api_cases.cc: GET /v1/cases (the case list); the repeat links of a case
+  // for GET /v1/cases/{id}; Idempotency-Key on POST /v1/cases and
+  // /v1/cases/{id}/events: IdempotencyOf reads the header into `out` and
+  // answers at once for a malformed key (400), a key used for another
+  // request (422) or one already answered (the first answer); Replayed is
+  // that answer.
+  exchange::HttpResponse ListCases(const exchange::HttpRequest& request);
+  std::string RepeatLinksJson(const std::string& case_id, const std::string& initial_case_id);
+  std::optional<exchange::HttpResponse> IdempotencyOf(const exchange::HttpRequest& request, const std::string& route,
+                                                      Store::Idempotency& out);
+  exchange::HttpResponse Replayed(const exchange::HttpRequest& request, const Store::Idempotency& asked,
+                                  const Store::IdempotentAnswer& first);
   bool Authorised(const exchange::HttpRequest& request) const;
   void CountRejections(const schema::Violations& v);
 

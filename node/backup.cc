@@ -295,7 +295,7 @@ fs::path BlobPath(const fs::path& blobs_dir, const std::string& sha256) {
 // copy is of one instant, and the node's commits neither block it nor make
 // it start over (SQLite restarts a backup only when a new read transaction
 // finds the source changed).
-Status CopySnapshot(sql::Db& src, sql::Db& dst) {
+Status CopySnapshot(sql::Db& src, sql::Db& dst, const BackupProgress& progress) {
   if (auto s = src.Exec("BEGIN"); !s) return s;
   struct EndRead {
     sql::Db& db;
@@ -307,6 +307,11 @@ Status CopySnapshot(sql::Db& src, sql::Db& dst) {
   int waits = 0;
   for (;;) {
     const int rc = sqlite3_backup_step(backup.get(), kPagesPerStep);
+    if (progress) {
+      const int total = sqlite3_backup_pagecount(backup.get());
+      progress(BackupStep::kDatabase, static_cast<std::uint64_t>(total - sqlite3_backup_remaining(backup.get())),
+               static_cast<std::uint64_t>(total));
+    }
     if (rc == SQLITE_DONE) break;
     if (rc == SQLITE_OK) continue;
     if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && ++waits < 500) {
@@ -400,7 +405,10 @@ Result<std::int64_t> EventsIn(const fs::path& file) {
 }  // namespace
 
 Result<BackupSummary> BackupDataDir(const fs::path& data_dir, const fs::path& dest,
-                                    const std::string& node_id, bool live) {
+                                    const std::string& node_id, bool live, const BackupProgress& progress) {
+  auto report = [&](BackupStep step, std::uint64_t done, std::uint64_t total) {
+    if (progress) progress(step, done, total);
+  };
   const fs::path source = data_dir / kDbName;
   std::error_code ec;
   if (!fs::is_regular_file(source, ec))
@@ -429,8 +437,10 @@ Result<BackupSummary> BackupDataDir(const fs::path& data_dir, const fs::path& de
     if (!dst) return dst.error();
     // A rollback journal: the copy is one file, and may take any page size.
     if (auto s = dst->Exec("PRAGMA journal_mode=DELETE"); !s) return s.error();
-    if (auto s = CopySnapshot(*src, *dst); !s) return s.error();
+    if (auto s = CopySnapshot(*src, *dst, progress); !s) return s.error();
+    report(BackupStep::kCheck, 0, 1);
     if (auto s = CheckIntegrity(*dst, copy); !s) return s.error();
+    report(BackupStep::kCheck, 1, 1);
     auto d = Describe(*dst);
     if (!d) return d.error();
     summary = *d;
@@ -451,17 +461,22 @@ Result<BackupSummary> BackupDataDir(const fs::path& data_dir, const fs::path& de
 
   // Blobs named by the snapshot are on disk and immutable (recorded only once renamed in place).
   std::set<fs::path> dirs{dest, dest / "blobs"};
+  std::uint64_t copied = 0;
+  report(BackupStep::kAttachments, 0, blobs.size());
   for (const auto& b : blobs) {
     const fs::path to = BlobPath(dest / "blobs", b.sha256);
     if (auto s = CopyChecked(BlobPath(data_dir / "blobs", b.sha256), to, {b.size, ""}); !s) {
       return MakeError(s.error().code, "attachment " + b.sha256 + ": " + s.error().message);
     }
     dirs.insert(to.parent_path());
+    report(BackupStep::kAttachments, ++copied, blobs.size());
   }
   // Batch files named by the snapshot were fsynced before the commit that named them.
   if (!batch_files.empty()) {
+    report(BackupStep::kBatchFiles, 0, batch_files.size());
     if (auto s = MakeDirs(dest / "batches"); !s) return s.error();
     if (auto w = CopyBatchFiles(batch_files, data_dir / "batches", dest / "batches"); !w) return w.error();
+    report(BackupStep::kBatchFiles, batch_files.size(), batch_files.size());
   }
   for (const auto& d : dirs) {
     if (fs::exists(d, ec)) {
@@ -494,7 +509,12 @@ Result<RestoreSummary> RestoreDataDir(const fs::path& backup, const fs::path& da
   const fs::path staged = data_dir / "xfnode.db.restore-tmp";
   for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((staged.string() + suffix).c_str());
   TempFile staged_guard(staged);
+  auto report = [&](BackupStep step, std::uint64_t done, std::uint64_t total) {
+    if (options.progress) options.progress(step, done, total);
+  };
+  report(BackupStep::kDatabase, 0, 1);
   if (auto s = CopyChecked(backup_db, staged, {*backup_size, ""}); !s) return s.error();
+  report(BackupStep::kDatabase, 1, 1);
   RestoreSummary out;
   std::vector<BlobRow> blobs;
   std::vector<BatchFileRow> batch_files;
@@ -510,7 +530,9 @@ Result<RestoreSummary> RestoreDataDir(const fs::path& backup, const fs::path& da
                            std::to_string(Store::LatestSchemaVersion()) +
                            ": it was made by a newer xfnode; restore it with that version");
     }
+    report(BackupStep::kCheck, 0, 1);
     if (auto s = CheckIntegrity(*db, backup_db); !s) return s.error();
+    report(BackupStep::kCheck, 1, 1);
     if (d->cases != manifest->cases || d->events != manifest->events ||
         d->blobs != manifest->blobs) {
       return MakeError(Errc::kCorruption, backup_db.string() + " does not match " + kManifest +
@@ -566,7 +588,10 @@ Result<RestoreSummary> RestoreDataDir(const fs::path& backup, const fs::path& da
       ::rmdir(blobs_dir.c_str());
     }
   } undo{written, dirs, blobs_dir, done};
+  std::uint64_t seen = 0;
+  report(BackupStep::kAttachments, 0, blobs.size());
   for (const auto& b : blobs) {
+    report(BackupStep::kAttachments, seen++, blobs.size());
     const fs::path to = BlobPath(blobs_dir, b.sha256);
     if (auto size = FileSize(to); size && *size == b.size)
       continue;  // content-addressed: already here
@@ -576,6 +601,7 @@ Result<RestoreSummary> RestoreDataDir(const fs::path& backup, const fs::path& da
     }
     written.push_back(to);
   }
+  report(BackupStep::kAttachments, blobs.size(), blobs.size());
   for (const auto& d : dirs) {
     if (auto s = Sync(d, true); !s) return s.error();
   }

@@ -19,11 +19,18 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "codes/result.h"
 
 namespace xf::node {
+
+// What a backup or restore is doing, for a progress display (xfctl): the
+// step and how far within it (pages of the database, attachments, batch
+// files). Called on the calling thread; may be empty.
+enum class BackupStep { kDatabase, kCheck, kAttachments, kBatchFiles };
+using BackupProgress = std::function<void(BackupStep step, std::uint64_t done, std::uint64_t total)>;
 
 struct BackupSummary {
   std::string node_id;  // as given to BackupDataDir; may be empty
@@ -44,11 +51,12 @@ struct BackupSummary {
 // data dir's lock then).
 Result<BackupSummary> BackupDataDir(const std::filesystem::path& data_dir,
                                     const std::filesystem::path& dest, const std::string& node_id,
-                                    bool live = false);
+                                    bool live = false, const BackupProgress& progress = {});
 
 struct RestoreOptions {
   bool force = false;   // replace a database that holds events; accept another node's backup
   std::string node_id;  // the node restored into; a backup of another node is refused
+  BackupProgress progress;  // may be empty
 };
 
 struct RestoreSummary {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,6 +29,16 @@
 
 namespace xf::node::conformance {
 
+// How the drill-down orders its jurisdictions (?sort=): worst score first
+// (ties by id), or by id.
+enum class SortBy { kScore, kId };
+const char* SortName(SortBy s);  // "score", "id"
+
+// Checks a signed summary (node/summary.h) with its origin's key: true or
+// false, or nullopt when no key of that origin is known here.
+using VerifySummary = std::function<std::optional<bool>(
+    const std::string& origin, std::string_view bytes, std::string_view signature)>;
+
 struct Options {
   Instant since;  // inclusive; Compute uses until − period_days when it is 0
   Instant until;  // exclusive; Compute uses now + 1 s (the end of the current second) when it is 0
@@ -43,6 +54,23 @@ struct Options {
   // holiday calendar unless `calendar` is given (it must outlive Compute).
   codes::Counting counting = codes::Counting::kCalendarDays;
   const codes::Calendar* calendar = nullptr;
+  // The jurisdiction the report is of (?node=, --node-id): only the origins
+  // in its subtree (exchange/routing.h) are read, so the report of a county
+  // costs what the county's origins hold. Empty: everything held here.
+  // REQUIRES: empty or a node id (schema::IsNodeId); else Compute fails.
+  std::string scope;
+  // The drill-down (Report::tree): the jurisdiction's own records and its
+  // children in the tree with their lights, trends and signed accounts, and
+  // one page of its origins. Off (as for the signed summary a node sends
+  // up): the report without it.
+  bool tree = false;
+  std::size_t page = 1;        // the page of origins listed, from 1
+  std::size_t page_size = 50;  // origins on a page
+  std::size_t max_rows = 200;  // jurisdiction rows of the tree shown (the rest counted)
+  std::string query;           // ?q=: list only origins whose id or name contains it
+  SortBy sort = SortBy::kScore;
+  int trend_months = 12;  // months of trends, ending with the month of `until` (0: none)
+  VerifySummary verify;   // checks the children's signed summaries; empty: not checked
 };
 
 // Options as the node's configuration sets them (rules: timeliness_hours,
@@ -60,6 +88,17 @@ struct Rate {
     return static_cast<double>(numerator) / static_cast<double>(denominator);
   }
 };
+
+// The traffic light of a jurisdiction (CONFORMANCE.md, "Traffic lights"):
+// red when the score is below kAmberAt or a case is overdue by more than
+// kOverdueRedDays; amber when the score is below kGreenAt or at least
+// kOverdueAmberShare of its open cases are overdue; else green.
+inline constexpr double kGreenAt = 90;
+inline constexpr double kAmberAt = 70;
+inline constexpr std::int64_t kOverdueRedDays = 30;
+inline constexpr double kOverdueAmberShare = 0.05;
+// The light of a score alone: "green", "amber" or "red".
+const char* Light(double score);
 
 struct Lateness {
   std::int64_t events = 0;  // events measured (stored in the period)
@@ -92,12 +131,21 @@ struct Tally {
   Rate satisfaction_handler;   // 群众满意率, of the handling body's work (对责任单位)
   Rate participation_bureau;   // 参评率: evaluated ÷ closed and open to evaluation
   Rate participation_handler;
+  // Overdue as of now, whatever the period (CONFORMANCE.md, "Overdue"): the
+  // cases held here that are not closed, those with a duty clock past its
+  // last day, and the most days any clock is past it.
+  std::int64_t open_cases = 0;
+  std::int64_t overdue_cases = 0;
+  std::int64_t overdue_max_days = 0;
   // Subtrees only: the child's last batch and whether it is silent.
   std::optional<Instant> last_batch;
   bool silent = false;
   double score = 100.0;
   std::map<std::string, double> deductions;  // by weight name, only those > 0
 };
+
+// The light of a jurisdiction: its score and its overdue cases (above).
+const char* Light(const Tally& t);
 
 struct RejectionRow {
   std::string origin, rule, field;
@@ -174,6 +222,79 @@ struct Reported {
   std::vector<ReportedScore> scores;
 };
 
+// One calendar month (UTC+8) of a jurisdiction: what the report counts,
+// with the month as its period, and the score that gives (without the two
+// deductions that describe the present: open gaps and silence).
+struct MonthPoint {
+  std::string month;  // "YYYY-MM"
+  std::int64_t events = 0, registrations = 0, late = 0, rejections = 0, repeat_without_initial = 0,
+               batches = 0, outdated_batches = 0, legal_handled = 0, legal_not_directed = 0;
+  Rate timely_acceptance, on_time_completion, timely_routing, satisfaction_bureau,
+      satisfaction_handler, participation_bureau, participation_handler;
+  std::optional<double> score;  // absent when the month had nothing to score
+};
+
+// A node's own signed account of its subtree (its upward summary, node/summary.h),
+// read the way this node reads its own data: the origins it reported within
+// its subtree, summed and scored with the same formula.
+struct Account {
+  std::string node;           // who signed it
+  std::string received_from;  // the child it came through
+  Instant generated, stored_at;
+  std::optional<Instant> since, until;  // its period
+  // Its signature checked now; nullopt: no key known here (or not checked).
+  std::optional<bool> verified;
+  bool readable = false;  // its JSON could be read; else no tally
+  bool overdue_reported = false;  // it names its overdue cases (nodes of an older release do not)
+  Tally tally;
+  // Where it differs from this node's own computation of the same
+  // jurisdiction (CONFORMANCE.md, "Signed accounts"): "score",
+  // "events_received", "rejections", "late", "overdue_cases",
+  // "timely_acceptance", "on_time_completion", "timely_routing".
+  std::vector<std::string> differs;
+};
+
+// Reads a signed summary's JSON as the account of `node`. Bounded (size,
+// depth); fields it cannot read count as absent. Errors: not JSON, not an object.
+Result<Account> ReadAccount(std::string_view json, const std::string& node);
+// Fills account.differs against this node's own tally of the same jurisdiction.
+void CompareAccount(Account& account, const Tally& ours);
+
+// A row of the drill-down: the jurisdiction's own records, a child's
+// subtree, or (on this node's own page) an origin outside its subtree.
+struct TreeRow {
+  std::string kind;          // "self", "subtree" or "other"
+  std::int64_t origins = 0;  // origins with records in it
+  Tally tally;
+  std::optional<Account> account;  // its own signed summary, when one is held
+  std::vector<MonthPoint> trend;   // one per month of Tree::months
+};
+
+struct ListedOrigin {
+  std::string id;
+  std::vector<MonthPoint> trend;
+};
+
+// The drill-down of one jurisdiction (national → province → city → county → origin).
+struct Tree {
+  std::string node;               // the jurisdiction
+  std::vector<std::string> path;  // from the top of this node's view down to `node`
+  Tally total;                    // all of its origins together
+  std::optional<Account>
+      account;  // its own signed summary, when one is held (not on this node's own page)
+  std::vector<TreeRow>
+      rows;  // "self" first, then the children in the order asked, then "other"; ≤ max_rows
+  std::size_t rows_total = 0;       // rows before the cut
+  std::vector<std::string> months;  // "YYYY-MM", oldest first
+  std::vector<MonthPoint> trend;    // of `total`
+  // One page of its origins, filtered by the query, in the order asked.
+  SortBy sort = SortBy::kScore;
+  std::string query;
+  std::size_t page = 1, page_size = 50, pages = 1;
+  std::size_t origins_matched = 0;  // origins the query matched (all of them without one)
+  std::vector<ListedOrigin> listed;
+};
+
 struct Report {
   std::string node_id, code_version;
   Instant since, until, now;
@@ -201,7 +322,22 @@ struct Report {
   std::vector<int> calendar_years;  // years whose notice it holds
   codes::Counting counting = codes::Counting::kCalendarDays;
   std::vector<int> unknown_years;  // years the due dates needed that it lacks (weekends only counted)
+  // The jurisdiction asked for ("" = everything held here) and, with
+  // Options::tree, its drill-down.
+  std::string scope;
+  bool since_asked = false,
+       until_asked = false;  // given, not defaults (the page's links keep them)
+  std::optional<Tree> tree;
+  // How many rows each cut list has in all (the lists hold at most
+  // max_listed): late_events, repeats_without_initial, repeats_resolved_late,
+  // silent_origins, outdated_batches, legal_not_directed, overdue.
+  std::map<std::string, std::int64_t> list_totals;
 };
+
+// The jurisdiction directly above `id` in the tree that exchange::InSubtree
+// describes: a department's county, a county's city (PPCC00), a city's
+// province (PP0000), a province's 100000; "" for 100000.
+std::string ParentOf(std::string_view id);
 
 // The score weights (points out of 100); CONFORMANCE.md explains each.
 namespace weight {
@@ -223,8 +359,10 @@ Result<Report> ComputeFromFile(const std::filesystem::path& db_file, const codes
                                Options options);
 
 std::string ToJson(const Report& r);
-// Plain text for a terminal: tables whose columns line up (DisplayWidth).
-std::string ToText(const Report& r);
+// Plain text for a terminal: tables whose columns line up (DisplayWidth);
+// with a code book, jurisdictions are named ("110105 朝阳区"). With a tree,
+// its rows and one page of origins instead of every origin.
+std::string ToText(const Report& r, const codes::CodeBook* book = nullptr);
 
 // The columns a UTF-8 text takes on a terminal: East Asian wide and
 // full-width characters (CJK, 全角 punctuation) two, other characters one,

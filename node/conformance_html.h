@@ -63,12 +63,8 @@ std::string Duration(std::int64_t seconds);
 
 namespace xf::node::conformance {
 
-// Traffic light of a score: green at kGreenAt and above, amber at kAmberAt
-// and above, red below.
-inline constexpr double kGreenAt = 90;
-inline constexpr double kAmberAt = 70;
-// "green", "amber" or "red".
-const char* Light(double score);
+// The traffic lights (Light, kGreenAt, kAmberAt, kOverdueRedDays) are in
+// node/conformance.h.
 
 // The report as one self-contained HTML page; labels from `book` (division
 // names, content categories).

@@ -126,6 +126,8 @@ struct ExchangeService::Link {
   std::unique_ptr<exchange::HttpPeer> http;
   exchange::Backoff backoff;
   bool woken = true;            // something may be queued: look
+  bool ever_up = false;         // a delivery was made (logged: link.up)
+  bool logged_down = false;     // link.down logged, link.up not yet since
   bool down = false;            // the last try failed
   bool unreachable = false;     // …because no connection could be made
   std::string last_error;
@@ -600,7 +602,8 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
     if (pipe.error) return *pipe.error;
     return false;
   };
-  auto receipt = m_store.ApplyBatch(in, m_config.node_id);
+  std::map<std::string, std::string> rejected_cases;
+  auto receipt = m_store.ApplyBatch(in, m_config.node_id, &rejected_cases);
   if (!receipt) return receipt.error();
   if (receipt->status == Store::kAwaitingAttachments) {
     Log("warn", "batch held until its attachments come",
@@ -617,11 +620,7 @@ Result<SignedReceipt> ExchangeService::ApplyVerified(const VerifiedBytes& bytes,
   if (!sig) return sig.error();
   out.signature = std::move(sig).value();
   out.receipt = std::move(receipt).value();
-  if (!out.receipt.rejected.empty()) {
-    Log("warn", "batch records rejected",
-        {{"batch", h.batch_id}, {"from", from_peer}, {"rejected", std::to_string(out.receipt.rejected.size())},
-         {"first", out.receipt.rejected.front().rule + " " + out.receipt.rejected.front().reason}});
-  }
+  LogApplied(h, from_peer, out.receipt, rejected_cases);
   return out;
 }
 
@@ -949,19 +948,31 @@ void ExchangeService::LinkLoop(Link& link) {
     }
     std::string error;
     bool unreachable = false;
+    std::uint64_t before = 0;
+    {
+      std::lock_guard lock(m_mutex);
+      before = link.delivered;
+    }
     const bool ok = PushLink(link, &error, &unreachable);
     std::unique_lock lock(m_mutex);
-    if (m_stopping) return;
+    if (m_stopping) return;  // a push cut short by the stop is no state of the link
     if (ok) {
-      if (link.down) {
+      const std::uint64_t delivered = link.delivered - before;
+      // Up: the first delivery, and the first after it was down.
+      if (delivered > 0 && (link.logged_down || !link.ever_up)) {
         const auto down_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(m_env->Now() - link.down_since).count();
-        Log("info", "link up: the peer answers again; its queue is being sent",
+            link.logged_down
+                ? std::chrono::duration_cast<std::chrono::milliseconds>(m_env->Now() - link.down_since).count()
+                : 0;
+        Log("info", !link.ever_up ? "链路连通：批次已送达 " + id : "链路恢复：批次又送达 " + id,
             {{"event", "link.up"},
              {"link", id},
+             {"delivered", std::to_string(delivered)},
              {"down_ms", std::to_string(down_ms)},
              {"failures", std::to_string(link.failures)},
              {"early", early ? "true" : "false"}});
+        link.ever_up = true;
+        link.logged_down = false;
       }
       link.down = false;
       link.unreachable = false;
@@ -971,17 +982,18 @@ void ExchangeService::LinkLoop(Link& link) {
     }
     link.backoff.Failed();
     ++link.failures;
-    const bool was_down = link.down;
+    const bool was_down = link.logged_down;
+    link.logged_down = true;
     link.down = true;
     link.unreachable = unreachable;
     link.last_error = error;
     next_probe = m_env->Now() + kProbe;
     if (!was_down) {
       link.down_since = m_env->Now();
-      Log("warn", "link down: the push failed; retrying with backoff (logged again when it is back)",
+      Log("warn", "链路中断：批次无法送达 " + id + "，将按退避重试，恢复时另记一行",
           {{"event", "link.down"},
            {"link", id},
-           {"error", error},
+           {"error", error.substr(0, 500)},
            {"unreachable", unreachable ? "true" : "false"}});
     }
   }
@@ -1092,6 +1104,48 @@ void ExchangeService::SenderLoop() {
       }
     }
   }
+}
+
+// ---- the log: per record refused, per batch applied, per link state change
+
+void ExchangeService::LogApplied(const exchange::BatchHeader& h, const std::string& from_peer,
+                                 const exchange::Receipt& receipt,
+                                 const std::map<std::string, std::string>& rejected_cases) {
+  if (receipt.status == "duplicate") return;  // logged when it was applied
+  if (receipt.status == "held") {
+    // Its records are judged (and refusals logged) when it applies.
+    Log("info", "批次暂存：等待同一批次流中缺失的前序批次",
+        {{"event", "batch.held"}, {"batch", h.batch_id}, {"origin", h.origin}, {"stream", h.stream},
+         {"seq", std::to_string(h.seq)}, {"from", from_peer}});
+    return;
+  }
+  // One line per record refused (rule, field, origin, case, batch), then the batch.
+  for (const auto& r : receipt.rejected) {
+    const auto c = rejected_cases.find(r.event_id);
+    const std::string origin = r.event_id.substr(0, r.event_id.find(':'));
+    Log("warn", "记录被拒收：" + r.rule + (r.field.empty() ? "" : " " + r.field) + "（批次 " + h.batch_id + "）",
+        {{"event", "record.rejected"},
+         {"rule", r.rule},
+         {"field", r.field},
+         {"origin", origin},
+         {"case_id", c == rejected_cases.end() ? std::string() : c->second},
+         {"event_id", r.event_id},
+         {"batch", h.batch_id},
+         {"from", from_peer},
+         {"reason", r.reason.substr(0, 500)}});
+  }
+  const std::size_t accepted = receipt.AcceptedCount();
+  Log(receipt.rejected.empty() ? "info" : "warn",
+      "批次已应用：接收 " + std::to_string(accepted) + " 条，拒收 " + std::to_string(receipt.rejected.size()) + " 条",
+      {{"event", "batch.applied"},
+       {"batch", h.batch_id},
+       {"origin", h.origin},
+       {"stream", h.stream},
+       {"seq", std::to_string(h.seq)},
+       {"from", from_peer},
+       {"records", std::to_string(accepted + receipt.rejected.size())},
+       {"accepted", std::to_string(accepted)},
+       {"rejected", std::to_string(receipt.rejected.size())}});
 }
 
 std::string ExchangeService::StatusJson() {

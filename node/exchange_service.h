@@ -180,6 +180,10 @@ class ExchangeService {
   // Pushes until the queue is empty (true) or a try fails (false, *error
   // and *unreachable: no connection could be made).
   bool PushLink(Link& link, std::string* error, bool* unreachable);
+  // The log (node/README.md, "Logs"): a line per record refused and per
+  // batch applied; a line when a link goes down or up, never per retry (LinkLoop).
+  void LogApplied(const exchange::BatchHeader& h, const std::string& from_peer, const exchange::Receipt& receipt,
+                  const std::map<std::string, std::string>& rejected_cases);
   void PullFromParent();
   exchange::HttpClientOptions ClientOptions(const PeerConfig& peer) const;
   const PeerConfig* Peer(const std::string& id) const;

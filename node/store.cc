@@ -12,8 +12,15 @@ namespace xf::node {
 namespace {
 
 // Numbered migrations: migration i takes user_version i-1 to i. Never edit
-// a released migration; add a new one.
-const char* const kMigrations[] = {
+// a released migration; add a new one. A migration is SQL, and may add a
+// step in C++ run after it in the same transaction (data the SQL cannot make).
+struct Migration {
+  Migration(const char* s) : sql(s) {}  // NOLINT: a plain SQL migration, written as its string
+  Migration(const char* s, Status (*then)(sql::Db&)) : sql(s), code(then) {}
+  const char* sql;
+  Status (*code)(sql::Db&) = nullptr;
+};
+const Migration kMigrations[] = {
     // 1: the event log, the projection, case numbers, blobs.
     R"sql(
 CREATE TABLE events(
@@ -254,7 +261,79 @@ ALTER TABLE rejections ADD COLUMN charged_to TEXT NOT NULL DEFAULT '';
 UPDATE rejections SET charged_to = origin;
 CREATE INDEX rejections_by_batch ON rejections(batch_id);
 )sql",
-    // 9 (issue 13; numbered 14 on main): the node under load. GET /v1/status,
+    // 9: the duplicate index (判重, node/store_dedup.cc, dedup/README.md): per
+    // case its normalised features, its petitioner keys (hashes) and its
+    // matter terms in FTS5; then every case already held is indexed, so an
+    // upgraded node finds the cases it stored before.
+    {R"sql(
+CREATE TABLE dedup_cases(
+  id            INTEGER PRIMARY KEY,  -- the rowid of dedup_terms, the id in dedup_keys
+  case_id       TEXT    NOT NULL UNIQUE,
+  node          TEXT    NOT NULL,     -- the registering body
+  received_date TEXT    NOT NULL,
+  category      TEXT    NOT NULL,
+  place         TEXT    NOT NULL,
+  persons       TEXT    NOT NULL,     -- dedup::EncodePersons
+  summary       TEXT    NOT NULL,     -- dedup::NormalizeText
+  requests      TEXT    NOT NULL,
+  fingerprint   INTEGER NOT NULL      -- of the registration's fields as written: re-indexed when it changes
+);
+CREATE TABLE dedup_keys(
+  key INTEGER NOT NULL,               -- dedup::PersonKeys: hashes, never a number in clear
+  id  INTEGER NOT NULL,
+  PRIMARY KEY (key, id)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE dedup_terms USING fts5(terms, content='', tokenize='unicode61', detail=none, columnsize=0);
+)sql",
+     &Store::IndexAllForDuplicates},
+    // 10: the national report's drill-down and trends (node/CONFORMANCE.md,
+    // "Performance"): the events of one origin in a period, covering what the
+    // report counts (so a page of a province or a county reads only its own
+    // origins' events, and the monthly trends group by origin without
+    // reading the XML); and the cases of one origin (the rates, overdue
+    // clocks and open cases of a subtree without scanning every case).
+    R"sql(
+CREATE INDEX events_by_origin ON events(origin, stored_at, kind, occurred_at);
+CREATE INDEX cases_by_origin ON cases(origin);
+)sql",
+    // 11: the case list and idempotent intake (issue 15; store_cases.cc,
+    // node/README.md "The case list", "Idempotency-Key"). The petitioners of
+    // each case's projection, to find a person's cases by ID number (the
+    // 18-character form); indexes for each filter of GET /v1/cases and its
+    // order (newest received first), and one per duty clock over the cases
+    // where it runs, so "overdue" reads only those; the first answer to
+    // each request made with an Idempotency-Key. The petitioners of the
+    // cases already held are written by the re-projection that
+    // projection_version 2 asks for (Store::Open).
+    R"sql(
+CREATE TABLE case_petitioners(
+  case_id   TEXT    NOT NULL,
+  idx       INTEGER NOT NULL,   -- its place in the registration's list
+  name      TEXT    NOT NULL,
+  id_number TEXT    NOT NULL,   -- the 18-character form; '' when none
+  first     INTEGER NOT NULL,   -- 第一信访人
+  PRIMARY KEY (case_id, idx)
+) WITHOUT ROWID;
+CREATE INDEX case_petitioners_by_id ON case_petitioners(id_number, case_id);
+CREATE INDEX cases_by_received ON cases(received_date, case_id);
+CREATE INDEX cases_by_status ON cases(status, received_date, case_id);
+CREATE INDEX cases_by_category ON cases(content_category, received_date, case_id);
+CREATE INDEX cases_open_route ON cases(received_date) WHERE routed IS NULL AND closed IS NULL;
+CREATE INDEX cases_open_notice ON cases(notice_start) WHERE decided IS NULL AND closed IS NULL;
+CREATE INDEX cases_open_handle ON cases(accepted) WHERE completed IS NULL AND closed IS NULL;
+CREATE INDEX cases_open_review ON cases(review_requested) WHERE review_decided IS NULL AND closed IS NULL;
+CREATE INDEX cases_open_rereview ON cases(rereview_requested) WHERE rereview_decided IS NULL AND closed IS NULL;
+CREATE TABLE idempotency(
+  key      TEXT    PRIMARY KEY,  -- as the client sent it
+  route    TEXT    NOT NULL,     -- 'POST /v1/cases', 'POST /v1/cases/{id}/events'
+  request  TEXT    NOT NULL,     -- SHA-256 of route, content type and body
+  status   INTEGER NOT NULL,
+  body     TEXT    NOT NULL,     -- the first answer, byte for byte
+  case_id  TEXT    NOT NULL,
+  at       INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
+    // 12 (issue 13): the node under load. GET /v1/status,
     // the status page and /metrics cost the same at 10 cases and at 100
     // million: the counts of events, cases and blobs, and per link of the
     // batches queued and delivered, are kept by triggers in the transaction
@@ -307,8 +386,9 @@ CREATE INDEX batches_held ON batches(origin, stream, seq) WHERE state = 'held';
 CREATE INDEX batches_blobs ON batches(stored_at, batch_id) WHERE state = 'blobs';
 )sql",
 };
-// The projection the columns of `cases` hold (migration 7 and later).
-constexpr int kProjectionVersion = 1;
+// The projection the columns of `cases` hold (migration 7 and later);
+// 2: with the petitioners of each case in case_petitioners (migration 11).
+constexpr int kProjectionVersion = 2;
 constexpr int kLatest = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
 
 Error TooNew(int version) {
@@ -443,9 +523,10 @@ Status Store::Migrate(int target) {
   while (m_version < target) {
     sql::Txn txn(m_db);
     if (!txn.Began()) return txn.Began();
-    if (auto s = m_db.Exec(kMigrations[m_version]); !s) {
-      return MakeError(Errc::kInternal, "migration " + std::to_string(m_version + 1) + ": " + s.error().message);
-    }
+    const Migration& step = kMigrations[m_version];
+    auto s = m_db.Exec(step.sql);
+    if (s && step.code) s = step.code(m_db);
+    if (!s) return MakeError(Errc::kInternal, "migration " + std::to_string(m_version + 1) + ": " + s.error().message);
     if (auto s = m_db.Exec("PRAGMA user_version = " + std::to_string(m_version + 1)); !s) return s;
     if (auto s = txn.Commit(); !s) return s;
     ++m_version;
@@ -486,7 +567,8 @@ Status Store::PrepareStatements() {
     if (!s) return s.error();
     *d.stmt = std::move(s).value();
   }
-  return {};
+  if (Status s = PrepareDedupStatements(); !s.ok()) return s;
+  return PrepareCaseStatements();
 }
 
 Result<std::string> Store::AppendLocked(schema::Event& e) {
@@ -621,7 +703,9 @@ void BindCaseRow(sql::Stmt& up, const std::string& case_id, const CaseState& sta
 
 Status Store::WriteProjection(const std::string& case_id, const CaseState& state) {
   BindCaseRow(m_st.upsert_case, case_id, state);
-  return m_st.upsert_case.Run();
+  if (auto s = m_st.upsert_case.Run(); !s) return s;
+  if (Status s = IndexForDuplicates(case_id, state.body); !s.ok()) return s;
+  return WritePetitioners(case_id, state);
 }
 
 void Store::SetChronology(std::shared_ptr<const codes::Calendar> calendar, codes::Counting counting) {
@@ -661,7 +745,8 @@ schema::Violations Store::ChronologyLocked(
 }
 
 Result<schema::Event> Store::RegisterCase(schema::CaseRegistration c, const std::string& node_id,
-                                          const std::string& actor, schema::Violations* refused) {
+                                          const std::string& actor, schema::Violations* refused,
+                                          const Idempotency* idempotency) {
   std::lock_guard lock(m_mutex);
   const Instant now = m_clock.Now();
   if (c.registering_body.empty()) c.registering_body = node_id;
@@ -669,6 +754,15 @@ Result<schema::Event> Store::RegisterCase(schema::CaseRegistration c, const std:
   schema::CompleteIdNumbers(c);  // the 18-digit form beside a 15-digit ID number
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began().error();
+  if (idempotency != nullptr) {
+    // A retry that raced its first try: the first one's answer, nothing new.
+    auto stored = IdempotentLocked(*idempotency);
+    if (!stored) return stored.error();
+    if (*stored) {
+      if (idempotency->replay != nullptr) *idempotency->replay = std::move(*stored);
+      return MakeError(Errc::kAlreadyExists, "Idempotency-Key " + idempotency->key + " was used already");
+    }
+  }
   if (c.case_id.empty()) {
     const int year = c.registered_at.ToDate().year;
     auto& q = m_st.next_case_no;
@@ -709,15 +803,26 @@ Result<schema::Event> Store::RegisterCase(schema::CaseRegistration c, const std:
   }
   auto xml = AppendLocked(e);
   if (!xml) return xml.error();
+  if (idempotency != nullptr) {
+    if (auto s = StoreIdempotentLocked(*idempotency, e, 201); !s) return s.error();
+  }
   if (auto s = txn.Commit(); !s) return s.error();
   return e;
 }
 
 Result<schema::Event> Store::AppendEvent(schema::Event e, const std::string& node_id,
-                                         schema::Violations* refused) {
+                                         schema::Violations* refused, const Idempotency* idempotency) {
   std::lock_guard lock(m_mutex);
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began().error();
+  if (idempotency != nullptr) {
+    auto stored = IdempotentLocked(*idempotency);
+    if (!stored) return stored.error();
+    if (*stored) {
+      if (idempotency->replay != nullptr) *idempotency->replay = std::move(*stored);
+      return MakeError(Errc::kAlreadyExists, "Idempotency-Key " + idempotency->key + " was used already");
+    }
+  }
   auto known = CaseExistsLocked(e.case_id);
   if (!known) return known.error();
   if (!*known) return MakeError(Errc::kNotFound, "case " + e.case_id + " is not known here");
@@ -738,6 +843,9 @@ Result<schema::Event> Store::AppendEvent(schema::Event e, const std::string& nod
   }
   auto xml = AppendLocked(e);
   if (!xml) return xml.error();
+  if (idempotency != nullptr) {
+    if (auto s = StoreIdempotentLocked(*idempotency, e, 201); !s) return s.error();
+  }
   if (auto s = txn.Commit(); !s) return s.error();
   return e;
 }

@@ -32,10 +32,12 @@
 #include "codes/date.h"
 #include "codes/env.h"
 #include "codes/result.h"
+#include "dedup/matcher.h"
 #include "exchange/batch.h"
 #include "exchange/receipt.h"
 #include "node/sqlite.h"
 #include "schema/chronology.h"
+#include "schema/clocks.h"
 #include "schema/records.h"
 #include "schema/violation.h"
 
@@ -62,7 +64,7 @@ struct OriginMark {
 
 // What GET /v1/status and /metrics show of the store. It costs the same at
 // 10 cases and at 100 million: the counts are kept as the store changes (in
-// the same transactions, migration 9), read on a reader connection.
+// the same transactions, migration 12), read on a reader connection.
 struct StoreStats {
   int schema_version = 0;
   std::int64_t cases = 0;
@@ -78,6 +80,8 @@ void BindCaseRow(sql::Stmt& upsert, const std::string& case_id, const CaseState&
 
 class Store {
  public:
+  struct Idempotency;  // below, "the case list and idempotent intake"
+  ~Store();
   // Opens or creates the database and runs the pending migrations. Fails
   // when the file was written by a newer xfnode (its schema version is
   // higher than this build knows): a downgrade must not touch it.
@@ -101,7 +105,8 @@ class Store {
   // received after it, is refused with kInvalidArgument and the violations
   // in *refused (when given). REQUIRES: the registration has been validated.
   Result<schema::Event> RegisterCase(schema::CaseRegistration c, const std::string& node_id,
-                                     const std::string& actor, schema::Violations* refused = nullptr);
+                                     const std::string& actor, schema::Violations* refused = nullptr,
+                                     const Idempotency* idempotency = nullptr);
 
   // Appends a later event recorded at this node for a case it holds;
   // origin, seq and recorded_at are assigned here. kNotFound when the case
@@ -109,7 +114,8 @@ class Store {
   // contradicts what this node holds of the case (R7, strict), checked in
   // the same transaction that would store it.
   Result<schema::Event> AppendEvent(schema::Event e, const std::string& node_id,
-                                    schema::Violations* refused = nullptr);
+                                    schema::Violations* refused = nullptr,
+                                    const Idempotency* idempotency = nullptr);
 
   bool HasCase(std::string_view case_id);
   Result<CaseView> GetCase(std::string_view case_id);
@@ -221,7 +227,10 @@ class Store {
   // at a time from `more`, projections of the cases they touch are written
   // every few thousand events, and the receipt's accepted ids are kept as
   // runs (Receipt::accepted_runs).
-  Result<exchange::Receipt> ApplyBatch(const Incoming& in, const std::string& self);
+  // `rejected_cases`, when given, gets the case id of each record refused
+  // while applying (event id → case id), for the log.
+  Result<exchange::Receipt> ApplyBatch(const Incoming& in, const std::string& self,
+                                       std::map<std::string, std::string>* rejected_cases = nullptr);
   // Receipt::status of a batch ApplyBatch held for its attachments; never
   // signed or sent.
   static constexpr const char* kAwaitingAttachments = "awaiting_attachments";
@@ -262,7 +271,7 @@ class Store {
     std::uint64_t held = 0;      // batches waiting behind it
     Instant since;               // when the first of them arrived
   };
-  // Per link, from the counts kept as the outbox changes (migration 9).
+  // Per link, from the counts kept as the outbox changes (migration 12).
   std::vector<LinkStatus> Links();
   // From the index of held batches: costs what the held batches cost.
   std::vector<StreamGap> Gaps();
@@ -275,6 +284,84 @@ class Store {
     Instant since;
   };
   std::vector<ApplyProgress> Applying() const;
+
+  // ---- the case list and idempotent intake (store_cases.cc) -------------
+
+  // GET /v1/cases: the cases held here, newest received first, a page at a
+  // time. Every filter is optional; they combine with AND. Runs on a
+  // read-only connection of its own (never blocks a writer), with indexes
+  // for each filter (migration 11; node/README.md, "The case list").
+  struct CaseQuery {
+    std::vector<std::string> statuses;       // any of these (CaseState::status); empty: any
+    std::optional<Date> received_from;       // 信访日期 on or after
+    std::optional<Date> received_to;         // 信访日期 on or before
+    std::optional<bool> overdue;             // true: a duty clock overdue on `today`; false: none
+    std::string category;                    // 内容分类: a code, or a prefix of 2 or 4 digits
+    std::string id_number;                   // a petitioner's 公民身份号码, 18-character form
+    std::optional<bool> repeat;              // true: 重件 only; false: 初件 only
+    std::size_t limit = 50;                  // rows per page, 1–500
+    // Continue after this row (the cursor of the previous page): the
+    // received date and case id of its last row.
+    std::optional<std::pair<Date, std::string>> after;
+    Date today;                              // overdue as of this day (UTC+8)
+  };
+  // The open duty clock that falls due first (schema/clocks.h).
+  struct NextDue {
+    schema::Clock clock;
+    Date start;
+    Date due;
+    std::int64_t days_left = 0;  // due − today; negative: overdue by that many days
+  };
+  struct CaseRow {
+    std::string case_id, registering_body, status, content_category, problem_place, initial_case_id;
+    Date received_date;
+    std::string first_petitioner;  // name of the first petitioner ("" when anonymous)
+    std::int64_t event_count = 0;
+    Instant updated_at;
+    std::optional<Date> closed;
+    std::optional<NextDue> next_due;  // none when no duty clock is open
+    std::int64_t overdue_days = 0;    // the most overdue open duty clock, 0 when none
+  };
+  struct CasePage {
+    std::int64_t total = 0;           // every case the filters select, over all pages
+    std::vector<CaseRow> rows;
+    std::optional<std::pair<Date, std::string>> next;  // the cursor of the next page, if any
+  };
+  Result<CasePage> ListCases(const CaseQuery& q);
+  // The cases held here that name `case_id` as their initial case (重件), by received date.
+  Result<std::vector<CaseRow>> RepeatsOf(const std::string& case_id, Date today);
+
+  // What each peer sent last (xfctl status, GET /v1/status "received"):
+  // batches stored from it and the time of the latest.
+  struct Received {
+    std::string from;
+    std::int64_t batches = 0;
+    Instant last;
+  };
+  std::vector<Received> LastReceived();
+
+  // Idempotency-Key (node/README.md): the first answer to a request made
+  // with a key, stored in the same transaction as what it registered.
+  struct IdempotentAnswer {
+    std::string route;     // "POST /v1/cases", "POST /v1/cases/{id}/events"
+    std::string request;   // SHA-256 (hex) of what was asked: route, content type, body
+    int status = 0;
+    std::string body;      // the answer, byte for byte
+    std::string case_id;
+  };
+  // The answer stored under `key`, if any.
+  Result<std::optional<IdempotentAnswer>> FindIdempotent(const std::string& key);
+  // With RegisterCase/AppendEvent: the key and the request; `answer` makes
+  // the answer's body from the stored event, inside the transaction (it
+  // must not call back into the Store). When the key is stored already
+  // (a request racing its retry), nothing is registered: kAlreadyExists,
+  // and *replay holds the stored answer.
+  struct Idempotency {
+    std::string key;
+    IdempotentAnswer request;  // route and request set; status, body and case_id filled here
+    std::function<std::string(const schema::Event&)> answer;
+    std::optional<IdempotentAnswer>* replay = nullptr;
+  };
 
   // ---- trust (store_trust.cc) -------------------------------------------
 
@@ -358,9 +445,49 @@ class Store {
   };
   Result<StoredBatch> GetBatch(const std::string& batch_id);
 
- private:
-  Store(sql::Db db, const Clock& clock) : m_db(std::move(db)), m_clock(clock) {}
+  // ---- duplicates, 判重 (store_dedup.cc) ----------------------------------
+  // Every case's petitioner keys, matter terms and normalised features are
+  // indexed in the transaction that writes its projection (registration,
+  // local or from a batch, and every correction); see dedup/README.md.
+  // Reads go through a read-only connection of their own (opened on first
+  // use, serialised among themselves), so a check never blocks a writer.
 
+  struct DuplicateCandidate {
+    std::string case_id;
+    std::string node;  // the registering body
+    Date received_date;
+    dedup::Match match;  // score, decision (possible or duplicate), reasons
+  };
+  // The cases held here that may be the same petition as `c`, best first, at
+  // most `limit`; the case `c.case_id` itself is left out. Stores nothing.
+  Result<std::vector<DuplicateCandidate>> FindDuplicates(const schema::CaseRegistration& c, std::size_t limit = 10);
+  // The same for a case held here, as it reads now (corrections applied),
+  // earlier and later cases alike. kNotFound when the case is not held here.
+  Result<std::vector<DuplicateCandidate>> DuplicatesOf(std::string_view case_id, std::size_t limit = 10);
+
+  struct PetitionerCase {
+    std::string case_id;
+    std::string node;           // the registering body
+    Date received_date;
+    std::string problem_place;  // 问题属地
+    std::string content_category;
+    std::string state_json;     // the projection as the cases table keeps it (status, handler, clocks)
+  };
+  // Every case held here with a petitioner of this ID number (18 characters,
+  // or 15 digits), oldest first, at most `limit`. kInvalidArgument when it is
+  // neither.
+  Result<std::vector<PetitionerCase>> CasesOfPetitioner(std::string_view id_number, std::size_t limit = 1000);
+
+  // Writes the duplicate index of every case held (migration 10 runs it on
+  // the cases an older xfnode stored). REQUIRES: inside a transaction.
+  static Status IndexAllForDuplicates(sql::Db& db);
+
+  struct DedupWrite {  // statements of the index's writer (store_dedup.cc)
+    sql::Stmt find, insert, update, insert_key, delete_key, insert_terms, delete_terms;
+  };
+
+ private:
+  Store(sql::Db db, const Clock& clock);
   // The writer's lock: local writes go before a batch apply waiting for it.
   // BasicLockable (lock() is the local kind) for std::lock_guard.
   class WriterLock {
@@ -422,6 +549,22 @@ class Store {
   Status InsertEventRow(const schema::Event& e, const std::string& xml, Instant stored_at);
   Status RefreshProjection(const std::string& case_id);
   Status WriteProjection(const std::string& case_id, const CaseState& state);
+  // Indexes the case for duplicate detection when what is indexed changed.
+  // REQUIRES: m_mutex held, inside a transaction (store_dedup.cc).
+  Status IndexForDuplicates(const std::string& case_id, const schema::CaseRegistration& body);
+  Status PrepareDedupStatements();
+  // The read connection and the weights, made or refreshed when due.
+  // REQUIRES: m_read_mutex held.
+  Status ReadyForDuplicateReads();
+  Result<std::vector<DuplicateCandidate>> FindLocked(const dedup::Features& f, std::size_t limit);
+  // store_cases.cc: the petitioners of a case's projection (case_petitioners),
+  // the statements of the case list and of idempotent intake.
+  Status WritePetitioners(const std::string& case_id, const CaseState& state);
+  Status PrepareCaseStatements();
+  // REQUIRES: m_mutex held, inside a transaction. The stored answer for the
+  // key (checked against the request), or nullopt when the key is new.
+  Result<std::optional<IdempotentAnswer>> IdempotentLocked(const Idempotency& i);
+  Status StoreIdempotentLocked(const Idempotency& i, const schema::Event& stored, int status);
   Result<std::vector<StoredEvent>> EventsOfCase(std::string_view case_id);
 
   // Queues a local event to go down when its case's handler is below.
@@ -449,6 +592,11 @@ class Store {
   codes::Counting m_counting = codes::Counting::kCalendarDays;
   std::filesystem::path m_batch_dir;
   Env* m_env = &Env::Default();
+  // The case list's read-only connection, with the legal clocks in SQL
+  // (store_cases.cc); opened on first use.
+  struct CaseReader;
+  std::mutex m_reader_mutex;
+  std::unique_ptr<CaseReader> m_reader;
   std::string m_self;
   std::vector<std::string> m_children;
   sql::Db m_db;
@@ -456,8 +604,19 @@ class Store {
   int m_version = 0;
   struct Statements {
     sql::Stmt next_seq, bump_origin, insert_event, events_of_case, has_case, upsert_case,
-        next_case_no, bump_case_no, insert_blob, initial_case, matter_closed;
+        next_case_no, bump_case_no, get_case, insert_blob, has_blob, initial_case, matter_closed,
+        delete_petitioners, insert_petitioner, find_idempotent, insert_idempotent;
   } m_st;
+  DedupWrite m_dw;
+
+  // Duplicate reads (store_dedup.cc): their own connection and statements.
+  std::mutex m_read_mutex;
+  std::optional<sql::Db> m_read;
+  struct DedupRead {
+    sql::Stmt by_key, by_term, row, row_of_case, newest, sample, timeline;
+  } m_dr;
+  std::shared_ptr<const dedup::BigramWeights> m_weights;
+  std::int64_t m_weights_newest = -1;  // the newest indexed case when the weights were made
 };
 
 }  // namespace xf::node

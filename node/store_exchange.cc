@@ -453,7 +453,8 @@ std::vector<Store::ApplyProgress> Store::Applying() const {
   return out;
 }
 
-Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::string& self) {
+Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::string& self,
+                                            std::map<std::string, std::string>* rejected_cases) {
   const auto& h = in.header;
   const std::string sha256 =
       !in.bytes_sha256.empty() ? in.bytes_sha256 : in.bytes_file.empty() ? exchange::Sha256Hex(in.bytes) : "";
@@ -806,6 +807,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
       reject->Bind(1, h.batch_id).Bind(2, e.origin).Bind(3, id).Bind(4, rej.rule).Bind(5, rej.field)
           .Bind(6, rej.reason).Bind(7, now.seconds).Bind(8, charged);
       if (auto s = reject->Run(); !s) return s.error();
+      if (rejected_cases != nullptr) (*rejected_cases)[id] = e.case_id;
       receipt.rejected.push_back(std::move(rej));
       continue;
     }
@@ -877,7 +879,7 @@ std::vector<Store::LinkStatus> Store::Links() {
   if (!rd) return {};
   std::vector<LinkStatus> out;
   auto q = (*rd)->db.Prepare(
-      // The counts kept by the outbox's triggers (migration 9); the error of
+      // The counts kept by the outbox's triggers (migration 12); the error of
       // the first pending batch through the outbox_pending index.
       "SELECT link, queued - delivered, delivered, last_delivered, "
       "coalesce((SELECT last_error FROM outbox o WHERE o.link = c.link AND o.delivered_at IS NULL "
@@ -904,7 +906,7 @@ std::vector<Store::StreamGap> Store::Gaps() {
   if (!rd) return {};
   std::vector<StreamGap> out;
   auto q = (*rd)->db.Prepare(
-      // The held batches only, through their own index (migration 9).
+      // The held batches only, through their own index (migration 12).
       "SELECT b.origin, b.stream, coalesce(s.next_seq, 1), count(*), min(b.stored_at) "
       "FROM batches b INDEXED BY batches_held "
       "LEFT JOIN streams s ON s.origin = b.origin AND s.stream = b.stream WHERE b.state = 'held' "

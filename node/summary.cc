@@ -1,7 +1,12 @@
 #include "node/summary.h"
 
+#include <map>
+#include <memory>
+
 #include <boost/json.hpp>
 
+#include "exchange/batch.h"
+#include "exchange/crypto.h"
 #include "schema/validate.h"
 
 namespace xf::node::summary {
@@ -9,6 +14,36 @@ namespace xf::node::summary {
 namespace json = boost::json;
 
 std::string Make(const conformance::Report& report) { return conformance::ToJson(report); }
+
+conformance::VerifySummary KeyFileVerifier(const NodeConfig& config) {
+  auto keys = std::make_shared<std::map<std::string, std::optional<exchange::PublicKey>>>();
+  return [config, keys](const std::string& origin, std::string_view bytes,
+                        std::string_view signature) -> std::optional<bool> {
+    auto it = keys->find(origin);
+    if (it == keys->end()) {
+      std::optional<exchange::PublicKey> key;
+      std::vector<std::filesystem::path> files;
+      if (schema::IsNodeId(origin) && !config.key_directory.empty()) {
+        files.push_back(config.key_directory / (origin + ".pub"));
+      }
+      if (config.parent && config.parent->id == origin) files.push_back(config.parent->public_key);
+      for (const auto& c : config.children) {
+        if (c.id == origin) files.push_back(c.public_key);
+      }
+      for (const auto& f : files) {
+        std::error_code ec;
+        if (f.empty() || !std::filesystem::is_regular_file(f, ec)) continue;
+        if (auto k = exchange::PublicKey::LoadPem(f)) {
+          key = std::move(k).value();
+          break;
+        }
+      }
+      it = keys->emplace(origin, std::move(key)).first;
+    }
+    if (!it->second) return std::nullopt;
+    return exchange::VerifyBytes(*it->second, bytes, signature);
+  };
+}
 
 Result<Header> ParseHeader(std::string_view text) {
   if (text.size() > kMaxBytes) {

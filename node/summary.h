@@ -21,6 +21,7 @@
 
 #include "codes/date.h"
 #include "codes/result.h"
+#include "node/config.h"
 #include "node/conformance.h"
 #include "node/sqlite.h"
 
@@ -28,6 +29,13 @@ namespace xf::node::summary {
 
 inline constexpr std::size_t kMaxBytes = 2u << 20;  // a summary larger than this is refused
 inline constexpr std::size_t kListed = 20;           // rows kept in each list of a summary
+
+// Checks a held summary's signature again (the report shows whether the
+// children's accounts verify) with the keys this node's configuration
+// names: key_directory/<origin>.pub, else the parent's or a child's
+// public_key. A key is read when first asked for and kept; an origin with
+// no key file answers nullopt. Not thread-safe: one per report.
+conformance::VerifySummary KeyFileVerifier(const NodeConfig& config);
 
 // What the receiver reads back from a summary's JSON before storing it.
 struct Header {

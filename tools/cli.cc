@@ -109,6 +109,10 @@ int UsageError(const std::string& zh, const std::string& en, bool english, const
 
 }  // namespace
 
+std::string ClosestWord(const std::string& typed, const std::vector<std::string>& candidates) {
+  return Closest(typed, candidates);
+}
+
 bool English(const Args& args) {
   if (auto l = args.Get("lang")) return *l == "en";
   const char* env = std::getenv("XF_LANG");

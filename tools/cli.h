@@ -49,6 +49,10 @@ const std::vector<CommandSpec>& Commands();
 // process exit code (0 help, 2 usage errors, else the handler's).
 int RunCommandLine(const std::vector<CommandSpec>& commands, int argc, char** argv);
 
+// The candidate closest to what was typed, when close enough to be what was
+// meant ("countyy" → "county"); empty otherwise.
+std::string ClosestWord(const std::string& typed, const std::vector<std::string>& candidates);
+
 // True when this invocation's words are to be English: --lang en, else
 // XF_LANG=en…; Chinese otherwise.
 bool English(const Args& args);

@@ -5,6 +5,8 @@
 
 #include "node/backup.h"
 #include "node/data_dir.h"
+#include "tools/cli.h"
+#include "tools/progress.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -28,6 +30,23 @@ bool NodeRunning(const node::NodeConfig& config, std::string& url) {
   opts.timeout = std::chrono::milliseconds(1500);
   auto r = exchange::HttpCall("GET", url + "/healthz", {}, "", opts);
   return r && r->status == 200;
+}
+
+// A backup's or restore's steps on the progress display.
+node::BackupProgress Show(Progress& p) {
+  return [&p, step = -1](node::BackupStep s, std::uint64_t done, std::uint64_t total) mutable {
+    if (static_cast<int>(s) != step) {
+      step = static_cast<int>(s);
+      switch (s) {
+        case node::BackupStep::kDatabase: p.Step("数据库", "database"); break;
+        case node::BackupStep::kCheck: p.Step("完整性检查", "integrity check"); break;
+        case node::BackupStep::kAttachments: p.Step("附件", "attachments"); break;
+        case node::BackupStep::kBatchFiles: p.Step("批次文件", "batch files"); break;
+      }
+      p.SetTotal(total);
+    }
+    p.Set(done);
+  };
 }
 
 }  // namespace
@@ -56,11 +75,14 @@ int CmdBackup(const Args& args) {
     return 1;
   }
   const bool live = !lock;
-  auto r = node::BackupDataDir(config->data_dir, dest, config->node_id, live);
+  Progress progress("备份", "backup", 0, English(args));
+  auto r = node::BackupDataDir(config->data_dir, dest, config->node_id, live, Show(progress));
   if (!r) {
+    progress.Abandon();
     std::cerr << "xfctl backup: " << r.error().message << "\n";
     return 1;
   }
+  progress.Done();
   std::cout << "backup of node " << config->node_id << " (" << config->data_dir.string()
             << (live ? ", running: read-only" : "") << ") written to " << dest.string()
             << "; integrity_check ok\n";
@@ -102,11 +124,15 @@ int CmdRestore(const Args& args) {
   node::RestoreOptions options;
   options.force = args.Has("force");
   options.node_id = config->node_id;
+  Progress progress("恢复", "restore", 0, English(args));
+  options.progress = Show(progress);
   auto r = node::RestoreDataDir(src, config->data_dir, options);
   if (!r) {
+    progress.Abandon();
     std::cerr << "xfctl restore: " << r.error().message << "\n";
     return 1;
   }
+  progress.Done();
   std::cout << "restored " << src.string() << " into " << config->data_dir.string()
             << "; integrity_check ok\n";
   PrintSummary(r->restored);

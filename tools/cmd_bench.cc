@@ -20,6 +20,8 @@
 #include "schema/validate.h"
 #include "schema/xml.h"
 #include "tools/bench_data.h"
+#include "tools/cli.h"
+#include "tools/progress.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -76,8 +78,11 @@ int BenchIntake(const Args& args) {
   const schema::RecordLimits limits;
   std::vector<schema::Event> stored;
   stored.reserve(static_cast<std::size_t>(n));
+  Progress progress("基准：登记", "bench intake", static_cast<std::uint64_t>(n), English(args));
+  progress.Step("登记路径", "intake path");
   const auto t0 = Clock::now();
   for (int i = 0; i < n; ++i) {
+    progress.Advance();
     auto c = SampleCase(i, today);
     const auto v = schema::ValidateCase(c, **book, limits, today);
     if (!v.empty()) {
@@ -122,11 +127,13 @@ int BenchIntake(const Args& args) {
     }
     return per_row || txn->Commit().ok();
   };
+  progress.Step("原始 SQLite 插入", "raw SQLite inserts");
   const auto t2 = Clock::now();
   if (!insert_range(0, stored.size(), 0, true)) return 1;
   const auto t3 = Clock::now();
   if (!insert_range(0, stored.size(), 1'000'000'000, false)) return 1;
   const auto t4 = Clock::now();
+  progress.Done();
 
   const double intake = n / Seconds(t0, t1);
   const double raw_row = n / Seconds(t2, t3);
@@ -200,7 +207,10 @@ int BenchApply(const Args& args) {
   xml.reserve(static_cast<std::size_t>(n));
   std::vector<schema::Event> events;
   events.reserve(static_cast<std::size_t>(n));
+  Progress progress("基准：应用批次", "bench apply", static_cast<std::uint64_t>(n), English(args));
+  progress.Step("生成县的批次", "making the county's batch");
   for (long i = 0; i < n; ++i) {
+    progress.Advance();
     schema::Event e = CountyRegistration(SampleCase(i, today), i, clock.Now());
     xml.push_back(schema::EventToXml(e));
     events.push_back(std::move(e));
@@ -222,6 +232,8 @@ int BenchApply(const Args& args) {
     return 1;
   }
 
+  progress.Step("市接收并应用（验签、解压、解析、校验、入库）", "the city receives and applies it");
+  progress.SetTotal(0);
   const auto t0 = Clock::now();
   auto receipt = (*service)->Receive({*bytes, *sig, "110105", "110105"});
   const auto t1 = Clock::now();
@@ -245,6 +257,7 @@ int BenchApply(const Args& args) {
   }
   auto ins = raw->Prepare("INSERT INTO events VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   if (!ins) return 1;
+  progress.Step("原始 SQLite 插入", "raw SQLite inserts");
   const auto t2 = Clock::now();
   {
     node::sql::Txn txn(*raw);
@@ -258,6 +271,7 @@ int BenchApply(const Args& args) {
     if (!txn.Commit()) return 1;
   }
   const auto t3 = Clock::now();
+  progress.Done();
   const double apply = n / Seconds(t0, t1);
   const double raw_rate = n / Seconds(t2, t3);
   std::cout << std::fixed << std::setprecision(0) << "bench apply: one batch of " << n << " registrations ("
@@ -306,8 +320,11 @@ int BenchApplyStream(const Args& args) {
   // Two nodes made as an operator makes them: the county (only its keys are
   // used here) and the city that receives.
   const auto county = dir / "county", city = dir / "city";
+  Progress progress("基准：大批次", "bench apply --xml-mb", 0, English(args));
+  progress.Step("创建两个节点", "making the two nodes");
   std::ostringstream quiet;
   auto* old = std::cout.rdbuf(quiet.rdbuf());
+  auto* old_err = std::cerr.rdbuf(quiet.rdbuf());
   const bool made =
       CmdInit(Args(std::vector<std::string>{"--dir", county.string(), "--node-id", "110105", "--tier", "county",
                                             "--api-port", "0", "--exchange-port", "0", "--force"})) == 0 &&
@@ -317,6 +334,7 @@ int BenchApplyStream(const Args& args) {
                                                    "--key", (county / "keys" / "signing.pub").string(), "--cert",
                                                    (county / "keys" / "tls.crt").string()})) == 0;
   std::cout.rdbuf(old);
+  std::cerr.rdbuf(old_err);
   if (!made) return fail("cannot create the nodes: " + quiet.str());
   auto config = node::LoadConfig(city / "xfnode.yaml");
   if (!config) return fail(config.error().message);
@@ -383,7 +401,10 @@ int BenchApplyStream(const Args& args) {
     std::string head = exchange::BatchXml(h, {});
     head.resize(head.rfind("</batch>"));
     std::string buf = std::move(head);
+    progress.Step("生成批次文件", "writing the batch file");
+    progress.SetTotal(static_cast<std::uint64_t>(n));
     for (long i = 0; i < n; ++i) {
+      progress.Advance();
       buf += event_xml(i);
       if (buf.size() >= (1u << 20)) {
         xml_bytes += buf.size();
@@ -403,6 +424,8 @@ int BenchApplyStream(const Args& args) {
   const auto t_made = Clock::now();
 
   // The city, as a real process.
+  progress.Step("启动市节点", "starting the city");
+  progress.SetTotal(0);
   const std::filesystem::path xfnode = args.Get("xfnode", XfnodeBinary().string());
   auto proc = Process::Spawn({xfnode.string(), "--config", (city / "xfnode.yaml").string()}, dir / "city.log");
   if (!proc) return fail(proc.error().message);
@@ -426,6 +449,7 @@ int BenchApplyStream(const Args& args) {
                                 (city / "keys" / "tls.crt").string(), false};
   opts.expected_server_cn = "110100";
   opts.answer_timeout = std::chrono::minutes(30);
+  progress.Step("发送并应用", "sending, the city applying");
   const auto t0 = Clock::now();
   auto r = exchange::HttpCallFile("POST", url + "/v1/exchange/batches",
                                   {{"content-type", "application/zstd"},
@@ -444,6 +468,7 @@ int BenchApplyStream(const Args& args) {
     return fail("only " + std::to_string(receipt->AcceptedCount()) + " of " + std::to_string(n) + " accepted" +
                 (receipt->rejected.empty() ? std::string() : ": " + receipt->rejected.front().reason));
   }
+  progress.Done();
   const double secs = Seconds(t0, t1);
   std::cout << std::fixed << std::setprecision(0) << "bench apply: one batch of " << n << " registrations, "
             << xml_bytes / (1024 * 1024) << " MiB XML (" << zst_bytes / (1024 * 1024)

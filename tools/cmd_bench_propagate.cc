@@ -46,6 +46,8 @@
 #include "schema/xml.h"
 #include "tools/bench_data.h"
 #include "tools/topology.h"
+#include "tools/cli.h"
+#include "tools/progress.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -71,6 +73,7 @@ struct Options {
   int spacing_ms = 30;           // --spacing-ms: between two registrations
   fs::path dir;                  // --dir, or a temporary dir removed at the end
   bool keep_dir = false;
+  bool english = false;          // --lang en: the progress lines' words
 };
 
 int Fail(const std::string& message) {
@@ -102,6 +105,7 @@ Result<Options> ParseOptions(const Args& args) {
     return MakeError(Errc::kInvalidArgument, u);
   }
   Options o;
+  o.english = English(args);
   o.cases = std::atoi(args.Get("n", "200").c_str());
   o.events = std::atol(args.Get("events", "1000000").c_str());
   o.batch = std::atol(args.Get("batch", "10000").c_str());
@@ -434,14 +438,17 @@ Status WarmUp(ChainWatcher& watcher, const ApiTarget& county) {
 }
 
 int RunLatency(const Options& o) {
-  auto chain = CreateChain(o.dir / "latency");
-  if (!chain) return Fail(chain.error().message);
-  if (auto s = chain->StartAll(); !s) return Fail(s.error().message);
   std::cout << "bench propagate — latency: " << o.cases << " cases registered one at a time at 110105 (one every "
             << o.spacing_ms << " ms, after " << kWarmUpCases << " not counted), immediate mode (exchange interval 0)\n"
             << "  path 110105 → 110100 → 110000 → 100000, real xfnode processes, mutual TLS on 127.0.0.1; "
                "a watcher reads the three databases every 1 ms\n"
             << std::flush;
+  Progress progress("基准：时延", "bench propagate, latency", 0, o.english);
+  progress.Step("建立并启动四个节点", "creating and starting four nodes");
+  auto chain = CreateChain(o.dir / "latency");
+  if (!chain) return Fail(chain.error().message);
+  if (auto s = chain->StartAll(); !s) return Fail(s.error().message);
+  progress.Step("预热、逐件登记并等待到达国家", "warming up, registering one at a time, waiting at 100000");
   auto watcher = ChainWatcher::Start(*chain, std::chrono::microseconds(1000));
   if (!watcher) return Fail(watcher.error().message);
   const ApiTarget county = chain->Node(kCounty).api;
@@ -450,8 +457,10 @@ int RunLatency(const Options& o) {
   if (!sent) return Fail("registration refused: " + sent.error().message);
   const bool all = WaitAtNational(**watcher, *sent, 60);
   const auto samples = Collect(**watcher, *sent);
+  progress.Step("测量单跳开销", "measuring a hop's fixed costs");
   auto costs = MeasureHopCosts(*chain, o.dir, 50);
   if (!costs) return Fail(costs.error().message);
+  progress.Done();
   PrintLatency(o, samples, *costs);
   if (!all) return Fail("not every case reached 100000 within 60 s " + (*watcher)->Error());
   return 0;
@@ -644,17 +653,23 @@ void PrintThroughput(const Options& o, const GeneratedBatches& g, double gen_s, 
 }
 
 int RunThroughput(const Options& o) {
+  Progress progress("基准：吞吐", "bench propagate, throughput", 0, o.english);
+  progress.Step("建立四个节点", "creating four nodes");
   auto created = CreateChain(o.dir / "chain");
   if (!created) return Fail(created.error().message);
   Topology& chain = *created;
+  progress.Step("生成并签名县的批次", "making and signing the county's batches");
   const auto g0 = Clock::now();
   auto g = MakeBatches(chain.Node(kCounty).dir, o.events, o.batch);
   if (!g) return Fail(g.error().message);
   const double gen_s = Secs(Clock::now() - g0);
+  progress.Step("单个节点应用", "one node applying them");
   auto one = RunOneNode(o, chain.Node(kCounty).dir, *g);
   if (!one) return Fail(one.error().message);
+  progress.Step("经市、省传到国家", "through the city and province to 100000");
   auto times = RunChain(chain, *g, o.events);
   if (!times) return Fail(times.error().message);
+  progress.Done();
   PrintThroughput(o, *g, gen_s, *one, *times);
   return 0;
 }

@@ -1,11 +1,15 @@
 // xfctl conformance: the conformance report (node/CONFORMANCE.md), read
 // straight from the node's database opened read-only, so it works whether
 // or not the node is running.
+#include <cstdlib>
 #include <iostream>
 
 #include "codes/codebook.h"
 #include "node/conformance.h"
 #include "node/conformance_html.h"
+#include "node/summary.h"
+#include "tools/cli.h"
+#include "tools/progress.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -15,7 +19,9 @@ int CmdConformanceBatch(const Args& args);
 
 int CmdConformance(const Args& args) {
   if (args.Has("batch")) return CmdConformanceBatch(args);
-  if (auto u = args.Unknown({"node", "config", "since", "until", "format", "out"}); !u.empty()) {
+  if (auto u = args.Unknown(
+          {"node", "config", "since", "until", "format", "out", "node-id", "page", "q", "sort"});
+      !u.empty()) {
     std::cerr << "xfctl conformance: " << u << "\n";
     return 2;
   }
@@ -37,31 +43,62 @@ int CmdConformance(const Args& args) {
       (std::string(key) == "since" ? o.since : o.until) = Instant::FromDate(*d);
     }
   }
+  // The drill-down: --node-id ID (a jurisdiction of the tree), one page of
+  // its origins (--page N, --q TEXT by id or name), ordered by --sort.
+  o.tree = true;
+  o.scope = args.Get("node-id", "");
+  o.query = args.Get("q", "");
+  if (auto page = args.Get("page")) {
+    char* end = nullptr;
+    const long n = std::strtol(page->c_str(), &end, 10);
+    if (page->empty() || *end != '\0' || n < 1) {
+      std::cerr << "xfctl conformance: --page wants a page number from 1, not '" << *page << "'\n";
+      return 2;
+    }
+    o.page = static_cast<std::size_t>(n);
+  }
+  const std::string sort = args.Get("sort", "score");
+  if (sort != "score" && sort != "id") {
+    std::cerr << "xfctl conformance: --sort is score (worst first) or id\n";
+    return 2;
+  }
+  o.sort = sort == "id" ? node::conformance::SortBy::kId : node::conformance::SortBy::kScore;
+  o.verify = node::summary::KeyFileVerifier(*config);
   const std::string format = args.Get("format", "text");
   if (format != "text" && format != "json" && format != "html") {
     std::cerr << "xfctl conformance: --format is text, json or html\n";
     return 2;
   }
+  // Steps on stderr (a bar on a terminal): the report itself goes to stdout or --out.
+  Progress progress("合规报告", "conformance report", 0, English(args));
+  progress.Step("读取代码表", "code tables");
   auto book = codes::CodeBook::Load(config->codes_dir.empty() ? codes::DefaultDataDir() : config->codes_dir);
   if (!book) {
+    progress.Abandon();
     std::cerr << "xfctl: code tables: " << book.error().message << "\n";
     return 1;
   }
+  progress.Step("计算", "computing");
   auto report = node::conformance::ComputeFromFile(config->data_dir / "xfnode.db", **book, o);
   if (!report) {
+    progress.Abandon();
     std::cerr << "xfctl: " << report.error().message << "\n";
     return 1;
   }
+  progress.Step("生成 " + format, "rendering " + format);
   const std::string out = format == "json"   ? node::conformance::ToJson(*report) + "\n"
                           : format == "html" ? node::conformance::ToHtml(*report, **book)
-                                             : node::conformance::ToText(*report);
+                                             : node::conformance::ToText(*report, book->get());
   if (auto file = args.Get("out")) {
     if (auto s = WriteFile(*file, out); !s) {
+      progress.Abandon();
       std::cerr << "xfctl: " << s.error().message << "\n";
       return 1;
     }
+    progress.Done(*file);
     return 0;
   }
+  progress.Done();
   std::cout << out;
   return 0;
 }

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <memory>
 
 #include "codes/codebook.h"
@@ -28,6 +29,8 @@
 #include "node/store.h"
 #include "schema/detail/xsd.h"
 #include "schema/validate.h"
+#include "tools/cli.h"
+#include "tools/progress.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -587,7 +590,19 @@ int CmdExport(const Args& args) {
     return {};
   };
   std::size_t blobs = 0, missing = 0;
+  Progress progress("导出批次", "exporting batches", items.size(), English(args));
   for (const auto& it : items) {
+    std::ostringstream line;  // this batch's lines, printed past the progress bar
+    struct Flush {
+      Progress& p;
+      std::ostringstream& l;
+      ~Flush() {
+        std::string text = l.str();
+        if (!text.empty() && text.back() == '\n') text.pop_back();
+        if (!text.empty()) p.Say(text, stdout);
+        p.Advance();
+      }
+    } flush{progress, line};
     const std::string stem = std::to_string(it.qseq) + ".batch";
     json::object meta{{"batch_id", it.batch_id},
                       {"origin", it.origin},
@@ -622,7 +637,7 @@ int CmdExport(const Args& args) {
           return 1;
         }
         // Not held here: the receiver holds the batch until it arrives, and says so.
-        std::cout << "  attachment " << sha << " of " << it.batch_id
+        line << "  attachment " << sha << " of " << it.batch_id
                   << " is not held here: the receiver will hold the batch until it arrives\n";
         ++missing;
         continue;
@@ -630,10 +645,11 @@ int CmdExport(const Args& args) {
       ++here;
       ++blobs;
     }
-    std::cout << "  " << std::left << std::setw(5) << it.qseq << " " << std::setw(26) << it.batch_id
+    line << "  " << std::left << std::setw(5) << it.qseq << " " << std::setw(26) << it.batch_id
               << " " << fs::file_size(dir / (stem + ".zst"), ec) << " bytes, " << here << "/"
               << it.attachments.size() << " attachments\n";
   }
+  progress.Done();
   std::cout << "exported " << items.size() << " undelivered batch(es) for " << *link << " ("
             << made << " packed now, " << blobs << " attachment(s) copied"
             << (missing ? ", " + std::to_string(missing) + " not held here" : "") << ") to "
@@ -762,7 +778,7 @@ Status ProvideBlob(Target& t, const std::string& sha, const fs::path& file) {
 // Exit status 4: nothing refused, but a batch is held for attachments not on the medium.
 constexpr int kHeldForAttachments = 4;
 
-int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir) {
+int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir, bool english) {
   std::vector<ExportedBatch> batches;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
@@ -797,21 +813,33 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
   fs::create_directories(receipts, ec);
   int refused = 0, held = 0;
   std::size_t accepted = 0, rejected = 0, blobs = 0;
+  Progress progress("导入批次", "importing batches", batches.size(), english);
   for (const auto& b : batches) {
+    std::ostringstream line;  // this batch's lines, printed past the progress bar
+    struct Flush {
+      Progress& p;
+      std::ostringstream& l;
+      ~Flush() {
+        std::string text = l.str();
+        if (!text.empty() && text.back() == '\n') text.pop_back();
+        if (!text.empty()) p.Say(text, stdout);
+        p.Advance();
+      }
+    } flush{progress, line};
     const std::string batch_id = JsonString(b.meta, "batch_id");
     const std::string from = JsonString(b.meta, "from");
     const std::string link = JsonString(b.meta, "link");
-    std::cout << "  " << std::left << std::setw(5) << b.qseq << " " << std::setw(26) << batch_id
+    line << "  " << std::left << std::setw(5) << b.qseq << " " << std::setw(26) << batch_id
               << " ";
     if (!link.empty() && link != config.node_id) {
-      std::cout << "REFUSED: exported by " << from << " for " << link << ", not for this node ("
+      line << "REFUSED: exported by " << from << " for " << link << ", not for this node ("
                 << config.node_id << ")\n";
       ++refused;
       continue;
     }
     auto sig = ReadFile(fs::path(b.zst).replace_extension(".sig"), 4096);
     if (!sig) {
-      std::cout << "REFUSED: " << sig.error().message << "\n";
+      line << "REFUSED: " << sig.error().message << "\n";
       ++refused;
       continue;
     }
@@ -819,7 +847,7 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
     if (const std::string es = JsonString(b.meta, "events_signature"); !es.empty()) {
       auto decoded = exchange::Base64Decode(es);
       if (!decoded) {
-        std::cout << "REFUSED: the events signature in " << batch_id << ".json is not base64\n";
+        line << "REFUSED: the events signature in " << batch_id << ".json is not base64\n";
         ++refused;
         continue;
       }
@@ -832,7 +860,7 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
         const fs::path file = dir / "blobs" / sha;
         if (!fs::exists(file, ec)) continue;
         if (auto s = ProvideBlob(t, sha, file); !s) {
-          std::cout << "\n        attachment " << sha << " on the medium refused: " << s.error().message;
+          line << "\n        attachment " << sha << " on the medium refused: " << s.error().message;
           continue;
         }
         provided = true;
@@ -841,22 +869,22 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
       if (provided) r = ReceiveBatch(t, b.zst, *sig, meta);
     }
     if (r.refused) {
-      std::cout << "REFUSED (" << ErrcName(r.refused->code) << "): " << r.refused->message << "\n";
+      line << "REFUSED (" << ErrcName(r.refused->code) << "): " << r.refused->message << "\n";
       ++refused;
       continue;
     }
     if (!r.missing.empty()) {
-      std::cout << "HELD: waiting for " << r.missing.size()
+      line << "HELD: waiting for " << r.missing.size()
                 << " attachment(s) neither held here nor on the medium; no receipt until they come:\n";
-      for (const auto& sha : r.missing) std::cout << "        missing attachment " << sha << "\n";
+      for (const auto& sha : r.missing) line << "        missing attachment " << sha << "\n";
       ++held;
       continue;
     }
     const auto& rc = *r.receipt;
-    std::cout << rc.status << ", " << rc.AcceptedCount() << " accepted, " << rc.rejected.size()
+    line << rc.status << ", " << rc.AcceptedCount() << " accepted, " << rc.rejected.size()
               << " rejected\n";
     for (const auto& x : rc.rejected) {
-      std::cout << "        rejected " << (x.event_id.empty() ? "(batch)" : x.event_id) << " "
+      line << "        rejected " << (x.event_id.empty() ? "(batch)" : x.event_id) << " "
                 << x.rule << (x.field.empty() ? "" : " " + x.field) << ": " << x.reason << "\n";
     }
     accepted += rc.AcceptedCount();
@@ -874,6 +902,7 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
       return 1;
     }
   }
+  progress.Done();
   const std::size_t answered = batches.size() - static_cast<std::size_t>(refused + held);
   std::cout << "imported " << answered << " of " << batches.size() << " batch(es) into " << config.node_id
             << (t.api ? " through the running node" : "") << ": " << accepted << " record(s) accepted, "
@@ -895,7 +924,7 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
 
 // ---- import --receipts --------------------------------------------------------
 
-int ImportReceipts(Target& t, fs::path dir) {
+int ImportReceipts(Target& t, fs::path dir, bool english) {
   std::error_code ec;
   // Accept the export folder as well as its receipts/ folder.
   if (fs::is_directory(dir / "receipts", ec)) dir /= "receipts";
@@ -924,15 +953,27 @@ int ImportReceipts(Target& t, fs::path dir) {
   }
   std::sort(receipts.begin(), receipts.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
+  Progress progress("导入回执", "importing receipts", receipts.size(), english);
   for (const auto& [qseq, meta] : receipts) {
+    std::ostringstream line;  // this batch's lines, printed past the progress bar
+    struct Flush {
+      Progress& p;
+      std::ostringstream& l;
+      ~Flush() {
+        std::string text = l.str();
+        if (!text.empty() && text.back() == '\n') text.pop_back();
+        if (!text.empty()) p.Say(text, stdout);
+        p.Advance();
+      }
+    } flush{progress, line};
     const std::string stem = std::to_string(qseq) + ".receipt";
     const std::string receiver = JsonString(meta, "receiver");
-    std::cout << "  " << std::left << std::setw(5) << qseq << " " << std::setw(26)
+    line << "  " << std::left << std::setw(5) << qseq << " " << std::setw(26)
               << JsonString(meta, "batch_id") << " ";
     auto xml = ReadFile(dir / (stem + ".xml"), 64 << 20);
     auto sig = ReadFile(dir / (stem + ".sig"), 4096);
     if (!xml || !sig) {
-      std::cout << "FAILED: " << (!xml ? xml.error().message : sig.error().message) << "\n";
+      line << "FAILED: " << (!xml ? xml.error().message : sig.error().message) << "\n";
       ++failed;
       continue;
     }
@@ -953,25 +994,26 @@ int ImportReceipts(Target& t, fs::path dir) {
       accepted = t.local->service->AcceptReceipt(receiver, qseq, *xml, *sig);
     }
     if (!accepted) {
-      std::cout << "FAILED: " << accepted.error().message << "\n";
+      line << "FAILED: " << accepted.error().message << "\n";
       ++failed;
       continue;
     }
     ++delivered;
     auto receipt = exchange::ParseReceiptXml(*xml);
-    std::cout << "delivered to " << receiver;
+    line << "delivered to " << receiver;
     if (receipt) {
-      std::cout << " (" << receipt->status << ", " << receipt->accepted.size() << " accepted, "
+      line << " (" << receipt->status << ", " << receipt->accepted.size() << " accepted, "
                 << receipt->rejected.size() << " rejected)";
     }
-    std::cout << "\n";
+    line << "\n";
     if (receipt) {
       for (const auto& x : receipt->rejected) {
-        std::cout << "        rejected " << (x.event_id.empty() ? "(batch)" : x.event_id) << " "
+        line << "        rejected " << (x.event_id.empty() ? "(batch)" : x.event_id) << " "
                   << x.rule << (x.field.empty() ? "" : " " + x.field) << ": " << x.reason << "\n";
       }
     }
   }
+  progress.Done();
   std::cout << delivered << " receipt(s) accepted, " << failed << " failed\n";
   return failed ? 1 : 0;
 }
@@ -1000,7 +1042,7 @@ int CmdImport(const Args& args) {
     std::cerr << "xfctl import: " << target.error().message << "\n";
     return target.error().code == Errc::kUnavailable ? 3 : 1;
   }
-  return in ? ImportBatches(*target, *config, *in) : ImportReceipts(*target, *receipts);
+  return in ? ImportBatches(*target, *config, *in, English(args)) : ImportReceipts(*target, *receipts, English(args));
 }
 
 }  // namespace xf::tools

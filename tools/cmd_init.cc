@@ -9,12 +9,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 
+#include "codes/codebook.h"
 #include "exchange/crypto.h"
 #include "schema/validate.h"
+#include "tools/cli.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -92,6 +95,82 @@ std::string ModeText(unsigned mode) {
   return buf;
 }
 
+// The tiers, and what node id each takes (tools/README.md, "xfctl init").
+const std::vector<std::string> kTiers = {"national", "province", "city", "county", "department"};
+
+// The tier a node id's form belongs to.
+std::string TierOfId(const std::string& id) {
+  if (id.find('.') != std::string::npos) return "department";
+  if (id == "100000") return "national";
+  if (id.size() == 6 && id.compare(2, 4, "0000") == 0) return "province";
+  if (id.size() == 6 && id.compare(4, 2, "00") == 0) return "city";
+  return "county";
+}
+
+const char* TierWords(const std::string& tier) {
+  return tier == "national" ? "国家级" : tier == "province" ? "省级" : tier == "city" ? "地市级"
+       : tier == "county" ? "县级" : "职能部门";
+}
+
+// A municipality's conventional city-level id (市辖区 xx0100, 县 xx0200 of
+// 北京、天津、上海、重庆): not a place in the ministry's list, but the id the
+// city level of a municipality's tree takes.
+bool MunicipalityCity(const std::string& id) {
+  static const char* const kMunicipalities[] = {"11", "12", "31", "50"};
+  if (id.size() != 6 || (id.compare(2, 4, "0100") != 0 && id.compare(2, 4, "0200") != 0)) return false;
+  return std::any_of(std::begin(kMunicipalities), std::end(kMunicipalities),
+                     [&](const char* m) { return id.compare(0, 2, m) == 0; });
+}
+
+// Empty when tier and id agree; else why not, in words for the operator
+// (Chinese, or English), naming what is allowed. `warning` gets what is
+// allowed but worth saying (a code no longer in use).
+std::string CheckTierAndId(const std::string& tier, const std::string& id, bool en, std::string& warning) {
+  const std::string allowed =
+      en ? "allowed: national 100000; province PP0000; city PPCC00 (also a municipality's 110100, 120100, 310100, "
+           "500100, 500200); county PPCCNN; department NNNNNN.ORG (a division code or 100000, a dot, 1–18 of "
+           "0-9A-Z)"
+         : "允许：national 100000；province PP0000；city PPCC00（含直辖市的 110100、120100、310100、500100、500200）；"
+           "county PPCCNN；department NNNNNN.机构代码（行政区划代码或 100000，加点，再加 1–18 位 0-9A-Z）";
+  if (std::find(kTiers.begin(), kTiers.end(), tier) == kTiers.end()) {
+    const std::string near = ClosestWord(tier, kTiers);
+    return en ? "unknown tier '" + tier + "'" + (near.empty() ? "" : "; did you mean --tier " + near + "?") +
+                    " (national, province, city, county, department)"
+              : "未知的层级 '" + tier + "'" + (near.empty() ? "" : "；是否想用 --tier " + near + "？") +
+                    "（可用：national、province、city、county、department）";
+  }
+  if (!schema::IsNodeId(id)) {
+    return en ? "'" + id + "' is not a node id; " + allowed : "'" + id + "' 不是节点编号；" + allowed;
+  }
+  const std::string fits = TierOfId(id);
+  const bool municipality = MunicipalityCity(id);
+  if (fits != tier && !(tier == "city" && municipality)) {
+    return en ? "--tier " + tier + " and --node-id " + id + " do not agree: " + id + " is the id of a " + fits +
+                    " node (--tier " + fits + "?); " + allowed
+              : "--tier " + tier + " 与 --node-id " + id + " 不符：" + id + " 是" + TierWords(fits) + "（" + fits +
+                    "）节点的编号（是否应为 --tier " + fits + "？）；" + allowed;
+  }
+  // The code tables: the division must exist (in some year) at its level.
+  auto book = codes::CodeBook::Load(codes::DefaultDataDir());
+  if (!book) {
+    warning = en ? "the code tables cannot be read (" + book.error().message + "): the id's division was not checked"
+                 : "无法读取代码表（" + book.error().message + "），未核对编号对应的行政区划";
+    return "";
+  }
+  const std::string division = id.substr(0, 6);
+  if (division == "100000" || municipality) return "";
+  const auto periods = (*book)->Periods(codes::table::kDivision, division);
+  if (periods.empty()) {
+    return en ? division + " is not a division code of GB/T 2260 in any year (xfctl codes show " + division + "); " + allowed
+              : division + " 不是任何年份的 GB/T 2260 行政区划代码（xfctl codes show " + division + "）；" + allowed;
+  }
+  if (const auto* now = (*book)->Find(codes::table::kDivision, division, SystemClock().Now().ToDate()); now == nullptr) {
+    warning = (en ? "note: " : "注意：") +
+              (*book)->WhyNotValid(codes::table::kDivision, division, SystemClock().Now().ToDate());
+  }
+  return "";
+}
+
 }  // namespace
 
 int CmdInit(const Args& args) {
@@ -117,12 +196,6 @@ int CmdInit(const Args& args) {
     std::cerr << "xfctl init: --system takes no value\n";
     return 2;
   }
-  if (!schema::IsNodeId(*node_id)) {
-    std::cerr << "xfctl init: '" << *node_id
-              << "' is not a node id (a 6-digit division code, optionally followed by . and an "
-                 "organisation code)\n";
-    return 2;
-  }
   // The national root key the signed directory is verified with.
   std::optional<exchange::PublicKey> root_key;
   if (auto root = args.Get("root-key")) {
@@ -134,6 +207,13 @@ int CmdInit(const Args& args) {
     root_key.emplace(std::move(k).value());
   }
   const std::string tier = args.Get("tier", "county");
+  // Tier and id agree before anything is written (no file is left behind a refusal).
+  std::string warning;
+  if (const std::string why = CheckTierAndId(tier, *node_id, English(args), warning); !why.empty()) {
+    std::cerr << "xfctl init: " << why << "\n";
+    return 2;
+  }
+  if (!warning.empty()) std::cerr << "xfctl init: " << warning << "\n";
   const std::string alg_name = args.Get("alg", "ed25519");
   auto alg = exchange::SignAlgFromName(alg_name);
   if (!alg) {

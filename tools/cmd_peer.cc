@@ -6,6 +6,7 @@
 
 #include "exchange/crypto.h"
 #include "schema/validate.h"
+#include "tools/cli.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -108,6 +109,21 @@ int CmdPeer(const std::string& sub, const Args& args) {
   }
   std::filesystem::rename(config->file.string() + ".tmp", config->file);
   std::cout << role << " " << id << " added to " << config->file.string() << " (restart the node to use it)\n";
+  const bool en = English(args);
+  if (!args.Get("url")) {
+    // Added all the same (an air-gapped link has no URL), but say what it means.
+    if (role == "parent") {
+      std::cerr << (en ? "xfctl peer add: warning: the parent " + id + " has no --url: this node cannot push its "
+                             "batches up nor fetch what comes down; they wait for offline transfer (xfctl export / "
+                             "import). To exchange online, run this again with --url https://HOST:PORT\n"
+                       : "xfctl peer add: 警告：上级 " + id + " 没有 --url：本节点无法向上推送批次，也无法拉取下发的信访件，"
+                             "只能离线交换（xfctl export / import）。要在线交换，请加 --url https://主机:端口 再执行一次\n");
+    } else if (!args.Has("pull")) {
+      std::cerr << (en ? "xfctl peer add: note: the child " + id + " has neither --url nor --pull: what goes down to "
+                             "it waits for offline transfer (xfctl export)\n"
+                       : "xfctl peer add: 提示：下级 " + id + " 既没有 --url 也没有 --pull：发往它的批次只能离线交换（xfctl export）\n");
+    }
+  }
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #   tools/dev.sh sanitize      the same tests in an ASan+UBSan build (build-asan/)
 #   tools/dev.sh tsan          the same tests in a ThreadSanitizer build (build-tsan/)
 #   tools/dev.sh fuzz [SECS]   every fuzz target under libFuzzer for SECS seconds each (build-fuzz/, clang)
+#   tools/dev.sh screenshots [DIR]  the status page and the national report, 3 levels down, as PNGs (default docs/)
 #   tools/dev.sh deps | build
 # Environment: XF_BUILD (build dir, default build/), XF_JOBS (parallel jobs).
 set -euo pipefail
@@ -46,7 +47,7 @@ configure_and_build() {  # build-dir, extra cmake args…
 }
 
 run_tests() {  # build-dir
-  ctest --test-dir "$1" --output-on-failure --parallel "$JOBS" --timeout 900
+  ctest --test-dir "$1" --output-on-failure --parallel "$JOBS" --timeout $((900 * ${XF_TEST_TIME_SCALE:-1}))
 }
 
 # Runs every target listed in build-fuzz/fuzz-targets.txt ("name seed…") for
@@ -80,6 +81,41 @@ run_fuzz() {  # build-dir seconds
   return $failed
 }
 
+# A national node of 3,000 real origins (xfctl init, then xfctl bench report
+# --node: 300,000 events over 400 days, the provinces' and cities' signed
+# summaries), served by xfnode; tools/report_browser.py takes the status page,
+# the national report and the first link three levels down in headless
+# Chromium, checking the layout as conformance_html.sh does.
+screenshots() {  # build-dir out-dir
+  local xfctl=$1/tools/xfctl xfnode=$1/node/xfnode out=$2 work pid url=""
+  work=$(mktemp -d /tmp/xf-screenshots-XXXXXX)
+  "$xfctl" init --dir "$work/national" --node-id 100000 --tier national --name 国家信访局 \
+    --api-port 0 --exchange-port 0 >/dev/null
+  "$xfctl" bench report --node "$work/national" --events 300000 --origins 3000 --days 400 --summaries --runs 0
+  "$xfnode" --config "$work/national/xfnode.yaml" >"$work/xfnode.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 240); do
+    if [ -s "$work/national/data/api.url" ]; then
+      url=$(tr -d ' \n' <"$work/national/data/api.url")
+      curl -sf "$url/healthz" >/dev/null && break
+    fi
+    url=""
+    sleep 0.25
+  done
+  local rc=0
+  if [ -z "$url" ]; then
+    echo "xfnode did not start (log: $work/xfnode.log)" >&2
+    rc=1
+  else
+    mkdir -p "$out"
+    python3 "$ROOT/tools/report_browser.py" "$url" --check --shots "$out" --height 1400 || rc=$?
+  fi
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null || true
+  [ $rc -eq 0 ] && rm -rf "$work" && echo "== screenshots in $out"
+  return $rc
+}
+
 cmd=${1:-test}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -89,16 +125,18 @@ case "$cmd" in
   sanitize)
     deps
     configure_and_build "${XF_BUILD_ASAN:-$ROOT/build-asan}" -DXF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests "${XF_BUILD_ASAN:-$ROOT/build-asan}" ;;
+    # The harness's failure bounds (XF_TEST_TIME_SCALE): sanitized processes are slower.
+    XF_TEST_TIME_SCALE=${XF_TEST_TIME_SCALE:-3} ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests "${XF_BUILD_ASAN:-$ROOT/build-asan}" ;;
   tsan)
     deps
     configure_and_build "${XF_BUILD_TSAN:-$ROOT/build-tsan}" -DXF_TSAN=ON
-    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_tests "${XF_BUILD_TSAN:-$ROOT/build-tsan}" ;;
+    XF_TEST_TIME_SCALE=${XF_TEST_TIME_SCALE:-6} TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_tests "${XF_BUILD_TSAN:-$ROOT/build-tsan}" ;;
   fuzz)
     deps "${FUZZ_PACKAGES[@]}"
     fdir=${XF_BUILD_FUZZ:-$ROOT/build-fuzz}
     CC=clang-16 CXX=clang++-16 cmake -S "$ROOT" -B "$fdir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXF_FUZZ=ON >/dev/null
     run_fuzz "$fdir" "${1:-60}" ;;
   demo) deps; configure_and_build "$BUILD"; "$BUILD/tools/xfctl" demo "$@" ;;
-  *) echo "usage: tools/dev.sh demo|test|sanitize|tsan|fuzz [SECONDS]|deps|build" >&2; exit 2 ;;
+  screenshots) deps; configure_and_build "$BUILD"; screenshots "$BUILD" "${1:-$ROOT/docs}" ;;
+  *) echo "usage: tools/dev.sh demo|test|sanitize|tsan|fuzz [SECONDS]|screenshots [DIR]|deps|build" >&2; exit 2 ;;
 esac

@@ -81,6 +81,9 @@ bool WaitHealthy(const std::string& url, int seconds);
 int CmdInit(const Args& args);
 int CmdStatus(const Args& args);
 int CmdCase(const std::string& sub, const Args& args);
+// cmd_case_view.cc: xfctl case list and xfctl case show.
+int CaseList(const node::NodeConfig& config, const ApiTarget& api, const Args& args);
+int CaseShow(const node::NodeConfig& config, const ApiTarget& api, const std::string& case_id, const Args& args);
 int CmdDemo(const Args& args);
 int CmdBench(const std::string& what, const Args& args);
 int CmdBackup(const Args& args);

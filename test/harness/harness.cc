@@ -8,7 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -27,6 +29,12 @@ std::string XfnodeBin() { return Env("XFNODE", "xfnode"); }
 std::string XfctlBin() { return Env("XFCTL", "xfctl"); }
 
 }  // namespace
+
+std::chrono::seconds Patience(std::chrono::seconds bound) {
+  const char* scale = std::getenv("XF_TEST_TIME_SCALE");
+  const long n = scale != nullptr ? std::strtol(scale, nullptr, 10) : 1;
+  return bound * std::clamp(n, 1L, 100L);
+}
 
 TempDir::TempDir(const std::string& prefix) {
   std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
@@ -74,6 +82,39 @@ CommandResult RunCommand(const std::vector<std::string>& args) {
   return r;
 }
 
+SplitResult RunCommandSplit(const std::vector<std::string>& args) {
+  // stderr to a file, stdout through a pipe: neither can block the other.
+  char tmpl[] = "/tmp/xf-stderr-XXXXXX";
+  const int errfd = ::mkstemp(tmpl);
+  if (errfd < 0) return {};
+  ::unlink(tmpl);
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return {};
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipefd[1], 1);
+    ::dup2(errfd, 2);
+    ::execvp(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(pipefd[1]);
+  SplitResult r;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) r.out.append(buf, static_cast<std::size_t>(n));
+  ::close(pipefd[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  ::lseek(errfd, 0, SEEK_SET);
+  while ((n = ::read(errfd, buf, sizeof buf)) > 0) r.err.append(buf, static_cast<std::size_t>(n));
+  ::close(errfd);
+  return r;
+}
+
 NodeProcess::NodeProcess(std::filesystem::path dir, std::string node_id, std::string tier,
                          std::vector<std::string> extra)
     : m_dir(std::move(dir)), m_node_id(std::move(node_id)) {
@@ -109,7 +150,7 @@ bool NodeProcess::Start() {
   }
   ::close(fd);
   m_pid = pid;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline = std::chrono::steady_clock::now() + Patience(std::chrono::seconds(30));
   while (std::chrono::steady_clock::now() < deadline) {
     if (!Running()) return false;
     if (std::filesystem::exists(m_dir / "data" / "api.url", ec)) {

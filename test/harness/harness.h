@@ -5,6 +5,7 @@
 // real HTTP. $XFNODE and $XFCTL name the binaries (ctest sets them).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -13,6 +14,11 @@
 #include "exchange/http.h"
 
 namespace xf::test {
+
+// A failure bound stretched for slow builds: `bound` times the integer in
+// XF_TEST_TIME_SCALE (tools/dev.sh sets it for the sanitizer builds, where
+// every process runs several times slower), `bound` when it is unset.
+std::chrono::seconds Patience(std::chrono::seconds bound);
 
 // A fresh directory under $TMPDIR, removed on destruction unless
 // $XF_KEEP_TEST_DIRS is set.
@@ -38,6 +44,12 @@ struct CommandResult {
   std::string output;
 };
 CommandResult RunCommand(const std::vector<std::string>& argv);
+// The same with stdout and stderr apart (a table on stdout, progress on stderr).
+struct SplitResult {
+  int status = -1;
+  std::string out, err;
+};
+SplitResult RunCommandSplit(const std::vector<std::string>& argv);
 
 class NodeProcess {
  public:

@@ -1,5 +1,6 @@
 #include "test/harness/topology.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -62,7 +63,7 @@ std::uint16_t FreePort() {
 }
 
 bool WaitUntil(const std::function<bool()>& condition, std::chrono::seconds deadline) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
+  const auto until = std::chrono::steady_clock::now() + Patience(deadline);
   for (;;) {
     if (condition()) return true;
     if (std::chrono::steady_clock::now() >= until) return false;
@@ -72,7 +73,9 @@ bool WaitUntil(const std::function<bool()>& condition, std::chrono::seconds dead
 
 CommandResult Xfctl(const std::vector<std::string>& args) {
   const char* bin = std::getenv("XFCTL");
-  std::vector<std::string> argv{bin && *bin ? bin : "xfctl"};
+  // stdout and stderr come back together here: no progress lines among the
+  // output (test/integration/progress.sh tests them).
+  std::vector<std::string> argv{"env", "XF_PROGRESS=off", bin && *bin ? bin : "xfctl"};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv);
 }

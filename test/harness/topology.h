@@ -119,8 +119,8 @@ std::string TierOf(const std::string& id);
 // A loopback port free at the time of the call.
 std::uint16_t FreePort();
 
-// Polls `condition` until it holds or `deadline` passes; the deadline is a
-// failure bound only, never a timing assertion.
+// Polls `condition` until it holds or `deadline` (through Patience) passes;
+// the deadline is a failure bound only, never a timing assertion.
 bool WaitUntil(const std::function<bool()>& condition,
                std::chrono::seconds deadline = std::chrono::seconds(60));
 

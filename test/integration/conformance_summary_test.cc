@@ -2,8 +2,9 @@
 // processes: national 100000 ← province 110000 ← county 110105. Each node
 // below national signs its own report and sends it up; the province forwards
 // the county's unchanged, so the national holds both, each verifiable with
-// its origin's key, and lists them in its report. Forged, misaddressed and
-// outdated summaries are refused or ignored.
+// its origin's key, and lists them in its report; its drill-down shows each
+// one's account beside its own computation, the signature verified again.
+// Forged, misaddressed and outdated summaries are refused or ignored.
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
@@ -100,6 +101,34 @@ TEST_CASE("summaries travel up signed by their origin and appear in the national
     if (s.at("subtree").as_bool() && s.at("id").as_string() == "110105") subtree_seen = true;
   }
   CHECK(subtree_seen);
+
+  // The drill-down shows each child's own account beside the national's
+  // computation, its signature checked again with the key held here.
+  auto account_of = [](const json::object& report, const std::string& id) -> const json::value* {
+    for (const auto& row : report.at("tree").at("rows").as_array()) {
+      if (row.at("id").as_string() == id) return &row.at("account");
+    }
+    return nullptr;
+  };
+  const auto* province = account_of(r, "110000");
+  REQUIRE(province != nullptr);
+  REQUIRE(province->is_object());
+  CHECK(province->at("verified").as_bool());
+  CHECK(province->at("readable").as_bool());
+  CHECK(province->at("received_from").as_string() == "110000");
+  auto city_page = Xfctl(
+      {"conformance", "--node", national.string(), "--node-id", "110100", "--format", "json"});
+  REQUIRE_MESSAGE(city_page.status == 0, city_page.output);
+  const auto c = json::parse(city_page.output).as_object();
+  const auto* county = account_of(c, "110105");
+  REQUIRE(county != nullptr);
+  REQUIRE(county->is_object());
+  CHECK(county->at("verified").as_bool());
+  CHECK(county->at("received_from").as_string() == "110000");
+  auto html = Xfctl({"conformance", "--node", national.string(), "--format", "html"});
+  REQUIRE(html.status == 0);
+  CHECK(html.output.find("<tr data-account-node=\"110000\" data-verified=\"true\"") !=
+        std::string::npos);
 
   // Refusals, each with its reason, and nothing stored.
   const std::string forged = rows[1][2];

@@ -51,8 +51,14 @@ kill "$old"
 for _ in $(seq 1 200); do running "$pidfile" || break; sleep 0.05; done
 running "$pidfile" && fail "the county did not stop"
 (cd "$county" && exec "$XFNODE" --config xfnode.yaml >>xfnode.log 2>&1 </dev/null &)
-for _ in $(seq 1 400); do running "$pidfile" && break; sleep 0.05; done
-running "$pidfile" || fail "the county did not start again by hand"
+# Wait for the new pid in the file before probing the lock: a probe (flock)
+# taken while the node starts would make the node find its data dir in use.
+for _ in $(seq 1 400); do
+  p=$(pid_of "$pidfile" 2>/dev/null || true)
+  [[ -n $p && $p != "$old" ]] && break
+  sleep 0.05
+done
+running "$pidfile" || fail "the county did not start again by hand: $(tail -5 "$county/xfnode.log")"
 new=$(pid_of "$pidfile")
 [[ -n $new && $new != "$old" ]] || fail "the restarted county wrote no new pid ($old → $new)"
 

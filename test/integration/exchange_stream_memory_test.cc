@@ -15,7 +15,7 @@
 // Under AddressSanitizer the node's memory is the sanitizer's (shadow memory,
 // a quarantine of freed blocks): the batch must still apply, but the peak
 // says nothing about the apply path.
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kMeasurable = false;
 #else
 constexpr bool kMeasurable = true;

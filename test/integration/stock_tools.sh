@@ -94,7 +94,7 @@ pair() {
   "$XFCTL" peer add --node "$county" --as parent --id 510100 --url "$(cat "$city/data/exchange.url")" \
     --key "$city/keys/signing.pub" --cert "$city/keys/tls.crt" >/dev/null
   start_node "$county"
-  case_id=$("$XFCTL" case add "$case_file" --blobs "$samples/blobs" --node "$county" | awk '/^registered/ {print $2}')
+  case_id=$("$XFCTL" case add "$case_file" --blobs "$samples/blobs" --node "$county" | grep -oE '[0-9]{6}-[0-9]{4}-[0-9]{7}' | head -n 1)
   [[ -n $case_id ]] || fail "the county did not register the case"
   for _ in $(seq 1 300); do
     "$XFCTL" case show "$case_id" --node "$city" >/dev/null 2>&1 && { echo "$case_id reached the city"; return 0; }

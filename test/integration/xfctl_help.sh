@@ -49,7 +49,7 @@ done <<<"$paths"
 
 # Groups: `xfctl bench --help` lists exactly the benches, exit 0.
 benches=$("$XFCTL" --lang en bench --help | awk '/^  bench /{print $2}' | sort | tr '\n' ' ')
-[ "$benches" = "apply intake propagate report " ] || fail "xfctl bench --help lists '$benches'"
+[ "$benches" = "apply dedup intake propagate report " ] || fail "xfctl bench --help lists '$benches'"
 
 # xfctl alone: the list on stderr, exit 2.
 set +e

@@ -219,14 +219,14 @@ TEST_CASE("conformance html: one self-contained page with every jurisdiction, li
   CHECK_FALSE(Has(page, "data-day=\"2026-04-05\""));
 
   // Lists.
-  CHECK(Has(page, "<section id=\"late-events\" data-count=\"1\">"));
-  CHECK(Has(page, "<section id=\"repeats\" data-count=\"1\">"));
-  CHECK(Has(page, "<section id=\"gaps\" data-count=\"1\">"));
-  CHECK(Has(page, "<section id=\"outdated\" data-count=\"1\">"));
-  CHECK(Has(page, "<section id=\"legal\" data-count=\"1\">"));
+  CHECK(Has(page, "<section id=\"late-events\" data-count=\"1\" data-total=\"1\">"));
+  CHECK(Has(page, "<section id=\"repeats\" data-count=\"1\" data-total=\"1\">"));
+  CHECK(Has(page, "<section id=\"gaps\" data-count=\"1\" data-total=\"1\">"));
+  CHECK(Has(page, "<section id=\"outdated\" data-count=\"1\" data-total=\"1\">"));
+  CHECK(Has(page, "<section id=\"legal\" data-count=\"1\" data-total=\"1\">"));
   CHECK(Has(page, "090101 民事诉讼"));
   CHECK(Has(page, "<tr data-rule=\"R2\" data-count=\"3\">"));
-  CHECK(Has(page, "<section id=\"rejections\" data-count=\"2\">"));
+  CHECK(Has(page, "<section id=\"rejections\" data-count=\"2\" data-total=\"2\">"));
 }
 
 TEST_CASE("conformance html: an empty report still has its sections and charts") {
@@ -240,9 +240,9 @@ TEST_CASE("conformance html: an empty report still has its sections and charts")
   CHECK(Has(page, "<svg id=\"svg-lateness\""));
   CHECK(Has(page, "<svg id=\"svg-days\""));
   CHECK(Has(page, "期间内无退回与超时事件"));
-  CHECK(Has(page, "<section id=\"overdue\" data-count=\"0\">"));
-  CHECK(Has(page, "<section id=\"silent-origins\" data-count=\"0\">"));
-  CHECK(Has(page, "<section id=\"repeats-late\" data-count=\"0\">"));
+  CHECK(Has(page, "<section id=\"overdue\" data-count=\"0\" data-total=\"0\">"));
+  CHECK(Has(page, "<section id=\"silent-origins\" data-count=\"0\" data-total=\"0\">"));
+  CHECK(Has(page, "<section id=\"repeats-late\" data-count=\"0\" data-total=\"0\">"));
   CHECK(Occurrences(page, "<p class=\"empty\">无</p>") == 10);
 }
 
@@ -257,7 +257,7 @@ TEST_CASE("conformance html: overdue clocks are listed with their clock, start, 
   r.calendar_years = {2020, 2026};
   r.unknown_years = {2027};
   const std::string page = conformance::ToHtml(r, Book());
-  CHECK(Has(page, "<section id=\"overdue\" data-count=\"1\">"));
+  CHECK(Has(page, "<section id=\"overdue\" data-count=\"1\" data-total=\"1\">"));
   CHECK(Has(page, "登记转送交办 0 件，受理告知 1 件，办理 3 件，复查 0 件，复核 0 件"));
   CHECK(Has(page, "data-case=\"110105-2026-0000003\" data-clock=\"accept_notice\" data-days-over=\"45\""));
   CHECK(Has(page, "受理告知（15日）"));

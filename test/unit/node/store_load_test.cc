@@ -1,6 +1,6 @@
 // node/store.h under load (issue 13): reads on connections of their own that
 // never wait for the writer, the writer not held while a normal batch is
-// still being parsed, and the counts kept as the store changes (migration 9)
+// still being parsed, and the counts kept as the store changes (migration 12)
 // so that status costs the same whatever the store holds.
 //
 // No timing is asserted: a batch's parser is held at a latch the test
@@ -253,7 +253,7 @@ TEST_CASE("store load: status reads use the kept counts and the held-batch index
   CHECK(raw.Scalar("SELECT count(*) FROM counters") == "3");
 }
 
-TEST_CASE("store load: a database of schema 8 gets its counts from what it holds") {
+TEST_CASE("store load: a database of schema 11 gets its counts from what it holds") {
   TempDir dir;
   ManualClock clock(At("2026-03-01T10:00:00Z"));
   {
@@ -261,13 +261,13 @@ TEST_CASE("store load: a database of schema 8 gets its counts from what it holds
     for (int i = 0; i < 3; ++i) REQUIRE(store->RegisterCase(ValidCase(), kSelf, "").ok());
   }
   {
-    // Back to schema 8: what migration 9 added, gone.
+    // Back to schema 11: what migration 12 added, gone.
     RawDb raw(dir / "xfnode.db");
     REQUIRE(raw.Exec("DROP TABLE counters; DROP TABLE link_counts; DROP TRIGGER count_events; "
                      "DROP TRIGGER count_cases; DROP TRIGGER uncount_cases; DROP TRIGGER count_blobs; "
                      "DROP TRIGGER uncount_blobs; DROP TRIGGER link_queued; DROP TRIGGER link_delivered; "
                      "DROP TRIGGER link_unqueued; DROP INDEX batches_held; DROP INDEX batches_blobs; "
-                     "PRAGMA user_version = 8") == SQLITE_OK);
+                     "PRAGMA user_version = 11") == SQLITE_OK);
   }
   auto store = OpenStore(dir / "xfnode.db", clock);
   const StoreStats s = store->Stats();

@@ -278,7 +278,7 @@ TEST_CASE("upgrade: a version-6 database (today's main) gets the legal clocks' c
     CheckEveryCase(*store, cases);
   }
   RawDb raw(file);
-  CHECK(raw.Scalar("SELECT version FROM projection_version") == "1");
+  CHECK(raw.Scalar("SELECT version FROM projection_version") == "2");
   // Every case: received 2026-02-16 (ValidCase); the even ones accepted an hour
   // after their registration on 2026-03-02 (UTC+8).
   CHECK(raw.Scalar("SELECT count(*) FROM cases WHERE notice_start = '2026-02-16'") == "4");
@@ -286,6 +286,32 @@ TEST_CASE("upgrade: a version-6 database (today's main) gets the legal clocks' c
   CHECK(raw.Scalar("SELECT count(*) FROM cases WHERE decided IS NULL AND routed IS NULL") == "2");
   CHECK(raw.Scalar("SELECT group_concat(case_id) FROM cases WHERE accepted IS NOT NULL ORDER BY case_id") ==
         "110105-2026-0000002,110105-2026-0000004");
+}
+
+TEST_CASE("upgrade: a version-8 database (main before issue 15) lists its cases by petitioner after the upgrade") {
+  TempDir dir;
+  const fs::path file = dir / "xfnode.db";
+  ManualClock clock(At("2026-06-01T02:00:00Z"));
+  { REQUIRE(Store::OpenAtVersion(file, clock, 8).ok()); }
+  const auto cases = FillVersion1(file, 5, 8);
+  {
+    // As main left it: its projection already re-projected (version 1).
+    RawDb raw(file);
+    REQUIRE(raw.Exec("UPDATE projection_version SET version = 1") == SQLITE_OK);
+  }
+  auto store = OpenLatest(file, clock);
+  CheckEveryCase(*store, cases);
+  RawDb raw(file);
+  CHECK(raw.Scalar("SELECT count(*) FROM case_petitioners WHERE id_number = '440524188001010014'") == "5");
+  Store::CaseQuery q;
+  q.today = Date{2026, 6, 1};
+  q.id_number = "440524188001010014";
+  auto page = store->ListCases(q);
+  REQUIRE_MESSAGE(page.ok(), page.error().message);
+  CHECK(page->total == 5);
+  q.id_number.clear();
+  q.statuses = {"accepted"};
+  CHECK(store->ListCases(q)->total == 2);
 }
 
 TEST_CASE("upgrade: a database from a newer xfnode is refused and left byte for byte as it was") {

@@ -176,7 +176,9 @@ TEST_CASE("clocks: an extension runs on from the end of the 60 days") {
   // Made after the 60 days ran out, it does not count.
   History late("2024-06-28");
   late.Accept("2024-07-01").Extend("2024-09-02", 30);
-  const ClockState* l = Find(ClocksOf(FactsOf(late.events), Cal(), codes::Counting::kCalendarDays), Clock::kHandle);
+  const auto late_clocks = ClocksOf(FactsOf(late.events), Cal(), codes::Counting::kCalendarDays);
+  const ClockState* l = Find(late_clocks, Clock::kHandle);
+  REQUIRE(l);
   CHECK(l->due.day == D("2024-08-30"));
   CHECK(l->extension_days == 0);
 }
