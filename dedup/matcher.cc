@@ -94,8 +94,14 @@ bool IsGenericPair(std::u32string_view two) {
   return std::find(kGeneric.begin(), kGeneric.end(), two) != kGeneric.end();
 }
 
-std::vector<Query::Specific> Specifics(const std::u32string& s) {
-  std::vector<Query::Specific> out;
+// A detail as written: an amount or month, or up to a few characters of a name.
+struct RawSpecific {
+  int kind = 0;
+  std::u32string text;
+};
+
+std::vector<RawSpecific> Specifics(const std::u32string& s) {
+  std::vector<RawSpecific> out;
   auto add = [&](int kind, std::u32string text) {
     for (const auto& o : out) {
       if (o.kind == kind && o.text == text) return;
@@ -154,23 +160,50 @@ std::vector<Query::Specific> Specifics(const std::u32string& s) {
   return out;
 }
 
-// Two names are the same when they share two characters in a row that are
-// not generic (a clerk may write 和崔建筑 or 和崔; a typo in 集团 or 物业 keeps
-// the 字号); amounts and months must be equal.
-bool SameSpecific(const Query::Specific& a, const Query::Specific& b) {
-  if (a.kind == kAmount || a.kind == kMonth) return a.text == b.text;
-  for (std::size_t i = 0; i + 1 < a.text.size(); ++i) {
-    const std::u32string two = a.text.substr(i, 2);
-    if (!IsGenericPair(two) && b.text.find(two) != std::u32string::npos) return true;
+bool Intersect(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] < b[j]) {
+      ++i;
+    } else if (b[j] < a[i]) {
+      ++j;
+    } else {
+      return true;
+    }
   }
   return false;
+}
+
+bool Contains(const std::vector<std::uint64_t>& sorted, std::uint64_t v) {
+  return std::binary_search(sorted.begin(), sorted.end(), v);
+}
+
+// A detail as the matcher compares it. Two names are the same when they
+// share two characters in a row that are not generic (a clerk may write
+// 和崔建筑 or 和崔; a typo in 集团 or 物业 keeps the 字号): a name is the set
+// of its non-generic pairs, and two names are the same when the sets meet.
+// Amounts and months must be equal: one part each.
+PreparedSpecific PrepareSpecific(const RawSpecific& r, const Hasher& h) {
+  PreparedSpecific out;
+  out.kind = r.kind;
+  if (r.kind == kAmount || r.kind == kMonth) {
+    out.parts.push_back(h.Text("spec", ToUtf8(r.text)));
+    return out;
+  }
+  for (std::size_t i = 0; i + 1 < r.text.size(); ++i) {
+    const std::u32string_view two = std::u32string_view(r.text).substr(i, 2);
+    if (!IsGenericPair(two)) out.parts.push_back(h.Text("spec", ToUtf8(two)));
+  }
+  std::sort(out.parts.begin(), out.parts.end());
+  out.parts.erase(std::unique(out.parts.begin(), out.parts.end()), out.parts.end());
+  return out;
 }
 
 // For each kind both texts name: whether a detail of it is shared.
 struct Comparison {
   std::vector<int> differing, shared;
 };
-Comparison CompareSpecifics(const std::vector<Query::Specific>& a, const std::vector<Query::Specific>& b) {
+Comparison CompareSpecifics(const std::vector<PreparedSpecific>& a, const std::vector<PreparedSpecific>& b) {
   Comparison out;
   for (int kind = 0; kind < kSpecificKindCount; ++kind) {
     bool in_a = false, in_b = false, shared = false;
@@ -178,7 +211,8 @@ Comparison CompareSpecifics(const std::vector<Query::Specific>& a, const std::ve
     for (const auto& y : b) in_b = in_b || y.kind == kind;
     if (!in_a || !in_b) continue;
     for (const auto& x : a) {
-      for (const auto& y : b) shared = shared || (x.kind == kind && y.kind == kind && SameSpecific(x, y));
+      if (x.kind != kind) continue;
+      for (const auto& y : b) shared = shared || (y.kind == kind && Intersect(x.parts, y.parts));
     }
     (shared ? out.shared : out.differing).push_back(kind);
   }
@@ -187,15 +221,26 @@ Comparison CompareSpecifics(const std::vector<Query::Specific>& a, const std::ve
 
 // The same address: equal, or the shorter is the end of the longer (the
 // longer names the province, city or district too) and holds at least six
-// characters and half of the longer.
-bool SameAddress(const std::string& a, const std::string& b) {
-  if (a.empty() || b.empty()) return false;
-  if (a == b) return true;
-  const std::u32string x = ToCodePoints(a), y = ToCodePoints(b);
-  const std::u32string& shorter = x.size() < y.size() ? x : y;
-  const std::u32string& longer = x.size() < y.size() ? y : x;
-  if (shorter.size() < 6 || shorter.size() * 2 < longer.size()) return false;
-  return std::equal(shorter.rbegin(), shorter.rend(), longer.rbegin());
+// characters and half of the longer. The longer's suffixes of those lengths
+// are its tails: the shorter must be one of them.
+bool SameAddress(const PreparedPerson& a, const PreparedPerson& b) {
+  if (a.address == 0 || b.address == 0) return false;
+  return a.address == b.address || Contains(b.address_tails, a.address) || Contains(a.address_tails, b.address);
+}
+
+// Hashes of the suffixes of `address` (UTF-8) that another address could
+// be: k characters, 6 ≤ k, 2k ≥ its length, k < its length.
+std::vector<std::uint64_t> AddressTails(std::string_view address, const Hasher& h) {
+  std::vector<std::size_t> starts;  // byte offset of each code point
+  for (std::size_t i = 0; i < address.size(); ++i) {
+    if ((static_cast<unsigned char>(address[i]) & 0xC0) != 0x80) starts.push_back(i);
+  }
+  const std::size_t n = starts.size();
+  std::vector<std::uint64_t> out;
+  const std::size_t from = std::max<std::size_t>(6, (n + 1) / 2);
+  for (std::size_t k = from; k < n; ++k) out.push_back(h.Text("addr", address.substr(starts[n - k])));
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 int Rank(Identity i) {
@@ -215,7 +260,7 @@ struct IdentityFinding {
   bool same_name = false;  // for the words of a weak identity
 };
 
-IdentityFinding CompareIdentity(const std::vector<Person>& a, const std::vector<Person>& b) {
+IdentityFinding CompareIdentity(const std::vector<PreparedPerson>& a, const std::vector<PreparedPerson>& b) {
   IdentityFinding best;
   bool any_pair = false, different_ids = false;
   for (const auto& p : a) {
@@ -223,22 +268,19 @@ IdentityFinding CompareIdentity(const std::vector<Person>& a, const std::vector<
       any_pair = true;
       Identity level = Identity::kNone;
       bool same_name = false;
-      if (!p.id18.empty() && !q.id18.empty()) {
-        if (p.id18 == q.id18) {
+      if (p.id != 0 && q.id != 0) {
+        if (p.id == q.id) {
           level = Identity::kIdNumber;
         } else {
           different_ids = true;
           continue;
         }
       } else {
-        same_name = !p.name.empty() && p.name == q.name;
-        bool same_phone = false;
-        for (const auto& x : p.phones) {
-          same_phone = same_phone || std::find(q.phones.begin(), q.phones.end(), x) != q.phones.end();
-        }
+        same_name = p.name != 0 && p.name == q.name;
+        const bool same_phone = Intersect(p.phones, q.phones);
         if (same_name && same_phone) {
           level = Identity::kNameAndPhone;
-        } else if (same_name && SameAddress(p.address, q.address)) {
+        } else if (same_name && SameAddress(p, q)) {
           level = Identity::kNameAndAddress;
         } else if (same_name || same_phone) {
           level = Identity::kWeak;
@@ -377,12 +419,20 @@ std::vector<Person> DecodePersons(std::string_view text, std::size_t max_persons
   return out;
 }
 
-std::int64_t StableHash(std::string_view bytes) {
-  std::uint64_t h = 14695981039346656037ull;
+namespace {
+
+constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
+constexpr std::uint64_t kFnvPrime = 1099511628211ull;
+
+std::uint64_t FnvAdd(std::uint64_t h, std::string_view bytes) {
   for (unsigned char c : bytes) {
     h ^= c;
-    h *= 1099511628211ull;
+    h *= kFnvPrime;
   }
+  return h;
+}
+
+std::int64_t FnvFinish(std::uint64_t h) {
   // splitmix64's finaliser: FNV's low bits alone are poorly mixed.
   h ^= h >> 30;
   h *= 0xbf58476d1ce4e5b9ull;
@@ -392,39 +442,66 @@ std::int64_t StableHash(std::string_view bytes) {
   return static_cast<std::int64_t>(h >> 1);
 }
 
-std::int64_t IdKey(std::string_view id18) { return StableHash("id|" + std::string(id18)); }
+class Plain final : public Hasher {
+ public:
+  std::uint64_t Text(std::string_view domain, std::string_view text) const override {
+    const auto h = static_cast<std::uint64_t>(StableHash(domain, text));
+    return h == 0 ? 1 : h;
+  }
+  std::uint64_t Gram(std::uint64_t bigram) const override { return bigram; }
+};
 
-std::vector<std::int64_t> PersonKeys(const Features& f) {
-  std::vector<std::int64_t> keys;
+// The last eight characters of an address (the key of name + address).
+std::string_view LastEight(std::string_view address) {
+  std::size_t count = 0, i = address.size();
+  while (i > 0 && count < 8) {
+    --i;
+    if ((static_cast<unsigned char>(address[i]) & 0xC0) != 0x80) ++count;
+  }
+  return address.substr(i);
+}
+
+void AddKeys(const Features& f, const Hasher& h, bool broad_only, std::vector<std::int64_t>& keys) {
+  const std::string place = PlaceSix(f.place);
   for (const auto& p : f.persons) {
-    if (!p.id18.empty()) keys.push_back(IdKey(p.id18));
+    if (!broad_only && !p.id18.empty()) keys.push_back(static_cast<std::int64_t>(h.Text("id", p.id18)));
     if (p.name.empty()) continue;
-    for (const auto& phone : p.phones) keys.push_back(StableHash("phone|" + p.name + "|" + phone));
-    keys.push_back(StableHash("county|" + p.name + "|" + PlaceSix(f.place)));
+    if (!broad_only) {
+      for (const auto& phone : p.phones) keys.push_back(static_cast<std::int64_t>(h.Text("phone", p.name + "|" + phone)));
+    }
+    keys.push_back(static_cast<std::int64_t>(h.Text("county", p.name + "|" + place)));
     if (!p.address.empty() && p.id18.empty() && p.phones.empty()) {
-      const std::u32string a = ToCodePoints(p.address);
-      const std::size_t from = a.size() > 8 ? a.size() - 8 : 0;
-      keys.push_back(StableHash("address|" + p.name + "|" + ToUtf8(std::u32string_view(a).substr(from))));
+      keys.push_back(static_cast<std::int64_t>(h.Text("address", p.name + "|" + std::string(LastEight(p.address)))));
     }
   }
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+}
+
+}  // namespace
+
+std::int64_t StableHash(std::string_view bytes) { return FnvFinish(FnvAdd(kFnvOffset, bytes)); }
+
+std::int64_t StableHash(std::string_view domain, std::string_view text) {
+  return FnvFinish(FnvAdd(FnvAdd(FnvAdd(kFnvOffset, domain), "|"), text));
+}
+
+const Hasher& PlainHasher() {
+  static const Plain plain;
+  return plain;
+}
+
+std::int64_t IdKey(std::string_view id18, const Hasher& h) { return static_cast<std::int64_t>(h.Text("id", id18)); }
+
+std::vector<std::int64_t> PersonKeys(const Features& f, const Hasher& h) {
+  std::vector<std::int64_t> keys;
+  AddKeys(f, h, false, keys);
   return keys;
 }
 
-std::vector<std::int64_t> BroadKeys(const Features& f) {
+std::vector<std::int64_t> BroadKeys(const Features& f, const Hasher& h) {
   std::vector<std::int64_t> keys;
-  for (const auto& p : f.persons) {
-    if (p.name.empty()) continue;
-    keys.push_back(StableHash("county|" + p.name + "|" + PlaceSix(f.place)));
-    if (!p.address.empty() && p.id18.empty() && p.phones.empty()) {
-      const std::u32string a = ToCodePoints(p.address);
-      const std::size_t from = a.size() > 8 ? a.size() - 8 : 0;
-      keys.push_back(StableHash("address|" + p.name + "|" + ToUtf8(std::u32string_view(a).substr(from))));
-    }
-  }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  AddKeys(f, h, true, keys);
   return keys;
 }
 
@@ -485,6 +562,13 @@ std::string JoinTerms(const std::vector<std::string>& terms) {
   return out;
 }
 
+std::vector<std::int64_t> HashTerms(const std::vector<std::string>& terms, const Hasher& h) {
+  std::vector<std::int64_t> out;
+  out.reserve(terms.size());
+  for (const auto& t : terms) out.push_back(static_cast<std::int64_t>(h.Text("term", t)));
+  return out;
+}
+
 double Dice(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
   if (a.empty() && b.empty()) return 0;
   std::size_t i = 0, j = 0, common = 0;
@@ -502,7 +586,15 @@ double Dice(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t
   return 2.0 * static_cast<double>(common) / static_cast<double>(a.size() + b.size());
 }
 
-Query::Grams Query::GramsOf(const Features& f) {
+namespace {
+
+// The raw bigrams of summary, requests, and both (sorted), and the details
+// named in them.
+struct Grams {
+  std::vector<std::uint64_t> all, summary, requests;
+  std::vector<RawSpecific> specifics;
+};
+Grams GramsOf(const Features& f, bool specifics) {
   Grams g;
   const std::u32string s = ToCodePoints(f.summary), r = ToCodePoints(f.requests);
   AddBigrams(s, g.summary);
@@ -512,16 +604,62 @@ Query::Grams Query::GramsOf(const Features& f) {
   std::sort(g.summary.begin(), g.summary.end());
   std::sort(g.requests.begin(), g.requests.end());
   std::sort(g.all.begin(), g.all.end());
-  g.specifics = Specifics(s + U"|" + r);
+  if (specifics) g.specifics = Specifics(s + U"|" + r);
   return g;
 }
 
+std::vector<std::uint64_t> Rehash(std::vector<std::uint64_t> grams, const Hasher& h) {
+  for (auto& g : grams) g = h.Gram(g);
+  std::sort(grams.begin(), grams.end());
+  return grams;
+}
+
+}  // namespace
+
+Prepared Prepare(const Features& f, const Hasher& h) {
+  Prepared p;
+  p.case_id = f.case_id;
+  p.node = f.node;
+  p.received_date = f.received_date;
+  p.category = f.category;
+  p.place = f.place;
+  p.persons.reserve(f.persons.size());
+  for (const auto& person : f.persons) {
+    PreparedPerson q;
+    if (!person.id18.empty()) q.id = h.Text("id", person.id18);
+    if (!person.name.empty()) q.name = h.Text("name", person.name);
+    for (const auto& phone : person.phones) q.phones.push_back(h.Text("tel", phone));
+    std::sort(q.phones.begin(), q.phones.end());
+    if (!person.address.empty()) {
+      q.address = h.Text("addr", person.address);
+      q.address_tails = AddressTails(person.address, h);
+    }
+    p.persons.push_back(std::move(q));
+  }
+  Grams g = GramsOf(f, true);
+  const bool plain = &h == &PlainHasher();
+  p.summary = plain ? std::move(g.summary) : Rehash(std::move(g.summary), h);
+  p.requests = plain ? std::move(g.requests) : Rehash(std::move(g.requests), h);
+  p.all = plain ? std::move(g.all) : Rehash(std::move(g.all), h);
+  for (const auto& r : g.specifics) p.specifics.push_back(PrepareSpecific(r, h));
+  return p;
+}
+
 void BigramWeights::Add(const Features& f) {
-  std::vector<std::uint64_t> grams = Query::GramsOf(f).all;
+  std::vector<std::uint64_t> grams = GramsOf(f, false).all;
   grams.erase(std::unique(grams.begin(), grams.end()), grams.end());
   for (auto g : grams) ++m_df[g];
   ++m_documents;
   m_by_df.clear();
+}
+
+BigramWeights BigramWeights::Rehashed(const Hasher& h) const {
+  BigramWeights out;
+  out.m_documents = m_documents;
+  out.m_df.reserve(m_df.size());
+  for (const auto& [g, df] : m_df) out.m_df[h.Gram(g)] += df;
+  out.Finish();
+  return out;
 }
 
 void BigramWeights::Finish() {
@@ -541,8 +679,10 @@ double BigramWeights::Weight(std::uint64_t bigram) const {
   return df < m_by_df.size() ? m_by_df[df] : WeightOf(df);
 }
 
-Query::Query(Features f, const BigramWeights* weights, Thresholds t)
-    : m_f(std::move(f)), m_w(weights), m_t(t), m_grams(GramsOf(m_f)) {}
+Query::Query(const Features& f, const BigramWeights* weights, Thresholds t)
+    : m_p(Prepare(f)), m_w(weights), m_t(t) {}
+
+Query::Query(Prepared p, const BigramWeights* weights, Thresholds t) : m_p(std::move(p)), m_w(weights), m_t(t) {}
 
 // Weighted Dice over multisets: 2·Σw(A∩B) / (Σw(A) + Σw(B)).
 double Query::Similarity(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) const {
@@ -566,17 +706,18 @@ double Query::Similarity(const std::vector<std::uint64_t>& a, const std::vector<
   return wa + wb > 0 ? 2.0 * common / (wa + wb) : 0.0;
 }
 
-Match Query::Against(const Features& c) const {
+Match Query::Against(const Features& c) const { return Against(Prepare(c)); }
+
+Match Query::Against(const Prepared& c) const {
   Match m;
-  const Grams g = GramsOf(c);
-  const IdentityFinding id = CompareIdentity(m_f.persons, c.persons);
+  const IdentityFinding id = CompareIdentity(m_p.persons, c.persons);
   m.identity = id.identity;
-  m.text = Similarity(m_grams.all, g.all);
-  m.summary = Similarity(m_grams.summary, g.summary);
-  m.requests = Similarity(m_grams.requests, g.requests);
-  m.category_levels = CategoryLevels(m_f.category, c.category);
-  m.place = PlaceCloseness(m_f.place, c.place);
-  const Comparison specifics = CompareSpecifics(m_grams.specifics, g.specifics);
+  m.text = Similarity(m_p.all, c.all);
+  m.summary = Similarity(m_p.summary, c.summary);
+  m.requests = Similarity(m_p.requests, c.requests);
+  m.category_levels = CategoryLevels(m_p.category, c.category);
+  m.place = PlaceCloseness(m_p.place, c.place);
+  const Comparison specifics = CompareSpecifics(m_p.specifics, c.specifics);
   double difference = 0;  // the weight of the kinds that differ
   bool shared = false;    // a name or an amount in common
   for (int kind : specifics.differing) {

@@ -57,18 +57,44 @@ std::vector<Person> DecodePersons(std::string_view text, std::size_t max_persons
 // A stable 63-bit hash (FNV-1a 64 with a final mix, top bit clear so that it
 // fits an SQLite INTEGER as a positive number). Stored on disk: never change it.
 std::int64_t StableHash(std::string_view bytes);
+// StableHash(domain + "|" + text), without making the string.
+std::int64_t StableHash(std::string_view domain, std::string_view text);
+
+// How the values the matcher compares become numbers. The node's own index
+// uses PlainHasher (public hashes: what it stores never changes); a question
+// sent to the levels above uses a keyed one (dedup/blind.h: HMAC-SHA256 and
+// SipHash under the system key), so that what travels says nothing to
+// whoever lacks the key. Equal values give equal numbers under either, so
+// the matcher decides the same (dedup/README.md, "The blind index").
+//
+// Thread safety: implementations are immutable and may be shared.
+class Hasher {
+ public:
+  virtual ~Hasher() = default;
+  // A value of a kind (domain: "id", "name", "tel", "addr", "spec", "term",
+  // and the keys' "phone", "county", "address"): 63 bits, never 0.
+  virtual std::uint64_t Text(std::string_view domain, std::string_view text) const = 0;
+  // A character bigram (two code points in one word, first in the high half).
+  virtual std::uint64_t Gram(std::uint64_t bigram) const = 0;
+};
+// Text: StableHash(domain, text) (0 as 1); Gram: the bigram itself.
+const Hasher& PlainHasher();
 
 // Keys under which a store finds the same petitioner: for each person, the
 // ID number (IdKey), the name with each phone, the name with the county of
 // the problem place (an ID number missing and the phone changed), and — only
 // for a person with neither ID number nor phone — the name with the last
-// eight characters of the address. A key is a StableHash, so the store holds
-// no name, phone or ID number in its key index. Sorted, without repeats.
-std::vector<std::int64_t> PersonKeys(const Features& f);
+// eight characters of the address. A key is a hash (63 bits, positive), so
+// the store holds no name, phone or ID number in its key index. Sorted,
+// without repeats. With the plain hasher these are the stored keys: never
+// change them.
+std::vector<std::int64_t> PersonKeys(const Features& f, const Hasher& h = PlainHasher());
 // Those of PersonKeys that many people share (name + county, name + address):
 // a store reads fewer cases under them. Sorted.
-std::vector<std::int64_t> BroadKeys(const Features& f);
-std::int64_t IdKey(std::string_view id18);
+std::vector<std::int64_t> BroadKeys(const Features& f, const Hasher& h = PlainHasher());
+// The key of an ID number (18 characters), as PersonKeys makes it; also the
+// `id` of a Prepared person.
+std::int64_t IdKey(std::string_view id18, const Hasher& h = PlainHasher());
 
 // The index terms of the matter's text (for SQLite FTS5 with the unicode61
 // tokenizer): the kIndexTerms character trigrams of summary and requests
@@ -85,6 +111,45 @@ inline constexpr std::size_t kQueryTerms = 40;
 std::vector<std::string> IndexTerms(const Features& f);
 std::vector<std::string> QueryTerms(const Features& f);
 std::string JoinTerms(const std::vector<std::string>& terms);
+// Terms as numbers (h.Text("term", term), 63 bits): the blind index's form.
+std::vector<std::int64_t> HashTerms(const std::vector<std::string>& terms, const Hasher& h);
+
+// A registration's features as the matcher compares them: every value a
+// number made by a Hasher, so that the same comparison runs on a node's own
+// cases (PlainHasher) and on a question from below (a keyed hasher) and
+// decides alike. Equality of two values is equality of their numbers; an
+// address is the same as another when it equals it or one is a suffix of
+// the other of at least six characters and half of it (the suffixes that
+// could match are hashed: `address_tails`); two names of one kind of detail
+// are the same when they share two characters in a row that are not
+// generic (their non-generic pairs are hashed).
+struct PreparedPerson {
+  std::uint64_t id = 0;       // IdKey of the ID number; 0: none
+  std::uint64_t name = 0;     // Text("name", NormalizeName); 0: none
+  std::vector<std::uint64_t> phones;  // Text("tel", …), sorted
+  std::uint64_t address = 0;  // Text("addr", NormalizeAddress); 0: none
+  // Text("addr", s) of each suffix s of the address that the address of
+  // another could be: at least six characters and half of it, shorter than
+  // it. Sorted.
+  std::vector<std::uint64_t> address_tails;
+};
+struct PreparedSpecific {
+  int kind = 0;                      // 0 金额, 1 时间, 2 村, 3 公司, 4 小区, 5 医院, 6 学校
+  std::vector<std::uint64_t> parts;  // an amount or month: its Text("spec", …); a name: its non-generic pairs'. Sorted.
+};
+struct Prepared {
+  std::string case_id;
+  std::string node;
+  Date received_date;
+  std::string category;  // in clear: what a question may carry
+  std::string place;
+  std::vector<PreparedPerson> persons;
+  // The character bigrams (within clauses) of summary and requests and of
+  // both, as h.Gram of each: sorted multisets.
+  std::vector<std::uint64_t> summary, requests, all;
+  std::vector<PreparedSpecific> specifics;
+};
+Prepared Prepare(const Features& f, const Hasher& h = PlainHasher());
 
 // How much a character bigram says about a matter: its inverse document
 // frequency over a sample of cases, so that the names of villages, companies
@@ -105,6 +170,9 @@ class BigramWeights {
   // log((N + 1) / (df + 0.5)), at least 0.1; 1 for every bigram below kMinDocuments.
   double Weight(std::uint64_t bigram) const;
   std::size_t Documents() const { return m_documents; }
+  // The same weights for the bigrams as `h` makes them (h.Gram of each):
+  // what a node weighs a question's keyed bigrams with. Finished.
+  BigramWeights Rehashed(const Hasher& h) const;
 
  private:
   double WeightOf(std::uint32_t df) const;
@@ -164,33 +232,24 @@ struct Match {
   std::vector<std::string> reasons;  // in words a clerk reads, strongest first
 };
 
-// A query's features with its n-grams computed once, to compare against
-// many candidates.
+// A query prepared once, to compare against many candidates.
 class Query {
  public:
   // `weights` may be null (every bigram weighs 1); it must outlive the Query.
-  explicit Query(Features f, const BigramWeights* weights = nullptr, Thresholds t = {});
-  const Features& features() const { return m_f; }
-  Match Against(const Features& candidate) const;
-
-  // Details that name one matter: the amounts (…元), the months (Y年M月) and
-  // the names before 村, 有限公司, 小区, 医院, 学校, 项目 (see README).
-  struct Specific {
-    int kind = 0;         // index into the kinds (0 金额, 1 时间, 2 村, …)
-    std::u32string text;  // the amount or month, or up to four characters of the name
-  };
-  struct Grams {
-    std::vector<std::uint64_t> all, summary, requests;  // sorted character bigrams
-    std::vector<Specific> specifics;
-  };
-  static Grams GramsOf(const Features& f);
+  // From features: prepared with the plain hasher.
+  explicit Query(const Features& f, const BigramWeights* weights = nullptr, Thresholds t = {});
+  // Prepared already (a question's, with a keyed hasher): candidates must be
+  // prepared with the same hasher, and `weights` made for it (Rehashed).
+  explicit Query(Prepared p, const BigramWeights* weights = nullptr, Thresholds t = {});
+  const Prepared& prepared() const { return m_p; }
+  Match Against(const Features& candidate) const;  // prepared with the plain hasher
+  Match Against(const Prepared& candidate) const;
 
  private:
   double Similarity(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) const;
-  Features m_f;
+  Prepared m_p;
   const BigramWeights* m_w;
   Thresholds m_t;
-  Grams m_grams;
 };
 
 // Convenience: Query(a, weights).Against(b).

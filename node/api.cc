@@ -415,7 +415,7 @@ HttpResponse Api::PostCase(const HttpRequest& request) {
   std::string answer = first ? first->body : RegistrationAnswer(*stored);
   if (!first) {
     json::object o = json::parse(answer).as_object();
-    o["candidates"] = json::parse(CandidatesJson(std::get<schema::CaseRegistration>(stored->body)));
+    AddCandidates(o, std::get<schema::CaseRegistration>(stored->body), "candidates_");
     answer = json::serialize(o);
   }
   HttpResponse r = Json(201, answer);
@@ -435,7 +435,11 @@ HttpResponse Api::PostEvent(const HttpRequest& request, const std::string& case_
   if (e.kind == schema::EventKind::kRegistration && !kind_refused) {
     mapping.push_back({"R3", "kind", "a registration is posted to /v1/cases, not as an event", case_id});
   }
-  if (kind_refused || e.kind == schema::EventKind::kRegistration) {
+  if (e.kind == schema::EventKind::kDuplicateNotice && !kind_refused) {
+    mapping.push_back({"R3", "kind", "a duplicate notice (判重提示) is made by the levels above as they check cases, "
+                                     "not posted", case_id});
+  }
+  if (kind_refused || e.kind == schema::EventKind::kRegistration || e.kind == schema::EventKind::kDuplicateNotice) {
     // An unknown kind leaves the body meaningless: answer with the mapping's findings only.
     CountRejections(mapping);
     return Unprocessable(mapping);

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <array>
+#include <boost/json/fwd.hpp>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -27,6 +28,8 @@
 #include "codes/calendar.h"
 #include "codes/codebook.h"
 #include "codes/date.h"
+#include "dedup/blind.h"
+#include "dedup/wire.h"
 #include "exchange/http.h"
 #include "node/blobs.h"
 #include "node/config.h"
@@ -87,7 +90,13 @@ class Api {
   exchange::HttpResponse PostDuplicatesCheck(const exchange::HttpRequest& request);
   exchange::HttpResponse GetCaseDuplicates(const std::string& case_id);
   exchange::HttpResponse GetPetitionerCases(const std::string& id_number);
-  std::string CandidatesJson(const schema::CaseRegistration& stored);
+  // The candidates of `c` here and above into o["candidates"], with the
+  // answer's scope (o[prefix + "scope"], "searched", "unreachable").
+  void AddCandidates(boost::json::object& o, const schema::CaseRegistration& c, const char* scope_prefix);
+  boost::json::array CandidatesAbove(const dedup::Features& f, dedup::wire::Answer& above);
+  void Scope(boost::json::object& o, const dedup::wire::Answer& above, const char* prefix);
+  dedup::wire::Answer AskAbove(dedup::wire::Question q);
+  std::shared_ptr<const dedup::BlindKey> SystemKey();
   // api_cases.cc: GET /v1/cases (the case list); the repeat links of a case
   // for GET /v1/cases/{id}; Idempotency-Key on POST /v1/cases and
   // /v1/cases/{id}/events: IdempotencyOf reads the header into `out` and

@@ -1023,7 +1023,8 @@ Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
     if (auto s = Query(db,
                        "SELECT origin, kind = 'registration', stored_at, occurred_at FROM " +
                            events_from + " WHERE stored_at >= ?1 AND stored_at < ?2" +
-                           ScopeSql(scope, "origin"),
+                           // 判重提示 are made by the levels above at once: counted apart (duplicates).
+                           " AND kind <> 'duplicate_notice'" + ScopeSql(scope, "origin"),
                        window,
                        [&](const sql::Stmt& q) {
                          std::string origin = q.Text(0);
@@ -1161,6 +1162,39 @@ ORDER BY stored_at, case_id)sql",
                   {q.Text(1), q.Text(2), q.Text(0), Instant{q.Int(3)}});
             }
           });
+      !s) {
+    return s.error();
+  }
+  // 判重: the duplicate notices stored in the period on the scope's cases
+  // (a case id begins with the node that registered it), by who found them;
+  // and the repeat registrations that name their initial case.
+  if (auto s = Query(
+          db,
+          "SELECT origin, count(*) FROM " + events_from +
+              " WHERE kind = 'duplicate_notice' AND stored_at >= ?1 AND stored_at < ?2" +
+              ScopeSql(scope, "case_id") + " GROUP BY origin",
+          period,
+          [&](const sql::Stmt& q) {
+            r.duplicates.by_finder[q.Text(0)] = q.Int(1);
+            r.duplicates.notices += q.Int(1);
+            if (q.Text(0) == o.node_id) r.duplicates.found_here += q.Int(1);
+          });
+      !s) {
+    return s.error();
+  }
+  if (auto s = Query(
+          db,
+          "SELECT count(DISTINCT case_id) FROM " + events_from +
+              " WHERE kind = 'duplicate_notice' AND stored_at >= ?1 AND stored_at < ?2" + ScopeSql(scope, "case_id"),
+          period, [&](const sql::Stmt& q) { r.duplicates.cases_noticed = q.Int(0); });
+      !s) {
+    return s.error();
+  }
+  if (auto s = Query(
+          db,
+          std::string("SELECT count(*) FROM (") + RepeatsStored(repeats_from) + ScopeSql(scope, "origin") +
+              ") WHERE initial <> '')",
+          period, [&](const sql::Stmt& q) { r.duplicates.linked_repeats = q.Int(0); });
       !s) {
     return s.error();
   }
@@ -1780,6 +1814,15 @@ class TextTable {
 std::string ToJson(const Report& r) {
   json::object o;
   o["node_id"] = r.node_id;
+  {
+    json::object by;
+    for (const auto& [k, v] : r.duplicates.by_finder) by[k] = v;
+    o["duplicates"] = {{"notices", r.duplicates.notices},
+                       {"cases_noticed", r.duplicates.cases_noticed},
+                       {"found_here", r.duplicates.found_here},
+                       {"linked_repeats", r.duplicates.linked_repeats},
+                       {"by_finder", std::move(by)}};
+  }
   o["code_version"] = r.code_version;
   o["since"] = r.since.ToString();
   o["until"] = r.until.ToString();

@@ -295,6 +295,16 @@ struct Tree {
   std::vector<ListedOrigin> listed;
 };
 
+// Duplicate detection (判重, issue 11; CONFORMANCE.md "Duplicates"): in the
+// period, over the cases of the scope (by the node that registered them).
+struct DuplicateFigures {
+  std::int64_t notices = 0;         // duplicate notices (判重提示) stored here
+  std::int64_t cases_noticed = 0;   // the cases they are on
+  std::int64_t found_here = 0;      // of the notices, found by this node (its children's cases, 一信多投 among them)
+  std::int64_t linked_repeats = 0;  // repeat registrations (重件) naming their initial case
+  std::map<std::string, std::int64_t> by_finder;  // notices by the level that found them
+};
+
 struct Report {
   std::string node_id, code_version;
   Instant since, until, now;
@@ -332,6 +342,7 @@ struct Report {
   // max_listed): late_events, repeats_without_initial, repeats_resolved_late,
   // silent_origins, outdated_batches, legal_not_directed, overdue.
   std::map<std::string, std::int64_t> list_totals;
+  DuplicateFigures duplicates;
 };
 
 // The jurisdiction directly above `id` in the tree that exchange::InSubtree

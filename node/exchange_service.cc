@@ -176,6 +176,13 @@ Status ExchangeService::Start() {
       m_config, m_codes, m_clock, m_key,
       [this](const std::string& id) { return CurrentTrust()->KeysOf(id, m_clock.Now()); },
       [this](const PeerConfig& p) { return ClientOptions(p); }, std::move(summaries).value());
+  m_dedup = std::make_unique<DedupExchange>(
+      m_config, m_store, m_clock, [this](const PeerConfig& p) { return ClientOptions(p); },
+      [this] {
+        std::lock_guard lock(m_mutex);
+        m_kicked = true;
+        m_wake.notify_all();
+      });
   exchange::HttpServerOptions opts;
   opts.address = m_config.exchange_listen;
   opts.port = m_config.exchange_port;
@@ -213,6 +220,7 @@ Status ExchangeService::Start() {
   for (const auto& c : m_config.children) add_link(c, false);
   m_server = std::make_unique<exchange::HttpServer>(opts, [this](const HttpRequest& r) { return Handle(r); });
   if (auto s = m_server->Start(); !s) return MakeError(s.error().code, "exchange endpoint: " + s.error().message);
+  m_bound_port = m_server->Port();
   {
     const auto url_file = m_config.data_dir / "exchange.url";
     (void)WriteFileAtomically(*m_env, url_file, Url() + "\n", 0644);
@@ -223,6 +231,7 @@ Status ExchangeService::Start() {
   }
   m_sender = std::thread([this] { SenderLoop(); });
   m_watcher = std::thread([this] { WatchKeys(); });
+  if (auto s = m_dedup->Start(); !s) return MakeError(s.error().code, "duplicate detection: " + s.error().message);
   Log("info", "exchange endpoint listening", {{"node", m_config.node_id}, {"url", Url()}});
   return {};
 }
@@ -239,6 +248,7 @@ void ExchangeService::Stop() {
   for (auto& [id, link] : m_links) {
     if (link->thread.joinable()) link->thread.join();
   }
+  if (m_dedup) m_dedup->Stop();
   if (m_sender.joinable()) m_sender.join();
   if (m_watcher.joinable()) m_watcher.join();
   if (m_server) m_server->Stop();
@@ -246,7 +256,7 @@ void ExchangeService::Stop() {
 
 std::string ExchangeService::Url() const {
   return "https://" + m_config.exchange_listen + ":" +
-         std::to_string(m_server ? m_server->Port() : m_config.exchange_port);
+         std::to_string(m_bound_port != 0 ? m_bound_port.load() : m_config.exchange_port);
 }
 
 void ExchangeService::Kick() {
@@ -256,6 +266,7 @@ void ExchangeService::Kick() {
     for (auto& [id, link] : m_links) link->woken = true;
   }
   m_wake.notify_all();
+  if (m_dedup) m_dedup->Wake();  // cases may have been indexed: a node with children checks them
 }
 
 void ExchangeService::WakeLinks() {
@@ -652,6 +663,7 @@ HttpResponse ExchangeService::Handle(const HttpRequest& request) {
   const std::string& peer = request.peer_id;
   if (Peer(peer) == nullptr) return Problem(403, "the client certificate is not that of a configured peer");
   if (path == "/v1/exchange/summaries") return m_summaries->Handle(request, peer);
+  if (path.rfind("/v1/exchange/dedup/", 0) == 0) return m_dedup->Handle(request, peer);
   if (path == "/v1/exchange/directory") return HandleDirectory(request, peer);
   if (path == "/v1/exchange/batches" && request.method == "POST") {
     Incoming in;

@@ -45,6 +45,7 @@
 #include "node/blobs.h"
 #include "exchange/directory.h"
 #include "node/config.h"
+#include "node/dedup_exchange.h"
 #include "node/store.h"
 #include "node/summary_exchange.h"
 #include "node/trust.h"
@@ -120,6 +121,8 @@ class ExchangeService {
   // Prometheus lines of the exchange's own (parked batches, directory).
   std::string MetricsText();
   const NodeConfig& Config() const { return m_config; }
+  // Duplicates across the hierarchy (判重): the system key, questions upward, notices down.
+  DedupExchange& Dedup() { return *m_dedup; }
 
   // Reads keys and certificates again (configuration files, key directory,
   // signed directory), then verifies and applies the parked batches whose
@@ -207,7 +210,11 @@ class ExchangeService {
   Instant m_stale_warned;                   // the last warning that the directory is stale (watcher)
   std::thread m_watcher;
   std::unique_ptr<SummaryExchange> m_summaries;  // upward conformance summaries
+  std::unique_ptr<DedupExchange> m_dedup;        // duplicate questions, the system key, notices
   std::unique_ptr<exchange::HttpServer> m_server;
+  // The port the exchange endpoint is bound to, 0 before it listens: read by
+  // Url() on the local API's threads while Start() may still be running.
+  std::atomic<std::uint16_t> m_bound_port{0};
   std::mutex m_pack_mutex;  // one packer at a time: sequence numbers are minted in order
   std::mutex m_mutex;
   std::condition_variable m_wake;

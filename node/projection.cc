@@ -143,6 +143,7 @@ CaseState Project(const std::vector<schema::Event>& events) {
         s.closed_at = e.occurred_at;
         break;
       case K::kExtension: break;  // the due date moves: facts.extension_*
+      case K::kDuplicateNotice: break;  // a finding of a level above (判重提示): no step of the case
       case K::kCorrection: {
         const auto& c = std::get<schema::Correction>(e.body);
         for (const auto& f : c.fields) {

@@ -385,6 +385,25 @@ END;
 CREATE INDEX batches_held ON batches(origin, stream, seq) WHERE state = 'held';
 CREATE INDEX batches_blobs ON batches(stored_at, batch_id) WHERE state = 'blobs';
 )sql",
+    // 13: duplicates across the hierarchy (issue 11, phase 2;
+    // node/store_dedup_system.cc, dedup/README.md "Phase 2"). The blind index
+    // of a node with children: the petitioner keys and text terms of every
+    // case it holds under the system key (numbers only; dedup/blind.h), to
+    // answer the questions of the levels below; and where the duplicate work
+    // stands (the key the blind index is under, the cases indexed under it
+    // and the arrivals checked so far). Nothing to fill: the node's dedup
+    // worker builds the blind index when it has a key.
+    R"sql(
+CREATE TABLE dedup_blind(
+  key INTEGER NOT NULL,                -- dedup::PersonKeys and HashTerms(IndexTerms) under the system key
+  id  INTEGER NOT NULL,                -- dedup_cases.id
+  PRIMARY KEY (key, id)
+) WITHOUT ROWID;
+CREATE TABLE dedup_state(
+  name  TEXT PRIMARY KEY,              -- 'blind_key', 'blind_upto', 'checked_upto'
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 // The projection the columns of `cases` hold (migration 7 and later);
 // 2: with the petitioners of each case in case_petitioners (migration 11).
@@ -474,6 +493,21 @@ Result<std::unique_ptr<Store>> Store::OpenAtVersion(const std::filesystem::path&
   store->m_db_file = db_file;
   store->m_batch_dir = db_file.parent_path() / "batches";
   if (auto s = store->Migrate(version); !s) return s.error();
+  // A database written while migration 12 was an empty placeholder (main
+  // before the load branch was merged) lacks its counts: made now, once.
+  if (store->m_version >= 12) {
+    auto has = store->m_db.Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'counters'", false);
+    if (!has) return has.error();
+    auto row = has->Step();
+    if (!row) return row.error();
+    const bool missing = *row && has->Int(0) == 0;
+    has->Reset();
+    if (missing) {
+      if (auto s = store->m_db.Exec(kMigrations[11].sql); !s) {
+        return MakeError(Errc::kInternal, "migration 12 (counts of a database that skipped it): " + s.error().message);
+      }
+    }
+  }
   if (store->m_version == kLatest) {
     if (auto s = store->PrepareStatements(); !s) return s.error();
     if (auto s = store->RefreshStaleProjections(); !s) return s.error();

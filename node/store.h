@@ -32,7 +32,9 @@
 #include "codes/date.h"
 #include "codes/env.h"
 #include "codes/result.h"
+#include "dedup/blind.h"
 #include "dedup/matcher.h"
+#include "dedup/wire.h"
 #include "exchange/batch.h"
 #include "exchange/receipt.h"
 #include "node/sqlite.h"
@@ -483,8 +485,71 @@ class Store {
   static Status IndexAllForDuplicates(sql::Db& db);
 
   struct DedupWrite {  // statements of the index's writer (store_dedup.cc)
-    sql::Stmt find, insert, update, insert_key, delete_key, insert_terms, delete_terms;
+    sql::Stmt find, insert, update, insert_key, delete_key, insert_terms, delete_terms, insert_blind, delete_blind;
   };
+
+  // ---- duplicates across the hierarchy (store_dedup_system.cc) ----------
+  // With the system key (dedup/blind.h), a node with children keeps a blind
+  // index of every case it holds (dedup_blind, migration 13), written by the
+  // dedup worker after the commits, to answer the questions of the levels
+  // below (dedup/wire.h). It checks the cases that arrive from below against
+  // the rest of what it holds, after the commits (node/dedup_exchange.h),
+  // and records what it finds as duplicate notices (判重提示) on the cases
+  // concerned; a notice goes down to the node that registered its case.
+
+  // Sets the system key. A node with children (SetRouting first) indexes its
+  // cases under it: when the blind index is under another key or none, it
+  // is emptied and made again from the first case by IndexBlindPending. A
+  // correction re-indexes its case blind in its own transaction.
+  Status SetBlindKey(std::shared_ptr<const dedup::BlindKey> key);
+  // Indexes blind at most `max` cases not yet indexed (dedup_state
+  // 'blind_upto'), in one transaction: the dedup worker's, after the
+  // commits, so that applying a batch does not pay for it. Answers how many.
+  Result<std::size_t> IndexBlindPending(std::size_t max);
+  std::shared_ptr<const dedup::BlindKey> BlindKey() const;
+  // Cases indexed blind (dedup_blind's distinct ids; tests, status).
+  Result<std::int64_t> BlindIndexed();
+
+  // A question from below, answered from the blind index: the cases held
+  // here, registered outside the subtree of q.exclude, that may be the same
+  // petition, ranked by the matcher under `key`, best first, at most q.limit.
+  // kInvalidArgument when the question names another key than `key`.
+  struct RemoteCandidate {
+    DuplicateCandidate candidate;
+    std::string status;  // the case's status as held here
+  };
+  Result<std::vector<RemoteCandidate>> FindBlind(const dedup::wire::Question& q, const dedup::BlindKey& key);
+  // The cases held here, registered outside the subtree of `exclude`, with a
+  // petitioner whose ID number has the key `id` (dedup::IdKey under `key`),
+  // oldest first.
+  Result<std::vector<PetitionerCase>> CasesOfBlindId(std::int64_t id, const dedup::BlindKey& key,
+                                                     std::string_view exclude, std::size_t limit = 1000);
+
+  // Cases indexed after `after` (dedup_cases.id), oldest first, at most `max`.
+  struct Arrival {
+    std::int64_t id = 0;
+    dedup::Features features;
+  };
+  Result<std::vector<Arrival>> ArrivalsAfter(std::int64_t after, std::size_t max);
+  // Where the check of arrivals stands (dedup_state 'checked_upto'): -1 when
+  // it never ran (it starts then at the newest case: what was held before is
+  // not checked again).
+  Result<std::int64_t> CheckedUpto();
+  Status SetCheckedUpto(std::int64_t upto);
+  // The newest dedup_cases.id (0: none).
+  Result<std::int64_t> NewestIndexed();
+  // The candidates of features (FindDuplicates without the extraction).
+  Result<std::vector<DuplicateCandidate>> FindFeatures(const dedup::Features& f, std::size_t limit = 10);
+
+  // The status of a case as its projection says ("" when not held).
+  Result<std::string> StatusOf(std::string_view case_id);
+  // The duplicate notices (判重提示) held on a case, as its events say, oldest first.
+  struct Notice {
+    std::string event_id;
+    schema::DuplicateNotice notice;
+    Instant occurred_at;
+  };
+  Result<std::vector<Notice>> NoticesOf(std::string_view case_id);
 
  private:
   Store(sql::Db db, const Clock& clock);
@@ -557,6 +622,14 @@ class Store {
   // REQUIRES: m_read_mutex held.
   Status ReadyForDuplicateReads();
   Result<std::vector<DuplicateCandidate>> FindLocked(const dedup::Features& f, std::size_t limit);
+  // The ids a check ranks: by keys (fewer under a broad one) and by terms,
+  // the rarest shared most. REQUIRES: m_read_mutex held.
+  Result<std::vector<std::int64_t>> RetrieveLocked(sql::Stmt& by_key, const std::vector<std::int64_t>& keys,
+                                                    const std::vector<std::int64_t>& broad, sql::Stmt& by_term,
+                                                    std::size_t terms,
+                                                    const std::function<void(sql::Stmt&, std::size_t)>& bind_term);
+  // The blind reads' statements and weights. REQUIRES: m_read_mutex held.
+  Status ReadyForBlindReads(const dedup::BlindKey& key);
   // store_cases.cc: the petitioners of a case's projection (case_petitioners),
   // the statements of the case list and of idempotent intake.
   Status WritePetitioners(const std::string& case_id, const CaseState& state);
@@ -599,6 +672,9 @@ class Store {
   std::unique_ptr<CaseReader> m_reader;
   std::string m_self;
   std::vector<std::string> m_children;
+  // The system key the blind index is written under (a node with children;
+  // null: none). Guarded by m_mutex; a copy is taken to read with.
+  std::shared_ptr<const dedup::BlindKey> m_blind;
   sql::Db m_db;
   const Clock& m_clock;
   int m_version = 0;
@@ -614,8 +690,15 @@ class Store {
   std::optional<sql::Db> m_read;
   struct DedupRead {
     sql::Stmt by_key, by_term, row, row_of_case, newest, sample, timeline;
+    // Across the hierarchy (store_dedup_system.cc), prepared when first used.
+    sql::Stmt by_blind, blind_row, blind_timeline;
   } m_dr;
   std::shared_ptr<const dedup::BigramWeights> m_weights;
+  // The weights rehashed for the blind key (dedup::BigramWeights::Rehashed),
+  // made again when the weights or the key change.
+  std::shared_ptr<const dedup::BigramWeights> m_blind_weights;
+  const dedup::BigramWeights* m_blind_weights_of = nullptr;
+  std::string m_blind_weights_key;
   std::int64_t m_weights_newest = -1;  // the newest indexed case when the weights were made
 };
 

@@ -16,6 +16,7 @@
 #include "dedup/normalize.h"
 #include "node/projection.h"
 #include "node/store.h"
+#include "node/store_dedup_rows.h"
 #include "schema/xml.h"
 
 namespace xf::node {
@@ -84,9 +85,36 @@ std::int64_t Fingerprint(const schema::CaseRegistration& c) {
   return dedup::StableHash(s);
 }
 
+}  // namespace
+
+// The blind index's numbers of a case (store_dedup_system.cc): its
+// petitioner keys and its text's index terms under the system key.
+std::vector<std::int64_t> detail::BlindNumbers(const dedup::Features& f, const dedup::BlindKey& key) {
+  std::vector<std::int64_t> out = dedup::PersonKeys(f, key);
+  const auto terms = dedup::HashTerms(dedup::IndexTerms(f), key);
+  out.insert(out.end(), terms.begin(), terms.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Status detail::WriteBlind(sql::Stmt& st, const dedup::Features& f, std::int64_t id, const dedup::BlindKey& key) {
+  for (const auto n : BlindNumbers(f, key)) {
+    st.Bind(1, n).Bind(2, id);
+    if (auto s = st.Run(); !s) return s;
+  }
+  return {};
+}
+
+namespace {
+
 // Inserts or replaces the case's entry, unless what it is made of is unchanged.
+// With `blind` (a node with children holding the system key), a replaced
+// entry's blind index entries too; a new case is indexed blind after the
+// commit, by the dedup worker (Store::IndexBlindPending), off the apply path.
 // REQUIRES: inside a transaction.
-Status Index(Store::DedupWrite& w, const std::string& case_id, const schema::CaseRegistration& body) {
+Status Index(Store::DedupWrite& w, const std::string& case_id, const schema::CaseRegistration& body,
+             const dedup::BlindKey* blind = nullptr) {
   const std::int64_t fingerprint = Fingerprint(body);
   w.find.Bind(1, case_id);
   auto row = w.find.Step();
@@ -95,6 +123,7 @@ Status Index(Store::DedupWrite& w, const std::string& case_id, const schema::Cas
     return row.error();
   }
   std::int64_t id = 0;
+  const bool replaced = *row;
   if (*row) {
     if (w.find.Int(1) == fingerprint) {
       w.find.Reset();
@@ -115,6 +144,9 @@ Status Index(Store::DedupWrite& w, const std::string& case_id, const schema::Cas
     if (const std::string terms = dedup::JoinTerms(dedup::IndexTerms(old)); !terms.empty()) {
       w.delete_terms.Bind(1, id).Bind(2, terms);
       if (auto s = w.delete_terms.Run(); !s) return s;
+    }
+    if (blind != nullptr) {
+      if (auto s = detail::WriteBlind(w.delete_blind, old, id, *blind); !s) return s;
     }
   } else {
     w.find.Reset();
@@ -141,30 +173,28 @@ Status Index(Store::DedupWrite& w, const std::string& case_id, const schema::Cas
     w.insert_terms.Bind(1, id).Bind(2, terms);
     if (auto s = w.insert_terms.Run(); !s) return s;
   }
+  if (blind != nullptr && replaced) {
+    if (auto s = detail::WriteBlind(w.insert_blind, f, id, *blind); !s) return s;
+  }
   return {};
-}
-
-// The features a dedup_cases row holds; columns from `first`: case_id, node,
-// received_date, category, place, persons, summary, requests.
-dedup::Features RowFeatures(const sql::Stmt& q, int first = 0) {
-  dedup::Features f;
-  f.case_id = q.Text(first);
-  f.node = q.Text(first + 1);
-  f.received_date = Date::Parse(q.Text(first + 2)).value_or(Date{});
-  f.category = q.Text(first + 3);
-  f.place = q.Text(first + 4);
-  f.persons = dedup::DecodePersons(q.Text(first + 5));
-  f.summary = q.Text(first + 6);
-  f.requests = q.Text(first + 7);
-  return f;
 }
 
 }  // namespace
 
-Status Store::PrepareDedupStatements() { return PrepareWrite(m_db, m_dw, true); }
+Status Store::PrepareDedupStatements() {
+  if (auto s = PrepareWrite(m_db, m_dw, true); !s) return s;
+  // The blind index (migration 13; store_dedup_system.cc).
+  auto ins = m_db.Prepare("INSERT OR IGNORE INTO dedup_blind(key, id) VALUES(?1, ?2)");
+  auto del = m_db.Prepare("DELETE FROM dedup_blind WHERE key = ?1 AND id = ?2");
+  if (!ins) return ins.error();
+  if (!del) return del.error();
+  m_dw.insert_blind = std::move(ins).value();
+  m_dw.delete_blind = std::move(del).value();
+  return {};
+}
 
 Status Store::IndexForDuplicates(const std::string& case_id, const schema::CaseRegistration& body) {
-  return Index(m_dw, case_id, body);
+  return Index(m_dw, case_id, body, m_blind && !m_children.empty() ? m_blind.get() : nullptr);
 }
 
 Status Store::IndexAllForDuplicates(sql::Db& db) {
@@ -286,9 +316,11 @@ Status Store::ReadyForDuplicateReads() {
   return {};
 }
 
-Result<std::vector<Store::DuplicateCandidate>> Store::FindLocked(const dedup::Features& f, std::size_t limit) {
+Result<std::vector<std::int64_t>> Store::RetrieveLocked(
+    sql::Stmt& by_key, const std::vector<std::int64_t>& keys, const std::vector<std::int64_t>& broad,
+    sql::Stmt& by_term, std::size_t terms, const std::function<void(sql::Stmt&, std::size_t)>& bind_term) {
   // Retrieval: the same petitioner by key, the same matter by shared terms.
-  std::vector<std::int64_t> by_key;  // ids, a repeat per key that found them
+  std::vector<std::int64_t> by_key_ids;  // ids, a repeat per key that found them
   auto read = [](sql::Stmt& q, std::vector<std::int64_t>& into) -> Status {
     for (;;) {
       auto r = q.Step();
@@ -302,48 +334,66 @@ Result<std::vector<Store::DuplicateCandidate>> Store::FindLocked(const dedup::Fe
     q.Reset();
     return {};
   };
-  const auto broad = dedup::BroadKeys(f);
-  for (const auto key : dedup::PersonKeys(f)) {
+  for (const auto key : keys) {
     const bool is_broad = std::binary_search(broad.begin(), broad.end(), key);
-    m_dr.by_key.Bind(1, key).Bind(2, is_broad ? kPerBroadKey : kPerKey);
-    if (auto s = read(m_dr.by_key, by_key); !s) return s.error();
+    by_key.Bind(1, key).Bind(2, is_broad ? kPerBroadKey : kPerKey);
+    if (auto s = read(by_key, by_key_ids); !s) return s.error();
   }
   // Each term's postings weigh by how rare the term is: a term few cases
   // have says more than one in every letter of the county (log of the bound
   // over the postings read, plus one).
-  const auto terms = dedup::QueryTerms(f);
   std::vector<std::pair<std::int64_t, float>> by_text;  // (id, weight of the term that found it)
-  by_text.reserve(terms.size() * 64);
-  for (const auto& t : terms) {
+  by_text.reserve(terms * 64);
+  for (std::size_t t = 0; t < terms; ++t) {
     std::vector<std::int64_t> found;
-    m_dr.by_term.Bind(1, "\"" + t + "\"").Bind(2, kPerTerm);
-    if (auto s = read(m_dr.by_term, found); !s) return s.error();
+    bind_term(by_term, t);
+    by_term.Bind(2, kPerTerm);
+    if (auto s = read(by_term, found); !s) return s.error();
     const auto weight = static_cast<float>(1.0 + std::log(static_cast<double>(kPerTerm + 1) / static_cast<double>(found.size() + 1)));
     for (const auto id : found) by_text.emplace_back(id, weight);
   }
-  std::sort(by_key.begin(), by_key.end());
-  by_key.erase(std::unique(by_key.begin(), by_key.end()), by_key.end());
-  std::vector<std::int64_t> ids = by_key;
-  {
-    // (weight of the shared terms, id): most first, newest first; those found by key are in already.
-    std::sort(by_text.begin(), by_text.end());
-    std::vector<std::pair<float, std::int64_t>> text;
-    for (std::size_t i = 0; i < by_text.size();) {
-      std::size_t j = i;
-      float weight = 0;
-      for (; j < by_text.size() && by_text[j].first == by_text[i].first; ++j) weight += by_text[j].second;
-      if (!std::binary_search(by_key.begin(), by_key.end(), by_text[i].first)) text.emplace_back(weight, by_text[i].first);
-      i = j;
-    }
-    const std::size_t keep = std::min(text.size(), kTextCandidates);
-    std::partial_sort(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(keep), text.end(),
-                      [](const auto& a, const auto& b) { return a > b; });
-    for (std::size_t i = 0; i < keep; ++i) ids.push_back(text[i].second);
+  std::sort(by_key_ids.begin(), by_key_ids.end());
+  by_key_ids.erase(std::unique(by_key_ids.begin(), by_key_ids.end()), by_key_ids.end());
+  std::vector<std::int64_t> ids = by_key_ids;
+  // (weight of the shared terms, id): most first, newest first; those found by key are in already.
+  std::sort(by_text.begin(), by_text.end());
+  std::vector<std::pair<float, std::int64_t>> text;
+  for (std::size_t i = 0; i < by_text.size();) {
+    std::size_t j = i;
+    float weight = 0;
+    for (; j < by_text.size() && by_text[j].first == by_text[i].first; ++j) weight += by_text[j].second;
+    if (!std::binary_search(by_key_ids.begin(), by_key_ids.end(), by_text[i].first)) text.emplace_back(weight, by_text[i].first);
+    i = j;
   }
+  const std::size_t keep = std::min(text.size(), kTextCandidates);
+  std::partial_sort(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(keep), text.end(),
+                    [](const auto& a, const auto& b) { return a > b; });
+  for (std::size_t i = 0; i < keep; ++i) ids.push_back(text[i].second);
+  return ids;
+}
+
+namespace {
+
+void SortCandidates(std::vector<Store::DuplicateCandidate>& out, std::size_t limit) {
+  std::sort(out.begin(), out.end(), [](const Store::DuplicateCandidate& a, const Store::DuplicateCandidate& b) {
+    if (a.match.score != b.match.score) return a.match.score > b.match.score;
+    if (a.received_date != b.received_date) return a.received_date < b.received_date;
+    return a.case_id < b.case_id;
+  });
+  if (out.size() > limit) out.resize(limit);
+}
+
+}  // namespace
+
+Result<std::vector<Store::DuplicateCandidate>> Store::FindLocked(const dedup::Features& f, std::size_t limit) {
+  const auto terms = dedup::QueryTerms(f);
+  auto ids = RetrieveLocked(m_dr.by_key, dedup::PersonKeys(f), dedup::BroadKeys(f), m_dr.by_term, terms.size(),
+                            [&](sql::Stmt& q, std::size_t i) { q.Bind(1, "\"" + terms[i] + "\""); });
+  if (!ids) return ids.error();
   // Ranking: the matcher on each candidate's stored features.
   const dedup::Query query(f, m_weights.get());
   std::vector<DuplicateCandidate> out;
-  for (const auto id : ids) {
+  for (const auto id : *ids) {
     m_dr.row.Bind(1, id);
     auto r = m_dr.row.Step();
     if (!r) {
@@ -354,19 +404,14 @@ Result<std::vector<Store::DuplicateCandidate>> Store::FindLocked(const dedup::Fe
       m_dr.row.Reset();
       continue;
     }
-    dedup::Features c = RowFeatures(m_dr.row);
+    dedup::Features c = detail::RowFeatures(m_dr.row);
     m_dr.row.Reset();
     if (!f.case_id.empty() && c.case_id == f.case_id) continue;
     dedup::Match m = query.Against(c);
     if (m.decision == dedup::Decision::kNone) continue;
     out.push_back({std::move(c.case_id), std::move(c.node), c.received_date, std::move(m)});
   }
-  std::sort(out.begin(), out.end(), [](const DuplicateCandidate& a, const DuplicateCandidate& b) {
-    if (a.match.score != b.match.score) return a.match.score > b.match.score;
-    if (a.received_date != b.received_date) return a.received_date < b.received_date;
-    return a.case_id < b.case_id;
-  });
-  if (out.size() > limit) out.resize(limit);
+  SortCandidates(out, limit);
   return out;
 }
 
@@ -391,7 +436,7 @@ Result<std::vector<Store::DuplicateCandidate>> Store::DuplicatesOf(std::string_v
     m_dr.row_of_case.Reset();
     return MakeError(Errc::kNotFound, "case " + std::string(case_id) + " is not known here");
   }
-  const dedup::Features f = RowFeatures(m_dr.row_of_case);
+  const dedup::Features f = detail::RowFeatures(m_dr.row_of_case);
   m_dr.row_of_case.Reset();
   return FindLocked(f, limit);
 }

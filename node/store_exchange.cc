@@ -115,8 +115,14 @@ void Store::SetRouting(std::string self, std::vector<std::string> children) {
 }
 
 Status Store::RouteDown(const schema::Event& e, const CaseState& state) {
-  if (e.origin != m_self || state.handler.empty() || state.handler == m_self) return {};
-  if (!exchange::InSubtree(m_self, state.handler) || !exchange::NextHopDown(m_children, state.handler)) {
+  // A duplicate notice (判重提示) goes to whoever handles the case below,
+  // else to the node that registered it (it holds the case: R6).
+  const std::string& target =
+      e.kind == schema::EventKind::kDuplicateNotice && (state.handler.empty() || state.handler == m_self)
+          ? state.body.registering_body
+          : state.handler;
+  if (e.origin != m_self || target.empty() || target == m_self) return {};
+  if (!exchange::InSubtree(m_self, target) || !exchange::NextHopDown(m_children, target)) {
     return {};
   }
   // A transfer sends the whole case down (the target must know it: R6);
@@ -126,7 +132,7 @@ Status Store::RouteDown(const schema::Event& e, const CaseState& state) {
                                  "SELECT ?1, origin, seq FROM events WHERE case_id = ?2"
                                : "INSERT OR IGNORE INTO down_queue(target, origin, seq) VALUES(?1, ?3, ?4)");
   if (!st) return st.error();
-  st->Bind(1, state.handler);
+  st->Bind(1, target);
   if (whole) {
     st->Bind(2, e.case_id);
   } else {

@@ -54,6 +54,7 @@ class Checker {
         break;
       case EventKind::kSupervision:
       case EventKind::kCorrection:
+      case EventKind::kDuplicateNotice:  // a finding, at any time: it changes no step
         break;
     }
     return std::move(m_out);

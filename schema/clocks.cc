@@ -141,6 +141,7 @@ CaseFacts FactsOf(const std::vector<Event>& events) {
         }
         break;
       case EventKind::kSupervision:
+      case EventKind::kDuplicateNotice:
         break;
     }
   }

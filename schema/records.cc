@@ -7,7 +7,7 @@ namespace xf::schema {
 
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 11> kKindNames = {{
+constexpr std::array<std::pair<EventKind, std::string_view>, 12> kKindNames = {{
     {EventKind::kRegistration, "registration"},
     {EventKind::kAcceptance, "acceptance"},
     {EventKind::kTransfer, "transfer"},
@@ -19,6 +19,7 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 11> kKindNames = {{
     {EventKind::kClosure, "closure"},
     {EventKind::kCorrection, "correction"},
     {EventKind::kExtension, "extension"},
+    {EventKind::kDuplicateNotice, "duplicate_notice"},
 }};
 
 }  // namespace
@@ -60,6 +61,8 @@ bool BodyMatchesKind(const Event& e) {
       return std::holds_alternative<Correction>(e.body);
     case EventKind::kExtension:
       return std::holds_alternative<Extension>(e.body);
+    case EventKind::kDuplicateNotice:
+      return std::holds_alternative<DuplicateNotice>(e.body);
   }
   return false;
 }

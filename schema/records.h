@@ -158,6 +158,27 @@ struct Correction {
   std::string reason;         // (required)
 };
 
+// 判重提示: what a level above found for a case — other cases, registered
+// elsewhere, that may be the same petition (dedup/README.md). The level that
+// found them records it on the case and sends it down to the node that
+// registered the case; it changes nothing of the case's state or clocks.
+struct DuplicateFinding {
+  enum class Decision { kPossible, kDuplicate };
+  std::string case_id;     // the other case's 信访件编号 (required)
+  std::string node;        // the node that registered it (required)
+  Date received_date;      // its 信访日期 (required)
+  std::string status;      // its status where it was found
+  std::string score;       // "0.00" to "1.00": ranks only
+  // duplicate: the same petitioner(s) and matter (the matcher is confident);
+  // possible: a clerk should look.
+  Decision decision = Decision::kPossible;
+  std::vector<std::string> reasons;  // the matcher's, in words a clerk reads
+};
+struct DuplicateNotice {
+  std::string found_by;  // the level that found them: the event's origin (required)
+  std::vector<DuplicateFinding> candidates;  // 1 to 10, best first
+};
+
 enum class EventKind {
   kRegistration,  // 登记
   kAcceptance,    // 受理决定
@@ -170,15 +191,17 @@ enum class EventKind {
   kClosure,       // 办结
   kCorrection,    // 更正
   kExtension,     // 延期
+  kDuplicateNotice,  // 判重提示
 };
 
 // "registration", "acceptance", "transfer", "handling", "supervision",
-// "evaluation", "review", "rereview", "closure", "correction", "extension".
+// "evaluation", "review", "rereview", "closure", "correction", "extension",
+// "duplicate_notice".
 std::string_view EventKindName(EventKind k);
 std::optional<EventKind> EventKindFromName(std::string_view name);
 
 using EventBody = std::variant<CaseRegistration, Acceptance, Transfer, Handling, Supervision,
-                               Evaluation, Review, Closure, Correction, Extension>;
+                               Evaluation, Review, Closure, Correction, Extension, DuplicateNotice>;
 
 struct Event {
   std::string origin;      // node id of the node that recorded it

@@ -19,6 +19,16 @@ namespace {
 
 // Nothing is recorded before the People's Republic (the code tables start there).
 constexpr Date kEarliestRecordDate{1949, 10, 1};
+// A duplicate notice (判重提示): what one finding may name.
+constexpr std::size_t kMaxNoticeCandidates = 10;
+constexpr std::size_t kMaxNoticeReasons = 16;
+
+// "0.00" to "1.00", two decimals.
+bool IsScore(std::string_view s) {
+  if (s.size() != 4 || s[1] != '.' || !(s[0] == '0' || s[0] == '1')) return false;
+  if (s[2] < '0' || s[2] > '9' || s[3] < '0' || s[3] > '9') return false;
+  return s[0] == '0' || (s[2] == '0' && s[3] == '0');
+}
 // The oldest plausible birth date in an ID number (440524188001010014 passes).
 constexpr Date kEarliestBirthDate{1880, 1, 1};
 // An attachment's original file name; stored as metadata only (the bytes are
@@ -664,7 +674,7 @@ const char* BodyName(const EventBody& body) {
   static constexpr const char* kNames[] = {"registration", "acceptance",  "transfer",
                                            "handling",     "supervision", "evaluation",
                                            "review",       "closure",     "correction",
-                                           "extension"};
+                                           "extension",    "duplicate_notice"};
   static_assert(std::variant_size_v<EventBody> == std::size(kNames));
   return kNames[body.index()];
 }
@@ -776,6 +786,53 @@ struct BodyChecker {
         out.Add("R3", "notified_on",
                 "notification date (告知日期) " + x.notified_on->ToString() +
                     " is after today (" + today.ToString() + ")");
+      }
+    }
+  }
+  // 判重提示: made by a level above; what it says of the other cases is
+  // what a county may see (ids, dates, status, score, decision, reasons).
+  void operator()(const DuplicateNotice& n) {
+    if (out.Required(n.found_by, "found_by", "the level that found it (found_by)")) {
+      if (!IsNodeId(n.found_by)) {
+        out.Add("R3", "found_by", "found_by " + Quote(n.found_by) + " is not a node id");
+      } else if (!event.origin.empty() && n.found_by != event.origin) {
+        out.Add("R3", "found_by",
+                "found_by " + Quote(n.found_by) + " is not the event's origin " + Quote(event.origin) +
+                    ": a level records only what it found itself");
+      }
+    }
+    if (n.candidates.empty()) out.Add("R3", "candidates", "a duplicate notice (判重提示) names at least one case");
+    if (n.candidates.size() > kMaxNoticeCandidates) {
+      out.Add("R3", "candidates",
+              "a duplicate notice names at most " + std::to_string(kMaxNoticeCandidates) + " cases, not " +
+                  std::to_string(n.candidates.size()));
+    }
+    for (std::size_t i = 0; i < n.candidates.size(); ++i) {
+      const auto& c = n.candidates[i];
+      const std::string base = Index("candidates", i);
+      if (out.Required(c.case_id, base + ".case_id", "the other case's id")) {
+        if (!IsCaseId(c.case_id)) {
+          out.Add("R3", base + ".case_id", "case id " + Quote(c.case_id) + " is not of the form <node-id>-<YYYY>-<7+ digits>");
+        } else if (c.case_id == event.case_id) {
+          out.Add("R3", base + ".case_id", "a duplicate notice cannot name its own case");
+        }
+      }
+      if (out.Required(c.node, base + ".node", "the node that registered it") && !IsNodeId(c.node)) {
+        out.Add("R3", base + ".node", "node " + Quote(c.node) + " is not a node id");
+      }
+      if (c.received_date < kEarliestRecordDate) {
+        out.Add("R3", base + ".received_date",
+                "received date " + c.received_date.ToString() + " is before " + kEarliestRecordDate.ToString());
+      }
+      out.Text(c.status, base + ".status", "status", 40, Lines::kSingle);
+      if (!IsScore(c.score)) {
+        out.Add("R3", base + ".score", "score " + Quote(c.score) + " is not a number from 0.00 to 1.00 (two decimals)");
+      }
+      if (c.reasons.size() > kMaxNoticeReasons) {
+        out.Add("R3", base + ".reasons", "at most " + std::to_string(kMaxNoticeReasons) + " reasons");
+      }
+      for (std::size_t k = 0; k < c.reasons.size(); ++k) {
+        out.RequiredText(c.reasons[k], Index(base + ".reasons", k), "reason", 100, Lines::kSingle);
       }
     }
   }

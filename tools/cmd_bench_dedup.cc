@@ -21,6 +21,17 @@
 // --reindex (with --cases): the store is first taken back to before
 // migration 9 (the index dropped, schema version 8) and opened again, so the
 // migration indexes every case held, timed — what an upgrade costs.
+//
+// --upward: the check across the hierarchy (tools/topology.h): the demo's
+// five real xfnode processes on loopback with mutual TLS (100000 → 110000 →
+// 110100 → 110105, 110108), the system key made at 100000 and fetched down;
+// --stored registrations of the labelled set (default 400) registered at
+// 110108 and carried up to 100000; then K checks (--checks, default 200) of
+// the next registrations of the set (not stored) posted to 110105's POST
+// /v1/duplicates/check, each answered by 110105 itself and by the three
+// levels above it (searched: 110105, 110100, 110000, 100000), timed at the
+// caller after 20 warm-up checks; beside them the same checks with
+// "searched" of the county alone (its parent stopped).
 #include <stdlib.h>
 #include <time.h>
 
@@ -33,8 +44,13 @@
 #include <set>
 #include <sstream>
 
+#include <boost/json.hpp>
+#include <thread>
+
 #include "dedup/labelled.h"
 #include "exchange/batch.h"
+#include "schema/json.h"
+#include "tools/topology.h"
 #include "node/sqlite.h"
 #include "node/store.h"
 #include "schema/xml.h"
@@ -323,10 +339,92 @@ int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::pa
   return 0;
 }
 
+// The registration as a clerk posts it to a node (the node fills the rest).
+std::string PostBody(const schema::CaseRegistration& c) {
+  auto o = boost::json::parse(schema::CaseToJson(c)).as_object();
+  o.erase("case_id");
+  o.erase("registering_body");
+  o.erase("registered_at");
+  return boost::json::serialize(o);
+}
+
+int Upward(long stored, long checks, std::uint64_t seed, const std::filesystem::path& dir) {
+  auto t = Topology::Plan(dir / "upward", DemoNodes(), {.exchange_interval_seconds = 0});
+  if (!t) return std::cerr << "bench dedup --upward: " << t.error().message << "\n", 1;
+  if (auto s = t->Create(); !s) return std::cerr << "bench dedup --upward: " << s.error().message << "\n", 1;
+  if (auto s = t->StartAll(); !s) return std::cerr << "bench dedup --upward: " << s.error().message << "\n", 1;
+  auto wait = [](const std::function<bool()>& ok, int seconds) {
+    for (int i = 0; i < seconds * 10; ++i) {
+      if (ok()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return ok();
+  };
+  for (auto& n : t->Nodes()) {
+    if (!wait([&] { return std::filesystem::exists(n.config.data_dir / "dedup.key"); }, 60)) {
+      std::cerr << "bench dedup --upward: " << n.Id() << " has no system key after 60 s\n";
+      return 1;
+    }
+  }
+  const auto set = labelled::Generate({seed, static_cast<int>(stored + checks + 20)});
+  const auto& other = t->Node("110108").api;
+  const auto& county = t->Node("110105").api;
+  long registered = 0;
+  for (long i = 0; i < stored && i < static_cast<long>(set.size()); ++i) {
+    auto r = CallApi(other, "POST", "/v1/cases", PostBody(set[static_cast<std::size_t>(i)].record));
+    if (r && r->status == 201) ++registered;
+  }
+  auto cases_at = [&](const std::string& id) -> long {
+    auto r = CallApi(t->Node(id).api, "GET", "/v1/status", "");
+    if (!r || r->status != 200) return -1;
+    return static_cast<long>(boost::json::parse(r->body).at("cases").as_int64());
+  };
+  if (!wait([&] { return cases_at("100000") >= registered; }, 300)) {
+    std::cerr << "bench dedup --upward: the cases did not all reach 100000\n";
+    return 1;
+  }
+  std::cout << "bench dedup --upward: " << registered << " registrations of the labelled set (seed " << seed
+            << ") registered at 110108 and held up to 100000; checks posted to 110105\n";
+  auto run = [&](long first, long count, std::size_t searched_want, std::vector<double>& ms, long& found_above) {
+    found_above = 0;
+    for (long i = first; i < first + count && i < static_cast<long>(set.size()); ++i) {
+      const std::string body = PostBody(set[static_cast<std::size_t>(i)].record);
+      const auto a = Steady::now();
+      auto r = CallApi(county, "POST", "/v1/duplicates/check", body);
+      const auto b = Steady::now();
+      if (!r || r->status != 200) continue;
+      const auto o = boost::json::parse(r->body).as_object();
+      if (o.at("searched").as_array().size() != searched_want) continue;
+      ms.push_back(Ms(a, b));
+      for (const auto& c : o.at("candidates").as_array()) {
+        if (c.at("found_by").as_string() != "110105") {
+          ++found_above;
+          break;
+        }
+      }
+    }
+  };
+  std::vector<double> warm, up, local;
+  long above = 0;
+  run(0, 20, 4, warm, above);
+  run(stored, checks, 4, up, above);
+  std::cout << "  across the hierarchy (searched 110105, 110100, 110000, 100000): " << up.size() << " checks, "
+            << Times(up) << "; " << above << " with a candidate found above\n";
+  t->Stop("110100");
+  std::vector<double> warm2;
+  run(0, 20, 1, warm2, above);
+  run(stored, checks, 1, local, above);
+  std::cout << "  the county alone (its parent stopped: scope partial): " << local.size() << " checks, "
+            << Times(local) << "\n"
+            << "  target: the upward check to the national bureau across 3 relays <= 100 ms p50 on loopback\n";
+  t->StopAll();
+  return up.empty() ? 1 : 0;
+}
+
 }  // namespace
 
 int CmdBenchDedup(const Args& args) {
-  if (auto u = args.Unknown({"n", "seed", "cases", "checks", "dir", "reindex"}); !u.empty()) {
+  if (auto u = args.Unknown({"n", "seed", "cases", "checks", "dir", "reindex", "upward", "stored"}); !u.empty()) {
     std::cerr << "xfctl bench dedup: " << u << "\n";
     return 2;
   }
@@ -356,6 +454,9 @@ int CmdBenchDedup(const Args& args) {
     rc = Quality(n, seed, dir);
   }
   if (cases > 0 && rc == 0) rc = Speed(cases, checks, seed, dir, args.Has("reindex"));
+  if (args.Has("upward") && rc == 0) {
+    rc = Upward(std::atol(args.Get("stored", "400").c_str()), args.Has("checks") ? checks : 200, seed, dir);
+  }
   return rc;
 }
 

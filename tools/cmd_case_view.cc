@@ -495,6 +495,17 @@ std::string EventDetail(const Show& s, const schema::Event& e) {
       d << s.W("延期 ", "extended by ") << x.days << s.W(" 天", " days") << sep << x.reason;
       break;
     }
+    case K::kDuplicateNotice: {
+      const auto& n = std::get<schema::DuplicateNotice>(e.body);
+      d << s.W("判重提示（", "duplicate notice (found by ") << n.found_by << s.W("）：", "):");
+      for (const auto& c : n.candidates) {
+        d << " " << c.case_id << " " << (c.decision == schema::DuplicateFinding::Decision::kDuplicate
+                                             ? s.W("重复", "duplicate")
+                                             : s.W("疑似", "possible"))
+          << " " << c.score;
+      }
+      break;
+    }
   }
   return d.str();
 }

@@ -40,6 +40,8 @@ std::size_t BodyIndexOf(EventKind kind) {
       return 8;
     case EventKind::kExtension:
       return 9;
+    case EventKind::kDuplicateNotice:
+      return 10;
   }
   return 0;
 }
@@ -49,7 +51,7 @@ EventKind KindOfBodyIndex(std::size_t index) {
       EventKind::kRegistration, EventKind::kAcceptance,  EventKind::kTransfer,
       EventKind::kHandling,     EventKind::kSupervision, EventKind::kEvaluation,
       EventKind::kReview,       EventKind::kClosure,     EventKind::kCorrection,
-      EventKind::kExtension};
+      EventKind::kExtension,    EventKind::kDuplicateNotice};
   return index < std::size(kKinds) ? kKinds[index] : EventKind::kRegistration;
 }
 

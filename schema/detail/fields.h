@@ -38,6 +38,7 @@ using EnumNames = std::array<std::string_view, 2>;
 inline constexpr EnumNames kModeNames = {"forward", "assign"};
 inline constexpr EnumNames kTargetNames = {"bureau", "handler"};
 inline constexpr EnumNames kStepNames = {"request", "decision"};
+inline constexpr EnumNames kDecisionNames = {"possible", "duplicate"};
 
 template <class V, class S>
 requires Is<S, Petitioner>
@@ -184,10 +185,29 @@ void Fields(V& v, S& x) {
   v.OptDay("notified_on", x.notified_on);
 }
 
+template <class V, class S>
+requires Is<S, DuplicateFinding>
+void Fields(V& v, S& f) {
+  v.Text("case_id", f.case_id, Opt::kRequired);
+  v.Text("node", f.node, Opt::kRequired);
+  v.Day("received_date", f.received_date);
+  v.Text("status", f.status, Opt::kOptional);
+  v.Text("score", f.score, Opt::kRequired);
+  v.Choice("decision", f.decision, kDecisionNames);
+  v.Texts("reasons", "reason", f.reasons);
+}
+
+template <class V, class S>
+requires Is<S, DuplicateNotice>
+void Fields(V& v, S& n) {
+  v.Text("found_by", n.found_by, Opt::kRequired);
+  v.Records("candidates", "candidate", n.candidates);
+}
+
 // The body element / JSON name of each EventBody alternative, by index.
 inline constexpr std::array<std::string_view, std::variant_size_v<EventBody>> kBodyNames = {
     "registration", "acceptance", "transfer", "handling",  "supervision",
-    "evaluation",   "review",     "closure",  "correction", "extension"};
+    "evaluation",   "review",     "closure",  "correction", "extension", "duplicate_notice"};
 
 // The EventBody alternative index that a kind carries.
 std::size_t BodyIndexOf(EventKind kind);

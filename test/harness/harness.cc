@@ -211,7 +211,9 @@ Result<exchange::HttpResponse> NodeProcess::Call(const std::string& method, cons
   const std::string t = token ? *token : Token();
   if (!t.empty()) h["authorization"] = "Bearer " + t;
   if (!body.empty()) h["content-type"] = content_type;
-  return exchange::HttpCall(method, m_url + path, h, body);
+  exchange::HttpClientOptions opts;
+  opts.timeout = Patience(std::chrono::seconds(30));
+  return exchange::HttpCall(method, m_url + path, h, body, opts);
 }
 
 }  // namespace xf::test

@@ -54,6 +54,7 @@ struct Net {
     opts.tls = ex::TlsFiles{(county / "tls.crt").string(), (county / "tls.key").string(),
                             (t.Dir("110100") / "keys" / "tls.crt").string(), false};
     opts.expected_server_cn = "110100";
+    opts.timeout = xf::test::Patience(std::chrono::seconds(30));
     return opts;
   }
 

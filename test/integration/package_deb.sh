@@ -36,7 +36,7 @@ if [ "$(id -u)" -ne 0 ]; then
   DPKG=(fakeroot dpkg --force-not-root)
 fi
 
-if grep -q '^XF_SANITIZE:BOOL=ON$' "$BUILD/CMakeCache.txt"; then
+if grep -Eq '^XF_(SANITIZE|TSAN):BOOL=ON$' "$BUILD/CMakeCache.txt"; then
   echo "skipped: a sanitizer build is not packaged (tools/dev.sh test checks the package)"
   exit 0
 fi

@@ -77,8 +77,13 @@ TEST_CASE("trust: a county's case ids in its sibling's or its department's names
   REQUIRE_MESSAGE(t.RegisterCase("110108", WithCaseId(taken), &error) == taken, error);
   for (const std::string node : {"110100", "110000"}) {
     CAPTURE(node);
-    REQUIRE_MESSAGE(t.WaitForCase(node, taken, 1), t.Node(node).Log());
-    CHECK(t.CaseEventXml(node, taken) == t.CaseEventXml("110108", taken));
+    // (The city may add a duplicate notice of its own, 判重提示: the crafted
+    // registrations are alike; the county's own event is what must arrive unchanged.)
+    REQUIRE_MESSAGE(xf::test::WaitUntil([&] { return t.CaseEventXml(node, taken).count("110108:1") == 1; }),
+                    t.Node(node).Log());
+    const auto at_county = t.CaseEventXml("110108", taken);
+    REQUIRE(at_county.count("110108:1") == 1);
+    CHECK(t.CaseEventXml(node, taken).at("110108:1") == at_county.at("110108:1"));
     CHECK(QueryOne(t.Dir(node), "SELECT count(*) FROM rejections WHERE origin = '110108'") == "0");
   }
   // The province judged the county's forwarded batch the same way, on its own.

@@ -419,3 +419,139 @@ TEST_CASE("dedup store: quality through the store's own retrieval, registration 
 
 }  // namespace
 }  // namespace xf::node
+
+namespace xf::node {
+namespace {
+
+std::shared_ptr<const dedup::BlindKey> SystemKey(char fill = 'k', const char* id = "2026-1") {
+  auto k = dedup::BlindKey::Make(std::string(dedup::BlindKey::kBytes, fill), id);
+  REQUIRE(k);
+  return *k;
+}
+
+// A city (110100) with two counties below: the rewrite registered at the
+// second county, asked as a question from it, under the system key.
+dedup::wire::Question FromCounty(const schema::CaseRegistration& c, const dedup::BlindKey& key,
+                                 const char* county = "110108") {
+  auto reg = c;
+  reg.registering_body = county;
+  const auto q = dedup::wire::CheckQuestion(dedup::Extract(reg), key, key.Id(), county);
+  // Through its JSON, as it travels.
+  auto parsed = dedup::wire::ParseQuestion(dedup::wire::QuestionJson(q));
+  REQUIRE_MESSAGE(parsed, parsed.error().message);
+  return std::move(parsed).value();
+}
+
+TEST_CASE("dedup store: the blind index of a node with children answers a question from below") {
+  Fixture f;
+  f.store->SetRouting("110100", {"110105", "110108"});
+  const std::string first = f.Register(Letter(), "110105");  // before the key
+  const auto key = SystemKey();
+  REQUIRE(f.store->SetBlindKey(key));
+  CHECK(*f.store->BlindIndexed() == 0);  // not in the writer's transactions: by the worker, after
+  CHECK(*f.store->IndexBlindPending(100) == 1);
+  CHECK(*f.store->BlindIndexed() == 1);
+  const std::string wages = f.Register(Wages(), "110105");
+  CHECK(*f.store->BlindIndexed() == 1);
+  CHECK(*f.store->IndexBlindPending(100) == 1);
+  CHECK(*f.store->IndexBlindPending(100) == 0);  // nothing left
+  CHECK(*f.store->BlindIndexed() == 2);
+  {
+    RawDb raw(f.dir / "xfnode.db");
+    // Numbers only, none of them a plain key of the local index.
+    CHECK(raw.Scalar("SELECT count(*) FROM dedup_blind WHERE typeof(key) <> 'integer'") == "0");
+    CHECK(raw.Scalar("SELECT count(*) FROM dedup_blind b JOIN dedup_keys k ON k.key = b.key") == "0");
+    CHECK(raw.Scalar("SELECT value FROM dedup_state WHERE name = 'blind_key'") == "2026-1");
+  }
+
+  auto found = f.store->FindBlind(FromCounty(Rewrite(), *key), *key);
+  REQUIRE_MESSAGE(found, found.error().message);
+  REQUIRE(!found->empty());
+  for (std::size_t i = 1; i < found->size(); ++i) {  // her wages: another matter
+    CHECK((*found)[i].candidate.match.decision != dedup::Decision::kDuplicate);
+  }
+  CHECK((*found)[0].candidate.case_id == first);
+  CHECK((*found)[0].candidate.node == "110105");
+  CHECK((*found)[0].candidate.match.decision == dedup::Decision::kDuplicate);
+  CHECK((*found)[0].candidate.match.reasons.front() == "同一姓名和联系电话");
+  CHECK((*found)[0].status == "registered");
+  // The same verdict as the county's own plain check would give.
+  const auto local = f.Check(Rewrite());
+  REQUIRE(!local.empty());
+  CHECK(local[0].match.score == doctest::Approx((*found)[0].candidate.match.score).epsilon(0.01));
+
+  // The asker's own subtree is left out: it searched it itself.
+  auto own = f.store->FindBlind(FromCounty(Rewrite(), *key, "110105"), *key);
+  REQUIRE(own);
+  CHECK(own->empty());
+  // A question under another key is refused, not answered with nothing.
+  const auto other = SystemKey('o', "2026-2");
+  CHECK(!f.store->FindBlind(FromCounty(Rewrite(), *other), *key));
+
+  // The petitioner's cases by the key of her ID number.
+  auto cases = f.store->CasesOfBlindId(dedup::IdKey(kId, *key), *key, "110108");
+  REQUIRE(cases);
+  REQUIRE(cases->size() == 2);
+  CHECK((*cases)[0].case_id == first);
+  CHECK((*cases)[1].case_id == wages);
+  CHECK(f.store->CasesOfBlindId(dedup::IdKey(kId, *key), *key, "110105")->empty());
+
+  // A new key: the index is made again under it.
+  REQUIRE(f.store->SetBlindKey(other));
+  CHECK(*f.store->BlindIndexed() == 0);
+  CHECK(*f.store->IndexBlindPending(1) == 1);  // a chunk at a time
+  CHECK(*f.store->IndexBlindPending(100) == 1);
+  auto again = f.store->FindBlind(FromCounty(Rewrite(), *other), *other);
+  REQUIRE(again);
+  REQUIRE(!again->empty());
+  CHECK((*again)[0].candidate.case_id == first);
+  // Reopened with the same key: nothing to redo, the index is kept.
+  f.Reopen();
+  f.store->SetRouting("110100", {"110105", "110108"});
+  REQUIRE(f.store->SetBlindKey(other));
+  CHECK(*f.store->BlindIndexed() == 2);
+  CHECK(*f.store->IndexBlindPending(100) == 0);
+}
+
+TEST_CASE("dedup store: a leaf keeps no blind index") {
+  Fixture f;
+  REQUIRE(f.store->SetBlindKey(SystemKey()));
+  f.Register(Letter());
+  CHECK(*f.store->IndexBlindPending(100) == 0);
+  CHECK(*f.store->BlindIndexed() == 0);
+}
+
+TEST_CASE("dedup store: a correction re-indexes its case blind in its own transaction") {
+  Fixture f;
+  f.store->SetRouting("110100", {"110105", "110108"});
+  const auto key = SystemKey();
+  REQUIRE(f.store->SetBlindKey(key));
+  const std::string wages = f.Register(Wages(), "110105");
+  REQUIRE(*f.store->IndexBlindPending(100) == 1);
+  RawDb raw(f.dir / "xfnode.db");
+  const std::string before = raw.Scalar("SELECT group_concat(key) FROM (SELECT key FROM dedup_blind ORDER BY key)");
+  schema::Event fix;
+  fix.case_id = wages;
+  fix.kind = schema::EventKind::kCorrection;
+  fix.actor = "王晓梅";
+  schema::Correction c;
+  c.supersedes = "110105:1";
+  c.fields = {{"petitioners[0].phone", "13900001111"}};
+  c.reason = "电话更正";
+  fix.body = c;
+  REQUIRE(f.store->AppendEvent(fix, "110105").ok());
+  const std::string after = raw.Scalar("SELECT group_concat(key) FROM (SELECT key FROM dedup_blind ORDER BY key)");
+  CHECK(after != before);
+  // The new phone is found from below; the old one no longer is.
+  auto now = Wages();
+  now.petitioners[0].id_number.clear();
+  now.petitioners[0].phone = "13900001111";
+  auto found = f.store->FindBlind(FromCounty(now, *key), *key);
+  REQUIRE(found);
+  REQUIRE(!found->empty());
+  CHECK((*found)[0].candidate.case_id == wages);
+  CHECK((*found)[0].candidate.match.reasons.front() == "同一姓名和联系电话");
+}
+
+}  // namespace
+}  // namespace xf::node

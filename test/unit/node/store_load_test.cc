@@ -282,6 +282,29 @@ TEST_CASE("store load: a database of schema 11 gets its counts from what it hold
 namespace xf::node {
 namespace {
 
+TEST_CASE("store load: a database of the latest version written while migration 12 was a placeholder gets its counts") {
+  TempDir dir;
+  ManualClock clock(At("2026-03-01T10:00:00Z"));
+  {
+    auto store = OpenStore(dir / "xfnode.db", clock);
+    for (int i = 0; i < 2; ++i) REQUIRE(store->RegisterCase(ValidCase(), kSelf, "").ok());
+  }
+  {
+    // As main left it: migration 12 was "SELECT 1;", the later ones ran.
+    RawDb raw(dir / "xfnode.db");
+    REQUIRE(raw.Exec("DROP TABLE counters; DROP TABLE link_counts; DROP TRIGGER count_events; "
+                     "DROP TRIGGER count_cases; DROP TRIGGER uncount_cases; DROP TRIGGER count_blobs; "
+                     "DROP TRIGGER uncount_blobs; DROP TRIGGER link_queued; DROP TRIGGER link_delivered; "
+                     "DROP TRIGGER link_unqueued; DROP INDEX batches_held; DROP INDEX batches_blobs;") == SQLITE_OK);
+    CHECK(raw.Scalar("PRAGMA user_version") == std::to_string(Store::LatestSchemaVersion()));
+  }
+  auto store = OpenStore(dir / "xfnode.db", clock);
+  CHECK(store->Stats().cases == 2);
+  CHECK(store->Stats().events == 2);
+  REQUIRE(store->RegisterCase(ValidCase(), kSelf, "").ok());
+  CHECK(store->Stats().cases == 3);
+}
+
 TEST_CASE("store: a full disk as a batch file is placed — a named I/O error, nothing stored; applied once there is room") {
   TempDir dir;
   ManualClock clock(At("2026-03-01T10:00:00Z"));

@@ -207,4 +207,23 @@ inline std::vector<std::pair<std::string, Event>> SampleEvents() {
   return out;
 }
 
+// A duplicate notice (判重提示) the province found for SingleCase() and sent
+// down: another case of the same petitioner, registered in another city.
+inline Event SampleNotice() {
+  DuplicateNotice n;
+  n.found_by = "440000";
+  DuplicateFinding f;
+  f.case_id = "440305-2026-0000041";
+  f.node = "440305";
+  f.received_date = Date{2026, 2, 27};
+  f.status = "accepted";
+  f.score = "0.87";
+  f.decision = DuplicateFinding::Decision::kDuplicate;
+  f.reasons = {"同一身份证号", "概况相似度 0.71", "诉求相似度 0.83", "同一内容分类", "同一问题属地", "涉及同一金额"};
+  n.candidates.push_back(f);
+  Event e = MakeEvent(57, EventKind::kDuplicateNotice, "2026-03-03T11:00:00+08:00", "", n);
+  e.origin = "440000";
+  return e;
+}
+
 }  // namespace xf::schema::mapping_test

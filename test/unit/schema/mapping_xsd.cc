@@ -94,6 +94,7 @@ std::map<std::string, std::string> WrittenExamples() {
     events.push_back(e);
   }
   files["batch_440106_to_440100.xml"] = BatchXml(events);
+  files["event_duplicate_notice.xml"] = EventToXml(mapping_test::SampleNotice()) + "\n";
   return files;
 }
 
@@ -109,6 +110,7 @@ TEST_CASE("mapping: every XML the writer produces validates against xfnode.xsd")
     CAPTURE(name);
     CheckValid(EventToXml(e));
   }
+  CheckValid(EventToXml(mapping_test::SampleNotice()));
   // Variants: every optional field absent, the other enum values.
   CaseRegistration minimal = SingleCase();
   minimal.case_id.clear();

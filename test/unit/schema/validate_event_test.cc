@@ -274,6 +274,38 @@ TEST_CASE("validate: correction") {
   }
 }
 
+TEST_CASE("validate: duplicate notice (判重提示)") {
+  DuplicateFinding f;
+  f.case_id = "310104-2026-0000009";
+  f.node = "310104";
+  f.received_date = Date{2026, 2, 19};
+  f.status = "accepted";
+  f.score = "0.87";
+  f.decision = DuplicateFinding::Decision::kDuplicate;
+  f.reasons = {"同一身份证号", "诉求相似度 0.83"};
+  Event e = MakeEvent(EventKind::kDuplicateNotice, DuplicateNotice{"110105", {f}});
+  CHECK(Validate(e).empty());
+  e.body = DuplicateNotice{};
+  CHECK(Lines(Validate(e)) == "R3 found_by\nR3 candidates\n");
+  e.body = DuplicateNotice{"100000", {f}};  // not the event's origin
+  CHECK(Lines(Validate(e)) == "R3 found_by\n");
+  for (const char* bad : {"", "0.8", "1.01", "2.00", "-0.10", "0,87", "0.8x"}) {
+    CAPTURE(bad);
+    DuplicateFinding g = f;
+    g.score = bad;
+    e.body = DuplicateNotice{"110105", {g}};
+    CHECK(Lines(Validate(e)) == "R3 candidates[0].score\n");
+  }
+  DuplicateFinding own = f;
+  own.case_id = e.case_id;  // its own case
+  own.node = "省";
+  own.reasons = {"同一身份证号\n第二行"};
+  e.body = DuplicateNotice{"110105", {own}};
+  CHECK(Lines(Validate(e)) == "R3 candidates[0].case_id\nR3 candidates[0].node\nR3 candidates[0].reasons[0]\n");
+  e.body = DuplicateNotice{"110105", std::vector<DuplicateFinding>(11, f)};
+  CHECK(Lines(Validate(e)) == "R3 candidates\n");
+}
+
 TEST_CASE("validate: event codes are checked on the event's date in UTC+8") {
   // 2010-12-31T16:30Z is 2011-01-01 00:30 in Beijing: 崇文区 (110103, abolished in
   // 2010) is retired then.

@@ -1,0 +1,420 @@
+#include "node/dedup_exchange.h"
+
+#include <openssl/rand.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "exchange/batch.h"
+#include "exchange/routing.h"
+#include "node/node.h"
+
+namespace xf::node {
+
+namespace json = boost::json;
+using exchange::HttpRequest;
+using exchange::HttpResponse;
+
+namespace {
+
+constexpr const char* kKeyFile = "dedup.key";
+constexpr std::size_t kArrivalsPerPass = 500;
+constexpr std::size_t kBlindPerTransaction = 2000;
+constexpr std::size_t kNoticeCandidates = 10;  // schema's bound on one notice
+
+HttpResponse Answer(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.headers["content-type"] = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse Problem(int status, const std::string& message) {
+  json::object o;
+  o["error"] = exchange::HttpReason(status);
+  o["message"] = message;
+  return Answer(status, json::serialize(o));
+}
+
+std::string Score(double s) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%.2f", std::clamp(s, 0.0, 1.0));
+  return buf;
+}
+
+// Which child's subtree holds `node` ("" for this node itself or elsewhere).
+std::string Branch(const std::vector<PeerConfig>& children, const std::string& node) {
+  for (const auto& c : children) {
+    if (c.id == node || exchange::InSubtree(c.id, node)) return c.id;
+  }
+  return "";
+}
+
+void MergeAnswer(dedup::wire::Answer& into, dedup::wire::Answer from) {
+  for (auto& s : from.searched) into.searched.push_back(std::move(s));
+  for (auto& u : from.unreachable) into.unreachable.push_back(std::move(u));
+  for (auto& [k, v] : from.why) into.why[k] = std::move(v);
+  for (auto& c : from.candidates) into.candidates.push_back(std::move(c));
+  for (auto& c : from.cases) into.cases.push_back(std::move(c));
+}
+
+}  // namespace
+
+DedupExchange::DedupExchange(const NodeConfig& config, Store& store, const Clock& clock, ClientFor client_for,
+                             std::function<void()> kick)
+    : m_config(config), m_store(store), m_clock(clock), m_client_for(std::move(client_for)), m_kick(std::move(kick)) {}
+
+DedupExchange::~DedupExchange() { Stop(); }
+
+std::shared_ptr<const dedup::BlindKey> DedupExchange::Key() const {
+  std::lock_guard lock(m_mutex);
+  return m_key;
+}
+
+Status DedupExchange::UseKey(std::string secret, std::string key_id, bool write) {
+  auto key = dedup::BlindKey::Make(secret, key_id);
+  if (!key) return key.error();
+  if (write) {
+    // Written whole, then renamed: readable by the service only (like the database).
+    const auto file = m_config.data_dir / kKeyFile;
+    const auto tmp = file.string() + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
+      out << dedup::wire::KeyDocumentJson({key_id, secret}) << "\n";
+      if (!out) return MakeError(Errc::kIo, "cannot write " + tmp);
+    }
+    ::chmod(tmp.c_str(), 0600);
+    std::error_code ec;
+    std::filesystem::rename(tmp, file, ec);
+    if (ec) return MakeError(Errc::kIo, "cannot rename " + tmp + ": " + ec.message());
+  }
+  std::fill(secret.begin(), secret.end(), '\0');
+  if (auto s = m_store.SetBlindKey(*key); !s) return s;
+  std::lock_guard lock(m_mutex);
+  m_key = std::move(key).value();
+  return {};
+}
+
+Status DedupExchange::LoadOrMakeKey() {
+  const auto file = m_config.data_dir / kKeyFile;
+  std::ifstream in(file, std::ios::binary);
+  if (in) {
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto parsed = dedup::wire::ParseKeyDocument(ss.str());
+    if (!parsed) return MakeError(parsed.error().code, file.string() + ": " + parsed.error().message);
+    return UseKey(std::move(parsed->secret), std::move(parsed->key_id), false);
+  }
+  if (m_config.parent) return {};  // fetched from the parent by the worker
+  // The national bureau (or a node that has no parent): the system key is made here.
+  std::string secret(dedup::BlindKey::kBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), static_cast<int>(secret.size())) != 1) {
+    return MakeError(Errc::kInternal, "no random bytes for the system key");
+  }
+  const Date today = m_clock.Now().ToDate();
+  char id[64];
+  std::snprintf(id, sizeof id, "%s-%04d%02d%02d", m_config.node_id.c_str(), today.year, today.month, today.day);
+  Log("info", "made the system key of duplicate detection (判重系统密钥)", {{"key_id", id}});
+  return UseKey(std::move(secret), id, true);
+}
+
+Status DedupExchange::FetchKey() {
+  if (!m_config.parent || m_config.parent->url.empty()) return {};
+  auto opts = m_client_for(*m_config.parent);
+  opts.timeout = std::chrono::milliseconds(5000);
+  auto r = exchange::HttpCall("GET", m_config.parent->url + "/v1/exchange/dedup/key", {}, "", opts);
+  if (!r) return r.error();
+  if (r->status != 200) {
+    return MakeError(Errc::kUnavailable, "HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 200));
+  }
+  auto parsed = dedup::wire::ParseKeyDocument(r->body);
+  if (!parsed) return MakeError(parsed.error().code, "the parent's key: " + parsed.error().message);
+  Log("info", "took the system key of duplicate detection (判重系统密钥) from the parent",
+      {{"key_id", parsed->key_id}, {"parent", m_config.parent->id}});
+  return UseKey(std::move(parsed->secret), std::move(parsed->key_id), true);
+}
+
+Status DedupExchange::Start() {
+  if (auto s = LoadOrMakeKey(); !s) return s;
+  m_worker = std::thread([this] { Loop(); });
+  return {};
+}
+
+void DedupExchange::Stop() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_wake.notify_all();
+  if (m_worker.joinable()) m_worker.join();
+}
+
+void DedupExchange::Wake() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_woken = true;
+  }
+  m_wake.notify_all();
+}
+
+void DedupExchange::Loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(m_mutex);
+      m_wake.wait_for(lock, std::chrono::seconds(1), [this] { return m_stopping || m_woken; });
+      if (m_stopping) return;
+      m_woken = false;
+    }
+    auto n = RunOnce();
+    if (!n) Log("warn", "duplicate check of arrivals failed; will retry", {{"error", n.error().message}});
+  }
+}
+
+Result<std::size_t> DedupExchange::RunOnce() {
+  std::lock_guard run(m_run_mutex);
+  if (!Key()) {
+    if (auto s = FetchKey(); !s) return std::size_t{0};  // the parent is not reachable yet: next time
+  }
+  if (m_config.children.empty() || !Key()) return std::size_t{0};
+  // The blind index first (the levels below ask with it), a chunk per transaction.
+  for (;;) {
+    auto n = m_store.IndexBlindPending(kBlindPerTransaction);
+    if (!n) return n.error();
+    if (*n == 0 || m_stopping) break;
+  }
+  return CheckArrivals();
+}
+
+Result<std::size_t> DedupExchange::CheckArrivals() {
+  auto checked = m_store.CheckedUpto();
+  if (!checked) return checked.error();
+  if (*checked < 0) {
+    // The first run: what was held before is not checked again.
+    auto newest = m_store.NewestIndexed();
+    if (!newest) return newest.error();
+    if (auto s = m_store.SetCheckedUpto(*newest); !s) return s.error();
+    *checked = *newest;
+  }
+  std::size_t notices = 0;
+  for (;;) {
+    auto arrivals = m_store.ArrivalsAfter(*checked, kArrivalsPerPass);
+    if (!arrivals) return arrivals.error();
+    if (arrivals->empty()) break;
+    for (const auto& a : *arrivals) {
+      if (m_stopping) return notices;
+      auto found = m_store.FindFeatures(a.features, kNoticeCandidates);
+      if (!found) return found.error();
+      const std::string branch = Branch(m_config.children, a.features.node);
+      // This level's to find: registered under another child (or here).
+      std::vector<Store::DuplicateCandidate> ours;
+      for (auto& c : *found) {
+        if (c.node == a.features.node) continue;
+        if (!branch.empty() && Branch(m_config.children, c.node) == branch) continue;
+        ours.push_back(std::move(c));
+      }
+      // A notice on `case_id` naming `others` (those not named by this level before).
+      auto notice = [&](const std::string& case_id, std::vector<schema::DuplicateFinding> others) -> Status {
+        auto held = m_store.NoticesOf(case_id);
+        if (!held) return held.error();
+        std::set<std::string> named;
+        for (const auto& n : *held) {
+          if (n.notice.found_by != m_config.node_id) continue;
+          for (const auto& c : n.notice.candidates) named.insert(c.case_id);
+        }
+        others.erase(std::remove_if(others.begin(), others.end(),
+                                    [&](const schema::DuplicateFinding& f) { return named.count(f.case_id) > 0; }),
+                     others.end());
+        if (others.empty()) return {};
+        schema::Event e;
+        e.case_id = case_id;
+        e.kind = schema::EventKind::kDuplicateNotice;
+        e.actor = "判重";
+        schema::DuplicateNotice body;
+        body.found_by = m_config.node_id;
+        body.candidates = std::move(others);
+        e.body = std::move(body);
+        auto stored = m_store.AppendEvent(std::move(e), m_config.node_id);
+        if (!stored) return stored.error();
+        ++notices;
+        return {};
+      };
+      auto finding = [&](const std::string& case_id, const std::string& node, Date received,
+                         const dedup::Match& m) -> Result<schema::DuplicateFinding> {
+        schema::DuplicateFinding f;
+        f.case_id = case_id;
+        f.node = node;
+        f.received_date = received;
+        auto status = m_store.StatusOf(case_id);
+        if (!status) return status.error();
+        f.status = *status;
+        f.score = Score(m.score);
+        f.decision = m.decision == dedup::Decision::kDuplicate ? schema::DuplicateFinding::Decision::kDuplicate
+                                                               : schema::DuplicateFinding::Decision::kPossible;
+        for (std::size_t i = 0; i < m.reasons.size() && i < 16; ++i) f.reasons.push_back(m.reasons[i]);
+        return f;
+      };
+      if (!ours.empty()) {
+        std::vector<schema::DuplicateFinding> for_arrival;
+        for (const auto& c : ours) {
+          auto f = finding(c.case_id, c.node, c.received_date, c.match);
+          if (!f) return f.error();
+          for_arrival.push_back(std::move(f).value());
+          // And the other way round, on the case found.
+          auto back = finding(a.features.case_id, a.features.node, a.features.received_date, c.match);
+          if (!back) return back.error();
+          if (auto s = notice(c.case_id, {std::move(back).value()}); !s) return s.error();
+        }
+        if (auto s = notice(a.features.case_id, std::move(for_arrival)); !s) return s.error();
+      }
+      if (auto s = m_store.SetCheckedUpto(a.id); !s) return s.error();
+      *checked = a.id;
+    }
+  }
+  if (notices > 0) {
+    Log("info", "duplicate notices (判重提示) recorded for cases that arrived", {{"notices", std::to_string(notices)}});
+    if (m_kick) m_kick();
+  }
+  return notices;
+}
+
+dedup::wire::Answer DedupExchange::AskUp(dedup::wire::Question q, std::chrono::milliseconds budget, int hops) {
+  dedup::wire::Answer out;
+  out.node = m_config.node_id;
+  if (!m_config.parent || hops < 1) return out;
+  const std::string& parent = m_config.parent->id;
+  auto unreachable = [&](const std::string& why) {
+    out.unreachable.push_back(parent);
+    out.why[parent] = why;
+    return out;
+  };
+  const auto key = Key();
+  if (!key) return unreachable("this node has no system key yet (判重系统密钥): it comes from the parent");
+  if (m_config.parent->url.empty()) return unreachable("the parent is linked by files only: no question can be sent");
+  if (budget <= kMargin) return unreachable("no time left to ask");
+  q.key_id = key->Id();
+  q.exclude = m_config.node_id;
+  auto opts = m_client_for(*m_config.parent);
+  opts.timeout = budget;
+  opts.body_limit = dedup::wire::Limits{}.max_bytes;
+  auto r = exchange::HttpCall("POST", m_config.parent->url + "/v1/exchange/dedup/question",
+                              {{"content-type", "application/json"},
+                               {dedup_header::kHops, std::to_string(hops - 1)},
+                               {dedup_header::kBudgetMs, std::to_string((budget - kMargin).count())}},
+                              dedup::wire::QuestionJson(q), opts);
+  if (!r) return unreachable(r.error().message);
+  if (r->status != 200) return unreachable("HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 200));
+  auto a = dedup::wire::ParseAnswer(r->body);
+  if (!a) return unreachable("the answer does not parse: " + a.error().message);
+  if (a->node != parent) return unreachable("the answer is of " + a->node + ", not of the parent");
+  MergeAnswer(out, std::move(a).value());
+  out.node = parent;  // the level that answered (for itself and those above it)
+  return out;
+}
+
+HttpResponse DedupExchange::Handle(const HttpRequest& request, const std::string& from_peer) {
+  const bool from_child = std::any_of(m_config.children.begin(), m_config.children.end(),
+                                      [&](const PeerConfig& c) { return c.id == from_peer; });
+  if (!from_child) return Problem(403, "duplicate questions come from below: " + from_peer + " is not a child of this node");
+  const std::string path = request.target.substr(0, request.target.find('?'));
+  if (path == "/v1/exchange/dedup/key") {
+    if (request.method != "GET") return Problem(405, "use GET for the system key");
+    // The key as this node holds it: a child keeps it for its questions and its blind index.
+    std::ifstream in(m_config.data_dir / kKeyFile, std::ios::binary);
+    if (!Key() || !in) return Problem(503, "this node has no system key yet (判重系统密钥); ask again later");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return Answer(200, ss.str());
+  }
+  if (path == "/v1/exchange/dedup/question") {
+    if (request.method != "POST") return Problem(405, "use POST to ask a duplicate question");
+    return HandleQuestion(request, from_peer);
+  }
+  return Problem(404, "no such duplicate endpoint");
+}
+
+HttpResponse DedupExchange::HandleQuestion(const HttpRequest& request, const std::string& from_peer) {
+  const auto started = std::chrono::steady_clock::now();
+  auto q = dedup::wire::ParseQuestion(request.body);
+  if (!q) return Problem(q.error().code == Errc::kLimit ? 413 : 400, q.error().message);
+  if (q->exclude != from_peer && !exchange::InSubtree(from_peer, q->exclude)) {
+    return Problem(403, "child " + from_peer + " may not ask for '" + q->exclude + "', which is outside its subtree");
+  }
+  const auto key = Key();
+  if (!key) return Problem(503, "this node has no system key yet (判重系统密钥)");
+  if (q->key_id != key->Id()) {
+    return Problem(409, "the question is made with system key '" + q->key_id + "'; this node holds '" + key->Id() +
+                            "' (fetch it again: GET /v1/exchange/dedup/key)");
+  }
+  int hops = 0;
+  long budget_ms = 0;
+  try {
+    hops = std::clamp(std::stoi(exchange::HeaderOf(request, dedup_header::kHops)), 0, kDefaultHops);
+    budget_ms = std::clamp(std::stol(exchange::HeaderOf(request, dedup_header::kBudgetMs)), 0L, 10000L);
+  } catch (const std::exception&) {
+    return Problem(400, std::string("missing or malformed ") + dedup_header::kHops + " or " + dedup_header::kBudgetMs);
+  }
+  dedup::wire::Answer out;
+  out.node = m_config.node_id;
+  out.searched.push_back(m_config.node_id);
+  if (q->kind == dedup::wire::Kind::kCheck) {
+    auto found = m_store.FindBlind(*q, *key);
+    if (!found) return Problem(503, "duplicate search failed: " + found.error().message);
+    for (auto& f : *found) {
+      dedup::wire::Candidate c;
+      c.case_id = f.candidate.case_id;
+      c.node = f.candidate.node;
+      c.received_date = f.candidate.received_date.ToString();
+      c.status = f.status;
+      c.score = std::round(f.candidate.match.score * 100) / 100;
+      c.decision = dedup::DecisionName(f.candidate.match.decision);
+      c.reasons = f.candidate.match.reasons;
+      if (c.reasons.size() > dedup::wire::Limits{}.max_reasons) c.reasons.resize(dedup::wire::Limits{}.max_reasons);
+      out.candidates.push_back(std::move(c));
+    }
+  } else {
+    auto cases = m_store.CasesOfBlindId(q->id, *key, q->exclude, q->limit);
+    if (!cases) return Problem(503, "timeline search failed: " + cases.error().message);
+    const Date today = m_clock.Now().ToDate();
+    for (const auto& pc : *cases) {
+      dedup::wire::TimelineEntry t;
+      t.case_id = pc.case_id;
+      t.node = pc.node;
+      t.received_date = pc.received_date.ToString();
+      boost::system::error_code ec;
+      const json::value v = json::parse(pc.state_json, ec);
+      if (!ec && v.is_object()) {
+        const auto& s = v.as_object();
+        auto str = [&](const char* k) {
+          const auto* x = s.if_contains(k);
+          return x && x->is_string() ? std::string(x->as_string()) : std::string();
+        };
+        t.status = str("status");
+        t.due_date = str("due_date");
+        t.accepted_at = str("accepted_at");
+        t.closed_at = str("closed_at");
+        t.updated_at = str("updated_at");
+        const auto due = Date::Parse(t.due_date);
+        t.overdue = due && *due < today && t.closed_at.empty();
+      }
+      out.cases.push_back(std::move(t));
+    }
+  }
+  // Then the levels above, with the time that is left.
+  const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  const auto left = std::chrono::milliseconds(budget_ms) - spent;
+  if (m_config.parent && hops >= 1) MergeAnswer(out, AskUp(*q, left, hops));
+  auto& cands = out.candidates;
+  std::stable_sort(cands.begin(), cands.end(),
+                   [](const dedup::wire::Candidate& a, const dedup::wire::Candidate& b) { return a.score > b.score; });
+  if (cands.size() > q->limit) cands.resize(q->limit);
+  if (out.cases.size() > q->limit) out.cases.resize(q->limit);
+  return Answer(200, dedup::wire::AnswerJson(out));
+}
+
+}  // namespace xf::node
