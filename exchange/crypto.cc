@@ -1,5 +1,7 @@
 #include "exchange/crypto.h"
 
+#include "codes/env.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <openssl/evp.h>
@@ -308,17 +310,8 @@ Status MakeTlsIdentity(const std::string& common_name, int days, const std::file
   }
   BioPtr cbio(BIO_new(BIO_s_mem()), BIO_free);
   PEM_write_bio_X509(cbio.get(), cert.get());
-  // Written beside and renamed, so a reader never sees half a certificate.
-  const auto tmp = cert_file.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << BioString(cbio.get());
-    if (!out.flush()) return MakeError(Errc::kIo, "cannot write " + tmp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, cert_file, ec);
-  if (ec) return MakeError(Errc::kIo, "cannot write " + cert_file.string() + ": " + ec.message());
-  return {};
+  // Written beside, fsynced and renamed, so a reader never sees half a certificate.
+  return WriteFileAtomically(Env::Default(), cert_file, BioString(cbio.get()), 0644);
 }
 
 namespace {

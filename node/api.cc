@@ -125,6 +125,17 @@ std::vector<exchange::SpoolRoute> Api::SpoolRoutes() const {
           {"PUT", "/v1/directory", exchange::DirectoryLimits{}.max_bytes}};
 }
 
+std::optional<HttpResponse> Api::CheckHeader(const HttpRequest& head) {
+  const std::string path = head.target.substr(0, head.target.find('?'));
+  if (!StartsWith(path, "/v1/") || Authorised(head)) return std::nullopt;
+  ++m_unauthorised;
+  HttpResponse r = Problem(401, "缺少令牌或令牌错误（Authorization: Bearer <token>）",
+                           "missing or wrong bearer token (Authorization: Bearer <token>)");
+  r.headers["WWW-Authenticate"] = "Bearer realm=\"xfnode\"";
+  Localise(r, English(head));  // answered before Handle: its words chosen here
+  return r;
+}
+
 bool Api::Authorised(const HttpRequest& request) const {
   const auto it = request.headers.find("authorization");
   if (it == request.headers.end() || m_ctx.token.empty()) return false;

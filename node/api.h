@@ -58,6 +58,9 @@ class Api {
   exchange::HttpResponse Handle(const exchange::HttpRequest& request);
   // The routes whose bodies go to files under SpoolDir() as they arrive.
   std::vector<exchange::SpoolRoute> SpoolRoutes() const;
+  // For HttpServerOptions::check_header: a request to /v1/ without the
+  // token is answered 401 before any byte of its body is read.
+  std::optional<exchange::HttpResponse> CheckHeader(const exchange::HttpRequest& head);
   const std::filesystem::path& SpoolDir() const { return m_spool_dir; }
 
  private:

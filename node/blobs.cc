@@ -1,5 +1,7 @@
 #include "node/blobs.h"
 
+#include "codes/env.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -35,26 +37,9 @@ Status BlobStore::Put(std::string_view sha256, std::string_view content) const {
   std::error_code ec;
   std::filesystem::create_directories(final_path.parent_path(), ec);
   if (ec) return MakeError(Errc::kIo, "cannot create " + final_path.parent_path().string());
-  const auto tmp = final_path.string() + ".tmp." + exchange::RandomHex(4);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) return MakeError(Errc::kIo, "cannot create " + tmp);
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const auto n = ::write(fd, content.data() + done, content.size() - done);
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  const bool ok = done == content.size() && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), final_path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return MakeError(Errc::kIo, "cannot write blob " + std::string(sha256));
-  }
-  // Make the rename durable.
-  const int dfd = ::open(final_path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
+  // Temporary file, fsync, rename, fsync of the directory (codes/env.h).
+  if (auto s = WriteFileAtomically(Env::Default(), final_path, content, 0640); !s) {
+    return MakeError(Errc::kIo, "cannot write blob " + std::string(sha256) + ": " + s.error().message);
   }
   return {};
 }

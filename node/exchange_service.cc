@@ -83,7 +83,8 @@ void CollectAttachments(const schema::Event& e, std::set<std::string>& out) {
 
 Result<std::unique_ptr<ExchangeService>> ExchangeService::Create(const NodeConfig& config,
                                                                  const codes::CodeBook& codes, Store& store,
-                                                                 const BlobStore& blobs, const Clock& clock) {
+                                                                 const BlobStore& blobs, const Clock& clock,
+                                                                 Env* env) {
   if (config.signing_key.empty()) return MakeError(Errc::kInvalidArgument, "signing.key is not configured");
   auto key = exchange::PrivateKey::LoadPem(config.signing_key);
   if (!key) return key.error();
@@ -97,6 +98,7 @@ Result<std::unique_ptr<ExchangeService>> ExchangeService::Create(const NodeConfi
   store.SetRouting(config.node_id, children);
   std::unique_ptr<ExchangeService> service(
       new ExchangeService(config, codes, store, blobs, clock, std::move(key).value()));
+  service->m_env = env != nullptr ? env : &Env::Default();
   if (!config.directory_root_key.empty()) {
     auto root = exchange::PublicKey::LoadPem(config.directory_root_key);
     if (!root) return MakeError(root.error().code, "directory.root_key: " + root.error().message);
@@ -112,6 +114,26 @@ Result<std::unique_ptr<ExchangeService>> ExchangeService::Create(const NodeConfi
 ExchangeService::ExchangeService(const NodeConfig& config, const codes::CodeBook& codes, Store& store,
                                  const BlobStore& blobs, const Clock& clock, exchange::PrivateKey key)
     : m_config(config), m_codes(codes), m_store(store), m_blobs(blobs), m_clock(clock), m_key(std::move(key)) {}
+
+// One link's sender: its thread, its connection and its retry schedule.
+// `woken` and the state below it are guarded by m_mutex; `http` and
+// `backoff` belong to the link's thread.
+struct ExchangeService::Link {
+  Link(const PeerConfig& p, Env& env, std::chrono::milliseconds ceiling)
+      : peer(p), backoff(env, std::chrono::milliseconds(1000), ceiling) {}
+  const PeerConfig& peer;
+  std::thread thread;
+  std::unique_ptr<exchange::HttpPeer> http;
+  exchange::Backoff backoff;
+  bool woken = true;            // something may be queued: look
+  bool ever_up = false;         // a delivery was made (logged: link.up)
+  bool logged_down = false;     // link.down logged, link.up not yet since
+  bool down = false;            // the last try failed
+  bool unreachable = false;     // …because no connection could be made
+  std::string last_error;
+  std::uint64_t tries = 0, failures = 0, delivered = 0, early = 0;
+  SteadyTime down_since{}, next_try{};
+};
 
 ExchangeService::~ExchangeService() { Stop(); }
 
@@ -170,20 +192,41 @@ Status ExchangeService::Start() {
   opts.spool_routes = {{"POST", "/v1/exchange/batches", exchange::BatchLimits{}.max_compressed},
                        {"PUT", "/v1/exchange/blobs/", m_config.limits.max_attachment_bytes}};
   opts.worker_threads = 2;
+  // Children are many (77 at national) and each keeps one connection;
+  // strangers never get past the handshake, which must end within header_timeout.
+  opts.max_connections = 1024;
+  opts.max_connections_per_peer = 256;
+  opts.on_problem = [](const std::string& what) { Log("error", what + "（已答复 503）", {{"endpoint", "exchange"}}); };
   // Peers are pinned by the key of their certificate (configuration or
   // signed directory), looked up at every handshake: a change applies at once.
   opts.tls = exchange::TlsFiles{m_config.tls_cert.string(), m_config.tls_key.string(), "", true};
   opts.identify_client = [this](std::string_view key_der) {
     return CurrentTrust()->PeerOfTlsKey(key_der, m_clock.Now());
   };
+  // A sender per link pushed to: the parent (also when it is polled for
+  // what comes down) and every child with a URL that does not pull.
+  auto add_link = [&](const PeerConfig& p, bool is_parent) {
+    if (p.url.empty() || (p.pull && !is_parent)) return;
+    auto link = std::make_unique<Link>(p, *m_env, std::chrono::seconds(std::max(1, m_config.retry_max_seconds)));
+    auto opts = ClientOptions(p);
+    opts.env = m_env;
+    // The receiver answers after it has applied the batch: a large one takes a while.
+    opts.answer_timeout = std::chrono::minutes(30);
+    link->http = std::make_unique<exchange::HttpPeer>(p.url, opts);
+    m_links.emplace(p.id, std::move(link));
+  };
+  if (m_config.parent) add_link(*m_config.parent, true);
+  for (const auto& c : m_config.children) add_link(c, false);
   m_server = std::make_unique<exchange::HttpServer>(opts, [this](const HttpRequest& r) { return Handle(r); });
   if (auto s = m_server->Start(); !s) return MakeError(s.error().code, "exchange endpoint: " + s.error().message);
   m_bound_port = m_server->Port();
   {
     const auto url_file = m_config.data_dir / "exchange.url";
-    std::ofstream(url_file.string() + ".tmp", std::ios::trunc) << Url() << "\n";
-    std::error_code ec;
-    std::filesystem::rename(url_file.string() + ".tmp", url_file, ec);
+    (void)WriteFileAtomically(*m_env, url_file, Url() + "\n", 0644);
+  }
+  for (auto& [id, link] : m_links) {
+    Link* l = link.get();
+    l->thread = std::thread([this, l] { LinkLoop(*l); });
   }
   m_sender = std::thread([this] { SenderLoop(); });
   m_watcher = std::thread([this] { WatchKeys(); });
@@ -198,6 +241,12 @@ void ExchangeService::Stop() {
     m_stopping = true;
   }
   m_wake.notify_all();
+  for (auto& [id, link] : m_links) {
+    link->http->Cancel();  // a push in flight ends now
+  }
+  for (auto& [id, link] : m_links) {
+    if (link->thread.joinable()) link->thread.join();
+  }
   if (m_dedup) m_dedup->Stop();
   if (m_sender.joinable()) m_sender.join();
   if (m_watcher.joinable()) m_watcher.join();
@@ -213,9 +262,25 @@ void ExchangeService::Kick() {
   {
     std::lock_guard lock(m_mutex);
     m_kicked = true;
+    for (auto& [id, link] : m_links) link->woken = true;
   }
   m_wake.notify_all();
   if (m_dedup) m_dedup->Wake();  // cases may have been indexed: a node with children checks them
+}
+
+void ExchangeService::WakeLinks() {
+  {
+    std::lock_guard lock(m_mutex);
+    for (auto& [id, link] : m_links) link->woken = true;
+  }
+  m_wake.notify_all();
+}
+
+bool ExchangeService::LinkDown(const std::string& id) {
+  const auto it = m_links.find(id);
+  if (it == m_links.end()) return false;
+  std::lock_guard lock(m_mutex);
+  return it->second->down;
 }
 
 // ---- receiving ---------------------------------------------------------------
@@ -768,70 +833,180 @@ exchange::HttpClientOptions ExchangeService::ClientOptions(const PeerConfig& pee
   return o;
 }
 
-bool ExchangeService::PushLink(const std::string& link, const PeerConfig& peer, std::string* failure,
-                               int* delivered) {
+bool ExchangeService::PushLink(Link& link_state, std::string* error_out, bool* unreachable) {
+  const PeerConfig& peer = link_state.peer;
+  const std::string& link = peer.id;
+  auto& http = *link_state.http;
   for (;;) {
     {
       std::lock_guard lock(m_mutex);
-      if (m_stopping) return false;
+      if (m_stopping) return true;
     }
     auto item = m_store.NextUndelivered(link);
-    if (!item || !*item) return static_cast<bool>(item);
+    if (!item) {
+      *error_out = item.error().message;
+      return false;
+    }
+    if (!*item) return true;  // nothing (more) to send
     const auto& it = **item;
-    const auto opts = ClientOptions(peer);
+    auto opts = ClientOptions(peer);
+    // The pins may have changed (keys reloaded): a connection made under
+    // the old ones is not reused.
+    http.SetServerKeys(opts.server_keys);
+    opts.env = m_env;
     // Attachments first: the batch goes only once the receiver holds every
     // one it names; a failed upload stops the link and is retried.
-    std::string blob_error;
+    std::string error;
     for (const auto& sha : it.attachments) {
       if (!m_blobs.Has(sha)) {
-        blob_error = "attachment " + sha + " named by batch " + it.batch_id +
-                     " is not held here; upload it (PUT /v1/blobs/" + sha + ") and the batch goes on";
+        error = "attachment " + sha + " named by batch " + it.batch_id +
+                " is not held here; upload it (PUT /v1/blobs/" + sha + ") and the batch goes on";
         break;
       }
       if (auto s = UploadBlob(peer.url + "/v1/exchange/blobs/" + sha, sha, m_blobs.PathOf(sha), {}, opts); !s) {
-        blob_error = s.error().message + " (batch " + it.batch_id + " waits for it)";
+        error = "attachment not delivered: " + s.error().message + " (batch " + it.batch_id + " waits for it)";
         break;
       }
     }
-    if (!blob_error.empty()) {
-      (void)m_store.MarkAttempt(link, it.qseq, blob_error);
-      if (failure != nullptr) *failure = blob_error;
-      return false;
-    }
-    exchange::HttpHeaders headers{{"content-type", "application/zstd"},
-                                  {kOrigin, it.origin},
-                                  {kBatchId, it.batch_id},
-                                  {kSignature, exchange::Base64Encode(it.signature)}};
-    if (!it.events_signature.empty()) {
-      headers[exchange::header::kEventsSignature] = exchange::Base64Encode(it.events_signature);
-    }
-    // The receiver answers after it has applied the batch: a large one takes a while.
-    auto batch_opts = opts;
-    batch_opts.answer_timeout = std::chrono::minutes(30);
-    const std::string url = peer.url + "/v1/exchange/batches";
-    auto r = it.bytes_file.empty() ? exchange::HttpCall("POST", url, headers, it.bytes, batch_opts)
-                                   : exchange::HttpCallFile("POST", url, headers, it.bytes_file, batch_opts);
-    std::string error;
-    if (!r) {
-      error = r.error().message;
-    } else if (r->status != 200) {
-      error = "HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 500);
-    } else {
-      const auto sig_it = r->headers.find(kSignature);
-      auto sig = sig_it == r->headers.end() ? Result<std::string>(MakeError(Errc::kInvalidArgument, "no signature"))
-                                            : exchange::Base64Decode(sig_it->second);
-      if (!sig) {
-        error = "the receipt is not signed";
-      } else if (auto s = AcceptReceipt(link, it.qseq, r->body, *sig); !s) {
-        error = "bad receipt: " + s.error().message;
+    if (error.empty()) {
+      exchange::HttpPeer::Request req;
+      req.method = "POST";
+      req.target = "/v1/exchange/batches";
+      req.headers = {{"content-type", "application/zstd"},
+                     {kOrigin, it.origin},
+                     {kBatchId, it.batch_id},
+                     {kSignature, exchange::Base64Encode(it.signature)}};
+      if (!it.events_signature.empty()) {
+        req.headers[exchange::header::kEventsSignature] = exchange::Base64Encode(it.events_signature);
+      }
+      if (it.bytes_file.empty()) {
+        req.body = it.bytes;
+      } else {
+        req.body_file = it.bytes_file;
+      }
+      // Over the link's persistent connection (made again when it drops).
+      const auto before = http.GetStats().connections;
+      auto r = http.Call(req);
+      if (!r) {
+        error = r.error().message;
+        // No connection at all (refused, unreachable): the peer is down.
+        *unreachable = r.error().code == Errc::kUnavailable && http.GetStats().connections == before &&
+                       !http.Reachable(std::chrono::milliseconds(1000));
+      } else if (r->status != 200) {
+        error = "HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 500);
+      } else {
+        const auto sig_it = r->headers.find(kSignature);
+        auto sig = sig_it == r->headers.end() ? Result<std::string>(MakeError(Errc::kInvalidArgument, "no signature"))
+                                              : exchange::Base64Decode(sig_it->second);
+        if (!sig) {
+          error = "the receipt is not signed";
+        } else if (auto s = AcceptReceipt(link, it.qseq, r->body, *sig); !s) {
+          error = "bad receipt: " + s.error().message;
+        }
       }
     }
     if (!error.empty()) {
       (void)m_store.MarkAttempt(link, it.qseq, error);
-      if (failure != nullptr) *failure = "batch " + it.batch_id + ": " + error;
+      *error_out = error + " (batch " + it.batch_id + ")";
       return false;
     }
-    if (delivered != nullptr) ++*delivered;
+    // Delivered: the backoff starts over.
+    std::lock_guard lock(m_mutex);
+    ++link_state.delivered;
+    link_state.backoff.Succeeded();
+  }
+}
+
+void ExchangeService::LinkLoop(Link& link) {
+  const std::string& id = link.peer.id;
+  // While the peer cannot be reached at all, a cheap TCP probe each second
+  // tells when it is back: then the next try is made at once instead of at
+  // the end of the backoff (which only a delivery resets). A peer that
+  // answers but fails (503, a refusal) gets the backoff in full.
+  const auto kProbe = std::chrono::milliseconds(1000);
+  SteadyTime next_probe{};
+  for (;;) {
+    bool early = false;
+    {
+      std::unique_lock lock(m_mutex);
+      for (;;) {
+        if (m_stopping) return;
+        const auto now = m_env->Now();
+        const bool due = link.backoff.Due();
+        // Woken (something may be queued) or a retry due.
+        if (due && (link.woken || link.down)) break;
+        if (link.down && link.unreachable && now >= next_probe) {
+          next_probe = now + kProbe;
+          lock.unlock();
+          const bool back = link.http->Reachable(std::chrono::milliseconds(500));
+          lock.lock();
+          if (back) {
+            early = true;
+            break;
+          }
+          continue;
+        }
+        SteadyTime deadline = SteadyTime::max();
+        if (link.down || link.woken) deadline = link.backoff.Next();
+        if (link.down && link.unreachable) deadline = std::min(deadline, next_probe);
+        // Looks again at least each minute (a queue another process filled).
+        deadline = std::min(deadline, now + std::chrono::seconds(60));
+        m_env->WaitUntil(lock, m_wake, deadline, [&] { return m_stopping || (link.woken && link.backoff.Due()); });
+      }
+      link.woken = false;
+      ++link.tries;
+      if (early) ++link.early;
+    }
+    std::string error;
+    bool unreachable = false;
+    std::uint64_t before = 0;
+    {
+      std::lock_guard lock(m_mutex);
+      before = link.delivered;
+    }
+    const bool ok = PushLink(link, &error, &unreachable);
+    std::unique_lock lock(m_mutex);
+    if (m_stopping) return;  // a push cut short by the stop is no state of the link
+    if (ok) {
+      const std::uint64_t delivered = link.delivered - before;
+      // Up: the first delivery, and the first after it was down.
+      if (delivered > 0 && (link.logged_down || !link.ever_up)) {
+        const auto down_ms =
+            link.logged_down
+                ? std::chrono::duration_cast<std::chrono::milliseconds>(m_env->Now() - link.down_since).count()
+                : 0;
+        Log("info", !link.ever_up ? "链路连通：批次已送达 " + id : "链路恢复：批次又送达 " + id,
+            {{"event", "link.up"},
+             {"link", id},
+             {"delivered", std::to_string(delivered)},
+             {"down_ms", std::to_string(down_ms)},
+             {"failures", std::to_string(link.failures)},
+             {"early", early ? "true" : "false"}});
+        link.ever_up = true;
+        link.logged_down = false;
+      }
+      link.down = false;
+      link.unreachable = false;
+      link.failures = 0;
+      link.last_error.clear();
+      continue;
+    }
+    link.backoff.Failed();
+    ++link.failures;
+    const bool was_down = link.logged_down;
+    link.logged_down = true;
+    link.down = true;
+    link.unreachable = unreachable;
+    link.last_error = error;
+    next_probe = m_env->Now() + kProbe;
+    if (!was_down) {
+      link.down_since = m_env->Now();
+      Log("warn", "链路中断：批次无法送达 " + id + "，将按退避重试，恢复时另记一行",
+          {{"event", "link.down"},
+           {"link", id},
+           {"error", error.substr(0, 500)},
+           {"unreachable", unreachable ? "true" : "false"}});
+    }
   }
 }
 
@@ -905,7 +1080,6 @@ void ExchangeService::SenderLoop() {
       // another process (xfctl import) queued; the first round runs at once.
       if (m_config.exchange_interval_seconds == 0 && !first_round) wake_at = clock::now() + std::chrono::seconds(1);
       first_round = false;
-      for (const auto& [link, at] : m_retry_at) wake_at = std::min(wake_at, at);
       if (m_config.parent && m_config.parent->pull) wake_at = std::min(wake_at, clock::now() + std::chrono::seconds(1));
       m_wake.wait_until(lock, wake_at, [&] { return m_stopping || m_kicked; });
       if (m_stopping) return;
@@ -922,36 +1096,16 @@ void ExchangeService::SenderLoop() {
       if (!made) Log("error", "打包失败", {{"error", made.error().message}});
       if (scheduled) next_pack = clock::now() + interval;
     }
-    auto push = [&](const PeerConfig& peer) {
-      // pull on a child: it fetches its own queue; on the parent: this node
-      // polls it for what comes down, and still pushes up to it.
-      const bool is_parent = m_config.parent && &peer == &*m_config.parent;
-      if (peer.url.empty() || (peer.pull && !is_parent)) return;
-      const auto now = clock::now();
-      if (!kicked && m_retry_at.count(peer.id) && now < m_retry_at[peer.id]) return;
-      std::string failure;
-      int delivered = 0;
-      const bool ok = PushLink(peer.id, peer, &failure, &delivered);
-      LinkState(peer.id, ok, delivered, failure);
-      if (ok) {
-        m_backoff.erase(peer.id);
-        m_retry_at.erase(peer.id);
-      } else {
-        int& b = m_backoff[peer.id];
-        b = std::min(b == 0 ? 1 : b * 2, m_config.retry_max_seconds);
-        std::lock_guard lock(m_mutex);
-        m_retry_at[peer.id] = clock::now() + std::chrono::seconds(b);
-      }
-    };
+    // Each link's sender pushes its own queue (LinkLoop); what was packed
+    // or queued is there now.
+    WakeLinks();
     // Batches parked for want of a key, once keys have changed.
     if (m_retry_parked.exchange(false)) RetryParked();
-    if (m_config.parent) push(*m_config.parent);
     // Summaries follow the batches, while the parent answers.
-    if (m_config.parent && !m_retry_at.count(m_config.parent->id)) m_summaries->Tick();
+    if (m_config.parent && !LinkDown(m_config.parent->id)) m_summaries->Tick();
     for (const auto& c : m_config.children) {
-      push(c);
       // The signed directory flows down every link.
-      if (!c.url.empty() && !c.pull && !m_retry_at.count(c.id)) PushDirectory(c);
+      if (!c.url.empty() && !c.pull && !LinkDown(c.id)) PushDirectory(c);
     }
     if (m_config.parent && m_config.parent->pull) {
       PullFromParent();
@@ -1005,26 +1159,6 @@ void ExchangeService::LogApplied(const exchange::BatchHeader& h, const std::stri
        {"rejected", std::to_string(receipt.rejected.size())}});
 }
 
-void ExchangeService::LinkState(const std::string& link, bool ok, int delivered, const std::string& failure) {
-  {
-    std::lock_guard lock(m_mutex);
-    if (m_stopping) return;  // a push cut short by the stop is no state of the link
-  }
-  const auto known = m_link_up.find(link);
-  if (ok) {
-    // Up: once something was delivered after it was down (or for the first time).
-    if (delivered == 0 || (known != m_link_up.end() && known->second)) return;
-    m_link_up[link] = true;
-    Log("info", known == m_link_up.end() ? "链路连通：批次已送达 " + link : "链路恢复：批次又送达 " + link,
-        {{"event", "link.up"}, {"link", link}, {"delivered", std::to_string(delivered)}});
-    return;
-  }
-  if (known != m_link_up.end() && !known->second) return;  // down already: no line per retry
-  m_link_up[link] = false;
-  Log("warn", "链路中断：批次无法送达 " + link + "，将按退避重试，恢复时另记一行",
-      {{"event", "link.down"}, {"link", link}, {"error", failure.substr(0, 500)}});
-}
-
 std::string ExchangeService::StatusJson() {
   json::object o;
   o["url"] = Url();
@@ -1036,6 +1170,20 @@ std::string ExchangeService::StatusJson() {
     x["delivered"] = l.delivered;
     x["last_delivered"] = l.last_delivered ? json::value(l.last_delivered->ToString()) : json::value(nullptr);
     x["last_error"] = l.last_error;
+    // The link's sender, when this node pushes to it.
+    if (const auto it = m_links.find(l.link); it != m_links.end()) {
+      std::lock_guard lock(m_mutex);
+      const Link& s = *it->second;
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(s.backoff.Next() - m_env->Now());
+      x["sender"] = json::object{{"state", s.down ? (s.unreachable ? "unreachable" : "failing") : "up"},
+                                 {"failures", s.failures},
+                                 {"tries", s.tries},
+                                 {"early_tries", s.early},
+                                 {"delivered", s.delivered},
+                                 {"next_try_ms", s.down ? std::max<std::int64_t>(0, wait.count()) : 0},
+                                 {"connections", s.http->GetStats().connections},
+                                 {"tls_resumed", s.http->GetStats().resumed}};
+    }
     links.push_back(std::move(x));
   }
   o["links"] = std::move(links);
@@ -1076,6 +1224,16 @@ std::string ExchangeService::StatusJson() {
                                   {"reason", p.reason}});
   }
   o["parked"] = std::move(parked);
+  // Batches being applied now: reading ahead (parser), then writing.
+  json::array applying;
+  for (const auto& a : m_store.Applying()) {
+    applying.push_back(json::object{{"batch_id", a.batch_id},
+                                    {"from", a.from},
+                                    {"phase", a.phase},
+                                    {"events", a.events},
+                                    {"since", a.since.ToString()}});
+  }
+  o["applying"] = std::move(applying);
   const auto trust = CurrentTrust();
   o["keys"] = trust->Size();
   if (const auto* d = trust->Directory()) {

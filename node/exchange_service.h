@@ -35,7 +35,9 @@
 #include <thread>
 
 #include "codes/codebook.h"
+#include "codes/env.h"
 #include "codes/date.h"
+#include "exchange/backoff.h"
 #include "exchange/batch.h"
 #include "exchange/crypto.h"
 #include "exchange/http.h"
@@ -66,8 +68,11 @@ exchange::HttpResponse AwaitingAttachments(const std::vector<std::string>& missi
 
 class ExchangeService {
  public:
+  // `env` (null: Env::Default()) gives the senders their monotonic time
+  // and jitter; it outlives the service.
   static Result<std::unique_ptr<ExchangeService>> Create(const NodeConfig& config, const codes::CodeBook& codes,
-                                                         Store& store, const BlobStore& blobs, const Clock& clock);
+                                                         Store& store, const BlobStore& blobs, const Clock& clock,
+                                                         Env* env = nullptr);
   ~ExchangeService();
 
   // Starts the exchange endpoint (mutual TLS) and the sender thread.
@@ -102,8 +107,10 @@ class ExchangeService {
   // Packs what is pending into batches now (all of it when `all`, else only
   // full batches). Returns how many batches were made.
   Result<int> PackPending(bool all);
-  // Wakes the sender: a local event was committed, or an attachment came
-  // (a batch waiting for it is then applied on the sender's thread).
+  // Wakes the packer and every link's sender: a local event was committed,
+  // a batch was queued onward, or an attachment came (a batch waiting for
+  // it is then applied on the packer's thread). A link in backoff is woken
+  // but still waits for its next try (exchange/backoff.h).
   void Kick();
   // Applies every stored batch whose attachments are all here now (and what
   // waited behind it). Answers how many were applied.
@@ -165,15 +172,21 @@ class ExchangeService {
   void ApplyHeld(const std::string& origin, const std::string& stream);
   exchange::HttpResponse HandleBlob(const exchange::HttpRequest& request, const std::string& sha);
   std::filesystem::path SpoolDir() const { return m_config.data_dir / "spool"; }
-  void SenderLoop();
-  // false: stop for now (the error in *failure); *delivered counts the batches delivered.
-  bool PushLink(const std::string& link, const PeerConfig& peer, std::string* failure = nullptr,
-                int* delivered = nullptr);
+  // One sender per link (a thread each): pushes the link's queue in order
+  // over a persistent connection, backs off on failure, logs once per
+  // change of state (up → down → up).
+  struct Link;
+  void SenderLoop();  // the packer: packing, parked and held batches, summaries, directory, pull
+  void LinkLoop(Link& link);
+  void WakeLinks();
+  bool LinkDown(const std::string& id);
+  // Pushes until the queue is empty (true) or a try fails (false, *error
+  // and *unreachable: no connection could be made).
+  bool PushLink(Link& link, std::string* error, bool* unreachable);
   // The log (node/README.md, "Logs"): a line per record refused and per
-  // batch applied; a line when a link goes down or up, never per retry.
+  // batch applied; a line when a link goes down or up, never per retry (LinkLoop).
   void LogApplied(const exchange::BatchHeader& h, const std::string& from_peer, const exchange::Receipt& receipt,
                   const std::map<std::string, std::string>& rejected_cases);
-  void LinkState(const std::string& link, bool ok, int delivered, const std::string& failure);
   void PullFromParent();
   exchange::HttpClientOptions ClientOptions(const PeerConfig& peer) const;
   const PeerConfig* Peer(const std::string& id) const;
@@ -208,9 +221,8 @@ class ExchangeService {
   bool m_kicked = false;
   bool m_stopping = false;
   std::thread m_sender;
-  std::map<std::string, std::chrono::steady_clock::time_point> m_retry_at;
-  std::map<std::string, int> m_backoff;
-  std::map<std::string, bool> m_link_up;  // sender thread: the last state logged per link
+  Env* m_env = nullptr;
+  std::map<std::string, std::unique_ptr<Link>> m_links;  // made in Start, read-only after
 };
 
 }  // namespace xf::node

@@ -15,6 +15,8 @@
 #include "exchange/batch.h"
 #include "exchange/proof.h"
 #include "node/exchange_service.h"
+
+#include "codes/env.h"
 #include "node/node.h"
 
 namespace xf::node {
@@ -58,27 +60,10 @@ Result<std::string> ReadAll(const std::filesystem::path& file, std::size_t max) 
   return ss.str();
 }
 
-// Writes `data` beside `file`, fsyncs it and renames it into place.
+// Writes `data` beside `file`, fsyncs it and renames it into place (the
+// one copy of the pattern, codes/env.h).
 Status WriteDurably(const std::filesystem::path& file, const std::string& data) {
-  const std::string tmp = file.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return MakeError(Errc::kIo, "cannot create " + tmp);
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const auto n = ::write(fd, data.data() + done, data.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      return MakeError(Errc::kIo, "cannot write " + tmp);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced) return MakeError(Errc::kIo, "cannot fsync " + tmp);
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) return MakeError(Errc::kIo, "cannot rename " + tmp + ": " + ec.message());
-  return {};
+  return WriteFileAtomically(Env::Default(), file, data, 0644);
 }
 
 // What the key files look like now: names, sizes and times of the key

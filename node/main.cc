@@ -1,5 +1,8 @@
 // xfnode --config FILE: the daemon, in the foreground (systemd runs it).
+#include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <thread>
 #include <cstring>
 #include <iostream>
 
@@ -55,6 +58,19 @@ int main(int argc, char** argv) {
     (*node)->ReloadKeys("SIGHUP");
   }
   xf::node::Log("info", "正在停止", {{"signal", strsignal(sig)}});
+  // Graceful drain (exchange/http.h, HttpServer::Stop): no new connection,
+  // the requests in progress answered — a batch being applied finishes and
+  // its receipt goes — within the servers' drain time-outs. Past this
+  // bound the process leaves anyway: a transaction not committed is rolled
+  // back by SQLite, so nothing is left half done (systemd would kill it at
+  // TimeoutStopSec=60 otherwise).
+  std::thread watchdog([] {
+    std::this_thread::sleep_for(std::chrono::seconds(50));
+    xf::node::Log("warn", "停止超过 50 秒，带着未完成的工作退出（未提交的事务已回滚）", {});
+    std::_Exit(1);
+  });
+  watchdog.detach();
   (*node)->Stop();
+  xf::node::Log("info", "已停止", {});
   return 0;
 }

@@ -99,17 +99,17 @@ Result<std::unique_ptr<Node>> Node::Start(NodeConfig config, const Clock& clock)
   std::filesystem::create_directories(opts.spool_dir, ec);
   if (ec) return MakeError(Errc::kIo, "cannot create " + opts.spool_dir.string() + ": " + ec.message());
   Api* api = n->m_api.get();
+  // The token before any body; clerks' tools and scripts from one host.
+  opts.check_header = [api](const exchange::HttpRequest& h) { return api->CheckHeader(h); };
+  opts.max_connections = 512;
+  opts.on_problem = [](const std::string& what) { Log("error", what + " (answered 503)", {{"endpoint", "api"}}); };
   n->m_server = std::make_unique<exchange::HttpServer>(
       opts, [api](const exchange::HttpRequest& r) { return api->Handle(r); });
   if (auto s = n->m_server->Start(); !s) return MakeError(s.error().code, "local API: " + s.error().message);
 
   // Tools and tests find the API here, also when port 0 picked a free one.
   const auto url_file = c.data_dir / "api.url";
-  {
-    std::ofstream out(url_file.string() + ".tmp", std::ios::trunc);
-    out << n->ApiUrl() << "\n";
-  }
-  std::filesystem::rename(url_file.string() + ".tmp", url_file, ec);
+  if (auto s = WriteFileAtomically(Env::Default(), url_file, n->ApiUrl() + "\n", 0644); !s) return s.error();
   if (auto s = n->m_exchange->Start(); !s) return s.error();
   Log("info", "本地接口开始监听",
       {{"node", c.node_id}, {"url", n->ApiUrl()}, {"codes", n->m_codes->Version()},

@@ -83,6 +83,15 @@ Result<Db> Db::OpenReadOnly(const std::filesystem::path& file) {
   return OpenWith(file, SQLITE_OPEN_READONLY);
 }
 
+Result<Db> Db::OpenReader(const std::filesystem::path& file) {
+  // Read-write at the file level, so that it can map the WAL index even
+  // when no other connection is open; query_only refuses any write.
+  auto db = OpenWith(file, SQLITE_OPEN_READWRITE);
+  if (!db) return db;
+  if (auto s = db->Exec("PRAGMA query_only=1; PRAGMA cache_size=-16384;"); !s) return s.error();
+  return db;
+}
+
 Status Db::Exec(std::string_view sql) {
   char* err = nullptr;
   const std::string text(sql);

@@ -55,6 +55,10 @@ class Db {
   // keys on and a busy timeout.
   static Result<Db> Open(const std::filesystem::path& file);
   static Result<Db> OpenReadOnly(const std::filesystem::path& file);
+  // A reader of a database another connection writes (WAL): query_only, its
+  // own page cache; it reads the last committed state and never waits for
+  // the writer (nor the writer for it).
+  static Result<Db> OpenReader(const std::filesystem::path& file);
 
   Status Exec(std::string_view sql);
   // Prepared once and kept (SQLITE_PREPARE_PERSISTENT).

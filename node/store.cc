@@ -333,9 +333,58 @@ CREATE TABLE idempotency(
   at       INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
-    // 12: the number the lead gave to another branch's migration; empty
-    // here, replaced by theirs at merge.
-    "SELECT 1;",
+    // 12 (issue 13): the node under load. GET /v1/status,
+    // the status page and /metrics cost the same at 10 cases and at 100
+    // million: the counts of events, cases and blobs, and per link of the
+    // batches queued and delivered, are kept by triggers in the transaction
+    // that changes them (filled once here from what is held); the held and
+    // waiting batches have indexes of their own, so gaps cost what the gaps
+    // are, not what the store holds.
+    R"sql(
+CREATE TABLE counters(
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters(name, value) VALUES
+  ('events', (SELECT count(*) FROM events)),
+  ('cases', (SELECT count(*) FROM cases)),
+  ('blobs', (SELECT count(*) FROM blobs));
+CREATE TRIGGER count_events AFTER INSERT ON events
+  BEGIN UPDATE counters SET value = value + 1 WHERE name = 'events'; END;
+CREATE TRIGGER count_cases AFTER INSERT ON cases
+  BEGIN UPDATE counters SET value = value + 1 WHERE name = 'cases'; END;
+CREATE TRIGGER uncount_cases AFTER DELETE ON cases
+  BEGIN UPDATE counters SET value = value - 1 WHERE name = 'cases'; END;
+CREATE TRIGGER count_blobs AFTER INSERT ON blobs
+  BEGIN UPDATE counters SET value = value + 1 WHERE name = 'blobs'; END;
+CREATE TRIGGER uncount_blobs AFTER DELETE ON blobs
+  BEGIN UPDATE counters SET value = value - 1 WHERE name = 'blobs'; END;
+CREATE TABLE link_counts(
+  link           TEXT PRIMARY KEY,
+  queued         INTEGER NOT NULL,   -- every batch ever queued on the link
+  delivered      INTEGER NOT NULL,   -- of those, delivered
+  last_delivered INTEGER
+) WITHOUT ROWID;
+INSERT INTO link_counts(link, queued, delivered, last_delivered)
+  SELECT link, count(*), count(delivered_at), max(delivered_at) FROM outbox GROUP BY link;
+CREATE TRIGGER link_queued AFTER INSERT ON outbox BEGIN
+  INSERT INTO link_counts(link, queued, delivered, last_delivered)
+    VALUES(NEW.link, 1, NEW.delivered_at IS NOT NULL, NEW.delivered_at)
+    ON CONFLICT(link) DO UPDATE SET queued = queued + 1, delivered = delivered + (NEW.delivered_at IS NOT NULL),
+      last_delivered = coalesce(max(last_delivered, NEW.delivered_at), last_delivered, NEW.delivered_at);
+END;
+CREATE TRIGGER link_delivered AFTER UPDATE OF delivered_at ON outbox
+  WHEN OLD.delivered_at IS NULL AND NEW.delivered_at IS NOT NULL BEGIN
+  UPDATE link_counts SET delivered = delivered + 1,
+    last_delivered = coalesce(max(last_delivered, NEW.delivered_at), NEW.delivered_at) WHERE link = NEW.link;
+END;
+CREATE TRIGGER link_unqueued AFTER DELETE ON outbox BEGIN
+  UPDATE link_counts SET queued = queued - 1, delivered = delivered - (OLD.delivered_at IS NOT NULL)
+    WHERE link = OLD.link;
+END;
+CREATE INDEX batches_held ON batches(origin, stream, seq) WHERE state = 'held';
+CREATE INDEX batches_blobs ON batches(stored_at, batch_id) WHERE state = 'blobs';
+)sql",
     // 13: duplicates across the hierarchy (issue 11, phase 2;
     // node/store_dedup_system.cc, dedup/README.md "Phase 2"). The blind index
     // of a node with children: the petitioner keys and text terms of every
@@ -373,6 +422,54 @@ Error TooNew(int version) {
 
 int Store::LatestSchemaVersion() { return kLatest; }
 
+void Store::WriterLock::Lock(bool bulk) {
+  std::unique_lock lock(m_mutex);
+  if (!bulk) ++m_local_waiting;
+  m_cv.wait(lock, [&] { return !m_held && (!bulk || m_local_waiting == 0); });
+  if (!bulk) --m_local_waiting;
+  m_held = true;
+}
+
+void Store::WriterLock::unlock() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_held = false;
+  }
+  m_cv.notify_all();
+}
+
+Result<sql::Stmt*> Store::ReadConn::Stmt(const char* sql) {
+  auto it = stmts.find(sql);
+  if (it == stmts.end()) {
+    auto st = db.Prepare(sql);
+    if (!st) return st.error();
+    it = stmts.emplace(sql, std::move(st).value()).first;
+  }
+  return &it->second;
+}
+
+Store::ReadLease::~ReadLease() {
+  if (!m_conn) return;
+  std::lock_guard lock(m_store->m_readers_mutex);
+  // A few idle connections are kept; more come and go with the load.
+  if (m_store->m_readers.size() < 8) m_store->m_readers.push_back(std::move(m_conn));
+}
+
+Result<Store::ReadLease> Store::Reader() {
+  {
+    std::lock_guard lock(m_readers_mutex);
+    if (!m_readers.empty()) {
+      auto conn = std::move(m_readers.back());
+      m_readers.pop_back();
+      return ReadLease(*this, std::move(conn));
+    }
+  }
+  auto db = sql::Db::OpenReader(m_db_file);
+  if (!db) return db.error();
+  auto conn = std::make_unique<ReadConn>(ReadConn{std::move(db).value(), {}});
+  return ReadLease(*this, std::move(conn));
+}
+
 Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& db_file, const Clock& clock) {
   return OpenAtVersion(db_file, clock, kLatest);
 }
@@ -393,9 +490,24 @@ Result<std::unique_ptr<Store>> Store::OpenAtVersion(const std::filesystem::path&
   auto db = sql::Db::Open(db_file);
   if (!db) return db.error();
   std::unique_ptr<Store> store(new Store(std::move(db).value(), clock));
-  store->m_batch_dir = db_file.parent_path() / "batches";
   store->m_db_file = db_file;
+  store->m_batch_dir = db_file.parent_path() / "batches";
   if (auto s = store->Migrate(version); !s) return s.error();
+  // A database written while migration 12 was an empty placeholder (main
+  // before the load branch was merged) lacks its counts: made now, once.
+  if (store->m_version >= 12) {
+    auto has = store->m_db.Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'counters'", false);
+    if (!has) return has.error();
+    auto row = has->Step();
+    if (!row) return row.error();
+    const bool missing = *row && has->Int(0) == 0;
+    has->Reset();
+    if (missing) {
+      if (auto s = store->m_db.Exec(kMigrations[11].sql); !s) {
+        return MakeError(Errc::kInternal, "migration 12 (counts of a database that skipped it): " + s.error().message);
+      }
+    }
+  }
   if (store->m_version == kLatest) {
     if (auto s = store->PrepareStatements(); !s) return s.error();
     if (auto s = store->RefreshStaleProjections(); !s) return s.error();
@@ -478,9 +590,7 @@ Status Store::PrepareStatements() {
       {&m_st.bump_case_no,
        "INSERT INTO case_numbers(node_id, year, last_no) VALUES(?1, ?2, ?3) "
        "ON CONFLICT(node_id, year) DO UPDATE SET last_no = excluded.last_no"},
-      {&m_st.get_case, "SELECT state FROM cases WHERE case_id = ?1"},
-      {&m_st.insert_blob, "INSERT OR IGNORE INTO blobs(sha256, size, stored_at) VALUES(?1, ?2, ?3)"},
-      {&m_st.has_blob, "SELECT 1 FROM blobs WHERE sha256 = ?1"},
+            {&m_st.insert_blob, "INSERT OR IGNORE INTO blobs(sha256, size, stored_at) VALUES(?1, ?2, ?3)"},
       {&m_st.initial_case, "SELECT received_date FROM cases WHERE case_id = ?1"},
       // The matter of an initial case: itself and every repeat case naming it.
       {&m_st.matter_closed,
@@ -782,28 +892,51 @@ Result<bool> Store::CaseExistsLocked(std::string_view case_id) {
 }
 
 bool Store::HasCase(std::string_view case_id) {
-  std::lock_guard lock(m_mutex);
-  auto known = CaseExistsLocked(case_id);
-  return known && *known;
+  auto r = Reader();
+  if (!r) return false;
+  auto q = (*r)->Stmt("SELECT 1 FROM cases WHERE case_id = ?1");
+  if (!q) return false;
+  (*q)->Bind(1, case_id);
+  auto row = (*q)->Step();
+  (*q)->Reset();
+  return row && *row;
+}
+
+Result<std::vector<StoredEvent>> Store::EventsOfCaseOn(ReadConn& r, std::string_view case_id) {
+  auto q = r.Stmt(
+      "SELECT xml, stored_at FROM events WHERE case_id = ?1 "
+      "ORDER BY kind <> 'registration', occurred_at, recorded_at, origin, seq");
+  if (!q) return q.error();
+  (*q)->Bind(1, case_id);
+  auto events = ReadEvents(**q);
+  (*q)->Reset();
+  if (!events) {
+    return MakeError(events.error().code, "case " + std::string(case_id) + ": " + events.error().message);
+  }
+  return events;
 }
 
 Result<CaseView> Store::GetCase(std::string_view case_id) {
-  std::lock_guard lock(m_mutex);
+  // A reader of its own: a case reads while a batch applies.
+  auto r = Reader();
+  if (!r) return r.error();
   CaseView view;
   view.case_id = std::string(case_id);
-  auto& q = m_st.get_case;
-  q.Bind(1, case_id);
-  auto row = q.Step();
-  if (!row) {
-    q.Reset();
-    return row.error();
-  }
-  if (!*row) {
-    q.Reset();
-    return MakeError(Errc::kNotFound, "case " + std::string(case_id) + " is not known here");
-  }
-  q.Reset();
-  auto events = EventsOfCase(case_id);
+  // The case row and its events are read in one read transaction, so they
+  // agree even while a batch commits.
+  if (auto s = (*r)->db.Exec("BEGIN"); !s) return s.error();
+  struct End {
+    sql::Db& db;
+    ~End() { (void)db.Exec("COMMIT"); }
+  } end{(*r)->db};
+  auto q = (*r)->Stmt("SELECT state FROM cases WHERE case_id = ?1");
+  if (!q) return q.error();
+  (*q)->Bind(1, case_id);
+  auto row = (*q)->Step();
+  (*q)->Reset();
+  if (!row) return row.error();
+  if (!*row) return MakeError(Errc::kNotFound, "case " + std::string(case_id) + " is not known here");
+  auto events = EventsOfCaseOn(**r, case_id);
   if (!events) return events.error();
   view.events = std::move(events).value();
   // The full state, body included, is a fold over the events just read.
@@ -815,24 +948,35 @@ Result<CaseView> Store::GetCase(std::string_view case_id) {
 }
 
 StoreStats Store::Stats() {
-  std::lock_guard lock(m_mutex);
   StoreStats s;
   s.schema_version = m_version;
-  auto count = [&](const char* sql) -> std::int64_t {
-    auto st = m_db.Prepare(sql, false);
-    if (!st) return -1;
-    auto row = st->Step();
-    return row && *row ? st->Int(0) : -1;
-  };
-  s.cases = count("SELECT count(*) FROM cases");
-  s.events = count("SELECT count(*) FROM events");
-  s.blobs = count("SELECT count(*) FROM blobs");
-  if (auto st = m_db.Prepare("SELECT origin, last_seq FROM origins ORDER BY origin", false)) {
+  s.cases = s.events = s.blobs = -1;
+  auto r = Reader();
+  if (!r) return s;
+  if (auto q = (*r)->Stmt("SELECT name, value FROM counters")) {
     for (;;) {
-      auto row = st->Step();
+      auto row = (*q)->Step();
       if (!row || !*row) break;
-      s.origins.push_back({st->Text(0), static_cast<std::uint64_t>(st->Int(1))});
+      const std::string name = (*q)->Text(0);
+      const std::int64_t value = (*q)->Int(1);
+      if (name == "cases") {
+        s.cases = value;
+      } else if (name == "events") {
+        s.events = value;
+      } else if (name == "blobs") {
+        s.blobs = value;
+      }
     }
+    (*q)->Reset();
+  }
+  // One row per origin: as many as the subtree has nodes, whatever it holds.
+  if (auto q = (*r)->Stmt("SELECT origin, last_seq FROM origins ORDER BY origin")) {
+    for (;;) {
+      auto row = (*q)->Step();
+      if (!row || !*row) break;
+      s.origins.push_back({(*q)->Text(0), static_cast<std::uint64_t>((*q)->Int(1))});
+    }
+    (*q)->Reset();
   }
   return s;
 }
@@ -844,10 +988,13 @@ Status Store::RecordBlob(std::string_view sha256, std::uint64_t size) {
 }
 
 bool Store::HasBlob(std::string_view sha256) {
-  std::lock_guard lock(m_mutex);
-  m_st.has_blob.Bind(1, sha256);
-  auto row = m_st.has_blob.Step();
-  m_st.has_blob.Reset();
+  auto r = Reader();
+  if (!r) return false;
+  auto q = (*r)->Stmt("SELECT 1 FROM blobs WHERE sha256 = ?1");
+  if (!q) return false;
+  (*q)->Bind(1, sha256);
+  auto row = (*q)->Step();
+  (*q)->Reset();
   return row && *row;
 }
 

@@ -6,10 +6,17 @@
 // caller may acknowledge. Events cannot be updated or deleted (triggers
 // refuse it). Sequence numbers are contiguous per origin, from 1.
 //
-// Thread safety: all methods may be called from any thread; they are
-// serialised on one connection.
+// Thread safety: all methods may be called from any thread. Writes are
+// serialised on one connection (the writer), held only while a write runs:
+// ApplyBatch reads ahead what its parser has ready before it takes the
+// writer, and a local write (RegisterCase, AppendEvent, RecordBlob) waiting
+// for the writer goes before a batch waiting for it. Reads (GetCase, Stats,
+// Links, Gaps, the batch and trust queries, the outbox) run on connections
+// of their own (WAL): they see the last commit and never wait for the writer.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -23,6 +30,7 @@
 
 #include "codes/calendar.h"
 #include "codes/date.h"
+#include "codes/env.h"
 #include "codes/result.h"
 #include "dedup/blind.h"
 #include "dedup/matcher.h"
@@ -56,6 +64,9 @@ struct OriginMark {
   std::uint64_t last_seq = 0;
 };
 
+// What GET /v1/status and /metrics show of the store. It costs the same at
+// 10 cases and at 100 million: the counts are kept as the store changes (in
+// the same transactions, migration 12), read on a reader connection.
 struct StoreStats {
   int schema_version = 0;
   std::int64_t cases = 0;
@@ -122,6 +133,10 @@ class Store {
   // whose handler lies below is queued to go down to it. Call once, before
   // any write.
   void SetRouting(std::string self, std::vector<std::string> children);
+  // The file system the store places batch files through (codes/env.h):
+  // tests inject ENOSPC or EIO there. REQUIRES: called before the store is
+  // used from other threads; `env` outlives the store. Default: Env::Default().
+  void SetEnv(Env& env) { m_env = &env; }
 
   // This node's events not yet in an "up" batch, in sequence order, at most
   // `max_events` / about `max_bytes` of XML.
@@ -258,8 +273,19 @@ class Store {
     std::uint64_t held = 0;      // batches waiting behind it
     Instant since;               // when the first of them arrived
   };
+  // Per link, from the counts kept as the outbox changes (migration 12).
   std::vector<LinkStatus> Links();
+  // From the index of held batches: costs what the held batches cost.
   std::vector<StreamGap> Gaps();
+
+  // Batches being applied now (GET /v1/status "applying"): "reading" while
+  // the parser reads ahead, before the writer is taken; "writing" after.
+  struct ApplyProgress {
+    std::string batch_id, from, phase;
+    std::uint64_t events = 0;  // events taken so far
+    Instant since;
+  };
+  std::vector<ApplyProgress> Applying() const;
 
   // ---- the case list and idempotent intake (store_cases.cc) -------------
 
@@ -527,6 +553,48 @@ class Store {
 
  private:
   Store(sql::Db db, const Clock& clock);
+  // The writer's lock: local writes go before a batch apply waiting for it.
+  // BasicLockable (lock() is the local kind) for std::lock_guard.
+  class WriterLock {
+   public:
+    void lock() { Lock(false); }
+    void unlock();
+    void LockBulk() { Lock(true); }
+
+   private:
+    void Lock(bool bulk);
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_held = false;
+    int m_local_waiting = 0;
+  };
+  struct BulkGuard {
+    WriterLock& lock;
+    explicit BulkGuard(WriterLock& l) : lock(l) { lock.LockBulk(); }
+    ~BulkGuard() { lock.unlock(); }
+  };
+
+  // A reader connection lent from the pool; its statements are prepared
+  // once per connection (by the address of their SQL literal).
+  struct ReadConn {
+    sql::Db db;
+    std::map<const char*, sql::Stmt> stmts;
+    Result<sql::Stmt*> Stmt(const char* sql);
+  };
+  class ReadLease {
+   public:
+    ReadLease(Store& store, std::unique_ptr<ReadConn> conn) : m_store(&store), m_conn(std::move(conn)) {}
+    ReadLease(ReadLease&&) = default;
+    ~ReadLease();
+    ReadConn* operator->() { return m_conn.get(); }
+    ReadConn& operator*() { return *m_conn; }
+
+   private:
+    Store* m_store;
+    std::unique_ptr<ReadConn> m_conn;
+  };
+  Result<ReadLease> Reader();
+  Result<std::vector<StoredEvent>> EventsOfCaseOn(ReadConn& r, std::string_view case_id);
   Status Migrate(int target);
   Status PrepareStatements();
   // Re-projects every case when the projection's columns are older than
@@ -578,14 +646,25 @@ class Store {
   Result<std::vector<StoredEvent>> ReadEvents(sql::Stmt& q);
 
   // Moves an incoming batch's file into m_batch_dir, durably; answers its
-  // name there. REQUIRES: m_mutex held.
+  // name there (a file there already: its name, untouched).
   Result<std::string> PlaceBatchFile(const Incoming& in);
 
-  std::mutex m_mutex;
+  WriterLock m_mutex;  // the writer: m_db and m_st
+  std::filesystem::path m_db_file;
+  std::mutex m_readers_mutex;
+  std::vector<std::unique_ptr<ReadConn>> m_readers;  // idle reader connections
+  mutable std::mutex m_applying_mutex;
+  struct ApplyState {
+    ApplyProgress progress;
+    std::atomic<std::uint64_t> events{0};
+    std::atomic<bool> writing{false};
+  };
+  std::map<std::uint64_t, std::shared_ptr<ApplyState>> m_applying;  // by m_apply_serial
+  std::uint64_t m_apply_serial = 0;
   std::shared_ptr<const codes::Calendar> m_calendar = std::make_shared<codes::Calendar>();
   codes::Counting m_counting = codes::Counting::kCalendarDays;
   std::filesystem::path m_batch_dir;
-  std::filesystem::path m_db_file;
+  Env* m_env = &Env::Default();
   // The case list's read-only connection, with the legal clocks in SQL
   // (store_cases.cc); opened on first use.
   struct CaseReader;

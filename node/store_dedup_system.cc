@@ -96,7 +96,7 @@ Result<std::size_t> Store::IndexBlindPending(std::size_t max) {
 }
 
 std::shared_ptr<const dedup::BlindKey> Store::BlindKey() const {
-  std::lock_guard lock(const_cast<std::mutex&>(m_mutex));
+  std::lock_guard lock(const_cast<WriterLock&>(m_mutex));
   return m_blind;
 }
 

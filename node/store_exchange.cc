@@ -27,34 +27,72 @@ namespace xf::node {
 
 namespace {
 
-// Calls `take` on every event of an incoming batch, the parsed ones and
-// those still to come, one chunk in memory at a time.
-Status ForEachIncoming(const Store::Incoming& in, const std::function<Status(const Store::IncomingEvent&)>& take) {
-  for (const auto& e : in.events) {
+// The events of an incoming batch, in order: those read ahead, then the
+// rest as the parser hands them over, a chunk at a time.
+class Feed {
+ public:
+  explicit Feed(const Store::Incoming& in) : m_in(in), m_ended(!in.more) {
+    for (const auto& e : in.events) Keep(Store::IncomingEvent(e));
+  }
+  // Takes what the parser has until `bytes` of XML or `events` events are
+  // waiting here, or the batch ends. Memory: bounded by those.
+  Status ReadAhead(std::size_t bytes, std::size_t events) {
+    while (!m_ended && m_ahead_bytes < bytes && m_ahead.size() < events) {
+      if (auto s = Pull(); !s) return s;
+    }
+    return {};
+  }
+  bool Ended() const { return m_ended; }
+  std::size_t Waiting() const { return m_ahead.size(); }
+  // true: `out` is the next event; false: the batch ended.
+  Result<bool> Next(Store::IncomingEvent& out) {
+    while (m_ahead.empty() && !m_ended) {
+      if (auto s = Pull(); !s) return s.error();
+    }
+    if (m_ahead.empty()) return false;
+    m_ahead_bytes -= m_ahead.front().xml.size();
+    out = std::move(m_ahead.front());
+    m_ahead.pop_front();
+    return true;
+  }
+
+ private:
+  void Keep(Store::IncomingEvent&& e) {
+    m_ahead_bytes += e.xml.size();
+    m_ahead.push_back(std::move(e));
+  }
+  Status Pull() {
+    m_chunk.clear();
+    auto got = m_in.more(m_chunk);
+    if (!got) return got.error();
+    for (auto& c : m_chunk) Keep(std::move(c));
+    m_ended = !*got;
+    return {};
+  }
+  const Store::Incoming& m_in;
+  std::deque<Store::IncomingEvent> m_ahead;
+  std::vector<Store::IncomingEvent> m_chunk;
+  bool m_ended;
+  std::size_t m_ahead_bytes = 0;
+};
+
+// Calls `take` on every event still to come from `feed`.
+Status ForEach(Feed& feed, const std::function<Status(const Store::IncomingEvent&)>& take) {
+  for (;;) {
+    Store::IncomingEvent e;
+    auto got = feed.Next(e);
+    if (!got) return got.error();
+    if (!*got) return {};
     if (auto s = take(e); !s) return s;
   }
-  std::vector<Store::IncomingEvent> chunk;
-  while (in.more) {
-    chunk.clear();
-    auto got = in.more(chunk);
-    if (!got) return got.error();
-    for (const auto& e : chunk) {
-      if (auto s = take(e); !s) return s;
-    }
-    if (!*got) break;
-  }
-  return {};
 }
 
-// fsync of a file or a directory.
-Status SyncPath(const std::filesystem::path& p, bool dir) {
-  const int fd = ::open(p.c_str(), (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return MakeError(Errc::kIo, "cannot open " + p.string() + ": " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return MakeError(Errc::kIo, "cannot fsync " + p.string() + ": " + std::strerror(errno));
-  return {};
-}
+// What a normal batch is read ahead by before the writer is taken: all of
+// one packed by a node (batch_max_bytes, 4 MiB of XML by default; 1,000
+// events). A larger batch (offline media, a peer's large settings) takes
+// the writer once this much is ready, and the rest streams as it applies.
+constexpr std::size_t kReadAheadBytes = 8u << 20;
+constexpr std::size_t kReadAheadEvents = 4096;
 
 // Keeps the leading events whose XML fits in `max_bytes` (at least one).
 void TrimToBytes(std::vector<StoredEvent>& events, std::size_t max_bytes) {
@@ -122,8 +160,9 @@ Result<std::vector<StoredEvent>> Store::ReadEvents(sql::Stmt& q) {
 }
 
 Result<std::vector<StoredEvent>> Store::PendingUp(std::size_t max_events, std::size_t max_bytes) {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare(
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare(
       "SELECT xml, stored_at FROM events WHERE origin = ?1 AND seq > "
       "coalesce((SELECT last_event_seq FROM packed WHERE stream = 'up'), 0) ORDER BY seq LIMIT ?2");
   if (!q) return q.error();
@@ -134,8 +173,9 @@ Result<std::vector<StoredEvent>> Store::PendingUp(std::size_t max_events, std::s
 }
 
 Result<std::vector<std::string>> Store::DownTargets() {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare("SELECT DISTINCT target FROM down_queue ORDER BY target", false);
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare("SELECT DISTINCT target FROM down_queue ORDER BY target", false);
   if (!q) return q.error();
   std::vector<std::string> out;
   for (;;) {
@@ -149,8 +189,9 @@ Result<std::vector<std::string>> Store::DownTargets() {
 
 Result<std::vector<StoredEvent>> Store::PendingDown(const std::string& target, std::size_t max_events,
                                                     std::size_t max_bytes) {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare(
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare(
       "SELECT e.xml, e.stored_at FROM down_queue d JOIN events e ON e.origin = d.origin AND e.seq = d.seq "
       "WHERE d.target = ?1 ORDER BY e.kind <> 'registration', e.occurred_at, e.recorded_at, e.origin, e.seq "
       "LIMIT ?2",
@@ -163,8 +204,9 @@ Result<std::vector<StoredEvent>> Store::PendingDown(const std::string& target, s
 }
 
 Result<std::uint64_t> Store::NextOwnSeq(const std::string& stream) {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare("SELECT next_seq FROM streams WHERE origin = ?1 AND stream = ?2", false);
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare("SELECT next_seq FROM streams WHERE origin = ?1 AND stream = ?2", false);
   if (!q) return q.error();
   q->Bind(1, m_self).Bind(2, stream);
   auto row = q->Step();
@@ -237,7 +279,7 @@ Status Enqueue(sql::Db& db, const std::string& link, const std::string& batch_id
 Status Store::CommitOwnBatch(const exchange::BatchHeader& h, const std::string& bytes, const std::string& sig,
                              const std::string& link, const std::vector<StoredEvent>& events,
                              const std::string& events_signature) {
-  std::lock_guard lock(m_mutex);
+  BulkGuard lock(m_mutex);
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began();
   // Another process (xfctl export) may have packed meanwhile: the pending
@@ -342,16 +384,18 @@ Result<std::optional<Store::OutboxItem>> Store::NextUndelivered(const std::strin
 }
 
 Result<std::vector<Store::OutboxItem>> Store::Undelivered(const std::string& link, std::size_t max) {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare(kOutboxSelect);
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare(kOutboxSelect);
   if (!q) return q.error();
   q->Bind(1, link).Bind(2, static_cast<std::int64_t>(max));
   return ReadOutbox(*q, m_batch_dir);
 }
 
 Result<std::optional<std::string>> Store::QueuedBatchId(const std::string& link, std::uint64_t qseq) {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare("SELECT batch_id FROM outbox WHERE link = ?1 AND qseq = ?2 AND delivered_at IS NULL");
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare("SELECT batch_id FROM outbox WHERE link = ?1 AND qseq = ?2 AND delivered_at IS NULL");
   if (!q) return q.error();
   q->Bind(1, link).Bind(2, static_cast<std::int64_t>(qseq));
   auto row = q->Step();
@@ -388,32 +432,88 @@ Result<std::string> Store::PlaceBatchFile(const Incoming& in) {
   // The bytes reach the disk before the name does, and the name before the
   // commit that refers to it. A crash in between leaves an unreferenced
   // file, which nothing reads.
-  if (auto s = SyncPath(in.bytes_file, false); !s) return s.error();
   const std::string name = in.header.batch_id + "." + exchange::RandomHex(4) + ".zst";
   const auto target = m_batch_dir / name;
-  std::filesystem::rename(in.bytes_file, target, ec);
-  if (ec) {
+  // Through the Env (codes/env.h): a full or failing disk is an error
+  // here, named, before anything is committed.
+  if (auto s = m_env->SyncFile(in.bytes_file); !s) return s.error();
+  if (auto s = m_env->Rename(in.bytes_file, target); !s) {
     // Another file system: copy, then sync the copy.
     std::filesystem::copy_file(in.bytes_file, target, ec);
     if (ec) return MakeError(Errc::kIo, "cannot store batch file " + target.string() + ": " + ec.message());
-    if (auto s = SyncPath(target, false); !s) return s.error();
+    if (auto s2 = m_env->SyncFile(target); !s2) return s2.error();
   }
-  if (auto s = SyncPath(m_batch_dir, true); !s) return s.error();
+  if (auto s = m_env->SyncDir(m_batch_dir); !s) return s.error();
   return name;
+}
+
+std::vector<Store::ApplyProgress> Store::Applying() const {
+  std::lock_guard lock(m_applying_mutex);
+  std::vector<ApplyProgress> out;
+  for (const auto& [id, st] : m_applying) {
+    ApplyProgress p = st->progress;
+    p.events = st->events.load(std::memory_order_relaxed);
+    p.phase = st->writing.load() ? "writing" : "reading";
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::string& self,
                                             std::map<std::string, std::string>* rejected_cases) {
-  std::lock_guard lock(m_mutex);
   const auto& h = in.header;
+  const std::string sha256 =
+      !in.bytes_sha256.empty() ? in.bytes_sha256 : in.bytes_file.empty() ? exchange::Sha256Hex(in.bytes) : "";
+  if (sha256.empty()) return MakeError(Errc::kInternal, "a batch file came without its SHA-256");
+
+  // Shown in GET /v1/status while it lasts.
+  auto progress = std::make_shared<ApplyState>();
+  progress->progress = {h.batch_id, in.received_from, "", 0, m_clock.Now()};
+  std::uint64_t progress_key = 0;
+  {
+    std::lock_guard lock(m_applying_mutex);
+    progress_key = ++m_apply_serial;
+    m_applying.emplace(progress_key, progress);
+  }
+  struct Unlist {
+    Store& store;
+    std::uint64_t key;
+    ~Unlist() {
+      std::lock_guard lock(store.m_applying_mutex);
+      store.m_applying.erase(key);
+    }
+  } unlist{*this, progress_key};
+
+  // Before the writer is taken: what the parser has (a whole normal
+  // batch), and the batch file moved into the batch directory and fsynced.
+  // The writer then only writes; it never waits for the disk to sync a
+  // large file, nor (for a normal batch) for the parser.
+  Feed feed(in);
+  if (auto s = feed.ReadAhead(kReadAheadBytes, kReadAheadEvents); !s) return s.error();
+  struct Placed {
+    std::filesystem::path path;  // moved here by this call: removed unless a commit names it
+    std::string name;            // its name in the batch directory
+    bool keep = false;
+    ~Placed() {
+      std::error_code ec;
+      if (!keep && !path.empty()) std::filesystem::remove(path, ec);
+    }
+  } placed;
+  if (!in.bytes_file.empty()) {
+    const bool here = in.bytes_file.parent_path() == m_batch_dir;
+    auto name = PlaceBatchFile(in);
+    if (!name) return name.error();
+    placed.name = *name;
+    if (!here) placed.path = m_batch_dir / *name;
+  }
+
+  BulkGuard lock(m_mutex);
+  progress->writing = true;
   const Instant now = m_clock.Now();
   exchange::Receipt receipt;
   receipt.batch_id = h.batch_id;
   receipt.receiver = self;
   receipt.created = now;
-  const std::string sha256 =
-      !in.bytes_sha256.empty() ? in.bytes_sha256 : in.bytes_file.empty() ? exchange::Sha256Hex(in.bytes) : "";
-  if (sha256.empty()) return MakeError(Errc::kInternal, "a batch file came without its SHA-256");
 
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began().error();
@@ -473,7 +573,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
       }
       auto ev = m_db.Prepare("SELECT 1 FROM events WHERE origin = ?1 AND seq = ?2");
       if (!ev) return ev.error();
-      auto s = ForEachIncoming(in, [&](const IncomingEvent& e) -> Status {
+      auto s = ForEach(feed, [&](const IncomingEvent& e) -> Status {
         ev->Bind(1, e.event.origin).Bind(2, static_cast<std::int64_t>(e.event.seq));
         auto r = ev->Step();
         ev->Reset();
@@ -510,27 +610,18 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
       st->Bind(1, h.batch_id).Bind(2, std::string(state));
       if (auto s = st->Run(); !s) return s.error();
     } else {
-      std::string file;
-      if (!in.bytes_file.empty()) {
-        auto placed = PlaceBatchFile(in);
-        if (!placed) return placed.error();
-        file = *placed;
-      }
-      if (auto s = InsertBatch(m_db, h, BytesRef{in.bytes, file, sha256}, in.signature, in.received_from, now,
-                               state, 0, 0, in.forward_to);
+      if (auto s = InsertBatch(m_db, h, BytesRef{in.bytes, placed.name, sha256}, in.signature, in.received_from,
+                               now, state, 0, 0, in.forward_to);
           !s) {
         return s.error();
       }
     }
     if (auto s = txn.Commit(); !s) return s.error();
+    placed.keep = !held_already;
     return receipt;
   }
   std::string file;  // the bytes' name in the batch directory, when kept in a file
-  if (!in.bytes_file.empty() && !(h.seq > next && held_already)) {
-    auto placed = PlaceBatchFile(in);
-    if (!placed) return placed.error();
-    file = *placed;
-  }
+  if (!in.bytes_file.empty() && !(h.seq > next && held_already)) file = placed.name;
   const BytesRef bytes{in.bytes, file, sha256};
   if (h.seq > next) {
     // Out of sequence: keep the bytes, apply when the gap fills. The
@@ -538,7 +629,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     // codes, a foreign origin in an up batch); what depends on the order
     // (R6, duplicates) is judged when the batch applies.
     receipt.status = "held";
-    auto listed = ForEachIncoming(in, [&](const IncomingEvent& ie) -> Status {
+    auto listed = ForEach(feed, [&](const IncomingEvent& ie) -> Status {
       const std::string id = ie.event.Id();
       if (in.up && ie.event.origin != h.origin) {
         receipt.rejected.push_back({id, "R3", "origin", "an up batch from " + h.origin +
@@ -557,6 +648,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
       return s.error();
     }
     if (auto s = txn.Commit(); !s) return s.error();
+    placed.keep = true;
     return receipt;
   }
 
@@ -631,20 +723,12 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     fresh_events = 0;
     return {};
   };
-  std::deque<IncomingEvent> arrived(in.events.begin(), in.events.end());
-  std::vector<IncomingEvent> chunk;
-  bool ended = !in.more;
   for (;;) {
-    while (arrived.empty() && !ended) {
-      chunk.clear();
-      auto got = in.more(chunk);
-      if (!got) return got.error();  // the transaction rolls back: nothing applied
-      for (auto& c : chunk) arrived.push_back(std::move(c));
-      ended = !*got;
-    }
-    if (arrived.empty()) break;
-    IncomingEvent ie = std::move(arrived.front());
-    arrived.pop_front();
+    IncomingEvent ie;
+    auto got = feed.Next(ie);
+    if (!got) return got.error();  // the transaction rolls back: nothing applied
+    if (!*got) break;
+    progress->events.fetch_add(1, std::memory_order_relaxed);
     auto& e = ie.event;
     const std::string id = e.Id();
     if (e.origin == h.origin) {
@@ -773,12 +857,14 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     if (auto s = Enqueue(m_db, in.forward_to, h.batch_id, now); !s) return s.error();
   }
   if (auto s = txn.Commit(); !s) return s.error();
+  placed.keep = true;
   return receipt;
 }
 
 Result<std::optional<Store::HeldBatch>> Store::NextHeld(const std::string& origin, const std::string& stream) {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare(
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare(
       "SELECT b.batch_id, b.received_from, b.forward_to, b.bytes, b.signature, b.bytes_file, b.bytes_sha256, "
       "b.events_sig FROM batches b "
       "JOIN streams s ON s.origin = b.origin AND s.stream = b.stream AND s.next_seq = b.seq "
@@ -795,12 +881,16 @@ Result<std::optional<Store::HeldBatch>> Store::NextHeld(const std::string& origi
 }
 
 std::vector<Store::LinkStatus> Store::Links() {
-  std::lock_guard lock(m_mutex);
+  auto rd = Reader();
+  if (!rd) return {};
   std::vector<LinkStatus> out;
-  auto q = m_db.Prepare(
-      "SELECT link, sum(delivered_at IS NULL), sum(delivered_at IS NOT NULL), max(delivered_at), "
-      "(SELECT last_error FROM outbox o2 WHERE o2.link = o.link AND o2.delivered_at IS NULL ORDER BY qseq LIMIT 1) "
-      "FROM outbox o GROUP BY link ORDER BY link",
+  auto q = (*rd)->db.Prepare(
+      // The counts kept by the outbox's triggers (migration 12); the error of
+      // the first pending batch through the outbox_pending index.
+      "SELECT link, queued - delivered, delivered, last_delivered, "
+      "coalesce((SELECT last_error FROM outbox o WHERE o.link = c.link AND o.delivered_at IS NULL "
+      "ORDER BY o.qseq LIMIT 1), '') "
+      "FROM link_counts c ORDER BY link",
       false);
   if (!q) return out;
   for (;;) {
@@ -818,15 +908,18 @@ std::vector<Store::LinkStatus> Store::Links() {
 }
 
 std::vector<Store::StreamGap> Store::Gaps() {
-  std::lock_guard lock(m_mutex);
+  auto rd = Reader();
+  if (!rd) return {};
   std::vector<StreamGap> out;
-  auto q = m_db.Prepare(
-      "SELECT b.origin, b.stream, coalesce(s.next_seq, 1), count(*), min(b.stored_at) FROM batches b "
+  auto q = (*rd)->db.Prepare(
+      // The held batches only, through their own index (migration 12).
+      "SELECT b.origin, b.stream, coalesce(s.next_seq, 1), count(*), min(b.stored_at) "
+      "FROM batches b INDEXED BY batches_held "
       "LEFT JOIN streams s ON s.origin = b.origin AND s.stream = b.stream WHERE b.state = 'held' "
       // A stream whose next batch is here but waits for its attachments has
       // no gap: WaitingForAttachments reports it.
       "AND NOT EXISTS (SELECT 1 FROM batches w WHERE w.origin = b.origin AND w.stream = b.stream "
-      "AND w.state = 'blobs') "
+      "AND w.seq = coalesce(s.next_seq, 1) AND w.state = 'blobs') "
       "GROUP BY b.origin, b.stream ORDER BY b.origin, b.stream",
       false);
   if (!q) return out;
@@ -840,12 +933,13 @@ std::vector<Store::StreamGap> Store::Gaps() {
 }
 
 std::vector<Store::WaitingBatch> Store::WaitingForAttachments() {
-  std::lock_guard lock(m_mutex);
+  auto rd = Reader();
+  if (!rd) return {};
   std::vector<WaitingBatch> out;
-  auto q = m_db.Prepare(
+  auto q = (*rd)->db.Prepare(
       "SELECT w.batch_id, w.origin, w.stream, w.received_from, w.seq, w.attachments, w.stored_at, "
       "(SELECT count(*) FROM batches b WHERE b.origin = w.origin AND b.stream = w.stream AND b.state = 'held') "
-      "FROM batches w WHERE w.state = 'blobs' ORDER BY w.stored_at, w.batch_id",
+      "FROM batches w INDEXED BY batches_blobs WHERE w.state = 'blobs' ORDER BY w.stored_at, w.batch_id",
       false);
   if (!q) return out;
   for (;;) {
@@ -867,8 +961,9 @@ std::vector<Store::WaitingBatch> Store::WaitingForAttachments() {
 }
 
 Result<std::pair<std::string, std::string>> Store::BatchBytes(const std::string& batch_id) {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare("SELECT bytes, signature, bytes_file FROM batches WHERE batch_id = ?1", false);
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare("SELECT bytes, signature, bytes_file FROM batches WHERE batch_id = ?1", false);
   if (!q) return q.error();
   q->Bind(1, batch_id);
   auto row = q->Step();
@@ -885,8 +980,9 @@ Result<std::pair<std::string, std::string>> Store::BatchBytes(const std::string&
 }
 
 Result<Store::StoredBatch> Store::GetBatch(const std::string& batch_id) {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare("SELECT batch_id, origin, state, bytes, bytes_file, signature FROM batches WHERE batch_id = ?1",
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare("SELECT batch_id, origin, state, bytes, bytes_file, signature FROM batches WHERE batch_id = ?1",
                         false);
   if (!q) return q.error();
   q->Bind(1, batch_id);

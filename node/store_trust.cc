@@ -49,8 +49,9 @@ Status Store::ParkBatch(const Parking& p) {
 }
 
 Result<std::vector<Store::ParkedBatch>> Store::ParkedBatches(const std::string& origin) {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare(
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare(
       "SELECT batch_id, origin, stream, seq, received_from, note, bytes, signature, events_sig, bytes_sha256, "
       "bytes_file, stored_at FROM batches WHERE state = 'parked' AND (?1 = '' OR origin = ?1) "
       "ORDER BY origin, stream, seq",
@@ -116,9 +117,10 @@ Status Store::DropParked(const std::string& batch_id) {
 }
 
 std::vector<Store::ParkedGroup> Store::Parked() {
-  std::lock_guard lock(m_mutex);
+  auto rd = Reader();
+  if (!rd) return {};
   std::vector<ParkedGroup> out;
-  auto q = m_db.Prepare(
+  auto q = (*rd)->db.Prepare(
       "SELECT origin, stream, count(*), min(seq), min(stored_at), "
       "(SELECT note FROM batches b2 WHERE b2.origin = b.origin AND b2.stream = b.stream AND b2.state = 'parked' "
       " ORDER BY seq DESC LIMIT 1) "
@@ -153,8 +155,9 @@ Status Store::RecordRefusal(const std::string& batch_id, const std::string& orig
 }
 
 Result<std::optional<Store::BatchRecord>> Store::FindBatch(const std::string& batch_id) {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare(
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare(
       "SELECT batch_id, origin, stream, state, received_from, forward_to, note, seq, accepted, rejected, stored_at "
       "FROM batches WHERE batch_id = ?1",
       false);
@@ -179,8 +182,9 @@ Result<std::optional<Store::BatchRecord>> Store::FindBatch(const std::string& ba
 }
 
 Result<std::vector<Store::RecordedRejection>> Store::RejectionsOf(const std::string& batch_id) {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare(
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare(
       "SELECT event_id, rule, field, reason, CASE WHEN charged_to = '' THEN origin ELSE charged_to END, at "
       "FROM rejections WHERE batch_id = ?1 ORDER BY rowid",
       false);
@@ -197,8 +201,9 @@ Result<std::vector<Store::RecordedRejection>> Store::RejectionsOf(const std::str
 }
 
 Result<std::vector<Store::HeldReceipt>> Store::ReceiptsOf(const std::string& batch_id) {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare(
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare(
       "SELECT link, delivered_at, coalesce(receipt, ''), last_error FROM outbox WHERE batch_id = ?1 ORDER BY link",
       false);
   if (!q) return q.error();
@@ -219,8 +224,9 @@ Result<std::vector<Store::HeldReceipt>> Store::ReceiptsOf(const std::string& bat
 }
 
 Result<std::optional<std::string>> Store::StoredProof(const std::string& origin, std::uint64_t seq) {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare("SELECT proof FROM event_proofs WHERE origin = ?1 AND seq = ?2", false);
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare("SELECT proof FROM event_proofs WHERE origin = ?1 AND seq = ?2", false);
   if (!q) return q.error();
   q->Bind(1, origin).Bind(2, static_cast<std::int64_t>(seq));
   auto row = q->Step();
@@ -230,8 +236,9 @@ Result<std::optional<std::string>> Store::StoredProof(const std::string& origin,
 }
 
 Result<std::vector<Store::Carrier>> Store::CarriersOf(const std::string& origin, std::uint64_t seq) {
-  std::lock_guard lock(m_mutex);
-  auto q = m_db.Prepare(
+  auto rd = Reader();
+  if (!rd) return rd.error();
+  auto q = (*rd)->db.Prepare(
       "SELECT batch_id, bytes, bytes_file, events_sig FROM batches "
       "WHERE origin = ?1 AND last_seq >= ?2 AND first_seq <= ?2 AND events_sig <> '' "
       "AND state IN ('own', 'applied') ORDER BY last_seq LIMIT 4",

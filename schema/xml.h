@@ -27,6 +27,10 @@ struct XmlLimits {
   std::size_t max_bytes = 16 * 1024 * 1024;  // whole document
   std::size_t max_depth = 16;
   std::size_t max_text = 64 * 1024;          // any one text node
+  // Attributes of any one element (<event> has 8). Counted in the bytes
+  // before libxml2 parses the tag, whose duplicate check is quadratic: an
+  // element with 100,000 attributes is refused at once, not after seconds.
+  std::size_t max_attributes = 32;
 };
 
 // <case xmlns="urn:xfnode:exchange:1">…</case>: a registration on its own,

@@ -11,6 +11,8 @@
 #include <climits>
 #include <cstring>
 #include <mutex>
+#include <optional>
+#include <string>
 
 namespace xf::schema::detail {
 
@@ -32,6 +34,61 @@ void InitLibxml() {
 
 void IgnoreGeneric(void*, const char*, ...) {}
 
+// Counts the attributes of each start tag in raw XML bytes, chunk by
+// chunk: an '=' inside a tag and outside a quoted value is one attribute.
+// Comments, processing instructions and CDATA are skipped (approximately:
+// they end at the first '>'; what follows is text until the next '<').
+class AttributeScan {
+ public:
+  explicit AttributeScan(std::size_t max) : m_max(max) {}
+  // False when a tag has more than `max` attributes (then Line() is where).
+  bool Feed(std::string_view chunk) {
+    for (const char ch : chunk) {
+      if (ch == '\n') ++m_line;
+      switch (m_state) {
+        case State::kText:
+          if (ch == '<') m_state = State::kOpen;
+          break;
+        case State::kOpen:
+          m_state = (ch == '!' || ch == '?' || ch == '/') ? State::kOther : State::kTag;
+          m_count = 0;
+          if (ch == '>') m_state = State::kText;
+          break;
+        case State::kTag:
+          if (ch == '"' || ch == '\'') {
+            m_quote = ch;
+            m_state = State::kQuoted;
+          } else if (ch == '=') {
+            if (++m_count > m_max) return false;
+          } else if (ch == '>') {
+            m_state = State::kText;
+          }
+          break;
+        case State::kQuoted:
+          if (ch == m_quote) m_state = State::kTag;
+          break;
+        case State::kOther:
+          if (ch == '>') m_state = State::kText;
+          break;
+      }
+    }
+    return true;
+  }
+  int Line() const { return m_line; }
+  std::string Message() const {
+    return "XML element with more than " + std::to_string(m_max) + " attributes (line " + std::to_string(m_line) +
+           "; rule R3, field: attributes): refused before it is parsed";
+  }
+
+ private:
+  enum class State { kText, kOpen, kTag, kQuoted, kOther };
+  std::size_t m_max;
+  State m_state = State::kText;
+  char m_quote = '"';
+  std::size_t m_count = 0;
+  int m_line = 1;
+};
+
 }  // namespace
 
 struct XmlPull::Impl {
@@ -52,6 +109,7 @@ struct XmlPull::Impl {
   bool io_failed = false;  // the source or a limit stopped the input
   Errc io_code = Errc::kInvalidArgument;
   std::string io_message;  // empty: the source failed (its owner knows why)
+  std::optional<AttributeScan> attributes;
 
   static int IoRead(void* ctx, char* buf, int len) {
     auto* self = static_cast<Impl*>(ctx);
@@ -77,6 +135,12 @@ struct XmlPull::Impl {
       self->io_failed = true;
       self->io_code = Errc::kInvalidArgument;
       self->io_message = "XML with a DOCTYPE or entity declaration is not accepted";
+      return -1;
+    }
+    if (self->attributes && !self->attributes->Feed(chunk)) {
+      self->io_failed = true;
+      self->io_code = Errc::kLimit;
+      self->io_message = self->attributes->Message();
       return -1;
     }
     if (chunk.size() >= 8) {
@@ -145,6 +209,10 @@ XmlPull::XmlPull(std::string_view xml, const XmlLimits& limits, const XsdValidat
     Fail(Errc::kInvalidArgument, "XML with a DOCTYPE or entity declaration is not accepted");
     return;
   }
+  if (AttributeScan scan(m_limits.max_attributes); !scan.Feed(xml)) {
+    Fail(Errc::kLimit, scan.Message());
+    return;
+  }
   ErrorScope scope(m_impl.get(), &Impl::OnError);
   constexpr int kOptions =
       XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC | XML_PARSE_NOXINCNODE;
@@ -168,6 +236,7 @@ XmlPull::XmlPull(ReadFn read, const XmlLimits& limits, const XsdValidator* schem
   InitLibxml();
   m_impl->read = std::move(read);
   m_impl->max_bytes = m_limits.max_bytes;
+  m_impl->attributes.emplace(m_limits.max_attributes);
   ErrorScope scope(m_impl.get(), &Impl::OnError);
   constexpr int kOptions =
       XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC | XML_PARSE_NOXINCNODE;

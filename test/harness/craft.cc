@@ -6,6 +6,8 @@
 #include <openssl/x509v3.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -85,6 +87,62 @@ CraftedBatch CraftBatch(const std::string& origin, const std::string& stream, st
   Must(esig.ok(), "sign events");
   b.events_signature = std::move(esig).value();
   return b;
+}
+
+std::string BatchFile::CaseId(std::uint64_t i) const {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "-2025-%08llu", static_cast<unsigned long long>(header.seq * 100000000ull + i + 1));
+  return header.origin + buf;
+}
+
+BatchFile CraftBatchFile(const std::string& origin, std::uint64_t seq, std::uint64_t xml_bytes,
+                         const ex::PrivateKey& key, const std::string& code_version, const std::filesystem::path& file,
+                         std::uint64_t first_event) {
+  BatchFile b;
+  b.file = file;
+  auto& h = b.header;
+  h.origin = origin;
+  h.stream = std::string(ex::kUpStream);
+  h.destination = std::string(ex::kRootNode);
+  h.seq = seq;
+  h.batch_id = ex::MakeBatchId(origin, h.stream, seq);
+  h.created = At("2025-03-14T10:01:00+08:00");
+  h.code_version = code_version;
+  // The header says how many: one event's size tells.
+  const std::size_t one = schema::EventToXml(CraftRegistration(origin, first_event, b.CaseId(0))).size();
+  b.events = std::max<std::uint64_t>(1, xml_bytes / one);
+  h.record_count = b.events;
+  auto w = ex::ZstdFileWriter::Create(file);
+  Must(w.ok(), "create " + file.string());
+  std::string buf = ex::BatchXml(h, {});
+  buf.resize(buf.rfind("</batch>"));
+  for (std::uint64_t i = 0; i < b.events; ++i) {
+    buf += schema::EventToXml(CraftRegistration(origin, first_event + i, b.CaseId(i)));
+    if (buf.size() >= (1u << 20)) {
+      b.xml_bytes += buf.size();
+      Must((*w)->Write(buf).ok(), "write " + file.string());
+      buf.clear();
+    }
+  }
+  buf += "</batch>\n";
+  b.xml_bytes += buf.size();
+  Must((*w)->Write(buf).ok(), "write " + file.string());
+  Must((*w)->Finish().ok(), "finish " + file.string());
+  auto sig = ex::SignFile(key, file);
+  Must(sig.ok(), "sign " + file.string());
+  b.signature = std::move(sig).value();
+  return b;
+}
+
+Result<ex::HttpResponse> PostBatchFile(const Topology& t, const std::string& to, ex::HttpClientOptions opts,
+                                       const BatchFile& b) {
+  opts.answer_timeout = std::chrono::minutes(30);
+  return ex::HttpCallFile("POST", t.ExchangeUrl(to) + "/v1/exchange/batches",
+                          {{"content-type", "application/zstd"},
+                           {"x-xf-origin", b.header.origin},
+                           {"x-xf-batch-id", b.header.batch_id},
+                           {"x-xf-signature", ex::Base64Encode(b.signature)}},
+                          b.file, opts);
 }
 
 ex::PrivateKey SigningKeyOf(const Topology& t, const std::string& id) {

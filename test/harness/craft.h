@@ -56,6 +56,26 @@ struct PostAnswer {
 PostAnswer PostBatch(const Topology& t, const std::string& to, const exchange::HttpClientOptions& opts,
                      const CraftedBatch& b, const std::string& claimed_origin = "");
 
+// A large batch of `origin` written to `file` as it is made (never whole in
+// memory): registrations of the sample case, event seqs from `first_event`
+// (case ids origin-2025-NNNNNNNN), until about `xml_bytes` of XML; signed
+// over the file with `key`.
+struct BatchFile {
+  exchange::BatchHeader header;
+  std::filesystem::path file;
+  std::string signature;
+  std::uint64_t events = 0;
+  std::uint64_t xml_bytes = 0;
+  std::string CaseId(std::uint64_t i) const;  // of event i (0-based)
+};
+BatchFile CraftBatchFile(const std::string& origin, std::uint64_t seq, std::uint64_t xml_bytes,
+                         const exchange::PrivateKey& key, const std::string& code_version,
+                         const std::filesystem::path& file, std::uint64_t first_event = 1);
+// POSTs a batch file to node `to` as `opts` says (the answer may take long:
+// it comes once the batch is applied).
+Result<exchange::HttpResponse> PostBatchFile(const Topology& t, const std::string& to,
+                                             exchange::HttpClientOptions opts, const BatchFile& b);
+
 // A certificate for `cn` with a fresh EC key, issued (signed) by the key
 // `issuer_key` under the subject of `issuer_cert` — what a node can make
 // with its own TLS key. Writes the key, and the certificate followed by the

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -133,10 +134,15 @@ bool NodeProcess::Start() {
   const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   const std::string bin = XfnodeBin();
   const std::string config = ConfigFile().string();
+  const unsigned long nofile = m_nofile;
   const pid_t pid = ::fork();
   if (pid == 0) {
     // If the test binary dies, its nodes die with it.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (nofile > 0) {
+      const rlimit rl{nofile, nofile};
+      ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
     ::dup2(fd, 1);
     ::dup2(fd, 2);
     ::execl(bin.c_str(), bin.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));

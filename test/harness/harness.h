@@ -67,6 +67,8 @@ class NodeProcess {
   int Stop();         // SIGTERM, wait; the exit status
   bool Running();
   int Pid() const { return m_pid; }  // -1 when not running
+  // The descriptor limit (RLIMIT_NOFILE) the next Start gives xfnode; 0: inherited.
+  void SetFileLimit(unsigned long n) { m_nofile = n; }
 
   const std::filesystem::path& Dir() const { return m_dir; }
   std::filesystem::path ConfigFile() const { return m_dir / "xfnode.yaml"; }
@@ -85,6 +87,7 @@ class NodeProcess {
   std::string m_node_id;
   std::string m_url;
   int m_pid = -1;
+  unsigned long m_nofile = 0;
 };
 
 }  // namespace xf::test

@@ -272,9 +272,9 @@ TEST_CASE("dedup store: upgrading to migration 9 indexes the cases an older xfno
   REQUIRE(f.store->AppendEvent(fix, "110105").ok());
   f.store.reset();
   {
-    // The database as the xfnode before migration 9 left it: every table and
-    // index a database of version 8 does not have is dropped (migration 9's
-    // and those of every later migration).
+    // The database as the xfnode before migration 9 left it: every table,
+    // index and trigger a database of version 8 does not have is dropped
+    // (migration 9's and those of every later migration).
     TempDir v8;
     { REQUIRE(Store::OpenAtVersion(v8 / "xfnode.db", f.clock, 8).ok()); }
     std::set<std::string> known;
@@ -291,7 +291,7 @@ TEST_CASE("dedup store: upgrading to migration 9 indexes the cases an older xfno
     std::vector<std::pair<std::string, std::string>> later;  // (type, name)
     for (int i = 0;; ++i) {
       const std::string row = raw.Scalar(
-          "SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL "
+          "SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('table', 'index', 'trigger') AND sql IS NOT NULL "
           "ORDER BY type DESC, name LIMIT 1 OFFSET " + std::to_string(i));
       if (row.empty()) break;
       const auto sp = row.find(' ');
@@ -301,7 +301,8 @@ TEST_CASE("dedup store: upgrading to migration 9 indexes the cases an older xfno
     for (const auto& [type, name] : later) {
       // An FTS5 table's shadow tables go with it; a dropped table takes its indexes.
       if (raw.Scalar("SELECT count(*) FROM sqlite_master WHERE name = '" + name + "'") == "0") continue;
-      REQUIRE_MESSAGE(raw.Exec("DROP " + std::string(type == "table" ? "TABLE" : "INDEX") + " \"" + name + "\"") ==
+      REQUIRE_MESSAGE(raw.Exec("DROP " + std::string(type == "table" ? "TABLE" : type == "trigger" ? "TRIGGER" : "INDEX") +
+                               " \"" + name + "\"") ==
                           SQLITE_OK,
                       raw.Error());
     }

@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "mapping_samples.h"
+#include "schema/detail/xml_reader.h"
 #include "schema/xml.h"
 
 namespace xf::schema {
@@ -143,6 +145,40 @@ TEST_CASE("mapping: hostile XML — oversized text, attribute and document") {
   CHECK(CaseFromXml(doc, v, XmlLimits{.max_bytes = doc.size()}).ok());
   CHECK(CaseError("<case " + kNs + "><summary>" + std::string(101, 'z') + "</summary></case>",
                   XmlLimits{.max_text = 100}) == Errc::kLimit);
+}
+
+TEST_CASE("mapping: hostile XML — an element with 100,000 attributes is refused before libxml2 parses it") {
+  std::string many = "<event " + kNs;
+  for (int i = 0; i < 100000; ++i) many += " a" + std::to_string(i) + "=\"" + std::to_string(i) + "\"";
+  many += "/>";
+  REQUIRE(many.size() > 1'000'000);
+  Violations v;
+  auto r = EventFromXml(many, v);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == Errc::kLimit);
+  CHECK(r.error().message.find("more than 32 attributes") != std::string::npos);
+  CHECK(r.error().message.find("field: attributes") != std::string::npos);
+  // The same streamed (a batch read from its file): refused as the bytes come.
+  std::size_t at = 0;
+  detail::XmlPull pull(
+      [&](char* buf, int len) {
+        const auto n = std::min<std::size_t>(static_cast<std::size_t>(len), many.size() - at);
+        std::memcpy(buf, many.data() + at, n);
+        at += n;
+        return static_cast<int>(n);
+      },
+      XmlLimits{});
+  while (pull.Next() != detail::XmlPull::Tok::kError) {
+  }
+  CHECK(pull.error().code == Errc::kLimit);
+  CHECK(at < many.size());  // refused before the end of the element
+  // Quoted '=' and '>' are values, not attributes; 32 attributes pass the bound.
+  std::string ok = "<event " + kNs;
+  for (int i = 0; i < 31; ++i) ok += " a" + std::to_string(i) + "='x=y>z'";
+  ok += "/>";
+  Violations ov;
+  auto parsed = EventFromXml(ok, ov);
+  CHECK((parsed.ok() || parsed.error().code != Errc::kLimit));
 }
 
 TEST_CASE("mapping: hostile XML — not well-formed") {
