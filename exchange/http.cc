@@ -1142,6 +1142,10 @@ struct HttpPeer::Impl {
     std::deque<Request> resend;   // to write first (a retry on a new connection)
     std::deque<Request> inflight;  // written, unanswered, in order
     std::optional<Error> failure;
+    // The peer stopped taking the request's bytes (it answered early, 413,
+    // and closed): its answer may still be there to read; this error only
+    // when it is not.
+    std::optional<Error> write_error;
     bool writer_done = false;
     bool stop = false;            // on_answer said stop, or the server closes
     bool drop = false;            // the server closes: drop the connection once writer and reader end
@@ -1192,7 +1196,12 @@ struct HttpPeer::Impl {
       run.reader_wake.cancel();
       const auto ec = co_await Write(stream, run.inflight.back(), true);
       if (ec) {
-        Fail(run, MakeError(Errc::kUnavailable, "sending request: " + ec.message()));
+        auto e = MakeError(Errc::kUnavailable, "sending request: " + ec.message());
+        if (ec == net::error::broken_pipe || ec == net::error::connection_reset) {
+          run.write_error = std::move(e);  // the reader reads what was answered
+        } else {
+          Fail(run, std::move(e));
+        }
         break;
       }
     }
@@ -1205,14 +1214,17 @@ struct HttpPeer::Impl {
     for (;;) {
       if (run.failure) break;
       if (run.inflight.empty()) {
-        if (run.writer_done) break;
+        if (run.writer_done) {
+          if (run.write_error) run.drop = true;  // answered, but the connection is spent
+          break;
+        }
         co_await Sleep(run.reader_wake);
         continue;
       }
       bool close = false;
       auto answer = co_await Read(stream, run.inflight.front(), &close);
       if (!answer) {
-        Fail(run, answer.error());
+        Fail(run, run.write_error ? *run.write_error : answer.error());
         break;
       }
       ++run.answers;
@@ -1286,6 +1298,7 @@ struct HttpPeer::Impl {
         run.inflight.clear();
         run.failure.reset();
         run.writer_done = false;
+        run.write_error.reset();
         run.stop = false;
         run.drop = false;
         continue;
