@@ -484,6 +484,16 @@ class Store {
   // the cases an older xfnode stored). REQUIRES: inside a transaction.
   static Status IndexAllForDuplicates(sql::Db& db);
 
+  // `xfctl bench dedup --apply` only: with false, projections are written
+  // without the duplicate index, to measure what the index costs the apply
+  // path. A node never turns it off.
+  void SetDuplicateIndexForBench(bool on);
+  // `xfctl bench dedup --bulk` only: writes the duplicate index of `regs`
+  // (each with its case_id set) with the writer a node uses, in one
+  // transaction, without events or projections — a store of millions of
+  // cases for timing checks, made quickly. A node never calls it.
+  Status BulkIndexForBench(const std::vector<schema::CaseRegistration>& regs);
+
   struct DedupWrite {  // statements of the index's writer (store_dedup.cc)
     sql::Stmt find, insert, update, insert_key, delete_key, insert_terms, delete_terms, insert_blind, delete_blind;
   };
@@ -539,7 +549,12 @@ class Store {
   // The newest dedup_cases.id (0: none).
   Result<std::int64_t> NewestIndexed();
   // The candidates of features (FindDuplicates without the extraction).
-  Result<std::vector<DuplicateCandidate>> FindFeatures(const dedup::Features& f, std::size_t limit = 10);
+  // With `keep`, only the cases whose registering body it keeps are ranked
+  // (the check of arrivals wants those of the other branches only: ranking
+  // is most of a check's cost).
+  using NodeFilter = std::function<bool(const std::string& node)>;
+  Result<std::vector<DuplicateCandidate>> FindFeatures(const dedup::Features& f, std::size_t limit = 10,
+                                                       const NodeFilter& keep = {});
 
   // The status of a case as its projection says ("" when not held).
   Result<std::string> StatusOf(std::string_view case_id);
@@ -621,7 +636,8 @@ class Store {
   // The read connection and the weights, made or refreshed when due.
   // REQUIRES: m_read_mutex held.
   Status ReadyForDuplicateReads();
-  Result<std::vector<DuplicateCandidate>> FindLocked(const dedup::Features& f, std::size_t limit);
+  Result<std::vector<DuplicateCandidate>> FindLocked(const dedup::Features& f, std::size_t limit,
+                                                     const NodeFilter& keep = {});
   // The ids a check ranks: by keys (fewer under a broad one) and by terms,
   // the rarest shared most. REQUIRES: m_read_mutex held.
   Result<std::vector<std::int64_t>> RetrieveLocked(sql::Stmt& by_key, const std::vector<std::int64_t>& keys,
@@ -675,6 +691,7 @@ class Store {
   // The system key the blind index is written under (a node with children;
   // null: none). Guarded by m_mutex; a copy is taken to read with.
   std::shared_ptr<const dedup::BlindKey> m_blind;
+  bool m_dedup_index = true;  // SetDuplicateIndexForBench; guarded by m_mutex
   sql::Db m_db;
   const Clock& m_clock;
   int m_version = 0;

@@ -193,7 +193,23 @@ Status Store::PrepareDedupStatements() {
   return {};
 }
 
+void Store::SetDuplicateIndexForBench(bool on) {
+  std::lock_guard lock(m_mutex);
+  m_dedup_index = on;
+}
+
+Status Store::BulkIndexForBench(const std::vector<schema::CaseRegistration>& regs) {
+  std::lock_guard lock(m_mutex);
+  sql::Txn txn(m_db);
+  if (!txn.Began()) return txn.Began();
+  for (const auto& c : regs) {
+    if (auto s = Index(m_dw, c.case_id, c); !s) return s;
+  }
+  return txn.Commit();
+}
+
 Status Store::IndexForDuplicates(const std::string& case_id, const schema::CaseRegistration& body) {
+  if (!m_dedup_index) return {};
   return Index(m_dw, case_id, body, m_blind && !m_children.empty() ? m_blind.get() : nullptr);
 }
 
@@ -385,7 +401,8 @@ void SortCandidates(std::vector<Store::DuplicateCandidate>& out, std::size_t lim
 
 }  // namespace
 
-Result<std::vector<Store::DuplicateCandidate>> Store::FindLocked(const dedup::Features& f, std::size_t limit) {
+Result<std::vector<Store::DuplicateCandidate>> Store::FindLocked(const dedup::Features& f, std::size_t limit,
+                                                                 const NodeFilter& keep) {
   const auto terms = dedup::QueryTerms(f);
   auto ids = RetrieveLocked(m_dr.by_key, dedup::PersonKeys(f), dedup::BroadKeys(f), m_dr.by_term, terms.size(),
                             [&](sql::Stmt& q, std::size_t i) { q.Bind(1, "\"" + terms[i] + "\""); });
@@ -400,7 +417,7 @@ Result<std::vector<Store::DuplicateCandidate>> Store::FindLocked(const dedup::Fe
       m_dr.row.Reset();
       return r.error();
     }
-    if (!*r) {
+    if (!*r || (keep && !keep(m_dr.row.Text(1)))) {
       m_dr.row.Reset();
       continue;
     }
