@@ -178,10 +178,25 @@ class Store {
   // The id of the batch queued at (link, qseq), if it is still undelivered.
   Result<std::optional<std::string>> QueuedBatchId(const std::string& link, std::uint64_t qseq);
 
+  // A registration's entry in the duplicate index, made before the apply —
+  // on the thread that parses a batch — so that the applying thread only
+  // writes it (store_dedup.cc). Made again there when the case's projection
+  // reads otherwise (its fingerprint differs). Pure; any thread.
+  struct DedupEntry {
+    std::int64_t fingerprint = 0;     // of the fields the index is made of
+    dedup::Features features;
+    std::string persons;              // dedup::EncodePersons
+    std::vector<std::int64_t> keys;   // dedup::PersonKeys
+    std::string terms;                // dedup::JoinTerms(dedup::IndexTerms)
+  };
+  static std::shared_ptr<const DedupEntry> PrepareDedupEntry(const schema::CaseRegistration& c);
+
   struct IncomingEvent {
     schema::Event event;
     std::string xml;
     schema::Violations violations;  // R1–R3 found by the caller
+    // A registration's index entry, when the caller made it (PrepareDedupEntry).
+    std::shared_ptr<const DedupEntry> dedup;
     // An event of another origin than the batch's (a down batch's case
     // history): the proof that its origin signed it (EventProofXml), set
     // only when the caller checked it with the origin's key; else why not.
@@ -692,6 +707,9 @@ class Store {
   // null: none). Guarded by m_mutex; a copy is taken to read with.
   std::shared_ptr<const dedup::BlindKey> m_blind;
   bool m_dedup_index = true;  // SetDuplicateIndexForBench; guarded by m_mutex
+  // The entry made before the apply for the case whose projection is being
+  // written (ApplyBatch), or null. Guarded by m_mutex.
+  const DedupEntry* m_dedup_entry = nullptr;
   sql::Db m_db;
   const Clock& m_clock;
   int m_version = 0;
