@@ -396,13 +396,15 @@ std::string AnswerJson(const Answer& a) {
   for (const auto& c : a.candidates) {
     json::array reasons;
     for (const auto& r : c.reasons) reasons.emplace_back(r);
-    candidates.push_back(json::object{{"case_id", c.case_id},
-                                      {"node", c.node},
-                                      {"received_date", c.received_date},
-                                      {"status", c.status},
-                                      {"score", std::round(c.score * 100) / 100},
-                                      {"decision", c.decision},
-                                      {"reasons", std::move(reasons)}});
+    json::object co{{"case_id", c.case_id},
+                    {"node", c.node},
+                    {"received_date", c.received_date},
+                    {"status", c.status},
+                    {"score", std::round(c.score * 100) / 100},
+                    {"decision", c.decision},
+                    {"reasons", std::move(reasons)}};
+    if (!c.found_by.empty()) co["found_by"] = c.found_by;
+    candidates.push_back(std::move(co));
   }
   o["candidates"] = std::move(candidates);
   json::array cases;
@@ -469,11 +471,13 @@ Result<Answer> ParseAnswer(std::string_view text, const Limits& limits) {
       auto received = cr.String("received_date", true, 10);
       auto status = cr.String("status", false, 40);
       auto decision = cr.String("decision", true, 16);
-      for (auto* x : {&case_id, &cnode, &received, &status, &decision}) {
+      auto found_by = cr.String("found_by", false, 64);
+      for (auto* x : {&case_id, &cnode, &received, &status, &decision, &found_by}) {
         if (!*x) return x->error();
       }
       if (!schema::IsCaseId(*case_id)) return Bad(where + ".case_id is not a case id");
       if (auto s = CheckNode(*cnode, where + ".node", true); !s) return s.error();
+      if (auto s = CheckNode(*found_by, where + ".found_by", false); !s) return s.error();
       if (received->empty()) return Bad(where + ".received_date is empty");
       if (auto s = CheckDate(*received, where + ".received_date"); !s) return s.error();
       if (!IsPlainText(*status)) return Bad(where + ".status is not plain text");
@@ -502,6 +506,7 @@ Result<Answer> ParseAnswer(std::string_view text, const Limits& limits) {
       c.status = std::move(status).value();
       c.decision = std::move(decision).value();
       c.score = sc;
+      c.found_by = found_by->empty() ? a.node : std::move(found_by).value();
       a.candidates.push_back(std::move(c));
     }
   }

@@ -70,6 +70,9 @@ struct Candidate {
   double score = 0;           // 0–1, two decimals
   std::string decision;       // "duplicate" or "possible"
   std::vector<std::string> reasons;
+  // The level whose search found it (the answering level or one above it);
+  // an answer without it (an older node) means the answering level.
+  std::string found_by;
 };
 
 struct TimelineEntry {

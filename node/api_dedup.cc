@@ -1,8 +1,10 @@
 // The local API's duplicate endpoints (判重): checking a registration against
 // the cases this node holds, the candidates of a stored case, a petitioner's
 // timeline. The matching is dedup/ (dedup/README.md); the index is the
-// store's (node/store_dedup.cc). Answers say "scope":"local": what this node
-// holds (phase 2 adds the levels above and says when they did not answer).
+// store's (node/store_dedup.cc). With a parent, the levels above are asked
+// too (node/dedup_exchange.h) and the notices they sent are read: "scope"
+// says whether every level answered, and each candidate its "found_by" and
+// "via" (local, upward, notice).
 #include <boost/json.hpp>
 #include <cmath>
 
@@ -41,7 +43,10 @@ json::array CandidatesArray(const std::vector<Store::DuplicateCandidate>& found,
   json::array out;
   for (const auto& c : found) {
     json::object o;
-    if (!self.empty()) o["found_by"] = self;
+    if (!self.empty()) {
+      o["found_by"] = self;
+      o["via"] = "local";
+    }
     o["case_id"] = c.case_id;
     o["node"] = c.node;
     o["received_date"] = c.received_date.ToString();
@@ -61,12 +66,15 @@ json::value Field(const json::object& state, const char* key) {
   return v ? *v : json::value(nullptr);
 }
 
-// A candidate as a level above answered it (or a notice recorded it).
+// A candidate as a level above answered it (via "upward") or a notice
+// recorded it (via "notice"); this node's own are via "local".
 json::object RemoteObject(const std::string& case_id, const std::string& node, const std::string& received,
                           const std::string& status, double score, const std::string& decision,
-                          const std::vector<std::string>& reasons, const std::string& found_by) {
+                          const std::vector<std::string>& reasons, const std::string& found_by,
+                          const char* via) {
   json::object o;
   o["found_by"] = found_by;
+  o["via"] = via;
   o["case_id"] = case_id;
   o["node"] = node;
   o["received_date"] = received;
@@ -134,7 +142,8 @@ json::array Api::CandidatesAbove(const dedup::Features& f, dedup::wire::Answer& 
   if (key) q = dedup::wire::CheckQuestion(f, *key, key->Id(), m_ctx.config.node_id, kCandidates);
   above = AskAbove(std::move(q));
   for (const auto& c : above.candidates) {
-    out.push_back(RemoteObject(c.case_id, c.node, c.received_date, c.status, c.score, c.decision, c.reasons, above.node));
+    out.push_back(RemoteObject(c.case_id, c.node, c.received_date, c.status, c.score, c.decision, c.reasons,
+                               c.found_by.empty() ? above.node : c.found_by, "upward"));
   }
   return out;
 }
@@ -198,7 +207,7 @@ HttpResponse Api::GetCaseDuplicates(const std::string& case_id) {
                                        std::strtod(c.score.c_str(), nullptr),
                                        c.decision == schema::DuplicateFinding::Decision::kDuplicate ? "duplicate"
                                                                                                      : "possible",
-                                       c.reasons, n.notice.found_by));
+                                       c.reasons, n.notice.found_by, "notice"));
       }
     }
   }

@@ -208,16 +208,14 @@ Result<std::size_t> DedupExchange::CheckArrivals() {
     if (arrivals->empty()) break;
     for (const auto& a : *arrivals) {
       if (m_stopping) return notices;
-      auto found = m_store.FindFeatures(a.features, kNoticeCandidates);
-      if (!found) return found.error();
+      // This level's to find: registered under another child (or here);
+      // the others are not ranked at all (the child below holds both).
       const std::string branch = Branch(m_config.children, a.features.node);
-      // This level's to find: registered under another child (or here).
-      std::vector<Store::DuplicateCandidate> ours;
-      for (auto& c : *found) {
-        if (c.node == a.features.node) continue;
-        if (!branch.empty() && Branch(m_config.children, c.node) == branch) continue;
-        ours.push_back(std::move(c));
-      }
+      auto found = m_store.FindFeatures(a.features, kNoticeCandidates, [&](const std::string& node) {
+        return node != a.features.node && (branch.empty() || Branch(m_config.children, node) != branch);
+      });
+      if (!found) return found.error();
+      std::vector<Store::DuplicateCandidate> ours = std::move(found).value();
       // A notice on `case_id` naming `others` (those not named by this level before).
       auto notice = [&](const std::string& case_id, std::vector<schema::DuplicateFinding> others) -> Status {
         auto held = m_store.NoticesOf(case_id);
@@ -271,10 +269,14 @@ Result<std::size_t> DedupExchange::CheckArrivals() {
           if (auto s = notice(c.case_id, {std::move(back).value()}); !s) return s.error();
         }
         if (auto s = notice(a.features.case_id, std::move(for_arrival)); !s) return s.error();
+        // Where it stands, with the notices (a crash before the next mark
+        // checks the arrivals since again: a pair already noticed is not
+        // noticed twice).
+        if (auto s = m_store.SetCheckedUpto(a.id); !s) return s.error();
       }
-      if (auto s = m_store.SetCheckedUpto(a.id); !s) return s.error();
       *checked = a.id;
     }
+    if (auto s = m_store.SetCheckedUpto(*checked); !s) return s.error();
   }
   if (notices > 0) {
     Log("info", "已为到达的信访件记录判重提示", {{"notices", std::to_string(notices)}});
@@ -374,6 +376,7 @@ HttpResponse DedupExchange::HandleQuestion(const HttpRequest& request, const std
       c.score = std::round(f.candidate.match.score * 100) / 100;
       c.decision = dedup::DecisionName(f.candidate.match.decision);
       c.reasons = f.candidate.match.reasons;
+      c.found_by = m_config.node_id;
       if (c.reasons.size() > dedup::wire::Limits{}.max_reasons) c.reasons.resize(dedup::wire::Limits{}.max_reasons);
       out.candidates.push_back(std::move(c));
     }

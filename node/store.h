@@ -178,10 +178,25 @@ class Store {
   // The id of the batch queued at (link, qseq), if it is still undelivered.
   Result<std::optional<std::string>> QueuedBatchId(const std::string& link, std::uint64_t qseq);
 
+  // A registration's entry in the duplicate index, made before the apply —
+  // on the thread that parses a batch — so that the applying thread only
+  // writes it (store_dedup.cc). Made again there when the case's projection
+  // reads otherwise (its fingerprint differs). Pure; any thread.
+  struct DedupEntry {
+    std::int64_t fingerprint = 0;     // of the fields the index is made of
+    dedup::Features features;
+    std::string persons;              // dedup::EncodePersons
+    std::vector<std::int64_t> keys;   // dedup::PersonKeys
+    std::string terms;                // dedup::JoinTerms(dedup::IndexTerms)
+  };
+  static std::shared_ptr<const DedupEntry> PrepareDedupEntry(const schema::CaseRegistration& c);
+
   struct IncomingEvent {
     schema::Event event;
     std::string xml;
     schema::Violations violations;  // R1–R3 found by the caller
+    // A registration's index entry, when the caller made it (PrepareDedupEntry).
+    std::shared_ptr<const DedupEntry> dedup;
     // An event of another origin than the batch's (a down batch's case
     // history): the proof that its origin signed it (EventProofXml), set
     // only when the caller checked it with the origin's key; else why not.
@@ -484,6 +499,16 @@ class Store {
   // the cases an older xfnode stored). REQUIRES: inside a transaction.
   static Status IndexAllForDuplicates(sql::Db& db);
 
+  // `xfctl bench dedup --apply` only: with false, projections are written
+  // without the duplicate index, to measure what the index costs the apply
+  // path. A node never turns it off.
+  void SetDuplicateIndexForBench(bool on);
+  // `xfctl bench dedup --bulk` only: writes the duplicate index of `regs`
+  // (each with its case_id set) with the writer a node uses, in one
+  // transaction, without events or projections — a store of millions of
+  // cases for timing checks, made quickly. A node never calls it.
+  Status BulkIndexForBench(const std::vector<schema::CaseRegistration>& regs);
+
   struct DedupWrite {  // statements of the index's writer (store_dedup.cc)
     sql::Stmt find, insert, update, insert_key, delete_key, insert_terms, delete_terms, insert_blind, delete_blind;
   };
@@ -539,7 +564,12 @@ class Store {
   // The newest dedup_cases.id (0: none).
   Result<std::int64_t> NewestIndexed();
   // The candidates of features (FindDuplicates without the extraction).
-  Result<std::vector<DuplicateCandidate>> FindFeatures(const dedup::Features& f, std::size_t limit = 10);
+  // With `keep`, only the cases whose registering body it keeps are ranked
+  // (the check of arrivals wants those of the other branches only: ranking
+  // is most of a check's cost).
+  using NodeFilter = std::function<bool(const std::string& node)>;
+  Result<std::vector<DuplicateCandidate>> FindFeatures(const dedup::Features& f, std::size_t limit = 10,
+                                                       const NodeFilter& keep = {});
 
   // The status of a case as its projection says ("" when not held).
   Result<std::string> StatusOf(std::string_view case_id);
@@ -621,7 +651,8 @@ class Store {
   // The read connection and the weights, made or refreshed when due.
   // REQUIRES: m_read_mutex held.
   Status ReadyForDuplicateReads();
-  Result<std::vector<DuplicateCandidate>> FindLocked(const dedup::Features& f, std::size_t limit);
+  Result<std::vector<DuplicateCandidate>> FindLocked(const dedup::Features& f, std::size_t limit,
+                                                     const NodeFilter& keep = {});
   // The ids a check ranks: by keys (fewer under a broad one) and by terms,
   // the rarest shared most. REQUIRES: m_read_mutex held.
   Result<std::vector<std::int64_t>> RetrieveLocked(sql::Stmt& by_key, const std::vector<std::int64_t>& keys,
@@ -675,6 +706,10 @@ class Store {
   // The system key the blind index is written under (a node with children;
   // null: none). Guarded by m_mutex; a copy is taken to read with.
   std::shared_ptr<const dedup::BlindKey> m_blind;
+  bool m_dedup_index = true;  // SetDuplicateIndexForBench; guarded by m_mutex
+  // The entry made before the apply for the case whose projection is being
+  // written (ApplyBatch), or null. Guarded by m_mutex.
+  const DedupEntry* m_dedup_entry = nullptr;
   sql::Db m_db;
   const Clock& m_clock;
   int m_version = 0;

@@ -85,7 +85,21 @@ std::int64_t Fingerprint(const schema::CaseRegistration& c) {
   return dedup::StableHash(s);
 }
 
+Store::DedupEntry MakeEntry(const schema::CaseRegistration& c, std::int64_t fingerprint) {
+  Store::DedupEntry e;
+  e.fingerprint = fingerprint;
+  e.features = dedup::Extract(c);
+  e.persons = dedup::EncodePersons(e.features.persons);
+  e.keys = dedup::PersonKeys(e.features);
+  e.terms = dedup::JoinTerms(dedup::IndexTerms(e.features));
+  return e;
+}
+
 }  // namespace
+
+std::shared_ptr<const Store::DedupEntry> Store::PrepareDedupEntry(const schema::CaseRegistration& c) {
+  return std::make_shared<const DedupEntry>(MakeEntry(c, Fingerprint(c)));
+}
 
 // The blind index's numbers of a case (store_dedup_system.cc): its
 // petitioner keys and its text's index terms under the system key.
@@ -114,7 +128,7 @@ namespace {
 // commit, by the dedup worker (Store::IndexBlindPending), off the apply path.
 // REQUIRES: inside a transaction.
 Status Index(Store::DedupWrite& w, const std::string& case_id, const schema::CaseRegistration& body,
-             const dedup::BlindKey* blind = nullptr) {
+             const dedup::BlindKey* blind = nullptr, const Store::DedupEntry* prepared = nullptr) {
   const std::int64_t fingerprint = Fingerprint(body);
   w.find.Bind(1, case_id);
   auto row = w.find.Step();
@@ -151,26 +165,33 @@ Status Index(Store::DedupWrite& w, const std::string& case_id, const schema::Cas
   } else {
     w.find.Reset();
   }
-  dedup::Features f = dedup::Extract(body);
+  // Made before the apply (on the parser thread) when it is of these fields.
+  Store::DedupEntry made;
+  const Store::DedupEntry* entry = prepared;
+  if (entry == nullptr || entry->fingerprint != fingerprint) {
+    made = MakeEntry(body, fingerprint);
+    entry = &made;
+  }
+  const dedup::Features& f = entry->features;
   sql::Stmt& st = id ? w.update : w.insert;
   st.Bind(1, case_id)
       .Bind(2, f.node)
       .Bind(3, f.received_date.ToString())
       .Bind(4, f.category)
       .Bind(5, f.place)
-      .Bind(6, dedup::EncodePersons(f.persons))
+      .Bind(6, entry->persons)
       .Bind(7, f.summary)
       .Bind(8, f.requests)
       .Bind(9, fingerprint);
   if (id) st.Bind(10, id);
   if (auto s = st.Run(); !s) return s;
   if (!id) id = sqlite3_last_insert_rowid(sqlite3_db_handle(w.insert.get()));
-  for (const auto key : dedup::PersonKeys(f)) {
+  for (const auto key : entry->keys) {
     w.insert_key.Bind(1, key).Bind(2, id);
     if (auto s = w.insert_key.Run(); !s) return s;
   }
-  if (const std::string terms = dedup::JoinTerms(dedup::IndexTerms(f)); !terms.empty()) {
-    w.insert_terms.Bind(1, id).Bind(2, terms);
+  if (!entry->terms.empty()) {
+    w.insert_terms.Bind(1, id).Bind(2, entry->terms);
     if (auto s = w.insert_terms.Run(); !s) return s;
   }
   if (blind != nullptr && replaced) {
@@ -193,8 +214,24 @@ Status Store::PrepareDedupStatements() {
   return {};
 }
 
+void Store::SetDuplicateIndexForBench(bool on) {
+  std::lock_guard lock(m_mutex);
+  m_dedup_index = on;
+}
+
+Status Store::BulkIndexForBench(const std::vector<schema::CaseRegistration>& regs) {
+  std::lock_guard lock(m_mutex);
+  sql::Txn txn(m_db);
+  if (!txn.Began()) return txn.Began();
+  for (const auto& c : regs) {
+    if (auto s = Index(m_dw, c.case_id, c); !s) return s;
+  }
+  return txn.Commit();
+}
+
 Status Store::IndexForDuplicates(const std::string& case_id, const schema::CaseRegistration& body) {
-  return Index(m_dw, case_id, body, m_blind && !m_children.empty() ? m_blind.get() : nullptr);
+  if (!m_dedup_index) return {};
+  return Index(m_dw, case_id, body, m_blind && !m_children.empty() ? m_blind.get() : nullptr, m_dedup_entry);
 }
 
 Status Store::IndexAllForDuplicates(sql::Db& db) {
@@ -385,7 +422,8 @@ void SortCandidates(std::vector<Store::DuplicateCandidate>& out, std::size_t lim
 
 }  // namespace
 
-Result<std::vector<Store::DuplicateCandidate>> Store::FindLocked(const dedup::Features& f, std::size_t limit) {
+Result<std::vector<Store::DuplicateCandidate>> Store::FindLocked(const dedup::Features& f, std::size_t limit,
+                                                                 const NodeFilter& keep) {
   const auto terms = dedup::QueryTerms(f);
   auto ids = RetrieveLocked(m_dr.by_key, dedup::PersonKeys(f), dedup::BroadKeys(f), m_dr.by_term, terms.size(),
                             [&](sql::Stmt& q, std::size_t i) { q.Bind(1, "\"" + terms[i] + "\""); });
@@ -400,7 +438,7 @@ Result<std::vector<Store::DuplicateCandidate>> Store::FindLocked(const dedup::Fe
       m_dr.row.Reset();
       return r.error();
     }
-    if (!*r) {
+    if (!*r || (keep && !keep(m_dr.row.Text(1)))) {
       m_dr.row.Reset();
       continue;
     }

@@ -260,10 +260,11 @@ Result<std::int64_t> Store::NewestIndexed() {
   return q->Int(0);
 }
 
-Result<std::vector<Store::DuplicateCandidate>> Store::FindFeatures(const dedup::Features& f, std::size_t limit) {
+Result<std::vector<Store::DuplicateCandidate>> Store::FindFeatures(const dedup::Features& f, std::size_t limit,
+                                                                   const NodeFilter& keep) {
   std::lock_guard lock(m_read_mutex);
   if (auto s = ReadyForDuplicateReads(); !s) return s.error();
-  return FindLocked(f, limit);
+  return FindLocked(f, limit, keep);
 }
 
 Result<std::string> Store::StatusOf(std::string_view case_id) {

@@ -704,6 +704,8 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     return schema::InitialCase{facts.received, facts.rereview_decided_at};
   };
   std::map<std::string, std::uint64_t> highest;  // per origin, for the origins table
+  // The index entries the parser made of the registrations in `fresh`.
+  std::map<std::string, std::shared_ptr<const DedupEntry>> prepared;
   auto flush = [&]() -> Status {
     for (auto& [case_id, events] : fresh) {
       // The fold orders as EventsOfCase does: registration first, then by time.
@@ -711,8 +713,13 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
         return std::tie(a.occurred_at, a.recorded_at, a.origin, a.seq) <
                std::tie(b.occurred_at, b.recorded_at, b.origin, b.seq);
       });
-      if (auto s = WriteProjection(case_id, Project(events)); !s) return s;
+      const auto p = prepared.find(case_id);
+      m_dedup_entry = p == prepared.end() ? nullptr : p->second.get();
+      auto s = WriteProjection(case_id, Project(events));
+      m_dedup_entry = nullptr;
+      if (!s) return s;
     }
+    prepared.clear();
     for (const auto& case_id : touched) {
       if (auto s = RefreshProjection(case_id); !s) return s;
     }
@@ -828,6 +835,7 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
     high = std::max(high, e.seq);
     if (e.kind == schema::EventKind::kRegistration) {
       registered_here.insert(e.case_id);
+      if (ie.dedup) prepared[e.case_id] = std::move(ie.dedup);
       fresh[e.case_id].push_back(std::move(e));
       ++fresh_events;
     } else if (registered_here.count(e.case_id)) {

@@ -3,6 +3,8 @@
 //
 //   xfctl bench dedup [--n N] [--seed S]            quality (default 3,000 registrations)
 //                     [--cases C] [--checks K] [--dir DIR] [--reindex]   speed on a store of C cases
+//                     [--bulk]   the store filled straight into the index (see below)
+//   xfctl bench dedup --n 0 --apply N [--runs R]     what duplicate detection costs a batch's apply
 //
 // Quality: the labelled set (dedup/labelled.h) is registered one by one into
 // a fresh store, as a node registers cases, each checked first against the
@@ -17,6 +19,13 @@
 // is stored, the other half checked: each finds its earlier registrations
 // among millions) are timed after 50 warm-up checks. With --dir the store is
 // kept and reused by the next run with the same or fewer --cases.
+//
+// --bulk (with --cases): the C − K·… background cases are written straight
+// into the duplicate index (Store::BulkIndexForBench: the index's own writer,
+// 100,000 cases a transaction), without events or projections, which a check
+// never reads — ten million in minutes instead of hours; the probe's stored
+// half still goes through ApplyBatch and the checks through FindDuplicates,
+// the code path of POST /v1/cases.
 //
 // --reindex (with --cases): the store is first taken back to before
 // migration 9 (the index dropped, schema version 8) and opened again, so the
@@ -47,13 +56,21 @@
 #include <boost/json.hpp>
 #include <thread>
 
+#include <sys/resource.h>
+
+#include "codes/codebook.h"
 #include "dedup/labelled.h"
 #include "exchange/batch.h"
+#include "exchange/crypto.h"
+#include "node/blobs.h"
+#include "node/dedup_exchange.h"
+#include "node/exchange_service.h"
 #include "schema/json.h"
 #include "tools/topology.h"
 #include "node/sqlite.h"
 #include "node/store.h"
 #include "schema/xml.h"
+#include "tools/bench_data.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -206,7 +223,7 @@ double Reindex(const std::filesystem::path& file, const Clock& clock) {
   return Ms(t0, Steady::now()) / 1000;
 }
 
-int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::path& dir, bool reindex) {
+int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::path& dir, bool reindex, bool bulk) {
   SystemClock clock;
   const auto file = dir / "xfnode.db";
   if (reindex && std::filesystem::exists(file)) {
@@ -233,8 +250,63 @@ int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::pa
   const std::size_t half = probe.size() / 2;
 
   std::int64_t held = s.Stats().cases;
+  if (bulk) {
+    // Cases indexed (the bulk ones have no events and no projection).
+    auto newest = s.NewestIndexed();
+    if (!newest) return 1;
+    held = *newest;
+  }
   const auto t_fill = Steady::now();
-  if (held < cases) {
+  if (bulk && held < cases) {
+    // Straight into the index (Store::BulkIndexForBench: the writer a node
+    // uses, a chunk per transaction), as cases of county 110108; then the
+    // probe's first half through ApplyBatch, as 110105's first batch.
+    const long background = cases - static_cast<long>(half);
+    if (held > background) {
+      std::cerr << "xfctl bench dedup --bulk: the store in " << dir << " holds " << held
+                << " cases but no probe: use another --dir\n";
+      return 1;
+    }
+    std::uint64_t chunk_seed = seed + static_cast<std::uint64_t>(held) + 0xB01C;
+    std::cout << "bench dedup: filling the index with " << background << " registrations (" << held << " held) …"
+              << std::flush;
+    long next = held;
+    constexpr long kPerTransaction = 100000;  // fewer, larger commits: less rewriting of the same pages
+    while (next < background) {
+      std::vector<schema::CaseRegistration> chunk;
+      const long until = std::min(background, next + kPerTransaction);
+      while (next < until) {
+        labelled::Options o;
+        o.seed = chunk_seed++;
+        o.registrations = static_cast<int>(std::min<long>(kChunk, until - next));
+        const auto regs = labelled::Generate(o);
+        for (std::size_t i = 0; i < regs.size() && next < until; ++i) {
+          schema::CaseRegistration c = regs[i].record;
+          char id[48];
+          std::snprintf(id, sizeof id, "110108-%04d-%08ld", c.received_date.year, ++next);
+          c.case_id = id;
+          c.registering_body = "110108";
+          chunk.push_back(std::move(c));
+        }
+      }
+      if (auto st = s.BulkIndexForBench(chunk); !st) {
+        std::cerr << "\nxfctl bench dedup: filling: " << st.error().message << "\n";
+        return 1;
+      }
+      if (next % 1000000 == 0) std::cout << " " << next << std::flush;
+    }
+    std::uint64_t next_seq = 1;
+    auto in = Batch(probe, 0, half, next_seq, 1, clock.Now());
+    auto receipt = s.ApplyBatch(in, "100000");
+    if (!receipt || receipt->AcceptedCount() != half) {
+      std::cerr << "\nxfctl bench dedup: the probe: "
+                << (receipt ? "only " + std::to_string(receipt->AcceptedCount()) + " accepted" : receipt.error().message)
+                << "\n";
+      return 1;
+    }
+    held = background + static_cast<long>(half);
+    std::cout << " done\n";
+  } else if (held < cases) {
     // Continue numbering after what a kept store holds.
     std::uint64_t next_seq = static_cast<std::uint64_t>(held) + 1;
     std::uint64_t batch_seq = 1;
@@ -283,8 +355,9 @@ int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::pa
   // The checks: the second half of the last chunk, none of them stored. Its
   // first half was the last batch applied: case 110105-YYYY-<seq> is probe
   // registration seq - first_seq, which gives the truth at this scale too.
-  const std::uint64_t first_seq = static_cast<std::uint64_t>(held) - half + 1;
+  const std::uint64_t first_seq = bulk ? 1 : static_cast<std::uint64_t>(held) - half + 1;
   auto probe_index = [&](const std::string& case_id) -> long {
+    if (case_id.rfind("110105-", 0) != 0) return -1;
     const auto dash = case_id.rfind('-');
     const auto seq = std::strtoull(case_id.c_str() + dash + 1, nullptr, 10);
     return seq >= first_seq && seq < first_seq + half ? static_cast<long>(seq - first_seq) : -1;
@@ -324,7 +397,9 @@ int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::pa
   }
   std::cout << std::fixed << std::setprecision(1) << "bench dedup: check time on a store of " << held << " cases ("
             << static_cast<double>(bytes) / (1 << 30) << " GiB"
-            << (fill_s > 1 ? ", filled through ApplyBatch in " + std::to_string(static_cast<long>(fill_s)) + " s" : "")
+            << (fill_s > 1 ? (bulk ? ", the index filled straight in " : ", filled through ApplyBatch in ") +
+                                 std::to_string(static_cast<long>(fill_s)) + " s"
+                           : "")
             << ")\n"
             << "  " << ms.size() << " checks of registrations not stored (after " << warmup << " warm-up): "
             << Times(ms) << "\n"
@@ -336,6 +411,227 @@ int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::pa
             << found5 << " in the first 5 candidates, " << linked << " decided duplicate; " << wrong
             << " wrong duplicate links\n"
             << "  target: the check adds <= 20 ms p99 on a node of 10,000,000 cases\n";
+  return 0;
+}
+
+// This process's CPU time (all threads: the receive path's parser thread
+// too), in ms.
+double ProcessCpuMs() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+}
+
+double Median(std::vector<double> v) { return Percentile(std::move(v), 0.5); }
+
+// --apply N: what duplicate detection costs a node receiving batches. A
+// city (110100) receives two signed batches from its counties 110105 and
+// 110108 — the labelled set's N registrations (realistic summaries and
+// requests, which is what the index's cost depends on), every other one
+// registered at each county, so that the same matter is found under two
+// children — through ExchangeService::Receive (verify, decompress, parse,
+// validate, apply, projections, one commit each), as `xfctl bench apply`
+// does, into a fresh store each run, three ways, alternated `runs` times:
+//   off    — projections without the duplicate index (Store::SetDuplicateIndexForBench);
+//   index  — as a node applies: the index written in the apply transaction;
+//   full   — then what a node with children does after the commits, on its
+//            dedup worker (node/dedup_exchange.h): the blind index under the
+//            system key and the check of arrivals, until it has caught up.
+int ApplyCost(long n, long runs, std::uint64_t seed, const std::filesystem::path& dir) {
+  const std::string counties[2] = {"110105", "110108"};
+  auto key_a = exchange::PrivateKey::Generate(exchange::SignAlg::kEd25519);
+  auto key_b = exchange::PrivateKey::Generate(exchange::SignAlg::kEd25519);
+  auto city_key = exchange::PrivateKey::Generate(exchange::SignAlg::kEd25519);
+  if (!key_a || !key_b || !city_key) return 1;
+  const exchange::PrivateKey* county_keys[2] = {&*key_a, &*key_b};
+  for (int k = 0; k < 2; ++k) {
+    if (!WriteFile(dir / (counties[k] + ".pub"), county_keys[k]->Public().Pem())) return 1;
+  }
+  if (!city_key->SavePem(dir / "city.key")) return 1;
+  auto book = codes::CodeBook::Load(codes::DefaultDataDir());
+  if (!book) {
+    std::cerr << "xfctl bench dedup: " << book.error().message << "\n";
+    return 1;
+  }
+  SystemClock clock;
+  labelled::Options o;
+  o.seed = seed;
+  o.registrations = static_cast<int>(n);
+  const auto regs = labelled::Generate(o);
+  struct Signed {
+    std::string bytes, signature;
+  };
+  std::vector<Signed> batches;
+  std::size_t total = 0, zstd = 0;
+  for (int k = 0; k < 2; ++k) {
+    std::vector<std::string> xml;
+    std::uint64_t seq = 0;
+    for (std::size_t i = static_cast<std::size_t>(k); i < regs.size(); i += 2) {
+      schema::CaseRegistration c = regs[i].record;
+      c.registering_body = counties[k];
+      // The county (the matcher compares the first six digits): some of the
+      // set's townships are not in the statistical table R2 checks.
+      c.problem_place = c.problem_place.substr(0, 6);
+      ++seq;
+      char id[48];
+      std::snprintf(id, sizeof id, "%s-%04d-%07llu", counties[k].c_str(), c.received_date.year,
+                    static_cast<unsigned long long>(seq));
+      c.case_id = id;
+      c.registered_at = clock.Now();
+      schema::Event e;
+      e.origin = counties[k];
+      e.seq = seq;
+      e.case_id = id;
+      e.kind = schema::EventKind::kRegistration;
+      e.occurred_at = c.registered_at;
+      e.recorded_at = c.registered_at;
+      e.actor = "bench";
+      e.body = std::move(c);
+      xml.push_back(schema::EventToXml(e));
+    }
+    exchange::BatchHeader h;
+    h.origin = counties[k];
+    h.stream = std::string(exchange::kUpStream);
+    h.seq = 1;
+    h.batch_id = exchange::MakeBatchId(h.origin, h.stream, h.seq);
+    h.destination = std::string(exchange::kRootNode);
+    h.created = clock.Now();
+    h.code_version = (*book)->Version();
+    h.record_count = xml.size();
+    total += xml.size();
+    auto bytes = exchange::Compress(exchange::BatchXml(h, xml));
+    auto sig = bytes ? exchange::SignBytes(*county_keys[k], *bytes) : Result<std::string>(bytes.error());
+    if (!sig) {
+      std::cerr << "xfctl bench dedup: " << sig.error().message << "\n";
+      return 1;
+    }
+    zstd += bytes->size();
+    batches.push_back({std::move(bytes).value(), std::move(sig).value()});
+  }
+  enum class Mode { kOff, kIndex, kFull };
+  struct Run {
+    double apply_s = 0, after_s = 0, apply_cpu_ms = 0, process_cpu_ms = 0;
+    std::int64_t notices = 0;
+  };
+  auto once = [&](Mode mode, long r) -> std::optional<Run> {
+    const auto data = dir / ("apply-" + std::to_string(r) + "-" + std::to_string(static_cast<int>(mode)));
+    std::error_code ec;
+    std::filesystem::remove_all(data, ec);
+    std::filesystem::create_directories(data);
+    node::NodeConfig config;
+    config.node_id = "110100";
+    config.tier = node::Tier::kCity;
+    config.data_dir = data;
+    config.signing_key = dir / "city.key";
+    for (const auto& c : counties) {
+      node::PeerConfig child;
+      child.id = c;
+      child.public_key = dir / (c + ".pub");
+      config.children.push_back(child);
+    }
+    Run out;
+    {
+      auto store = node::Store::Open(data / "xfnode.db", clock);
+      if (!store) {
+        std::cerr << "xfctl bench dedup: " << store.error().message << "\n";
+        return std::nullopt;
+      }
+      (*store)->SetDuplicateIndexForBench(mode != Mode::kOff);
+      node::BlobStore blobs(data / "blobs");
+      auto service = node::ExchangeService::Create(config, **book, **store, blobs, clock);
+      if (!service) {
+        std::cerr << "xfctl bench dedup: " << service.error().message << "\n";
+        return std::nullopt;
+      }
+      const double p0 = ProcessCpuMs();
+      const double c0 = ThreadCpuMs();
+      const auto t0 = Steady::now();
+      for (int k = 0; k < 2; ++k) {
+        auto receipt = (*service)->Receive({batches[k].bytes, batches[k].signature, counties[k], counties[k]});
+        if (!receipt) {
+          std::cerr << "xfctl bench dedup --apply: refused: " << receipt.error().message << "\n";
+          return std::nullopt;
+        }
+        if (receipt->receipt.rejected.size() > 0) {
+          std::cerr << "xfctl bench dedup --apply: " << receipt->receipt.rejected.size() << " rejected: "
+                    << receipt->receipt.rejected.front().reason << "\n";
+          return std::nullopt;
+        }
+      }
+      out.apply_s = Ms(t0, Steady::now()) / 1000;
+      out.apply_cpu_ms = ThreadCpuMs() - c0;
+      if (mode == Mode::kFull) {
+        // The dedup worker's part: the system key made here (no parent),
+        // the arrivals checked from the first case on.
+        auto& s = **store;
+        if (auto st = s.SetCheckedUpto(0); !st) return std::nullopt;
+        node::DedupExchange dedup(config, s, clock, [](const node::PeerConfig&) { return exchange::HttpClientOptions{}; },
+                                  [] {});
+        const auto a0 = Steady::now();
+        if (auto st = dedup.Start(); !st) {
+          std::cerr << "xfctl bench dedup: " << st.error().message << "\n";
+          return std::nullopt;
+        }
+        for (;;) {
+          auto k = dedup.RunOnce();
+          if (!k) {
+            std::cerr << "xfctl bench dedup: " << k.error().message << "\n";
+            return std::nullopt;
+          }
+          out.notices += static_cast<std::int64_t>(*k);
+          auto checked = s.CheckedUpto();
+          auto newest = s.NewestIndexed();
+          if (!checked || !newest) return std::nullopt;
+          if (*checked >= *newest) break;
+        }
+        out.after_s = Ms(a0, Steady::now()) / 1000;
+        dedup.Stop();
+      }
+      out.process_cpu_ms = ProcessCpuMs() - p0;
+    }
+    std::filesystem::remove_all(data, ec);
+    return out;
+  };
+  std::map<Mode, std::vector<double>> rate, cpu, proc, total_rate;
+  const double per_us = 1000.0 / static_cast<double>(total);  // ms → µs per event
+  std::cout << "bench dedup --apply: " << total << " registrations of the labelled set in two signed batches ("
+            << zstd / 1024 << " KiB zstd) from 110105 and 110108, received and applied by the city 110100; " << runs
+            << " runs of each mode, alternated\n";
+  for (long r = 0; r < runs; ++r) {
+    for (const Mode mode : {Mode::kOff, Mode::kIndex, Mode::kFull}) {
+      const auto x = once(mode, r);
+      if (!x) return 1;
+      const double events = static_cast<double>(total);
+      rate[mode].push_back(events / x->apply_s);
+      cpu[mode].push_back(x->apply_cpu_ms * per_us);
+      proc[mode].push_back(x->process_cpu_ms * per_us);
+      total_rate[mode].push_back(events / (x->apply_s + x->after_s));
+      const char* name = mode == Mode::kOff ? "index off " : mode == Mode::kIndex ? "index on  " : "index on + worker";
+      std::cout << std::fixed << std::setprecision(0) << "  run " << r + 1 << " " << name << ": apply "
+                << events / x->apply_s << " events/s";
+      if (mode == Mode::kFull) {
+        std::cout << ", then blind index + check of arrivals " << std::setprecision(2) << x->after_s << " s ("
+                  << std::setprecision(0) << events / x->after_s << " cases/s, " << x->notices
+                  << " notices); together " << events / (x->apply_s + x->after_s) << " events/s";
+      }
+      std::cout << "; CPU per event: applying thread " << std::setprecision(1) << x->apply_cpu_ms * per_us
+                << " µs, process " << x->process_cpu_ms * per_us << " µs\n";
+    }
+  }
+  const double off = Median(rate[Mode::kOff]), on = Median(rate[Mode::kIndex]);
+  const double full = Median(total_rate[Mode::kFull]);
+  std::cout << std::fixed << std::setprecision(0) << "  batch apply rate (median): without the duplicate index " << off
+            << " events/s, with it " << on << " events/s: with / without = " << std::setprecision(3) << on / off
+            << " (drop " << std::setprecision(1) << (1 - on / off) * 100 << " %; target: at most 10 %)\n"
+            << "  applying thread CPU per event (median): " << Median(cpu[Mode::kOff]) << " µs without, "
+            << Median(cpu[Mode::kIndex]) << " µs with (" << std::setprecision(3)
+            << Median(cpu[Mode::kIndex]) / Median(cpu[Mode::kOff]) << "×); process CPU per event: "
+            << std::setprecision(1) << Median(proc[Mode::kOff]) << " µs without, " << Median(proc[Mode::kIndex])
+            << " µs with (" << std::setprecision(3) << Median(proc[Mode::kIndex]) / Median(proc[Mode::kOff]) << "×)\n"
+            << std::setprecision(0) << "  with the dedup worker's part too (blind index + check of arrivals, until caught up): "
+            << full << " events/s: " << std::setprecision(3) << full / off << " of the rate without; process CPU per event "
+            << std::setprecision(1) << Median(proc[Mode::kFull]) << " µs\n";
   return 0;
 }
 
@@ -424,7 +720,8 @@ int Upward(long stored, long checks, std::uint64_t seed, const std::filesystem::
 }  // namespace
 
 int CmdBenchDedup(const Args& args) {
-  if (auto u = args.Unknown({"n", "seed", "cases", "checks", "dir", "reindex", "upward", "stored"}); !u.empty()) {
+  if (auto u = args.Unknown({"n", "seed", "cases", "checks", "dir", "reindex", "upward", "stored", "apply", "runs", "bulk"});
+      !u.empty()) {
     std::cerr << "xfctl bench dedup: " << u << "\n";
     return 2;
   }
@@ -453,7 +750,16 @@ int CmdBenchDedup(const Args& args) {
     std::filesystem::remove(dir / "quality.db-shm");
     rc = Quality(n, seed, dir);
   }
-  if (cases > 0 && rc == 0) rc = Speed(cases, checks, seed, dir, args.Has("reindex"));
+  if (cases > 0 && rc == 0) rc = Speed(cases, checks, seed, dir, args.Has("reindex"), args.Has("bulk"));
+  if (args.Has("apply") && rc == 0) {
+    const long apply = std::atol(args.Get("apply", "50000").c_str());
+    const long runs = std::atol(args.Get("runs", "3").c_str());
+    if (apply <= 0 || runs <= 0) {
+      std::cerr << "xfctl bench dedup: --apply and --runs want positive numbers\n";
+      return 2;
+    }
+    rc = ApplyCost(apply, runs, seed, dir);
+  }
   if (args.Has("upward") && rc == 0) {
     rc = Upward(std::atol(args.Get("stored", "400").c_str()), args.Has("checks") ? checks : 200, seed, dir);
   }

@@ -211,11 +211,17 @@ Added AddOne(const ApiTarget& api, const std::filesystem::path& file, const std:
   return Added::kRefused;
 }
 
-// xfctl case duplicates ID: the candidates for a stored case, best first.
-int CaseDuplicates(const ApiTarget& api, const std::string& id, bool as_json) {
-  auto r = CallApi(api, "GET", "/v1/cases/" + id + "/duplicates", "");
+// xfctl case duplicates ID: the candidates for a stored case, best first,
+// each with the level that found it and how: this node's own search
+// (local), the levels above answering now (upward), or a notice a level
+// above sent down as the cases arrived there (判重提示, notice). The
+// machine-readable decision and `via` stay beside the words.
+int CaseDuplicates(const ApiTarget& api, const std::string& id, bool as_json, bool en) {
+  exchange::HttpHeaders headers;
+  if (en) headers["accept-language"] = "en";
+  auto r = CallApi(api, "GET", "/v1/cases/" + id + "/duplicates", "", "application/json", headers);
   if (!r) {
-    std::cerr << "xfctl: " << Why(r.error()) << (EnglishWords() ? " (is the node running?)\n" : "（节点是否在运行？）\n");
+    std::cerr << "xfctl: " << Why(r.error()) << (en ? " (is the node running?)\n" : "（节点是否在运行？）\n");
     return 3;
   }
   if (r->status != 200) {
@@ -228,14 +234,31 @@ int CaseDuplicates(const ApiTarget& api, const std::string& id, bool as_json) {
   }
   const auto v = json::parse(r->body).as_object();
   const auto& list = v.at("candidates").as_array();
-  const bool en = EnglishWords();
-  std::cout << (en ? "duplicates of " + id + " among the cases node " + Str(v, "node") + " holds: "
-                   : "节点 " + Str(v, "node") + " 所持信访件中与 " + id + " 可能相同的：");
+  // Where the node looked: all of the system, or not the levels that did not answer.
+  const std::string scope = Str(v, "scope");
+  std::string where;
+  if (scope == "local") {
+    where = en ? "this node (it has no level above)" : "本节点（无上级）";
+  } else if (scope == "system") {
+    where = en ? "the whole system" : "全系统";
+  } else {
+    std::string missing;
+    if (const auto* u = v.if_contains("unreachable"); u && u->is_array()) {
+      for (const auto& x : u->as_array()) {
+        missing += (missing.empty() ? "" : ", ") + Str(x.as_object(), "node");
+      }
+    }
+    where = en ? "partial (not answered: " + missing + ")" : "部分（未答复：" + missing + "）";
+  }
+  std::cout << (en ? "duplicates of " + id + " at node " + Str(v, "node") + ", searched " + where + " [scope " + scope +
+                         "]: "
+                   : "信访件 " + id + " 的可能重复件（节点 " + Str(v, "node") + "，检索范围：" + where + " [scope " + scope +
+                         "]）：");
   if (list.empty()) {
-    std::cout << (en ? "none\n" : "无\n");
+    std::cout << (en ? "none" : "无") << "\n";
     return 0;
   }
-  std::cout << list.size() << "\n";
+  std::cout << list.size() << (en ? "" : " 件") << "\n";
   for (const auto& c : list) {
     const auto& o = c.as_object();
     std::string reasons;
@@ -243,10 +266,26 @@ int CaseDuplicates(const ApiTarget& api, const std::string& id, bool as_json) {
     char score[16];
     std::snprintf(score, sizeof score, "%.2f", o.at("score").to_number<double>());
     const std::string decision = Str(o, "decision");
-    std::cout << "  " << (en ? decision : decision == "duplicate" ? "重复（duplicate）" : decision == "possible" ? "疑似（possible）" : decision)
-              << (decision == "possible" ? "   " : "  ") << score << "  "
-              << Str(o, "case_id") << "  " << Str(o, "node") << "  " << Str(o, "received_date") << "\n    " << reasons
-              << "\n";
+    const std::string via = Str(o, "via");
+    std::string how;
+    if (via == "local") {
+      how = en ? "own search" : "本节点检索";
+    } else if (via == "upward") {
+      how = en ? "asked upward" : "向上级查询";
+    } else if (via == "notice") {
+      how = en ? "notice from above" : "上级判重提示";
+    } else {
+      how = via;
+    }
+    std::string status;
+    if (Str(o, "status") != "-") status = (en ? "  status " : "  状态 ") + Str(o, "status");
+    std::cout << "  "
+              << (en ? decision : (decision == "duplicate" ? "判为重复 duplicate" : "可能重复 possible"))
+              << (decision == "possible" ? "   " : "  ") << score << "  " << Str(o, "case_id") << (en ? "  at " : "  登记机构 ")
+              << Str(o, "node") << (en ? "  received " : "  信访日期 ") << Str(o, "received_date") << status
+              << (en ? "\n    found by " + Str(o, "found_by") + " (" + how + ") [via " + via + "]"
+                     : "\n    发现：" + Str(o, "found_by") + "（" + how + "）[via " + via + "]")
+              << "\n    " << reasons << "\n";
   }
   return 0;
 }
@@ -378,8 +417,8 @@ int CmdCase(const std::string& sub, const Args& args) {
     }
     return 0;
   }
-  if (sub == "duplicates") return CaseDuplicates(*api, pos.at(0), args.Has("json"));
-  std::cerr << (EnglishWords() ? "xfctl case: unknown subcommand '" : "xfctl case：未知子命令 '") << sub << "'\n";
+  if (sub == "duplicates") return CaseDuplicates(*api, pos.at(0), args.Has("json"), en);
+  std::cerr << (en ? "xfctl case: unknown subcommand '" : "xfctl case：未知子命令 '") << sub << "'\n";
   return 2;
 }
 

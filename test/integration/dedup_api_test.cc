@@ -280,10 +280,19 @@ TEST_CASE("dedup api: xfctl case duplicates and the timeline in xfctl case show"
   CHECK(out.output.find(b) != std::string::npos);
   CHECK(out.output.find("duplicate") != std::string::npos);
   CHECK(out.output.find("同一姓名和联系电话") != std::string::npos);
+  // Who found it and how: this node, its own search; the scope: no level above.
+  CHECK_MESSAGE(out.output.find("判为重复 duplicate") != std::string::npos, out.output);
+  CHECK(out.output.find("（本节点检索）[via local]") != std::string::npos);
+  CHECK(out.output.find("检索范围：本节点（无上级） [scope local]") != std::string::npos);
+  out = RunCommand({Xfctl(), "case", "duplicates", a, "--node", node_dir, "--lang", "en"});
+  CHECK_MESSAGE(out.status == 0, out.output);
+  CHECK_MESSAGE(out.output.find("(own search) [via local]") != std::string::npos, out.output);
+  CHECK(out.output.find("searched this node (it has no level above) [scope local]") != std::string::npos);
 
   out = RunCommand({Xfctl(), "case", "duplicates", a, "--node", node_dir, "--json"});
   CHECK(out.status == 0);
   CHECK(json::parse(out.output).at("candidates").as_array().size() == 1);
+  CHECK(json::parse(out.output).at("candidates").as_array()[0].at("via").as_string() == "local");
 
   out = RunCommand({Xfctl(), "case", "show", a, "--node", node_dir});
   CHECK_MESSAGE(out.status == 0, out.output);
