@@ -6,7 +6,7 @@
 // the division table in force, province by province).
 //
 // The children are made by `xfctl init` (their own signing keys and TLS
-// certificates) and wired with `xfctl peer add` on both sides, as an
+// certificates) and added at 100000 with `xfctl peer add --pull`, as an
 // operator would; the counties' signing keys are made at bench time and put
 // in the national key directory (as `xfctl keys add` does). The children
 // then run in this process: each pushes the signed batches of its origins
@@ -242,6 +242,32 @@ Result<std::vector<Origin>> MakeOrigins(const Topology& t, const codes::CodeBook
                                                            " origins under the provinces");
   }
   return out;
+}
+
+// `xfctl peer add --as child … --pull` of every child at 100000: each
+// pinned by its TLS certificate, with its signing key. The children run in
+// this process and serve nothing, so they are pull children (what 100000
+// sends down — duplicate notices — waits to be fetched) rather than links
+// with a sender each trying a port where nothing listens.
+Status WireChildren(const Topology& t) {
+  const auto& national = t.Node(kNational);
+  std::ostringstream quiet;
+  auto* was = std::cout.rdbuf(quiet.rdbuf());
+  struct Restore {
+    std::streambuf* was;
+    ~Restore() { std::cout.rdbuf(was); }
+  } restore{was};
+  for (std::size_t i = 1; i < t.Nodes().size(); ++i) {
+    const auto& c = t.Nodes()[i];
+    const std::vector<std::string> words = {"--node", national.dir.string(), "--as", "child", "--id", c.spec.id,
+                                            "--key", (c.dir / "keys" / "signing.pub").string(),
+                                            "--cert", (c.dir / "keys" / "tls.crt").string(), "--pull"};
+    if (const int rc = CmdPeer("add", Args(words)); rc != 0) {
+      return MakeError(Errc::kInternal, "xfctl peer add " + c.spec.id + " failed (exit " + std::to_string(rc) +
+                                            "): " + quiet.str());
+    }
+  }
+  return {};
 }
 
 // ---- the batches ---------------------------------------------------------------------
@@ -536,7 +562,8 @@ std::uintmax_t SizeOr0(const fs::path& f) {
 Result<std::int64_t> NationalEvents(const fs::path& db_file) {
   auto db = node::sql::Db::OpenReadOnly(db_file);
   if (!db) return db.error();
-  auto st = db->Prepare("SELECT count(*) FROM events");
+  // The origins' events (not the duplicate notices 100000 writes itself).
+  auto st = db->Prepare("SELECT count(*) FROM events WHERE origin <> '100000'");
   if (!st) return st.error();
   auto row = st->Step();
   if (!row) return row.error();
@@ -552,13 +579,14 @@ void Row(const std::string& label, const std::vector<double>& ms, const std::str
 
 int Run(const Options& o) {
   Progress progress("基准：全国汇聚", "bench fanin", 0, o.english);
-  progress.Step("建立国家节点与 77 个下级（xfctl init、peer add）", "creating 100000 and its 77 children (xfctl init, peer add)");
+  progress.Step("建立国家节点与 77 个下级（xfctl init、peer add --pull）",
+                "creating 100000 and its 77 children (xfctl init, peer add --pull)");
   auto planned = Topology::Plan(o.dir / "nodes", FaninNodes(), {.exchange_interval_seconds = 60});
   if (!planned) return Fail(planned.error().message);
   Topology& t = *planned;
   if (auto s = t.Init(); !s) return Fail(s.error().message);
-  if (auto s = t.Wire(); !s) return Fail(s.error().message);
   auto& national = t.Node(kNational);
+  if (auto s = WireChildren(t); !s) return Fail(s.error().message);
   auto config = node::LoadConfig(national.dir / "xfnode.yaml");
   if (!config) return Fail(config.error().message);
   national.config = std::move(config).value();
@@ -643,7 +671,7 @@ int Run(const Options& o) {
             << push_s << " s until the last receipt; 100000 used " << cpu << " CPU s, " << cpu / push_s
             << " cores busy)\n"
             << "  lost                   " << lost << "  (sent " << o.events << ", held at 100000 " << *held
-            << "; accepted " << accepted << ", rejected " << rejected << ", undelivered batches " << undelivered
+            << " of the origins; accepted " << accepted << ", rejected " << rejected << ", undelivered batches " << undelivered
             << ", retries " << retries << ")  target 0\n"
             << "  peak RSS of 100000     " << hwm_kb / 1024 << " MiB (VmHWM; " << rss_kb / 1024
             << " MiB at the end)\n"
