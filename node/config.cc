@@ -128,7 +128,7 @@ Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::p
     }
     r.OnlyKeys(root, "the configuration",
                {"node", "data_dir", "codes_dir", "api", "signing", "tls", "exchange", "parent",
-                "children", "limits", "rules", "conformance", "key_directory", "directory"});
+                "children", "limits", "rules", "conformance", "key_directory", "directory", "stop_timeout"});
 
     const auto node = root["node"];
     if (!node) r.Fail(root, "missing 'node' section (node.id, node.tier)");
@@ -157,6 +157,7 @@ Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::p
     if (c.data_dir.empty()) r.Fail(root["data_dir"], "data_dir is empty: name the folder for the database");
     c.codes_dir = r.Path(root, "codes_dir", "");
     c.key_directory = r.Path(root, "key_directory", "");
+    c.stop_timeout_seconds = static_cast<int>(r.Int(root, "stop_timeout", c.stop_timeout_seconds, 1, 3600));
 
     if (const auto api = root["api"]) {
       r.OnlyKeys(api, "api", {"listen", "port", "token_file", "body_limit", "workers"});

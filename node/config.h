@@ -60,6 +60,10 @@ struct NodeConfig {
   std::size_t batch_max_events = 1000; // a batch is packed at once when this many are pending
   std::size_t batch_max_bytes = 4u << 20;  // of XML
   int retry_max_seconds = 60;          // backoff ceiling when a peer is unreachable
+  // SIGTERM: how long the node waits for the work in flight (a batch being
+  // applied, its receipt) before it exits anyway, rolling back what is not
+  // committed (key `stop_timeout`; below systemd's TimeoutStopSec=60).
+  int stop_timeout_seconds = 50;
   // The key directory: <node-id>.pub for every node whose batches this node
   // verifies (its subtree and its ancestors); parent and children keys are
   // added from their entries.

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
     std::cerr << "xfnode: 无法读取配置：" << config.error().message << "\n";
     return 1;
   }
+  const int stop_timeout = config->stop_timeout_seconds;
   xf::SystemClock clock;
   auto node = xf::node::Node::Start(std::move(config).value(), clock);
   if (!node) {
@@ -61,12 +62,14 @@ int main(int argc, char** argv) {
   // Graceful drain (exchange/http.h, HttpServer::Stop): no new connection,
   // the requests in progress answered — a batch being applied finishes and
   // its receipt goes — within the servers' drain time-outs. Past this
-  // bound the process leaves anyway: a transaction not committed is rolled
-  // back by SQLite, so nothing is left half done (systemd would kill it at
-  // TimeoutStopSec=60 otherwise).
-  std::thread watchdog([] {
-    std::this_thread::sleep_for(std::chrono::seconds(50));
-    xf::node::Log("warn", "停止超过 50 秒，带着未完成的工作退出（未提交的事务已回滚）", {});
+  // bound (`stop_timeout`, default 50 s) the process leaves anyway: a
+  // transaction not committed is rolled back by SQLite, so nothing is left
+  // half done (systemd would kill it at TimeoutStopSec=60 otherwise).
+  // test/integration/load_stop_test.cc kills it in both ways.
+  std::thread watchdog([stop_timeout] {
+    std::this_thread::sleep_for(std::chrono::seconds(stop_timeout));
+    xf::node::Log("warn", "停止超过 " + std::to_string(stop_timeout) + " 秒，带着未完成的工作退出（未提交的事务已回滚）",
+                  {{"stop_timeout", std::to_string(stop_timeout)}});
     std::_Exit(1);
   });
   watchdog.detach();

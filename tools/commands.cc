@@ -8,6 +8,7 @@ namespace xf::tools {
 int CmdBenchReport(const Args& args);     // tools/cmd_bench_report.cc
 int CmdBenchPropagate(const Args& args);  // tools/cmd_bench_propagate.cc
 int CmdBenchDedup(const Args& args);      // tools/cmd_bench_dedup.cc
+int CmdBenchFanin(const Args& args);      // tools/cmd_bench_fanin.cc
 
 namespace {
 
@@ -266,6 +267,14 @@ const std::vector<CommandSpec>& Commands() {
         {"spacing-ms", "MS", {"时延测量中两件之间的间隔毫秒", "milliseconds between cases in the latency run"}},
         {"dir", "DIR", {"工作目录", "work directory"}}},
        CmdBenchPropagate},
+      {"bench fanin", "", 0, 0,
+       {"基准：国家节点的 77 个下级与其后 3000 个来源同时推送：速率、丢失、内存、回执时延、本地接口时延",
+        "benchmark: 77 children of the national node, 3,000 origins behind them, pushing at once: rate, loss, memory, receipt delay, local API latency"},
+       {{"events", "N", {"事件总数（默认 200000）", "events in all (default 200000)"}},
+        {"batch", "N", {"每批事件数（默认 500）", "events per batch (default 500)"}},
+        {"origins", "N", {"来源节点数（默认 3000）", "origins (default 3000)"}},
+        {"dir", "DIR", {"工作目录（指定则保留）", "work directory (kept when given)"}}},
+       CmdBenchFanin},
   };
   return kCommands;
 }

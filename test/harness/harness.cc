@@ -135,6 +135,7 @@ bool NodeProcess::Start() {
   const std::string bin = XfnodeBin();
   const std::string config = ConfigFile().string();
   const unsigned long nofile = m_nofile;
+  const unsigned long fsize = m_fsize;
   const pid_t pid = ::fork();
   if (pid == 0) {
     // If the test binary dies, its nodes die with it.
@@ -142,6 +143,13 @@ bool NodeProcess::Start() {
     if (nofile > 0) {
       const rlimit rl{nofile, nofile};
       ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (fsize > 0) {
+      ::signal(SIGXFSZ, SIG_IGN);  // kept across exec: a write past the limit fails with EFBIG
+      rlimit rl{};
+      ::getrlimit(RLIMIT_FSIZE, &rl);
+      rl.rlim_cur = fsize;  // the soft limit only: LiftFileSizeLimit raises it back to the hard one
+      ::setrlimit(RLIMIT_FSIZE, &rl);
     }
     ::dup2(fd, 1);
     ::dup2(fd, 2);
@@ -194,6 +202,14 @@ int NodeProcess::Stop() {
   ::waitpid(m_pid, &status, 0);
   m_pid = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool NodeProcess::LiftFileSizeLimit() {
+  if (m_pid <= 0) return false;
+  rlimit rl{};
+  if (::prlimit(m_pid, RLIMIT_FSIZE, nullptr, &rl) != 0) return false;
+  rl.rlim_cur = rl.rlim_max;
+  return ::prlimit(m_pid, RLIMIT_FSIZE, &rl, nullptr) == 0;
 }
 
 std::string NodeProcess::Token() const {

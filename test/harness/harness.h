@@ -69,6 +69,12 @@ class NodeProcess {
   int Pid() const { return m_pid; }  // -1 when not running
   // The descriptor limit (RLIMIT_NOFILE) the next Start gives xfnode; 0: inherited.
   void SetFileLimit(unsigned long n) { m_nofile = n; }
+  // The largest file the next Start lets xfnode write (RLIMIT_FSIZE, with
+  // SIGXFSZ ignored): a write past it fails with EFBIG, as on a full disk.
+  // 0: inherited.
+  void SetFileSizeLimit(unsigned long bytes) { m_fsize = bytes; }
+  // Lifts that limit from the running process (prlimit): space is back.
+  bool LiftFileSizeLimit();
 
   const std::filesystem::path& Dir() const { return m_dir; }
   std::filesystem::path ConfigFile() const { return m_dir / "xfnode.yaml"; }
@@ -88,6 +94,7 @@ class NodeProcess {
   std::string m_url;
   int m_pid = -1;
   unsigned long m_nofile = 0;
+  unsigned long m_fsize = 0;
 };
 
 }  // namespace xf::test

@@ -23,7 +23,7 @@ paths=$("$XFCTL" --lang en help | awk '/^Commands:/{on=1; next} on && /^  [a-z]/
 n=$(echo "$paths" | wc -l)
 [ "$n" -ge 30 ] || fail "only $n commands listed: $paths"
 for must in "init" "status" "case add" "case show" "conformance" "codes show" "keys add" "directory sign" \
-            "bench intake" "bench apply" "bench report" "bench propagate" "export" "import" "demo"; do
+            "bench intake" "bench apply" "bench report" "bench propagate" "bench fanin" "export" "import" "demo"; do
   grep -qx "$must" <<<"$paths" || fail "'$must' is not in the command list"
 done
 
@@ -49,7 +49,7 @@ done <<<"$paths"
 
 # Groups: `xfctl bench --help` lists exactly the benches, exit 0.
 benches=$("$XFCTL" --lang en bench --help | awk '/^  bench /{print $2}' | sort | tr '\n' ' ')
-[ "$benches" = "apply dedup intake propagate report " ] || fail "xfctl bench --help lists '$benches'"
+[ "$benches" = "apply dedup fanin intake propagate report " ] || fail "xfctl bench --help lists '$benches'"
 
 # xfctl alone: the list on stderr, exit 2.
 set +e

@@ -476,3 +476,20 @@ TEST_CASE("config: the examples in conf/ load") {
 
 }  // namespace
 }  // namespace xf::node
+
+namespace xf::node {
+namespace {
+
+TEST_CASE("config: stop_timeout bounds the SIGTERM drain (default 50 s, 1–3600)") {
+  const auto d = ParseConfig(kMinimal, kFile);
+  REQUIRE_MESSAGE(d.ok(), d.error().message);
+  CHECK(d->stop_timeout_seconds == 50);
+  const auto r = ParseConfig(std::string(kMinimal) + "stop_timeout: 5\n", kFile);
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK(r->stop_timeout_seconds == 5);
+  ExpectError(std::string(kMinimal) + "stop_timeout: 0\n", 6, "stop_timeout");
+  ExpectError(std::string(kMinimal) + "stop_timeout: 3601\n", 6, "stop_timeout");
+}
+
+}  // namespace
+}  // namespace xf::node
