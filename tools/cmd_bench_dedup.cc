@@ -71,6 +71,7 @@
 #include "node/store.h"
 #include "schema/xml.h"
 #include "tools/bench_data.h"
+#include "tools/cli.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -150,19 +151,19 @@ int Quality(long n, std::uint64_t seed, const std::filesystem::path& dir) {
   }
   const double secs = Ms(t0, Steady::now()) / 1000;
   const auto r = eval.Result();
-  std::cout << std::fixed << "bench dedup: quality on the labelled set (seed " << seed << "): " << set.size()
-            << " registrations of " << matters.size() << " matters, registered one by one into a fresh store, each "
-            << "checked first (" << std::setprecision(1) << secs << " s)\n"
-            << std::setprecision(3) << "  duplicate: precision " << r.precision << " (" << r.duplicate_correct << " of "
-            << r.duplicate_links << " links right), recall " << r.recall << " (" << r.duplicate_correct << " of "
-            << r.true_pairs << " pairs)   targets >= 0.970, >= 0.950\n"
-            << "  top-5 recall, any decision: " << r.top5_recall << " (" << r.top5_found << " of " << r.true_pairs
-            << ")   target >= 0.990\n";
-  for (const auto& [k, v] : r.false_links) std::cout << "  wrong links: " << k << ": " << v << "\n";
-  for (const auto& [k, v] : r.missed) std::cout << "  true pairs not decided duplicate: " << k << ": " << v << "\n";
-  std::cout << "  check time while the store grew from 0 to " << set.size() << " cases: " << Times(check_ms) << "\n";
+  std::cout << std::fixed << Say("基准：判重质量，标注集（种子 ", "bench dedup: quality on the labelled set (seed ") << seed << "): " << set.size()
+            << Say(" 件登记，", " registrations of ") << matters.size() << Say(" 个事项，逐件登记到新库，每件先查重（", " matters, registered one by one into a fresh store, each ")
+            << Say("", "checked first (") << std::setprecision(1) << secs << " s)\n"
+            << std::setprecision(3) << Say("  判为重复：精确率 ", "  duplicate: precision ") << r.precision << " (" << r.duplicate_correct << " of "
+            << r.duplicate_links << Say(" 个关联正确），召回率 ", " links right), recall ") << r.recall << " (" << r.duplicate_correct << " of "
+            << r.true_pairs << Say(" 对）   目标 ≥ 0.970、≥ 0.950\n", " pairs)   targets >= 0.970, >= 0.950\n")
+            << Say("  前 5 名召回率（任一判断）：", "  top-5 recall, any decision: ") << r.top5_recall << " (" << r.top5_found << " of " << r.true_pairs
+            << Say("）   目标 ≥ 0.990\n", ")   target >= 0.990\n");
+  for (const auto& [k, v] : r.false_links) std::cout << Say("  错误关联：", "  wrong links: ") << k << ": " << v << "\n";
+  for (const auto& [k, v] : r.missed) std::cout << Say("  未判为重复的真重复对：", "  true pairs not decided duplicate: ") << k << ": " << v << "\n";
+  std::cout << Say("  库从 0 增长到 ", "  check time while the store grew from 0 to ") << set.size() << Say(" 件期间的查重用时：", " cases: ") << Times(check_ms) << "\n";
   const bool met = r.precision >= 0.97 && r.recall >= 0.95 && r.top5_recall >= 0.99;
-  if (!met) std::cout << "  TARGETS NOT MET\n";
+  if (!met) std::cout << Say("  未达到目标\n", "  TARGETS NOT MET\n");
   return met ? 0 : 1;
 }
 
@@ -231,8 +232,8 @@ int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::pa
     if (secs < 0) return 1;
     auto held = node::Store::Open(file, clock);
     const auto n = held ? (*held)->Stats().cases : 0;
-    std::cout << std::fixed << std::setprecision(1) << "bench dedup: migration 9 indexed the " << n
-              << " cases held in " << secs << " s (" << std::setprecision(0) << secs * 1e6 / static_cast<double>(std::max<std::int64_t>(n, 1))
+    std::cout << std::fixed << std::setprecision(1) << Say("基准：迁移 9 为所持 ", "bench dedup: migration 9 indexed the ") << n
+              << Say(" 件建立索引，用时 ", " cases held in ") << secs << " s (" << std::setprecision(0) << secs * 1e6 / static_cast<double>(std::max<std::int64_t>(n, 1))
               << " µs a case)\n";
   }
   auto store = node::Store::Open(file, clock);
@@ -268,7 +269,7 @@ int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::pa
       return 1;
     }
     std::uint64_t chunk_seed = seed + static_cast<std::uint64_t>(held) + 0xB01C;
-    std::cout << "bench dedup: filling the index with " << background << " registrations (" << held << " held) …"
+    std::cout << Say("基准：向索引填入 ", "bench dedup: filling the index with ") << background << " registrations (" << held << Say(" 件已有）…", " held) …")
               << std::flush;
     long next = held;
     constexpr long kPerTransaction = 100000;  // fewer, larger commits: less rewriting of the same pages
@@ -305,7 +306,7 @@ int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::pa
       return 1;
     }
     held = background + static_cast<long>(half);
-    std::cout << " done\n";
+    std::cout << Say(" 完成\n", " done\n");
   } else if (held < cases) {
     // Continue numbering after what a kept store holds.
     std::uint64_t next_seq = static_cast<std::uint64_t>(held) + 1;
@@ -320,7 +321,7 @@ int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::pa
     }
     std::uint64_t chunk_seed = seed + static_cast<std::uint64_t>(held);
     const long background = cases - static_cast<long>(half);
-    std::cout << "bench dedup: filling a store with " << cases << " registrations (" << held << " held) …"
+    std::cout << Say("基准：向库中填入 ", "bench dedup: filling a store with ") << cases << " registrations (" << held << Say(" 件已有）…", " held) …")
               << std::flush;
     while (held < background) {
       labelled::Options o;
@@ -346,7 +347,7 @@ int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::pa
       return 1;
     }
     held += static_cast<std::int64_t>(half);
-    std::cout << " done\n";
+    std::cout << Say(" 完成\n", " done\n");
   }
   const double fill_s = Ms(t_fill, Steady::now()) / 1000;
   std::error_code ec;
@@ -395,7 +396,7 @@ int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::pa
     duplicates += std::count_if(found->begin(), found->end(),
                                 [](const auto& c) { return c.match.decision == dedup::Decision::kDuplicate; });
   }
-  std::cout << std::fixed << std::setprecision(1) << "bench dedup: check time on a store of " << held << " cases ("
+  std::cout << std::fixed << std::setprecision(1) << Say("基准：在含 ", "bench dedup: check time on a store of ") << held << " cases ("
             << static_cast<double>(bytes) / (1 << 30) << " GiB"
             << (fill_s > 1 ? (bulk ? ", the index filled straight in " : ", filled through ApplyBatch in ") +
                                  std::to_string(static_cast<long>(fill_s)) + " s"
@@ -403,14 +404,14 @@ int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::pa
             << ")\n"
             << "  " << ms.size() << " checks of registrations not stored (after " << warmup << " warm-up): "
             << Times(ms) << "\n"
-            << "  the same checks in CPU time: " << Times(cpu) << "\n"
+            << Say("  同样的查重按 CPU 时间：", "  the same checks in CPU time: ") << Times(cpu) << "\n"
             << "  " << std::setprecision(2) << static_cast<double>(candidates) / static_cast<double>(ms.size())
-            << " candidates and " << static_cast<double>(duplicates) / static_cast<double>(ms.size())
-            << " duplicates a check on average\n"
-            << "  at this scale: " << true_pairs << " earlier registrations of the same matter among the cases held: "
-            << found5 << " in the first 5 candidates, " << linked << " decided duplicate; " << wrong
-            << " wrong duplicate links\n"
-            << "  target: the check adds <= 20 ms p99 on a node of 10,000,000 cases\n";
+            << Say(" 个候选、", " candidates and ") << static_cast<double>(duplicates) / static_cast<double>(ms.size())
+            << Say(" 个重复（每次查重平均）\n", " duplicates a check on average\n")
+            << Say("  此规模下：所持信访件中同一事项的较早登记 ", "  at this scale: ") << true_pairs << Say(" 件：", " earlier registrations of the same matter among the cases held: ")
+            << found5 << Say(" 件在前 5 名候选中，", " in the first 5 candidates, ") << linked << Say(" 件判为重复；", " decided duplicate; ") << wrong
+            << Say(" 个错误的重复关联\n", " wrong duplicate links\n")
+            << Say("  目标：在含 10,000,000 件的节点上，查重增加 ≤ 20 毫秒（p99）\n", "  target: the check adds <= 20 ms p99 on a node of 10,000,000 cases\n");
   return 0;
 }
 
@@ -595,9 +596,9 @@ int ApplyCost(long n, long runs, std::uint64_t seed, const std::filesystem::path
   };
   std::map<Mode, std::vector<double>> rate, cpu, proc, total_rate;
   const double per_us = 1000.0 / static_cast<double>(total);  // ms → µs per event
-  std::cout << "bench dedup --apply: " << total << " registrations of the labelled set in two signed batches ("
-            << zstd / 1024 << " KiB zstd) from 110105 and 110108, received and applied by the city 110100; " << runs
-            << " runs of each mode, alternated\n";
+  std::cout << Say("基准：判重 --apply：", "bench dedup --apply: ") << total << Say(" 件标注集登记，两个签名批次（zstd ", " registrations of the labelled set in two signed batches (")
+            << zstd / 1024 << Say(" KiB），来自 110105 和 110108，由市级 110100 接收并应用；每种模式 ", " KiB zstd) from 110105 and 110108, received and applied by the city 110100; ") << runs
+            << Say(" 次，交替运行\n", " runs of each mode, alternated\n");
   for (long r = 0; r < runs; ++r) {
     for (const Mode mode : {Mode::kOff, Mode::kIndex, Mode::kFull}) {
       const auto x = once(mode, r);
@@ -608,26 +609,26 @@ int ApplyCost(long n, long runs, std::uint64_t seed, const std::filesystem::path
       proc[mode].push_back(x->process_cpu_ms * per_us);
       total_rate[mode].push_back(events / (x->apply_s + x->after_s));
       const char* name = mode == Mode::kOff ? "index off " : mode == Mode::kIndex ? "index on  " : "index on + worker";
-      std::cout << std::fixed << std::setprecision(0) << "  run " << r + 1 << " " << name << ": apply "
-                << events / x->apply_s << " events/s";
+      std::cout << std::fixed << std::setprecision(0) << Say("  第 ", "  run ") << r + 1 << " " << name << Say("：应用 ", ": apply ")
+                << events / x->apply_s << Say(" 事件/秒", " events/s");
       if (mode == Mode::kFull) {
-        std::cout << ", then blind index + check of arrivals " << std::setprecision(2) << x->after_s << " s ("
-                  << std::setprecision(0) << events / x->after_s << " cases/s, " << x->notices
-                  << " notices); together " << events / (x->apply_s + x->after_s) << " events/s";
+        std::cout << Say("，随后盲索引 + 到达查重 ", ", then blind index + check of arrivals ") << std::setprecision(2) << x->after_s << " s ("
+                  << std::setprecision(0) << events / x->after_s << Say(" 件/秒，", " cases/s, ") << x->notices
+                  << Say(" 条提示）；合计 ", " notices); together ") << events / (x->apply_s + x->after_s) << Say(" 事件/秒", " events/s");
       }
-      std::cout << "; CPU per event: applying thread " << std::setprecision(1) << x->apply_cpu_ms * per_us
-                << " µs, process " << x->process_cpu_ms * per_us << " µs\n";
+      std::cout << Say("；每事件 CPU：应用线程 ", "; CPU per event: applying thread ") << std::setprecision(1) << x->apply_cpu_ms * per_us
+                << Say(" 微秒，进程 ", " µs, process ") << x->process_cpu_ms * per_us << " µs\n";
     }
   }
   const double off = Median(rate[Mode::kOff]), on = Median(rate[Mode::kIndex]);
   const double full = Median(total_rate[Mode::kFull]);
-  std::cout << std::fixed << std::setprecision(0) << "  batch apply rate (median): without the duplicate index " << off
-            << " events/s, with it " << on << " events/s: with / without = " << std::setprecision(3) << on / off
-            << " (drop " << std::setprecision(1) << (1 - on / off) * 100 << " %; target: at most 10 %)\n"
-            << "  applying thread CPU per event (median): " << Median(cpu[Mode::kOff]) << " µs without, "
+  std::cout << std::fixed << std::setprecision(0) << Say("  批次应用速率（中位数）：无判重索引 ", "  batch apply rate (median): without the duplicate index ") << off
+            << Say(" 事件/秒，有索引 ", " events/s, with it ") << on << Say(" 事件/秒：有 / 无 = ", " events/s: with / without = ") << std::setprecision(3) << on / off
+            << " (drop " << std::setprecision(1) << (1 - on / off) * 100 << Say(" %；目标：至多 10 %）\n", " %; target: at most 10 %)\n")
+            << Say("  应用线程每事件 CPU（中位数）：", "  applying thread CPU per event (median): ") << Median(cpu[Mode::kOff]) << Say(" 微秒（无），", " µs without, ")
             << Median(cpu[Mode::kIndex]) << " µs with (" << std::setprecision(3)
             << Median(cpu[Mode::kIndex]) / Median(cpu[Mode::kOff]) << "×); process CPU per event: "
-            << std::setprecision(1) << Median(proc[Mode::kOff]) << " µs without, " << Median(proc[Mode::kIndex])
+            << std::setprecision(1) << Median(proc[Mode::kOff]) << Say(" 微秒（无），", " µs without, ") << Median(proc[Mode::kIndex])
             << " µs with (" << std::setprecision(3) << Median(proc[Mode::kIndex]) / Median(proc[Mode::kOff]) << "×)\n"
             << std::setprecision(0) << "  with the dedup worker's part too (blind index + check of arrivals, until caught up): "
             << full << " events/s: " << std::setprecision(3) << full / off << " of the rate without; process CPU per event "
@@ -646,9 +647,9 @@ std::string PostBody(const schema::CaseRegistration& c) {
 
 int Upward(long stored, long checks, std::uint64_t seed, const std::filesystem::path& dir) {
   auto t = Topology::Plan(dir / "upward", DemoNodes(), {.exchange_interval_seconds = 0});
-  if (!t) return std::cerr << "bench dedup --upward: " << t.error().message << "\n", 1;
-  if (auto s = t->Create(); !s) return std::cerr << "bench dedup --upward: " << s.error().message << "\n", 1;
-  if (auto s = t->StartAll(); !s) return std::cerr << "bench dedup --upward: " << s.error().message << "\n", 1;
+  if (!t) return std::cerr << Say("基准：判重 --upward：", "bench dedup --upward: ") << t.error().message << "\n", 1;
+  if (auto s = t->Create(); !s) return std::cerr << Say("基准：判重 --upward：", "bench dedup --upward: ") << s.error().message << "\n", 1;
+  if (auto s = t->StartAll(); !s) return std::cerr << Say("基准：判重 --upward：", "bench dedup --upward: ") << s.error().message << "\n", 1;
   auto wait = [](const std::function<bool()>& ok, int seconds) {
     for (int i = 0; i < seconds * 10; ++i) {
       if (ok()) return true;
@@ -658,7 +659,7 @@ int Upward(long stored, long checks, std::uint64_t seed, const std::filesystem::
   };
   for (auto& n : t->Nodes()) {
     if (!wait([&] { return std::filesystem::exists(n.config.data_dir / "dedup.key"); }, 60)) {
-      std::cerr << "bench dedup --upward: " << n.Id() << " has no system key after 60 s\n";
+      std::cerr << Say("基准：判重 --upward：", "bench dedup --upward: ") << n.Id() << " has no system key after 60 s\n";
       return 1;
     }
   }
@@ -679,8 +680,8 @@ int Upward(long stored, long checks, std::uint64_t seed, const std::filesystem::
     std::cerr << "bench dedup --upward: the cases did not all reach 100000\n";
     return 1;
   }
-  std::cout << "bench dedup --upward: " << registered << " registrations of the labelled set (seed " << seed
-            << ") registered at 110108 and held up to 100000; checks posted to 110105\n";
+  std::cout << Say("基准：判重 --upward：", "bench dedup --upward: ") << registered << " registrations of the labelled set (seed " << seed
+            << Say("）在 110108 登记并逐级持有至 100000；查重提交到 110105\n", ") registered at 110108 and held up to 100000; checks posted to 110105\n");
   auto run = [&](long first, long count, std::size_t searched_want, std::vector<double>& ms, long& found_above) {
     found_above = 0;
     for (long i = first; i < first + count && i < static_cast<long>(set.size()); ++i) {
@@ -704,15 +705,15 @@ int Upward(long stored, long checks, std::uint64_t seed, const std::filesystem::
   long above = 0;
   run(0, 20, 4, warm, above);
   run(stored, checks, 4, up, above);
-  std::cout << "  across the hierarchy (searched 110105, 110100, 110000, 100000): " << up.size() << " checks, "
-            << Times(up) << "; " << above << " with a candidate found above\n";
+  std::cout << Say("  跨层级（检索 110105、110100、110000、100000）：", "  across the hierarchy (searched 110105, 110100, 110000, 100000): ") << up.size() << Say(" 次查重，", " checks, ")
+            << Times(up) << "; " << above << Say(" 次有上级发现的候选\n", " with a candidate found above\n");
   t->Stop("110100");
   std::vector<double> warm2;
   run(0, 20, 1, warm2, above);
   run(stored, checks, 1, local, above);
-  std::cout << "  the county alone (its parent stopped: scope partial): " << local.size() << " checks, "
+  std::cout << Say("  仅本县（上级已停：范围 partial）：", "  the county alone (its parent stopped: scope partial): ") << local.size() << Say(" 次查重，", " checks, ")
             << Times(local) << "\n"
-            << "  target: the upward check to the national bureau across 3 relays <= 100 ms p50 on loopback\n";
+            << Say("  目标：经 3 级中转向国家信访局的查重，回环上 p50 ≤ 100 毫秒\n", "  target: the upward check to the national bureau across 3 relays <= 100 ms p50 on loopback\n");
   t->StopAll();
   return up.empty() ? 1 : 0;
 }

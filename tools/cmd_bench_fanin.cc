@@ -659,6 +659,33 @@ int Run(const Options& o) {
     }
   }
   const long lost = o.events - static_cast<long>(*held);
+  if (!EnglishWords()) {
+    std::cout << std::fixed << std::setprecision(1) << "基准：全国汇聚 — 100000 及其 " << children
+              << " 个下级（31 个省、兵团、" << kMinistries << " 个部委），其后 " << origins->size() << " 个来源节点\n"
+              << "  " << o.events << " 个事件，" << g->batches << " 个批次，每批至多 " << o.batch
+              << " 个，由各来源节点签名（zstd " << g->compressed_bytes / (1024 * 1024) << " MiB，XML "
+              << g->xml_bytes / (1024 * 1024) << " MiB；生成用时 " << gen_s << " 秒，不计入）\n"
+              << "  全部下级同时推送，各用一条持久的双向 TLS 连接，收到上一批的回执后再发下一批\n"
+              << "  事件/秒                " << static_cast<long>(static_cast<double>(o.events) / push_s) << "（至最后一个回执 "
+              << push_s << " 秒；100000 用 CPU " << cpu << " 秒，" << cpu / push_s << " 核忙）\n"
+              << "  丢失                   " << lost << "（发送 " << o.events << "，100000 持有来源事件 " << *held
+              << "；接收 " << accepted << "，拒收 " << rejected << "，未送达批次 " << undelivered << "，重试 " << retries
+              << "）目标 0\n"
+              << "  100000 内存峰值        " << hwm_kb / 1024 << " MiB（VmHWM；结束时 " << rss_kb / 1024 << " MiB）\n"
+              << "  结束时存储             " << (db_bytes + wal_bytes) / (1024 * 1024) << " MiB（xfnode.db "
+              << db_bytes / (1024 * 1024) << " MiB + WAL " << wal_bytes / (1024 * 1024) << " MiB），" << *held
+              << " 个事件\n"
+              << "  " << std::left << std::setw(34) << "毫秒" << std::right << std::setw(9) << "p50" << std::setw(9)
+              << "p99" << std::setw(9) << "max" << std::setw(8) << "n" << "\n";
+    Row("批次提交后到回执", delay, "目标：每个回执在 1000 毫秒内");
+    Row("推送期间 GET /healthz", prober.health, "目标 p99 < 100");
+    Row("推送期间 GET /v1/status", prober.status, "目标 p99 < 100");
+    std::cout << "  （提交由每 2 毫秒轮询 100000 数据库的读者看到：延迟最多少算这么多；" << unseen
+              << " 个回执的批次未被看到；" << prober.failures << " 次探测失败）\n";
+    if (!(*watch)->Error().empty()) std::cout << "  读者的错误：" << (*watch)->Error() << "\n";
+    if (!first_error.empty()) std::cout << "  某个下级的第一个错误：" << first_error << "\n";
+    return lost == 0 && undelivered == 0 ? 0 : 1;
+  }
   std::cout << std::fixed << std::setprecision(1) << "bench fanin — 100000 with " << children
             << " children (31 provinces, the XPCC, " << kMinistries << " ministries) and " << origins->size()
             << " origins behind them\n"
@@ -695,16 +722,17 @@ int Run(const Options& o) {
 int CmdBenchFanin(const Args& args) {
   auto o = ParseOptions(args);
   if (!o) {
-    std::cerr << "xfctl bench fanin: " << o.error().message
-              << "\nusage: xfctl bench fanin [--events N] [--batch B] [--origins O] [--dir DIR]\n";
+    std::cerr << "xfctl bench fanin: " << o.error().message << Say("\n用法：", "\nusage: ")
+              << "xfctl bench fanin [--events N] [--batch B] [--origins O] [--dir DIR]\n";
     return 2;
   }
   const ScratchDir scratch(o->dir, o->keep_dir);
   const InterruptGuard interrupts;
-  std::cout << "xfctl bench fanin: nodes in " << o->dir.string() << "; load average at start " << LoadAverage()
-            << " on " << std::thread::hardware_concurrency() << " cores" << std::endl;
+  std::cout << "xfctl bench fanin: " << Say("节点目录 ", "nodes in ") << o->dir.string()
+            << Say("；开始时负载 ", "; load average at start ") << LoadAverage() << Say("，", " on ")
+            << std::thread::hardware_concurrency() << Say(" 核", " cores") << std::endl;
   const int rc = Run(*o);
-  std::cout << "load average at the end: " << LoadAverage() << "\n";
+  std::cout << Say("结束时负载：", "load average at the end: ") << LoadAverage() << "\n";
   return InterruptGuard::Interrupted() ? 130 : rc;
 }
 
