@@ -569,6 +569,37 @@ HttpResponse Api::GetCase(const std::string& case_id) {
   return Json(200, std::move(out));
 }
 
+namespace {
+
+// A refused record as the rejections table keeps it.
+struct RecentRejection {
+  Instant at;
+  std::string origin, batch_id, event_id, rule, field, reason, charged_to;
+};
+
+// The newest `limit` refused records, newest first, read on a read-only
+// connection of their own (the status page and /v1/status; no store mutex).
+Result<std::vector<RecentRejection>> RecentRejections(const std::filesystem::path& db_file, int limit) {
+  auto db = sql::Db::OpenReadOnly(db_file);
+  if (!db) return db.error();
+  auto q = db->Prepare("SELECT at, origin, batch_id, event_id, rule, field, reason, "
+                       "CASE WHEN charged_to <> '' THEN charged_to ELSE origin END FROM rejections "
+                       "ORDER BY rowid DESC LIMIT ?1",
+                       false);
+  if (!q) return q.error();
+  q->Bind(1, std::int64_t{limit});
+  std::vector<RecentRejection> out;
+  for (;;) {
+    auto more = q->Step();
+    if (!more) return more.error();
+    if (!*more) break;
+    out.push_back({Instant{q->Int(0)}, q->Text(1), q->Text(2), q->Text(3), q->Text(4), q->Text(5), q->Text(6), q->Text(7)});
+  }
+  return out;
+}
+
+}  // namespace
+
 HttpResponse Api::GetStatus() {
   const StoreStats s = m_ctx.store.Stats();
   json::object o;
@@ -595,6 +626,21 @@ HttpResponse Api::GetStatus() {
     received.push_back(json::object{{"from", x.from}, {"batches", x.batches}, {"last", x.last.ToString()}});
   }
   o["received"] = std::move(received);
+  // The newest records refused here (xfctl status shows them in words from rule and field).
+  if (auto recent = RecentRejections(m_ctx.config.data_dir / "xfnode.db", 10); recent) {
+    json::array list;
+    for (const auto& r : *recent) {
+      list.push_back(json::object{{"at", r.at.ToString()},
+                                  {"origin", r.origin},
+                                  {"batch_id", r.batch_id},
+                                  {"event_id", r.event_id},
+                                  {"rule", r.rule},
+                                  {"field", r.field},
+                                  {"reason", schema::detail::ValidUtf8(r.reason.substr(0, 500))},
+                                  {"charged_to", r.charged_to}});
+    }
+    o["recent_rejections"] = std::move(list);
+  }
   return Json(200, json::serialize(o));
 }
 
@@ -864,30 +910,17 @@ HttpResponse Api::GetStatusPage() {
   std::string rows;
   std::string failed;
   int shown = 0;
-  if (auto db = sql::Db::OpenReadOnly(c.data_dir / "xfnode.db"); !db) {
-    failed = db.error().message;
-  } else if (auto q = db->Prepare("SELECT at, origin, batch_id, event_id, rule, field, "
-                                  "CASE WHEN charged_to <> '' THEN charged_to ELSE origin END FROM rejections "
-                                  "ORDER BY rowid DESC LIMIT ?1",
-                                  false);
-             !q) {
-    failed = q.error().message;
+  if (auto recent = RecentRejections(c.data_dir / "xfnode.db", kRecent); !recent) {
+    failed = recent.error().message;
   } else {
-    q->Bind(1, std::int64_t{kRecent});
-    for (;;) {
-      auto more = q->Step();
-      if (!more) {
-        failed = more.error().message;
-        break;
-      }
-      if (!*more) break;
+    for (const auto& r : *recent) {
       ++shown;
-      rows += "<tr data-rule=\"" + Escape(q->Text(4)) + "\" data-origin=\"" + Escape(q->Text(1)) +
-              "\" data-charged=\"" + Escape(q->Text(6)) + "\">" + Cell(html::ChinaTime(Instant{q->Int(0)})) +
-              Cell(html::JurisdictionName(m_ctx.codes, q->Text(1))) + Cell(q->Text(2)) +
-              Cell(q->Text(3).empty() ? "（整批）" : q->Text(3)) + Cell(q->Text(4)) +
-              Cell(q->Text(5).empty() ? "—" : q->Text(5)) + Cell(html::JurisdictionName(m_ctx.codes, q->Text(6))) +
-              "</tr>";
+      rows += "<tr data-rule=\"" + Escape(r.rule) + "\" data-origin=\"" + Escape(r.origin) + "\" data-charged=\"" +
+              Escape(r.charged_to) + "\">" + Cell(html::ChinaTime(r.at)) +
+              Cell(html::JurisdictionName(m_ctx.codes, r.origin)) + Cell(r.batch_id) +
+              Cell(r.event_id.empty() ? "（整批）" : r.event_id) + Cell(RejectionLine(r.rule, "", "")) +
+              Cell(r.field.empty() ? "—" : FieldWords(r.field)) +
+              Cell(html::JurisdictionName(m_ctx.codes, r.charged_to)) + "</tr>";
     }
   }
   b += "<section id=\"recent-rejections\" data-count=\"" + count(shown) + "\"><h2>最近退回的记录<small>收到的批次中未通过检查的记录，最近 " +

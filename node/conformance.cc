@@ -17,6 +17,7 @@
 #include "exchange/routing.h"
 #include "node/clock_sql.h"
 #include "node/conformance_html.h"
+#include "node/lang.h"
 #include "schema/clocks.h"
 #include "schema/validate.h"
 
@@ -2173,7 +2174,10 @@ std::string ToText(const Report& r, const codes::CodeBook* book, bool en) {
   if (!r.rejections.empty()) {
     s << W("\n拒收：\n", "\nRejections:\n");
     TextTable t({{W("来源", "origin"), false}, {W("规则", "rule"), false}, {W("字段", "field"), false}, {W("次数", "count"), true}});
-    for (const auto& x : r.rejections) t.Row({x.origin, x.rule, x.field.empty() ? "-" : x.field, std::to_string(x.count)});
+    for (const auto& x : r.rejections) {
+      t.Row({x.origin, en ? x.rule : RejectionLine(x.rule, "", ""),
+             x.field.empty() ? "-" : (en ? x.field : FieldWords(x.field)), std::to_string(x.count)});
+    }
     t.Write(s);
   }
   if (!r.late_events.empty()) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "node/lang.h"
 #include "schema/clocks.h"
 #include "schema/detail/text.h"
 
@@ -1465,7 +1466,7 @@ std::string ToHtml(const Report& r, const codes::CodeBook& book) {
   for (const RejectionRow* x : detail) {
     rows += "<tr" + Attr("data-rule", x->rule) + Attr("data-field", x->field) +
             Attr("data-origin", x->origin) + " data-count=\"" + Count(x->count) + "\">" +
-            TextTd(x->rule + " " + RuleName(x->rule)) + TextTd(x->field.empty() ? "—" : x->field) +
+            TextTd(x->rule + " " + RuleName(x->rule)) + TextTd(x->field.empty() ? "—" : FieldWords(x->field)) +
             OriginTd(book, x->origin) + "<td>" + Count(x->count) + "</td></tr>";
   }
   ListSection(o, "rejections", "退回明细（按规则、字段、发起节点）", detail.size(), "",

@@ -11,6 +11,7 @@
 #include "exchange/batch.h"
 #include "exchange/routing.h"
 #include "node/blob_transfer.h"
+#include "node/lang.h"
 #include "node/node.h"
 #include "schema/validate.h"
 
@@ -1134,7 +1135,7 @@ void ExchangeService::LogApplied(const exchange::BatchHeader& h, const std::stri
   for (const auto& r : receipt.rejected) {
     const auto c = rejected_cases.find(r.event_id);
     const std::string origin = r.event_id.substr(0, r.event_id.find(':'));
-    Log("warn", "记录被拒收：" + r.rule + (r.field.empty() ? "" : " " + r.field) + "（批次 " + h.batch_id + "）",
+    Log("warn", "记录被拒收：" + RejectionLine(r.rule, r.field, "") + "（批次 " + h.batch_id + "）",
         {{"event", "record.rejected"},
          {"rule", r.rule},
          {"field", r.field},

@@ -21,12 +21,12 @@ int main(int argc, char** argv) {
       std::cout << "xfnode " << XF_VERSION << "\n";
       return 0;
     } else {
-      std::cerr << "usage: xfnode --config FILE\n";
+      std::cerr << "用法：xfnode --config FILE（usage: xfnode --config FILE）\n";
       return 2;
     }
   }
   if (config_file.empty()) {
-    std::cerr << "usage: xfnode --config FILE\n";
+    std::cerr << "用法：xfnode --config FILE（usage: xfnode --config FILE）\n";
     return 2;
   }
   // Block the stop signals before any thread starts, then wait for them here.
@@ -40,13 +40,13 @@ int main(int argc, char** argv) {
 
   auto config = xf::node::LoadConfig(config_file);
   if (!config) {
-    std::cerr << "xfnode: " << config.error().message << "\n";
+    std::cerr << "xfnode: 无法读取配置：" << config.error().message << "\n";
     return 1;
   }
   xf::SystemClock clock;
   auto node = xf::node::Node::Start(std::move(config).value(), clock);
   if (!node) {
-    std::cerr << "xfnode: " << node.error().message << "\n";
+    std::cerr << "xfnode: 无法启动：" << node.error().message << "\n";
     return 1;
   }
   int sig = 0;

@@ -102,7 +102,9 @@ Result<std::unique_ptr<Node>> Node::Start(NodeConfig config, const Clock& clock)
   // The token before any body; clerks' tools and scripts from one host.
   opts.check_header = [api](const exchange::HttpRequest& h) { return api->CheckHeader(h); };
   opts.max_connections = 512;
-  opts.on_problem = [](const std::string& what) { Log("error", what + " (answered 503)", {{"endpoint", "api"}}); };
+  opts.on_problem = [](const std::string& what) {
+    Log("error", "本地接口无法处理请求，已答复 503", {{"endpoint", "api"}, {"error", what}});
+  };
   n->m_server = std::make_unique<exchange::HttpServer>(
       opts, [api](const exchange::HttpRequest& r) { return api->Handle(r); });
   if (auto s = n->m_server->Start(); !s) return MakeError(s.error().code, "local API: " + s.error().message);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "node/conformance.h"  // DisplayWidth
@@ -113,10 +114,51 @@ std::string ClosestWord(const std::string& typed, const std::vector<std::string>
   return Closest(typed, candidates);
 }
 
-bool English(const Args& args) {
-  if (auto l = args.Get("lang")) return *l == "en";
+namespace {
+
+bool EnvEnglish() {
   const char* env = std::getenv("XF_LANG");
   return env && std::string(env).rfind("en", 0) == 0;
+}
+
+// Set once by RunCommandLine before a handler runs; read by Why.
+std::optional<bool> g_english;
+
+const char* ErrcWords(Errc c) {
+  switch (c) {
+    case Errc::kInvalidArgument: return "输入有误";
+    case Errc::kNotFound: return "找不到";
+    case Errc::kAlreadyExists: return "已存在";
+    case Errc::kCorruption: return "数据损坏或不一致";
+    case Errc::kIo: return "读写失败";
+    case Errc::kPermission: return "认证或权限被拒";
+    case Errc::kUnavailable: return "无法连接";
+    case Errc::kLimit: return "超出限制";
+    case Errc::kInternal: return "内部错误";
+  }
+  return "出错";
+}
+
+}  // namespace
+
+bool English(const Args& args) {
+  if (auto l = args.Get("lang")) return *l == "en";
+  return EnvEnglish();
+}
+
+bool EnglishWords() { return g_english.value_or(EnvEnglish()); }
+
+const char* UsageWord() { return EnglishWords() ? "usage: " : "用法："; }
+
+std::string Why(const Error& e) {
+  if (EnglishWords()) return e.message;
+  // Words that begin in Chinese (the local API's message, a config check) need no kind.
+  if (!e.message.empty() && static_cast<unsigned char>(e.message.front()) >= 0xE0) return e.message;
+  return std::string(ErrcWords(e.code)) + (e.message.empty() ? "" : "：" + e.message);
+}
+
+std::string Why(const Error& e, const std::string& zh_doing, const std::string& en_doing) {
+  return (EnglishWords() ? en_doing + ": " : zh_doing + "：") + Why(e);
 }
 
 int RunCommandLine(const std::vector<CommandSpec>& commands, int argc, char** argv) {
@@ -140,6 +182,7 @@ int RunCommandLine(const std::vector<CommandSpec>& commands, int argc, char** ar
   }
   const char* env = std::getenv("XF_LANG");
   const bool en = lang.empty() ? (env && std::string(env).rfind("en", 0) == 0) : lang == "en";
+  g_english = en;
 
   if (words.empty()) {
     PrintList(commands, "", en, std::cerr);

@@ -57,4 +57,22 @@ std::string ClosestWord(const std::string& typed, const std::vector<std::string>
 // XF_LANG=en…; Chinese otherwise.
 bool English(const Args& args);
 
+// An error of a lower layer (exchange/, codes/, node/, the OS) as an operator
+// reads it: in Chinese, a sentence naming its kind ("读写失败", "找不到", …)
+// with the layer's own words beside it (English, with the rule, field, file
+// or value they name); with English words (--lang en, XF_LANG=en), those
+// words alone. A detail already in Chinese is shown as it is.
+// The language is the invocation's: RunCommandLine sets it from --lang (and
+// XF_LANG) once, before any handler runs.
+std::string Why(const Error& e);
+// The same after what was being done: "无法读取配置：输入有误：<detail>" /
+// "cannot read the configuration: <detail>".
+std::string Why(const Error& e, const std::string& zh_doing, const std::string& en_doing);
+// The invocation's language as RunCommandLine set it (XF_LANG before that).
+bool EnglishWords();
+// "用法：" / "usage: ", before a handler's own usage line.
+const char* UsageWord();
+// The words of the invocation's language: zh, or en with --lang en.
+inline const char* Say(const char* zh, const char* en) { return EnglishWords() ? en : zh; }
+
 }  // namespace xf::tools

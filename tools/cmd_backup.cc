@@ -65,12 +65,12 @@ int CmdBackup(const Args& args) {
   }
   if (args.Positional().size() != 1) {
     std::cerr
-        << "usage: xfctl backup DEST [--node DIR | --config FILE]   (DEST: a new directory)\n";
+        << UsageWord() << "xfctl backup DEST [--node DIR | --config FILE]   (DEST: a new directory)\n";
     return 2;
   }
   auto config = FindNode(args);
   if (!config) {
-    std::cerr << "xfctl backup: " << config.error().message << "\n";
+    std::cerr << "xfctl backup: " << Why(config.error(), "无法读取节点配置", "node configuration") << "\n";
     return 1;
   }
   const std::filesystem::path dest = std::filesystem::absolute(args.Positional()[0]);
@@ -78,7 +78,7 @@ int CmdBackup(const Args& args) {
   // read with a read-only connection (WAL readers never block its writes).
   auto lock = node::DataDirLock::Acquire(config->data_dir, "xfctl backup");
   if (!lock && lock.error().code != Errc::kAlreadyExists) {
-    std::cerr << "xfctl backup: " << lock.error().message << "\n";
+    std::cerr << "xfctl backup: " << Why(lock.error()) << "\n";
     return 1;
   }
   const bool live = !lock;
@@ -86,7 +86,7 @@ int CmdBackup(const Args& args) {
   auto r = node::BackupDataDir(config->data_dir, dest, config->node_id, live, Show(progress));
   if (!r) {
     progress.Abandon();
-    std::cerr << "xfctl backup: " << r.error().message << "\n";
+    std::cerr << "xfctl backup: " << Why(r.error()) << "\n";
     return 1;
   }
   progress.Done();
@@ -107,12 +107,12 @@ int CmdRestore(const Args& args) {
     return 2;
   }
   if (args.Positional().size() != 1 || !args.Get("force", "").empty()) {
-    std::cerr << "usage: xfctl restore SRC [--node DIR | --config FILE] [--force]\n";
+    std::cerr << UsageWord() << "xfctl restore SRC [--node DIR | --config FILE] [--force]\n";
     return 2;
   }
   auto config = FindNode(args);
   if (!config) {
-    std::cerr << "xfctl restore: " << config.error().message << "\n";
+    std::cerr << "xfctl restore: " << Why(config.error(), "无法读取节点配置", "node configuration") << "\n";
     return 1;
   }
   // Replacing the database under a running node would lose its writes: never, even with --force.
@@ -123,11 +123,13 @@ int CmdRestore(const Args& args) {
   if (!lock) {
     std::string url;
     std::cerr << "xfctl restore: "
-              << (lock.error().code == Errc::kAlreadyExists ? "a node is running (or another xfctl works) on " +
-                                                                  config->data_dir.string() + ": "
-                                                            : std::string())
-              << lock.error().message
-              << (NodeRunning(*config, url) ? " (its API answers at " + url + ")" : std::string())
+              << (lock.error().code == Errc::kAlreadyExists
+                      ? Say("节点正在运行（或另一个 xfctl 正在使用）：", "a node is running (or another xfctl works) on ") +
+                            config->data_dir.string() + Say("：", ": ")
+                      : std::string())
+              << Why(lock.error())
+              << (NodeRunning(*config, url) ? Say("（其本地接口在 ", " (its API answers at ") + url + Say(" 应答）", ")")
+                                            : std::string())
               << (English(args) ? "; stop it first (systemctl stop xfnode)\n" : "；请先停止它（systemctl stop xfnode）\n");
     return 1;
   }
@@ -140,7 +142,7 @@ int CmdRestore(const Args& args) {
   auto r = node::RestoreDataDir(src, config->data_dir, options);
   if (!r) {
     progress.Abandon();
-    std::cerr << "xfctl restore: " << r.error().message << "\n";
+    std::cerr << "xfctl restore: " << Why(r.error()) << "\n";
     return 1;
   }
   progress.Done();

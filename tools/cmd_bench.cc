@@ -63,7 +63,7 @@ int BenchIntake(const Args& args) {
   }
   auto book = codes::CodeBook::Load(codes::DefaultDataDir());
   if (!book) {
-    std::cerr << "xfctl bench: " << book.error().message << "\n";
+    std::cerr << "xfctl bench: " << Why(book.error()) << "\n";
     return 1;
   }
   SystemClock clock;
@@ -71,7 +71,7 @@ int BenchIntake(const Args& args) {
   std::filesystem::remove(store_file);
   auto store = node::Store::Open(store_file, clock);
   if (!store) {
-    std::cerr << "xfctl bench: " << store.error().message << "\n";
+    std::cerr << "xfctl bench: " << Why(store.error()) << "\n";
     return 1;
   }
   const Date today = clock.Now().ToDate();
@@ -92,7 +92,7 @@ int BenchIntake(const Args& args) {
     }
     auto e = (*store)->RegisterCase(std::move(c), "110105", "bench");
     if (!e) {
-      std::cerr << "xfctl bench: " << e.error().message << "\n";
+      std::cerr << "xfctl bench: " << Why(e.error()) << "\n";
       return 1;
     }
     stored.push_back(std::move(e).value());
@@ -138,16 +138,26 @@ int BenchIntake(const Args& args) {
   const double intake = n / Seconds(t0, t1);
   const double raw_row = n / Seconds(t2, t3);
   const double raw_batch = n / Seconds(t3, t4);
-  std::cout << std::fixed << std::setprecision(0)
-            << "bench intake: " << n << " cases, store in " << (guard ? "a temporary dir" : dir)
-            << " (WAL, synchronous=FULL)\n"
-            << "  intake path (validate + mint id + XML + event + projection, one commit per case): "
-            << intake << " cases/s\n"
-            << "  raw SQLite insert of the same rows, one commit per row:                         "
-            << raw_row << " rows/s\n"
-            << "  raw SQLite insert of the same rows, one transaction for all:                    "
-            << raw_batch << " rows/s\n"
-            << std::setprecision(2) << "  intake / raw per-commit = " << intake / raw_row << "\n";
+  if (EnglishWords()) {
+    std::cout << std::fixed << std::setprecision(0)
+              << "bench intake: " << n << " cases, store in " << (guard ? "a temporary dir" : dir)
+              << " (WAL, synchronous=FULL)\n"
+              << "  intake path (validate + mint id + XML + event + projection, one commit per case): "
+              << intake << " cases/s\n"
+              << "  raw SQLite insert of the same rows, one commit per row:                         "
+              << raw_row << " rows/s\n"
+              << "  raw SQLite insert of the same rows, one transaction for all:                    "
+              << raw_batch << " rows/s\n"
+              << std::setprecision(2) << "  intake / raw per-commit = " << intake / raw_row << "\n";
+  } else {
+    std::cout << std::fixed << std::setprecision(0)
+              << "基准：登记 " << n << " 件，数据库在 " << (guard ? "临时目录" : dir)
+              << "（WAL，synchronous=FULL）\n"
+              << "  登记路径（校验 + 生成编号 + XML + 事件 + 投影，每件一次提交）：" << intake << " 件/秒\n"
+              << "  同样的行直接插入 SQLite，每行一次提交：                    " << raw_row << " 行/秒\n"
+              << "  同样的行直接插入 SQLite，全部一个事务：                    " << raw_batch << " 行/秒\n"
+              << std::setprecision(2) << "  登记 / 逐行提交的直接插入 = " << intake / raw_row << "\n";
+  }
   return 0;
 }
 
@@ -185,19 +195,19 @@ int BenchApply(const Args& args) {
 
   auto book = codes::CodeBook::Load(codes::DefaultDataDir());
   if (!book) {
-    std::cerr << "xfctl bench: " << book.error().message << "\n";
+    std::cerr << "xfctl bench: " << Why(book.error()) << "\n";
     return 1;
   }
   SystemClock clock;
   auto store = node::Store::Open(config.data_dir / "xfnode.db", clock);
   if (!store) {
-    std::cerr << "xfctl bench: " << store.error().message << "\n";
+    std::cerr << "xfctl bench: " << Why(store.error()) << "\n";
     return 1;
   }
   node::BlobStore blobs(config.data_dir / "blobs");
   auto service = node::ExchangeService::Create(config, **book, **store, blobs, clock);
   if (!service) {
-    std::cerr << "xfctl bench: " << service.error().message << "\n";
+    std::cerr << "xfctl bench: " << Why(service.error()) << "\n";
     return 1;
   }
 
@@ -237,7 +247,7 @@ int BenchApply(const Args& args) {
   auto bytes = exchange::Compress(batch_xml);
   auto sig = bytes ? exchange::SignBytes(*county_key, *bytes) : Result<std::string>(bytes.error());
   if (!sig) {
-    std::cerr << "xfctl bench: " << sig.error().message << "\n";
+    std::cerr << "xfctl bench: " << Why(sig.error()) << "\n";
     return 1;
   }
 
@@ -247,7 +257,7 @@ int BenchApply(const Args& args) {
   auto receipt = (*service)->Receive({*bytes, *sig, "110105", "110105"});
   const auto t1 = Clock::now();
   if (!receipt) {
-    std::cerr << "xfctl bench apply: refused: " << receipt.error().message << "\n";
+    std::cerr << "xfctl bench apply: refused: " << Why(receipt.error()) << "\n";
     return 1;
   }
   if (receipt->receipt.AcceptedCount() != static_cast<std::uint64_t>(n)) {
@@ -283,14 +293,25 @@ int BenchApply(const Args& args) {
   progress.Done();
   const double apply = n / Seconds(t0, t1);
   const double raw_rate = n / Seconds(t2, t3);
-  std::cout << std::fixed << std::setprecision(0) << "bench apply: one batch of " << n << " registrations ("
-            << bytes->size() / 1024 << " KiB zstd, " << batch_xml.size() / 1024 << " KiB XML)\n"
-            << "  receive path (verify + decompress + parse + validate + apply + projections, one commit): "
-            << apply << " events/s (" << std::setprecision(2) << Seconds(t0, t1) << " s)\n"
-            << std::setprecision(0) << "  raw SQLite insert of the same rows, one transaction:             "
-            << raw_rate << " rows/s (" << std::setprecision(2) << Seconds(t2, t3) << " s)\n"
-            << "  apply / raw = " << apply / raw_rate << " (target >= 0.5)\n"
-            << "  blind index (system key) " << (blind ? "on" : "off (--blind turns it on)") << "\n";
+  if (EnglishWords()) {
+    std::cout << std::fixed << std::setprecision(0) << "bench apply: one batch of " << n << " registrations ("
+              << bytes->size() / 1024 << " KiB zstd, " << batch_xml.size() / 1024 << " KiB XML)\n"
+              << "  receive path (verify + decompress + parse + validate + apply + projections, one commit): "
+              << apply << " events/s (" << std::setprecision(2) << Seconds(t0, t1) << " s)\n"
+              << std::setprecision(0) << "  raw SQLite insert of the same rows, one transaction:             "
+              << raw_rate << " rows/s (" << std::setprecision(2) << Seconds(t2, t3) << " s)\n"
+              << "  apply / raw = " << apply / raw_rate << " (target >= 0.5)\n"
+              << "  blind index (system key) " << (blind ? "on" : "off (--blind turns it on)") << "\n";
+  } else {
+    std::cout << std::fixed << std::setprecision(0) << "基准：应用一个含 " << n << " 件登记的批次（zstd "
+              << bytes->size() / 1024 << " KiB，XML " << batch_xml.size() / 1024 << " KiB）\n"
+              << "  接收路径（验签 + 解压 + 解析 + 校验 + 应用 + 投影，一次提交）：" << apply << " 事件/秒（"
+              << std::setprecision(2) << Seconds(t0, t1) << " 秒）\n"
+              << std::setprecision(0) << "  同样的行直接插入 SQLite，一个事务：                      " << raw_rate
+              << " 行/秒（" << std::setprecision(2) << Seconds(t2, t3) << " 秒）\n"
+              << "  应用 / 直接插入 = " << apply / raw_rate << "（目标 ≥ 0.5）\n"
+              << "  盲索引（系统密钥）" << (blind ? "开" : "关（--blind 打开）") << "\n";
+  }
   if (blind) {
     // The blind index, written after the commit by the dedup worker, a chunk
     // per transaction: what it costs beside the apply.
@@ -303,9 +324,10 @@ int BenchApply(const Args& args) {
       indexed += *k;
     }
     const auto b1 = Clock::now();
-    std::cout << std::setprecision(0) << "  blind index after the commit (dedup worker): " << indexed / Seconds(b0, b1)
-              << " cases/s (" << std::setprecision(2) << Seconds(b0, b1) << " s); apply and blind index together: "
-              << std::setprecision(0) << n / (Seconds(t0, t1) + Seconds(b0, b1)) << " events/s\n";
+    std::cout << std::setprecision(0) << Say("  提交后的盲索引（判重工作线程）：", "  blind index after the commit (dedup worker): ")
+              << indexed / Seconds(b0, b1) << Say(" 件/秒（", " cases/s (") << std::setprecision(2) << Seconds(b0, b1)
+              << Say(" 秒）；应用与盲索引合计：", " s); apply and blind index together: ") << std::setprecision(0)
+              << n / (Seconds(t0, t1) + Seconds(b0, b1)) << Say(" 事件/秒\n", " events/s\n");
     // The check of arrivals a node with children runs after the commit, on
     // its worker (node/dedup_exchange.h): how many cases a second it checks.
     auto arrivals = (*store)->ArrivalsAfter(0, 2000);
@@ -315,9 +337,9 @@ int BenchApply(const Args& args) {
       if (!(*store)->FindFeatures(a.features, 10)) return 1;
     }
     const auto c1 = Clock::now();
-    std::cout << std::setprecision(0) << "  check of arrivals (after the commit, on the dedup worker): "
-              << static_cast<double>(arrivals->size()) / Seconds(c0, c1) << " cases/s (" << arrivals->size()
-              << " checked)\n";
+    std::cout << std::setprecision(0) << Say("  到达件的判重（提交后，判重工作线程）：", "  check of arrivals (after the commit, on the dedup worker): ")
+              << static_cast<double>(arrivals->size()) / Seconds(c0, c1) << Say(" 件/秒（已查 ", " cases/s (")
+              << arrivals->size() << Say(" 件）\n", " checked)\n");
   }
   return 0;
 }
@@ -508,17 +530,30 @@ int BenchApplyStream(const Args& args) {
   }
   progress.Done();
   const double secs = Seconds(t0, t1);
-  std::cout << std::fixed << std::setprecision(0) << "bench apply: one batch of " << n << " registrations, "
-            << xml_bytes / (1024 * 1024) << " MiB XML (" << zst_bytes / (1024 * 1024)
-            << " MiB zstd), made in " << std::setprecision(1) << Seconds(t_gen, t_made) << " s\n"
-            << "  sent to a real xfnode (city 110100) over POST /v1/exchange/batches, mutual TLS\n"
-            << "  receive path (spool + verify + stream decompress/parse + validate + apply + receipt): "
-            << std::setprecision(0) << n / secs << " events/s (" << std::setprecision(1) << secs << " s)\n"
-            << "  xfnode peak RSS (VmHWM): " << std::setprecision(1) << rss_peak / 1024.0 << " MiB (" << rss_idle / 1024.0
-            << " MiB before the batch)" << (max_rss_mb ? ", limit " + std::to_string(max_rss_mb) + " MiB" : "")
-            << "\n";
+  if (EnglishWords()) {
+    std::cout << std::fixed << std::setprecision(0) << "bench apply: one batch of " << n << " registrations, "
+              << xml_bytes / (1024 * 1024) << " MiB XML (" << zst_bytes / (1024 * 1024)
+              << " MiB zstd), made in " << std::setprecision(1) << Seconds(t_gen, t_made) << " s\n"
+              << "  sent to a real xfnode (city 110100) over POST /v1/exchange/batches, mutual TLS\n"
+              << "  receive path (spool + verify + stream decompress/parse + validate + apply + receipt): "
+              << std::setprecision(0) << n / secs << " events/s (" << std::setprecision(1) << secs << " s)\n"
+              << "  xfnode peak RSS (VmHWM): " << std::setprecision(1) << rss_peak / 1024.0 << " MiB (" << rss_idle / 1024.0
+              << " MiB before the batch)" << (max_rss_mb ? ", limit " + std::to_string(max_rss_mb) + " MiB" : "")
+              << "\n";
+  } else {
+    std::cout << std::fixed << std::setprecision(0) << "基准：应用一个含 " << n << " 件登记的批次，XML "
+              << xml_bytes / (1024 * 1024) << " MiB（zstd " << zst_bytes / (1024 * 1024) << " MiB），生成用时 "
+              << std::setprecision(1) << Seconds(t_gen, t_made) << " 秒\n"
+              << "  经双向 TLS 的 POST /v1/exchange/batches 发给真实的 xfnode（地市 110100）\n"
+              << "  接收路径（落盘 + 验签 + 流式解压/解析 + 校验 + 应用 + 回执）：" << std::setprecision(0) << n / secs
+              << " 事件/秒（" << std::setprecision(1) << secs << " 秒）\n"
+              << "  xfnode 内存峰值（VmHWM）：" << std::setprecision(1) << rss_peak / 1024.0 << " MiB（批次前 "
+              << rss_idle / 1024.0 << " MiB）" << (max_rss_mb ? "，上限 " + std::to_string(max_rss_mb) + " MiB" : "")
+              << "\n";
+  }
   if (max_rss_mb && rss_peak > max_rss_mb * 1024) {
-    std::cerr << "xfctl bench apply: peak RSS " << rss_peak / 1024 << " MiB is over " << max_rss_mb << " MiB\n";
+    std::cerr << Say("xfctl bench apply：内存峰值 ", "xfctl bench apply: peak RSS ") << rss_peak / 1024
+              << Say(" MiB，超过 ", " MiB is over ") << max_rss_mb << " MiB\n";
     return 1;
   }
   return 0;

@@ -48,6 +48,7 @@
 #include "tools/topology.h"
 #include "tools/cli.h"
 #include "tools/progress.h"
+#include "tools/table.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
@@ -134,11 +135,7 @@ double Percentile(const std::vector<double>& sorted, double p) {
 
 // `s` padded with spaces to `width` columns (UTF-8: one column per code
 // point, which holds for the labels here: ASCII and arrows).
-std::string Pad(const std::string& s, std::size_t width) {
-  std::size_t columns = 0;
-  for (const char ch : s) columns += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
-  return s + std::string(columns < width ? width - columns : 0, ' ');
-}
+std::string Pad(const std::string& s, std::size_t width) { return width == 0 ? s : PadToWidth(s, width); }
 
 // CPU time (user + system) a process has used so far, from /proc/PID/stat.
 double CpuSeconds(int pid) {
@@ -409,16 +406,21 @@ LatencySamples Collect(ChainWatcher& w, const std::vector<Sent>& sent) {
 void PrintLatency(const Options& o, const LatencySamples& l, const HopCosts& c) {
   std::cout << "  " << Pad("ms", 44) << std::right << std::setw(8) << "p50" << std::setw(9)
             << "p99" << std::setw(9) << "max" << "\n";
-  PrintRow("county → national (201 → in 100000's db)", l.total, "target p50 ≤ 50, p99 ≤ 200");
-  PrintRow("  201 at 110105 → in 110100's db", l.to_city, "");
-  PrintRow("  110100 → in 110000's db", l.city_province, "");
-  PrintRow("  110000 → in 100000's db", l.province_national, "");
-  PrintRow("POST /v1/cases at 110105 (→ 201)", l.post, "");
-  PrintRow("fixed cost: fresh mutual-TLS request", c.tls_request_ms, "GET /v1/exchange/batches, 110105 → 110100");
-  PrintRow("fixed cost: fresh plain-HTTP request", c.plain_request_ms, "GET /healthz of 110100's API");
-  PrintRow("fixed cost: one SQLite commit (WAL, FULL)", c.commit_ms, "in " + o.dir.string());
-  std::cout << "  " << l.total.size() << " of " << l.post.size()
-            << " cases reached 100000 (PostgreSQL logical replication, same depth: 211 ms p50)\n";
+  PrintRow(Say("县 → 国家（201 → 进入 100000 的库）", "county → national (201 → in 100000's db)"), l.total,
+           Say("目标 p50 ≤ 50，p99 ≤ 200", "target p50 ≤ 50, p99 ≤ 200"));
+  PrintRow(Say("  110105 答复 201 → 进入 110100 的库", "  201 at 110105 → in 110100's db"), l.to_city, "");
+  PrintRow(Say("  110100 → 进入 110000 的库", "  110100 → in 110000's db"), l.city_province, "");
+  PrintRow(Say("  110000 → 进入 100000 的库", "  110000 → in 100000's db"), l.province_national, "");
+  PrintRow(Say("在 110105 POST /v1/cases（→ 201）", "POST /v1/cases at 110105 (→ 201)"), l.post, "");
+  PrintRow(Say("固定开销：新建双向 TLS 请求", "fixed cost: fresh mutual-TLS request"), c.tls_request_ms,
+           "GET /v1/exchange/batches, 110105 → 110100");
+  PrintRow(Say("固定开销：新建普通 HTTP 请求", "fixed cost: fresh plain-HTTP request"), c.plain_request_ms,
+           Say("110100 本地接口的 GET /healthz", "GET /healthz of 110100's API"));
+  PrintRow(Say("固定开销：一次 SQLite 提交（WAL，FULL）", "fixed cost: one SQLite commit (WAL, FULL)"), c.commit_ms,
+           Say("在 ", "in ") + o.dir.string());
+  std::cout << "  " << l.total.size() << Say(" / ", " of ") << l.post.size()
+            << Say(" 件到达 100000（同样深度的 PostgreSQL 逻辑复制：p50 211 毫秒）\n",
+                   " cases reached 100000 (PostgreSQL logical replication, same depth: 211 ms p50)\n");
 }
 
 // The chain 100000 ← 110000 ← 110100 ← 110105 under `dir`, created (not started), immediate mode.
@@ -438,28 +440,36 @@ Status WarmUp(ChainWatcher& watcher, const ApiTarget& county) {
 }
 
 int RunLatency(const Options& o) {
-  std::cout << "bench propagate — latency: " << o.cases << " cases registered one at a time at 110105 (one every "
-            << o.spacing_ms << " ms, after " << kWarmUpCases << " not counted), immediate mode (exchange interval 0)\n"
-            << "  path 110105 → 110100 → 110000 → 100000, real xfnode processes, mutual TLS on 127.0.0.1; "
-               "a watcher reads the three databases every 1 ms\n"
-            << std::flush;
+  if (o.english) {
+    std::cout << "bench propagate — latency: " << o.cases << " cases registered one at a time at 110105 (one every "
+              << o.spacing_ms << " ms, after " << kWarmUpCases << " not counted), immediate mode (exchange interval 0)\n"
+              << "  path 110105 → 110100 → 110000 → 100000, real xfnode processes, mutual TLS on 127.0.0.1; "
+                 "a watcher reads the three databases every 1 ms\n"
+              << std::flush;
+  } else {
+    std::cout << "基准：传播时延：在 110105 逐件登记 " << o.cases << " 件（每 " << o.spacing_ms << " 毫秒一件，先预热 "
+              << kWarmUpCases << " 件不计），即时模式（交换间隔 0）\n"
+              << "  路径 110105 → 110100 → 110000 → 100000，真实的 xfnode 进程，127.0.0.1 上的双向 TLS；"
+                 "观察者每 1 毫秒读一次三个数据库\n"
+              << std::flush;
+  }
   Progress progress("基准：时延", "bench propagate, latency", 0, o.english);
   progress.Step("建立并启动四个节点", "creating and starting four nodes");
   auto chain = CreateChain(o.dir / "latency");
-  if (!chain) return Fail(chain.error().message);
-  if (auto s = chain->StartAll(); !s) return Fail(s.error().message);
+  if (!chain) return Fail(Why(chain.error()));
+  if (auto s = chain->StartAll(); !s) return Fail(Why(s.error()));
   progress.Step("预热、逐件登记并等待到达国家", "warming up, registering one at a time, waiting at 100000");
   auto watcher = ChainWatcher::Start(*chain, std::chrono::microseconds(1000));
-  if (!watcher) return Fail(watcher.error().message);
+  if (!watcher) return Fail(Why(watcher.error()));
   const ApiTarget county = chain->Node(kCounty).api;
-  if (auto s = WarmUp(**watcher, county); !s) return Fail(s.error().message);
+  if (auto s = WarmUp(**watcher, county); !s) return Fail(Why(s.error()));
   auto sent = RegisterSpaced(county, kWarmUpCases, o.cases, std::chrono::milliseconds(o.spacing_ms));
   if (!sent) return Fail("registration refused: " + sent.error().message);
   const bool all = WaitAtNational(**watcher, *sent, 60);
   const auto samples = Collect(**watcher, *sent);
   progress.Step("测量单跳开销", "measuring a hop's fixed costs");
   auto costs = MeasureHopCosts(*chain, o.dir, 50);
-  if (!costs) return Fail(costs.error().message);
+  if (!costs) return Fail(Why(costs.error()));
   progress.Done();
   PrintLatency(o, samples, *costs);
   if (!all) return Fail("not every case reached 100000 within 60 s " + (*watcher)->Error());
@@ -631,44 +641,54 @@ Result<ChainTimes> RunChain(Topology& t, const GeneratedBatches& g, long events)
 void PrintThroughput(const Options& o, const GeneratedBatches& g, double gen_s, const OneNodeTimes& one,
                      const ChainTimes& c) {
   auto rate = [&](double s) { return static_cast<long>(static_cast<double>(o.events) / s); };
-  std::cout << std::fixed << std::setprecision(1) << "bench propagate — throughput: " << o.events << " events in "
-            << g.batches.size() << " batches of up to " << o.batch << ", signed by 110105 ("
-            << g.compressed_bytes / 1024 << " KiB zstd, " << g.xml_bytes / (1024 * 1024)
-            << " MiB XML; made in " << gen_s << " s, not counted)\n"
-            << "  posted in order over mutual TLS with 110105's certificate, each after the receipt of the one before\n"
-            << "  " << Pad("", 52) << std::right << std::setw(9) << "time" << std::setw(12)
-            << "events/s" << "\n";
+  if (o.english) {
+    std::cout << std::fixed << std::setprecision(1) << "bench propagate — throughput: " << o.events << " events in "
+              << g.batches.size() << " batches of up to " << o.batch << ", signed by 110105 ("
+              << g.compressed_bytes / 1024 << " KiB zstd, " << g.xml_bytes / (1024 * 1024)
+              << " MiB XML; made in " << gen_s << " s, not counted)\n"
+              << "  posted in order over mutual TLS with 110105's certificate, each after the receipt of the one before\n"
+              << "  " << Pad("", 52) << std::right << std::setw(9) << "time" << std::setw(12)
+              << "events/s" << "\n";
+  } else {
+    std::cout << std::fixed << std::setprecision(1) << "基准：传播吞吐：" << o.events << " 个事件，分 " << g.batches.size()
+              << " 个批次（每批至多 " << o.batch << " 个），由 110105 签名（zstd " << g.compressed_bytes / 1024 << " KiB，XML "
+              << g.xml_bytes / (1024 * 1024) << " MiB；生成用时 " << gen_s << " 秒，不计）\n"
+              << "  以 110105 的证书经双向 TLS 依次发送，每批在前一批的回执之后\n"
+              << "  " << Pad("", 52) << std::right << std::setw(9) << "用时" << std::setw(12) << "事件/秒" << "\n";
+  }
   auto row = [&](const std::string& label, double s) {
-    std::cout << "  " << Pad(label, 52) << std::right << std::setw(7) << s << " s"
+    std::cout << "  " << Pad(label, 52) << std::right << std::setw(7) << s << Say(" 秒", " s")
               << std::setw(12) << rate(s) << "\n";
   };
-  row("one node: 110100 (no parent) applies all", one.seconds);
-  row("chain: 110100 holds all (last receipt)", c.city);
-  row("chain: 110000 holds all", c.province);
-  row("chain: 100000 holds all (county → national)", c.national);
-  std::cout << std::setprecision(2) << "  chain / one node = " << c.national / one.seconds
-            << "   (target ≤ 2, the hops pipelined; a PostgreSQL logical-replication chain: 3.2)\n"
-            << std::setprecision(1) << "  CPU used: one node " << one.cpu << " s (" << one.cpu / one.seconds
-            << " cores busy); the chain's three nodes " << c.cpu << " s (" << c.cpu / c.national << " cores busy)\n";
+  row(Say("单个节点：110100（无上级）应用全部", "one node: 110100 (no parent) applies all"), one.seconds);
+  row(Say("链路：110100 持有全部（最后一个回执）", "chain: 110100 holds all (last receipt)"), c.city);
+  row(Say("链路：110000 持有全部", "chain: 110000 holds all"), c.province);
+  row(Say("链路：100000 持有全部（县 → 国家）", "chain: 100000 holds all (county → national)"), c.national);
+  std::cout << std::setprecision(2) << Say("  链路 / 单个节点 = ", "  chain / one node = ") << c.national / one.seconds
+            << Say("   （目标 ≤ 2，各跳流水线；PostgreSQL 逻辑复制链：3.2）\n",
+                   "   (target ≤ 2, the hops pipelined; a PostgreSQL logical-replication chain: 3.2)\n")
+            << std::setprecision(1) << Say("  CPU：单个节点 ", "  CPU used: one node ") << one.cpu << Say(" 秒（", " s (")
+            << one.cpu / one.seconds << Say(" 核忙）；链路的三个节点 ", " cores busy); the chain's three nodes ") << c.cpu
+            << Say(" 秒（", " s (") << c.cpu / c.national << Say(" 核忙）\n", " cores busy)\n");
 }
 
 int RunThroughput(const Options& o) {
   Progress progress("基准：吞吐", "bench propagate, throughput", 0, o.english);
   progress.Step("建立四个节点", "creating four nodes");
   auto created = CreateChain(o.dir / "chain");
-  if (!created) return Fail(created.error().message);
+  if (!created) return Fail(Why(created.error()));
   Topology& chain = *created;
   progress.Step("生成并签名县的批次", "making and signing the county's batches");
   const auto g0 = Clock::now();
   auto g = MakeBatches(chain.Node(kCounty).dir, o.events, o.batch);
-  if (!g) return Fail(g.error().message);
+  if (!g) return Fail(Why(g.error()));
   const double gen_s = Secs(Clock::now() - g0);
   progress.Step("单个节点应用", "one node applying them");
   auto one = RunOneNode(o, chain.Node(kCounty).dir, *g);
-  if (!one) return Fail(one.error().message);
+  if (!one) return Fail(Why(one.error()));
   progress.Step("经市、省传到国家", "through the city and province to 100000");
   auto times = RunChain(chain, *g, o.events);
-  if (!times) return Fail(times.error().message);
+  if (!times) return Fail(Why(times.error()));
   progress.Done();
   PrintThroughput(o, *g, gen_s, *one, *times);
   return 0;
@@ -685,15 +705,16 @@ int CmdBenchPropagate(const Args& args) {
   }
   const ScratchDir scratch(o->dir, o->keep_dir);
   const InterruptGuard interrupts;
-  std::cout << "xfctl bench propagate: nodes in " << o->dir.string() << "; load average at start "
-            << LoadAverage() << " on " << std::thread::hardware_concurrency() << " cores" << std::endl;
+  std::cout << Say("xfctl bench propagate：节点在 ", "xfctl bench propagate: nodes in ") << o->dir.string()
+            << Say("；开始时负载 ", "; load average at start ") << LoadAverage() << Say("，", " on ")
+            << std::thread::hardware_concurrency() << Say(" 核", " cores") << std::endl;
   int rc = 0;
   if (o->cases > 0) rc = RunLatency(*o);
   if (rc == 0 && o->events > 0) {
     if (o->cases > 0) std::cout << "\n";
     rc = RunThroughput(*o);
   }
-  std::cout << "load average at the end: " << LoadAverage() << "\n";
+  std::cout << Say("结束时负载：", "load average at the end: ") << LoadAverage() << "\n";
   return InterruptGuard::Interrupted() ? 130 : rc;
 }
 

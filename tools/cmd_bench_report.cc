@@ -489,7 +489,7 @@ int CmdBenchReport(const Args& args) {
   }
   auto book = codes::CodeBook::Load(codes::DefaultDataDir());
   if (!book) {
-    std::cerr << "xfctl bench: " << book.error().message << "\n";
+    std::cerr << "xfctl bench: " << Why(book.error()) << "\n";
     return 1;
   }
   const std::size_t available = RealOrigins(**book, 1u << 20).size();
@@ -511,7 +511,7 @@ int CmdBenchReport(const Args& args) {
   if (args.Has("node")) {
     auto c = FindNode(args);
     if (!c) {
-      std::cerr << "xfctl bench report: " << c.error().message << "\n";
+      std::cerr << "xfctl bench report: " << Why(c.error()) << "\n";
       return 2;
     }
     config = *c;
@@ -556,7 +556,7 @@ int CmdBenchReport(const Args& args) {
     // The real schema, every migration.
     auto store = node::Store::Open(file, clock);
     if (!store) {
-      std::cerr << "xfctl bench: " << store.error().message << "\n";
+      std::cerr << "xfctl bench: " << Why(store.error()) << "\n";
       return 1;
     }
   }
@@ -569,7 +569,7 @@ int CmdBenchReport(const Args& args) {
     // --reuse: time the database an earlier run left in --dir, as it is.
     auto db = sql::Db::OpenReadOnly(file);
     if (!db) {
-      std::cerr << "xfctl bench report: --reuse: " << db.error().message << "\n";
+      std::cerr << "xfctl bench report: --reuse: " << Why(db.error()) << "\n";
       return 1;
     }
     list.clear();
@@ -585,12 +585,12 @@ int CmdBenchReport(const Args& args) {
       std::cerr << "xfctl bench report: --reuse: no origins in " << file.string() << "\n";
       return 1;
     }
-    std::cout << "bench report: reusing " << file.string() << ": " << n_events << " events, "
-              << list.size() << " origins\n";
+    std::cout << Say("基准：合规报告：沿用 ", "bench report: reusing ") << file.string() << Say("：", ": ") << n_events
+              << Say(" 个事件，", " events, ") << list.size() << Say(" 个发起节点\n", " origins\n");
   } else {
     auto db = sql::Db::Open(file);
     if (!db) {
-      std::cerr << "xfctl bench: " << db.error().message << "\n";
+      std::cerr << "xfctl bench: " << Why(db.error()) << "\n";
       return 1;
     }
     (void)db->Exec("PRAGMA synchronous=OFF");
@@ -601,11 +601,11 @@ int CmdBenchReport(const Args& args) {
     if (s) s = gen.Run(events, &progress);
     if (s) s = txn.Commit();
     if (!s) {
-      std::cerr << "xfctl bench report: filling the database: " << s.error().message << "\n";
+      std::cerr << "xfctl bench report: filling the database: " << Why(s.error()) << "\n";
       return 1;
     }
     if (auto c = db->Exec("PRAGMA wal_checkpoint(TRUNCATE)"); !c) {
-      std::cerr << "xfctl bench report: " << c.error().message << "\n";
+      std::cerr << "xfctl bench report: " << Why(c.error()) << "\n";
       return 1;
     }
     n_events = gen.Events();
@@ -621,13 +621,13 @@ int CmdBenchReport(const Args& args) {
     const auto t = Steady::now();
     auto n = AddSummaries(file, **book, now, list, keys_dir);
     if (!n) {
-      std::cerr << "xfctl bench report: summaries: " << n.error().message << "\n";
+      std::cerr << "xfctl bench report: summaries: " << Why(n.error()) << "\n";
       return 1;
     }
-    std::cout << "bench report: " << n->count << " signed summaries (keys in " << keys_dir.string()
-              << ") in " << std::setprecision(1) << Since(t)
-              << " s; under-reporting rejections: " << n->under_reporting
-              << "; altered after signing: " << n->altered << "\n";
+    std::cout << Say("基准：合规报告：", "bench report: ") << n->count
+              << Say(" 份签名汇总（密钥在 ", " signed summaries (keys in ") << keys_dir.string() << Say("），用时 ", ") in ")
+              << std::setprecision(1) << Since(t) << Say(" 秒；少报退回的：", " s; under-reporting rejections: ")
+              << n->under_reporting << Say("；签名后被改动的：", "; altered after signing: ") << n->altered << "\n";
   }
   if (runs == 0) return 0;
   node::conformance::Options o;
@@ -653,15 +653,15 @@ int CmdBenchReport(const Args& args) {
     std::string scope;
     double best = 1e9, total = 0;
   };
-  std::vector<Variant> variants = {{"summary (no drill-down)", false, ""},
-                                   {"national page", true, ""},
-                                   {"province page " + province, true, province},
-                                   {"county page " + county, true, county}};
+  std::vector<Variant> variants = {{Say("汇总（不下钻）", "summary (no drill-down)"), false, ""},
+                                   {Say("全国页", "national page"), true, ""},
+                                   {Say("省级页 ", "province page ") + province, true, province},
+                                   {Say("县级页 ", "county page ") + county, true, county}};
   // The pages as the node serves them: with the holiday calendar it loaded
   // at start (the summary, as a node makes it, loads its own).
   auto calendar = codes::Calendar::FromBook(**book);
   if (!calendar) {
-    std::cerr << "xfctl bench report: " << calendar.error().message << "\n";
+    std::cerr << "xfctl bench report: " << Why(calendar.error()) << "\n";
     return 1;
   }
   progress.SetTotal(static_cast<std::uint64_t>(runs));
@@ -669,7 +669,7 @@ int CmdBenchReport(const Args& args) {
   for (int i = 0; i < runs; ++i) {
     progress.Step("计算报告 第 " + std::to_string(i + 1) + " 次", "computing the report, run " + std::to_string(i + 1));
     std::ostringstream line;
-    line << "  run " << i + 1 << ":";
+    line << Say("  第 ", "  run ") << i + 1 << Say(" 次：", ":");
     for (auto& v : variants) {
       auto opts = o;
       opts.tree = v.tree;
@@ -682,37 +682,38 @@ int CmdBenchReport(const Args& args) {
       const double secs = Since(t);
       const double cpu = CpuSeconds() - cpu0;
       if (!report) {
-        std::cerr << "\nxfctl bench report: " << report.error().message << "\n";
+        std::cerr << "\nxfctl bench report: " << Why(report.error()) << "\n";
         return 1;
       }
       v.best = std::min(v.best, secs);
       v.total += secs;
-      line << (&v == &variants.front() ? " " : "; ") << v.name << " " << std::setprecision(2) << secs << " s (cpu "
-           << cpu << " s";
+      line << (&v == &variants.front() ? " " : Say("；", "; ")) << v.name << " " << std::setprecision(2) << secs
+           << Say(" 秒（CPU ", " s (cpu ") << cpu << Say(" 秒", " s");
       if (&v == &variants.front()) {
         std::int64_t measured = 0, late = 0;
         for (const auto& t2 : report->origins) {
           measured += t2.lateness.events;
           late += t2.lateness.over_bound;
         }
-        line << "; " << report->origins.size() << " origins, " << measured << " events in the period, " << late
-             << " late";
+        line << Say("；", "; ") << report->origins.size() << Say(" 个发起节点，期间 ", " origins, ") << measured
+             << Say(" 个事件，迟报 ", " events in the period, ") << late << Say(" 个", " late");
       } else if (report->tree) {
-        line << "; " << report->tree->rows.size() << " rows, " << report->tree->origins_matched << " origins";
+        line << Say("；", "; ") << report->tree->rows.size() << Say(" 行，", " rows, ") << report->tree->origins_matched
+             << Say(" 个发起节点", " origins");
       }
-      line << ")";
+      line << Say("）", ")");
     }
     progress.Say(line.str(), stdout);
     progress.Set(static_cast<std::uint64_t>(i + 1));
   }
   progress.Done();
-  std::cout << "bench report: " << n_events << " events, " << list.size() << " origins, best of "
-            << runs << ":";
+  std::cout << Say("基准：合规报告：", "bench report: ") << n_events << Say(" 个事件，", " events, ") << list.size()
+            << Say(" 个发起节点，", " origins, best of ") << (EnglishWords() ? std::to_string(runs) + ":" : std::to_string(runs) + " 次中最好：");
   for (const auto& v : variants) {
-    std::cout << (&v == &variants.front() ? " " : "; ") << v.name << " " << std::setprecision(2)
-              << v.best << " s (mean " << v.total / runs << ")";
+    std::cout << (&v == &variants.front() ? " " : Say("；", "; ")) << v.name << " " << std::setprecision(2)
+              << v.best << Say(" 秒（平均 ", " s (mean ") << v.total / runs << Say("）", ")");
   }
-  std::cout << " (target < 10 s)\n";
+  std::cout << Say("（目标 < 10 秒）\n", " (target < 10 s)\n");
   return 0;
 }
 

@@ -215,7 +215,7 @@ Added AddOne(const ApiTarget& api, const std::filesystem::path& file, const std:
 int CaseDuplicates(const ApiTarget& api, const std::string& id, bool as_json) {
   auto r = CallApi(api, "GET", "/v1/cases/" + id + "/duplicates", "");
   if (!r) {
-    std::cerr << "xfctl: " << r.error().message << " (is the node running?)\n";
+    std::cerr << "xfctl: " << Why(r.error()) << (EnglishWords() ? " (is the node running?)\n" : "（节点是否在运行？）\n");
     return 3;
   }
   if (r->status != 200) {
@@ -228,9 +228,11 @@ int CaseDuplicates(const ApiTarget& api, const std::string& id, bool as_json) {
   }
   const auto v = json::parse(r->body).as_object();
   const auto& list = v.at("candidates").as_array();
-  std::cout << "duplicates of " << id << " among the cases node " << Str(v, "node") << " holds: ";
+  const bool en = EnglishWords();
+  std::cout << (en ? "duplicates of " + id + " among the cases node " + Str(v, "node") + " holds: "
+                   : "节点 " + Str(v, "node") + " 所持信访件中与 " + id + " 可能相同的：");
   if (list.empty()) {
-    std::cout << "none\n";
+    std::cout << (en ? "none\n" : "无\n");
     return 0;
   }
   std::cout << list.size() << "\n";
@@ -240,7 +242,9 @@ int CaseDuplicates(const ApiTarget& api, const std::string& id, bool as_json) {
     for (const auto& x : o.at("reasons").as_array()) reasons += (reasons.empty() ? "" : "；") + std::string(x.as_string());
     char score[16];
     std::snprintf(score, sizeof score, "%.2f", o.at("score").to_number<double>());
-    std::cout << "  " << Str(o, "decision") << (Str(o, "decision") == "possible" ? "   " : "  ") << score << "  "
+    const std::string decision = Str(o, "decision");
+    std::cout << "  " << (en ? decision : decision == "duplicate" ? "重复（duplicate）" : decision == "possible" ? "疑似（possible）" : decision)
+              << (decision == "possible" ? "   " : "  ") << score << "  "
               << Str(o, "case_id") << "  " << Str(o, "node") << "  " << Str(o, "received_date") << "\n    " << reasons
               << "\n";
   }
@@ -288,18 +292,18 @@ void PrintTimelines(const ApiTarget& api, const json::object& body, const std::s
 int CaseXml(const Args& args) {
   const auto& pos = args.Positional();
   if (pos.size() != 1) {
-    std::cerr << "usage: xfctl case xml FILE.json\n";
+    std::cerr << UsageWord() << "xfctl case xml FILE.json\n";
     return 2;
   }
   auto text = ReadFile(pos[0], 16 << 20);
   if (!text) {
-    std::cerr << "xfctl: " << text.error().message << "\n";
+    std::cerr << "xfctl: " << Why(text.error()) << "\n";
     return 1;
   }
   schema::Violations v;
   auto c = schema::CaseFromJson(*text, v);
   if (!c) {
-    std::cerr << "xfctl case xml: " << pos[0] << ": " << c.error().message << "\n";
+    std::cerr << "xfctl case xml: " << pos[0] << ": " << Why(c.error()) << "\n";
     return 1;
   }
   for (const auto& x : v) std::cerr << "  " << x.rule << " " << x.field << ": " << x.message << "\n";
@@ -312,12 +316,12 @@ int CmdCase(const std::string& sub, const Args& args) {
   const bool en = English(args);
   auto config = FindNode(args);
   if (!config) {
-    std::cerr << "xfctl: " << config.error().message << "\n";
+    std::cerr << "xfctl: " << Why(config.error(), "无法读取节点配置", "node configuration") << "\n";
     return 2;
   }
   auto api = ApiOf(*config);
   if (!api) {
-    std::cerr << "xfctl: " << api.error().message << "\n";
+    std::cerr << "xfctl: " << Why(api.error()) << "\n";
     return 2;
   }
   const auto& pos = args.Positional();
@@ -375,7 +379,7 @@ int CmdCase(const std::string& sub, const Args& args) {
     return 0;
   }
   if (sub == "duplicates") return CaseDuplicates(*api, pos.at(0), args.Has("json"));
-  std::cerr << "xfctl case: unknown subcommand '" << sub << "'\n";
+  std::cerr << (EnglishWords() ? "xfctl case: unknown subcommand '" : "xfctl case：未知子命令 '") << sub << "'\n";
   return 2;
 }
 

@@ -166,7 +166,7 @@ int CaseList(const node::NodeConfig& config, const ApiTarget& api, const Args& a
     auto r = CallApi(api, "GET", path, "", "application/json", headers);
     if (!r) {
       std::cerr << "xfctl: " << (en ? "node " : "节点 ") << config.node_id << (en ? " is not answering at " : " 无应答：")
-                << api.url << ": " << r.error().message << "\n";
+                << api.url << ": " << Why(r.error()) << "\n";
       return 3;
     }
     if (r->status != 200) {
@@ -551,7 +551,7 @@ int CaseShow(const node::NodeConfig& config, const ApiTarget& api, const std::st
   auto r = CallApi(api, "GET", "/v1/cases/" + case_id, "");
   if (!r) {
     std::cerr << "xfctl: " << (en ? "node " : "节点 ") << config.node_id << (en ? " is not answering at " : " 无应答：")
-              << api.url << ": " << r.error().message << "\n";
+              << api.url << ": " << Why(r.error()) << "\n";
     return 3;
   }
   if (r->status == 404) {

@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "codes/codebook.h"
+#include "tools/cli.h"
 #include "tools/xfctl.h"
 
 namespace xf::tools {
 namespace {
 
 void CodesUsage() {
-  std::cerr << "usage: xfctl codes show CODE [--table ID] [--on YYYY-MM-DD] [--codes-dir DIR | "
+  std::cerr << UsageWord() << "xfctl codes show CODE [--table ID] [--on YYYY-MM-DD] [--codes-dir DIR | "
                "--node DIR | "
                "--config FILE]\n"
                "       xfctl codes tables [--codes-dir DIR | --node DIR | --config FILE]\n";
@@ -45,19 +46,22 @@ Date LastDay(const codes::CodeEntry& e) { return e.valid_to->AddDays(-1); }
 
 // "from 1983 to 2021", "in the first list (to 2010)", "from 2011, in use", or
 // with days for a table of day precision.
+// In Chinese: "1983 年至 2021 年", "首份名单起至 2010 年", "2011 年起，现行有效".
 std::string Span(const codes::CodeEntry& e, bool years) {
+  const bool en = EnglishWords();
   const bool from_start = e.valid_from == Date{1949, 10, 1};
-  if (from_start && !e.valid_to) return "undated";
+  if (from_start && !e.valid_to) return en ? "undated" : "无起止日期";
+  auto day = [&](Date d) { return years ? std::to_string(d.year) + (en ? "" : " 年") : d.ToString(); };
   std::string out;
   if (from_start) {
-    out = years ? "since the first list" : "since 1949-10-01";
+    out = en ? (years ? "since the first list" : "since 1949-10-01") : (years ? "首份名单起" : "1949-10-01 起");
   } else {
-    out = "from " + (years ? std::to_string(e.valid_from.year) : e.valid_from.ToString());
+    out = en ? "from " + day(e.valid_from) : day(e.valid_from);
   }
   if (e.valid_to) {
-    out += " to " + (years ? std::to_string(LastDay(e).year) : LastDay(e).ToString());
+    out += (en ? " to " : "至 ") + day(LastDay(e));
   } else {
-    out += ", in force";
+    out += en ? ", in force" : (from_start ? "，现行有效" : "起，现行有效");
   }
   return out;
 }
@@ -94,47 +98,51 @@ std::string ParentPath(const codes::CodeBook& book, std::string_view table,
 void PrintPeriods(const codes::CodeBook& book, std::string_view table, const std::string& code,
                   std::optional<Date> on) {
   const codes::TableInfo* info = book.Table(table);
+  const bool en = EnglishWords();
   const bool years = info->year_precision;
   const auto periods = book.Periods(table, code);
-  std::cout << code << " " << periods.back().label << " — " << info->id << " (" << info->title
-            << "; " << info->standard << ", " << info->version << ")\n";
+  std::cout << code << " " << periods.back().label << " — " << info->id << (en ? " (" : "（") << info->title
+            << (en ? "; " : "；") << info->standard << ", " << info->version << (en ? ")\n" : "）\n");
+  const char* comma = en ? ", " : "，";
   const bool divisions = table == codes::table::kDivision;
   for (const codes::CodeEntry& e : periods) {
     const Date when = e.valid_to ? LastDay(e) : e.valid_from;
-    std::cout << "  " << Span(e, years) << ": " << e.label;
+    std::cout << "  " << Span(e, years) << (en ? ": " : "：") << e.label;
     if (divisions && !codes::DivisionLevel(code).empty())
-      std::cout << ", " << codes::DivisionLevel(code);
+      std::cout << comma << codes::DivisionLevel(code);
     if (const std::string path = ParentPath(book, table, e, when); !path.empty())
-      std::cout << ", " << path;
+      std::cout << comma << path;
     std::cout << "\n";
-    if (!e.note.empty()) std::cout << "    note: " << e.note << "\n";
+    if (!e.note.empty()) std::cout << (en ? "    note: " : "    注：") << e.note << "\n";
     std::vector<std::string> final_successors, parts;
     for (const codes::Successor& s : e.successors) {
       if (s.year) {
-        parts.push_back(Named(book, table, s.code, Date{*s.year, 12, 31}) + " in " +
-                        std::to_string(*s.year));
+        parts.push_back(Named(book, table, s.code, Date{*s.year, 12, 31}) + (en ? " in " : "（") +
+                        std::to_string(*s.year) + (en ? "" : " 年）"));
       } else {
         final_successors.push_back(Named(book, table, s.code, e.valid_to.value_or(e.valid_from)));
       }
     }
     if (e.valid_to) {
-      std::cout << "    "
-                << (e.end == codes::EndKind::kChanged     ? "changed"
-                    : e.end == codes::EndKind::kAbolished ? "abolished"
-                                                          : "retired")
-                << " "
-                << (years ? "in " + std::to_string(LastDay(e).year)
-                          : "after " + LastDay(e).ToString());
+      const char* how = e.end == codes::EndKind::kChanged     ? (en ? "changed" : "变更")
+                        : e.end == codes::EndKind::kAbolished ? (en ? "abolished" : "撤销")
+                                                              : (en ? "retired" : "停用");
+      if (en) {
+        std::cout << "    " << how << " "
+                  << (years ? "in " + std::to_string(LastDay(e).year) : "after " + LastDay(e).ToString());
+      } else {
+        std::cout << "    " << (years ? std::to_string(LastDay(e).year) + " 年" : LastDay(e).ToString() + " 之后") << how;
+      }
       if (!final_successors.empty()) {
-        std::cout << "; taken over by ";
+        std::cout << (en ? "; taken over by " : "；承继者：");
         for (std::size_t i = 0; i < final_successors.size(); ++i)
-          std::cout << (i ? ", " : "") << final_successors[i];
+          std::cout << (i ? comma : "") << final_successors[i];
       }
       std::cout << "\n";
     }
     if (!parts.empty()) {
-      std::cout << "    part of its area went to ";
-      for (std::size_t i = 0; i < parts.size(); ++i) std::cout << (i ? ", " : "") << parts[i];
+      std::cout << (en ? "    part of its area went to " : "    部分区域划归：");
+      for (std::size_t i = 0; i < parts.size(); ++i) std::cout << (i ? comma : "") << parts[i];
       std::cout << "\n";
     }
   }
@@ -144,32 +152,33 @@ void PrintPeriods(const codes::CodeBook& book, std::string_view table, const std
     if (e->code == code) continue;
     for (const codes::Successor& s : e->successors) {
       if (s.code != code) continue;
-      std::string what = e->code + " " + e->label + " (";
+      std::string what = e->code + " " + e->label + (en ? " (" : "（");
       if (s.year) {
-        what += "part, " + std::to_string(*s.year);
+        what += (en ? "part, " : "部分，") + std::to_string(*s.year);
       } else if (e->valid_to) {
         what += years ? std::to_string(LastDay(*e).year) : e->valid_to->ToString();
       }
-      from.insert(what + ")");
+      from.insert(what + (en ? ")" : "）"));
     }
   }
   if (!from.empty()) {
-    std::cout << "  took over from: ";
+    std::cout << (en ? "  took over from: " : "  承继自：");
     bool first = true;
     for (const std::string& f : from) {
-      std::cout << (first ? "" : ", ") << f;
+      std::cout << (first ? "" : comma) << f;
       first = false;
     }
     std::cout << "\n";
   }
   if (on && table != codes::table::kStatDivision) {
     const codes::CodeCheck check = book.Check(table, code, *on);
-    std::cout << "  on " << on->ToString() << ": ";
+    std::cout << (en ? "  on " : "  在 ") << on->ToString() << (en ? ": " : "：");
     if (check == codes::CodeCheck::kValid) {
-      std::cout << "valid (" << book.Find(table, code, *on)->label << ")\n";
+      std::cout << (en ? "valid (" : "有效（") << book.Find(table, code, *on)->label << (en ? ")\n" : "）\n");
     } else {
-      std::cout << "not valid [" << codes::CodeCheckName(check)
-                << "]: " << book.WhyNotValid(table, code, *on) << "\n";
+      // The R2 reason comes from codes/ in English, as receipts carry it.
+      std::cout << (en ? "not valid [" : "无效 [") << codes::CodeCheckName(check) << (en ? "]: " : "]：")
+                << book.WhyNotValid(table, code, *on) << "\n";
     }
   }
 }
@@ -184,14 +193,16 @@ int Show(const Args& args, const codes::CodeBook& book) {
   if (auto text = args.Get("on")) {
     on = Date::Parse(*text);
     if (!on) {
-      std::cerr << "xfctl codes: --on wants YYYY-MM-DD, not '" << *text << "'\n";
+      std::cerr << (EnglishWords() ? "xfctl codes: --on wants YYYY-MM-DD, not '" : "xfctl codes：--on 应为 YYYY-MM-DD，而不是 '")
+                << *text << "'\n";
       return 2;
     }
   }
   std::vector<std::string> tables;
   if (auto t = args.Get("table")) {
     if (book.Table(*t) == nullptr) {
-      std::cerr << "xfctl codes: no table '" << *t << "' (xfctl codes tables)\n";
+      std::cerr << (EnglishWords() ? "xfctl codes: no table '" : "xfctl codes：没有代码表 '") << *t
+                << (EnglishWords() ? "' (xfctl codes tables)\n" : "'（见 xfctl codes tables）\n");
       return 2;
     }
     tables.push_back(*t);
@@ -208,35 +219,50 @@ int Show(const Args& args, const codes::CodeBook& book) {
     PrintPeriods(book, t, code, on);
   }
   if (!found) {
-    std::cerr << "xfctl codes: " << code << " is not a code of ";
-    for (std::size_t i = 0; i < tables.size(); ++i) std::cerr << (i ? " or " : "") << tables[i];
+    const bool en = EnglishWords();
+    std::cerr << (en ? "xfctl codes: " : "xfctl codes：") << code << (en ? " is not a code of " : " 不是以下代码表中的代码：");
+    for (std::size_t i = 0; i < tables.size(); ++i) std::cerr << (i ? (en ? " or " : " 或 ") : "") << tables[i];
     std::cerr << "\n";
     return 1;
   }
   if (tables.size() > 1 && book.Periods(codes::table::kDivision, code).empty()) {
-    std::cout << "  " << code
-              << " is not a GB/T 2260 division (the ministry's list does not hold it): "
-              << "a case cannot name it as a place; it is a node id only by its form\n";
+    if (EnglishWords()) {
+      std::cout << "  " << code
+                << " is not a GB/T 2260 division (the ministry's list does not hold it): "
+                << "a case cannot name it as a place; it is a node id only by its form\n";
+    } else {
+      std::cout << "  " << code << " 不是 GB/T 2260 行政区划代码（民政部的名单中没有）："
+                << "信访件不能以它为问题属地；它只在形式上可作节点编号\n";
+    }
   }
   return 0;
 }
 
 int Tables(const codes::CodeBook& book, const std::filesystem::path& dir) {
-  std::cout << "code tables " << book.Version() << " in " << dir.string() << "\n";
+  const bool en = EnglishWords();
+  if (en) {
+    std::cout << "code tables " << book.Version() << " in " << dir.string() << "\n";
+  } else {
+    std::cout << "代码表 " << book.Version() << "，位于 " << dir.string() << "\n";
+  }
   for (const codes::TableInfo* t : book.Tables()) {
     std::cout << "\n"
               << t->id << "  " << t->title << "\n"
-              << "  " << t->standard << ", version " << t->version
-              << (t->official ? ", official" : ", xfnode's own") << "\n"
-              << "  " << Thousands(book.Size(t->id)) << " rows";
+              << "  " << t->standard << (en ? ", version " : "，版本 ") << t->version
+              << (t->official ? (en ? ", official" : "，官方") : (en ? ", xfnode's own" : "，xfnode 自定义")) << "\n"
+              << "  " << Thousands(book.Size(t->id)) << (en ? " rows" : " 行");
     if (book.CodeCount(t->id) != book.Size(t->id))
-      std::cout << " (periods) of " << Thousands(book.CodeCount(t->id)) << " codes";
-    if (t->through != 0) std::cout << ", lists through " << t->through;
-    std::cout << "; " << t->file.filename().string() << "\n";
+      std::cout << (en ? " (periods) of " : "（时段），共 ") << Thousands(book.CodeCount(t->id)) << (en ? " codes" : " 个代码");
+    if (t->through != 0) std::cout << (en ? ", lists through " : "，名单至 ") << t->through << (en ? "" : " 年");
+    std::cout << (en ? "; " : "；") << t->file.filename().string() << "\n";
     for (const codes::ListInfo& l : t->lists) {
-      std::cout << "  + the " << l.year << " list: " << l.file.filename().string() << ", "
-                << Thousands(l.rows) << " codes" << (l.title.empty() ? "" : " (" + l.title + ")")
-                << "\n";
+      if (en) {
+        std::cout << "  + the " << l.year << " list: " << l.file.filename().string() << ", "
+                  << Thousands(l.rows) << " codes" << (l.title.empty() ? "" : " (" + l.title + ")") << "\n";
+      } else {
+        std::cout << "  + " << l.year << " 年名单：" << l.file.filename().string() << "，" << Thousands(l.rows) << " 个代码"
+                  << (l.title.empty() ? "" : "（" + l.title + "）") << "\n";
+      }
     }
   }
   return 0;
@@ -263,12 +289,12 @@ int CmdCodes(const std::string& sub, const Args& args) {
   }
   auto dir = CodesDir(args);
   if (!dir) {
-    std::cerr << "xfctl: " << dir.error().message << "\n";
+    std::cerr << "xfctl: " << Why(dir.error()) << "\n";
     return 2;
   }
   auto book = codes::CodeBook::Load(*dir);
   if (!book) {
-    std::cerr << "xfctl: code tables: " << book.error().message << "\n";
+    std::cerr << "xfctl: " << Why(book.error(), "无法读取代码表", "code tables") << "\n";
     return 1;
   }
   return sub == "show" ? Show(args, **book) : Tables(**book, *dir);

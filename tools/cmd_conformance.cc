@@ -27,7 +27,7 @@ int CmdConformance(const Args& args) {
   }
   auto config = FindNode(args);
   if (!config) {
-    std::cerr << "xfctl: " << config.error().message << "\n";
+    std::cerr << "xfctl: " << Why(config.error(), "无法读取节点配置", "node configuration") << "\n";
     return 2;
   }
   // Bounds, children and the default period from the node's configuration.
@@ -37,7 +37,8 @@ int CmdConformance(const Args& args) {
     if (auto text = args.Get(key)) {
       const auto d = Date::Parse(*text);
       if (!d) {
-        std::cerr << "xfctl conformance: --" << key << " wants YYYY-MM-DD, not '" << *text << "'\n";
+        std::cerr << "xfctl conformance: --" << key << (EnglishWords() ? " wants YYYY-MM-DD, not '" : " 应为 YYYY-MM-DD，而不是 '")
+                  << *text << "'\n";
         return 2;
       }
       (std::string(key) == "since" ? o.since : o.until) = Instant::FromDate(*d);
@@ -52,21 +53,25 @@ int CmdConformance(const Args& args) {
     char* end = nullptr;
     const long n = std::strtol(page->c_str(), &end, 10);
     if (page->empty() || *end != '\0' || n < 1) {
-      std::cerr << "xfctl conformance: --page wants a page number from 1, not '" << *page << "'\n";
+      std::cerr << (EnglishWords() ? "xfctl conformance: --page wants a page number from 1, not '"
+                                   : "xfctl conformance：--page 应为从 1 起的页码，而不是 '")
+                << *page << "'\n";
       return 2;
     }
     o.page = static_cast<std::size_t>(n);
   }
   const std::string sort = args.Get("sort", "score");
   if (sort != "score" && sort != "id") {
-    std::cerr << "xfctl conformance: --sort is score (worst first) or id\n";
+    std::cerr << (EnglishWords() ? "xfctl conformance: --sort is score (worst first) or id\n"
+                                 : "xfctl conformance：--sort 只能是 score（最差在前）或 id\n");
     return 2;
   }
   o.sort = sort == "id" ? node::conformance::SortBy::kId : node::conformance::SortBy::kScore;
   o.verify = node::summary::KeyFileVerifier(*config);
   const std::string format = args.Get("format", "text");
   if (format != "text" && format != "json" && format != "html") {
-    std::cerr << "xfctl conformance: --format is text, json or html\n";
+    std::cerr << (EnglishWords() ? "xfctl conformance: --format is text, json or html\n"
+                                 : "xfctl conformance：--format 只能是 text、json 或 html\n");
     return 2;
   }
   // Steps on stderr (a bar on a terminal): the report itself goes to stdout or --out.
@@ -75,14 +80,14 @@ int CmdConformance(const Args& args) {
   auto book = codes::CodeBook::Load(config->codes_dir.empty() ? codes::DefaultDataDir() : config->codes_dir);
   if (!book) {
     progress.Abandon();
-    std::cerr << "xfctl: code tables: " << book.error().message << "\n";
+    std::cerr << "xfctl: " << Why(book.error(), "无法读取代码表", "code tables") << "\n";
     return 1;
   }
   progress.Step("计算", "computing");
   auto report = node::conformance::ComputeFromFile(config->data_dir / "xfnode.db", **book, o);
   if (!report) {
     progress.Abandon();
-    std::cerr << "xfctl: " << report.error().message << "\n";
+    std::cerr << "xfctl: " << Why(report.error()) << "\n";
     return 1;
   }
   progress.Step("生成 " + format, "rendering " + format);
@@ -92,7 +97,7 @@ int CmdConformance(const Args& args) {
   if (auto file = args.Get("out")) {
     if (auto s = WriteFile(*file, out); !s) {
       progress.Abandon();
-      std::cerr << "xfctl: " << s.error().message << "\n";
+      std::cerr << "xfctl: " << Why(s.error()) << "\n";
       return 1;
     }
     progress.Done(*file);

@@ -28,7 +28,7 @@ int CmdConformanceBatch(const Args& args) {
   const auto key_file = args.Get("key");
   const std::string format = args.Get("format", "text");
   if (file.empty() || sig_file.has_value() != key_file.has_value() || (format != "text" && format != "json")) {
-    std::cerr << "usage: xfctl conformance --batch FILE [--signature FILE --key ORIGIN.pub] [--node DIR | --config "
+    std::cerr << UsageWord() << "xfctl conformance --batch FILE [--signature FILE --key ORIGIN.pub] [--node DIR | --config "
                  "FILE] [--format text|json] [--out FILE]\n";
     return 2;
   }
@@ -38,7 +38,7 @@ int CmdConformanceBatch(const Args& args) {
   if (args.Has("node") || args.Has("config")) {
     auto config = FindNode(args);
     if (!config) {
-      std::cerr << "xfctl: " << config.error().message << "\n";
+      std::cerr << "xfctl: " << Why(config.error(), "无法读取节点配置", "node configuration") << "\n";
       return 2;
     }
     options.timeliness_hours = config->timeliness_bound_hours;
@@ -48,13 +48,13 @@ int CmdConformanceBatch(const Args& args) {
   }
   auto book = codes::CodeBook::Load(codes_dir);
   if (!book) {
-    std::cerr << "xfctl: code tables: " << book.error().message << "\n";
+    std::cerr << "xfctl: " << Why(book.error(), "无法读取代码表", "code tables") << "\n";
     return 1;
   }
   const exchange::BatchLimits limits;
   auto bytes = ReadFile(file, limits.max_compressed);
   if (!bytes) {
-    std::cerr << "xfctl: " << bytes.error().message << "\n";
+    std::cerr << "xfctl: " << Why(bytes.error()) << "\n";
     return 1;
   }
   std::optional<std::string> signature;
@@ -62,12 +62,12 @@ int CmdConformanceBatch(const Args& args) {
   if (sig_file) {
     auto sig = ReadFile(*sig_file, 4096);
     if (!sig) {
-      std::cerr << "xfctl: " << sig.error().message << "\n";
+      std::cerr << "xfctl: " << Why(sig.error()) << "\n";
       return 1;
     }
     auto pub = exchange::PublicKey::LoadPem(*key_file);
     if (!pub) {
-      std::cerr << "xfctl: " << *key_file << ": " << pub.error().message << "\n";
+      std::cerr << "xfctl: " << *key_file << ": " << Why(pub.error()) << "\n";
       return 1;
     }
     signature = std::move(sig).value();
@@ -75,14 +75,14 @@ int CmdConformanceBatch(const Args& args) {
   }
   auto check = node::conformance::CheckBatch(*bytes, **book, options, signature, key ? &*key : nullptr);
   if (!check) {
-    std::cerr << "xfctl conformance: " << file << ": " << check.error().message << "\n";
+    std::cerr << "xfctl conformance: " << file << ": " << Why(check.error()) << "\n";
     return 1;
   }
   const std::string out = format == "json" ? node::conformance::BatchCheckToJson(*check) + "\n"
                                            : node::conformance::BatchCheckToText(*check, English(args));
   if (auto path = args.Get("out")) {
     if (auto s = WriteFile(*path, out); !s) {
-      std::cerr << "xfctl: " << s.error().message << "\n";
+      std::cerr << "xfctl: " << Why(s.error()) << "\n";
       return 1;
     }
   } else {

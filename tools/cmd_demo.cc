@@ -119,26 +119,26 @@ Result<json::object> ReadCase(const fs::path& file) {
 }
 
 // The links of a node from /v1/status: batches delivered and queued, the last error, gaps.
-std::string LinkReport(const TopologyNode& n) {
+std::string LinkReport(const TopologyNode& n, bool en) {
   auto r = CallApi(n.api, "GET", "/v1/status", "");
-  if (!r || r->status != 200) return "status not readable";
+  if (!r || r->status != 200) return en ? "status not readable" : "无法读取状态";
   boost::system::error_code ec;
   const auto v = json::parse(r->body, ec);
-  if (ec) return "status not readable";
+  if (ec) return en ? "status not readable" : "无法读取状态";
   std::string out;
   const auto* ex = v.as_object().if_contains("exchange");
-  if (ex == nullptr || !ex->is_object()) return "no exchange";
+  if (ex == nullptr || !ex->is_object()) return en ? "no exchange" : "未启用交换";
   for (const auto& l : ex->as_object().at("links").as_array()) {
     const auto& o = l.as_object();
-    out += std::string(out.empty() ? "" : ";  ") + "→ " + std::string(o.at("link").as_string()) +
-           ": " + json::serialize(o.at("delivered")) + " delivered, " +
-           json::serialize(o.at("pending")) + " queued";
+    out += std::string(out.empty() ? "" : (en ? ";  " : "；  ")) + "→ " + std::string(o.at("link").as_string()) +
+           (en ? ": " : "：") + json::serialize(o.at("delivered")) + (en ? " delivered, " : " 已送达，") +
+           json::serialize(o.at("pending")) + (en ? " queued" : " 待发");
     if (const auto& e = o.at("last_error"); e.is_string() && !e.as_string().empty()) {
-      out += " (" + Cut(std::string(e.as_string()), 120) + ")";
+      out += (en ? " (" : "（") + Cut(std::string(e.as_string()), 120) + (en ? ")" : "）");
     }
   }
-  for (const auto& g : ex->as_object().at("gaps").as_array()) out += "; gap " + json::serialize(g);
-  return out.empty() ? "nothing sent" : out;
+  for (const auto& g : ex->as_object().at("gaps").as_array()) out += (en ? "; gap " : "；缺口 ") + json::serialize(g);
+  return out.empty() ? (en ? "nothing sent" : "未发送") : out;
 }
 
 // ---- the steps --------------------------------------------------------------
@@ -304,8 +304,9 @@ std::vector<std::string> FindProblems(const Topology& t, std::vector<Tracked>& t
         extra += " " + n.Id();
       }
     }
-    if (!missing.empty()) problems.push_back(k.case_id + " has not reached" + missing);
-    if (!extra.empty()) problems.push_back(k.case_id + " is where it does not belong:" + extra);
+    const bool en = EnglishWords();
+    if (!missing.empty()) problems.push_back(k.case_id + (en ? " has not reached" : " 未到达：") + missing);
+    if (!extra.empty()) problems.push_back(k.case_id + (en ? " is where it does not belong:" : " 到了不该到的节点：") + extra);
   }
   return problems;
 }
@@ -342,16 +343,17 @@ void PrintOutcome(Topology& t, const std::vector<std::string>& problems, std::si
     return;
   }
   std::cout << "\n";
-  for (const auto& p : problems) std::cerr << "PROBLEM: " << p << "\n";
+  for (const auto& p : problems) std::cerr << (en ? "PROBLEM: " : "问题（PROBLEM）：") << p << "\n";
   for (auto& n : t.Nodes()) {
-    std::cerr << "  " << n.Id() << (n.Running() ? "" : " (exited)") << ": log " << n.LogFile().string() << "\n";
+    std::cerr << "  " << n.Id() << (n.Running() ? "" : (en ? " (exited)" : "（已退出）")) << (en ? ": log " : "：日志 ")
+              << n.LogFile().string() << "\n";
   }
 }
 
 void PrintLinksAndStatusPages(const Topology& t, bool en) {
   std::cout << (en ? "\n== batches exchanged (GET /v1/status: per link, queued and delivered)\n"
                    : "\n== 已交换的批次（GET /v1/status：每条链路的待发和已送达）\n");
-  for (const auto& n : t.Nodes()) std::cout << "  " << n.Id() << "  " << LinkReport(n) << "\n";
+  for (const auto& n : t.Nodes()) std::cout << "  " << n.Id() << "  " << LinkReport(n, en) << "\n";
   std::cout << (en ? "\n== status pages (GET /; the API needs the bearer token in the file named)\n"
                    : "\n== 状态页（GET /；接口需要所列文件中的令牌）\n");
   for (const auto& n : t.Nodes()) {
@@ -368,7 +370,7 @@ void LeaveRunningOrStop(Topology& t, bool keep, bool en) {
               << t.Dir().string() << (en ? ")\n" : "）\n");
     return;
   }
-  if (auto s = t.WriteStopScript(); !s) std::cerr << "xfctl demo: " << s.error().message << "\n";
+  if (auto s = t.WriteStopScript(); !s) std::cerr << "xfctl demo: " << Why(s.error()) << "\n";
   std::cout << (en ? "left running (pids" : "继续运行（pid");
   for (const auto& n : t.Nodes()) std::cout << " " << n.proc->Pid();
   std::cout << (en ? "); exchange endpoints:" : "）；交换接口：");
@@ -410,7 +412,7 @@ void PrintWhereToLook(const Topology& t, bool keep, bool en) {
       std::cout << "  conformance report " << file->string() << "  (HTML; xfctl conformance --node "
                 << national.dir.string() << " --format html)\n";
     } else {
-      std::cout << "  conformance report could not be written: " << file.error().message << "\n";
+      std::cout << "  conformance report could not be written: " << Why(file.error()) << "\n";
     }
     return;
   }
@@ -421,7 +423,7 @@ void PrintWhereToLook(const Topology& t, bool keep, bool en) {
     std::cout << "  规范性报告 " << file->string() << "  （HTML；xfctl conformance --node " << national.dir.string()
               << " --format html）\n";
   } else {
-    std::cout << "  规范性报告未能写出：" << file.error().message << "\n";
+    std::cout << "  规范性报告未能写出：" << Why(file.error()) << "\n";
   }
 }
 
@@ -429,16 +431,16 @@ void PrintWhereToLook(const Topology& t, bool keep, bool en) {
 
 int CmdDemo(const Args& args) {
   if (auto u = args.Unknown({"dir", "keep"}); !u.empty() || !args.Positional().empty()) {
-    std::cerr << "xfctl demo: " << (u.empty() ? "unexpected " + args.Positional().front() : u)
-              << "\nusage: xfctl demo [--dir DIR] [--keep]\n";
+    std::cerr << "xfctl demo: " << (u.empty() ? (EnglishWords() ? "unexpected " : "多余的参数 ") + args.Positional().front() : u)
+              << "\n" << UsageWord() << "xfctl demo [--dir DIR] [--keep]\n";
     return 2;
   }
   const bool keep = args.Has("keep");
   const bool en = English(args);
   auto dir = DemoDir(args);
-  if (!dir) return Fail(dir.error().message);
+  if (!dir) return Fail(Why(dir.error()));
   auto topology = Topology::Plan(*dir, DemoNodes(), {.exchange_interval_seconds = kIntervalSeconds});
-  if (!topology) return Fail(topology.error().message);
+  if (!topology) return Fail(Why(topology.error()));
   Topology& t = *topology;
 
   if (en) {
@@ -450,34 +452,34 @@ int CmdDemo(const Args& args) {
     std::cout << "xfctl demo：五个 xfnode 进程在 127.0.0.1 上通过双向 TLS 交换签名批次\n\n"
               << "== 1. 在 " << dir->string() << " 初始化节点（xfctl init，每 " << kIntervalSeconds << " 秒交换一次）\n";
   }
-  if (auto s = t.Init(); !s) return Fail(s.error().message);
+  if (auto s = t.Init(); !s) return Fail(Why(s.error()));
   PrintInitialised(t);
 
   std::cout << (en ? "== 2. wiring each parent and child (xfctl peer add, both sides) and sharing signing keys "
                      "(xfctl keys add)\n"
                    : "== 2. 连接每对上下级（双方各执行 xfctl peer add）并分发签名公钥（xfctl keys add）\n");
-  if (auto s = t.Wire(); !s) return Fail(s.error().message);
-  if (auto s = t.ShareKeys(); !s) return Fail(s.error().message);
+  if (auto s = t.Wire(); !s) return Fail(Why(s.error()));
+  if (auto s = t.ShareKeys(); !s) return Fail(Why(s.error()));
   PrintWired(t, en);
 
   // Stop the nodes on Ctrl-C too: they run in their own process groups.
   const InterruptGuard interrupts;
   std::cout << (en ? "== 3. starting the nodes\n" : "== 3. 启动节点\n");
-  if (auto s = t.StartAll(); !s) return Fail(s.error().message);
+  if (auto s = t.StartAll(); !s) return Fail(Why(s.error()));
   PrintStarted(t);
 
   const auto samples = SamplesDir();
   auto files = SampleFiles(samples);
-  if (!files) return Fail(files.error().message);
+  if (!files) return Fail(Why(files.error()));
   if (en) {
     std::cout << "== 4. registering " << files->size() << " sample cases (POST /v1/cases), half at each county\n";
   } else {
     std::cout << "== 4. 登记 " << files->size() << " 件样例信访件（POST /v1/cases），两县各一半\n";
   }
   auto tracked = RegisterSamples(t, *files, samples, en);
-  if (!tracked) return Fail(tracked.error().message);
+  if (!tracked) return Fail(Why(tracked.error()));
   auto assigned = AssignDown(t, files->back(), samples, en);
-  if (!assigned) return Fail(assigned.error().message);
+  if (!assigned) return Fail(Why(assigned.error()));
   tracked->push_back(std::move(assigned).value());
 
   const std::size_t want = CopiesWanted(*tracked);
@@ -492,7 +494,8 @@ int CmdDemo(const Args& args) {
   const auto waited = Seconds(std::chrono::steady_clock::now() - start);
   if (InterruptGuard::Interrupted()) {
     t.StopAll();
-    std::cerr << "xfctl demo: interrupted; the nodes are stopped (data in " << dir->string() << ")\n";
+    std::cerr << (en ? "xfctl demo: interrupted; the nodes are stopped (data in " : "xfctl demo：已中断，节点已停止（数据在 ")
+              << dir->string() << (en ? ")\n" : "）\n");
     return 130;
   }
   const auto problems = FindProblems(t, *tracked);
@@ -501,8 +504,13 @@ int CmdDemo(const Args& args) {
   PrintLinksAndStatusPages(t, en);
   LeaveRunningOrStop(t, keep, en);
   if (!problems.empty()) {
-    std::cerr << "xfctl demo: " << arrived << " of " << want << " copies arrived in " << waited << "; "
-              << problems.size() << " case(s) are not where they should be\n";
+    if (en) {
+      std::cerr << "xfctl demo: " << arrived << " of " << want << " copies arrived in " << waited << "; "
+                << problems.size() << " case(s) are not where they should be\n";
+    } else {
+      std::cerr << "xfctl demo：" << waited << " 内到达 " << arrived << "/" << want << " 份副本；" << problems.size()
+                << " 件信访件不在应在的节点\n";
+    }
     return 1;
   }
   PrintWhereToLook(t, keep, en);

@@ -24,8 +24,11 @@
 #include "exchange/receipt.h"
 #include "node/blob_transfer.h"
 #include "node/blobs.h"
+#include "node/case_text.h"
+#include "node/conformance.h"
 #include "node/data_dir.h"
 #include "node/exchange_service.h"
+#include "node/lang.h"
 #include "node/store.h"
 #include "schema/detail/xsd.h"
 #include "schema/validate.h"
@@ -121,6 +124,12 @@ Result<Target> Reach(const node::NodeConfig& config, bool with_service, const st
                        "; one process at a time writes a node's database: wait for it, or stop it");
 }
 
+// A receipt's status in Chinese, the word itself beside it: "已应用（applied）".
+std::string ReceiptStatusWords(const std::string& status) {
+  const char* zh = status == "applied" ? "已应用" : status == "duplicate" ? "重复（此前已收）" : status == "held" ? "暂存" : nullptr;
+  return zh == nullptr ? status : std::string(zh) + "（" + status + "）";
+}
+
 // A call to the running node's /v1/exchange/… API; the answer's "message" on failure.
 std::string Message(const exchange::HttpResponse& r) {
   boost::system::error_code ec;
@@ -209,57 +218,66 @@ Result<BatchFile> ReadBatch(const fs::path& file) {
 int BatchInspect(const Args& args) {
   if (auto u = args.Unknown({"sig"}); !u.empty() || args.Positional().size() != 1) {
     std::cerr << (u.empty() ? "" : "xfctl batch inspect: " + u + "\n")
-              << "usage: xfctl batch inspect FILE.zst [--sig FILE.sig]\n";
+              << UsageWord() << "xfctl batch inspect FILE.zst [--sig FILE.sig]\n";
     return 2;
   }
   const fs::path file = args.Positional()[0];
   auto batch = ReadBatch(file);
   if (!batch) {
-    std::cerr << "xfctl batch inspect: " << batch.error().message << "\n";
+    std::cerr << "xfctl batch inspect: " << Why(batch.error()) << "\n";
     return 1;
   }
   auto parsed = exchange::ParseBatchXml(batch->xml);
   if (!parsed) {
-    std::cerr << "xfctl batch inspect: " << file.string() << ": " << parsed.error().message << "\n";
+    std::cerr << "xfctl batch inspect: " << file.string() << ": " << Why(parsed.error()) << "\n";
     return 1;
   }
   const auto& h = parsed->header;
-  std::cout << "batch        " << h.batch_id << "\n"
-            << "origin       " << h.origin << "\n"
-            << "destination  " << h.destination << "\n"
-            << "stream       " << h.stream << "\n"
-            << "seq          " << h.seq << "\n"
-            << "created      " << h.created.ToString() << "\n"
-            << "code tables  " << h.code_version << "\n"
-            << "records      " << h.record_count << "\n"
-            << "size         " << batch->bytes.size() << " bytes zstd, " << batch->xml.size()
-            << " bytes XML\n"
-            << "sha256       " << exchange::Sha256Hex(batch->bytes) << "\n"
-            << "attachments  " << h.attachments.size() << "\n";
+  const bool en = English(args);
+  // A label, padded so that the values line up (CJK characters are two columns wide).
+  auto label = [en](const char* zh, const char* english) {
+    std::string l = en ? english : zh;
+    const std::size_t width = node::conformance::DisplayWidth(l);
+    return l + std::string(width < 13 ? 13 - width : 1, ' ');
+  };
+  std::cout << label("批次", "batch") << h.batch_id << "\n"
+            << label("发起节点", "origin") << h.origin << "\n"
+            << label("目的节点", "destination") << h.destination << "\n"
+            << label("批次流", "stream") << h.stream << "\n"
+            << label("序号", "seq") << h.seq << "\n"
+            << label("生成时间", "created") << (en ? h.created.ToString() : node::text::LocalTime(h.created)) << "\n"
+            << label("代码表版本", "code tables") << h.code_version << "\n"
+            << label("记录数", "records") << h.record_count << "\n"
+            << label("大小", "size") << batch->bytes.size() << (en ? " bytes zstd, " : " 字节（zstd），")
+            << batch->xml.size() << (en ? " bytes XML\n" : " 字节（XML）\n")
+            << label("SHA-256", "sha256") << exchange::Sha256Hex(batch->bytes) << "\n"
+            << label("附件", "attachments") << h.attachments.size() << "\n";
   for (const auto& a : h.attachments) std::cout << "  " << a << "\n";
   if (auto sig_file = args.Get("sig")) {
     auto sig = ReadFile(*sig_file, 4096);
     if (!sig) {
-      std::cerr << "xfctl batch inspect: " << sig.error().message << "\n";
+      std::cerr << "xfctl batch inspect: " << Why(sig.error()) << "\n";
       return 1;
     }
     // Ed25519 signatures are 64 raw bytes; SM2 ones DER SEQUENCE{r,s} (0x30 …).
     const char* alg = sig->size() == 64
                           ? "ed25519"
-                          : (!sig->empty() && (*sig)[0] == 0x30 ? "sm2 (DER)" : "unknown");
-    std::cout << "signature    " << sig->size() << " bytes, looks like " << alg << ": "
-              << Hex(*sig, 16) << "\n             (check it: xfctl batch verify " << file.string()
-              << " --sig " << *sig_file << " --key " << h.origin << ".pub)\n";
+                          : (!sig->empty() && (*sig)[0] == 0x30 ? "sm2 (DER)" : (en ? "unknown" : "未知"));
+    std::cout << label("签名", "signature") << sig->size() << (en ? " bytes, looks like " : " 字节，看来是 ") << alg
+              << (en ? ": " : "：") << Hex(*sig, 16) << "\n             " << (en ? "(check it: " : "（核验：")
+              << "xfctl batch verify " << file.string() << " --sig " << *sig_file << " --key " << h.origin
+              << (en ? ".pub)\n" : ".pub）\n");
   }
-  std::cout << "events       " << parsed->events.size() << "\n";
+  std::cout << label("事件", "events") << parsed->events.size() << "\n";
   for (const auto& pe : parsed->events) {
     const auto& e = pe.event;
-    std::cout << "  " << std::left << std::setw(16) << e.Id() << " " << std::setw(12)
-              << schema::EventKindName(e.kind) << " " << std::setw(22) << e.case_id << " "
-              << e.occurred_at.ToString();
+    const std::string kind = en ? std::string(schema::EventKindName(e.kind)) : node::text::KindLabel(e.kind);
+    std::cout << "  " << std::left << std::setw(16) << e.Id() << " " << kind
+              << std::string(12 > node::conformance::DisplayWidth(kind) ? 12 - node::conformance::DisplayWidth(kind) : 1, ' ')
+              << " " << std::setw(22) << e.case_id << " " << (en ? e.occurred_at.ToString() : node::text::LocalTime(e.occurred_at));
     if (!pe.violations.empty()) {
-      std::cout << "  [" << pe.violations.front().rule << " " << pe.violations.front().field << ": "
-                << pe.violations.front().message << "]";
+      const auto& v = pe.violations.front();
+      std::cout << "  [" << v.rule << " " << v.field << ": " << schema::Message(v, en) << "]";
     }
     std::cout << "\n";
   }
@@ -275,15 +293,17 @@ int BatchVerify(const Args& args) {
       !u.empty() || args.Positional().size() != 1 || !sig_file || !key_file) {
     std::cerr
         << (u.empty() ? "" : "xfctl batch verify: " + u + "\n")
-        << "usage: xfctl batch verify FILE.zst --sig FILE.sig --key ORIGIN.pub [--schema XSD]\n";
+        << UsageWord() << "xfctl batch verify FILE.zst --sig FILE.sig --key ORIGIN.pub [--schema XSD]\n";
     return 2;
   }
   const fs::path file = args.Positional()[0];
   const fs::path schema_file = args.Get("schema", DefaultSchema().string());
   std::vector<std::string> failures;
-  auto pass = [](const std::string& what) { std::cout << "ok    " << what << "\n"; };
+  const bool en = English(args);
+  auto W = [en](const std::string& zh, const std::string& english) { return en ? english : zh; };
+  auto pass = [&](const std::string& what) { std::cout << W("通过    ", "ok    ") << what << "\n"; };
   auto fail = [&](const std::string& what) {
-    std::cout << "FAIL  " << what << "\n";
+    std::cout << W("未通过  ", "FAIL  ") << what << "\n";
     failures.push_back(what);
   };
 
@@ -293,75 +313,81 @@ int BatchVerify(const Args& args) {
   auto key = exchange::PublicKey::LoadPem(*key_file);
   if (!bytes || !sig || !key) {
     const auto& e = !bytes ? bytes.error() : !sig ? sig.error() : key.error();
-    std::cerr << "xfctl batch verify: " << e.message << "\n";
+    std::cerr << "xfctl batch verify: " << Why(e) << "\n";
     return 1;
   }
+  const std::string alg = exchange::SignAlgName(key->Alg());
   // 1. The signature over the exact bytes, with the origin's key.
   if (exchange::VerifyBytes(*key, *bytes, *sig)) {
-    pass(std::string("signature (") + exchange::SignAlgName(key->Alg()) + ", key " +
-         key->Fingerprint().substr(0, 16) + "…)");
+    pass(W("签名（" + alg + "，密钥 " + key->Fingerprint().substr(0, 16) + "…）",
+           "signature (" + alg + ", key " + key->Fingerprint().substr(0, 16) + "…)"));
   } else {
-    fail(std::string("signature: does not verify with ") + *key_file + " (" +
-         exchange::SignAlgName(key->Alg()) + "): the batch was altered or not signed by this key");
+    fail(W("签名：用 " + *key_file + "（" + alg + "）验证不通过：批次被改动过，或不是用这个密钥签的",
+           "signature: does not verify with " + *key_file + " (" + alg +
+               "): the batch was altered or not signed by this key"));
   }
   // 2. One zstd frame within the bounds.
   auto xml = exchange::Decompress(*bytes, limits.max_decompressed);
   if (!xml) {
-    fail("zstd: " + xml.error().message);
+    fail(W("zstd 解压失败：", "zstd: ") + xml.error().message);
   } else {
-    pass("zstd frame (" + std::to_string(bytes->size()) + " → " + std::to_string(xml->size()) +
-         " bytes)");
+    pass(W("zstd 帧（", "zstd frame (") + std::to_string(bytes->size()) + " → " + std::to_string(xml->size()) +
+         W(" 字节）", " bytes)"));
     // 3. The XML against the XSD.
     auto xsd = schema::detail::XsdValidator::Load(schema_file.string());
     if (!xsd) {
-      std::cerr << "xfctl batch verify: " << schema_file.string() << ": " << xsd.error().message
-                << "\n";
+      std::cerr << "xfctl batch verify: " << schema_file.string() << ": " << Why(xsd.error()) << "\n";
       return 1;
     }
     schema::XmlLimits xml_limits;
     xml_limits.max_bytes = limits.max_decompressed;
     if (auto s = (*xsd)->Validate(*xml, xml_limits); !s) {
-      fail("schema " + schema_file.filename().string() + ": " + s.error().message);
+      fail(W("不符合 XML 模式 ", "schema ") + schema_file.filename().string() + ": " + s.error().message);
     } else {
-      pass("schema " + schema_file.string());
+      pass(W("符合 XML 模式 ", "schema ") + schema_file.string());
     }
     // 4. The header agrees with itself and with the events.
     auto parsed = exchange::ParseBatchXml(*xml, limits);
     if (!parsed) {
-      fail("batch: " + parsed.error().message);
+      fail(W("批次无法解析：", "batch: ") + parsed.error().message);
     } else {
       const auto& h = parsed->header;
       std::size_t before = failures.size();
       if (h.batch_id != exchange::MakeBatchId(h.origin, h.stream, h.seq)) {
-        fail("header: batch_id '" + h.batch_id + "' is not " +
+        fail(W("批次头：batch_id '" + h.batch_id + "' 应为 ", "header: batch_id '" + h.batch_id + "' is not ") +
              exchange::MakeBatchId(h.origin, h.stream, h.seq));
       }
       if (h.record_count != parsed->events.size()) {
-        fail("header: record_count " + std::to_string(h.record_count) + " but " +
-             std::to_string(parsed->events.size()) + " events");
+        fail(W("批次头：record_count 为 " + std::to_string(h.record_count) + "，实有 " +
+                   std::to_string(parsed->events.size()) + " 个事件",
+               "header: record_count " + std::to_string(h.record_count) + " but " +
+                   std::to_string(parsed->events.size()) + " events"));
       }
       const bool up = h.stream == exchange::kUpStream;
       if (up && h.destination != exchange::kRootNode) {
-        fail("header: an up batch is for " + std::string(exchange::kRootNode) + ", not " +
+        fail(W("批次头：上行批次的目的节点应为 " + std::string(exchange::kRootNode) + "，而不是 ",
+               "header: an up batch is for " + std::string(exchange::kRootNode) + ", not ") +
              h.destination);
       }
       if (!up && h.stream != exchange::DownStream(h.destination)) {
-        fail("header: stream '" + h.stream + "' is neither up nor " +
+        fail(W("批次头：批次流 '" + h.stream + "' 既不是 up 也不是 ", "header: stream '" + h.stream + "' is neither up nor ") +
              exchange::DownStream(h.destination));
       }
       for (const auto& pe : parsed->events) {
         if (up && pe.event.origin != h.origin) {
-          fail("event " + pe.event.Id() + ": an up batch of " + h.origin +
-               " carries only its own events");
+          fail(W("事件 " + pe.event.Id() + "：" + h.origin + " 的上行批次只能带它自己的事件",
+                 "event " + pe.event.Id() + ": an up batch of " + h.origin + " carries only its own events"));
         }
         for (const auto& v : pe.violations) {
-          fail("event " + pe.event.Id() + ": " + v.rule + " " + v.field + ": " + v.message);
+          fail(W("事件 ", "event ") + pe.event.Id() + W("：", ": ") + v.rule + " " + v.field + W("：", ": ") +
+               schema::Message(v, en));
         }
       }
       if (failures.size() == before) {
-        pass("header " + h.batch_id + " (origin " + h.origin + ", " +
-             std::to_string(h.record_count) + " records, " + std::to_string(h.attachments.size()) +
-             " attachments)");
+        pass(W("批次头 " + h.batch_id + "（发起节点 " + h.origin + "，" + std::to_string(h.record_count) + " 条记录，" +
+                   std::to_string(h.attachments.size()) + " 个附件）",
+               "header " + h.batch_id + " (origin " + h.origin + ", " + std::to_string(h.record_count) +
+                   " records, " + std::to_string(h.attachments.size()) + " attachments)"));
       }
     }
   }
@@ -381,7 +407,7 @@ int BatchGet(const Args& args) {
   if (auto u = args.Unknown({"node", "config", "out"});
       !u.empty() || args.Positional().size() != 1 || !out) {
     std::cerr << (u.empty() ? "" : "xfctl batch get: " + u + "\n")
-              << "usage: xfctl batch get BATCH-ID --node DIR --out DIR\n";
+              << UsageWord() << "xfctl batch get BATCH-ID --node DIR --out DIR\n";
     return 2;
   }
   const std::string id = args.Positional()[0];
@@ -389,17 +415,17 @@ int BatchGet(const Args& args) {
   if (id.empty() ||
       id.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-_") !=
           std::string::npos) {
-    std::cerr << "xfctl batch get: '" << id << "' is not a batch id (<origin>-<stream>-<seq>)\n";
+    std::cerr << "xfctl batch get: '" << id << Say("' 不是批次编号（<发起节点>-<批次流>-<序号>）\n", "' is not a batch id (<origin>-<stream>-<seq>)\n");
     return 2;
   }
   auto config = FindNode(args);
   if (!config) {
-    std::cerr << "xfctl: " << config.error().message << "\n";
+    std::cerr << "xfctl: " << Why(config.error(), "无法读取节点配置", "node configuration") << "\n";
     return 2;
   }
   auto target = Reach(*config, false, "xfctl batch get");
   if (!target) {
-    std::cerr << "xfctl batch get: " << target.error().message << "\n";
+    std::cerr << "xfctl batch get: " << Why(target.error()) << "\n";
     return target.error().code == Errc::kUnavailable ? 3 : 1;
   }
   std::error_code ec;
@@ -411,30 +437,30 @@ int BatchGet(const Args& args) {
     // The running node streams it (a large batch is never read whole).
     auto r = Call(*target->api, "GET", "/v1/exchange/batches/" + id, {}, {}, zst);
     if (!r || r->status != 200) {
-      std::cerr << "xfctl batch get: " << (r ? Message(*r) : r.error().message) << " at node " << config->node_id
+      std::cerr << "xfctl batch get: " << (r ? Message(*r) : Why(r.error())) << Say("（节点 ", " at node ") << config->node_id << Say("）", "")
                 << "\n";
       return r ? 1 : 3;
     }
     auto decoded = exchange::Base64Decode(r->headers["x-xf-signature"]);
     if (!decoded) {
-      std::cerr << "xfctl batch get: the node sent no signature\n";
+      std::cerr << Say("xfctl batch get：节点没有发来签名\n", "xfctl batch get: the node sent no signature\n");
       return 1;
     }
     signature = std::move(decoded).value();
   } else {
     auto batch = target->local->store->BatchBytes(id);
     if (!batch) {
-      std::cerr << "xfctl batch get: " << batch.error().message << " at node " << config->node_id << "\n";
+      std::cerr << "xfctl batch get: " << Why(batch.error()) << " at node " << config->node_id << "\n";
       return 1;
     }
     if (auto s = WriteFile(zst, batch->first); !s) {
-      std::cerr << "xfctl batch get: " << s.error().message << "\n";
+      std::cerr << "xfctl batch get: " << Why(s.error()) << "\n";
       return 1;
     }
     signature = std::move(batch->second);
   }
   if (auto s = WriteFile(sig, signature); !s) {
-    std::cerr << "xfctl batch get: " << s.error().message << "\n";
+    std::cerr << "xfctl batch get: " << Why(s.error()) << "\n";
     return 1;
   }
   std::cout << zst.string() << "\n" << sig.string() << "\n";
@@ -457,7 +483,7 @@ int CmdBatch(const std::string& sub, const Args& args) {
   if (sub == "inspect") return BatchInspect(args);
   if (sub == "verify") return BatchVerify(args);
   if (sub == "get") return BatchGet(args);
-  std::cerr << "xfctl batch: unknown subcommand '" << sub << "' (inspect, verify, get)\n";
+  std::cerr << Say("xfctl batch：未知子命令 '", "xfctl batch: unknown subcommand '") << sub << "' (inspect, verify, get)\n";
   return 2;
 }
 
@@ -467,12 +493,12 @@ int CmdExport(const Args& args) {
   if (auto u = args.Unknown({"node", "config", "link", "out"});
       !u.empty() || !link || !out || !args.Positional().empty()) {
     std::cerr << (u.empty() ? "" : "xfctl export: " + u + "\n")
-              << "usage: xfctl export --node DIR --link PEER-ID --out DIR\n";
+              << UsageWord() << "xfctl export --node DIR --link PEER-ID --out DIR\n";
     return 2;
   }
   auto config = FindNode(args);
   if (!config) {
-    std::cerr << "xfctl: " << config.error().message << "\n";
+    std::cerr << "xfctl: " << Why(config.error(), "无法读取节点配置", "node configuration") << "\n";
     return 2;
   }
   if (PeerOf(*config, *link) == nullptr) {
@@ -483,14 +509,14 @@ int CmdExport(const Args& args) {
   }
   auto target = Reach(*config, true, "xfctl export");
   if (!target) {
-    std::cerr << "xfctl export: " << target.error().message << "\n";
+    std::cerr << "xfctl export: " << Why(target.error()) << "\n";
     return target.error().code == Errc::kUnavailable ? 3 : 1;
   }
   const fs::path dir = *out;
   std::error_code ec;
   fs::create_directories(dir / "blobs", ec);
   if (ec) {
-    std::cerr << "xfctl export: cannot create " << (dir / "blobs").string() << ": " << ec.message()
+    std::cerr << Say("xfctl export：无法创建 ", "xfctl export: cannot create ") << (dir / "blobs").string() << ": " << ec.message()
               << "\n";
     return 1;
   }
@@ -508,13 +534,13 @@ int CmdExport(const Args& args) {
     const ApiTarget& api = *target->api;
     auto packed = Call(api, "POST", "/v1/exchange/pack", {});
     if (!packed || packed->status != 200) {
-      std::cerr << "xfctl export: packing failed: " << (packed ? Message(*packed) : packed.error().message) << "\n";
+      std::cerr << Say("xfctl export：打包失败：", "xfctl export: packing failed: ") << (packed ? Message(*packed) : Why(packed.error())) << "\n";
       return packed ? 1 : 3;
     }
     made = json::parse(packed->body).at("packed").to_number<std::int64_t>();
     auto listed = Call(api, "GET", "/v1/exchange/outbox?link=" + *link, {});
     if (!listed || listed->status != 200) {
-      std::cerr << "xfctl export: " << (listed ? Message(*listed) : listed.error().message) << "\n";
+      std::cerr << "xfctl export: " << (listed ? Message(*listed) : Why(listed.error())) << "\n";
       return listed ? 1 : 3;
     }
     const json::value listing = json::parse(listed->body);
@@ -526,7 +552,7 @@ int CmdExport(const Args& args) {
       it.origin = std::string(o.at("origin").as_string());
       auto sig = exchange::Base64Decode(o.at("signature").as_string());
       if (!sig) {
-        std::cerr << "xfctl export: the node sent a malformed signature for " << it.batch_id << "\n";
+        std::cerr << Say("xfctl export：节点发来的签名格式有误：", "xfctl export: the node sent a malformed signature for ") << it.batch_id << "\n";
         return 1;
       }
       it.signature = std::move(sig).value();
@@ -534,7 +560,7 @@ int CmdExport(const Args& args) {
       if (const auto* es = o.if_contains("events_signature"); es && es->is_string()) {
         auto decoded = exchange::Base64Decode(es->as_string());
         if (!decoded) {
-          std::cerr << "xfctl export: the node sent a malformed events signature for " << it.batch_id << "\n";
+          std::cerr << Say("xfctl export：节点发来的事件签名格式有误：", "xfctl export: the node sent a malformed events signature for ") << it.batch_id << "\n";
           return 1;
         }
         it.events_signature = std::move(decoded).value();
@@ -545,13 +571,13 @@ int CmdExport(const Args& args) {
     auto& node = *target->local;
     auto packed = node.service->PackPending(true);
     if (!packed) {
-      std::cerr << "xfctl export: packing failed: " << packed.error().message << "\n";
+      std::cerr << "xfctl export: packing failed: " << Why(packed.error()) << "\n";
       return 1;
     }
     made = *packed;
     auto queued = node.store->Undelivered(*link, 1u << 20);
     if (!queued) {
-      std::cerr << "xfctl export: " << queued.error().message << "\n";
+      std::cerr << "xfctl export: " << Why(queued.error()) << "\n";
       return 1;
     }
     for (auto& q : *queued) {
@@ -605,15 +631,15 @@ int CmdExport(const Args& args) {
     if (!it.events_signature.empty()) meta["events_signature"] = exchange::Base64Encode(it.events_signature);
     // The batch and signature first, the JSON last: a .json means the pair is complete.
     if (auto s = write_batch(it, dir / (stem + ".zst")); !s) {
-      std::cerr << "xfctl export: " << s.error().message << "\n";
+      std::cerr << "xfctl export: " << Why(s.error()) << "\n";
       return 1;
     }
     if (auto s = WriteFile(dir / (stem + ".sig"), it.signature); !s) {
-      std::cerr << "xfctl export: " << s.error().message << "\n";
+      std::cerr << "xfctl export: " << Why(s.error()) << "\n";
       return 1;
     }
     if (auto s = WriteFile(dir / (stem + ".json"), json::serialize(meta) + "\n"); !s) {
-      std::cerr << "xfctl export: " << s.error().message << "\n";
+      std::cerr << "xfctl export: " << Why(s.error()) << "\n";
       return 1;
     }
     std::size_t here = 0;
@@ -626,7 +652,7 @@ int CmdExport(const Args& args) {
       if (auto s = write_blob(sha, dir / "blobs" / sha); !s) {
         fs::remove(dir / "blobs" / sha, ec);
         if (s.error().code != Errc::kNotFound) {
-          std::cerr << "xfctl export: " << s.error().message << "\n";
+          std::cerr << "xfctl export: " << Why(s.error()) << "\n";
           return 1;
         }
         // Not held here: the receiver holds the batch until it arrives, and says so.
@@ -789,18 +815,18 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
     const std::string stem = name.substr(0, name.size() - 4);  // "<qseq>.batch"
     auto meta = ReadJsonObject(dir / (stem + ".json"));
     if (!meta) {
-      std::cerr << "xfctl import: " << name << ": " << meta.error().message << "\n";
+      std::cerr << "xfctl import: " << name << ": " << Why(meta.error()) << "\n";
       return 1;
     }
     const auto qseq = JsonU64(*meta, "qseq");
     if (!qseq) {
-      std::cerr << "xfctl import: " << stem << ".json has no qseq\n";
+      std::cerr << "xfctl import: " << stem << Say(".json 中没有 qseq\n", ".json has no qseq\n");
       return 1;
     }
     batches.push_back({*qseq, e.path(), std::move(meta).value()});
   }
   if (ec) {
-    std::cerr << "xfctl import: cannot read " << dir.string() << ": " << ec.message() << "\n";
+    std::cerr << Say("xfctl import：无法读取 ", "xfctl import: cannot read ") << dir.string() << ": " << ec.message() << "\n";
     return 1;
   }
   std::sort(batches.begin(), batches.end(),
@@ -832,7 +858,7 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
     }
     auto sig = ReadFile(fs::path(b.zst).replace_extension(".sig"), 4096);
     if (!sig) {
-      line << (english ? "REFUSED: " : "拒收（REFUSED）：") << sig.error().message << "\n";
+      line << (english ? "REFUSED: " : "拒收（REFUSED）：") << Why(sig.error()) << "\n";
       ++refused;
       continue;
     }
@@ -856,7 +882,7 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
         if (auto s = ProvideBlob(t, sha, file); !s) {
           line << (english ? "\n        attachment " + sha + " on the medium refused: "
                            : "\n        介质上的附件 " + sha + " 被拒收：")
-               << s.error().message;
+               << Why(s.error());
           continue;
         }
         provided = true;
@@ -885,11 +911,11 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
     if (english) {
       line << rc.status << ", " << rc.AcceptedCount() << " accepted, " << rc.rejected.size() << " rejected\n";
     } else {
-      line << rc.status << "，接收 " << rc.AcceptedCount() << " 条，拒收 " << rc.rejected.size() << " 条\n";
+      line << ReceiptStatusWords(rc.status) << "，接收 " << rc.AcceptedCount() << " 条，拒收 " << rc.rejected.size() << " 条\n";
     }
     for (const auto& x : rc.rejected) {
       line << (english ? "        rejected " : "        拒收 ") << (x.event_id.empty() ? (english ? "(batch)" : "（批次）") : x.event_id) << " "
-                << x.rule << (x.field.empty() ? "" : " " + x.field) << ": " << x.reason << "\n";
+           << node::RejectionLine(x.rule, x.field, x.reason, english) << "\n";
     }
     accepted += rc.AcceptedCount();
     rejected += rc.rejected.size();
@@ -902,7 +928,7 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
     if (s) s = WriteFile(receipts / (stem + ".sig"), r.receipt_sig);
     if (s) s = WriteFile(receipts / (stem + ".json"), json::serialize(receipt_meta) + "\n");
     if (!s) {
-      std::cerr << "xfctl import: " << s.error().message << "\n";
+      std::cerr << "xfctl import: " << Why(s.error()) << "\n";
       return 1;
     }
   }
@@ -951,7 +977,7 @@ int ImportReceipts(Target& t, fs::path dir, bool english) {
       files.push_back(e.path());
   }
   if (ec) {
-    std::cerr << "xfctl import: cannot read " << dir.string() << ": " << ec.message() << "\n";
+    std::cerr << Say("xfctl import：无法读取 ", "xfctl import: cannot read ") << dir.string() << ": " << ec.message() << "\n";
     return 1;
   }
   int failed = 0, delivered = 0;
@@ -961,7 +987,7 @@ int ImportReceipts(Target& t, fs::path dir, bool english) {
     const auto qseq = meta ? JsonU64(*meta, "qseq") : std::nullopt;
     if (!meta || !qseq) {
       std::cerr << "xfctl import: " << f.string() << ": "
-                << (meta ? "no qseq" : meta.error().message) << "\n";
+                << (meta ? std::string(Say("没有 qseq", "no qseq")) : Why(meta.error())) << "\n";
       ++failed;
       continue;
     }
@@ -980,7 +1006,7 @@ int ImportReceipts(Target& t, fs::path dir, bool english) {
     auto xml = ReadFile(dir / (stem + ".xml"), 64 << 20);
     auto sig = ReadFile(dir / (stem + ".sig"), 4096);
     if (!xml || !sig) {
-      line << (english ? "FAILED: " : "失败（FAILED）：") << (!xml ? xml.error().message : sig.error().message) << "\n";
+      line << (english ? "FAILED: " : "失败（FAILED）：") << (!xml ? Why(xml.error()) : Why(sig.error())) << "\n";
       ++failed;
       continue;
     }
@@ -1001,7 +1027,7 @@ int ImportReceipts(Target& t, fs::path dir, bool english) {
       accepted = t.local->service->AcceptReceipt(receiver, qseq, *xml, *sig);
     }
     if (!accepted) {
-      line << (english ? "FAILED: " : "失败（FAILED）：") << accepted.error().message << "\n";
+      line << (english ? "FAILED: " : "失败（FAILED）：") << Why(accepted.error()) << "\n";
       ++failed;
       continue;
     }
@@ -1013,7 +1039,7 @@ int ImportReceipts(Target& t, fs::path dir, bool english) {
         line << " (" << receipt->status << ", " << receipt->accepted.size() << " accepted, " << receipt->rejected.size()
              << " rejected)";
       } else {
-        line << "（" << receipt->status << "，接收 " << receipt->accepted.size() << " 条，拒收 " << receipt->rejected.size()
+        line << "（" << ReceiptStatusWords(receipt->status) << "，接收 " << receipt->accepted.size() << " 条，拒收 " << receipt->rejected.size()
              << " 条）";
       }
     }
@@ -1021,8 +1047,8 @@ int ImportReceipts(Target& t, fs::path dir, bool english) {
     if (receipt) {
       for (const auto& x : receipt->rejected) {
         line << (english ? "        rejected " : "        拒收 ")
-             << (x.event_id.empty() ? (english ? "(batch)" : "（批次）") : x.event_id) << " " << x.rule
-             << (x.field.empty() ? "" : " " + x.field) << ": " << x.reason << "\n";
+             << (x.event_id.empty() ? (english ? "(batch)" : "（批次）") : x.event_id) << " "
+             << node::RejectionLine(x.rule, x.field, x.reason, english) << "\n";
       }
     }
   }
@@ -1043,7 +1069,7 @@ int CmdImport(const Args& args) {
   if (auto u = args.Unknown({"node", "config", "in", "receipts"});
       !u.empty() || in.has_value() == receipts.has_value() || !args.Positional().empty()) {
     std::cerr << (u.empty() ? "" : "xfctl import: " + u + "\n")
-              << "usage: xfctl import --node DIR --in DIR          apply exported batches, write "
+              << UsageWord() << "xfctl import --node DIR --in DIR          apply exported batches, write "
                  "receipts\n"
                  "       xfctl import --node DIR --receipts DIR    mark batches delivered by their "
                  "receipts\n";
@@ -1051,12 +1077,12 @@ int CmdImport(const Args& args) {
   }
   auto config = FindNode(args);
   if (!config) {
-    std::cerr << "xfctl: " << config.error().message << "\n";
+    std::cerr << "xfctl: " << Why(config.error(), "无法读取节点配置", "node configuration") << "\n";
     return 2;
   }
   auto target = Reach(*config, true, in ? "xfctl import --in" : "xfctl import --receipts");
   if (!target) {
-    std::cerr << "xfctl import: " << target.error().message << "\n";
+    std::cerr << "xfctl import: " << Why(target.error()) << "\n";
     return target.error().code == Errc::kUnavailable ? 3 : 1;
   }
   return in ? ImportBatches(*target, *config, *in, English(args)) : ImportReceipts(*target, *receipts, English(args));

@@ -185,15 +185,15 @@ int CmdInit(const Args& args) {
   const auto dir_arg = args.Get("dir");
   const auto node_id = args.Get("node-id");
   if (system == dir_arg.has_value() || !node_id) {
-    std::cerr << "xfctl init: --node-id ID and either --dir DIR or --system are required\n";
+    std::cerr << Say("xfctl init：须给出 --node-id ID，以及 --dir DIR 或 --system\n", "xfctl init: --node-id ID and either --dir DIR or --system are required\n");
     return 2;
   }
   if (!system && (args.Has("root") || args.Has("user"))) {
-    std::cerr << "xfctl init: --root and --user go with --system\n";
+    std::cerr << Say("xfctl init：--root 和 --user 只能与 --system 一起用\n", "xfctl init: --root and --user go with --system\n");
     return 2;
   }
   if (system && !args.Get("system", "").empty()) {
-    std::cerr << "xfctl init: --system takes no value\n";
+    std::cerr << Say("xfctl init：--system 不带值\n", "xfctl init: --system takes no value\n");
     return 2;
   }
   // The national root key the signed directory is verified with.
@@ -201,7 +201,7 @@ int CmdInit(const Args& args) {
   if (auto root = args.Get("root-key")) {
     auto k = exchange::PublicKey::LoadPem(*root);
     if (!k) {
-      std::cerr << "xfctl init: --root-key: " << k.error().message << "\n";
+      std::cerr << "xfctl init: --root-key: " << Why(k.error()) << "\n";
       return 2;
     }
     root_key.emplace(std::move(k).value());
@@ -217,7 +217,7 @@ int CmdInit(const Args& args) {
   const std::string alg_name = args.Get("alg", "ed25519");
   auto alg = exchange::SignAlgFromName(alg_name);
   if (!alg) {
-    std::cerr << "xfctl init: " << alg.error().message << "\n";
+    std::cerr << "xfctl init: " << Why(alg.error()) << "\n";
     return 2;
   }
 
@@ -243,7 +243,8 @@ int CmdInit(const Args& args) {
   std::error_code ec;
   if (fs::exists(l.config_file, ec) && !args.Has("force")) {
     std::cerr << "xfctl init: " << l.config_file.string()
-              << " exists already; refusing to replace a node's keys (use --force to start over)\n";
+              << Say(" 已存在；不会替换节点的密钥（要重新开始请加 --force）\n",
+                     " exists already; refusing to replace a node's keys (use --force to start over)\n");
     return 1;
   }
   const bool had_data = fs::exists(l.data_dir, ec);
@@ -253,7 +254,7 @@ int CmdInit(const Args& args) {
   for (const auto& d : {l.keys_dir / "peers", l.keys_dir / "directory", l.data_dir}) {
     fs::create_directories(d, ec);
     if (ec) {
-      std::cerr << "xfctl init: cannot create " << d.string() << ": " << ec.message()
+      std::cerr << Say("xfctl init：无法创建 ", "xfctl init: cannot create ") << d.string() << ": " << ec.message()
                 << (system && ::geteuid() != 0 ? " (run it as root)" : "") << "\n";
       return 1;
     }
@@ -265,32 +266,32 @@ int CmdInit(const Args& args) {
 
   auto key = exchange::PrivateKey::Generate(*alg);
   if (!key) {
-    std::cerr << "xfctl init: " << key.error().message << "\n";
+    std::cerr << "xfctl init: " << Why(key.error()) << "\n";
     return 1;
   }
   if (auto s = key->SavePem(l.keys_dir / "signing.key"); !s) {
-    std::cerr << "xfctl init: " << s.error().message << "\n";
+    std::cerr << "xfctl init: " << Why(s.error()) << "\n";
     return 1;
   }
   const auto pub = key->Public();
   if (auto s = WriteFile(l.keys_dir / "signing.pub", pub.Pem()); !s) {
-    std::cerr << "xfctl init: " << s.error().message << "\n";
+    std::cerr << "xfctl init: " << Why(s.error()) << "\n";
     return 1;
   }
   if (auto s =
           exchange::MakeTlsIdentity(*node_id, 3650, l.keys_dir / "tls.key", l.keys_dir / "tls.crt");
       !s) {
-    std::cerr << "xfctl init: " << s.error().message << "\n";
+    std::cerr << "xfctl init: " << Why(s.error()) << "\n";
     return 1;
   }
   if (root_key) {
     if (auto s = WriteFile(l.keys_dir / "root.pub", root_key->Pem()); !s) {
-      std::cerr << "xfctl init: " << s.error().message << "\n";
+      std::cerr << "xfctl init: " << Why(s.error()) << "\n";
       return 1;
     }
   }
   if (auto s = WriteFile(l.token_file, exchange::RandomHex(24) + "\n", 0600); !s) {
-    std::cerr << "xfctl init: " << s.error().message << "\n";
+    std::cerr << "xfctl init: " << Why(s.error()) << "\n";
     return 1;
   }
 
@@ -320,13 +321,13 @@ int CmdInit(const Args& args) {
             "  root_key: " + l.Name(l.keys_dir / "root.pub") + "\n";
   }
   if (auto s = WriteFile(l.config_file, yaml, 0640); !s) {
-    std::cerr << "xfctl init: " << s.error().message << "\n";
+    std::cerr << "xfctl init: " << Why(s.error()) << "\n";
     return 1;
   }
   // Check what we wrote the way the daemon will read it.
   auto check = node::LoadConfig(l.config_file);
   if (!check) {
-    std::cerr << "xfctl init: the written configuration does not load: " << check.error().message
+    std::cerr << "xfctl init: the written configuration does not load: " << Why(check.error())
               << "\n";
     return 1;
   }
@@ -336,11 +337,11 @@ int CmdInit(const Args& args) {
     // Modes always; owners only as root for an existing user (the package creates xfnode).
     for (const auto& p : SystemPermissions(l)) {
       if (::chmod(p.path.c_str(), p.mode) != 0) {
-        std::cerr << "xfctl init: cannot chmod " << p.path.string() << "\n";
+        std::cerr << Say("xfctl init：无法修改权限（chmod）", "xfctl init: cannot chmod ") << p.path.string() << "\n";
         return 1;
       }
       if (user.usable && ::chown(p.path.c_str(), p.service_owned ? user.uid : 0, user.gid) != 0) {
-        std::cerr << "xfctl init: cannot chown " << p.path.string() << "\n";
+        std::cerr << Say("xfctl init：无法修改属主（chown）", "xfctl init: cannot chown ") << p.path.string() << "\n";
         return 1;
       }
     }
@@ -348,7 +349,7 @@ int CmdInit(const Args& args) {
     if (!had_data) {
       ::chmod(l.data_dir.c_str(), 0750);
       if (user.usable && ::chown(l.data_dir.c_str(), user.uid, user.gid) != 0) {
-        std::cerr << "xfctl init: cannot chown " << l.data_dir.string() << "\n";
+        std::cerr << Say("xfctl init：无法修改属主（chown）", "xfctl init: cannot chown ") << l.data_dir.string() << "\n";
         return 1;
       }
     }

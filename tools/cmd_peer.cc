@@ -25,7 +25,7 @@ Status CopyFile(const std::filesystem::path& from, const std::filesystem::path& 
 
 int CmdPeer(const std::string& sub, const Args& args) {
   if (sub != "add") {
-    std::cerr << "xfctl peer: unknown subcommand '" << sub << "' (add)\n";
+    std::cerr << Say("xfctl peer：未知子命令 '", "xfctl peer: unknown subcommand '") << sub << "' (add)\n";
     return 2;
   }
   if (auto u = args.Unknown({"node", "config", "as", "id", "url", "key", "cert", "pull"}); !u.empty()) {
@@ -37,24 +37,24 @@ int CmdPeer(const std::string& sub, const Args& args) {
   const auto key = args.Get("key");
   const auto cert = args.Get("cert");
   if ((role != "parent" && role != "child") || !schema::IsNodeId(id) || !key || !cert) {
-    std::cerr << "usage: xfctl peer add --node DIR --as parent|child --id NODE-ID --key PEER.pub --cert PEER.crt "
+    std::cerr << UsageWord() << "xfctl peer add --node DIR --as parent|child --id NODE-ID --key PEER.pub --cert PEER.crt "
                  "[--url https://HOST:PORT] [--pull]\n";
     return 2;
   }
   auto config = FindNode(args);
   if (!config) {
-    std::cerr << "xfctl: " << config.error().message << "\n";
+    std::cerr << "xfctl: " << Why(config.error(), "无法读取节点配置", "node configuration") << "\n";
     return 2;
   }
   if (auto k = exchange::PublicKey::LoadPem(*key); !k) {
-    std::cerr << "xfctl peer add: " << k.error().message << "\n";
+    std::cerr << "xfctl peer add: " << Why(k.error()) << "\n";
     return 1;
   }
   // The certificate must be the peer's own: its CN is the node id given.
   // (The node then pins it by its public key, never by the CN.)
   auto info = exchange::LoadCertificate(*cert);
   if (!info) {
-    std::cerr << "xfctl peer add: --cert: " << info.error().message << "\n";
+    std::cerr << "xfctl peer add: --cert: " << Why(info.error()) << "\n";
     return 1;
   }
   if (info->common_name != id) {
@@ -79,7 +79,7 @@ int CmdPeer(const std::string& sub, const Args& args) {
   for (const auto& [from, to] : {std::pair{std::filesystem::path(*key), key_to}, std::pair{std::filesystem::path(*cert), cert_to}}) {
     if (std::filesystem::absolute(from) == std::filesystem::absolute(to)) continue;
     if (auto s = CopyFile(from, to); !s) {
-      std::cerr << "xfctl peer add: " << s.error().message << "\n";
+      std::cerr << "xfctl peer add: " << Why(s.error()) << "\n";
       return 1;
     }
   }
@@ -106,13 +106,13 @@ int CmdPeer(const std::string& sub, const Args& args) {
   YAML::Emitter out;
   out << root;
   if (auto s = WriteFile(config->file.string() + ".tmp", std::string(out.c_str()) + "\n", 0640); !s) {
-    std::cerr << "xfctl peer add: " << s.error().message << "\n";
+    std::cerr << "xfctl peer add: " << Why(s.error()) << "\n";
     return 1;
   }
   if (auto check = node::LoadConfig(config->file.string() + ".tmp"); !check) {
     std::cerr << (English(args) ? "xfctl peer add: the new configuration does not load: "
                                 : "xfctl peer add: 新配置无法载入：")
-              << check.error().message << "\n";
+              << Why(check.error()) << "\n";
     return 1;
   }
   std::filesystem::rename(config->file.string() + ".tmp", config->file);
@@ -171,13 +171,13 @@ int CmdKeys(const std::string& sub, const Args& args) {
   const bool add = sub == "add" && pos.size() == 2 && schema::IsNodeId(pos[0]);
   const bool remove = sub == "remove" && pos.size() == 1 && schema::IsNodeId(pos[0]);
   if (!add && !remove) {
-    std::cerr << "usage: xfctl keys add NODE-ID PUBLIC-KEY.pem --node DIR\n"
+    std::cerr << UsageWord() << "xfctl keys add NODE-ID PUBLIC-KEY.pem --node DIR\n"
                  "       xfctl keys remove NODE-ID --node DIR\n";
     return 2;
   }
   auto config = FindNode(args);
   if (!config) {
-    std::cerr << "xfctl: " << config.error().message << "\n";
+    std::cerr << "xfctl: " << Why(config.error(), "无法读取节点配置", "node configuration") << "\n";
     return 2;
   }
   if (config->key_directory.empty()) {
@@ -188,19 +188,19 @@ int CmdKeys(const std::string& sub, const Args& args) {
   const auto file = config->key_directory / (pos[0] + ".pub");
   if (add) {
     if (auto k = exchange::PublicKey::LoadPem(pos[1]); !k) {
-      std::cerr << "xfctl keys add: " << k.error().message << "\n";
+      std::cerr << "xfctl keys add: " << Why(k.error()) << "\n";
       return 1;
     }
     // Copied beside and renamed: the node's watch never reads half a key.
     const auto tmp = config->key_directory / ("." + pos[0] + ".pub.tmp");
     if (auto s = CopyFile(pos[1], tmp); !s) {
-      std::cerr << "xfctl keys add: " << s.error().message << "\n";
+      std::cerr << "xfctl keys add: " << Why(s.error()) << "\n";
       return 1;
     }
     std::error_code ec;
     std::filesystem::rename(tmp, file, ec);
     if (ec) {
-      std::cerr << "xfctl keys add: cannot write " << file.string() << ": " << ec.message() << "\n";
+      std::cerr << Say("xfctl keys add：无法写入 ", "xfctl keys add: cannot write ") << file.string() << ": " << ec.message() << "\n";
       return 1;
     }
   } else {

@@ -10,6 +10,7 @@
 #include "codes/codebook.h"
 #include "node/case_text.h"
 #include "node/conformance_html.h"  // JurisdictionName
+#include "node/lang.h"
 #include "tools/cli.h"
 #include "tools/table.h"
 #include "tools/xfctl.h"
@@ -87,7 +88,7 @@ int CmdStatus(const Args& args) {
   const bool en = English(args);
   auto config = FindNode(args);
   if (!config) {
-    std::cerr << "xfctl: " << config.error().message << "\n";
+    std::cerr << "xfctl: " << Why(config.error(), "无法读取节点配置", "node configuration") << "\n";
     return 2;
   }
   int wait = 0;
@@ -104,13 +105,13 @@ int CmdStatus(const Args& args) {
   }
   auto api = wait > 0 ? WaitForNode(*config, wait) : ApiOf(*config);
   if (!api) {
-    std::cerr << "xfctl: " << api.error().message << "\n";
+    std::cerr << "xfctl: " << Why(api.error()) << "\n";
     return 2;
   }
   auto r = CallApi(*api, "GET", "/v1/status", "");
   if (!r) {
     std::cerr << "xfctl: " << (en ? "node " : "节点 ") << config->node_id
-              << (en ? " is not answering at " : " 无应答：") << api->url << ": " << r.error().message
+              << (en ? " is not answering at " : " 无应答：") << api->url << ": " << Why(r.error())
               << (en ? " (is it running? xfnode --config " : "（是否已启动？xfnode --config ") << config->file.string()
               << (en ? ")\n" : "）\n");
     return 3;
@@ -239,6 +240,24 @@ int CmdStatus(const Args& args) {
     std::cout << "  " << name(Str(o, "origin")) << " " << Str(o, "stream") << (en ? ": " : "：") << Str(o, "batches")
               << (en ? " batch(es) from seq " : " 批，自第 ") << Str(o, "first_seq") << (en ? ", since " : " 批起，始于 ")
               << When(Str(o, "since"), en) << (en ? " — " : "——") << Str(o, "reason") << "\n";
+  }
+  // The newest records refused here: words from rule and field, the sender's English reason beside.
+  if (const auto* recent = v.if_contains("recent_rejections"); recent != nullptr && recent->is_array()) {
+    const auto& list = recent->as_array();
+    std::cout << (en ? "Recently refused records: " : "最近退回的记录：")
+              << (list.empty() ? (en ? "none" : "无")
+                               : std::to_string(list.size()) + (en ? " (newest first; xfctl conformance for all)"
+                                                                   : " 条（最新在前；全部见 xfctl conformance）"))
+              << "\n";
+    for (const auto& j : list) {
+      if (!j.is_object()) continue;
+      const auto& o = j.as_object();
+      const std::string event = Str(o, "event_id");
+      std::cout << "  " << When(Str(o, "at"), en) << "  " << (event.empty() ? (en ? "(whole batch)" : "（整批）") : event)
+                << (en ? " in " : "，批次 ") << Str(o, "batch_id") << (en ? ", charged to " : "，责任节点 ")
+                << name(Str(o, "charged_to")) << "\n    "
+                << node::RejectionLine(Str(o, "rule"), Str(o, "field"), Str(o, "reason"), en) << "\n";
+    }
   }
   std::cout << (en ? "Cases never wait for attachments: a case naming one the node does not hold is refused (R6).\n"
                    : "信访件不会等待附件：登记时附件须已在节点上，否则拒收（R6）。\n");

@@ -8,6 +8,8 @@
 #include "exchange/batch.h"
 #include "exchange/crypto.h"
 #include "exchange/directory.h"
+#include "node/case_text.h"
+#include "node/conformance.h"
 #include "schema/validate.h"
 #include "tools/cli.h"
 #include "tools/xfctl.h"
@@ -19,14 +21,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string Date(std::int64_t seconds) { return Instant{seconds}.ToString(); }
+// In Chinese, in the node's time zone with the offset shown; in English as ISO 8601 UTC.
+std::string Date(std::int64_t seconds) {
+  return EnglishWords() ? Instant{seconds}.ToString() : node::text::LocalTime(Instant{seconds});
+}
 
 // ---- tls ---------------------------------------------------------------------
 
 int TlsShow(const node::NodeConfig& c, bool en) {
   auto info = exchange::LoadCertificate(c.tls_cert);
   if (!info) {
-    std::cerr << "xfctl tls show: " << info.error().message << "\n";
+    std::cerr << "xfctl tls show: " << Why(info.error()) << "\n";
     return 1;
   }
   if (en) {
@@ -52,24 +57,24 @@ int TlsReissue(const node::NodeConfig& c, const Args& args) {
   const bool new_key = args.Has("new-key");
   const int days = std::stoi(args.Get("days", "3650"));
   if (days < 1 || days > 36500) {
-    std::cerr << "xfctl tls reissue: --days must be between 1 and 36500\n";
+    std::cerr << Say("xfctl tls reissue：--days 须在 1 到 36500 之间\n", "xfctl tls reissue: --days must be between 1 and 36500\n");
     return 2;
   }
   auto before = exchange::LoadCertificate(c.tls_cert);
   std::error_code ec;
   fs::copy_file(c.tls_cert, c.tls_cert.string() + ".old", fs::copy_options::overwrite_existing, ec);
   if (ec) {
-    std::cerr << "xfctl tls reissue: cannot keep the old certificate: " << ec.message() << "\n";
+    std::cerr << Say("xfctl tls reissue：无法保留旧证书：", "xfctl tls reissue: cannot keep the old certificate: ") << ec.message() << "\n";
     return 1;
   }
   if (new_key) fs::copy_file(c.tls_key, c.tls_key.string() + ".old", fs::copy_options::overwrite_existing, ec);
   if (auto s = exchange::MakeTlsIdentity(c.node_id, days, c.tls_key, c.tls_cert, !new_key); !s) {
-    std::cerr << "xfctl tls reissue: " << s.error().message << "\n";
+    std::cerr << "xfctl tls reissue: " << Why(s.error()) << "\n";
     return 1;
   }
   auto after = exchange::LoadCertificate(c.tls_cert);
   if (!after) {
-    std::cerr << "xfctl tls reissue: " << after.error().message << "\n";
+    std::cerr << "xfctl tls reissue: " << Why(after.error()) << "\n";
     return 1;
   }
   const bool en = English(args);
@@ -137,32 +142,32 @@ std::optional<std::string> CheckedTime(const Args& args, const char* name) {
 int DirectoryKeygen(const Args& args) {
   const auto out = args.Get("out");
   if (!out) {
-    std::cerr << "usage: xfctl directory keygen --out DIR [--alg ed25519|sm2]\n";
+    std::cerr << UsageWord() << "xfctl directory keygen --out DIR [--alg ed25519|sm2]\n";
     return 2;
   }
   auto alg = exchange::SignAlgFromName(args.Get("alg", "ed25519"));
   if (!alg) {
-    std::cerr << "xfctl directory keygen: " << alg.error().message << "\n";
+    std::cerr << "xfctl directory keygen: " << Why(alg.error()) << "\n";
     return 2;
   }
   std::error_code ec;
   fs::create_directories(*out, ec);
   if (fs::exists(fs::path(*out) / "root.key", ec)) {
     std::cerr << "xfctl directory keygen: " << (fs::path(*out) / "root.key").string()
-              << " exists already; refusing to replace the national root key\n";
+              << Say(" 已存在；不会替换国家根密钥\n", " exists already; refusing to replace the national root key\n");
     return 1;
   }
   auto key = exchange::PrivateKey::Generate(*alg);
   if (!key) {
-    std::cerr << "xfctl directory keygen: " << key.error().message << "\n";
+    std::cerr << "xfctl directory keygen: " << Why(key.error()) << "\n";
     return 1;
   }
   if (auto s = key->SavePem(fs::path(*out) / "root.key"); !s) {
-    std::cerr << "xfctl directory keygen: " << s.error().message << "\n";
+    std::cerr << "xfctl directory keygen: " << Why(s.error()) << "\n";
     return 1;
   }
   if (auto s = WriteFile(fs::path(*out) / "root.pub", key->Public().Pem()); !s) {
-    std::cerr << "xfctl directory keygen: " << s.error().message << "\n";
+    std::cerr << "xfctl directory keygen: " << Why(s.error()) << "\n";
     return 1;
   }
   if (English(args)) {
@@ -181,13 +186,13 @@ int DirectoryAdd(const Args& args) {
   const auto spec_file = args.Get("spec");
   const auto id = args.Get("id");
   if (!spec_file || !id || !schema::IsNodeId(*id) || (!args.Has("key") && !args.Has("cert"))) {
-    std::cerr << "usage: xfctl directory add --spec FILE --id NODE-ID [--key SIGNING.pub] [--cert TLS.crt] "
+    std::cerr << UsageWord() << "xfctl directory add --spec FILE --id NODE-ID [--key SIGNING.pub] [--cert TLS.crt] "
                  "[--not-before TIME] [--not-after TIME]\n";
     return 2;
   }
   auto spec = ReadSpec(*spec_file, true);
   if (!spec) {
-    std::cerr << "xfctl directory add: " << spec.error().message << "\n";
+    std::cerr << "xfctl directory add: " << Why(spec.error()) << "\n";
     return 1;
   }
   json::object validity;
@@ -195,14 +200,14 @@ int DirectoryAdd(const Args& args) {
     if (auto t = CheckedTime(args, "not-before")) validity["not_before"] = *t;
     if (auto t = CheckedTime(args, "not-after")) validity["not_after"] = *t;
   } catch (const std::invalid_argument& e) {
-    std::cerr << "xfctl directory add: " << e.what() << "\n";
+    std::cerr << Say("xfctl directory add：参数有误：", "xfctl directory add: ") << e.what() << "\n";
     return 2;
   }
   auto& node = NodeEntry(*spec, *id);
   if (auto key_file = args.Get("key")) {
     auto k = exchange::PublicKey::LoadPem(*key_file);
     if (!k) {
-      std::cerr << "xfctl directory add: " << k.error().message << "\n";
+      std::cerr << "xfctl directory add: " << Why(k.error()) << "\n";
       return 1;
     }
     json::object e = validity;
@@ -217,7 +222,7 @@ int DirectoryAdd(const Args& args) {
     auto text = ReadFile(*cert_file, 64 * 1024);
     auto info = text ? exchange::ReadCertificate(*text) : Result<exchange::CertificateInfo>(text.error());
     if (!info) {
-      std::cerr << "xfctl directory add: " << info.error().message << "\n";
+      std::cerr << "xfctl directory add: " << Why(info.error()) << "\n";
       return 1;
     }
     if (info->common_name != *id) {
@@ -236,7 +241,7 @@ int DirectoryAdd(const Args& args) {
                                       "…）\n");
   }
   if (auto s = WriteSpec(*spec_file, *spec); !s) {
-    std::cerr << "xfctl directory add: " << s.error().message << "\n";
+    std::cerr << "xfctl directory add: " << Why(s.error()) << "\n";
     return 1;
   }
   return 0;
@@ -245,7 +250,7 @@ int DirectoryAdd(const Args& args) {
 int DirectoryRevoke(const Args& args) {
   const auto spec_file = args.Get("spec");
   if (!spec_file || (!args.Has("key") && !args.Has("cert") && !args.Has("fingerprint"))) {
-    std::cerr << "usage: xfctl directory revoke --spec FILE (--key PUB | --cert CRT | --fingerprint HEX) "
+    std::cerr << UsageWord() << "xfctl directory revoke --spec FILE (--key PUB | --cert CRT | --fingerprint HEX) "
                  "[--id NODE-ID] [--reason TEXT]\n";
     return 2;
   }
@@ -255,25 +260,25 @@ int DirectoryRevoke(const Args& args) {
   } else if (auto k = args.Get("key")) {
     auto key = exchange::PublicKey::LoadPem(*k);
     if (!key) {
-      std::cerr << "xfctl directory revoke: " << key.error().message << "\n";
+      std::cerr << "xfctl directory revoke: " << Why(key.error()) << "\n";
       return 1;
     }
     fingerprint = key->Fingerprint();
   } else {
     auto info = exchange::LoadCertificate(*args.Get("cert"));
     if (!info) {
-      std::cerr << "xfctl directory revoke: " << info.error().message << "\n";
+      std::cerr << "xfctl directory revoke: " << Why(info.error()) << "\n";
       return 1;
     }
     fingerprint = info->key_fingerprint;
   }
   if (!schema::IsSha256Hex(fingerprint)) {
-    std::cerr << "xfctl directory revoke: '" << fingerprint << "' is not a SHA-256 fingerprint (64 hex digits)\n";
+    std::cerr << "xfctl directory revoke: '" << fingerprint << Say("' 不是 SHA-256 指纹（64 位十六进制）\n", "' is not a SHA-256 fingerprint (64 hex digits)\n");
     return 2;
   }
   auto spec = ReadSpec(*spec_file, true);
   if (!spec) {
-    std::cerr << "xfctl directory revoke: " << spec.error().message << "\n";
+    std::cerr << "xfctl directory revoke: " << Why(spec.error()) << "\n";
     return 1;
   }
   json::object r{{"fingerprint", fingerprint}, {"since", SystemClock().Now().ToString()}};
@@ -282,7 +287,7 @@ int DirectoryRevoke(const Args& args) {
   if (!(*spec)["revoked"].is_array()) (*spec)["revoked"] = json::array{};
   (*spec)["revoked"].as_array().push_back(std::move(r));
   if (auto s = WriteSpec(*spec_file, *spec); !s) {
-    std::cerr << "xfctl directory revoke: " << s.error().message << "\n";
+    std::cerr << "xfctl directory revoke: " << Why(s.error()) << "\n";
     return 1;
   }
   std::cout << (English(args) ? "key sha256 " + fingerprint + " revoked in " + *spec_file + " (sign and publish it)\n"
@@ -296,25 +301,25 @@ int DirectorySign(const Args& args) {
   const auto serial = args.Get("serial");
   const auto out = args.Get("out");
   if (!spec_file || !root_file || !serial || !out) {
-    std::cerr << "usage: xfctl directory sign --spec FILE --root-key root.key --serial N --out DIR "
+    std::cerr << UsageWord() << "xfctl directory sign --spec FILE --root-key root.key --serial N --out DIR "
                  "[--valid-days N] [--issued TIME] [--code-version V]\n";
     return 2;
   }
   auto spec = ReadSpec(*spec_file, false);
   if (!spec) {
-    std::cerr << "xfctl directory sign: " << spec.error().message << "\n";
+    std::cerr << "xfctl directory sign: " << Why(spec.error()) << "\n";
     return 1;
   }
   auto root = exchange::PrivateKey::LoadPem(*root_file);
   if (!root) {
-    std::cerr << "xfctl directory sign: " << root.error().message << "\n";
+    std::cerr << "xfctl directory sign: " << Why(root.error()) << "\n";
     return 1;
   }
   Instant issued = SystemClock().Now();
   if (auto t = args.Get("issued")) {
     auto i = Instant::Parse(*t);
     if (!i) {
-      std::cerr << "xfctl directory sign: --issued wants an ISO 8601 time with an offset\n";
+      std::cerr << Say("xfctl directory sign：--issued 应为带时区偏移的 ISO 8601 时间\n", "xfctl directory sign: --issued wants an ISO 8601 time with an offset\n");
       return 2;
     }
     issued = *i;
@@ -325,7 +330,7 @@ int DirectorySign(const Args& args) {
     days = std::stoll(args.Get("valid-days", "7"));
     n = std::stoull(*serial);
   } catch (const std::exception&) {
-    std::cerr << "xfctl directory sign: --serial and --valid-days want whole numbers\n";
+    std::cerr << Say("xfctl directory sign：--serial 和 --valid-days 应为整数\n", "xfctl directory sign: --serial and --valid-days want whole numbers\n");
     return 2;
   }
   json::object& s = *spec;
@@ -338,23 +343,23 @@ int DirectorySign(const Args& args) {
   // is signed is exactly what every node will read.
   auto d = exchange::ParseDirectory(json::serialize(s));
   if (!d) {
-    std::cerr << "xfctl directory sign: " << d.error().message << "\n";
+    std::cerr << "xfctl directory sign: " << Why(d.error()) << "\n";
     return 1;
   }
   const std::string bytes = exchange::DirectoryJson(*d);
   auto sig = exchange::SignBytes(*root, bytes);
   if (!sig) {
-    std::cerr << "xfctl directory sign: " << sig.error().message << "\n";
+    std::cerr << "xfctl directory sign: " << Why(sig.error()) << "\n";
     return 1;
   }
   std::error_code ec;
   fs::create_directories(*out, ec);
   if (auto w = WriteFile(fs::path(*out) / "directory.sig", *sig); !w) {
-    std::cerr << "xfctl directory sign: " << w.error().message << "\n";
+    std::cerr << "xfctl directory sign: " << Why(w.error()) << "\n";
     return 1;
   }
   if (auto w = WriteFile(fs::path(*out) / "directory.json", bytes); !w) {
-    std::cerr << "xfctl directory sign: " << w.error().message << "\n";
+    std::cerr << "xfctl directory sign: " << Why(w.error()) << "\n";
     return 1;
   }
   if (English(args)) {
@@ -373,34 +378,34 @@ int DirectorySign(const Args& args) {
 int DirectoryPublish(const Args& args) {
   const auto in = args.Get("in");
   if (!in) {
-    std::cerr << "usage: xfctl directory publish --in DIR [--node DIR]\n";
+    std::cerr << UsageWord() << "xfctl directory publish --in DIR [--node DIR]\n";
     return 2;
   }
   auto config = FindNode(args);
   if (!config) {
-    std::cerr << "xfctl: " << config.error().message << "\n";
+    std::cerr << "xfctl: " << Why(config.error(), "无法读取节点配置", "node configuration") << "\n";
     return 2;
   }
   auto bytes = ReadFile(fs::path(*in) / "directory.json", exchange::DirectoryLimits{}.max_bytes);
   auto sig = ReadFile(fs::path(*in) / "directory.sig", 4096);
   if (!bytes || !sig) {
-    std::cerr << "xfctl directory publish: " << (bytes ? sig.error().message : bytes.error().message) << "\n";
+    std::cerr << "xfctl directory publish: " << (bytes ? Why(sig.error()) : Why(bytes.error())) << "\n";
     return 1;
   }
   auto api = ApiOf(*config);
   if (!api) {
-    std::cerr << "xfctl directory publish: " << api.error().message << "\n";
+    std::cerr << "xfctl directory publish: " << Why(api.error()) << "\n";
     return 1;
   }
   auto r = CallApi(*api, "PUT", "/v1/directory", *bytes, "application/json",
                    {{"x-xf-signature", exchange::Base64Encode(*sig)}});
   if (!r) {
-    std::cerr << "xfctl directory publish: the node does not answer (" << r.error().message
+    std::cerr << "xfctl directory publish: the node does not answer (" << Why(r.error())
               << "); start it and publish again\n";
     return 1;
   }
   if (r->status != 200) {
-    std::cerr << "xfctl directory publish: refused (HTTP " << r->status << "): " << r->body << "\n";
+    std::cerr << Say("xfctl directory publish：被拒绝（HTTP ", "xfctl directory publish: refused (HTTP ") << r->status << Say("）：", "): ") << r->body << "\n";
     return 1;
   }
   if (English(args)) {
@@ -415,12 +420,12 @@ int DirectoryPublish(const Args& args) {
 int DirectoryShow(const Args& args) {
   const auto in = args.Get("in");
   if (!in) {
-    std::cerr << "usage: xfctl directory show --in DIR [--root-pub root.pub]\n";
+    std::cerr << UsageWord() << "xfctl directory show --in DIR [--root-pub root.pub]\n";
     return 2;
   }
   auto bytes = ReadFile(fs::path(*in) / "directory.json", exchange::DirectoryLimits{}.max_bytes);
   if (!bytes) {
-    std::cerr << "xfctl directory show: " << bytes.error().message << "\n";
+    std::cerr << "xfctl directory show: " << Why(bytes.error()) << "\n";
     return 1;
   }
   Result<exchange::Directory> d = exchange::ParseDirectory(*bytes);
@@ -428,32 +433,44 @@ int DirectoryShow(const Args& args) {
     auto root = exchange::PublicKey::LoadPem(*root_file);
     auto sig = ReadFile(fs::path(*in) / "directory.sig", 4096);
     if (!root || !sig) {
-      std::cerr << "xfctl directory show: " << (root ? sig.error().message : root.error().message) << "\n";
+      std::cerr << "xfctl directory show: " << (root ? Why(sig.error()) : Why(root.error())) << "\n";
       return 1;
     }
     d = exchange::OpenDirectory(*bytes, *sig, *root);
   }
   if (!d) {
-    std::cerr << "xfctl directory show: " << d.error().message << "\n";
+    std::cerr << "xfctl directory show: " << Why(d.error()) << "\n";
     return 1;
   }
   const Instant now = SystemClock().Now();
-  std::cout << "directory    " << d->serial << (args.Has("root-pub") ? " (signature verified)" : " (not verified)")
-            << "\nissued       " << d->issued.ToString() << "\nnext update  " << d->next_update.ToString()
-            << (d->Stale(now) ? "  STALE" : "") << "\ncode tables  " << d->code_version << "\nnodes        "
-            << d->nodes.size() << "\n";
+  const bool en = English(args);
+  auto W = [en](const char* zh, const char* english) { return std::string(en ? english : zh); };
+  // A label, padded so that the values line up (CJK characters are two columns wide).
+  auto label = [en](const char* zh, const char* english) {
+    std::string l = en ? english : zh;
+    const std::size_t width = node::conformance::DisplayWidth(l);
+    return l + std::string(width < 13 ? 13 - width : 1, ' ');
+  };
+  auto at = [en](Instant t) { return en ? t.ToString() : node::text::LocalTime(t); };
+  std::cout << label("目录序号", "directory") << d->serial
+            << (args.Has("root-pub") ? W("（签名已验证）", " (signature verified)") : W("（未验证签名）", " (not verified)"))
+            << "\n" << label("签发时间", "issued") << at(d->issued) << "\n" << label("下次更新", "next update")
+            << at(d->next_update) << (d->Stale(now) ? W("  已过期（STALE）", "  STALE") : "") << "\n"
+            << label("代码表版本", "code tables") << d->code_version << "\n" << label("节点", "nodes") << d->nodes.size()
+            << "\n";
   for (const auto& n : d->nodes) {
     std::cout << "  " << std::left << std::setw(12) << n.id;
     for (const auto& k : n.keys) {
-      std::cout << " key " << exchange::SignAlgName(k.alg) << " " << k.fingerprint.substr(0, 12) << "…"
-                << (d->IsRevoked(k.fingerprint) ? " REVOKED" : "");
+      std::cout << W(" 签名密钥 ", " key ") << exchange::SignAlgName(k.alg) << " " << k.fingerprint.substr(0, 12) << "…"
+                << (d->IsRevoked(k.fingerprint) ? W(" 已吊销", " REVOKED") : "");
     }
     for (const auto& c : n.certificates) {
-      std::cout << " tls " << c.fingerprint.substr(0, 12) << "…" << (d->IsRevoked(c.fingerprint) ? " REVOKED" : "");
+      std::cout << W(" TLS 证书 ", " tls ") << c.fingerprint.substr(0, 12) << "…"
+                << (d->IsRevoked(c.fingerprint) ? W(" 已吊销", " REVOKED") : "");
     }
     std::cout << "\n";
   }
-  std::cout << "revoked      " << d->revoked.size() << "\n";
+  std::cout << label("已吊销", "revoked") << d->revoked.size() << "\n";
   for (const auto& r : d->revoked) {
     std::cout << "  " << r.fingerprint << " " << r.node_id << " " << r.reason << "\n";
   }
@@ -465,12 +482,12 @@ int DirectoryShow(const Args& args) {
 int CmdTls(const std::string& sub, const Args& args) {
   if (auto u = args.Unknown({"node", "config", "new-key", "days"}); !u.empty() || (sub != "reissue" && sub != "show")) {
     std::cerr << (u.empty() ? "" : "xfctl tls: " + u + "\n")
-              << "usage: xfctl tls reissue [--new-key] [--days N] [--node DIR]\n       xfctl tls show [--node DIR]\n";
+              << UsageWord() << "xfctl tls reissue [--new-key] [--days N] [--node DIR]\n       xfctl tls show [--node DIR]\n";
     return 2;
   }
   auto config = FindNode(args);
   if (!config) {
-    std::cerr << "xfctl: " << config.error().message << "\n";
+    std::cerr << "xfctl: " << Why(config.error(), "无法读取节点配置", "node configuration") << "\n";
     return 2;
   }
   return sub == "show" ? TlsShow(*config, English(args)) : TlsReissue(*config, args);
@@ -483,7 +500,7 @@ int CmdDirectory(const std::string& sub, const Args& args) {
   if (sub == "sign") return DirectorySign(args);
   if (sub == "publish") return DirectoryPublish(args);
   if (sub == "show") return DirectoryShow(args);
-  std::cerr << "xfctl directory: unknown subcommand '" << sub << "' (keygen, add, revoke, sign, publish, show)\n";
+  std::cerr << Say("xfctl directory：未知子命令 '", "xfctl directory: unknown subcommand '") << sub << "' (keygen, add, revoke, sign, publish, show)\n";
   return 2;
 }
 

@@ -60,7 +60,7 @@ std::string Args::Unknown(const std::vector<std::string>& known) const {
   for (const auto& [k, v] : m_options) {
     bool ok = k == "lang";  // everyone's option (tools/cli.h)
     for (const auto& n : known) ok = ok || n == k;
-    if (!ok) out += (out.empty() ? "unknown option --" : ", --") + k;
+    if (!ok) out += (out.empty() ? (EnglishWords() ? "unknown option --" : "未知选项 --") : (EnglishWords() ? ", --" : "、--")) + k;
   }
   return out;
 }

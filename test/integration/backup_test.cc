@@ -168,7 +168,7 @@ TEST_CASE("backup: a node under write load is backed up and restored with nothin
   const CommandResult running =
       Xf({"restore", backup_dir.string(), "--node", target.Dir().string(), "--force"});
   CHECK(running.status == 1);
-  CHECK(running.output.find("running") != std::string::npos);
+  CHECK_MESSAGE(running.output.find("节点正在运行") != std::string::npos, running.output);
   CHECK(Status(target, "cases") == manifest.at("cases").as_int64() + 1);
   CHECK(target.Stop() == 0);
 

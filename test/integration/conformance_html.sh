@@ -369,7 +369,7 @@ src="${XF_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 big="$work/national"
 "$XFCTL" init --dir "$big" --node-id 100000 --tier national --api-port 0 --exchange-port 0 >/dev/null ||
   fail "xfctl init of the national node failed"
-timeout 300 "$XFCTL" bench report --node "$big" --events 100000 --origins 3000 --days 400 --summaries --runs 0 \
+timeout 300 "$XFCTL" --lang en bench report --node "$big" --events 100000 --origins 3000 --days 400 --summaries --runs 0 \
   >"$work/bench.out" 2>&1 || { cat "$work/bench.out" >&2; fail "xfctl bench report --node failed"; }
 "$XFNODE" --config "$big/xfnode.yaml" >"$work/national.log" 2>&1 &
 big_pid=$!

@@ -226,7 +226,7 @@ TEST_CASE("one writer: offline commands go through a running node, take the lock
   }
   auto offline = Run({"import", "--node", city, "--in", usb2.string()}, 0);
   CHECK_MESSAGE(offline.output.find(kThroughNode) == std::string::npos, offline.output);
-  CHECK_MESSAGE(offline.output.find("applied，接收 1 条") != std::string::npos, offline.output);
+  CHECK_MESSAGE(offline.output.find("已应用（applied），接收 1 条") != std::string::npos, offline.output);
   CHECK(QueryOne(t.Dir("110100"), "SELECT count(*) FROM batches WHERE origin = '110108'") == "2");
   Run({"batch", "get", "110108-up-2", "--node", city, "--out", (t.Root() / "got2").string()}, 0);
   // The receipts go back to the running county through its API.

@@ -144,7 +144,7 @@ TEST_CASE("attachments: an air-gap import missing an attachment is held, says so
   REQUIRE(fs::exists(usb2 / "blobs" / sha));
   auto applied = Run({"import", "--node", city, "--in", usb2.string()}, 0);
   CHECK_MESSAGE(applied.output.find("110108-up-1") != std::string::npos, applied.output);
-  CHECK_MESSAGE(applied.output.find("applied，接收 1 条") != std::string::npos, applied.output);
+  CHECK_MESSAGE(applied.output.find("已应用（applied），接收 1 条") != std::string::npos, applied.output);
   REQUIRE(fs::exists(usb2 / "receipts" / "1.receipt.xml"));
   CHECK(t.HasCase("110100", id));
   CHECK(HoldsBlob(t, "110100", sha));

@@ -100,9 +100,40 @@ TEST_CASE("log: a batch of 324 records with 13 bad ones gives 13 rejection lines
     CHECK(Str(r, "from") == "110105");
     CHECK(Str(r, "level") == "warn");
     CHECK(Str(r, "msg").find("记录被拒收") != std::string::npos);  // the words for people in Chinese
+    // … from the rule and the field (node/lang.h), the English reason in "reason".
+    CHECK_MESSAGE(Str(r, "msg").find("R2 未用标准代码，内容分类（content_category）") != std::string::npos, Str(r, "msg"));
+    CHECK(Str(r, "reason").find("888888") != std::string::npos);
     logged_cases.insert(Str(r, "case_id"));
   }
   CHECK(logged_cases == bad_cases);
+
+  // Where an operator sees the refusals: in Chinese words from rule and field,
+  // the receipt's English reason beside them (xfctl status); the status page
+  // without the reason (it needs no token).
+  const std::string city = t.Dir("110100").string();
+  const auto st = RunCommandSplit({std::getenv("XFCTL"), "status", "--node", city});
+  REQUIRE_MESSAGE(st.status == 0, st.err);
+  CHECK_MESSAGE(st.out.find("最近退回的记录：10 条") != std::string::npos, st.out);
+  CHECK_MESSAGE(st.out.find("R2 未用标准代码，内容分类（content_category）：") != std::string::npos, st.out);
+  CHECK_MESSAGE(st.out.find("888888") != std::string::npos, st.out);
+  CHECK_MESSAGE(st.out.find("Recently refused") == std::string::npos, st.out);
+  const auto en = RunCommandSplit({std::getenv("XFCTL"), "--lang", "en", "status", "--node", city});
+  REQUIRE_MESSAGE(en.status == 0, en.err);
+  CHECK_MESSAGE(en.out.find("Recently refused records: 10") != std::string::npos, en.out);
+  CHECK_MESSAGE(en.out.find("R2 content_category: ") != std::string::npos, en.out);
+  CHECK_MESSAGE(en.out.find("未用标准代码") == std::string::npos, en.out);
+  {
+    auto page = t.Node("110100").Call("GET", "/");
+    REQUIRE(page);
+    CHECK(page->body.find("<td class=\"text\">R2 未用标准代码</td>") != std::string::npos);
+    CHECK(page->body.find("<td class=\"text\">内容分类（content_category）</td>") != std::string::npos);
+    CHECK(page->body.find("888888") == std::string::npos);  // no reason on a page without a token
+  }
+  // The conformance report's list of refusals, by rule and field, in words.
+  const auto report = RunCommandSplit({std::getenv("XFCTL"), "conformance", "--node", city});
+  REQUIRE_MESSAGE(report.status == 0, report.err);
+  CHECK_MESSAGE(report.out.find("R2 未用标准代码") != std::string::npos, report.out);
+  CHECK_MESSAGE(report.out.find("内容分类（content_category）") != std::string::npos, report.out);
   const auto applied = Events(log, "batch.applied");
   REQUIRE(applied.size() == 1);
   CHECK(Str(applied[0], "batch") == b.header.batch_id);

@@ -190,7 +190,7 @@ getent passwd xfnode >/dev/null || svc_user=daemon
 cat "$WORK/init.txt"
 "$R/usr/bin/xfctl" init --system --root "$R" --node-id 110105 >"$WORK/init2.txt" 2>&1 &&
   fail "a second init replaced the node's keys"
-grep -q 'exists already' "$WORK/init2.txt" || fail "a second init did not say why it refused"
+grep -q '已存在；不会替换节点的密钥' "$WORK/init2.txt" || fail "a second init did not say why it refused (in Chinese)"
 modes() {  # path mode [owner:group]
   [ "$(stat -c %a "$R$1")" = "$2" ] || fail "$1 has mode $(stat -c %a "$R$1"), expected $2"
   if [ -n "${3:-}" ] && [ "$AS_ROOT" = 1 ]; then
@@ -252,6 +252,7 @@ if dpkg_root -i "$DEB" >"$WORK/downgrade.txt" 2>&1; then
   fail "dpkg installed over a database from a newer xfnode"
 fi
 grep -q "newer xfnode" "$WORK/downgrade.txt" || { cat "$WORK/downgrade.txt"; fail "no clear message"; }
+grep -q "拒绝降级" "$WORK/downgrade.txt" || { cat "$WORK/downgrade.txt"; fail "no message in Chinese"; }
 grep 'xfnode:' "$WORK/downgrade.txt" | head -n 3
 state >"$WORK/state.refused"
 diff "$WORK/state.newer" "$WORK/state.refused" || fail "the refused upgrade changed configuration or data"
@@ -262,6 +263,7 @@ state >"$WORK/state.before"
 step "purge keeps configuration, data and the user"
 dpkg_root --purge xfnode >"$WORK/purge.txt" 2>&1 || { cat "$WORK/purge.txt"; fail "purge failed"; }
 grep -q 'kept /var/lib/xfnode' "$WORK/purge.txt" || fail "purge did not say it kept the data"
+grep -q '保留了 /var/lib/xfnode' "$WORK/purge.txt" || fail "purge did not say it in Chinese"
 [ ! -e "$R/usr/bin/xfnode" ] || fail "purge left /usr/bin/xfnode"
 state >"$WORK/state.after"
 diff "$WORK/state.before" "$WORK/state.after" || fail "purge changed configuration or data"

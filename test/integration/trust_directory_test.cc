@@ -231,5 +231,15 @@ TEST_CASE("trust: the signed directory reaches a child in pull mode as it reache
   const auto shown = Xfctl({"directory", "show", "--in", (t.Dir("110108") / "data").string(), "--root-pub",
                             (t.RootKeyDir() / "root.pub").string()});
   REQUIRE_MESSAGE(shown.status == 0, shown.output);
-  CHECK_MESSAGE(shown.output.find("signature verified") != std::string::npos, shown.output);
+  // Chinese by default, English with --lang en: the labels, not only the verdict.
+  CHECK_MESSAGE(shown.output.find("签名已验证") != std::string::npos, shown.output);
+  CHECK_MESSAGE(shown.output.find("签发时间") != std::string::npos, shown.output);
+  CHECK_MESSAGE(shown.output.find("signature verified") == std::string::npos, shown.output);
+  CHECK_MESSAGE(shown.output.find("next update") == std::string::npos, shown.output);
+  const auto en = Xfctl({"directory", "show", "--lang", "en", "--in", (t.Dir("110108") / "data").string(),
+                         "--root-pub", (t.RootKeyDir() / "root.pub").string()});
+  REQUIRE_MESSAGE(en.status == 0, en.output);
+  CHECK_MESSAGE(en.output.find("signature verified") != std::string::npos, en.output);
+  CHECK_MESSAGE(en.output.find("next update") != std::string::npos, en.output);
+  CHECK_MESSAGE(en.output.find("签") == std::string::npos, en.output);
 }

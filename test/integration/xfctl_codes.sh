@@ -38,6 +38,31 @@ lacks() {
   fi
 }
 
+# Chinese by default: the same history in Chinese words; the R2 reason stays
+# as codes/ gives it (English, as receipts carry it), beside them.
+unset XF_LANG
+run 0 codes show 330103 --on 2022-03-01 --codes-dir "$data"
+has "330103 下城区 — division（"
+has "1983 年至 2021 年：下城区，县级，浙江省 › 杭州市"
+has "2021 年撤销；承继者：330105 拱墅区"
+has "在 2022-03-01：无效 [retired]：330103 下城区 was abolished in 2021"
+lacks "taken over by"
+lacks "from 1983"
+run 0 codes show 500110 --codes-dir "$data"
+has "2011 年起，现行有效：綦江区，县级，重庆市"
+has "承继自：500222 綦江县（2011）"
+run 0 codes show 110100 --codes-dir "$data"
+has "110100 不是 GB/T 2260 行政区划代码"
+run 1 codes show 999999 --codes-dir "$data"
+has "999999 不是以下代码表中的代码：division 或 stat_division"
+run 0 codes tables --codes-dir "$data"
+has "代码表 $(cat "$data/VERSION")，位于"
+has "6,823 行（时段），共 6,450 个代码，名单至 2024 年；division.csv"
+lacks " rows"
+
+# The checks below read the English words (--lang en / XF_LANG=en).
+export XF_LANG=en
+
 # A retired code: its period, how it ended, its successor, and the R2 reason.
 run 0 codes show 330103 --on 2022-03-01 --codes-dir "$data"
 has "330103 下城区 — division"
