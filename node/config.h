@@ -94,5 +94,10 @@ struct NodeConfig {
 Result<NodeConfig> LoadConfig(const std::filesystem::path& file);
 // Parses YAML text; `file` is used for messages and relative paths.
 Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::path& file);
+// Sets one scalar of the configuration file through yaml-cpp (never by text
+// search): `key` is a dotted path ("exchange.batch_events"), its maps made if
+// missing. The edited file must load (LoadConfig) before it replaces the old
+// one, atomically; comments in the file are not kept.
+Status SetConfigValue(const std::filesystem::path& file, std::string_view key, std::string_view value);
 
 }  // namespace xf::node

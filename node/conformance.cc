@@ -347,6 +347,18 @@ class Gather {
   std::map<std::string, OriginData> m_data;
 };
 
+// The seven rates a Tally and a MonthPoint both carry, under the same names.
+template <class Into, class From>
+void AddRates(Into& into, const From& p) {
+  AddRate(into.timely_acceptance, p.timely_acceptance);
+  AddRate(into.on_time_completion, p.on_time_completion);
+  AddRate(into.timely_routing, p.timely_routing);
+  AddRate(into.satisfaction_bureau, p.satisfaction_bureau);
+  AddRate(into.satisfaction_handler, p.satisfaction_handler);
+  AddRate(into.participation_bureau, p.participation_bureau);
+  AddRate(into.participation_handler, p.participation_handler);
+}
+
 void AddPoint(MonthPoint& into, const MonthPoint& p) {
   into.events += p.events;
   into.registrations += p.registrations;
@@ -357,13 +369,7 @@ void AddPoint(MonthPoint& into, const MonthPoint& p) {
   into.outdated_batches += p.outdated_batches;
   into.legal_handled += p.legal_handled;
   into.legal_not_directed += p.legal_not_directed;
-  AddRate(into.timely_acceptance, p.timely_acceptance);
-  AddRate(into.on_time_completion, p.on_time_completion);
-  AddRate(into.timely_routing, p.timely_routing);
-  AddRate(into.satisfaction_bureau, p.satisfaction_bureau);
-  AddRate(into.satisfaction_handler, p.satisfaction_handler);
-  AddRate(into.participation_bureau, p.participation_bureau);
-  AddRate(into.participation_handler, p.participation_handler);
+  AddRates(into, p);
 }
 
 // The month's score: the report's formula with the month as its period,
@@ -406,13 +412,7 @@ void AddTally(Tally& into, const Tally& t) {
   into.outdated_code_batches += t.outdated_code_batches;
   into.legal_cases_handled += t.legal_cases_handled;
   into.legal_not_directed += t.legal_not_directed;
-  AddRate(into.timely_acceptance, t.timely_acceptance);
-  AddRate(into.on_time_completion, t.on_time_completion);
-  AddRate(into.timely_routing, t.timely_routing);
-  AddRate(into.satisfaction_bureau, t.satisfaction_bureau);
-  AddRate(into.satisfaction_handler, t.satisfaction_handler);
-  AddRate(into.participation_bureau, t.participation_bureau);
-  AddRate(into.participation_handler, t.participation_handler);
+  AddRates(into, t);
   into.open_cases += t.open_cases;
   into.overdue_cases += t.overdue_cases;
   into.overdue_max_days = std::max(into.overdue_max_days, t.overdue_max_days);

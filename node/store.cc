@@ -788,15 +788,8 @@ Result<schema::Event> Store::RegisterCase(schema::CaseRegistration c, const std:
   schema::CompleteIdNumbers(c);  // the 18-digit form beside a 15-digit ID number
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began().error();
-  if (idempotency != nullptr) {
-    // A retry that raced its first try: the first one's answer, nothing new.
-    auto stored = IdempotentLocked(*idempotency);
-    if (!stored) return stored.error();
-    if (*stored) {
-      if (idempotency->replay != nullptr) *idempotency->replay = std::move(*stored);
-      return MakeError(Errc::kAlreadyExists, "Idempotency-Key " + idempotency->key + " was used already");
-    }
-  }
+  // A retry that raced its first try: the first one's answer, nothing new.
+  if (auto s = RefuseIfKeyUsedLocked(idempotency); !s) return s.error();
   if (c.case_id.empty()) {
     const int year = c.registered_at.ToDate().year;
     auto& q = m_st.next_case_no;
@@ -830,17 +823,7 @@ Result<schema::Event> Store::RegisterCase(schema::CaseRegistration c, const std:
   e.recorded_at = now;
   e.actor = actor.empty() ? c.registrar : actor;
   e.body = std::move(c);
-  if (schema::Violations r7 = ChronologyLocked({}, e, true); !r7.empty()) {
-    const std::string message = "R7 " + r7.front().field + ": " + schema::Message(r7.front(), true);
-    if (refused != nullptr) *refused = std::move(r7);
-    return MakeError(Errc::kInvalidArgument, message);
-  }
-  auto xml = AppendLocked(e);
-  if (!xml) return xml.error();
-  if (idempotency != nullptr) {
-    if (auto s = StoreIdempotentLocked(*idempotency, e, 201); !s) return s.error();
-  }
-  if (auto s = txn.Commit(); !s) return s.error();
+  if (auto s = CommitLocalLocked(txn, e, ChronologyLocked({}, e, true), refused, idempotency); !s) return s.error();
   return e;
 }
 
@@ -849,14 +832,7 @@ Result<schema::Event> Store::AppendEvent(schema::Event e, const std::string& nod
   std::lock_guard lock(m_mutex);
   sql::Txn txn(m_db);
   if (!txn.Began()) return txn.Began().error();
-  if (idempotency != nullptr) {
-    auto stored = IdempotentLocked(*idempotency);
-    if (!stored) return stored.error();
-    if (*stored) {
-      if (idempotency->replay != nullptr) *idempotency->replay = std::move(*stored);
-      return MakeError(Errc::kAlreadyExists, "Idempotency-Key " + idempotency->key + " was used already");
-    }
-  }
+  if (auto s = RefuseIfKeyUsedLocked(idempotency); !s) return s.error();
   auto known = CaseExistsLocked(e.case_id);
   if (!known) return known.error();
   if (!*known) return MakeError(Errc::kNotFound, "case " + e.case_id + " is not known here");
@@ -869,19 +845,33 @@ Result<schema::Event> Store::AppendEvent(schema::Event e, const std::string& nod
     std::vector<schema::Event> history;
     history.reserve(held->size());
     for (auto& se : *held) history.push_back(std::move(se.event));
-    if (schema::Violations r7 = ChronologyLocked(history, e, true); !r7.empty()) {
-      const std::string message = "R7 " + r7.front().field + ": " + schema::Message(r7.front(), true);
-      if (refused != nullptr) *refused = std::move(r7);
-      return MakeError(Errc::kInvalidArgument, message);
-    }
+    if (auto s = CommitLocalLocked(txn, e, ChronologyLocked(history, e, true), refused, idempotency); !s)
+      return s.error();
   }
-  auto xml = AppendLocked(e);
-  if (!xml) return xml.error();
-  if (idempotency != nullptr) {
-    if (auto s = StoreIdempotentLocked(*idempotency, e, 201); !s) return s.error();
-  }
-  if (auto s = txn.Commit(); !s) return s.error();
   return e;
+}
+
+Status Store::RefuseIfKeyUsedLocked(const Idempotency* idempotency) {
+  if (idempotency == nullptr) return {};
+  auto stored = IdempotentLocked(*idempotency);
+  if (!stored) return stored.error();
+  if (!*stored) return {};
+  if (idempotency->replay != nullptr) *idempotency->replay = std::move(*stored);
+  return MakeError(Errc::kAlreadyExists, "Idempotency-Key " + idempotency->key + " was used already");
+}
+
+Status Store::CommitLocalLocked(sql::Txn& txn, schema::Event& e, schema::Violations r7,
+                                schema::Violations* refused, const Idempotency* idempotency) {
+  if (!r7.empty()) {
+    const std::string message = "R7 " + r7.front().field + ": " + schema::Message(r7.front(), true);
+    if (refused != nullptr) *refused = std::move(r7);
+    return MakeError(Errc::kInvalidArgument, message);
+  }
+  if (auto xml = AppendLocked(e); !xml) return xml.error();
+  if (idempotency != nullptr) {
+    if (auto s = StoreIdempotentLocked(*idempotency, e, 201); !s) return s;
+  }
+  return txn.Commit();
 }
 
 Result<bool> Store::CaseExistsLocked(std::string_view case_id) {

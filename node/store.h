@@ -669,6 +669,13 @@ class Store {
   // key (checked against the request), or nullopt when the key is new.
   Result<std::optional<IdempotentAnswer>> IdempotentLocked(const Idempotency& i);
   Status StoreIdempotentLocked(const Idempotency& i, const schema::Event& stored, int status);
+  // REQUIRES: m_mutex held, inside a transaction. kAlreadyExists (with the
+  // first answer in idempotency->replay) when the key was used; ok when new or null.
+  Status RefuseIfKeyUsedLocked(const Idempotency* idempotency);
+  // REQUIRES: m_mutex held, txn open. A local event (registration or later):
+  // refused with its R7 violations, else appended, its key's answer kept, committed.
+  Status CommitLocalLocked(sql::Txn& txn, schema::Event& e, schema::Violations r7,
+                           schema::Violations* refused, const Idempotency* idempotency);
   Result<std::vector<StoredEvent>> EventsOfCase(std::string_view case_id);
 
   // Queues a local event to go down when its case's handler is below.

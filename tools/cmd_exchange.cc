@@ -620,17 +620,8 @@ int CmdExport(const Args& args) {
   std::size_t blobs = 0, missing = 0;
   Progress progress("导出批次", "exporting batches", items.size(), English(args));
   for (const auto& it : items) {
-    std::ostringstream line;  // this batch's lines, printed past the progress bar
-    struct Flush {
-      Progress& p;
-      std::ostringstream& l;
-      ~Flush() {
-        std::string text = l.str();
-        if (!text.empty() && text.back() == '\n') text.pop_back();
-        if (!text.empty()) p.Say(text, stdout);
-        p.Advance();
-      }
-    } flush{progress, line};
+    ItemLines item(progress);  // this batch's lines, printed past the progress bar
+    std::ostringstream& line = item.Lines();
     const std::string stem = std::to_string(it.qseq) + ".batch";
     json::object meta{{"batch_id", it.batch_id},
                       {"origin", it.origin},
@@ -852,17 +843,8 @@ int ImportBatches(Target& t, const node::NodeConfig& config, const fs::path& dir
   std::size_t accepted = 0, rejected = 0, blobs = 0;
   Progress progress("导入批次", "importing batches", batches.size(), english);
   for (const auto& b : batches) {
-    std::ostringstream line;  // this batch's lines, printed past the progress bar
-    struct Flush {
-      Progress& p;
-      std::ostringstream& l;
-      ~Flush() {
-        std::string text = l.str();
-        if (!text.empty() && text.back() == '\n') text.pop_back();
-        if (!text.empty()) p.Say(text, stdout);
-        p.Advance();
-      }
-    } flush{progress, line};
+    ItemLines item(progress);  // this batch's lines, printed past the progress bar
+    std::ostringstream& line = item.Lines();
     const std::string batch_id = JsonString(b.meta, "batch_id");
     const std::string from = JsonString(b.meta, "from");
     const std::string link = JsonString(b.meta, "link");
@@ -1015,17 +997,8 @@ int ImportReceipts(Target& t, fs::path dir, bool english) {
             [](const auto& a, const auto& b) { return a.first < b.first; });
   Progress progress("导入回执", "importing receipts", receipts.size(), english);
   for (const auto& [qseq, meta] : receipts) {
-    std::ostringstream line;  // this batch's lines, printed past the progress bar
-    struct Flush {
-      Progress& p;
-      std::ostringstream& l;
-      ~Flush() {
-        std::string text = l.str();
-        if (!text.empty() && text.back() == '\n') text.pop_back();
-        if (!text.empty()) p.Say(text, stdout);
-        p.Advance();
-      }
-    } flush{progress, line};
+    ItemLines item(progress);  // this batch's lines, printed past the progress bar
+    std::ostringstream& line = item.Lines();
     const std::string stem = std::to_string(qseq) + ".receipt";
     const std::string receiver = JsonString(meta, "receiver");
     line << "  " << std::left << std::setw(5) << qseq << " " << std::setw(26)

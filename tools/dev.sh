@@ -15,7 +15,7 @@ JOBS=${XF_JOBS:-$(nproc)}
 
 PACKAGES=(g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libsqlite3-dev libzstd-dev libssl-dev
-  libxml2-dev libyaml-cpp-dev doctest-dev libcli11-dev
+  libxml2-dev libyaml-cpp-dev doctest-dev libcli11-dev libpq-dev postgresql
   libxml2-utils zstd openssl sqlite3
   dpkg-dev fakeroot lintian systemd file
   chromium fonts-noto-cjk python3 python3-jsonschema curl)

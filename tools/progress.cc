@@ -175,4 +175,11 @@ void Progress::Done(const std::string& summary) {
   std::fflush(m_out);
 }
 
+ItemLines::~ItemLines() {
+  std::string text = m_lines.str();
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  if (!text.empty()) m_progress.Say(text, stdout);
+  m_progress.Advance();
+}
+
 }  // namespace xf::tools

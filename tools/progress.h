@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -71,6 +72,22 @@ class Progress {
   std::condition_variable m_wake;
   bool m_stop = false;
   std::thread m_ticker;  // bar mode only
+};
+
+// One item's output lines (a batch exported or imported): gathered while the
+// item is worked on, printed on stdout past the bar when it ends — also on an
+// early return — and then the bar advances by one.
+class ItemLines {
+ public:
+  explicit ItemLines(Progress& p) : m_progress(p) {}
+  ~ItemLines();
+  ItemLines(const ItemLines&) = delete;
+  ItemLines& operator=(const ItemLines&) = delete;
+  std::ostringstream& Lines() { return m_lines; }
+
+ private:
+  Progress& m_progress;
+  std::ostringstream m_lines;
 };
 
 }  // namespace xf::tools

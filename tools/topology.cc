@@ -168,18 +168,11 @@ Status Topology::InitNode(TopologyNode& n) {
   return SetBatchSize(n);
 }
 
-// exchange.batch_events, right after the interval line xfctl init wrote.
+// exchange.batch_events: not an init option; set in the file init wrote.
 Status Topology::SetBatchSize(const TopologyNode& n) const {
   if (!m_options.batch_max_events) return {};
-  const fs::path file = n.dir / "xfnode.yaml";
-  auto yaml = ReadFile(file);
-  if (!yaml) return yaml.error();
-  const std::string key = "\n  interval: ";
-  const auto at = yaml->find(key);
-  const auto eol = at == std::string::npos ? at : yaml->find('\n', at + key.size());
-  if (eol == std::string::npos) return MakeError(Errc::kInternal, file.string() + " has no exchange.interval line");
-  yaml->insert(eol + 1, "  batch_events: " + std::to_string(*m_options.batch_max_events) + "\n");
-  return WriteFile(file, *yaml, 0640);
+  return node::SetConfigValue(n.dir / "xfnode.yaml", "exchange.batch_events",
+                              std::to_string(*m_options.batch_max_events));
 }
 
 Status Topology::CopyIdentity(const std::string& id, const fs::path& from) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "exchange/routing.h"
+#include "node/config.h"
 #include "node/sqlite.h"
 
 namespace xf::test {
@@ -28,12 +29,6 @@ int Depth(const std::string& id) {
 void Must(const CommandResult& r, const std::string& what) {
   if (r.status != 0)
     throw std::runtime_error(what + " failed (" + std::to_string(r.status) + "): " + r.output);
-}
-
-void WriteText(const std::filesystem::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
 }
 
 }  // namespace
@@ -136,17 +131,10 @@ Topology::Topology(std::vector<std::string> ids, TopologyOptions options)
       init.push_back((RootKeyDir() / "root.pub").string());
     }
     m.process = std::make_unique<NodeProcess>(m_root.Path() / id, id, TierOf(id), init);
-    // exchange.retry_max: not an init option; set it in the file init wrote.
+    // exchange.retry_max: not an init option; set in the file init wrote.
     const auto config = m_root.Path() / id / "xfnode.yaml";
-    std::string yaml = ReadText(config);
-    const std::string interval =
-        "\n  interval: " + std::to_string(m_options.interval_seconds) + "\n";
-    const auto at = yaml.find(interval);
-    if (at == std::string::npos)
-      throw std::runtime_error("no exchange interval in " + config.string());
-    yaml.insert(at + interval.size(),
-                "  retry_max: " + std::to_string(m_options.retry_max_seconds) + "\n");
-    WriteText(config, yaml);
+    if (auto s = node::SetConfigValue(config, "exchange.retry_max", std::to_string(m_options.retry_max_seconds)); !s)
+      throw std::runtime_error(s.error().message);
     m_members.emplace(id, std::move(m));
   }
   for (const auto& id : m_ids) {

@@ -2,6 +2,7 @@
 // with "FILE:LINE: what is wrong", pointing at the offending line.
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <string>
 
 #include "node/config.h"
@@ -472,6 +473,33 @@ TEST_CASE("config: the examples in conf/ load") {
     // The example for a tier is named after it.
     CHECK(f.stem().string() == TierName(r->tier));
   }
+}
+
+TEST_CASE("config: SetConfigValue edits through YAML, makes sections, refuses what would not load") {
+  TempDir dir;
+  const fs::path file = dir.path() / "xfnode.yaml";
+  {
+    std::ofstream out(file);
+    out << kMinimal << "exchange:\n  interval: 5\n";
+  }
+  REQUIRE(SetConfigValue(file, "exchange.batch_events", "500").ok());
+  REQUIRE(SetConfigValue(file, "conformance.period_days", "7").ok());  // a section made
+  auto c = LoadConfig(file);
+  REQUIRE_MESSAGE(c.ok(), c.error().message);
+  CHECK(c->batch_max_events == 500);
+  CHECK(c->exchange_interval_seconds == 5);
+  CHECK(c->conformance.period_days == 7);
+  CHECK(c->node_id == "110105");
+  // Out of range: refused, and the file is as it was.
+  auto bad = SetConfigValue(file, "exchange.batch_events", "0");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("batch_events") != std::string::npos);
+  auto again = LoadConfig(file);
+  REQUIRE(again.ok());
+  CHECK(again->batch_max_events == 500);
+  // A scalar is not a section.
+  CHECK_FALSE(SetConfigValue(file, "data_dir.x", "1").ok());
+  CHECK_FALSE(SetConfigValue(file, "exchange..x", "1").ok());
 }
 
 }  // namespace
