@@ -12,6 +12,7 @@
 #include "tools/cli.h"
 #include "tools/progress.h"
 #include "tools/xfctl.h"
+#include "tools/json_fields.h"
 
 namespace xf::tools {
 
@@ -23,12 +24,6 @@ namespace {
 std::string Masked(const std::string& id) {
   if (id.size() < 10) return id;
   return id.substr(0, 6) + std::string(id.size() - 10, '*') + id.substr(id.size() - 4);
-}
-
-std::string Str(const json::object& o, const char* k) {
-  const auto* v = o.if_contains(k);
-  if (!v || v->is_null()) return "-";
-  return v->is_string() ? std::string(v->as_string()) : json::serialize(*v);
 }
 
 // The refusal's violations, one per line: rule and field (machine-readable)
@@ -189,11 +184,11 @@ Added AddOne(const ApiTarget& api, const std::filesystem::path& file, const std:
     if (const auto* list = v.as_object().if_contains("candidates"); list && list->is_array()) {
       for (const auto& c : list->as_array()) {
         const auto& o = c.as_object();
-        const bool sure = Str(o, "decision") == "duplicate";
+        const bool sure = Str(o, "decision", "-") == "duplicate";
         say(std::string("  ") +
                 (en ? (sure ? "duplicate of " : "possibly the same as ") : (sure ? "判为重复：" : "可能重复：")) +
-                Str(o, "case_id") + (en ? " (received " : "（信访日期 ") + Str(o, "received_date") +
-                (en ? ", score " : "，相似度 ") + Str(o, "score") + (en ? ")" : "）"),
+                Str(o, "case_id", "-") + (en ? " (received " : "（信访日期 ") + Str(o, "received_date", "-") +
+                (en ? ", score " : "，相似度 ") + Str(o, "score", "-") + (en ? ")" : "）"),
             stdout);
       }
     }
@@ -235,7 +230,7 @@ int CaseDuplicates(const ApiTarget& api, const std::string& id, bool as_json, bo
   const auto v = json::parse(r->body).as_object();
   const auto& list = v.at("candidates").as_array();
   // Where the node looked: all of the system, or not the levels that did not answer.
-  const std::string scope = Str(v, "scope");
+  const std::string scope = Str(v, "scope", "-");
   std::string where;
   if (scope == "local") {
     where = en ? "this node (it has no level above)" : "本节点（无上级）";
@@ -245,14 +240,14 @@ int CaseDuplicates(const ApiTarget& api, const std::string& id, bool as_json, bo
     std::string missing;
     if (const auto* u = v.if_contains("unreachable"); u && u->is_array()) {
       for (const auto& x : u->as_array()) {
-        missing += (missing.empty() ? "" : ", ") + Str(x.as_object(), "node");
+        missing += (missing.empty() ? "" : ", ") + Str(x.as_object(), "node", "-");
       }
     }
     where = en ? "partial (not answered: " + missing + ")" : "部分（未答复：" + missing + "）";
   }
-  std::cout << (en ? "duplicates of " + id + " at node " + Str(v, "node") + ", searched " + where + " [scope " + scope +
+  std::cout << (en ? "duplicates of " + id + " at node " + Str(v, "node", "-") + ", searched " + where + " [scope " + scope +
                          "]: "
-                   : "信访件 " + id + " 的可能重复件（节点 " + Str(v, "node") + "，检索范围：" + where + " [scope " + scope +
+                   : "信访件 " + id + " 的可能重复件（节点 " + Str(v, "node", "-") + "，检索范围：" + where + " [scope " + scope +
                          "]）：");
   if (list.empty()) {
     std::cout << (en ? "none" : "无") << "\n";
@@ -265,8 +260,8 @@ int CaseDuplicates(const ApiTarget& api, const std::string& id, bool as_json, bo
     for (const auto& x : o.at("reasons").as_array()) reasons += (reasons.empty() ? "" : "；") + std::string(x.as_string());
     char score[16];
     std::snprintf(score, sizeof score, "%.2f", o.at("score").to_number<double>());
-    const std::string decision = Str(o, "decision");
-    const std::string via = Str(o, "via");
+    const std::string decision = Str(o, "decision", "-");
+    const std::string via = Str(o, "via", "-");
     std::string how;
     if (via == "local") {
       how = en ? "own search" : "本节点检索";
@@ -278,13 +273,13 @@ int CaseDuplicates(const ApiTarget& api, const std::string& id, bool as_json, bo
       how = via;
     }
     std::string status;
-    if (Str(o, "status") != "-") status = (en ? "  status " : "  状态 ") + Str(o, "status");
+    if (Str(o, "status", "-") != "-") status = (en ? "  status " : "  状态 ") + Str(o, "status", "-");
     std::cout << "  "
               << (en ? decision : (decision == "duplicate" ? "判为重复 duplicate" : "可能重复 possible"))
-              << (decision == "possible" ? "   " : "  ") << score << "  " << Str(o, "case_id") << (en ? "  at " : "  登记机构 ")
-              << Str(o, "node") << (en ? "  received " : "  信访日期 ") << Str(o, "received_date") << status
-              << (en ? "\n    found by " + Str(o, "found_by") + " (" + how + ") [via " + via + "]"
-                     : "\n    发现：" + Str(o, "found_by") + "（" + how + "）[via " + via + "]")
+              << (decision == "possible" ? "   " : "  ") << score << "  " << Str(o, "case_id", "-") << (en ? "  at " : "  登记机构 ")
+              << Str(o, "node", "-") << (en ? "  received " : "  信访日期 ") << Str(o, "received_date", "-") << status
+              << (en ? "\n    found by " + Str(o, "found_by", "-") + " (" + how + ") [via " + via + "]"
+                     : "\n    发现：" + Str(o, "found_by", "-") + "（" + how + "）[via " + via + "]")
               << "\n    " << reasons << "\n";
   }
   return 0;
@@ -298,27 +293,27 @@ void PrintTimelines(const ApiTarget& api, const json::object& body, const std::s
   for (const auto& p : list->as_array()) {
     if (!p.is_object()) continue;
     const auto& po = p.as_object();
-    const std::string id = Str(po, "id_number");
+    const std::string id = Str(po, "id_number", "-");
     if (id == "-" || id.empty()) continue;
     auto r = CallApi(api, "GET", "/v1/petitioners/" + id + "/cases", "");
     if (!r || r->status != 200) continue;
     const json::value answer = json::parse(r->body);
     const auto& cases = answer.at("cases").as_array();
     std::cout << "\n"
-              << (en ? "timeline of " + Str(po, "name") + " (" + Masked(id) + "), " + std::to_string(cases.size()) +
+              << (en ? "timeline of " + Str(po, "name", "-") + " (" + Masked(id) + "), " + std::to_string(cases.size()) +
                            (cases.size() == 1 ? " case" : " cases") + " held here:"
-                     : "信访人 " + Str(po, "name") + "（" + Masked(id) + "）的信访记录，本节点共 " +
+                     : "信访人 " + Str(po, "name", "-") + "（" + Masked(id) + "）的信访记录，本节点共 " +
                            std::to_string(cases.size()) + " 件：")
               << "\n";
     for (const auto& c : cases) {
       const auto& o = c.as_object();
-      std::cout << "  " << Str(o, "received_date") << "  " << Str(o, "case_id") << (en ? "  at " : "  登记机构 ")
-                << Str(o, "node") << (en ? "  place " : "  问题属地 ") << Str(o, "problem_place") << "  "
-                << Str(o, "status");
-      if (Str(o, "due_date") != "-") std::cout << (en ? "  due " : "  期限 ") << Str(o, "due_date");
+      std::cout << "  " << Str(o, "received_date", "-") << "  " << Str(o, "case_id", "-") << (en ? "  at " : "  登记机构 ")
+                << Str(o, "node", "-") << (en ? "  place " : "  问题属地 ") << Str(o, "problem_place", "-") << "  "
+                << Str(o, "status", "-");
+      if (Str(o, "due_date", "-") != "-") std::cout << (en ? "  due " : "  期限 ") << Str(o, "due_date", "-");
       if (o.at("overdue").is_bool() && o.at("overdue").as_bool()) std::cout << (en ? " (overdue)" : "（已超期）");
-      if (Str(o, "closed_at") != "-") std::cout << (en ? "  closed " : "  办结 ") << Str(o, "closed_at");
-      if (Str(o, "case_id") == case_id) std::cout << (en ? "  ← this case" : "  ← 本件");
+      if (Str(o, "closed_at", "-") != "-") std::cout << (en ? "  closed " : "  办结 ") << Str(o, "closed_at", "-");
+      if (Str(o, "case_id", "-") == case_id) std::cout << (en ? "  ← this case" : "  ← 本件");
       std::cout << "\n";
     }
   }

@@ -13,6 +13,7 @@
 #include "tools/cli.h"
 #include "tools/table.h"
 #include "tools/xfctl.h"
+#include "tools/json_fields.h"
 
 namespace xf::tools {
 
@@ -20,18 +21,6 @@ namespace json = boost::json;
 namespace text = node::text;
 
 namespace {
-
-std::string Str(const json::object& o, const char* key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return "";
-  if (v->is_string()) return std::string(v->as_string());
-  return json::serialize(*v);
-}
-
-std::int64_t Int(const json::object& o, const char* key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_int64() ? v->as_int64() : v != nullptr && v->is_uint64() ? static_cast<std::int64_t>(v->as_uint64()) : 0;
-}
 
 // The code tables the node uses (its codes_dir), for labels; null when they
 // cannot be read (codes are then shown alone).

@@ -14,6 +14,7 @@
 #include "tools/cli.h"
 #include "tools/table.h"
 #include "tools/xfctl.h"
+#include "tools/json_fields.h"
 
 namespace xf::tools {
 
@@ -21,26 +22,6 @@ namespace json = boost::json;
 namespace text = node::text;
 
 namespace {
-
-std::string Str(const json::object& o, const char* key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return "";
-  if (v->is_string()) return std::string(v->as_string());
-  return json::serialize(*v);
-}
-
-std::int64_t Int(const json::value* v) {
-  if (v == nullptr) return 0;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  return 0;
-}
-
-const json::array& Array(const json::object& o, const char* key) {
-  static const json::array kNone;
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_array() ? v->as_array() : kNone;
-}
 
 std::string When(const std::string& iso, bool en) {
   if (iso.empty()) return en ? "never" : "从未";
