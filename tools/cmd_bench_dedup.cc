@@ -151,13 +151,13 @@ int Quality(long n, std::uint64_t seed, const std::filesystem::path& dir) {
   }
   const double secs = Ms(t0, Steady::now()) / 1000;
   const auto r = eval.Result();
-  std::cout << std::fixed << Say("基准：判重质量，标注集（种子 ", "bench dedup: quality on the labelled set (seed ") << seed << "): " << set.size()
+  std::cout << std::fixed << Say("基准：判重质量，标注集（种子 ", "bench dedup: quality on the labelled set (seed ") << seed << Say("）：", "): ") << set.size()
             << Say(" 件登记，", " registrations of ") << matters.size() << Say(" 个事项，逐件登记到新库，每件先查重（", " matters, registered one by one into a fresh store, each ")
-            << Say("", "checked first (") << std::setprecision(1) << secs << " s)\n"
-            << std::setprecision(3) << Say("  判为重复：精确率 ", "  duplicate: precision ") << r.precision << " (" << r.duplicate_correct << " of "
-            << r.duplicate_links << Say(" 个关联正确），召回率 ", " links right), recall ") << r.recall << " (" << r.duplicate_correct << " of "
-            << r.true_pairs << Say(" 对）   目标 ≥ 0.970、≥ 0.950\n", " pairs)   targets >= 0.970, >= 0.950\n")
-            << Say("  前 5 名召回率（任一判断）：", "  top-5 recall, any decision: ") << r.top5_recall << " (" << r.top5_found << " of " << r.true_pairs
+            << Say("", "checked first (") << std::setprecision(1) << secs << Say(" 秒）\n", " s)\n")
+            << std::setprecision(3) << Say("  判为重复：精确率 ", "  duplicate: precision ") << r.precision << Say("（", " (") << r.duplicate_correct << Say(" / ", " of ")
+            << r.duplicate_links << Say(" 个关联正确），召回率 ", " links right), recall ") << r.recall << Say("（", " (") << r.duplicate_correct << Say(" / ", " of ")
+            << r.true_pairs << Say(" 对真重复）   目标 ≥ 0.970、≥ 0.950\n", " pairs)   targets >= 0.970, >= 0.950\n")
+            << Say("  前 5 名召回率（任一判断）：", "  top-5 recall, any decision: ") << r.top5_recall << Say("（", " (") << r.top5_found << Say(" / ", " of ") << r.true_pairs
             << Say("）   目标 ≥ 0.990\n", ")   target >= 0.990\n");
   for (const auto& [k, v] : r.false_links) std::cout << Say("  错误关联：", "  wrong links: ") << k << ": " << v << "\n";
   for (const auto& [k, v] : r.missed) std::cout << Say("  未判为重复的真重复对：", "  true pairs not decided duplicate: ") << k << ": " << v << "\n";
@@ -396,13 +396,15 @@ int Speed(long cases, long checks, std::uint64_t seed, const std::filesystem::pa
     duplicates += std::count_if(found->begin(), found->end(),
                                 [](const auto& c) { return c.match.decision == dedup::Decision::kDuplicate; });
   }
-  std::cout << std::fixed << std::setprecision(1) << Say("基准：在含 ", "bench dedup: check time on a store of ") << held << " cases ("
+  std::cout << std::fixed << std::setprecision(1) << Say("基准：在含 ", "bench dedup: check time on a store of ") << held << Say(" 件的库上查重（", " cases (")
             << static_cast<double>(bytes) / (1 << 30) << " GiB"
-            << (fill_s > 1 ? (bulk ? ", the index filled straight in " : ", filled through ApplyBatch in ") +
-                                 std::to_string(static_cast<long>(fill_s)) + " s"
-                           : "")
-            << ")\n"
-            << "  " << ms.size() << " checks of registrations not stored (after " << warmup << " warm-up): "
+            << (fill_s > 1 ? std::string(bulk ? Say("，索引直接填入，用时 ", ", the index filled straight in ")
+                                              : Say("，经 ApplyBatch 填入，用时 ", ", filled through ApplyBatch in ")) +
+                                 std::to_string(static_cast<long>(fill_s)) + Say(" 秒", " s")
+                           : std::string())
+            << Say("）\n", ")\n")
+            << "  " << ms.size() << Say(" 次未存储登记的查重（预热 ", " checks of registrations not stored (after ") << warmup
+            << Say(" 次之后）：", " warm-up): ")
             << Times(ms) << "\n"
             << Say("  同样的查重按 CPU 时间：", "  the same checks in CPU time: ") << Times(cpu) << "\n"
             << "  " << std::setprecision(2) << static_cast<double>(candidates) / static_cast<double>(ms.size())
@@ -608,31 +610,31 @@ int ApplyCost(long n, long runs, std::uint64_t seed, const std::filesystem::path
       cpu[mode].push_back(x->apply_cpu_ms * per_us);
       proc[mode].push_back(x->process_cpu_ms * per_us);
       total_rate[mode].push_back(events / (x->apply_s + x->after_s));
-      const char* name = mode == Mode::kOff ? "index off " : mode == Mode::kIndex ? "index on  " : "index on + worker";
+      const char* name = mode == Mode::kOff ? Say("无索引", "index off ") : mode == Mode::kIndex ? Say("有索引", "index on  ") : Say("有索引 + 后台", "index on + worker");
       std::cout << std::fixed << std::setprecision(0) << Say("  第 ", "  run ") << r + 1 << " " << name << Say("：应用 ", ": apply ")
                 << events / x->apply_s << Say(" 事件/秒", " events/s");
       if (mode == Mode::kFull) {
-        std::cout << Say("，随后盲索引 + 到达查重 ", ", then blind index + check of arrivals ") << std::setprecision(2) << x->after_s << " s ("
+        std::cout << Say("，随后盲索引 + 到达查重 ", ", then blind index + check of arrivals ") << std::setprecision(2) << x->after_s << Say(" 秒（", " s (")
                   << std::setprecision(0) << events / x->after_s << Say(" 件/秒，", " cases/s, ") << x->notices
                   << Say(" 条提示）；合计 ", " notices); together ") << events / (x->apply_s + x->after_s) << Say(" 事件/秒", " events/s");
       }
       std::cout << Say("；每事件 CPU：应用线程 ", "; CPU per event: applying thread ") << std::setprecision(1) << x->apply_cpu_ms * per_us
-                << Say(" 微秒，进程 ", " µs, process ") << x->process_cpu_ms * per_us << " µs\n";
+                << Say(" 微秒，进程 ", " µs, process ") << x->process_cpu_ms * per_us << Say(" 微秒\n", " µs\n");
     }
   }
   const double off = Median(rate[Mode::kOff]), on = Median(rate[Mode::kIndex]);
   const double full = Median(total_rate[Mode::kFull]);
   std::cout << std::fixed << std::setprecision(0) << Say("  批次应用速率（中位数）：无判重索引 ", "  batch apply rate (median): without the duplicate index ") << off
             << Say(" 事件/秒，有索引 ", " events/s, with it ") << on << Say(" 事件/秒：有 / 无 = ", " events/s: with / without = ") << std::setprecision(3) << on / off
-            << " (drop " << std::setprecision(1) << (1 - on / off) * 100 << Say(" %；目标：至多 10 %）\n", " %; target: at most 10 %)\n")
+            << Say("（下降 ", " (drop ") << std::setprecision(1) << (1 - on / off) * 100 << Say(" %；目标：至多 10 %）\n", " %; target: at most 10 %)\n")
             << Say("  应用线程每事件 CPU（中位数）：", "  applying thread CPU per event (median): ") << Median(cpu[Mode::kOff]) << Say(" 微秒（无），", " µs without, ")
-            << Median(cpu[Mode::kIndex]) << " µs with (" << std::setprecision(3)
-            << Median(cpu[Mode::kIndex]) / Median(cpu[Mode::kOff]) << "×); process CPU per event: "
+            << Median(cpu[Mode::kIndex]) << Say(" 微秒（有）（", " µs with (") << std::setprecision(3)
+            << Median(cpu[Mode::kIndex]) / Median(cpu[Mode::kOff]) << Say("×）；进程每事件 CPU：", "×); process CPU per event: ")
             << std::setprecision(1) << Median(proc[Mode::kOff]) << Say(" 微秒（无），", " µs without, ") << Median(proc[Mode::kIndex])
-            << " µs with (" << std::setprecision(3) << Median(proc[Mode::kIndex]) / Median(proc[Mode::kOff]) << "×)\n"
-            << std::setprecision(0) << "  with the dedup worker's part too (blind index + check of arrivals, until caught up): "
-            << full << " events/s: " << std::setprecision(3) << full / off << " of the rate without; process CPU per event "
-            << std::setprecision(1) << Median(proc[Mode::kFull]) << " µs\n";
+            << Say(" 微秒（有）（", " µs with (") << std::setprecision(3) << Median(proc[Mode::kIndex]) / Median(proc[Mode::kOff]) << Say("×）\n", "×)\n")
+            << std::setprecision(0) << Say("  连同判重后台的工作（盲索引 + 到达查重，直到追上）：", "  with the dedup worker's part too (blind index + check of arrivals, until caught up): ")
+            << full << Say(" 事件/秒：为无索引速率的 ", " events/s: ") << std::setprecision(3) << full / off << Say("；进程每事件 CPU ", " of the rate without; process CPU per event ")
+            << std::setprecision(1) << Median(proc[Mode::kFull]) << Say(" 微秒\n", " µs\n");
   return 0;
 }
 
