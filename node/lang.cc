@@ -32,7 +32,11 @@ namespace {
 bool Choose(json::object& o, bool en) {
   auto* message_en = o.if_contains("message_en");
   if (message_en == nullptr) return false;
-  if (en && message_en->is_string() && !message_en->get_string().empty()) o["message"] = *message_en;
+  if (en && message_en->is_string() && !message_en->get_string().empty()) {
+    // A copy first: o["message"] may insert and rehash, freeing what message_en points to.
+    json::value words = *message_en;
+    o["message"] = std::move(words);
+  }
   o.erase("message_en");
   return true;
 }

@@ -52,5 +52,23 @@ TEST_CASE("RejectionLine: Chinese words from rule and field, the field and the E
   CHECK(RejectionLine("R9", "summary", "odd") == "R9，概况（summary）：odd");
 }
 
+TEST_CASE("Localise: English words for a violation with no Chinese message (the copy survives the insert)") {
+  // A violation object without "message": setting it inserts a key and may
+  // rehash the object, so the English words must be copied first (ASan saw
+  // a use after free here).
+  exchange::HttpResponse r;
+  r.status = 422;
+  r.body = R"({"error":"x","message":"中文","message_en":"English","violations":[)"
+           R"({"rule":"R3","field":"a","b":1,"c":2,"d":3,"e":4,"message_en":"only English here"}]})";
+  Localise(r, true);
+  CHECK(r.body.find("\"message\":\"English\"") != std::string::npos);
+  CHECK(r.body.find("\"message\":\"only English here\"") != std::string::npos);
+  CHECK(r.body.find("message_en") == std::string::npos);
+  exchange::HttpResponse zh = r;
+  zh.body = R"({"message":"中文","message_en":"English"})";
+  Localise(zh, false);
+  CHECK(zh.body == R"({"message":"中文"})");
+}
+
 }  // namespace
 }  // namespace xf::node
