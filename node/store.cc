@@ -676,11 +676,9 @@ Result<std::string> Store::AppendLocked(schema::Event& e) {
     if (auto s = WriteProjection(e.case_id, Project({e})); !s) return s.error();
     return xml;
   }
-  auto events = EventsOfCase(e.case_id);
-  if (!events) return events.error();
-  std::vector<schema::Event> list;
-  for (auto& se : *events) list.push_back(std::move(se.event));
-  const CaseState state = Project(list);
+  auto list = HistoryOf(e.case_id);
+  if (!list) return list.error();
+  const CaseState state = Project(*list);
   if (auto s = WriteProjection(e.case_id, state); !s) return s.error();
   if (auto s = RouteDown(e, state); !s) return s.error();
   return xml;
@@ -722,6 +720,15 @@ Status WriteEventFacts(EventFactStatements& st, const schema::Event& e, Instant 
   return {};
 }
 
+Result<std::vector<schema::Event>> Store::HistoryOf(std::string_view case_id) {
+  auto events = EventsOfCase(case_id);
+  if (!events) return events.error();
+  std::vector<schema::Event> list;
+  list.reserve(events->size());
+  for (auto& se : *events) list.push_back(std::move(se.event));
+  return list;
+}
+
 Result<std::vector<StoredEvent>> Store::EventsOfCase(std::string_view case_id) {
   auto& q = m_st.events_of_case;
   q.Bind(1, case_id);
@@ -734,12 +741,9 @@ Result<std::vector<StoredEvent>> Store::EventsOfCase(std::string_view case_id) {
 }
 
 Status Store::RefreshProjection(const std::string& case_id) {
-  auto events = EventsOfCase(case_id);
-  if (!events) return events.error();
-  std::vector<schema::Event> list;
-  list.reserve(events->size());
-  for (auto& se : *events) list.push_back(std::move(se.event));
-  return WriteProjection(case_id, Project(list));
+  auto list = HistoryOf(case_id);
+  if (!list) return list.error();
+  return WriteProjection(case_id, Project(*list));
 }
 
 const char* UpsertCaseSql() {
@@ -915,14 +919,10 @@ Result<schema::Event> Store::AppendEvent(schema::Event e, const std::string& nod
   e.origin = node_id;
   e.recorded_at = m_clock.Now();
   if (e.occurred_at.seconds == 0) e.occurred_at = e.recorded_at;
-  {
-    auto held = EventsOfCase(e.case_id);
-    if (!held) return held.error();
-    std::vector<schema::Event> history;
-    history.reserve(held->size());
-    for (auto& se : *held) history.push_back(std::move(se.event));
-    if (auto s = CommitLocalLocked(txn, e, ChronologyLocked(history, e, true), refused, idempotency); !s)
-      return s.error();
+  auto history = HistoryOf(e.case_id);
+  if (!history) return history.error();
+  if (auto s = CommitLocalLocked(txn, e, ChronologyLocked(*history, e, true), refused, idempotency); !s) {
+    return s.error();
   }
   return e;
 }

@@ -700,6 +700,8 @@ class Store {
   Status CommitLocalLocked(sql::Txn& txn, schema::Event& e, schema::Violations r7,
                            schema::Violations* refused, const Idempotency* idempotency);
   Result<std::vector<StoredEvent>> EventsOfCase(std::string_view case_id);
+  // The same, the records only (a case's history, for R7 and projections).
+  Result<std::vector<schema::Event>> HistoryOf(std::string_view case_id);
 
   // Queues a local event to go down when its case's handler is below.
   // REQUIRES: m_mutex held, inside a transaction.

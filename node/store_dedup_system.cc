@@ -267,12 +267,9 @@ Result<std::size_t> Store::AppendNotices(std::vector<schema::Event> notices, con
     e.origin = node_id;
     e.recorded_at = m_clock.Now();
     if (e.occurred_at.seconds == 0) e.occurred_at = e.recorded_at;
-    auto held = EventsOfCase(e.case_id);
-    if (!held) return held.error();
-    std::vector<schema::Event> history;
-    history.reserve(held->size());
-    for (auto& se : *held) history.push_back(std::move(se.event));
-    if (!ChronologyLocked(history, e, true).empty()) {
+    auto history = HistoryOf(e.case_id);
+    if (!history) return history.error();
+    if (!ChronologyLocked(*history, e, true).empty()) {
       ++skipped;
       continue;
     }

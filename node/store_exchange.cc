@@ -689,12 +689,9 @@ Result<exchange::Receipt> Store::ApplyBatch(const Incoming& in, const std::strin
   auto history_of = [&](const std::string& case_id) -> Result<const std::vector<schema::Event>*> {
     if (auto f = fresh.find(case_id); f != fresh.end()) return &f->second;
     if (auto h = held.find(case_id); h != held.end()) return &h->second;
-    auto events = EventsOfCase(case_id);
+    auto events = HistoryOf(case_id);
     if (!events) return events.error();
-    std::vector<schema::Event>& into = held[case_id];
-    into.reserve(events->size());
-    for (auto& se : *events) into.push_back(std::move(se.event));
-    return &into;
+    return &(held[case_id] = std::move(events).value());
   };
   // An initial case registered earlier in this batch is not in `cases` yet.
   const auto pending_initial = [&](const std::string& id) -> std::optional<schema::InitialCase> {
