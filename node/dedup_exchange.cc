@@ -137,8 +137,7 @@ Status DedupExchange::LoadOrMakeKey() {
         Log("warn", "判重系统密钥未经签名（升级前取得），继续使用，直至上级提供经国家信访局签名的密钥",
             {{"event", "dedup_key.unsigned"}, {"key_id", parsed->key_id}, {"parent", m_config.parent->id}});
       }
-      const bool verified = parsed->Signed();
-      return UseKey(std::move(parsed).value(), verified, "");
+      return UseKey(std::move(parsed).value(), false, "");
     }
     // The top: a document not signed here with this node's signing key
     // (from before, or signed with a key since rotated) is signed again —
@@ -268,6 +267,7 @@ Status DedupExchange::FetchKey() {
   if (!s) return s;
   std::lock_guard lock(m_mutex);
   m_key_state.checked_at = m_clock.Now().ToString();
+  m_key_state.verified = true;
   m_key_state.refused_reason.clear();
   m_key_state.refused_words.clear();
   m_key_state.refused_detail.clear();

@@ -98,7 +98,9 @@ class DedupExchange {
   struct KeyState {
     std::string key_id;       // "" when none is held
     std::string signer;       // "" when the document held is unsigned (from before)
-    bool verified = false;    // its signature verified (here, or when it was fetched)
+    // Verified since the node started: at the top, signed here with its
+    // signing key; below, the parent served this key and its document verified.
+    bool verified = false;
     std::string checked_at;   // the last time the parent's document verified, ISO 8601; "" never
     // The last refusal of a document from the parent, until one verifies.
     std::string refused_reason;   // KeyRefusalCode; "" when none
