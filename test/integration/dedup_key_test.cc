@@ -189,3 +189,54 @@ TEST_CASE("dedup key: signed by the national bureau, verified by the county; a p
   const auto local = Call(t, "110105", "POST", "/v1/duplicates/check", json::serialize(SameLetter()));
   CHECK(local.at("scope").as_string() == "partial");  // the province answers with another key: 409
 }
+
+TEST_CASE("dedup key: keys of before (unsigned) — the national bureau signs its own at start, a county keeps its own until a signed one comes") {
+  Topology t({"100000", "110000", "110105"});
+  REQUIRE(t.StartAll());
+  REQUIRE(WaitUntil([&] { return std::filesystem::exists(KeyFile(t, "110105")); }));
+  const std::string first = ReadText(KeyFile(t, "100000"));
+  auto signed_doc = xf::dedup::wire::ParseKeyDocument(first.substr(0, first.find('\n')));
+  REQUIRE(signed_doc);
+  // As every node held it before this version: the same key, unsigned (xfnode-dedup-key-1).
+  auto old = *signed_doc;
+  old.signer.clear();
+  old.signature.clear();
+  const std::string old_text = xf::dedup::wire::KeyDocumentJson(old);
+  REQUIRE(old_text.find("\"xfnode-dedup-key-1\"") != std::string::npos);
+  for (const std::string n : {"110105", "110000", "100000"}) {
+    REQUIRE(t.Stop(n) == 0);
+    std::ofstream out(KeyFile(t, n), std::ios::trunc | std::ios::binary);
+    out << old_text << "\n";
+  }
+
+  // The county upgraded, its province not answering: it keeps using its key, says it is unsigned.
+  REQUIRE(t.Start("110105"));
+  {
+    const auto st = DedupKeyStatus(t, "110105");
+    CHECK(st.at("key_id").as_string() == old.key_id);
+    CHECK(st.at("signer").is_null());
+    CHECK_FALSE(st.at("verified").as_bool());
+  }
+  CHECK(t.Node("110105").Log().find("\"dedup_key.unsigned\"") != std::string::npos);
+  CHECK(ReadText(KeyFile(t, "110105")) == old_text + "\n");
+
+  // The national bureau signs its key at start: the same key and id.
+  REQUIRE(t.Start("100000"));
+  const std::string resigned = ReadText(KeyFile(t, "100000"));
+  auto now_signed = xf::dedup::wire::ParseKeyDocument(resigned.substr(0, resigned.find('\n')));
+  REQUIRE(now_signed);
+  CHECK(now_signed->Signed());
+  CHECK(now_signed->signer == "100000");
+  CHECK(now_signed->key_id == old.key_id);
+  CHECK(now_signed->secret == old.secret);
+  // The province verifies it at start and keeps its bytes; the county, when it asks next (at its start), too.
+  REQUIRE(t.Start("110000"));
+  REQUIRE_MESSAGE(WaitUntil([&] { return ReadText(KeyFile(t, "110000")) == resigned; }), t.Node("110000").Log());
+  REQUIRE(t.Stop("110105") == 0);
+  REQUIRE(t.Start("110105"));
+  REQUIRE_MESSAGE(WaitUntil([&] { return ReadText(KeyFile(t, "110105")) == resigned; }), t.Node("110105").Log());
+  REQUIRE(WaitUntil([&] { return DedupKeyStatus(t, "110105").at("verified").as_bool(); }));
+  CHECK(DedupKeyStatus(t, "110105").at("signer").as_string() == "100000");
+  CHECK(DedupKeyStatus(t, "110105").at("key_id").as_string() == old.key_id);
+  CHECK(Refusals(t, "110105", "unsigned") == 0);
+}
