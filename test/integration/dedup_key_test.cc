@@ -175,6 +175,13 @@ TEST_CASE("dedup key: signed by the national bureau, verified by the county; a p
     CHECK(st.at("refused").at("key_id").as_string() == "110000-20261208");
     CHECK(st.at("refused").at("message").as_string() == "签名者不是国家信访局");
   }
+  // Where an operator sees it: xfctl status, in Chinese, the reason beside.
+  const auto status = xf::test::Xfctl({"status", "--node", t.Dir("110105").string()});
+  REQUIRE_MESSAGE(status.status == 0, status.output);
+  CHECK_MESSAGE(status.output.find("判重系统密钥") != std::string::npos, status.output);
+  CHECK_MESSAGE(status.output.find(key_id + "（100000 签名，已验证）") != std::string::npos, status.output);
+  CHECK_MESSAGE(status.output.find("拒绝了上级提供的密钥 110000-20261208") != std::string::npos, status.output);
+  CHECK_MESSAGE(status.output.find("签名者不是国家信访局（signer_not_national）") != std::string::npos, status.output);
 
   // 2. Naming the national bureau, another key under its old signature.
   auto forged = *doc;
