@@ -9,10 +9,7 @@
 
 #include "codes/calendar.h"
 #include "codes/csv.h"
-
-#ifndef XF_SOURCE_DIR
-#define XF_SOURCE_DIR "."
-#endif
+#include "xf/source_dir.h"
 
 namespace xf::codes {
 

@@ -256,37 +256,47 @@ Result<NodeConfig> LoadConfig(const std::filesystem::path& file) {
   return ParseConfig(ss.str(), std::filesystem::absolute(file));
 }
 
-Status SetConfigValue(const std::filesystem::path& file, std::string_view key, std::string_view value) {
+Status EditConfig(const std::filesystem::path& file, const std::function<Status(YAML::Node& root)>& edit) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(file.string());
   } catch (const YAML::Exception& e) {
     return MakeError(Errc::kInvalidArgument, file.string() + ": " + e.what());
   }
-  // Walk (making) the maps of the dotted path; the last part is the scalar.
-  std::vector<YAML::Node> path{root};
-  std::string_view rest = key;
-  for (;;) {
-    const auto dot = rest.find('.');
-    const std::string part(rest.substr(0, dot));
-    if (part.empty()) return MakeError(Errc::kInvalidArgument, "configuration key '" + std::string(key) + "'");
-    if (dot == std::string_view::npos) {
-      path.back()[part] = std::string(value);
-      break;
-    }
-    YAML::Node next = path.back()[part];
-    if (next && !next.IsMap()) {
-      return MakeError(Errc::kInvalidArgument, file.string() + ": '" + part + "' in '" + std::string(key) +
-                                                   "' is not a section");
-    }
-    path.push_back(next);
-    rest.remove_prefix(dot + 1);
+  try {
+    if (auto s = edit(root); !s) return s;
+  } catch (const YAML::Exception& e) {
+    return MakeError(Errc::kInvalidArgument, file.string() + ": " + e.what());
   }
   YAML::Emitter out;
   out << root;
   const std::string text = std::string(out.c_str()) + "\n";
   if (auto check = ParseConfig(text, file); !check) return check.error();
   return WriteFileAtomically(Env::Default(), file, text, 0640);
+}
+
+Status SetConfigValue(const std::filesystem::path& file, std::string_view key, std::string_view value) {
+  return EditConfig(file, [&](YAML::Node& root) -> Status {
+    // Walk (making) the maps of the dotted path; the last part is the scalar.
+    std::vector<YAML::Node> path{root};
+    std::string_view rest = key;
+    for (;;) {
+      const auto dot = rest.find('.');
+      const std::string part(rest.substr(0, dot));
+      if (part.empty()) return MakeError(Errc::kInvalidArgument, "configuration key '" + std::string(key) + "'");
+      if (dot == std::string_view::npos) {
+        path.back()[part] = std::string(value);
+        return {};
+      }
+      YAML::Node next = path.back()[part];
+      if (next && !next.IsMap()) {
+        return MakeError(Errc::kInvalidArgument, file.string() + ": '" + part + "' in '" + std::string(key) +
+                                                     "' is not a section");
+      }
+      path.push_back(next);
+      rest.remove_prefix(dot + 1);
+    }
+  });
 }
 
 }  // namespace xf::node

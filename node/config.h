@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,10 @@
 #include "codes/calendar.h"
 #include "codes/result.h"
 #include "schema/validate.h"
+
+namespace YAML {
+class Node;
+}
 
 namespace xf::node {
 
@@ -99,5 +104,10 @@ Result<NodeConfig> ParseConfig(const std::string& yaml, const std::filesystem::p
 // missing. The edited file must load (LoadConfig) before it replaces the old
 // one, atomically; comments in the file are not kept.
 Status SetConfigValue(const std::filesystem::path& file, std::string_view key, std::string_view value);
+// Edits the configuration file through yaml-cpp: `edit` changes the parsed
+// document (its error is returned as it is); the result must parse
+// (ParseConfig) before it replaces the old file, atomically, mode 0640.
+// Comments in the file are not kept.
+Status EditConfig(const std::filesystem::path& file, const std::function<Status(YAML::Node& root)>& edit);
 
 }  // namespace xf::node

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "codes/env.h"
@@ -362,8 +363,43 @@ Result<std::size_t> DedupExchange::CheckArrivals() {
     auto arrivals = m_store.ArrivalsAfter(*checked, kArrivalsPerPass);
     if (!arrivals) return arrivals.error();
     if (arrivals->empty()) break;
+    // A pass is one transaction (Store::AppendNotices): its notices and where
+    // the check stands, so a crash redoes the whole pass and nothing twice.
+    // Per case: the cases this level has named on it (held, and this pass's).
+    std::map<std::string, std::set<std::string>> named;
+    std::map<std::string, std::vector<schema::DuplicateFinding>> pending;
+    auto add = [&](const std::string& case_id, schema::DuplicateFinding f) -> Status {
+      auto it = named.find(case_id);
+      if (it == named.end()) {
+        auto held = m_store.NoticesOf(case_id);
+        if (!held) return held.error();
+        std::set<std::string> ids;
+        for (const auto& n : *held) {
+          if (n.notice.found_by != m_config.node_id) continue;
+          for (const auto& c : n.notice.candidates) ids.insert(c.case_id);
+        }
+        it = named.emplace(case_id, std::move(ids)).first;
+      }
+      if (it->second.insert(f.case_id).second) pending[case_id].push_back(std::move(f));
+      return {};
+    };
+    auto finding = [&](const std::string& case_id, const std::string& node, Date received,
+                       const dedup::Match& m) -> Result<schema::DuplicateFinding> {
+      schema::DuplicateFinding f;
+      f.case_id = case_id;
+      f.node = node;
+      f.received_date = received;
+      auto status = m_store.StatusOf(case_id);
+      if (!status) return status.error();
+      f.status = *status;
+      f.score = Score(m.score);
+      f.decision = m.decision == dedup::Decision::kDuplicate ? schema::DuplicateFinding::Decision::kDuplicate
+                                                             : schema::DuplicateFinding::Decision::kPossible;
+      for (std::size_t i = 0; i < m.reasons.size() && i < 16; ++i) f.reasons.push_back(m.reasons[i]);
+      return f;
+    };
     for (const auto& a : *arrivals) {
-      if (m_stopping) return notices;
+      if (m_stopping) return notices;  // nothing of this pass stored: redone next time
       // This level's to find: registered under another child (or here);
       // the others are not ranked at all (the child below holds both).
       const std::string branch = Branch(m_config.children, a.features.node);
@@ -371,68 +407,44 @@ Result<std::size_t> DedupExchange::CheckArrivals() {
         return node != a.features.node && (branch.empty() || Branch(m_config.children, node) != branch);
       });
       if (!found) return found.error();
-      std::vector<Store::DuplicateCandidate> ours = std::move(found).value();
-      // A notice on `case_id` naming `others` (those not named by this level before).
-      auto notice = [&](const std::string& case_id, std::vector<schema::DuplicateFinding> others) -> Status {
-        auto held = m_store.NoticesOf(case_id);
-        if (!held) return held.error();
-        std::set<std::string> named;
-        for (const auto& n : *held) {
-          if (n.notice.found_by != m_config.node_id) continue;
-          for (const auto& c : n.notice.candidates) named.insert(c.case_id);
-        }
-        others.erase(std::remove_if(others.begin(), others.end(),
-                                    [&](const schema::DuplicateFinding& f) { return named.count(f.case_id) > 0; }),
-                     others.end());
-        if (others.empty()) return {};
+      for (const auto& c : *found) {
+        auto f = finding(c.case_id, c.node, c.received_date, c.match);
+        if (!f) return f.error();
+        if (auto s = add(a.features.case_id, std::move(f).value()); !s) return s.error();
+        // And the other way round, on the case found.
+        auto back = finding(a.features.case_id, a.features.node, a.features.received_date, c.match);
+        if (!back) return back.error();
+        if (auto s = add(c.case_id, std::move(back).value()); !s) return s.error();
+      }
+    }
+    // One notice per case and pass (split at the schema's bound), best first.
+    std::vector<schema::Event> events;
+    for (auto& [case_id, findings] : pending) {
+      std::stable_sort(findings.begin(), findings.end(),
+                       [](const schema::DuplicateFinding& x, const schema::DuplicateFinding& y) { return x.score > y.score; });
+      for (std::size_t i = 0; i < findings.size(); i += kNoticeCandidates) {
         schema::Event e;
         e.case_id = case_id;
         e.kind = schema::EventKind::kDuplicateNotice;
         e.actor = "判重";
         schema::DuplicateNotice body;
         body.found_by = m_config.node_id;
-        body.candidates = std::move(others);
+        const auto last = std::min(findings.size(), i + kNoticeCandidates);
+        body.candidates.assign(std::make_move_iterator(findings.begin() + static_cast<std::ptrdiff_t>(i)),
+                               std::make_move_iterator(findings.begin() + static_cast<std::ptrdiff_t>(last)));
         e.body = std::move(body);
-        auto stored = m_store.AppendEvent(std::move(e), m_config.node_id);
-        if (!stored) return stored.error();
-        ++notices;
-        return {};
-      };
-      auto finding = [&](const std::string& case_id, const std::string& node, Date received,
-                         const dedup::Match& m) -> Result<schema::DuplicateFinding> {
-        schema::DuplicateFinding f;
-        f.case_id = case_id;
-        f.node = node;
-        f.received_date = received;
-        auto status = m_store.StatusOf(case_id);
-        if (!status) return status.error();
-        f.status = *status;
-        f.score = Score(m.score);
-        f.decision = m.decision == dedup::Decision::kDuplicate ? schema::DuplicateFinding::Decision::kDuplicate
-                                                               : schema::DuplicateFinding::Decision::kPossible;
-        for (std::size_t i = 0; i < m.reasons.size() && i < 16; ++i) f.reasons.push_back(m.reasons[i]);
-        return f;
-      };
-      if (!ours.empty()) {
-        std::vector<schema::DuplicateFinding> for_arrival;
-        for (const auto& c : ours) {
-          auto f = finding(c.case_id, c.node, c.received_date, c.match);
-          if (!f) return f.error();
-          for_arrival.push_back(std::move(f).value());
-          // And the other way round, on the case found.
-          auto back = finding(a.features.case_id, a.features.node, a.features.received_date, c.match);
-          if (!back) return back.error();
-          if (auto s = notice(c.case_id, {std::move(back).value()}); !s) return s.error();
-        }
-        if (auto s = notice(a.features.case_id, std::move(for_arrival)); !s) return s.error();
-        // Where it stands, with the notices (a crash before the next mark
-        // checks the arrivals since again: a pair already noticed is not
-        // noticed twice).
-        if (auto s = m_store.SetCheckedUpto(a.id); !s) return s.error();
+        events.push_back(std::move(e));
       }
-      *checked = a.id;
     }
-    if (auto s = m_store.SetCheckedUpto(*checked); !s) return s.error();
+    std::size_t left_out = 0;
+    auto stored = m_store.AppendNotices(std::move(events), m_config.node_id, arrivals->back().id, &left_out);
+    if (!stored) return stored.error();
+    if (left_out > 0) {
+      Log("warn", "部分判重提示未记录：信访件不在本节点或其办理经过不允许（R7）",
+          {{"left_out", std::to_string(left_out)}, {"rule", "R7"}});
+    }
+    notices += *stored;
+    *checked = arrivals->back().id;
   }
   if (notices > 0) {
     Log("info", "已为到达的信访件记录判重提示", {{"notices", std::to_string(notices)}});

@@ -404,6 +404,27 @@ CREATE TABLE dedup_state(
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // 14 (issue 13): what each peer sent (GET /v1/status "received", xfctl
+    // status) kept by triggers, as migration 12's counts are: reading it no
+    // longer scans every stored batch (a national bureau holds millions).
+    // `last` is when a batch from that peer was last stored; deleting a batch
+    // does not move it back.
+    R"sql(
+CREATE TABLE received_counts(
+  peer    TEXT PRIMARY KEY,
+  batches INTEGER NOT NULL,
+  last    INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO received_counts(peer, batches, last)
+  SELECT received_from, count(*), max(stored_at) FROM batches WHERE received_from <> '' GROUP BY received_from;
+CREATE TRIGGER received_counted AFTER INSERT ON batches WHEN NEW.received_from <> '' BEGIN
+  INSERT INTO received_counts(peer, batches, last) VALUES(NEW.received_from, 1, NEW.stored_at)
+    ON CONFLICT(peer) DO UPDATE SET batches = batches + 1, last = max(last, NEW.stored_at);
+END;
+CREATE TRIGGER received_uncounted AFTER DELETE ON batches WHEN OLD.received_from <> '' BEGIN
+  UPDATE received_counts SET batches = batches - 1 WHERE peer = OLD.received_from;
+END;
+)sql",
 };
 // The projection the columns of `cases` hold (migration 7 and later);
 // 2: with the petitioners of each case in case_petitioners (migration 11).

@@ -561,6 +561,13 @@ class Store {
   // not checked again).
   Result<std::int64_t> CheckedUpto();
   Status SetCheckedUpto(std::int64_t upto);
+  // One pass of the arrivals check in one transaction: its duplicate notices
+  // (kDuplicateNotice events of `node_id`, each checked against its case's
+  // history as AppendEvent does) and where the check stands. A notice on a
+  // case not held, or one its history refuses (R7), is left out and counted
+  // in `left_out`; the others are stored. Returns how many were stored.
+  Result<std::size_t> AppendNotices(std::vector<schema::Event> notices, const std::string& node_id,
+                                    std::int64_t checked_upto, std::size_t* left_out = nullptr);
   // The newest dedup_cases.id (0: none).
   Result<std::int64_t> NewestIndexed();
   // The candidates of features (FindDuplicates without the extraction).

@@ -300,15 +300,11 @@ std::vector<Store::Received> Store::LastReceived() {
   // On a reader connection, never under the writer's lock: GET /v1/status
   // calls it, and a batch being applied holds the writer for as long as it
   // takes (test/integration/load_stop_test.cc saw /v1/status wait 30 s
-  // behind a 256 MiB batch). It still reads every stored batch's row: a
-  // count kept by triggers needs a migration (left for 15, issue 13).
+  // behind a 256 MiB batch). A row per peer, kept by triggers (migration 14).
   auto rd = Reader();
   if (!rd) return {};
   std::vector<Received> out;
-  auto q = (*rd)->db.Prepare(
-      "SELECT received_from, count(*), max(stored_at) FROM batches WHERE received_from <> '' GROUP BY received_from "
-      "ORDER BY received_from",
-      false);
+  auto q = (*rd)->db.Prepare("SELECT peer, batches, last FROM received_counts ORDER BY peer", false);
   if (!q) return out;
   for (;;) {
     auto row = q->Step();

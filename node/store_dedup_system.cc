@@ -251,6 +251,40 @@ Status Store::SetCheckedUpto(std::int64_t upto) {
   return WriteState(m_db, kStateChecked, std::to_string(upto));
 }
 
+Result<std::size_t> Store::AppendNotices(std::vector<schema::Event> notices, const std::string& node_id,
+                                         std::int64_t checked_upto, std::size_t* left_out) {
+  std::lock_guard lock(m_mutex);
+  sql::Txn txn(m_db);
+  if (!txn.Began()) return txn.Began().error();
+  std::size_t stored = 0, skipped = 0;
+  for (auto& e : notices) {
+    auto known = CaseExistsLocked(e.case_id);
+    if (!known) return known.error();
+    if (!*known) {
+      ++skipped;
+      continue;
+    }
+    e.origin = node_id;
+    e.recorded_at = m_clock.Now();
+    if (e.occurred_at.seconds == 0) e.occurred_at = e.recorded_at;
+    auto held = EventsOfCase(e.case_id);
+    if (!held) return held.error();
+    std::vector<schema::Event> history;
+    history.reserve(held->size());
+    for (auto& se : *held) history.push_back(std::move(se.event));
+    if (!ChronologyLocked(history, e, true).empty()) {
+      ++skipped;
+      continue;
+    }
+    if (auto xml = AppendLocked(e); !xml) return xml.error();
+    ++stored;
+  }
+  if (auto s = WriteState(m_db, kStateChecked, std::to_string(checked_upto)); !s) return s.error();
+  if (auto s = txn.Commit(); !s) return s.error();
+  if (left_out != nullptr) *left_out = skipped;
+  return stored;
+}
+
 Result<std::int64_t> Store::NewestIndexed() {
   std::lock_guard lock(m_mutex);
   auto q = m_db.Prepare("SELECT coalesce(max(id), 0) FROM dedup_cases", false);

@@ -21,6 +21,7 @@
 #include "schema/validate.h"
 #include "schema/xml.h"
 #include "tools/bench_data.h"
+#include "tools/bench_util.h"
 #include "tools/cli.h"
 #include "tools/progress.h"
 #include "tools/xfctl.h"
@@ -33,16 +34,6 @@ using bench::CountyRegistration;
 using bench::SampleCase;
 
 using Clock = std::chrono::steady_clock;
-
-// Removes a benchmark's scratch directory on every return path.
-struct TempDirGuard {
-  std::filesystem::path dir;
-  explicit TempDirGuard(std::filesystem::path d) : dir(std::move(d)) {}
-  ~TempDirGuard() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-};
 
 // CPU time (user + system) of this process so far, every thread.
 double ProcessCpuSeconds() {
@@ -62,14 +53,12 @@ int BenchIntake(const Args& args) {
     std::cerr << "xfctl bench intake: --n must be a positive number\n";
     return 2;
   }
-  std::string dir = args.Get("dir", "");
-  std::optional<TempDirGuard> guard;
-  if (dir.empty()) {
-    char tmpl[] = "/tmp/xfnode-bench-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) return 1;
-    dir = tmpl;
-    guard.emplace(dir);
+  const auto scratch = bench::ScratchDir::Make(args.Get("dir", ""), "intake");
+  if (!scratch) {
+    std::cerr << "xfctl bench intake: " << Why(scratch.error()) << "\n";
+    return 1;
   }
+  const std::string dir = scratch->Path().string();
   auto book = codes::CodeBook::Load(codes::DefaultDataDir());
   if (!book) {
     std::cerr << "xfctl bench: " << Why(book.error()) << "\n";
@@ -149,7 +138,7 @@ int BenchIntake(const Args& args) {
   const double raw_batch = n / Seconds(t3, t4);
   if (EnglishWords()) {
     std::cout << std::fixed << std::setprecision(0)
-              << "bench intake: " << n << " cases, store in " << (guard ? "a temporary dir" : dir)
+              << "bench intake: " << n << " cases, store in " << (scratch->Kept() ? dir : "a temporary dir")
               << " (WAL, synchronous=FULL)\n"
               << "  intake path (validate + mint id + XML + event + projection, one commit per case): "
               << intake << " cases/s\n"
@@ -160,7 +149,7 @@ int BenchIntake(const Args& args) {
               << std::setprecision(2) << "  intake / raw per-commit = " << intake / raw_row << "\n";
   } else {
     std::cout << std::fixed << std::setprecision(0)
-              << "基准：登记 " << n << " 件，数据库在 " << (guard ? "临时目录" : dir)
+              << "基准：登记 " << n << " 件，数据库在 " << (scratch->Kept() ? dir : "临时目录")
               << "（WAL，synchronous=FULL）\n"
               << "  登记路径（校验 + 生成编号 + XML + 事件 + 投影，每件一次提交）：" << intake << " 件/秒\n"
               << "  同样的行直接插入 SQLite，每行一次提交：                    " << raw_row << " 行/秒\n"
@@ -182,10 +171,12 @@ int BenchApply(const Args& args) {
     std::cerr << "xfctl bench apply: --n must be a positive number\n";
     return 2;
   }
-  char tmpl[] = "/tmp/xfnode-bench-XXXXXX";
-  if (::mkdtemp(tmpl) == nullptr) return 1;
-  TempDirGuard guard(tmpl);
-  const std::filesystem::path dir = tmpl;
+  const auto scratch = bench::ScratchDir::Make("", "apply");
+  if (!scratch) {
+    std::cerr << "xfctl bench apply: " << Why(scratch.error()) << "\n";
+    return 1;
+  }
+  const std::filesystem::path dir = scratch->Path();
   auto county_key = exchange::PrivateKey::Generate(exchange::SignAlg::kEd25519);
   auto city_key = exchange::PrivateKey::Generate(exchange::SignAlg::kEd25519);
   if (!county_key || !city_key) return 1;
@@ -386,11 +377,13 @@ int BenchApplyStream(const Args& args) {
     std::cerr << "xfctl bench apply: --xml-mb must be a positive number of MB (and --max-rss-mb too, if given)\n";
     return 2;
   }
-  char tmpl[] = "/tmp/xfnode-bench-XXXXXX";
-  if (::mkdtemp(tmpl) == nullptr) return 1;
-  std::optional<TempDirGuard> guard;
-  if (!args.Has("keep")) guard.emplace(tmpl);
-  const std::filesystem::path dir = tmpl;
+  auto scratch = bench::ScratchDir::Make("", "apply");
+  if (!scratch) {
+    std::cerr << "xfctl bench apply: " << Why(scratch.error()) << "\n";
+    return 1;
+  }
+  if (args.Has("keep")) scratch->Keep();
+  const std::filesystem::path dir = scratch->Path();
   auto fail = [](const std::string& why) {
     std::cerr << "xfctl bench apply: " << why << "\n";
     return 1;

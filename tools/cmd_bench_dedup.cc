@@ -71,6 +71,7 @@
 #include "node/store.h"
 #include "schema/xml.h"
 #include "tools/bench_data.h"
+#include "tools/bench_util.h"
 #include "tools/cli.h"
 #include "tools/xfctl.h"
 
@@ -79,6 +80,7 @@ namespace xf::tools {
 namespace {
 
 using Steady = std::chrono::steady_clock;
+using bench::Percentile;
 namespace labelled = dedup::labelled;
 
 double Ms(Steady::time_point a, Steady::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
@@ -91,28 +93,12 @@ double ThreadCpuMs() {
   return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
 }
 
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
-
 std::string Times(const std::vector<double>& ms) {
   std::ostringstream out;
   out << std::fixed << std::setprecision(2) << "p50 " << Percentile(ms, 0.5) << " ms, p90 " << Percentile(ms, 0.9)
       << " ms, p99 " << Percentile(ms, 0.99) << " ms, max " << Percentile(ms, 1.0) << " ms";
   return out.str();
 }
-
-struct ScratchDir {
-  std::filesystem::path dir;
-  bool keep = false;
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!keep && !dir.empty()) std::filesystem::remove_all(dir, ec);
-  }
-};
 
 int Quality(long n, std::uint64_t seed, const std::filesystem::path& dir) {
   labelled::Options o;
@@ -736,16 +722,12 @@ int CmdBenchDedup(const Args& args) {
     std::cerr << "xfctl bench dedup: --n, --cases and --checks want positive numbers\n";
     return 2;
   }
-  ScratchDir scratch;
-  std::filesystem::path dir = args.Get("dir", "");
-  if (dir.empty()) {
-    char tmpl[] = "/tmp/xfnode-bench-dedup-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) return 1;
-    dir = tmpl;
-    scratch.dir = dir;
-  } else {
-    std::filesystem::create_directories(dir);
+  const auto scratch = bench::ScratchDir::Make(args.Get("dir", ""), "dedup");
+  if (!scratch) {
+    std::cerr << "xfctl bench dedup: " << Why(scratch.error()) << "\n";
+    return 1;
   }
+  const std::filesystem::path dir = scratch->Path();
   int rc = 0;
   if (n > 0) {
     std::filesystem::remove(dir / "quality.db");

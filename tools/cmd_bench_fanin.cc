@@ -49,6 +49,7 @@
 #include "node/sqlite.h"
 #include "schema/xml.h"
 #include "tools/bench_data.h"
+#include "tools/bench_util.h"
 #include "tools/cli.h"
 #include "tools/progress.h"
 #include "tools/topology.h"
@@ -62,6 +63,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using bench::Percentile;
 
 constexpr const char* kNational = "100000";
 // The 31 provinces.
@@ -76,7 +78,6 @@ struct Options {
   long batch = 500;       // --batch: events per batch (a node packs at most 1,000 by default)
   long origins = 3000;    // --origins
   fs::path dir;           // --dir, or a temporary dir removed at the end
-  bool keep_dir = false;
   bool english = false;
 };
 
@@ -104,39 +105,8 @@ Result<Options> ParseOptions(const Args& args) {
                                                  "…3500), --events (at least one per origin, ≤ 100000000) and "
                                                  "--batch (1…100000) must be numbers in range");
   }
-  o.dir = args.Get("dir", "");
-  o.keep_dir = !o.dir.empty();
-  if (o.dir.empty()) {
-    char tmpl[] = "/tmp/xfnode-bench-fanin-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) return MakeError(Errc::kIo, "cannot create a temporary directory");
-    o.dir = tmpl;
-  }
-  o.dir = fs::absolute(o.dir);
+  o.dir = args.Get("dir", "");  // empty: a scratch directory (bench::ScratchDir)
   return o;
-}
-
-// Removes a scratch directory on every return path, unless the user named it.
-class ScratchDir {
- public:
-  ScratchDir(fs::path dir, bool keep) : m_dir(std::move(dir)), m_keep(keep) {}
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!m_keep) fs::remove_all(m_dir, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
- private:
-  fs::path m_dir;
-  bool m_keep;
-};
-
-// Nearest rank: the ⌈p·n⌉-th smallest; 0 for no samples.
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
-  return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
 }
 
 std::string LoadAverage() {
@@ -726,7 +696,12 @@ int CmdBenchFanin(const Args& args) {
               << "xfctl bench fanin [--events N] [--batch B] [--origins O] [--dir DIR]\n";
     return 2;
   }
-  const ScratchDir scratch(o->dir, o->keep_dir);
+  const auto scratch = bench::ScratchDir::Make(o->dir.string(), "fanin");
+  if (!scratch) {
+    std::cerr << "xfctl bench fanin: " << Why(scratch.error()) << "\n";
+    return 1;
+  }
+  o->dir = scratch->Path();
   const InterruptGuard interrupts;
   std::cout << "xfctl bench fanin: " << Say("节点目录 ", "nodes in ") << o->dir.string()
             << Say("；开始时负载 ", "; load average at start ") << LoadAverage() << Say("，", " on ")

@@ -45,6 +45,7 @@
 #include "schema/json.h"
 #include "schema/xml.h"
 #include "tools/bench_data.h"
+#include "tools/bench_util.h"
 #include "tools/topology.h"
 #include "tools/cli.h"
 #include "tools/progress.h"
@@ -62,6 +63,7 @@ namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
 using bench::kCounty;
+using bench::Percentile;
 constexpr const char* kCity = "110100";
 constexpr const char* kProvince = "110000";
 constexpr const char* kNational = "100000";
@@ -73,7 +75,6 @@ struct Options {
   long batch = 10'000;           // --batch: events per batch
   int spacing_ms = 30;           // --spacing-ms: between two registrations
   fs::path dir;                  // --dir, or a temporary dir removed at the end
-  bool keep_dir = false;
   bool english = false;          // --lang en: the progress lines' words
 };
 
@@ -84,22 +85,6 @@ int Fail(const std::string& message) {
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 double Secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-// Removes a scratch directory on every return path, unless the user named it.
-class ScratchDir {
- public:
-  ScratchDir(fs::path dir, bool keep) : m_dir(std::move(dir)), m_keep(keep) {}
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!m_keep) fs::remove_all(m_dir, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
- private:
-  fs::path m_dir;
-  bool m_keep;
-};
 
 Result<Options> ParseOptions(const Args& args) {
   if (auto u = args.Unknown({"n", "events", "batch", "spacing-ms", "dir"}); !u.empty()) {
@@ -116,21 +101,8 @@ Result<Options> ParseOptions(const Args& args) {
     return MakeError(Errc::kInvalidArgument, "--n, --events (≤ 9999999), --batch (1…1000000) and --spacing-ms "
                                              "must be numbers in range");
   }
-  o.dir = args.Get("dir", "");
-  o.keep_dir = !o.dir.empty();
-  if (o.dir.empty()) {
-    char tmpl[] = "/tmp/xfnode-bench-propagate-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) return MakeError(Errc::kIo, "cannot create a temporary directory");
-    o.dir = tmpl;
-  }
-  o.dir = fs::absolute(o.dir);
+  o.dir = args.Get("dir", "");  // empty: a scratch directory (bench::ScratchDir)
   return o;
-}
-
-// Nearest rank: the ⌈p·n⌉-th smallest. REQUIRES: `sorted` is sorted, not empty.
-double Percentile(const std::vector<double>& sorted, double p) {
-  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
 // `s` padded with spaces to `width` columns (UTF-8: one column per code
@@ -703,7 +675,12 @@ int CmdBenchPropagate(const Args& args) {
               << "\nusage: xfctl bench propagate [--n N] [--events M] [--batch B] [--spacing-ms MS] [--dir DIR]\n";
     return 2;
   }
-  const ScratchDir scratch(o->dir, o->keep_dir);
+  const auto scratch = bench::ScratchDir::Make(o->dir.string(), "propagate");
+  if (!scratch) {
+    std::cerr << "xfctl bench propagate: " << Why(scratch.error()) << "\n";
+    return 1;
+  }
+  o->dir = scratch->Path();
   const InterruptGuard interrupts;
   std::cout << Say("xfctl bench propagate：节点在 ", "xfctl bench propagate: nodes in ") << o->dir.string()
             << Say("；开始时负载 ", "; load average at start ") << LoadAverage() << Say("，", " on ")

@@ -39,6 +39,7 @@
 #include <iostream>
 #include <sstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -55,6 +56,7 @@
 #include "node/summary.h"
 #include "schema/xml.h"
 #include "tools/bench_data.h"
+#include "tools/bench_util.h"
 #include "tools/cli.h"
 #include "tools/progress.h"
 #include "tools/xfctl.h"
@@ -80,15 +82,6 @@ double CpuSeconds() {
   return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
-
-struct RemoveDir {
-  std::filesystem::path dir;
-  bool keep = false;
-  ~RemoveDir() {
-    std::error_code ec;
-    if (!keep && !dir.empty()) std::filesystem::remove_all(dir, ec);
-  }
-};
 
 // The origins (see the top of the file), at most `n`, province by province in turn.
 std::vector<std::string> RealOrigins(const codes::CodeBook& book, std::size_t n) {
@@ -505,7 +498,7 @@ int CmdBenchReport(const Args& args) {
         << available << "; --dir or --node, not both; --reuse with --dir\n";
     return 2;
   }
-  RemoveDir guard;
+  std::optional<bench::ScratchDir> scratch;  // without --node
   std::filesystem::path dir, keys_dir;
   node::NodeConfig config;  // where the summaries' keys are found
   if (args.Has("node")) {
@@ -528,24 +521,20 @@ int CmdBenchReport(const Args& args) {
                    "summaries' keys\n";
       return 1;
     }
-  } else if (auto d = args.Get("dir")) {
-    dir = *d;
-    guard.keep = true;
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (!args.Has("reuse")) {
+  } else {
+    auto made = bench::ScratchDir::Make(args.Get("dir", ""), "report");
+    if (!made) {
+      std::cerr << "xfctl bench report: " << Why(made.error()) << "\n";
+      return 1;
+    }
+    scratch.emplace(std::move(made).value());
+    dir = scratch->Path();
+    if (scratch->Kept() && !args.Has("reuse")) {
+      std::error_code ec;
       std::filesystem::remove(dir / "xfnode.db", ec);
       std::filesystem::remove(dir / "xfnode.db-wal", ec);
       std::filesystem::remove(dir / "xfnode.db-shm", ec);
     }
-  } else {
-    char tmpl[] = "/tmp/xfnode-bench-report-XXXXXX";
-    if (!::mkdtemp(tmpl)) {
-      std::cerr << "xfctl bench report: cannot make a scratch directory\n";
-      return 1;
-    }
-    dir = tmpl;
-    guard.dir = dir;
   }
   if (keys_dir.empty()) keys_dir = dir / "keys";
   config.key_directory = keys_dir;

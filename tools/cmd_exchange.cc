@@ -35,6 +35,7 @@
 #include "tools/cli.h"
 #include "tools/progress.h"
 #include "tools/xfctl.h"
+#include "xf/source_dir.h"
 
 namespace xf::tools {
 

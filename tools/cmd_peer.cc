@@ -83,16 +83,17 @@ int CmdPeer(const std::string& sub, const Args& args) {
       return 1;
     }
   }
-  YAML::Node root = YAML::LoadFile(config->file.string());
-  YAML::Node peer;
-  peer["id"] = id;
-  if (auto url = args.Get("url")) peer["url"] = *url;
-  peer["public_key"] = "keys/peers/" + id + ".pub";
-  peer["certificate"] = "keys/peers/" + id + ".crt";
-  if (args.Has("pull")) peer["pull"] = true;
-  if (role == "parent") {
-    root["parent"] = peer;
-  } else {
+  auto edited = node::EditConfig(config->file, [&](YAML::Node& root) -> Status {
+    YAML::Node peer;
+    peer["id"] = id;
+    if (auto url = args.Get("url")) peer["url"] = *url;
+    peer["public_key"] = "keys/peers/" + id + ".pub";
+    peer["certificate"] = "keys/peers/" + id + ".crt";
+    if (args.Has("pull")) peer["pull"] = true;
+    if (role == "parent") {
+      root["parent"] = peer;
+      return {};
+    }
     YAML::Node children = root["children"];
     YAML::Node kept(YAML::NodeType::Sequence);
     if (children && children.IsSequence()) {
@@ -102,20 +103,14 @@ int CmdPeer(const std::string& sub, const Args& args) {
     }
     kept.push_back(peer);
     root["children"] = kept;
-  }
-  YAML::Emitter out;
-  out << root;
-  if (auto s = WriteFile(config->file.string() + ".tmp", std::string(out.c_str()) + "\n", 0640); !s) {
-    std::cerr << "xfctl peer add: " << Why(s.error()) << "\n";
+    return {};
+  });
+  if (!edited) {
+    std::cerr << (English(args) ? "xfctl peer add: the new configuration is not written: "
+                                : "xfctl peer add: 新配置未写入：")
+              << Why(edited.error()) << "\n";
     return 1;
   }
-  if (auto check = node::LoadConfig(config->file.string() + ".tmp"); !check) {
-    std::cerr << (English(args) ? "xfctl peer add: the new configuration does not load: "
-                                : "xfctl peer add: 新配置无法载入：")
-              << Why(check.error()) << "\n";
-    return 1;
-  }
-  std::filesystem::rename(config->file.string() + ".tmp", config->file);
   const bool en = English(args);
   if (en) {
     std::cout << role << " " << id << " added to " << config->file.string() << " (restart the node to use it)\n";

@@ -17,6 +17,7 @@
 #include <iostream>
 #include <sstream>
 #include <sys/stat.h>
+#include "xf/source_dir.h"
 
 namespace xf::tools {
 

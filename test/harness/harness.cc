@@ -15,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include "xf/source_dir.h"
 
 namespace xf::test {
 

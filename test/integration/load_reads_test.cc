@@ -20,9 +20,9 @@ using xf::test::Topology;
 
 namespace {
 
-// Under ThreadSanitizer everything runs many times slower: the behaviour is
+// Under the sanitizers everything runs many times slower: the behaviour is
 // the same with a smaller batch.
-#if defined(__SANITIZE_THREAD__)
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 constexpr std::uint64_t kBatchMiB = 48;
 #else
 constexpr std::uint64_t kBatchMiB = 1024;

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include "xf/source_dir.h"
 
 namespace xf::codes::testing {
 

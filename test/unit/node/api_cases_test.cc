@@ -9,6 +9,7 @@
 #include "node/api.h"
 #include "node/store.h"
 #include "test/unit/node/node_fixture.h"
+#include "xf/source_dir.h"
 
 namespace xf::node {
 namespace {

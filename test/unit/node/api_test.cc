@@ -19,6 +19,7 @@
 #include "schema/json.h"
 #include "schema/xml.h"
 #include "test/unit/node/node_fixture.h"
+#include "xf/source_dir.h"
 
 namespace xf::node {
 namespace {

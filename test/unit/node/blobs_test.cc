@@ -8,6 +8,7 @@
 #include "exchange/crypto.h"
 #include "node/blobs.h"
 #include "test/unit/node/node_fixture.h"
+#include "xf/source_dir.h"
 
 namespace xf::node {
 namespace {

@@ -15,6 +15,7 @@
 #include "node/store.h"
 #include "schema/validate.h"
 #include "test/unit/node/node_fixture.h"
+#include "xf/source_dir.h"
 
 namespace xf::node {
 namespace {

@@ -7,6 +7,7 @@
 
 #include "node/config.h"
 #include "test/unit/node/node_fixture.h"
+#include "xf/source_dir.h"
 
 namespace xf::node {
 namespace {

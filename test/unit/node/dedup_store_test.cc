@@ -553,5 +553,44 @@ TEST_CASE("dedup store: a correction re-indexes its case blind in its own transa
   CHECK((*found)[0].candidate.match.reasons.front() == "同一姓名和联系电话");
 }
 
+TEST_CASE("dedup store: a pass's notices and where the check stands in one transaction") {
+  Fixture f;
+  f.store->SetRouting("110100", {"110105", "110108"});
+  const std::string a = f.Register(Letter(), "110105");
+  const std::string b = f.Register(Rewrite(), "110108");
+  auto notice = [](const std::string& on, const std::string& names) {
+    schema::Event e;
+    e.case_id = on;
+    e.kind = schema::EventKind::kDuplicateNotice;
+    e.actor = "判重";
+    schema::DuplicateNotice body;
+    body.found_by = "110100";
+    schema::DuplicateFinding x;
+    x.case_id = names;
+    x.node = names.substr(0, 6);
+    x.received_date = *Date::Parse("2026-02-16");
+    x.status = "registered";
+    x.score = "0.91";
+    x.decision = schema::DuplicateFinding::Decision::kDuplicate;
+    x.reasons = {"同一身份证号"};
+    body.candidates = {x};
+    e.body = std::move(body);
+    return e;
+  };
+  std::size_t left_out = 0;
+  auto stored = f.store->AppendNotices({notice(a, b), notice(b, a), notice("110108-2026-9999999", a)}, "110100", 7,
+                                       &left_out);
+  REQUIRE_MESSAGE(stored, stored.error().message);
+  CHECK(*stored == 2);
+  CHECK(left_out == 1);  // no such case here: left out, the others kept
+  CHECK(*f.store->CheckedUpto() == 7);
+  auto on_a = f.store->NoticesOf(a);
+  REQUIRE(on_a);
+  REQUIRE(on_a->size() == 1);
+  CHECK((*on_a)[0].notice.found_by == "110100");
+  CHECK((*on_a)[0].notice.candidates.at(0).case_id == b);
+  REQUIRE(f.store->NoticesOf(b)->size() == 1);
+}
+
 }  // namespace
 }  // namespace xf::node

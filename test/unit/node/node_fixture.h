@@ -19,6 +19,7 @@
 #include "codes/codebook.h"
 #include "codes/date.h"
 #include "schema/records.h"
+#include "xf/source_dir.h"
 
 namespace xf::node::testing {
 

@@ -223,6 +223,13 @@ TEST_CASE("store load: the kept counts agree with the tables through every kind 
   REQUIRE(gaps.size() == 1);
   CHECK(gaps[0].next_seq == 2);
   CHECK(gaps[0].held == 1);
+  // What each peer sent (GET /v1/status "received"): the applied batch and the held one.
+  const auto received = store->LastReceived();
+  REQUIRE(received.size() == 1);
+  CHECK(received[0].from == kCounty);
+  CHECK(received[0].batches == std::stoll(raw.Scalar("SELECT count(*) FROM batches WHERE received_from = '110105'")));
+  CHECK(received[0].batches == 2);
+  CHECK(received[0].last.seconds == std::stoll(raw.Scalar("SELECT max(stored_at) FROM batches")));
 }
 
 TEST_CASE("store load: status reads use the kept counts and the held-batch index, never a scan of the store") {
@@ -268,7 +275,8 @@ TEST_CASE("store load: a database of schema 11 gets its counts from what it hold
                      "DROP TRIGGER uncount_blobs; DROP TRIGGER link_queued; DROP TRIGGER link_delivered; "
                      "DROP TRIGGER link_unqueued; DROP INDEX batches_held; DROP INDEX batches_blobs; "
                      "DROP TABLE dedup_blind; DROP TABLE dedup_state; "  // migration 13's
-                     "PRAGMA user_version = 11") == SQLITE_OK);
+                     "DROP TABLE received_counts; DROP TRIGGER received_counted; "  // 14's
+                     "DROP TRIGGER received_uncounted; PRAGMA user_version = 11") == SQLITE_OK);
   }
   auto store = OpenStore(dir / "xfnode.db", clock);
   const StoreStats s = store->Stats();
@@ -276,6 +284,40 @@ TEST_CASE("store load: a database of schema 11 gets its counts from what it hold
   CHECK(s.cases == 3);
   CHECK(s.events == 3);
   CHECK(s.blobs == 0);
+}
+
+TEST_CASE("store load: a database of schema 13 counts what each peer sent from the batches it holds") {
+  TempDir dir;
+  ManualClock clock(At("2026-03-01T10:00:00Z"));
+  {
+    auto store = OpenStore(dir / "xfnode.db", clock);
+    store->SetRouting(kSelf, {kCounty});
+    for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+      Store::Incoming in = UpBatch(seq, 1);
+      in.events.push_back(CountyCase(seq));
+      REQUIRE(store->ApplyBatch(in, kSelf).ok());
+      clock.Advance(60);
+    }
+  }
+  {
+    RawDb raw(dir / "xfnode.db");
+    REQUIRE(raw.Exec("DROP TABLE received_counts; DROP TRIGGER received_counted; DROP TRIGGER received_uncounted; "
+                     "PRAGMA user_version = 13") == SQLITE_OK);
+  }
+  auto store = OpenStore(dir / "xfnode.db", clock);
+  CHECK(store->Stats().schema_version == Store::LatestSchemaVersion());
+  auto received = store->LastReceived();
+  REQUIRE(received.size() == 1);
+  CHECK(received[0].batches == 3);
+  CHECK(received[0].last == At("2026-03-01T10:02:00Z"));
+  // Kept from now on by the triggers.
+  Store::Incoming in = UpBatch(4, 1);
+  in.events.push_back(CountyCase(4));
+  REQUIRE(store->ApplyBatch(in, kSelf).ok());
+  received = store->LastReceived();
+  REQUIRE(received.size() == 1);
+  CHECK(received[0].batches == 4);
+  CHECK(received[0].last == At("2026-03-01T10:03:00Z"));
 }
 
 }  // namespace xf::node

@@ -18,6 +18,7 @@
 #include "schema/detail/xsd.h"
 #include "schema/json.h"
 #include "schema/xml.h"
+#include "xf/source_dir.h"
 
 namespace xf::schema {
 namespace {

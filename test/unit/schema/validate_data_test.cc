@@ -13,6 +13,7 @@
 
 #include "schema/json.h"
 #include "test/unit/schema/validate_fixture.h"
+#include "xf/source_dir.h"
 
 namespace xf::schema {
 namespace {

@@ -9,6 +9,7 @@
 
 #include "codes/codebook.h"
 #include "schema/validate.h"
+#include "xf/source_dir.h"
 
 namespace xf::schema::testing {
 
