@@ -323,7 +323,10 @@ Result<std::size_t> DedupExchange::RunOnce() {
     bool due = false;
     {
       std::lock_guard lock(m_mutex);
-      due = now >= m_next_key_check;
+      // Without a key, every pass asks (a pass is woken as cases arrive:
+      // the first check of arrivals waits for the key) — unless the parent
+      // served one that was refused: then kKeyRetryRefused.
+      due = now >= m_next_key_check || (!m_key && !m_key_refused);
       if (due) m_last_key_fetch = now;
     }
     if (due) {
@@ -336,6 +339,7 @@ Result<std::size_t> DedupExchange::RunOnce() {
       }
       std::lock_guard lock(m_mutex);
       m_next_key_check = now + next;
+      m_key_refused = !s && s.error().code == Errc::kPermission;
     }
   }
   if (m_config.children.empty() || !Key()) return std::size_t{0};

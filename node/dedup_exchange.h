@@ -9,9 +9,10 @@
 //   signed by 100000, with a key this node holds for 100000 — and only then
 //   keeps its bytes as received in the same file and uses it. A document that
 //   does not verify is refused (logged, shown in /v1/status) and the key held
-//   stays in use; the node asks again. It asks at start, when it has no key
-//   (every second), when its parent answers a question with 409 (another
-//   key), and every 10 minutes. A node with children indexes its cases blind
+//   stays in use; the node asks again. It asks at start, while it has no
+//   key (every pass of its worker, at least every second; 10 s after a
+//   refusal), when its parent answers a question with 409 (another key),
+//   and every 10 minutes. A node with children indexes its cases blind
 //   under the key.
 // - Upgrading: a document of before (xfnode-dedup-key-1, unsigned) is signed
 //   at start by the national bureau (the same key: nothing to index again);
@@ -155,6 +156,7 @@ class DedupExchange {
   // from the parent brings it forward.
   std::chrono::steady_clock::time_point m_next_key_check{};
   std::chrono::steady_clock::time_point m_last_key_fetch{};
+  bool m_key_refused = false;  // the last document the parent served was refused
   std::chrono::steady_clock::time_point m_refusal_logged{};  // a refusal is logged again when it changes, or hourly
   std::mutex m_run_mutex;  // one pass at a time
   std::condition_variable m_wake;
