@@ -37,22 +37,12 @@ constexpr std::int64_t kDay = 86400;
 constexpr const char* kRejectionRules[] = {"R1", "R2", "R3", "R6", "R7"};
 // The repeat registrations stored in [?1, ?2), each with the initial case id
 // it names, as rows (origin, case_id, stored_at, initial), to follow "FROM (";
-// the caller may add conditions on the events read and closes both
-// parentheses. Only registrations that say
-// <repeat>true</repeat> are cut open (text in the XML is escaped, so the tag
-// cannot be forged); the WHERE repeats the partial index events_repeats term
-// for term, so only those rows are read.
-// `from` is "events", or for the report of one county (or department) the
-// events of its few origins by events_by_origin.
-std::string RepeatsStored(const std::string& from) {
-  return R"sql(
-  SELECT origin, case_id, stored_at,
-         substr(x, instr(x, '<initial_case_id>') + 17,
-                instr(x, '</initial_case_id>') - instr(x, '<initial_case_id>') - 17) AS initial
-  FROM (SELECT origin, case_id, stored_at, CAST(xml AS TEXT) AS x FROM )sql" +
-         from + R"sql(
-        WHERE kind = 'registration' AND instr(CAST(xml AS TEXT), '<repeat>true</repeat>') > 0
-          AND stored_at >= ?1 AND stored_at < ?2)sql";
+// the caller may add conditions on the rows read and closes both
+// parentheses. They are read from repeat_registrations (migration 15:
+// written with each event), never from the events' XML.
+std::string RepeatsStored() {
+  return "\n  SELECT origin, case_id, stored_at, initial FROM (SELECT origin, case_id, stored_at, initial\n"
+         "  FROM repeat_registrations WHERE stored_at >= ?1 AND stored_at < ?2";
 }
 
 using Row = std::function<void(const sql::Stmt&)>;
@@ -968,10 +958,6 @@ Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
   const std::string events_from = scoped_events ? "events INDEXED BY events_by_origin" : "events";
   const std::string cases_from =
       !scope.all && HasIndex(db, "cases_by_origin") ? "cases INDEXED BY cases_by_origin" : "cases";
-  // R4 reads the XML of repeat registrations: for the whole report those of
-  // the period through the partial index events_repeats, for a jurisdiction
-  // the registrations of its own origins (at most as many for a province).
-  const std::string repeats_from = events_from;
   const std::string legal_cases =
       cases_from == "cases" ? "cases c" : "cases c INDEXED BY cases_by_origin";
 
@@ -1137,15 +1123,12 @@ Result<Report> Compute(sql::Db& db, const codes::CodeBook& book, Options o) {
     }
   }
   // R4: repeat registrations, past the grace window, whose initial case is
-  // still unknown here. Only registrations that say <repeat>true</repeat>
-  // are cut open (text in the XML is escaped, so the tag cannot be forged);
-  // the WHERE repeats the partial index events_repeats term for term, so
-  // only those rows are read.
+  // still unknown here.
   std::int64_t repeats_total = 0;
   if (auto s = Query(
           db,
           std::string("SELECT origin, case_id, initial, stored_at FROM (") +
-              RepeatsStored(repeats_from) + "\n  AND stored_at <= ?3" + ScopeSql(scope, "origin") +
+              RepeatsStored() + "\n  AND stored_at <= ?3" + ScopeSql(scope, "origin") +
               R"sql())
 WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.case_id = initial)
 ORDER BY stored_at, case_id)sql",
@@ -1194,7 +1177,7 @@ ORDER BY stored_at, case_id)sql",
   }
   if (auto s = Query(
           db,
-          std::string("SELECT count(*) FROM (") + RepeatsStored(repeats_from) + ScopeSql(scope, "origin") +
+          std::string("SELECT count(*) FROM (") + RepeatsStored() + ScopeSql(scope, "origin") +
               ") WHERE initial <> '')",
           period, [&](const sql::Stmt& q) { r.duplicates.linked_repeats = q.Int(0); });
       !s) {
@@ -1207,7 +1190,7 @@ ORDER BY stored_at, case_id)sql",
           db,
           std::string(
               "SELECT r.origin, r.case_id, r.initial, r.stored_at, min(i.stored_at) FROM (") +
-              RepeatsStored(repeats_from) + ScopeSql(scope, "origin") + R"sql()) r
+              RepeatsStored() + ScopeSql(scope, "origin") + R"sql()) r
 JOIN events i ON i.case_id = r.initial AND i.kind = 'registration'
 GROUP BY r.origin, r.case_id HAVING min(i.stored_at) > r.stored_at + ?3
 ORDER BY r.stored_at, r.case_id)sql",
@@ -1302,8 +1285,7 @@ ORDER BY r.stored_at, r.case_id)sql",
     if (auto s = Query(
             db,
             "SELECT c.origin, c.case_id, c.content_category, " + w.Sql("x.stored_at") + R"sql( AS b,
-       EXISTS (SELECT 1 FROM events h WHERE h.case_id = c.case_id AND h.kind = 'handling'
-               AND instr(CAST(h.xml AS TEXT), '<method>07') > 0)
+       EXISTS (SELECT 1 FROM legal_procedure_cases l WHERE l.case_id = c.case_id)
 FROM )sql" + legal_cases +
                 R"sql( CROSS JOIN events x ON x.case_id = c.case_id AND x.kind IN ('handling', 'closure')
 WHERE c.content_category IN (SELECT value FROM json_each(?3))

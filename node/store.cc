@@ -425,6 +425,36 @@ CREATE TRIGGER received_uncounted AFTER DELETE ON batches WHEN OLD.received_from
   UPDATE received_counts SET batches = batches - 1 WHERE peer = OLD.received_from;
 END;
 )sql",
+    // 15 (issue 14): the facts of events that the conformance report selects
+    // on, in tables of their own, written with each event (WriteEventFacts),
+    // so that no report query cuts open the stored XML: the repeat
+    // registrations with the initial case they name (R4), and the cases a
+    // handling event directed into legal procedure (method 07xxxx, 涉法涉诉).
+    // Filled once here from the events held — the last time their XML is
+    // read as text.
+    R"sql(
+CREATE TABLE repeat_registrations(
+  case_id   TEXT    PRIMARY KEY,
+  origin    TEXT    NOT NULL,
+  stored_at INTEGER NOT NULL,
+  initial   TEXT    NOT NULL      -- the 初件编号 it names; '' when none
+) WITHOUT ROWID;
+CREATE INDEX repeat_registrations_by_stored ON repeat_registrations(stored_at);
+CREATE INDEX repeat_registrations_by_origin ON repeat_registrations(origin, stored_at);
+INSERT OR IGNORE INTO repeat_registrations(case_id, origin, stored_at, initial)
+  SELECT case_id, origin, stored_at,
+         CASE WHEN instr(x, '<initial_case_id>') > 0 THEN
+           substr(x, instr(x, '<initial_case_id>') + 17,
+                  instr(x, '</initial_case_id>') - instr(x, '<initial_case_id>') - 17) ELSE '' END
+  FROM (SELECT case_id, origin, stored_at, CAST(xml AS TEXT) AS x FROM events
+        WHERE kind = 'registration' AND instr(CAST(xml AS TEXT), '<repeat>true</repeat>') > 0);
+DROP INDEX IF EXISTS events_repeats;
+CREATE TABLE legal_procedure_cases(
+  case_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO legal_procedure_cases(case_id)
+  SELECT case_id FROM events WHERE kind = 'handling' AND instr(CAST(xml AS TEXT), '<method>07') > 0;
+)sql",
 };
 // The projection the columns of `cases` hold (migration 7 and later);
 // 2: with the petitioners of each case in case_petitioners (migration 11).
@@ -602,6 +632,8 @@ Status Store::PrepareStatements() {
       {&m_st.insert_event,
        "INSERT INTO events(origin, seq, case_id, kind, occurred_at, recorded_at, stored_at, xml) "
        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+      {&m_st.facts.repeat, EventFactStatements::kRepeatSql},
+      {&m_st.facts.legal, EventFactStatements::kLegalSql},
       {&m_st.events_of_case,
        "SELECT xml, stored_at FROM events WHERE case_id = ?1 "
        "ORDER BY kind <> 'registration', occurred_at, recorded_at, origin, seq"},
@@ -664,7 +696,30 @@ Status Store::InsertEventRow(const schema::Event& e, const std::string& xml, Ins
       .Bind(6, e.recorded_at.seconds)
       .Bind(7, stored_at.seconds)
       .BindBlob(8, xml);
-  return ins.Run();
+  if (auto s = ins.Run(); !s) return s;
+  return WriteEventFacts(m_st.facts, e, stored_at);
+}
+
+Status PrepareEventFacts(sql::Db& db, EventFactStatements& st) {
+  for (auto [stmt, text] : {std::pair{&st.repeat, EventFactStatements::kRepeatSql},
+                            std::pair{&st.legal, EventFactStatements::kLegalSql}}) {
+    auto s = db.Prepare(text);
+    if (!s) return s.error();
+    *stmt = std::move(s).value();
+  }
+  return {};
+}
+
+Status WriteEventFacts(EventFactStatements& st, const schema::Event& e, Instant stored_at) {
+  if (const auto* r = std::get_if<schema::CaseRegistration>(&e.body); r != nullptr && r->repeat) {
+    st.repeat.Bind(1, e.case_id).Bind(2, e.origin).Bind(3, stored_at.seconds).Bind(4, r->initial_case_id);
+    return st.repeat.Run();
+  }
+  if (const auto* h = std::get_if<schema::Handling>(&e.body); h != nullptr && h->method.rfind("07", 0) == 0) {
+    st.legal.Bind(1, e.case_id);
+    return st.legal.Run();
+  }
+  return {};
 }
 
 Result<std::vector<StoredEvent>> Store::EventsOfCase(std::string_view case_id) {

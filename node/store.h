@@ -80,6 +80,22 @@ struct StoreStats {
 const char* UpsertCaseSql();
 void BindCaseRow(sql::Stmt& upsert, const std::string& case_id, const CaseState& state);
 
+// The facts of an event that the conformance report selects on, kept in
+// tables of their own (migration 15) so that no report query reads the
+// stored XML: a repeat registration with the initial case it names (R4),
+// and a case that a handling event directed into legal procedure (method
+// 07xxxx). Written with every event stored; shared with the bench that
+// fills a database without a Store.
+struct EventFactStatements {
+  static constexpr const char* kRepeatSql =
+      "INSERT OR IGNORE INTO repeat_registrations(case_id, origin, stored_at, initial) VALUES(?1, ?2, ?3, ?4)";
+  static constexpr const char* kLegalSql = "INSERT OR IGNORE INTO legal_procedure_cases(case_id) VALUES(?1)";
+  sql::Stmt repeat, legal;
+};
+Status PrepareEventFacts(sql::Db& db, EventFactStatements& st);
+// Writes the facts of `e` (nothing for an event that has none).
+Status WriteEventFacts(EventFactStatements& st, const schema::Event& e, Instant stored_at);
+
 class Store {
  public:
   struct Idempotency;  // below, "the case list and idempotent intake"
@@ -731,6 +747,7 @@ class Store {
     sql::Stmt next_seq, bump_origin, insert_event, events_of_case, has_case, upsert_case,
         next_case_no, bump_case_no, get_case, insert_blob, has_blob, initial_case, matter_closed,
         delete_petitioners, insert_petitioner, find_idempotent, insert_idempotent;
+    EventFactStatements facts;
   } m_st;
   DedupWrite m_dw;
 

@@ -5,10 +5,10 @@
 
 namespace xf::tools {
 
-int CmdBenchReport(const Args& args);     // tools/cmd_bench_report.cc
-int CmdBenchPropagate(const Args& args);  // tools/cmd_bench_propagate.cc
-int CmdBenchDedup(const Args& args);      // tools/cmd_bench_dedup.cc
-int CmdBenchFanin(const Args& args);      // tools/cmd_bench_fanin.cc
+int CmdBenchReport(const Args& args);     // tools/bench/cmd_bench_report.cc
+int CmdBenchPropagate(const Args& args);  // tools/bench/cmd_bench_propagate.cc
+int CmdBenchDedup(const Args& args);      // tools/bench/cmd_bench_dedup.cc
+int CmdBenchFanin(const Args& args);      // tools/bench/cmd_bench_fanin.cc
 
 namespace {
 

@@ -6,32 +6,14 @@
 # receipts), backup, restore, conformance, bench intake|apply|report.
 # (bench propagate uses the same helper; it is too long to run here.)
 set -euo pipefail
-XFCTL=${XFCTL:-$XF_BUILD_DIR/tools/xfctl}
-XFNODE=${XFNODE:-$XF_BUILD_DIR/node/xfnode}
-SRC=${XF_SOURCE_DIR:?}
-work=$(mktemp -d /tmp/xf-progress-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=test/integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" progress
 unset XF_NODE XF_LANG XF_PROGRESS
 fail() { echo "FAIL: $*" >&2; exit 1; }
 has() { grep -qF -- "$2" "$1" || fail "'$2' not in $1: $(cat "$1")"; }
 
 # A city and its county, wired without URLs (an air gap), both running.
-"$XFCTL" init --dir "$work/city" --node-id 110100 --tier city --api-port 0 --exchange-port 0 >/dev/null
-"$XFCTL" init --dir "$work/county" --node-id 110105 --api-port 0 --exchange-port 0 >/dev/null
-"$XFCTL" peer add --node "$work/county" --as parent --id 110100 --key "$work/city/keys/signing.pub" \
-  --cert "$work/city/keys/tls.crt" >/dev/null 2>&1
-"$XFCTL" peer add --node "$work/city" --as child --id 110105 --key "$work/county/keys/signing.pub" \
-  --cert "$work/county/keys/tls.crt" >/dev/null 2>&1
-for n in city county; do
-  "$XFNODE" --config "$work/$n/xfnode.yaml" >"$work/$n.log" 2>&1 &
-  pids+=($!)
-  "$XFCTL" status --node "$work/$n" --wait 60 >/dev/null || fail "the $n does not answer: $(cat "$work/$n.log")"
-done
+start_city_and_county
 mkdir "$work/cases"
 python3 - "$SRC/test/data/cases/valid" "$work/cases" <<'PY'
 import json, os, sys

@@ -583,3 +583,50 @@ TEST_CASE("conformance: GET /v1/conformance serves the JSON, behind the bearer t
 
 }  // namespace
 }  // namespace xf::node
+
+namespace xf::node {
+namespace {
+
+TEST_CASE("conformance: a database of schema 14 gets the repeat and legal-procedure facts from its events") {
+  TempDir dir;
+  ManualClock clock(At("2026-03-01T00:00:00Z"));
+  std::string before;
+  {
+    auto opened = Store::Open(dir / "node.db", clock);
+    REQUIRE_MESSAGE(opened.ok(), opened.error().message);
+    Populate(**opened, clock);
+    auto report = conformance::ComputeFromFile(dir / "node.db", Book(), Opts());
+    REQUIRE_MESSAGE(report.ok(), report.error().message);
+    before = conformance::ToJson(*report);
+  }
+  testing::RawDb raw(dir / "node.db");
+  // Written with the events: the repeats (G of E; H and 110105's third name cases
+  // not held), F directed into legal procedure.
+  CHECK(raw.Scalar("SELECT group_concat(case_id || '>' || initial, ' ') FROM "
+                   "(SELECT * FROM repeat_registrations ORDER BY case_id)") ==
+        "110105-2026-0000003>110105-2025-0000009 110108-2026-0000003>110108-2026-0000001 "
+        "110108-2026-0000004>110108-2025-0000001");
+  CHECK(raw.Scalar("SELECT group_concat(case_id) FROM legal_procedure_cases") == "110108-2026-0000002");
+  const std::string repeats = raw.Scalar("SELECT group_concat(case_id || origin || stored_at || initial) FROM "
+                                         "(SELECT * FROM repeat_registrations ORDER BY case_id)");
+  // Back to schema 14, as an older xfnode left it.
+  REQUIRE(raw.Exec("DROP TABLE repeat_registrations; DROP TABLE legal_procedure_cases; "
+                   "CREATE INDEX events_repeats ON events(stored_at) WHERE kind = 'registration' "
+                   "AND instr(CAST(xml AS TEXT), '<repeat>true</repeat>') > 0; PRAGMA user_version = 14") ==
+        SQLITE_OK);
+  {
+    auto opened = Store::Open(dir / "node.db", clock);
+    REQUIRE_MESSAGE(opened.ok(), opened.error().message);
+    CHECK((*opened)->Stats().schema_version == Store::LatestSchemaVersion());
+  }
+  CHECK(raw.Scalar("SELECT group_concat(case_id || origin || stored_at || initial) FROM "
+                   "(SELECT * FROM repeat_registrations ORDER BY case_id)") == repeats);
+  CHECK(raw.Scalar("SELECT group_concat(case_id) FROM legal_procedure_cases") == "110108-2026-0000002");
+  CHECK(raw.Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'events_repeats'") == "0");
+  auto report = conformance::ComputeFromFile(dir / "node.db", Book(), Opts());
+  REQUIRE_MESSAGE(report.ok(), report.error().message);
+  CHECK(conformance::ToJson(*report) == before);
+}
+
+}  // namespace
+}  // namespace xf::node

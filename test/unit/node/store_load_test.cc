@@ -276,7 +276,9 @@ TEST_CASE("store load: a database of schema 11 gets its counts from what it hold
                      "DROP TRIGGER link_unqueued; DROP INDEX batches_held; DROP INDEX batches_blobs; "
                      "DROP TABLE dedup_blind; DROP TABLE dedup_state; "  // migration 13's
                      "DROP TABLE received_counts; DROP TRIGGER received_counted; "  // 14's
-                     "DROP TRIGGER received_uncounted; PRAGMA user_version = 11") == SQLITE_OK);
+                     "DROP TRIGGER received_uncounted; "
+                     "DROP TABLE repeat_registrations; DROP TABLE legal_procedure_cases; "  // 15's
+                     "PRAGMA user_version = 11") == SQLITE_OK);
   }
   auto store = OpenStore(dir / "xfnode.db", clock);
   const StoreStats s = store->Stats();
@@ -302,6 +304,7 @@ TEST_CASE("store load: a database of schema 13 counts what each peer sent from t
   {
     RawDb raw(dir / "xfnode.db");
     REQUIRE(raw.Exec("DROP TABLE received_counts; DROP TRIGGER received_counted; DROP TRIGGER received_uncounted; "
+                     "DROP TABLE repeat_registrations; DROP TABLE legal_procedure_cases; "  // 15's
                      "PRAGMA user_version = 13") == SQLITE_OK);
   }
   auto store = OpenStore(dir / "xfnode.db", clock);

@@ -55,8 +55,8 @@
 #include "node/store.h"
 #include "node/summary.h"
 #include "schema/xml.h"
-#include "tools/bench_data.h"
-#include "tools/bench_util.h"
+#include "tools/bench/bench_data.h"
+#include "tools/bench/bench_util.h"
 #include "tools/cli.h"
 #include "tools/progress.h"
 #include "tools/xfctl.h"
@@ -143,6 +143,7 @@ class Generator {
                             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
         !s) return s;
     if (auto s = p(m_case, node::UpsertCaseSql()); !s) return s;
+    if (auto s = node::PrepareEventFacts(m_db, m_facts); !s) return s;
     if (auto s = p(m_reject, "INSERT INTO rejections(batch_id, origin, event_id, rule, field, reason, at) "
                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
         !s) return s;
@@ -309,6 +310,7 @@ class Generator {
           .Bind(4, schema::EventKindName(e.kind)).Bind(5, e.occurred_at.seconds).Bind(6, e.recorded_at.seconds)
           .Bind(7, at).BindBlob(8, xml);
       if (auto s = m_event.Run(); !s) return s;
+      if (auto s = node::WriteEventFacts(m_facts, e, Instant{at}); !s) return s;
       ++m_events;
       ++st.in_batch;
       st.batch_stored = std::max(st.batch_stored, at);
@@ -383,6 +385,7 @@ class Generator {
   int m_days = 40;
   std::mt19937_64 m_rng{20261122};
   sql::Stmt m_event, m_case, m_reject, m_batch;
+  node::EventFactStatements m_facts;
   std::int64_t m_events = 0, m_cases = 0, m_rejected = 0, m_batches = 0, m_late = 0;
 };
 

@@ -1,4 +1,4 @@
-#include "tools/bench_util.h"
+#include "tools/bench/bench_util.h"
 
 #include <stdlib.h>
 

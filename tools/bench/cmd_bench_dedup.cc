@@ -70,8 +70,8 @@
 #include "node/sqlite.h"
 #include "node/store.h"
 #include "schema/xml.h"
-#include "tools/bench_data.h"
-#include "tools/bench_util.h"
+#include "tools/bench/bench_data.h"
+#include "tools/bench/bench_util.h"
 #include "tools/cli.h"
 #include "tools/xfctl.h"
 

@@ -1,4 +1,4 @@
-#include "tools/bench_data.h"
+#include "tools/bench/bench_data.h"
 
 #include <cstdio>
 
