@@ -5,7 +5,8 @@
 // key can read.
 //
 // The system key is 32 random bytes made at the national bureau and sent
-// down signed with its root key (node/dedup_key.h). From it:
+// down in a document signed with its node signing key, which every node
+// verifies before use (dedup/wire.h KeyDocument, node/dedup_key.h). From it:
 //   Text(domain, text) = the first 8 bytes of HMAC-SHA256(K, domain ‖ 0x1F ‖ text),
 //                        big-endian, shifted right by one (63 bits; 0 taken as 1);
 //   Gram(bigram)       = SipHash-2-4 under K_g (the first 16 bytes of

@@ -556,18 +556,54 @@ Result<Answer> ParseAnswer(std::string_view text, const Limits& limits) {
   return a;
 }
 
-std::string KeyDocumentJson(const KeyDocument& k) {
+namespace {
+
+std::string KeyHex(std::string_view secret) {
   static const char* d = "0123456789abcdef";
   std::string hex;
-  for (unsigned char c : k.secret) {
+  for (unsigned char c : secret) {
     hex.push_back(d[c >> 4]);
     hex.push_back(d[c & 15]);
   }
+  return hex;
+}
+
+bool IsBase64(std::string_view s) {
+  if (s.empty() || s.size() > kMaxKeySignature || s.size() % 4 != 0) return false;
+  std::size_t pad = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '=') {
+      if (i + 2 < s.size()) return false;  // only the last two
+      ++pad;
+      continue;
+    }
+    if (pad > 0) return false;
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/')) return false;
+  }
+  return true;
+}
+
+Error BadKey(const std::string& what) {
+  return MakeError(Errc::kInvalidArgument, "the key document (判重系统密钥): " + what);
+}
+
+}  // namespace
+
+std::string KeyDocumentJson(const KeyDocument& k) {
   json::object o;
-  o["format"] = kKeyFormat;
+  o["format"] = k.Signed() ? kSignedKeyFormat : kKeyFormat;
   o["key_id"] = k.key_id;
-  o["key"] = hex;
+  o["key"] = KeyHex(k.secret);
+  if (k.Signed()) {
+    o["signer"] = k.signer;
+    o["signature"] = k.signature;
+  }
   return json::serialize(o);
+}
+
+std::string SignedText(const KeyDocument& k) {
+  return std::string(kSignedKeyFormat) + " " + k.signer + " " + k.key_id + " " + KeyHex(k.secret);
 }
 
 Result<KeyDocument> ParseKeyDocument(std::string_view text) {
@@ -576,28 +612,39 @@ Result<KeyDocument> ParseKeyDocument(std::string_view text) {
   }
   boost::system::error_code ec;
   const json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return MakeError(Errc::kInvalidArgument, "the key document is not a JSON object");
+  if (ec || !v.is_object()) return BadKey("not a JSON object");
   const auto& o = v.as_object();
   const auto* format = o.if_contains("format");
-  if (!format || !format->is_string() || format->as_string() != kKeyFormat) {
-    return MakeError(Errc::kInvalidArgument, "format: not " + std::string(kKeyFormat));
+  const bool is_signed = format && format->is_string() && format->as_string() == kSignedKeyFormat;
+  if (!format || !format->is_string() || (!is_signed && format->as_string() != kKeyFormat)) {
+    return BadKey("format: not " + std::string(kSignedKeyFormat) + " (nor " + std::string(kKeyFormat) + ")");
   }
   const auto* id = o.if_contains("key_id");
   if (!id || !id->is_string() || id->as_string().empty() || id->as_string().size() > 64 ||
       !std::all_of(id->as_string().begin(), id->as_string().end(), [](char c) { return c > ' ' && c < 127; })) {
-    return MakeError(Errc::kInvalidArgument, "key_id: 1 to 64 printable ASCII characters");
+    return BadKey("key_id: 1 to 64 printable ASCII characters");
   }
   const auto* key = o.if_contains("key");
-  if (!key || !key->is_string() || key->as_string().size() != 64) {
-    return MakeError(Errc::kInvalidArgument, "key: 64 lowercase hex digits");
-  }
+  if (!key || !key->is_string() || key->as_string().size() != 64) return BadKey("key: 64 lowercase hex digits");
   KeyDocument k;
   k.key_id = std::string(id->as_string());
   const auto& hex = key->as_string();
   for (std::size_t i = 0; i < hex.size(); i += 2) {
-    if (!IsHexDigit(hex[i]) || !IsHexDigit(hex[i + 1])) return MakeError(Errc::kInvalidArgument, "key: 64 lowercase hex digits");
+    if (!IsHexDigit(hex[i]) || !IsHexDigit(hex[i + 1])) return BadKey("key: 64 lowercase hex digits");
     auto val = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
     k.secret.push_back(static_cast<char>(val(hex[i]) * 16 + val(hex[i + 1])));
+  }
+  if (is_signed) {
+    const auto* signer = o.if_contains("signer");
+    if (!signer || !signer->is_string() || !schema::IsNodeId(std::string(signer->as_string()))) {
+      return BadKey("signer: the node id of the node that signed it");
+    }
+    const auto* sig = o.if_contains("signature");
+    if (!sig || !sig->is_string() || !IsBase64(sig->as_string())) {
+      return BadKey("signature: base64, 1 to " + std::to_string(kMaxKeySignature) + " characters");
+    }
+    k.signer = std::string(signer->as_string());
+    k.signature = std::string(sig->as_string());
   }
   return k;
 }

@@ -106,16 +106,37 @@ Result<Answer> ParseAnswer(std::string_view json, const Limits& limits = {});
 std::string Hex64(std::uint64_t v);
 
 // The system key as a node keeps it (DATA_DIR/dedup.key) and a parent
-// answers it to a child (GET /v1/exchange/dedup/key):
-// {"format":"xfnode-dedup-key-1","key_id":…,"key":<64 lowercase hex>}.
+// answers it to a child (GET /v1/exchange/dedup/key; exchange/PROTOCOL.md,
+// "The system key's document"). Two formats:
+//   xfnode-dedup-key-2 (signed, what every node writes now):
+//     {"format":"xfnode-dedup-key-2","key_id":…,"key":<64 lowercase hex>,
+//      "signer":<node id>,"signature":<base64>}
+//     where `signature` is the signer's node signing key over the ASCII text
+//     SignedText(k) (exchange::SignBytes: Ed25519 over its SHA-256, or SM2
+//     with SM3), verified by the node (node/dedup_key.h);
+//   xfnode-dedup-key-1 (unsigned, from before; read, never served as new):
+//     {"format":"xfnode-dedup-key-1","key_id":…,"key":<64 lowercase hex>}.
+// Relays keep and pass the document's bytes as received: this parser only
+// reads them, and KeyDocumentJson is for the signer (and the tests).
 inline constexpr std::string_view kKeyFormat = "xfnode-dedup-key-1";
+inline constexpr std::string_view kSignedKeyFormat = "xfnode-dedup-key-2";
 inline constexpr std::size_t kMaxKeyDocument = 4096;
+inline constexpr std::size_t kMaxKeySignature = 1024;  // base64 characters
 struct KeyDocument {
-  std::string key_id;  // 1–64 printable ASCII characters
-  std::string secret;  // 32 bytes
+  std::string key_id;     // 1–64 printable ASCII characters, no space
+  std::string secret;     // 32 bytes
+  std::string signer;     // a node id (schema::IsNodeId); "" for an unsigned (-1) document
+  std::string signature;  // base64 as written (1–kMaxKeySignature characters); "" when unsigned
+  bool Signed() const { return !signer.empty(); }
 };
+// xfnode-dedup-key-2 when k.Signed(), else xfnode-dedup-key-1.
 std::string KeyDocumentJson(const KeyDocument& k);
-// kLimit past kMaxKeyDocument bytes; kInvalidArgument naming the member at fault.
+// What the signer signs: the ASCII text
+// "xfnode-dedup-key-2 <signer> <key_id> <key, 64 lowercase hex>".
+std::string SignedText(const KeyDocument& k);
+// Either format. kLimit past kMaxKeyDocument bytes; kInvalidArgument naming
+// the member at fault (a -2 document without signer or signature, a signer
+// that is not a node id, a signature that is not base64).
 Result<KeyDocument> ParseKeyDocument(std::string_view json);
 
 }  // namespace xf::dedup::wire

@@ -9,9 +9,10 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
+#include "codes/env.h"
 #include "exchange/batch.h"
+#include "exchange/crypto.h"
 #include "exchange/routing.h"
 #include "node/node.h"
 
@@ -68,8 +69,13 @@ void MergeAnswer(dedup::wire::Answer& into, dedup::wire::Answer from) {
 }  // namespace
 
 DedupExchange::DedupExchange(const NodeConfig& config, Store& store, const Clock& clock, ClientFor client_for,
-                             std::function<void()> kick)
-    : m_config(config), m_store(store), m_clock(clock), m_client_for(std::move(client_for)), m_kick(std::move(kick)) {}
+                             std::function<void()> kick, PublicKeysOf keys_of)
+    : m_config(config),
+      m_store(store),
+      m_clock(clock),
+      m_client_for(std::move(client_for)),
+      m_kick(std::move(kick)),
+      m_keys_of(std::move(keys_of)) {}
 
 DedupExchange::~DedupExchange() { Stop(); }
 
@@ -78,42 +84,83 @@ std::shared_ptr<const dedup::BlindKey> DedupExchange::Key() const {
   return m_key;
 }
 
-Status DedupExchange::UseKey(std::string secret, std::string key_id, bool write) {
-  auto key = dedup::BlindKey::Make(secret, key_id);
+DedupExchange::KeyState DedupExchange::KeyStatus() const {
+  std::lock_guard lock(m_mutex);
+  return m_key_state;
+}
+
+Status DedupExchange::UseKey(dedup::wire::KeyDocument doc, bool verified, const std::string& bytes) {
+  auto key = dedup::BlindKey::Make(doc.secret, doc.key_id);
+  const std::string secret_sha = exchange::Sha256Hex(doc.secret);
+  std::fill(doc.secret.begin(), doc.secret.end(), '\0');
   if (!key) return key.error();
-  if (write) {
-    // Written whole, then renamed: readable by the service only (like the database).
-    const auto file = m_config.data_dir / kKeyFile;
-    const auto tmp = file.string() + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
-      out << dedup::wire::KeyDocumentJson({key_id, secret}) << "\n";
-      if (!out) return MakeError(Errc::kIo, "cannot write " + tmp);
-    }
-    ::chmod(tmp.c_str(), 0600);
-    std::error_code ec;
-    std::filesystem::rename(tmp, file, ec);
-    if (ec) return MakeError(Errc::kIo, "cannot rename " + tmp + ": " + ec.message());
+  if (!bytes.empty()) {
+    // Written whole, fsynced, then renamed: readable by the service only (like the database).
+    std::string text = bytes;
+    if (text.back() != '\n') text.push_back('\n');
+    auto s = WriteFileAtomically(Env::Default(), m_config.data_dir / kKeyFile, text, 0600);
+    std::fill(text.begin(), text.end(), '\0');
+    if (!s) return s;
   }
-  std::fill(secret.begin(), secret.end(), '\0');
   if (auto s = m_store.SetBlindKey(*key); !s) return s;
   std::lock_guard lock(m_mutex);
   m_key = std::move(key).value();
+  m_secret_sha = secret_sha;
+  m_key_state.key_id = doc.key_id;
+  m_key_state.signer = doc.signer;
+  m_key_state.verified = verified;
   return {};
+}
+
+Result<std::string> DedupExchange::ReadKeyFile() const {
+  const auto file = m_config.data_dir / kKeyFile;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return MakeError(Errc::kNotFound, "no " + file.string());
+  // Bounded: one byte more than a document may have, so the parser says it is too large.
+  std::string text(dedup::wire::kMaxKeyDocument + 2, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
 }
 
 Status DedupExchange::LoadOrMakeKey() {
   const auto file = m_config.data_dir / kKeyFile;
-  std::ifstream in(file, std::ios::binary);
-  if (in) {
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto parsed = dedup::wire::ParseKeyDocument(ss.str());
+  auto text = ReadKeyFile();
+  if (text) {
+    auto parsed = dedup::wire::ParseKeyDocument(*text);
+    std::fill(text->begin(), text->end(), '\0');
     if (!parsed) return MakeError(parsed.error().code, file.string() + ": " + parsed.error().message);
-    return UseKey(std::move(parsed->secret), std::move(parsed->key_id), false);
+    if (m_config.parent) {
+      // Verified before it was written (or kept from before, unsigned): the
+      // worker asks the parent again at once and verifies what it serves.
+      if (!parsed->Signed()) {
+        Log("warn", "判重系统密钥未经签名（升级前取得），继续使用，直至上级提供经国家信访局签名的密钥",
+            {{"event", "dedup_key.unsigned"}, {"key_id", parsed->key_id}, {"parent", m_config.parent->id}});
+      }
+      return UseKey(std::move(parsed).value(), false, "");
+    }
+    // The top: a document not signed here with this node's signing key
+    // (from before, or signed with a key since rotated) is signed again —
+    // the same key and id, so nothing is indexed again.
+    auto own = exchange::PrivateKey::LoadPem(m_config.signing_key);
+    if (!own) return MakeError(own.error().code, "the signing key for the system key: " + own.error().message);
+    if (IsSignedWith(*parsed, m_config.node_id, own->Public())) return UseKey(std::move(parsed).value(), true, "");
+    auto signed_doc = SignKeyDocument(parsed->key_id, parsed->secret, m_config.node_id, *own);
+    if (!signed_doc) return signed_doc.error();
+    Log("info", "已为本节点的判重系统密钥签名（同一密钥，无需重建索引）",
+        {{"event", "dedup_key.signed"}, {"key_id", parsed->key_id}, {"was", parsed->Signed() ? "signed by " + parsed->signer : "unsigned"}});
+    auto reparsed = dedup::wire::ParseKeyDocument(*signed_doc);
+    if (!reparsed) return reparsed.error();
+    std::fill(parsed->secret.begin(), parsed->secret.end(), '\0');
+    auto s = UseKey(std::move(reparsed).value(), true, *signed_doc);
+    std::fill(signed_doc->begin(), signed_doc->end(), '\0');
+    return s;
   }
   if (m_config.parent) return {};  // fetched from the parent by the worker
-  // The national bureau (or a node that has no parent): the system key is made here.
+  // The national bureau (or a node that has no parent): the system key is made and signed here.
+  auto own = exchange::PrivateKey::LoadPem(m_config.signing_key);
+  if (!own) return MakeError(own.error().code, "the signing key for the system key: " + own.error().message);
   std::string secret(dedup::BlindKey::kBytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), static_cast<int>(secret.size())) != 1) {
     return MakeError(Errc::kInternal, "no random bytes for the system key");
@@ -121,24 +168,114 @@ Status DedupExchange::LoadOrMakeKey() {
   const Date today = m_clock.Now().ToDate();
   char id[64];
   std::snprintf(id, sizeof id, "%s-%04d%02d%02d", m_config.node_id.c_str(), today.year, today.month, today.day);
-  Log("info", "已生成判重系统密钥", {{"key_id", id}});
-  return UseKey(std::move(secret), id, true);
+  auto signed_doc = SignKeyDocument(id, secret, m_config.node_id, *own);
+  std::fill(secret.begin(), secret.end(), '\0');
+  if (!signed_doc) return signed_doc.error();
+  auto doc = dedup::wire::ParseKeyDocument(*signed_doc);
+  if (!doc) return doc.error();
+  Log("info", "已生成判重系统密钥并签名", {{"event", "dedup_key.made"}, {"key_id", id}, {"signer", m_config.node_id}});
+  auto s = UseKey(std::move(doc).value(), true, *signed_doc);
+  std::fill(signed_doc->begin(), signed_doc->end(), '\0');
+  return s;
+}
+
+void DedupExchange::Refuse(const KeyVerdict& v) {
+  const auto now = std::chrono::steady_clock::now();
+  std::string held;
+  bool again = false;
+  {
+    std::lock_guard lock(m_mutex);
+    auto& st = m_key_state;
+    held = st.key_id;
+    again = st.refused_reason == KeyRefusalCode(*v.refused) && st.refused_key_id == v.doc.key_id &&
+            st.refused_signer == v.doc.signer && now - m_refusal_logged < std::chrono::hours(1);
+    st.refused_reason = KeyRefusalCode(*v.refused);
+    st.refused_words = KeyRefusalWords(*v.refused);
+    st.refused_detail = v.detail;
+    st.refused_key_id = v.doc.key_id;
+    st.refused_signer = v.doc.signer;
+    st.refused_at = m_clock.Now().ToString();
+    ++st.refusals;
+    if (!again) m_refusal_logged = now;
+  }
+  if (again) return;  // the same refusal: logged once an hour
+  Log("warn",
+      std::string("拒绝上级提供的判重系统密钥：") + KeyRefusalWords(*v.refused) +
+          (held.empty() ? "；本节点尚无判重系统密钥，稍后再向上级索取" : "；继续使用原有密钥 " + held + "，稍后再向上级索取"),
+      {{"event", "dedup_key.refused"},
+       {"reason", KeyRefusalCode(*v.refused)},
+       {"detail", v.detail},
+       {"parent", m_config.parent ? m_config.parent->id : ""},
+       {"key_id", v.doc.key_id},
+       {"signer", v.doc.signer},
+       {"kept", held}});
 }
 
 Status DedupExchange::FetchKey() {
   if (!m_config.parent || m_config.parent->url.empty()) return {};
   auto opts = m_client_for(*m_config.parent);
   opts.timeout = std::chrono::milliseconds(5000);
+  opts.body_limit = dedup::wire::kMaxKeyDocument + 64;
   auto r = exchange::HttpCall("GET", m_config.parent->url + "/v1/exchange/dedup/key", {}, "", opts);
   if (!r) return r.error();
   if (r->status != 200) {
     return MakeError(Errc::kUnavailable, "HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 200));
   }
-  auto parsed = dedup::wire::ParseKeyDocument(r->body);
-  if (!parsed) return MakeError(parsed.error().code, "the parent's key: " + parsed.error().message);
-  Log("info", "已从上级取得判重系统密钥",
-      {{"key_id", parsed->key_id}, {"parent", m_config.parent->id}});
-  return UseKey(std::move(parsed->secret), std::move(parsed->key_id), true);
+  std::string body = std::move(r->body);
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+  KeyVerdict v = VerifyKeyDocument(body, m_keys_of);
+  auto wipe = [&] {
+    std::fill(body.begin(), body.end(), '\0');
+    std::fill(v.doc.secret.begin(), v.doc.secret.end(), '\0');
+  };
+  const auto held = Key();
+  // The same key as held (its id and bytes): a blind index made with it stays.
+  bool same = false;
+  {
+    std::lock_guard lock(m_mutex);
+    same = m_key && m_key->Id() == v.doc.key_id && !v.doc.secret.empty() &&
+           m_secret_sha == exchange::Sha256Hex(v.doc.secret);
+  }
+  if (!v.Verified()) {
+    // A parent not upgraded yet serves the unsigned key this node holds
+    // from before: nothing to refuse, nothing to change.
+    const bool legacy_same = *v.refused == KeyRefusal::kUnsigned && same && KeyStatus().signer.empty();
+    if (!legacy_same) Refuse(v);
+    wipe();
+    return MakeError(Errc::kPermission, v.detail);
+  }
+  const bool was_signed = !KeyStatus().signer.empty();
+  Status s;
+  if (same) {
+    // Kept as the parent serves it now (a signed document for an unsigned
+    // one of before, or another signature over the same key).
+    const auto on_disk = ReadKeyFile();
+    if (!on_disk || *on_disk != body) s = UseKey(v.doc, true, body);
+    if (s && !was_signed) {
+      Log("info", "判重系统密钥已经国家信访局签名并验证（同一密钥）",
+          {{"event", "dedup_key.verified"}, {"key_id", v.doc.key_id}, {"signer", v.doc.signer}, {"parent", m_config.parent->id}});
+    }
+  } else {
+    Log("info", "已从上级取得判重系统密钥，国家信访局签名验证通过",
+        {{"event", "dedup_key.verified"},
+         {"key_id", v.doc.key_id},
+         {"signer", v.doc.signer},
+         {"parent", m_config.parent->id},
+         {"replaces", held ? held->Id() : ""}});
+    s = UseKey(v.doc, true, body);
+  }
+  wipe();
+  if (!s) return s;
+  std::lock_guard lock(m_mutex);
+  m_key_state.checked_at = m_clock.Now().ToString();
+  m_key_state.verified = true;
+  m_key_state.refused_reason.clear();
+  m_key_state.refused_words.clear();
+  m_key_state.refused_detail.clear();
+  m_key_state.refused_key_id.clear();
+  m_key_state.refused_signer.clear();
+  m_key_state.refused_at.clear();
+  return {};
 }
 
 Status DedupExchange::Start() {
@@ -179,8 +316,31 @@ void DedupExchange::Loop() {
 
 Result<std::size_t> DedupExchange::RunOnce() {
   std::lock_guard run(m_run_mutex);
-  if (!Key()) {
-    if (auto s = FetchKey(); !s) return std::size_t{0};  // the parent is not reachable yet: next time
+  if (m_config.parent && !m_config.parent->url.empty()) {
+    // The key from the parent: when none is held (every pass), at start,
+    // when a question was answered 409, and every kKeyRecheck.
+    const auto now = std::chrono::steady_clock::now();
+    bool due = false;
+    {
+      std::lock_guard lock(m_mutex);
+      // Without a key, every pass asks (a pass is woken as cases arrive:
+      // the first check of arrivals waits for the key) — unless the parent
+      // served one that was refused: then kKeyRetryRefused.
+      due = now >= m_next_key_check || (!m_key && !m_key_refused);
+      if (due) m_last_key_fetch = now;
+    }
+    if (due) {
+      auto s = FetchKey();
+      std::chrono::steady_clock::duration next = kKeyRecheck;
+      if (!s && s.error().code == Errc::kPermission) {
+        next = kKeyRetryRefused;
+      } else if (!s) {
+        next = Key() ? std::chrono::steady_clock::duration(kKeyRetryUnreachable) : std::chrono::seconds(1);
+      }
+      std::lock_guard lock(m_mutex);
+      m_next_key_check = now + next;
+      m_key_refused = !s && s.error().code == Errc::kPermission;
+    }
   }
   if (m_config.children.empty() || !Key()) return std::size_t{0};
   // The blind index first (the levels below ask with it), a chunk per transaction.
@@ -322,6 +482,16 @@ dedup::wire::Answer DedupExchange::AskUp(dedup::wire::Question q, std::chrono::m
                                {dedup_header::kBudgetMs, std::to_string((budget - kMargin).count())}},
                               dedup::wire::QuestionJson(q), opts);
   if (!r) return unreachable(r.error().message);
+  if (r->status == 409) {
+    // The parent holds another key: the worker asks for it now (and verifies it).
+    {
+      std::lock_guard lock(m_mutex);
+      const auto soonest = m_last_key_fetch + kKeyRefetchAfter409;
+      if (m_next_key_check > soonest) m_next_key_check = soonest;
+      m_woken = true;
+    }
+    m_wake.notify_all();
+  }
   if (r->status != 200) return unreachable("HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 200));
   auto a = dedup::wire::ParseAnswer(r->body);
   if (!a) return unreachable("the answer does not parse: " + a.error().message);
@@ -338,12 +508,14 @@ HttpResponse DedupExchange::Handle(const HttpRequest& request, const std::string
   const std::string path = request.target.substr(0, request.target.find('?'));
   if (path == "/v1/exchange/dedup/key") {
     if (request.method != "GET") return Problem(405, "use GET for the system key");
-    // The key as this node holds it: a child keeps it for its questions and its blind index.
-    std::ifstream in(m_config.data_dir / kKeyFile, std::ios::binary);
-    if (!Key() || !in) return Problem(503, "this node has no system key yet (判重系统密钥); ask again later");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return Answer(200, ss.str());
+    // The document as this node holds it, byte for byte (as the national
+    // bureau signed it): a child verifies it and keeps it for its questions
+    // and its blind index.
+    auto text = Key() ? ReadKeyFile() : Result<std::string>(MakeError(Errc::kNotFound, "no key"));
+    if (!text) return Problem(503, "this node has no system key yet (判重系统密钥); ask again later");
+    auto r = Answer(200, *text + "\n");
+    std::fill(text->begin(), text->end(), '\0');
+    return r;
   }
   if (path == "/v1/exchange/dedup/question") {
     if (request.method != "POST") return Problem(405, "use POST to ask a duplicate question");

@@ -182,7 +182,8 @@ Status ExchangeService::Start() {
         std::lock_guard lock(m_mutex);
         m_kicked = true;
         m_wake.notify_all();
-      });
+      },
+      [this](const std::string& id) { return CurrentTrust()->KeysOf(id, m_clock.Now()); });
   exchange::HttpServerOptions opts;
   opts.address = m_config.exchange_listen;
   opts.port = m_config.exchange_port;
@@ -1256,6 +1257,25 @@ std::string ExchangeService::StatusJson() {
                                   {"revoked", d->revoked.size()}};
   } else {
     o["directory"] = nullptr;
+  }
+  // The system key of duplicate detection (判重系统密钥): which one is held,
+  // who signed it, and the last document from the parent refused, if any.
+  if (m_dedup) {
+    const auto k = m_dedup->KeyStatus();
+    json::object d;
+    d["key_id"] = k.key_id.empty() ? json::value(nullptr) : json::value(k.key_id);
+    d["signer"] = k.signer.empty() ? json::value(nullptr) : json::value(k.signer);
+    d["verified"] = k.verified;
+    d["checked_at"] = k.checked_at.empty() ? json::value(nullptr) : json::value(k.checked_at);
+    d["refusals"] = k.refusals;
+    if (k.refused_reason.empty()) {
+      d["refused"] = nullptr;
+    } else {
+      d["refused"] = json::object{{"reason", k.refused_reason}, {"message", k.refused_words},
+                                  {"detail", k.refused_detail},  {"key_id", k.refused_key_id},
+                                  {"signer", k.refused_signer},  {"at", k.refused_at}};
+    }
+    o["dedup_key"] = std::move(d);
   }
   return json::serialize(o);
 }

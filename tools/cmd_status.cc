@@ -139,6 +139,29 @@ int CmdStatus(const Args& args) {
   } else if (ex != nullptr) {
     field("签名目录", "signed directory", en ? "none" : "无");
   }
+  // The system key of duplicate detection: which, whose signature, and the
+  // last key the parent served that was refused (exchange/PROTOCOL.md).
+  if (const auto* d = x.if_contains("dedup_key"); d != nullptr && d->is_object()) {
+    const auto& k = d->as_object();
+    const std::string id = Str(k, "key_id"), signer = Str(k, "signer");
+    const bool verified = k.if_contains("verified") && k.at("verified").is_bool() && k.at("verified").as_bool();
+    std::string line;
+    if (id.empty()) {
+      line = en ? "none yet" : "尚无";
+    } else {
+      line = id + (signer.empty() ? (en ? " (unsigned, from before)" : "（未签名，升级前取得）")
+                   : verified ? (en ? " (signed by " + signer + ", verified)" : "（" + signer + " 签名，已验证）")
+                              : (en ? " (signed by " + signer + ")" : "（" + signer + " 签名）"));
+    }
+    field("判重系统密钥", "dedup system key", line);
+    if (const auto* r = k.if_contains("refused"); r != nullptr && r->is_object()) {
+      const auto& ro = r->as_object();
+      field("", "", (en ? "refused the parent's key " + Str(ro, "key_id") + " of " + Str(ro, "signer") + " at " +
+                              When(Str(ro, "at"), en) + ": " + Str(ro, "reason") + " — " + Str(ro, "detail")
+                        : "拒绝了上级提供的密钥 " + Str(ro, "key_id") + "（" + When(Str(ro, "at"), en) + "）：" +
+                              Str(ro, "message") + "（" + Str(ro, "reason") + "）"));
+    }
+  }
 
   // Links: the parent, the children, then any other link the outbox knows;
   // each with its queue, its last delivery and what it last sent here.

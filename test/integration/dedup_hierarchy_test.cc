@@ -1,6 +1,7 @@
 // Duplicates across the hierarchy (判重, issue 11 phase 2) through real xfnode
 // processes over real mutual TLS: the city 110100 with the counties 110105
-// and 110108 below it. The same letter sent to both counties (一信多投) is
+// and 110108 below it (and the national bureau above it, whose signed system
+// key every node verifies before use: node/dedup_key.h). The same letter sent to both counties (一信多投) is
 // found at the second registration by asking the city, and the city's
 // notices (判重提示) come down to both counties; a neighbour's letter about the
 // same matter is not linked; with the city down a county still registers
@@ -77,13 +78,16 @@ bool HasKey(Topology& t, const std::string& node) {
 }  // namespace
 
 TEST_CASE("dedup hierarchy: one letter to two counties is found at the city and noticed down to both") {
-  Topology t({"110100", "110105", "110108"});
+  Topology t({"100000", "110100", "110105", "110108"});
+  REQUIRE(t.ParentOf("110100") == "100000");
   REQUIRE(t.StartAll());
-  // The system key: made by the top (here the city), fetched by each county over its link.
+  // The system key: made and signed by the national bureau, relayed by the
+  // city, verified and kept by each county.
   for (const std::string c : {"110105", "110108"}) {
     REQUIRE_MESSAGE(WaitUntil([&] { return HasKey(t, c); }), c << " never got the system key:\n" << t.Node(c).Log());
   }
   CHECK(ReadText(t.Dir("110105") / "data" / "dedup.key") == ReadText(t.Dir("110100") / "data" / "dedup.key"));
+  CHECK(ReadText(t.Dir("110105") / "data" / "dedup.key") == ReadText(t.Dir("100000") / "data" / "dedup.key"));
 
   const auto first = Call(t, "110105", "POST", "/v1/cases", json::serialize(Letter()), 201);
   const std::string a(first.at("case_id").as_string());
@@ -97,7 +101,7 @@ TEST_CASE("dedup hierarchy: one letter to two counties is found at the city and 
   // The check the second county's clerk runs before registering: found at the city.
   const auto check = Call(t, "110108", "POST", "/v1/duplicates/check", json::serialize(SameLetterElsewhere()));
   CHECK(check.at("scope").as_string() == "system");
-  CHECK(check.at("searched").as_array().size() == 2);  // 110108, then 110100
+  CHECK(check.at("searched").as_array().size() == 3);  // 110108, 110100, then 100000 (outside the city's subtree)
   const auto* c = Candidate(check, a);
   REQUIRE_MESSAGE(c != nullptr, json::serialize(check));
   CHECK(c->at("found_by").as_string() == "110100");

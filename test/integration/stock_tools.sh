@@ -193,6 +193,23 @@ echo "altered batch rejected, as it must be"
 if "$XFCTL" batch verify "$work/bad-sm2.zst" --sig "$B.sig" --key "$ORIGIN_PUB" --schema "$XSD" >/dev/null; then
   fail "xfctl batch verify accepted an altered SM2 batch"
 fi
+
+# The city has no parent here: it made the system key of duplicate detection
+# and signed its document (exchange/PROTOCOL.md, "The system key's document").
+step "dedup key: openssl, SM2 with SM3 over 'xfnode-dedup-key-2 <signer> <key_id> <key>'"
+K="$city/data/dedup.key"
+wait_file "$K"
+field() { sed -E 's/.*"'"$1"'":"([^"]*)".*/\1/' "$K"; }
+[[ $(field format) == xfnode-dedup-key-2 && $(field signer) == 510100 ]] || fail "$K is not signed by 510100: $(cat "$K")"
+printf '%s' "xfnode-dedup-key-2 $(field signer) $(field key_id) $(field key)" > "$work/k.txt"
+field signature | base64 -d > "$work/k.sig"
+openssl pkeyutl -verify -pubin -inkey "$city/keys/signing.pub" -rawin -digest sm3 -pkeyopt distid:1234567812345678 \
+  -in "$work/k.txt" -sigfile "$work/k.sig"
+printf '%s' "xfnode-dedup-key-2 $(field signer) other-id $(field key)" > "$work/k-bad.txt"
+if openssl pkeyutl -verify -pubin -inkey "$city/keys/signing.pub" -rawin -digest sm3 -pkeyopt distid:1234567812345678 \
+     -in "$work/k-bad.txt" -sigfile "$work/k.sig" >/dev/null 2>&1; then
+  fail "openssl verified the key document's signature over another key_id"
+fi
 stop_nodes
 
 echo "stock_tools: ok"
