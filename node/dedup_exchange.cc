@@ -342,9 +342,11 @@ Result<std::size_t> DedupExchange::RunOnce() {
       m_key_refused = !s && s.error().code == Errc::kPermission;
     }
   }
-  if (m_config.children.empty() || !Key()) return std::size_t{0};
-  // The blind index first (the levels below ask with it), a chunk per transaction.
-  for (;;) {
+  if (m_config.children.empty()) return std::size_t{0};
+  // The blind index first (the levels below ask with it), a chunk per
+  // transaction; it needs the system key. The check of arrivals does not
+  // (it reads this node's own index): it never waits for the key.
+  while (Key()) {
     auto n = m_store.IndexBlindPending(kBlindPerTransaction);
     if (!n) return n.error();
     if (*n == 0 || m_stopping) break;
@@ -356,7 +358,8 @@ Result<std::size_t> DedupExchange::CheckArrivals() {
   auto checked = m_store.CheckedUpto();
   if (!checked) return checked.error();
   if (*checked < 0) {
-    // The first run: what was held before is not checked again.
+    // Not marked by migration 16 (a database that lost the row): what is
+    // held now is not checked again.
     auto newest = m_store.NewestIndexed();
     if (!newest) return newest.error();
     if (auto s = m_store.SetCheckedUpto(*newest); !s) return s.error();

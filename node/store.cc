@@ -455,6 +455,14 @@ CREATE TABLE legal_procedure_cases(
 INSERT OR IGNORE INTO legal_procedure_cases(case_id)
   SELECT case_id FROM events WHERE kind = 'handling' AND instr(CAST(xml AS TEXT), '<method>07') > 0;
 )sql",
+    // 16 (issue 11): where the check of arrivals starts, fixed when the
+    // database is made or upgraded — not when the dedup worker first runs,
+    // which may be after cases have arrived (it used to wait for the system
+    // key): a new node checks every case it receives from the first; a node
+    // upgraded from before duplicate detection starts after what it held.
+    R"sql(
+INSERT OR IGNORE INTO dedup_state(name, value) SELECT 'checked_upto', coalesce(max(id), 0) FROM dedup_cases;
+)sql",
 };
 // The projection the columns of `cases` hold (migration 7 and later);
 // 2: with the petitioners of each case in case_petitioners (migration 11).

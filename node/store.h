@@ -572,9 +572,9 @@ class Store {
     dedup::Features features;
   };
   Result<std::vector<Arrival>> ArrivalsAfter(std::int64_t after, std::size_t max);
-  // Where the check of arrivals stands (dedup_state 'checked_upto'): -1 when
-  // it never ran (it starts then at the newest case: what was held before is
-  // not checked again).
+  // Where the check of arrivals stands (dedup_state 'checked_upto', set by
+  // migration 16: 0 for a new database, the newest case for one upgraded
+  // from before duplicate detection); -1 when the row is missing.
   Result<std::int64_t> CheckedUpto();
   Status SetCheckedUpto(std::int64_t upto);
   // One pass of the arrivals check in one transaction: its duplicate notices

@@ -592,5 +592,22 @@ TEST_CASE("dedup store: a pass's notices and where the check stands in one trans
   REQUIRE(f.store->NoticesOf(b)->size() == 1);
 }
 
+TEST_CASE("dedup store: the check of arrivals starts at the first case of a new node, after those an upgraded one held") {
+  {
+    Fixture f;
+    CHECK(*f.store->CheckedUpto() == 0);  // new: every case it will receive is checked
+  }
+  Fixture f;
+  f.Register(Letter(), "110105");
+  f.Register(Wages(), "110105");
+  {
+    // As an xfnode before migration 16 left it: no mark yet.
+    RawDb raw(f.dir / "xfnode.db");
+    REQUIRE(raw.Exec("DELETE FROM dedup_state WHERE name = 'checked_upto'; PRAGMA user_version = 15") == SQLITE_OK);
+  }
+  f.Reopen();
+  CHECK(*f.store->CheckedUpto() == 2);  // upgraded: what it held is not checked again
+}
+
 }  // namespace
 }  // namespace xf::node
