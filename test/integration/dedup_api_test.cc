@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "test/harness/dedup_cases.h"
 #include "test/harness/harness.h"
 
 namespace json = boost::json;
@@ -17,18 +18,11 @@ using xf::test::RunCommand;
 using xf::test::SourceDir;
 using xf::test::TempDir;
 
+using xf::test::dedup_cases::Letter;
+
 namespace {
 
 const char* const kId = "110105195807220465";
-
-// 王秀兰's letter about the property fee, as the sample registers it.
-json::object Letter() {
-  auto o = json::parse(ReadText(SourceDir() / "test" / "data" / "cases" / "valid" / "visit-property-fee.json")).as_object();
-  o.erase("registering_body");
-  o.erase("registered_at");
-  o.erase("attachments");
-  return o;
-}
 
 // The same matter, registered again by another clerk from a phone call: no ID
 // number, the phone written otherwise, the text reworded.

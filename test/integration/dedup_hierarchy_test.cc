@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 #include <string>
 
+#include "test/harness/dedup_cases.h"
 #include "test/harness/topology.h"
 
 namespace json = boost::json;
@@ -21,28 +22,12 @@ using xf::test::SourceDir;
 using xf::test::Topology;
 using xf::test::WaitUntil;
 
+using xf::test::dedup_cases::Letter;
+using xf::test::dedup_cases::Call;
+using xf::test::dedup_cases::Candidate;
+using xf::test::dedup_cases::SameLetterRetyped;
+
 namespace {
-
-// 王秀兰's letter about the property fee (problem place 110105).
-json::object Letter() {
-  auto o = json::parse(ReadText(SourceDir() / "test" / "data" / "cases" / "valid" / "visit-property-fee.json")).as_object();
-  o.erase("registering_body");
-  o.erase("registered_at");
-  o.erase("attachments");
-  return o;
-}
-
-// The same letter as the second county's clerk registers it: two days later,
-// the summary retyped, her phone only (no ID number).
-json::object SameLetterElsewhere() {
-  auto o = Letter();
-  o["received_date"] = "2025-04-10";
-  auto& p = o["petitioners"].as_array()[0].as_object();
-  p.erase("id_number");
-  o["summary"] = "王秀兰来信反映：三里屯街道某小区物业公司从二〇二五年三月起，把物业费由每月每平方米2.2元涨到3.5元，"
-                 "没有经过业主大会表决。";
-  return o;
-}
 
 // A neighbour raising the same collective matter: her own petitioner.
 json::object Neighbour() {
@@ -54,21 +39,6 @@ json::object Neighbour() {
   p["phone"] = "13901234567";
   p["address"] = "北京市朝阳区三里屯街道某小区5号楼1单元301";
   return o;
-}
-
-json::object Call(Topology& t, const std::string& node, const std::string& method, const std::string& path,
-                  const std::string& body = "", int expect = 200) {
-  auto r = t.Node(node).Call(method, path, body);
-  REQUIRE(r);
-  REQUIRE_MESSAGE(r->status == expect, r->body);
-  return json::parse(r->body).as_object();
-}
-
-const json::object* Candidate(const json::object& answer, const std::string& case_id) {
-  for (const auto& c : answer.at("candidates").as_array()) {
-    if (c.at("case_id").as_string() == case_id) return &c.as_object();
-  }
-  return nullptr;
 }
 
 bool HasKey(Topology& t, const std::string& node) {
@@ -99,7 +69,7 @@ TEST_CASE("dedup hierarchy: one letter to two counties is found at the city and 
   REQUIRE(WaitUntil([&] { return QueryOne(t.Dir("110100"), "SELECT count(DISTINCT id) FROM dedup_blind") == "1"; }));
 
   // The check the second county's clerk runs before registering: found at the city.
-  const auto check = Call(t, "110108", "POST", "/v1/duplicates/check", json::serialize(SameLetterElsewhere()));
+  const auto check = Call(t, "110108", "POST", "/v1/duplicates/check", json::serialize(SameLetterRetyped()));
   CHECK(check.at("scope").as_string() == "system");
   CHECK(check.at("searched").as_array().size() == 3);  // 110108, 110100, then 100000 (outside the city's subtree)
   const auto* c = Candidate(check, a);
@@ -111,7 +81,7 @@ TEST_CASE("dedup hierarchy: one letter to two counties is found at the city and 
   CHECK(c->at("decision").as_string() == "duplicate");
   CHECK(Call(t, "110108", "GET", "/v1/status").at("cases").as_int64() == 0);  // the check stored nothing
 
-  const auto second = Call(t, "110108", "POST", "/v1/cases", json::serialize(SameLetterElsewhere()), 201);
+  const auto second = Call(t, "110108", "POST", "/v1/cases", json::serialize(SameLetterRetyped()), 201);
   const std::string b(second.at("case_id").as_string());
   REQUIRE(Candidate(second, a) != nullptr);
   CHECK(Candidate(second, a)->at("decision").as_string() == "duplicate");
@@ -178,7 +148,7 @@ TEST_CASE("dedup hierarchy: one letter to two counties is found at the city and 
 
   // The city down: the county still registers and answers from what it holds, and says so.
   t.Kill("110100");
-  auto third = SameLetterElsewhere();
+  auto third = SameLetterRetyped();
   third["received_date"] = "2025-04-20";
   const auto offline = Call(t, "110108", "POST", "/v1/cases", json::serialize(third), 201);
   CHECK(offline.at("candidates_scope").as_string() == "partial");

@@ -21,6 +21,7 @@
 #include "exchange/batch.h"
 #include "exchange/crypto.h"
 #include "node/dedup_key.h"
+#include "test/harness/dedup_cases.h"
 #include "test/harness/topology.h"
 
 namespace json = boost::json;
@@ -30,36 +31,11 @@ using xf::test::SourceDir;
 using xf::test::Topology;
 using xf::test::WaitUntil;
 
+using xf::test::dedup_cases::Letter;
+using xf::test::dedup_cases::Call;
+using xf::test::dedup_cases::SameLetterRetyped;
+
 namespace {
-
-// 王秀兰's letter about the property fee (problem place 110105).
-json::object Letter() {
-  auto o = json::parse(ReadText(SourceDir() / "test" / "data" / "cases" / "valid" / "visit-property-fee.json")).as_object();
-  o.erase("registering_body");
-  o.erase("registered_at");
-  o.erase("attachments");
-  return o;
-}
-
-// The same letter as the county's clerk registers it two days later: the
-// summary retyped, her phone only.
-json::object SameLetter() {
-  auto o = Letter();
-  o["received_date"] = "2025-04-10";
-  auto& p = o["petitioners"].as_array()[0].as_object();
-  p.erase("id_number");
-  o["summary"] = "王秀兰来信反映：三里屯街道某小区物业公司从二〇二五年三月起，把物业费由每月每平方米2.2元涨到3.5元，"
-                 "没有经过业主大会表决。";
-  return o;
-}
-
-json::object Call(Topology& t, const std::string& node, const std::string& method, const std::string& path,
-                  const std::string& body = "", int expect = 200) {
-  auto r = t.Node(node).Call(method, path, body);
-  REQUIRE(r);
-  REQUIRE_MESSAGE(r->status == expect, r->body);
-  return json::parse(r->body).as_object();
-}
 
 std::filesystem::path KeyFile(Topology& t, const std::string& node) { return t.Dir(node) / "data" / "dedup.key"; }
 
@@ -130,7 +106,7 @@ TEST_CASE("dedup key: signed by the national bureau, verified by the county; a p
   REQUIRE(WaitUntil([&] {
     return QueryOne(t.Dir("110000"), "SELECT count(*) FROM dedup_blind b JOIN dedup_cases c ON c.id = b.id WHERE c.case_id = ?1", {a}) != "0";
   }));
-  const auto check = Call(t, "110105", "POST", "/v1/duplicates/check", json::serialize(SameLetter()));
+  const auto check = Call(t, "110105", "POST", "/v1/duplicates/check", json::serialize(SameLetterRetyped()));
   CHECK(check.at("scope").as_string() == "system");
   bool found = false;
   for (const auto& c : check.at("candidates").as_array()) {
@@ -159,7 +135,7 @@ TEST_CASE("dedup key: signed by the national bureau, verified by the county; a p
   // county fetches the province's key, and refuses it.
   auto refused = [&](const std::string& reason) {
     return WaitUntil([&] {
-      (void)t.Node("110105").Call("POST", "/v1/duplicates/check", json::serialize(SameLetter()));
+      (void)t.Node("110105").Call("POST", "/v1/duplicates/check", json::serialize(SameLetterRetyped()));
       return Refusals(t, "110105", reason) > 0;
     });
   };
@@ -197,7 +173,7 @@ TEST_CASE("dedup key: signed by the national bureau, verified by the county; a p
   CHECK(DedupKeyStatus(t, "110105").at("key_id").as_string() == key_id);
   CHECK(DedupKeyStatus(t, "110105").at("refused").at("reason").as_string() == "bad_signature");
   // The county still answers a check, saying the province did not.
-  const auto local = Call(t, "110105", "POST", "/v1/duplicates/check", json::serialize(SameLetter()));
+  const auto local = Call(t, "110105", "POST", "/v1/duplicates/check", json::serialize(SameLetterRetyped()));
   CHECK(local.at("scope").as_string() == "partial");  // the province answers with another key: 409
 }
 

@@ -16,6 +16,7 @@
 
 #include "exchange/batch.h"
 #include "exchange/crypto.h"
+#include "test/harness/dedup_cases.h"
 #include "test/harness/topology.h"
 
 namespace json = boost::json;
@@ -27,17 +28,11 @@ using xf::test::Topology;
 using xf::test::WaitUntil;
 using xf::test::Xfctl;
 
-namespace {
+using xf::test::dedup_cases::Letter;
+using xf::test::dedup_cases::Call;
+using xf::test::dedup_cases::Candidate;
 
-// 王秀兰's letter about the property fee (problem place 110105), as the
-// Beijing county registers it.
-json::object Letter() {
-  auto o = json::parse(ReadText(SourceDir() / "test" / "data" / "cases" / "valid" / "visit-property-fee.json")).as_object();
-  o.erase("registering_body");
-  o.erase("registered_at");
-  o.erase("attachments");
-  return o;
-}
+namespace {
 
 // The same letter sent to a Shanghai county a week later (一信多投 across
 // provinces): the clerk there retypes the summary and requests, writes the
@@ -83,21 +78,6 @@ json::object HerPension() {
   o["responsible_unit"] = "北京市朝阳区人力资源和社会保障局";
   o["involved_count"] = 1;
   return o;
-}
-
-json::object Call(Topology& t, const std::string& node, const std::string& method, const std::string& path,
-                  const std::string& body = "", int expect = 200) {
-  auto r = t.Node(node).Call(method, path, body);
-  REQUIRE(r);
-  REQUIRE_MESSAGE(r->status == expect, r->body);
-  return json::parse(r->body).as_object();
-}
-
-const json::object* Candidate(const json::object& answer, const std::string& case_id) {
-  for (const auto& c : answer.at("candidates").as_array()) {
-    if (c.at("case_id").as_string() == case_id) return &c.as_object();
-  }
-  return nullptr;
 }
 
 bool NoDuplicateDecision(const json::object& answer) {
